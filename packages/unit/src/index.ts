@@ -1,1 +1,27 @@
-export {};
+// @fleet/unit: systemd unit files as fleet sees them. Pure: no I/O.
+export { DESIRED_STATES, isDesiredState } from './desired-state.js';
+export type { DesiredState } from './desired-state.js';
+export { unitDescription } from './description.js';
+export { UnitError } from './errors.js';
+export type { UnitErrorCode, UnitErrorOptions } from './errors.js';
+export { matchGlob } from './glob.js';
+export { SHORT_HASH_LENGTH, shortHash, unitHash } from './hash.js';
+export { MAX_LINE_BYTES, MAX_UNIT_FILE_BYTES } from './limits.js';
+export { mangleUnitName, RECOGNIZED_UNIT_TYPES } from './mangle.js';
+export {
+  isValidUnitName,
+  MAX_UNIT_NAME_LENGTH,
+  parseUnitName,
+  splitUnitName,
+  TEMPLATE_UNIT_TYPES,
+  UNIT_TYPES,
+  validateUnitName,
+} from './name.js';
+export type { UnitNameInfo } from './name.js';
+export type { UnitOption } from './option.js';
+export { parseUnitFile } from './parse.js';
+export { fleetRequirements } from './requirements.js';
+export type { FleetRequirements } from './requirements.js';
+export { isKnownSection, SYSTEMD_SECTIONS, X_FLEET_SECTION } from './sections.js';
+export { serializeUnitOptions } from './serialize.js';
+export { requirementsProblem, validateUnitOptions } from './validate-options.js';

@@ -1,0 +1,68 @@
+// Times one planCluster pass, from nothing scheduled to everything placed, for a small and a large
+// cluster, and a steady-state pass (everything already placed). Prints medians of several runs and
+// the ratio of the large cluster to the small one. Not a test: figures only.
+import { planCluster } from '../src/plan.js';
+import { apply, machine, unit } from '../src/testing.js';
+import type { SchedUnit, Snapshot } from '../src/types.js';
+
+function cluster(units: number, machines: number): Snapshot {
+  const ms = Array.from({ length: machines }, (_, i) =>
+    machine(i.toString(16).padStart(32, '0'), {
+      region: i % 2 === 0 ? 'eu' : 'us',
+      rack: `r${i % 10}`,
+    }),
+  );
+  const us: SchedUnit[] = [];
+  for (let i = 0; i < units; i++) {
+    const name = `app-${i}.service`;
+    // A realistic mix: most units plain, some with metadata, some conflicting, a few globals.
+    if (i % 10 === 0) us.push(unit(name, ['MachineMetadata=region=eu']));
+    else if (i % 10 === 1) us.push(unit(`web@${i}.service`, ['Conflicts=web@*.service']));
+    else if (i % 10 === 2 && i > 2)
+      us.push(unit(`side-${i}.service`, [`MachineOf=app-${i - 2}.service`]));
+    else if (i % 1000 === 3) us.push(unit(`global-${i}.service`, ['Global=true']));
+    else us.push(unit(name));
+  }
+  return { units: us, machines: ms, assignments: [] };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+function time(
+  s: Snapshot,
+  runs: number,
+): { cold: number; steady: number; tasks: number; waiting: number } {
+  const cold: number[] = [];
+  const steady: number[] = [];
+  let tasks = 0;
+  let waiting = 0;
+  for (let r = 0; r < runs; r++) {
+    let t = process.hrtime.bigint();
+    const plan = planCluster(s);
+    cold.push(Number(process.hrtime.bigint() - t) / 1e6);
+    tasks = plan.tasks.length;
+    waiting = plan.waiting.length;
+    const placed = { ...s, assignments: apply(s, plan) };
+    t = process.hrtime.bigint();
+    planCluster(placed);
+    steady.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return { cold: median(cold), steady: median(steady), tasks, waiting };
+}
+
+const small = time(cluster(100, 10), 15);
+const large = time(cluster(10_000, 1_000), 7);
+const row = (label: string, r: typeof small) =>
+  `${label.padEnd(28)} ${r.cold.toFixed(1).padStart(10)} ${r.steady.toFixed(1).padStart(12)} ${String(r.tasks).padStart(7)} ${String(r.waiting).padStart(8)}`;
+console.log(`planCluster on node ${process.version}, medians of repeated runs in one process`);
+console.log(
+  `${'cluster'.padEnd(28)} ${'place ms'.padStart(10)} ${'steady ms'.padStart(12)} ${'tasks'.padStart(7)} ${'waiting'.padStart(8)}`,
+);
+console.log(row('100 units / 10 machines', small));
+console.log(row('10,000 units / 1,000 machines', large));
+console.log(
+  `ratio large/small: place ${(large.cold / small.cold).toFixed(0)}x, steady ${(large.steady / small.steady).toFixed(0)}x (for 100x the units)`,
+);

@@ -1,0 +1,197 @@
+import { matchGlob } from '@fleet/unit';
+import type { SchedMachine, SchedUnit } from './types.js';
+
+/** What one machine carries during a planning pass. */
+export interface MachineSlot {
+  readonly machine: SchedMachine;
+  /** Names of the units placed here (global and non-global). */
+  readonly units: Set<string>;
+}
+
+/**
+ * The working state of one planning pass: which unit is where, and each machine's load, kept in
+ * least-loaded order (ties broken by machine ID) so that placement is O(machines tried), not a sort
+ * per unit. Private to the planner; built fresh from the snapshot each pass.
+ */
+export class ClusterState {
+  readonly slots = new Map<string, MachineSlot>();
+  /** Unit name -> machine IDs it is placed on (one for non-global units). */
+  readonly placed = new Map<string, Set<string>>();
+  /** Units placed on each machine that declare Conflicts or Replaces (checked in both directions). */
+  private readonly declaring = new Map<string, SchedUnit[]>();
+  /** Glob matching, memoised for this pass. */
+  readonly match: GlobMatcher = memoMatcher();
+  /** For each indexed Conflicts glob: machine ID -> how many placed units there match it. */
+  private readonly globHosts = new Map<string, Map<string, number>>();
+  /** Buckets of machine IDs by load, each sorted by ID. */
+  private readonly buckets: string[][] = [];
+
+  constructor(
+    machines: readonly SchedMachine[],
+    readonly units: ReadonlyMap<string, SchedUnit>,
+  ) {
+    const ids = machines.map((m) => m.id).sort();
+    for (const m of machines) {
+      this.slots.set(m.id, { machine: m, units: new Set() });
+      this.declaring.set(m.id, []);
+    }
+    this.buckets[0] = ids;
+  }
+
+  load(machineId: string): number {
+    return this.slots.get(machineId)?.units.size ?? 0;
+  }
+
+  machinesOf(unit: string): ReadonlySet<string> {
+    return this.placed.get(unit) ?? EMPTY;
+  }
+
+  /** Units placed on a machine that declare Conflicts or Replaces. */
+  declaringOn(machineId: string): readonly SchedUnit[] {
+    return this.declaring.get(machineId) ?? [];
+  }
+
+  place(unit: SchedUnit, machineId: string): void {
+    const slot = this.slots.get(machineId);
+    if (slot === undefined || slot.units.has(unit.name)) return;
+    const before = slot.units.size;
+    slot.units.add(unit.name);
+    this.move(machineId, before, before + 1);
+    let set = this.placed.get(unit.name);
+    if (set === undefined) this.placed.set(unit.name, (set = new Set()));
+    set.add(machineId);
+    if (unit.requirements.conflicts.length > 0 || unit.requirements.replaces.length > 0) {
+      this.declaring.get(machineId)?.push(unit);
+    }
+    for (const [glob, hosts] of this.globHosts) {
+      if (this.match(glob, unit.name)) hosts.set(machineId, (hosts.get(machineId) ?? 0) + 1);
+    }
+  }
+
+  remove(unitName: string, machineId: string): void {
+    const slot = this.slots.get(machineId);
+    if (slot === undefined || !slot.units.has(unitName)) return;
+    const before = slot.units.size;
+    slot.units.delete(unitName);
+    this.move(machineId, before, before - 1);
+    const set = this.placed.get(unitName);
+    set?.delete(machineId);
+    if (set?.size === 0) this.placed.delete(unitName);
+    for (const [glob, hosts] of this.globHosts) {
+      if (!this.match(glob, unitName)) continue;
+      const n = (hosts.get(machineId) ?? 0) - 1;
+      if (n > 0) hosts.set(machineId, n);
+      else hosts.delete(machineId);
+    }
+    const decl = this.declaring.get(machineId);
+    if (decl !== undefined) {
+      const i = decl.findIndex((u) => u.name === unitName);
+      if (i >= 0) decl.splice(i, 1);
+    }
+  }
+
+  /**
+   * The machines running a unit whose name matches `glob` (with counts), kept up to date as units
+   * are placed and removed, so a Conflicts check is a lookup instead of a scan of the machine. At
+   * most MAX_INDEXED_GLOBS globs are indexed; beyond that `undefined` tells the caller to scan.
+   */
+  hostsMatching(glob: string): ReadonlyMap<string, number> | undefined {
+    let hosts = this.globHosts.get(glob);
+    if (hosts !== undefined) return hosts;
+    if (this.globHosts.size >= MAX_INDEXED_GLOBS) return undefined;
+    hosts = new Map();
+    for (const [name, machines] of this.placed) {
+      if (!this.match(glob, name)) continue;
+      for (const m of machines) hosts.set(m, (hosts.get(m) ?? 0) + 1);
+    }
+    this.globHosts.set(glob, hosts);
+    return hosts;
+  }
+
+  /** Machine IDs from least to most loaded, ties by ID. Do not place or remove while iterating. */
+  *leastLoaded(): Generator<string> {
+    for (const bucket of this.buckets) {
+      if (bucket === undefined) continue;
+      yield* bucket;
+    }
+  }
+
+  private move(id: string, from: number, to: number): void {
+    const src = this.buckets[from];
+    if (src !== undefined) {
+      const i = lowerBound(src, id);
+      if (src[i] === id) src.splice(i, 1);
+    }
+    let dst = this.buckets[to];
+    if (dst === undefined) {
+      for (let k = this.buckets.length; k <= to; k++) this.buckets[k] = [];
+      dst = this.buckets[to] ?? [];
+    }
+    dst.splice(lowerBound(dst, id), 0, id);
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+/** Distinct Conflicts globs indexed per pass; each costs a check on every placement. */
+const MAX_INDEXED_GLOBS = 256;
+
+function lowerBound(arr: readonly string[], v: string): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((arr[mid] ?? '') < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Matches a glob against a unit name (Go `path.Match` semantics). */
+export type GlobMatcher = (glob: string, name: string) => boolean;
+
+/** A matcher that remembers every answer: one planning pass asks the same questions many times. */
+export function memoMatcher(): GlobMatcher {
+  const memo = new Map<string, Map<string, boolean>>();
+  return (glob, name) => {
+    let byName = memo.get(glob);
+    if (byName === undefined) memo.set(glob, (byName = new Map()));
+    let hit = byName.get(name);
+    if (hit === undefined) byName.set(name, (hit = matchGlob(glob, name)));
+    return hit;
+  };
+}
+
+/** True when `a` and `b` may not share a machine: either one's Conflicts globs match the other. */
+export function conflictsWith(a: SchedUnit, b: SchedUnit, match: GlobMatcher = matchGlob): boolean {
+  if (a.name === b.name) return false;
+  return (
+    a.requirements.conflicts.some((g) => match(g, b.name)) ||
+    b.requirements.conflicts.some((g) => match(g, a.name))
+  );
+}
+
+/**
+ * True when `replacer` declares that it replaces `other`. Replaces moves a unit to another machine,
+ * which means nothing for global units, so neither side of it may be global.
+ */
+export function replaces(
+  replacer: SchedUnit,
+  other: SchedUnit,
+  match: GlobMatcher = matchGlob,
+): boolean {
+  return (
+    replacer.name !== other.name &&
+    !replacer.requirements.global &&
+    !other.requirements.global &&
+    replacer.requirements.replaces.some((g) => match(g, other.name))
+  );
+}
+
+/** True when each of the two units replaces the other (fleet ignores such a pair). */
+export function replaceEachOther(
+  a: SchedUnit,
+  b: SchedUnit,
+  match: GlobMatcher = matchGlob,
+): boolean {
+  return replaces(a, b, match) && replaces(b, a, match);
+}

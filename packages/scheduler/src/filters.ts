@@ -1,0 +1,193 @@
+import { conflictsWith, replaceEachOther, replaces, type ClusterState } from './cluster.js';
+import type { SchedUnit } from './types.js';
+
+/**
+ * Why a machine cannot take a unit, in three grammatical forms: `one` about a single machine
+ * ("lacks metadata region=eu"), `many` as a plural predicate so rejections can be counted and joined
+ * ("lack metadata region=eu"), and `none` for when every machine fails that way ("no machine has
+ * metadata region=eu").
+ */
+export interface Rejection {
+  readonly one: string;
+  readonly many: string;
+  readonly none: string;
+}
+
+/** A rejection whose sentences are only built if someone reads them (most are never shown). */
+class LazyRejection implements Rejection {
+  private t: Rejection | undefined;
+  constructor(private readonly texts: () => Rejection) {}
+  private get texts_(): Rejection {
+    return (this.t ??= this.texts());
+  }
+  get one(): string {
+    return this.texts_.one;
+  }
+  get many(): string {
+    return this.texts_.many;
+  }
+  get none(): string {
+    return this.texts_.none;
+  }
+}
+
+const lazy = (texts: () => Rejection): Rejection => new LazyRejection(texts);
+
+/** One constraint: `undefined` when `machineId` may take `unit`, else why not. */
+export type Filter = (
+  unit: SchedUnit,
+  machineId: string,
+  state: ClusterState,
+) => Rejection | undefined;
+
+/** Whether a machine's ID satisfies `MachineID=`: the full ID or fleet's 8-character short ID. */
+export function machineIdMatches(required: string, machineId: string): boolean {
+  return machineId === required || (required.length === 8 && machineId.slice(0, 8) === required);
+}
+
+/** `MachineID=`: only the named machine. */
+export const machineIdFilter: Filter = (unit, machineId) => {
+  const req = unit.requirements.machineId;
+  if (req === undefined || machineIdMatches(req, machineId)) return undefined;
+  return {
+    one: `is not machine ${req}`,
+    many: `are not machine ${req}`,
+    none: `required machine ${req} is not in the cluster`,
+  };
+};
+
+/** `MachineMetadata=`: values of one key are OR-ed, keys are AND-ed. */
+export const metadataFilter: Filter = (unit, machineId, state) => {
+  const md = state.slots.get(machineId)?.machine.metadata ?? {};
+  for (const [key, values] of Object.entries(unit.requirements.machineMetadata)) {
+    const have = md[key];
+    if (have === undefined || !values.includes(have)) {
+      return lazy(() => {
+        const want = `${key}=${values.join('|')}`;
+        return {
+          one: `lacks metadata ${want}`,
+          many: `lack metadata ${want}`,
+          none: `no machine has metadata ${want}`,
+        };
+      });
+    }
+  }
+  return undefined;
+};
+
+/** `MachineOf=`: every peer must already be placed on the machine. */
+export const machineOfFilter: Filter = (unit, machineId, state) => {
+  for (const peer of unit.requirements.machineOf) {
+    if (!state.machinesOf(peer).has(machineId)) {
+      return {
+        one: `does not run peer ${peer}`,
+        many: `do not run peer ${peer}`,
+        none: `no machine runs peer ${peer}`,
+      };
+    }
+  }
+  return undefined;
+};
+
+/** `Conflicts=`: checked both ways against every unit placed on the machine. */
+export const conflictsFilter: Filter = (unit, machineId, state) => {
+  const slot = state.slots.get(machineId);
+  if (slot === undefined) return undefined;
+  let clash = false;
+  for (const glob of unit.requirements.conflicts) {
+    const hosts = state.hostsMatching(glob);
+    if (hosts === undefined) {
+      clash = [...slot.units].some((n) => n !== unit.name && state.match(glob, n));
+    } else {
+      // The unit itself is never counted: it is not placed on a machine it is being checked for.
+      clash = hosts.has(machineId);
+    }
+    if (clash) break;
+  }
+  if (!clash) clash = state.declaringOn(machineId).some((u) => conflictsWith(unit, u, state.match));
+  if (!clash) return undefined;
+  return lazy(() => {
+    let other = '';
+    for (const name of slot.units) {
+      const u = state.units.get(name);
+      if (
+        u !== undefined &&
+        conflictsWith(unit, u, state.match) &&
+        (other === '' || name < other)
+      ) {
+        other = name;
+      }
+    }
+    return {
+      one: `runs conflicting unit ${other}`,
+      many: `run conflicting unit ${other}`,
+      none: `every machine runs conflicting unit ${other}`,
+    };
+  });
+};
+
+/** `Replaces=` seen from the replaced side: a unit may not run where a unit that replaces it runs. */
+export const replacedByFilter: Filter = (unit, machineId, state) => {
+  for (const r of state.declaringOn(machineId)) {
+    if (replaces(r, unit, state.match) && !replaceEachOther(r, unit, state.match)) {
+      return {
+        one: `runs ${r.name}, which replaces it`,
+        many: `run ${r.name}, which replace it`,
+        none: `every machine runs ${r.name}, which replaces it`,
+      };
+    }
+  }
+  return undefined;
+};
+
+/** The filters a non-global unit must pass, in fleet's order. */
+export const UNIT_FILTERS: readonly Filter[] = [
+  machineIdFilter,
+  metadataFilter,
+  machineOfFilter,
+  conflictsFilter,
+  replacedByFilter,
+];
+
+/** The filters a global unit must pass on each machine. */
+export const GLOBAL_FILTERS: readonly Filter[] = [
+  metadataFilter,
+  conflictsFilter,
+  replacedByFilter,
+];
+
+/** The first rejection of `machineId` by `filters`, or `undefined` when it passes all of them. */
+export function check(
+  filters: readonly Filter[],
+  unit: SchedUnit,
+  machineId: string,
+  state: ClusterState,
+): Rejection | undefined {
+  for (const f of filters) {
+    const r = f(unit, machineId, state);
+    if (r !== undefined) return r;
+  }
+  return undefined;
+}
+
+/**
+ * One sentence for a unit no machine could take, Kubernetes-style:
+ * "0/3 machines available: 2 run conflicting unit web.1.service, 1 lack metadata region=eu".
+ */
+export function summarize(rejections: readonly Rejection[], machineCount: number): string {
+  if (machineCount === 0) return 'no machines are available';
+  const counts = new Map<string, { n: number; r: Rejection }>();
+  for (const r of rejections) {
+    const c = counts.get(r.many);
+    if (c) c.n++;
+    else counts.set(r.many, { n: 1, r });
+  }
+  if (counts.size === 1) {
+    const only = [...counts.values()][0];
+    if (only !== undefined && only.n === machineCount) return only.r.none;
+  }
+  const parts = [...counts.values()]
+    .sort((a, b) => b.n - a.n || (a.r.many < b.r.many ? -1 : 1))
+    .map((c) => `${c.n} ${c.r.many}`);
+  return `0/${machineCount} machines available: ${parts.join(', ')}`;
+}

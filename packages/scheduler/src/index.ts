@@ -1,0 +1,22 @@
+export { planCluster } from './plan.js';
+export { Reason } from './reasons.js';
+export {
+  machineIdMatches,
+  machineIdFilter,
+  metadataFilter,
+  machineOfFilter,
+  conflictsFilter,
+  replacedByFilter,
+  summarize,
+  type Filter,
+  type Rejection,
+} from './filters.js';
+export type {
+  Assignment,
+  Plan,
+  SchedMachine,
+  SchedUnit,
+  Snapshot,
+  Task,
+  Waiting,
+} from './types.js';

@@ -1,0 +1,153 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { conflictsWith, replaces } from './cluster.js';
+import { machineIdMatches } from './filters.js';
+import { planCluster } from './plan.js';
+import { apply, machine, unit } from './testing.js';
+import type { Assignment, SchedUnit, Snapshot } from './types.js';
+
+const NAMES = ['a', 'b', 'c', 'd', 'e', 'f', 'web.1', 'web.2', 'db'].map((n) => `${n}.service`);
+const IDS = ['m0000000aaaa', 'm1111111bbbb', 'm2222222cccc', 'm3333333dddd'];
+
+const arbUnit = (name: string) =>
+  fc
+    .record({
+      state: fc.constantFrom('inactive', 'loaded', 'launched', 'launched'),
+      global: fc.boolean(),
+      conflicts: fc.subarray(['a.service', 'web.*', 'd*', 'nothing.service']),
+      machineOf: fc.option(fc.constantFrom(...NAMES), { nil: undefined }),
+      machineId: fc.option(fc.constantFrom(...IDS, IDS[0]?.slice(0, 8) ?? ''), { nil: undefined }),
+      region: fc.option(fc.constantFrom('eu', 'us'), { nil: undefined }),
+      replaces: fc.option(fc.constantFrom(...NAMES), { nil: undefined }),
+    })
+    .map((r) => {
+      const x: string[] = [];
+      // Only combinations fleet accepts: Global never with MachineID/MachineOf/Replaces, and so on.
+      if (r.global) x.push('Global=true');
+      else if (r.machineId !== undefined) x.push(`MachineID=${r.machineId}`);
+      else if (r.machineOf !== undefined && r.machineOf !== name)
+        x.push(`MachineOf=${r.machineOf}`);
+      else if (r.replaces !== undefined && r.conflicts.length === 0)
+        x.push(`Replaces=${r.replaces}`);
+      if (r.machineId === undefined || r.global)
+        for (const c of r.conflicts) x.push(`Conflicts=${c}`);
+      if (r.region !== undefined) x.push(`MachineMetadata=region=${r.region}`);
+      return unit(name, x, r.state as 'inactive' | 'loaded' | 'launched');
+    });
+
+const arbSnapshot: fc.Arbitrary<Snapshot> = fc
+  .record({
+    names: fc.subarray(NAMES, { minLength: 1 }),
+    machines: fc.subarray(IDS, { minLength: 0 }),
+    regions: fc.array(fc.constantFrom('eu', 'us'), { minLength: 4, maxLength: 4 }),
+    // Existing assignments, valid or stale; one key per (unit, machine) as in the registry.
+    stale: fc.uniqueArray(
+      fc.record({
+        unit: fc.constantFrom(...NAMES),
+        machineId: fc.constantFrom(...IDS, 'gone0000'),
+      }),
+      { selector: (a) => `${a.unit}@${a.machineId}` },
+    ),
+  })
+  .chain(({ names, machines, regions, stale }) =>
+    fc.tuple(...names.map(arbUnit)).map((units) => {
+      const ms = machines.map((id, i) => machine(id, { region: regions[i] ?? 'eu' }));
+      const assignments: Assignment[] = stale.map((s) => ({
+        ...s,
+        hash: 'h-' + s.unit,
+        desiredState: 'launched',
+      }));
+      return { units, machines: ms, assignments };
+    }),
+  );
+
+function eligible(u: SchedUnit, machineId: string, s: Snapshot): boolean {
+  const md = s.machines.find((m) => m.id === machineId)?.metadata ?? {};
+  return Object.entries(u.requirements.machineMetadata).every(([k, vs]) =>
+    vs.includes(md[k] ?? '\u0000'),
+  );
+}
+
+describe('planCluster properties', () => {
+  it('never leaves two conflicting units on one machine, nor a unit beside one that replaces it', () => {
+    fc.assert(
+      fc.property(arbSnapshot, (s) => {
+        const after = apply(s, planCluster(s));
+        const byName = new Map(s.units.map((u) => [u.name, u]));
+        for (const m of s.machines) {
+          const here = after.filter((a) => a.machineId === m.id).map((a) => byName.get(a.unit));
+          for (const x of here)
+            for (const y of here) {
+              if (x === undefined || y === undefined)
+                throw new Error('assignment of an unknown unit kept');
+              expect(conflictsWith(x, y)).toBe(false);
+              if (!replaces(y, x)) continue;
+              expect(replaces(x, y)).toBe(true); // only a circular pair could share, and it never runs twice
+            }
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('puts every global unit on every eligible machine, and non-global units on at most one', () => {
+    fc.assert(
+      fc.property(arbSnapshot, (s) => {
+        const after = apply(s, planCluster(s));
+        const byName = new Map(s.units.map((u) => [u.name, u]));
+        for (const u of s.units) {
+          const on = after.filter((a) => a.unit === u.name).map((a) => a.machineId);
+          if (u.desiredState === 'inactive') {
+            expect(on).toEqual([]);
+            continue;
+          }
+          if (!u.requirements.global) {
+            expect(on.length).toBeLessThanOrEqual(1);
+            for (const id of on)
+              if (u.requirements.machineId)
+                expect(machineIdMatches(u.requirements.machineId, id)).toBe(true);
+            continue;
+          }
+          for (const m of s.machines) {
+            if (!eligible(u, m.id, s) || on.includes(m.id)) continue;
+            // Missing only where a unit that conflicts with it or replaces it runs.
+            const blockers = after
+              .filter((a) => a.machineId === m.id)
+              .map((a) => byName.get(a.unit))
+              .filter((o) => o !== undefined && (conflictsWith(u, o) || replaces(o, u)));
+            expect(blockers.length).toBeGreaterThan(0);
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('is idempotent: planning again on the result yields no tasks', () => {
+    fc.assert(
+      fc.property(arbSnapshot, (s) => {
+        const after = apply(s, planCluster(s));
+        expect(planCluster({ ...s, assignments: after }).tasks).toEqual([]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('accounts for every active unit: placed, or waiting with a reason', () => {
+    fc.assert(
+      fc.property(arbSnapshot, (s) => {
+        const plan = planCluster(s);
+        const after = apply(s, plan);
+        const waiting = new Set(plan.waiting.map((w) => w.unit));
+        for (const u of s.units) {
+          if (u.desiredState === 'inactive' || u.requirements.global) continue;
+          const placed = after.some((a) => a.unit === u.name);
+          expect(placed || waiting.has(u.name)).toBe(true);
+          expect(placed && waiting.has(u.name)).toBe(false);
+        }
+        for (const w of plan.waiting) expect(w.reason.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

@@ -1,0 +1,52 @@
+import { fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
+import type { Assignment, Plan, SchedMachine, SchedUnit, Snapshot } from './types.js';
+
+/**
+ * Test helpers: build scheduler inputs from `[X-Fleet]` lines the way a unit file would carry them,
+ * and apply a plan to a snapshot the way the engine would commit it.
+ */
+export function unit(
+  name: string,
+  xfleet: readonly string[] = [],
+  desiredState: DesiredState = 'launched',
+  hash = 'h-' + name,
+): SchedUnit {
+  const options: UnitOption[] = [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }];
+  for (const line of xfleet) {
+    const i = line.indexOf('=');
+    options.push({ section: 'X-Fleet', name: line.slice(0, i), value: line.slice(i + 1) });
+  }
+  return { name, hash, desiredState, requirements: fleetRequirements(name, options) };
+}
+
+export function machine(id: string, metadata: Record<string, string> = {}): SchedMachine {
+  return { id, metadata };
+}
+
+/** The assignments after the engine commits `plan` on top of `snapshot`. */
+export function apply(snapshot: Snapshot, plan: Plan): Assignment[] {
+  const key = (u: string, m: string) => `${u}\u0000${m}`;
+  const out = new Map<string, Assignment>();
+  for (const a of snapshot.assignments) out.set(key(a.unit, a.machineId), a);
+  for (const t of plan.tasks) {
+    const k = key(t.unit, t.machineId);
+    if (t.kind === 'unschedule') out.delete(k);
+    else
+      out.set(k, {
+        unit: t.unit,
+        machineId: t.machineId,
+        hash: t.hash,
+        desiredState: t.desiredState,
+      });
+  }
+  return [...out.values()];
+}
+
+/** unit -> sorted machine IDs, for compact assertions. */
+export function placement(assignments: readonly Assignment[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const a of [...assignments].sort((x, y) => (x.machineId < y.machineId ? -1 : 1))) {
+    (out[a.unit] ??= []).push(a.machineId);
+  }
+  return out;
+}

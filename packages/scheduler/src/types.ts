@@ -1,0 +1,68 @@
+import type { DesiredState, FleetRequirements } from '@fleet/unit';
+
+/** A unit as the scheduler sees it: its desired state and its parsed `[X-Fleet]` requirements. */
+export interface SchedUnit {
+  readonly name: string;
+  readonly hash: string;
+  readonly desiredState: DesiredState;
+  readonly requirements: FleetRequirements;
+}
+
+/** A live machine (its presence lease is held). */
+export interface SchedMachine {
+  readonly id: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** Unit `unit` is scheduled to machine `machineId`; the agent there runs `hash` in `desiredState`. */
+export interface Assignment {
+  readonly unit: string;
+  readonly machineId: string;
+  readonly hash: string;
+  readonly desiredState: DesiredState;
+}
+
+/** Plain immutable data read for one reconcile pass. */
+export interface Snapshot {
+  readonly units: readonly SchedUnit[];
+  readonly machines: readonly SchedMachine[];
+  readonly assignments: readonly Assignment[];
+}
+
+/** One step that moves the cluster towards its desired state, always with a human reason. */
+export type Task =
+  | {
+      readonly kind: 'schedule';
+      readonly unit: string;
+      readonly machineId: string;
+      readonly hash: string;
+      readonly desiredState: DesiredState;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'unschedule';
+      readonly unit: string;
+      readonly machineId: string;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'update';
+      readonly unit: string;
+      readonly machineId: string;
+      readonly hash: string;
+      readonly desiredState: DesiredState;
+      readonly reason: string;
+    };
+
+/** Why a unit is not (fully) placed: shown by `fleetctl` and the API instead of hanging silently. */
+export interface Waiting {
+  readonly unit: string;
+  readonly reason: string;
+}
+
+/** The result of one planning pass. Tasks are ordered: unschedules, then updates, then schedules. */
+export interface Plan {
+  readonly tasks: readonly Task[];
+  /** Units (sorted by name) that want to run but could not be placed everywhere they should be. */
+  readonly waiting: readonly Waiting[];
+}

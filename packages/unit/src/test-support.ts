@@ -1,0 +1,13 @@
+// Helpers shared by this package's tests. Not exported from the package.
+import { UnitError } from './errors.js';
+
+/** Runs `fn`, which must throw a {@link UnitError}, and returns that error. */
+export function thrown(fn: () => unknown): UnitError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof UnitError) return error;
+    throw error;
+  }
+  throw new Error('expected a UnitError, but nothing was thrown');
+}
