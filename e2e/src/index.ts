@@ -1,1 +1,5 @@
-export {};
+export { ensureRootfs, cacheDir, ROOTFS_NAME } from './rootfs.js';
+export { NspawnMachine, type MachineOptions, type BootedState } from './machine.js';
+export { bootMachines, Machines, type BootOptions } from './machines.js';
+export { isAlive, processId, type ProcessId } from './proc.js';
+export { run, runOk, type RunResult } from './run.js';

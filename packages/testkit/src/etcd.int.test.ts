@@ -70,3 +70,12 @@ describe('EtcdCluster with three members', () => {
     expect(await get(leader.clientUrl, '/after')).toBe('kill');
   });
 });
+
+describe('spawnTracked', () => {
+  it('says clearly when a binary is missing', async () => {
+    const { spawnTracked } = await import('./process.js');
+    expect(() => spawnTracked('ghost', '/nonexistent/fleet-ghost', [])).toThrow(
+      /ghost: could not start \/nonexistent\/fleet-ghost/,
+    );
+  });
+});

@@ -99,6 +99,12 @@ export function spawnTracked(
 ): TrackedProcess {
   hookExit();
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  if (child.pid === undefined) {
+    // spawn reports a missing binary or a bad cwd asynchronously; swallow that event and say it now.
+    child.once('error', () => undefined);
+    throw new Error(`${name}: could not start ${command} (is it installed and on PATH?)`);
+  }
+  child.on('error', () => undefined); // a failed kill() of an exited process is not a test failure
   return new TrackedProcess(name, child);
 }
 
