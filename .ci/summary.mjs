@@ -8,7 +8,7 @@ const [file, rcArg = '0', extraArg = '0'] = process.argv.slice(2);
 const rc = Number(rcArg);
 const extra = Number(extraArg);
 let passed = 0;
-let failed = 0;
+let failed;
 let report;
 try {
   report = JSON.parse(readFileSync(file, 'utf8'));
