@@ -20,3 +20,13 @@ export type {
   Task,
   Waiting,
 } from './types.js';
+export {
+  planAgent,
+  adoptLaunched,
+  AgentReason,
+  type AgentCurrent,
+  type AgentDesired,
+  type AgentSnapshot,
+  type AgentTask,
+  type AgentTaskKind,
+} from './agent-plan.js';
