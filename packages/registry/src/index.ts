@@ -1,1 +1,54 @@
-export {};
+// @fleet/registry: fleet's cluster state in etcd v3, and an in-memory twin held to the
+// same contract. May import @fleet/unit; must not import scheduler, engine, agent or api.
+export type { Leadership, MachineSession, Registry, Watch } from './registry.js';
+export type {
+  ApplyResult,
+  Assignment,
+  AssignmentEvent,
+  AssignmentOp,
+  FencingToken,
+  JsonValue,
+  LeaderInfo,
+  Listing,
+  Machine,
+  MachineEvent,
+  MachineRecord,
+  MetadataChange,
+  RegistryIssue,
+  ResyncEvent,
+  Revision,
+  Unit,
+  UnitEvent,
+  UnitHead,
+  UnitInput,
+  UnitState,
+  UnitStateInput,
+} from './types.js';
+export {
+  ClosedError,
+  CompactedError,
+  ConflictError,
+  CorruptRecordError,
+  InvalidInputError,
+  isRegistryError,
+  LeaseExpiredError,
+  MachineExistsError,
+  NotLeaderError,
+  RegistryError,
+  SessionLostError,
+  StoreRejectedError,
+  UnavailableError,
+  UnitExistsError,
+  UnitNotFoundError,
+  UnitTooLargeError,
+} from './errors.js';
+export type { RegistryErrorCode } from './errors.js';
+export { DEFAULT_PREFIX, Keys } from './keys.js';
+export { ManualClock, systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { KvRegistry } from './kv-registry.js';
+export type { RegistryOptions } from './kv-registry.js';
+export { EtcdRegistry } from './etcd-registry.js';
+export type { EtcdRegistryOptions } from './etcd-registry.js';
+export { InMemoryRegistry } from './inmemory-registry.js';
+export type { InMemoryRegistryOptions } from './inmemory-registry.js';

@@ -1,0 +1,200 @@
+import type {
+  Assignment,
+  AssignmentEvent,
+  Machine,
+  MachineEvent,
+  Registry,
+  UnitEvent,
+  Watch,
+} from '@fleet/registry';
+import type { SchedMachine, SchedUnit, Snapshot } from '@fleet/scheduler';
+import { fleetRequirements, type DesiredState, type FleetRequirements } from '@fleet/unit';
+
+interface CachedUnit {
+  hash: string;
+  desiredState: DesiredState;
+  reason: string | undefined;
+}
+
+/** What a change means to the engine. */
+export type ChangeKind = 'units' | 'machines' | 'assignments';
+
+/**
+ * The engine leader's view of the cluster: one list of units, machines and assignments, then
+ * watches from that revision that keep it current. Only changes that matter to scheduling call
+ * `onChange` (a machine's health refresh does not). A `resync` from any watch calls `onResync`:
+ * the owner throws this cache away and loads a new one.
+ */
+export class ClusterCache {
+  private readonly units = new Map<string, CachedUnit>();
+  /** Live machines with merged metadata, as the registry lists them. */
+  private machines = new Map<string, SchedMachine>();
+  /**
+   * Set when a machine joined or metadata changed: the next snapshot lists machines again, so
+   * the registry's merge of config and dynamic metadata is the only one (and joins coalesce).
+   */
+  private machinesStale = false;
+  /** machineId -> unit -> assignment. */
+  private readonly assignments = new Map<string, Map<string, Assignment>>();
+  /** Parsed requirements by unit name and hash (specifiers depend on the name). */
+  private readonly requirements = new Map<string, { hash: string; req: FleetRequirements }>();
+  private configMetadata = new Map<string, Readonly<Record<string, string>>>();
+  private watches: Watch[] = [];
+
+  private constructor(
+    private readonly registry: Registry,
+    private readonly onChange: (kind: ChangeKind) => void,
+    private readonly onResync: (reason: string) => void,
+  ) {}
+
+  /** Lists everything at one go and starts the watches. */
+  static async load(
+    registry: Registry,
+    onChange: (kind: ChangeKind) => void,
+    onResync: (reason: string) => void,
+  ): Promise<ClusterCache> {
+    const c = new ClusterCache(registry, onChange, onResync);
+    const [units, machines, assignments] = await Promise.all([
+      registry.listUnits(),
+      registry.listMachines(),
+      registry.listAssignments(),
+    ]);
+    for (const u of units.items) {
+      c.units.set(u.name, { hash: u.hash, desiredState: u.desiredState, reason: u.reason });
+      c.requirements.set(u.name, { hash: u.hash, req: fleetRequirements(u.name, u.options) });
+    }
+    c.setMachines(machines.items);
+    for (const a of assignments.items) c.putAssignment(a);
+    c.watches = [
+      registry.watchUnits(units.revision, (e) => c.onUnit(e)),
+      registry.watchMachines(machines.revision, (e) => c.onMachine(e)),
+      registry.watchAssignments(undefined, assignments.revision, (e) => c.onAssignment(e)),
+    ];
+    return c;
+  }
+
+  /**
+   * Plain data for one planning pass. Fetches the contents of units whose hash is new, and the
+   * machines if any joined or changed metadata since the last pass.
+   */
+  async snapshot(): Promise<Snapshot> {
+    if (this.machinesStale) {
+      this.machinesStale = false;
+      this.setMachines((await this.registry.listMachines()).items);
+    }
+    const units: SchedUnit[] = [];
+    for (const [name, u] of this.units) {
+      let req = this.requirements.get(name);
+      if (req === undefined || req.hash !== u.hash) {
+        const options = await this.registry.getContents(u.hash);
+        if (options === undefined) continue; // destroyed or replaced meanwhile: the watch will say
+        req = { hash: u.hash, req: fleetRequirements(name, options) };
+        this.requirements.set(name, req);
+      }
+      units.push({ name, hash: u.hash, desiredState: u.desiredState, requirements: req.req });
+    }
+    const machines = [...this.machines.values()];
+    const assignments: Assignment[] = [];
+    for (const byUnit of this.assignments.values()) assignments.push(...byUnit.values());
+    return { units, machines, assignments };
+  }
+
+  /** The reason last recorded for a unit (`undefined` if none or unknown). */
+  reasonOf(unit: string): string | undefined {
+    return this.units.get(unit)?.reason;
+  }
+
+  /** Units whose recorded reason is set. */
+  unitsWithReason(): string[] {
+    return [...this.units].filter(([, u]) => u.reason !== undefined).map(([n]) => n);
+  }
+
+  /** Remembers a reason the engine wrote (reason changes are not in the unit watch). */
+  setReason(unit: string, reason: string | undefined): void {
+    const u = this.units.get(unit);
+    if (u !== undefined) u.reason = reason;
+  }
+
+  /** Records the engine's own committed writes, so the next pass does not repeat them. */
+  putAssignment(a: Assignment): void {
+    let byUnit = this.assignments.get(a.machineId);
+    if (byUnit === undefined) this.assignments.set(a.machineId, (byUnit = new Map()));
+    byUnit.set(a.unit, a);
+  }
+
+  deleteAssignment(machineId: string, unit: string): void {
+    const byUnit = this.assignments.get(machineId);
+    byUnit?.delete(unit);
+    if (byUnit?.size === 0) this.assignments.delete(machineId);
+  }
+
+  async close(): Promise<void> {
+    const ws = this.watches;
+    this.watches = [];
+    await Promise.all(ws.map((w) => w.close()));
+  }
+
+  private onUnit(e: UnitEvent): void {
+    if (e.type === 'resync') return this.onResync(e.reason);
+    if (e.type === 'delete') {
+      this.units.delete(e.name);
+      this.requirements.delete(e.name);
+    } else {
+      const old = this.units.get(e.unit.name);
+      if (old !== undefined && old.hash === e.unit.hash && old.desiredState === e.unit.desiredState)
+        return;
+      this.units.set(e.unit.name, {
+        hash: e.unit.hash,
+        desiredState: e.unit.desiredState,
+        reason: old?.reason,
+      });
+    }
+    this.onChange('units');
+  }
+
+  private onMachine(e: MachineEvent): void {
+    if (e.type === 'resync') return this.onResync(e.reason);
+    if (e.type === 'delete') {
+      if (!this.machines.delete(e.machineId)) return;
+    } else if (e.type === 'put' && this.machines.has(e.machine.id)) {
+      // A health or IP refresh of a known machine does not change scheduling; new metadata does.
+      if (sameMetadata(this.configMetadata.get(e.machine.id) ?? {}, e.machine.metadata)) return;
+      this.machinesStale = true;
+    } else {
+      this.machinesStale = true;
+    }
+    this.onChange('machines');
+  }
+
+  private setMachines(list: readonly Machine[]): void {
+    this.machines = new Map(list.map((m) => [m.id, { id: m.id, metadata: m.metadata }]));
+    this.configMetadata = new Map(list.map((m) => [m.id, m.configMetadata]));
+  }
+
+  private onAssignment(e: AssignmentEvent): void {
+    if (e.type === 'resync') return this.onResync(e.reason);
+    if (e.type === 'delete') {
+      if (this.assignments.get(e.machineId)?.has(e.unit) !== true) return;
+      this.deleteAssignment(e.machineId, e.unit);
+    } else {
+      const old = this.assignments.get(e.assignment.machineId)?.get(e.assignment.unit);
+      this.putAssignment(e.assignment);
+      if (
+        old !== undefined &&
+        old.hash === e.assignment.hash &&
+        old.desiredState === e.assignment.desiredState
+      ) {
+        return; // our own write coming back
+      }
+    }
+    this.onChange('assignments');
+  }
+}
+
+function sameMetadata(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

@@ -1,0 +1,201 @@
+import {
+  InMemoryRegistry,
+  ManualClock,
+  type Leadership,
+  type MachineSession,
+  type Registry,
+} from '@fleet/registry';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Engine } from './engine.js';
+import { RecordingLogger } from './logger.js';
+import { advanceUntil, flush, machineRecord, placement, unitInput } from './test-support.js';
+
+const M1 = 'a1000000000000000000000000000001';
+const M2 = 'b2000000000000000000000000000002';
+const M3 = 'c3000000000000000000000000000003';
+
+describe('Engine over InMemoryRegistry', () => {
+  let clock: ManualClock;
+  let registry: InMemoryRegistry;
+  let sessions: MachineSession[];
+  let engines: Engine[];
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    registry = new InMemoryRegistry({ clock });
+    engines = [];
+    sessions = [];
+    for (const id of [M1, M2]) sessions.push(await registry.registerMachine(machineRecord(id), 30));
+  });
+
+  afterEach(async () => {
+    for (const e of engines) {
+      const stopped = e.stop();
+      clock.advance(10_000);
+      await stopped;
+    }
+    await registry.close();
+  });
+
+  function engine(id: string, reg: Registry = registry, logger = new RecordingLogger()): Engine {
+    const e = new Engine({ registry: reg, candidateId: id, clock, logger });
+    engines.push(e);
+    e.start();
+    return e;
+  }
+
+  it('becomes leader and schedules every unit, with a reason logged for each task', async () => {
+    await registry.createUnit(unitInput('a.service'));
+    await registry.createUnit(unitInput('b.service'));
+    await registry.createUnit(unitInput('idle.service', [], 'inactive'));
+    const log = new RecordingLogger();
+    const e = engine(M1, registry, log);
+    await advanceUntil(clock, async () => Object.keys(await placement(registry)).length === 2, {
+      what: 'scheduling',
+    });
+    expect(e.isLeader()).toBe(true);
+    expect(await placement(registry)).toEqual({ 'a.service': [M1], 'b.service': [M2] });
+    const applied = log.records.filter((r) => r.msg === 'applied task');
+    expect(applied.map((r) => [r.fields.unit, r.fields.reason])).toEqual([
+      ['a.service', 'target state launched and unit not scheduled'],
+      ['b.service', 'target state launched and unit not scheduled'],
+    ]);
+    expect(applied[0]?.fields.component).toBe('engine');
+    expect(e.metrics.tasks).toBe(2);
+    expect(e.metrics.reconciles).toBeGreaterThan(0);
+  });
+
+  it('reacts to a change within the debounce window, not the reconcile interval', async () => {
+    const e = engine(M1);
+    await advanceUntil(clock, () => e.isLeader(), { what: 'leadership' });
+    await advanceUntil(clock, () => e.metrics.reconciles > 0);
+    await registry.createUnit(unitInput('late.service'));
+    const took = await advanceUntil(
+      clock,
+      async () => (await placement(registry))['late.service'] !== undefined,
+      {
+        stepMs: 1,
+      },
+    );
+    expect(took).toBeLessThan(2_000); // the reconcile interval: an event-driven pass came first
+  });
+
+  it('moves the units of a machine whose lease expired', async () => {
+    await registry.createUnit(unitInput('a.service', [`MachineID=${M2}`]));
+    await registry.createUnit(unitInput('b.service'));
+    engine(M1);
+    await advanceUntil(clock, async () => Object.keys(await placement(registry)).length === 2);
+    const where = await placement(registry);
+    const victim = where['b.service']?.[0] === M1 ? 0 : 1;
+    // The machine dies: its session stops renewing and the lease runs out.
+    sessions.push(await registry.registerMachine(machineRecord(M3), 30));
+    const dead = sessions[victim];
+    if (dead === undefined) throw new Error('no session');
+    await dead.close();
+    await advanceUntil(clock, async () => {
+      const p = await placement(registry);
+      return p['b.service']?.[0] !== undefined && p['b.service'][0] !== dead.machineId;
+    });
+    if (dead.machineId === M2) {
+      await advanceUntil(
+        clock,
+        async () => (await registry.getUnit('a.service'))?.reason !== undefined,
+      );
+      expect((await registry.getUnit('a.service'))?.reason).toBe(
+        `required machine ${M2} is not in the cluster`,
+      );
+    }
+  });
+
+  it('records why a unit waits, and clears it once the unit is placed', async () => {
+    await registry.createUnit(unitInput('eu.service', ['MachineMetadata=region=eu']));
+    engine(M1);
+    await advanceUntil(
+      clock,
+      async () => (await registry.getUnit('eu.service'))?.reason !== undefined,
+    );
+    expect((await registry.getUnit('eu.service'))?.reason).toBe(
+      'no machine has metadata region=eu',
+    );
+    await registry.setMachineMetadata([{ machineId: M2, key: 'region', value: 'eu' }]);
+    await advanceUntil(clock, async () => (await placement(registry))['eu.service'] !== undefined);
+    expect((await placement(registry))['eu.service']).toEqual([M2]);
+    await advanceUntil(
+      clock,
+      async () => (await registry.getUnit('eu.service'))?.reason === undefined,
+    );
+  });
+
+  it('unschedules a unit set to inactive and a destroyed unit', async () => {
+    await registry.createUnit(unitInput('a.service'));
+    await registry.createUnit(unitInput('b.service'));
+    engine(M1);
+    await advanceUntil(clock, async () => Object.keys(await placement(registry)).length === 2);
+    await registry.setDesiredState('a.service', 'inactive');
+    await registry.destroyUnit('b.service');
+    await advanceUntil(clock, async () => Object.keys(await placement(registry)).length === 0);
+  });
+
+  it('has one leader among two engines; the other takes over when the leader stops', async () => {
+    const a = engine(M1);
+    await advanceUntil(clock, () => a.isLeader());
+    const b = engine(M2);
+    clock.advance(5_000);
+    await flush();
+    expect(b.isLeader()).toBe(false);
+    await registry.createUnit(unitInput('x.service'));
+    await advanceUntil(clock, async () => (await placement(registry))['x.service'] !== undefined);
+    await a.stop();
+    expect((await registry.getLeader())?.candidateId).not.toBe(M1);
+    await advanceUntil(clock, () => b.isLeader(), { what: 'B to lead' });
+    await registry.createUnit(unitInput('y.service'));
+    await advanceUntil(clock, async () => (await placement(registry))['y.service'] !== undefined);
+  });
+
+  it("survives a leader change in the middle of a reconcile: the old leader's writes are refused", async () => {
+    // Engine A's registry is the shared one, seen through a wrapper that can hold its writes.
+    let held: (() => void) | undefined;
+    let holdNext = false;
+    let captured: Leadership | undefined;
+    let refused = 0;
+    const wrapped: Registry = Object.create(registry) as Registry;
+    wrapped.campaign = async (id, ttl) => (captured = await registry.campaign(id, ttl));
+    wrapped.applyAssignments = async (token, ops) => {
+      if (holdNext) {
+        holdNext = false;
+        await new Promise<void>((r) => (held = r));
+      }
+      try {
+        return await registry.applyAssignments(token, ops);
+      } catch (err) {
+        refused++;
+        throw err;
+      }
+    };
+    const a = engine(M1, wrapped);
+    await advanceUntil(clock, () => a.isLeader());
+    await advanceUntil(clock, () => a.metrics.reconciles > 0);
+    holdNext = true;
+    await registry.createUnit(unitInput('contested.service'));
+    await advanceUntil(clock, () => held !== undefined, { stepMs: 1, what: 'A to start writing' });
+    // A is stuck mid-write; its lease goes (as for a paused process) and B is elected.
+    await captured?.resign();
+    const b = engine(M2);
+    await advanceUntil(clock, () => b.isLeader(), { what: 'B to lead' });
+    await advanceUntil(
+      clock,
+      async () => (await placement(registry))['contested.service'] !== undefined,
+    );
+    held?.();
+    await advanceUntil(clock, () => refused > 0 && !a.isLeader(), {
+      what: "A's write to be refused",
+    });
+    clock.advance(10_000);
+    await flush();
+    expect(
+      (await registry.listAssignments()).items.filter((x) => x.unit === 'contested.service'),
+    ).toHaveLength(1);
+    expect(a.isLeader()).toBe(false);
+    expect(b.isLeader()).toBe(true);
+  });
+});

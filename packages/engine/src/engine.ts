@@ -1,0 +1,227 @@
+import {
+  NotLeaderError,
+  systemClock,
+  type Clock,
+  type Leadership,
+  type Registry,
+} from '@fleet/registry';
+import { ClusterCache } from './cluster-cache.js';
+import { silentLogger, type Logger } from './logger.js';
+import { newMetrics, type EngineMetrics } from './metrics.js';
+import { reconcileOnce } from './reconcile.js';
+
+export interface EngineOptions {
+  readonly registry: Registry;
+  /** This fleetd's machine ID: the candidate name in the election. */
+  readonly candidateId: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /**
+   * fleet's `engine_reconcile_interval` (default 2 s): how often a follower tries for
+   * leadership and a leader re-checks it. The lease TTL is five times this, as in fleet.
+   */
+  readonly reconcileIntervalMs?: number;
+  /** Events arriving within this window are planned together (default 25 ms). */
+  readonly debounceMs?: number;
+  /** A full re-list of the cluster, repairing anything a watch missed (default 60 s). */
+  readonly resyncIntervalMs?: number;
+}
+
+/**
+ * The engine: runs in every fleetd, acts only while it holds leadership. A leader loads the
+ * cluster once, then plans on every relevant change (debounced) and on a periodic full resync,
+ * writing fenced assignments, so a deposed leader's writes are refused by the store.
+ */
+export class Engine {
+  readonly metrics: EngineMetrics = newMetrics();
+  private readonly registry: Registry;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly intervalMs: number;
+  private readonly debounceMs: number;
+  private readonly resyncMs: number;
+  private readonly abort = new AbortController();
+  private leadership: Leadership | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.registry = opts.registry;
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.logger ?? silentLogger).child({ component: 'engine' });
+    this.intervalMs = opts.reconcileIntervalMs ?? 2_000;
+    this.debounceMs = opts.debounceMs ?? 25;
+    this.resyncMs = opts.resyncIntervalMs ?? 60_000;
+  }
+
+  /** Lease TTL in seconds: five reconcile intervals, as in fleet (10 s by default). */
+  get leaseTtlSeconds(): number {
+    return Math.max(2, Math.round((5 * this.intervalMs) / 1000));
+  }
+
+  /** Starts campaigning in the background. */
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** True while this engine holds a leadership it may act on. */
+  isLeader(): boolean {
+    return this.leadership?.isLeader() ?? false;
+  }
+
+  /**
+   * Stops the engine and waits for it. A leader resigns (the next one takes over at once)
+   * unless `resign` is false.
+   */
+  async stop({ resign = true }: { resign?: boolean } = {}): Promise<void> {
+    this.abort.abort();
+    const l = this.leadership;
+    if (resign && l !== undefined) await l.resign().catch(() => undefined);
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        const l = await this.registry.campaign(this.opts.candidateId, this.leaseTtlSeconds);
+        if (l !== undefined) await this.term(l);
+      } catch (err) {
+        if (!signal.aborted) this.log.warn({ err }, 'engine could not campaign for leadership');
+      }
+      await this.sleep(this.intervalMs, signal);
+    }
+  }
+
+  /** One leadership term: from winning the election until losing it or stopping. */
+  private async term(l: Leadership): Promise<void> {
+    this.leadership = l;
+    this.metrics.leaderSince = this.clock.now();
+    this.log.info({ token: l.token }, 'Engine leadership acquired');
+    const stop = AbortSignal.any([l.signal, this.abort.signal]);
+    const trigger = new Trigger(this.clock, this.debounceMs);
+    stop.addEventListener('abort', () => trigger.fire(), { once: true });
+    let cache: ClusterCache | undefined;
+    let resyncAt = 0;
+    let needLoad = true;
+    let dirty = true;
+    try {
+      while (!stop.aborted && l.isLeader()) {
+        if (needLoad || this.clock.now() >= resyncAt) {
+          await cache?.close();
+          cache = undefined;
+          cache = await ClusterCache.load(
+            this.registry,
+            () => ((dirty = true), trigger.poke()),
+            (reason) => {
+              this.log.info({ reason }, 'watch asked for a resync');
+              needLoad = true;
+              trigger.poke();
+            },
+          );
+          needLoad = false;
+          resyncAt = this.clock.now() + this.resyncMs;
+          dirty = true;
+        }
+        if (dirty && !stop.aborted && cache !== undefined) {
+          dirty = false;
+          await this.pass(cache, l).catch((err: unknown) => {
+            if (err instanceof NotLeaderError) throw err;
+            dirty = true; // try again after the next interval
+          });
+        }
+        await trigger.wait(Math.min(this.intervalMs, Math.max(0, resyncAt - this.clock.now())));
+      }
+    } catch (err) {
+      if (!(err instanceof NotLeaderError)) throw err;
+      this.log.warn({ err }, 'Engine leadership lost: a write was refused');
+    } finally {
+      trigger.cancel();
+      await cache?.close();
+      this.leadership = undefined;
+      this.metrics.leaderSince = undefined;
+      if (!this.abort.signal.aborted) this.log.warn({}, 'Engine leadership lost');
+    }
+  }
+
+  private async pass(cache: ClusterCache, l: Leadership): Promise<void> {
+    const started = this.clock.now();
+    try {
+      const r = await reconcileOnce(cache, this.registry, l, this.log, this.metrics);
+      this.metrics.reconciles++;
+      if (r.tasks.length > 0)
+        this.log.debug({ tasks: r.tasks.length, waiting: r.waiting }, 'reconciled');
+    } catch (err) {
+      this.metrics.reconcileFailures++;
+      this.log.warn({ err }, 'reconcile failed');
+      throw err;
+    } finally {
+      this.metrics.lastReconcileMs = this.clock.now() - started;
+    }
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const cancel = this.clock.setTimer(ms, done);
+      signal.addEventListener('abort', done, { once: true });
+      function done() {
+        cancel();
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+}
+
+/**
+ * Wakes the leader loop: `poke()` after a short debounce (so a burst of events is planned once),
+ * `fire()` at once; `wait(ms)` resolves on either or after `ms`.
+ */
+class Trigger {
+  private wake: (() => void) | undefined;
+  private pending = false;
+  private cancelDebounce: (() => void) | undefined;
+  private cancelWait: (() => void) | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly debounceMs: number,
+  ) {}
+
+  poke(): void {
+    if (this.cancelDebounce !== undefined) return;
+    this.cancelDebounce = this.clock.setTimer(this.debounceMs, () => {
+      this.cancelDebounce = undefined;
+      this.fire();
+    });
+  }
+
+  fire(): void {
+    this.pending = true;
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.cancelWait = this.clock.setTimer(ms, () => this.fire());
+      this.wake = () => {
+        this.pending = false;
+        this.cancelWait?.();
+        this.cancelWait = undefined;
+        resolve();
+      };
+    });
+  }
+
+  cancel(): void {
+    this.cancelDebounce?.();
+    this.cancelWait?.();
+    this.cancelDebounce = this.cancelWait = undefined;
+  }
+}

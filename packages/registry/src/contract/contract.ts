@@ -1,0 +1,32 @@
+// The Registry contract: one suite, run against every implementation (InMemoryRegistry in
+// the unit project, EtcdRegistry against a real etcd in the integration project).
+import { afterEach, beforeEach, describe } from 'vitest';
+import { engineContract } from './engine.contract.js';
+import type { ContractHarness, HarnessFactory } from './harness.js';
+import { machineContract } from './machines.contract.js';
+import { unitContract } from './units.contract.js';
+import { watchContract } from './watches.contract.js';
+
+export type { ContractHarness, HarnessFactory } from './harness.js';
+
+/** Declares the contract suite for one implementation; each test gets a fresh harness. */
+export function registryContract(name: string, factory: HarnessFactory): void {
+  describe(`Registry contract: ${name}`, () => {
+    let harness: ContractHarness | undefined;
+    const h = (): ContractHarness => {
+      if (harness === undefined) throw new Error('no harness: beforeEach did not run');
+      return harness;
+    };
+    beforeEach(async () => {
+      harness = await factory();
+    });
+    afterEach(async () => {
+      await harness?.close();
+      harness = undefined;
+    });
+    describe('units', () => unitContract(h));
+    describe('engine', () => engineContract(h));
+    describe('machines', () => machineContract(h));
+    describe('watches', () => watchContract(h));
+  });
+}

@@ -1,0 +1,138 @@
+// Contract: leadership, fencing, assignments and unit reasons (everything the engine writes).
+import { expect, it } from 'vitest';
+import type { AssignmentOp } from '../types.js';
+import { stall } from '../testing.js';
+import type { ContractHarness } from './harness.js';
+import { eventually, rejectsWith, unit } from './harness.js';
+
+const HASH = 'a'.repeat(40);
+const sched = (machineId: string, u: string): AssignmentOp => ({
+  type: 'schedule',
+  machineId,
+  unit: u,
+  hash: HASH,
+  desiredState: 'launched',
+});
+
+/** Registers the engine-side tests; `h()` is the current test's harness. */
+export function engineContract(h: () => ContractHarness): void {
+  it('elects one leader at a time and hands over on resign', async () => {
+    const { registry } = h();
+    const one = await registry.campaign('engine-1', 10);
+    expect(one?.isLeader()).toBe(true);
+    expect(await registry.campaign('engine-2', 10)).toBeUndefined();
+    expect(await registry.getLeader()).toEqual({ candidateId: 'engine-1', token: one?.token });
+    await one?.resign();
+    expect(one?.isLeader()).toBe(false);
+    expect(one?.signal.aborted).toBe(true);
+    expect(await registry.getLeader()).toBeUndefined();
+    const two = await registry.campaign('engine-2', 10);
+    expect(BigInt(two?.token ?? '0')).toBeGreaterThan(BigInt(one?.token ?? '0'));
+    await one?.resign();
+    expect(await registry.getLeader()).toMatchObject({ candidateId: 'engine-2' });
+  });
+
+  it('applies fenced assignment ops in batches and lists them per machine, sorted', async () => {
+    const { registry } = h();
+    const lead = await registry.campaign('engine', 10);
+    const token = lead?.token ?? '';
+    const ops = Array.from({ length: 250 }, (_, i) => sched(`m${i % 3}`, `u${i}.service`));
+    const res = await registry.applyAssignments(token, ops);
+    expect(res.batches).toBe(3);
+    const m1 = await registry.listAssignments('m1');
+    expect(m1.items).toHaveLength(83);
+    expect(m1.items.every((a) => a.machineId === 'm1')).toBe(true);
+    const names = m1.items.map((a) => a.unit);
+    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    const all = await registry.listAssignments();
+    expect(all.items.map((a) => a.machineId)).toEqual([
+      ...Array<string>(84).fill('m0'),
+      ...Array<string>(83).fill('m1'),
+      ...Array<string>(83).fill('m2'),
+    ]);
+    expect(BigInt(all.revision)).toBeGreaterThanOrEqual(BigInt(res.revision));
+  });
+
+  it('moves, updates and unschedules idempotently; updates of absent assignments are skipped', async () => {
+    const { registry } = h();
+    const token = (await registry.campaign('engine', 10))?.token ?? '';
+    await registry.applyAssignments(token, [sched('m1', 'web.service')]);
+    const move: AssignmentOp[] = [
+      sched('m2', 'web.service'),
+      { type: 'unschedule', machineId: 'm1', unit: 'web.service' },
+      { type: 'update', machineId: 'm3', unit: 'gone.service', hash: HASH, desiredState: 'loaded' },
+    ];
+    const res = await registry.applyAssignments(token, move);
+    expect(res.skipped).toEqual([move[2]]);
+    expect(await registry.applyAssignments(token, move)).toMatchObject({ skipped: [move[2]] });
+    await registry.applyAssignments(token, [
+      { type: 'update', machineId: 'm2', unit: 'web.service', hash: HASH, desiredState: 'loaded' },
+    ]);
+    const all = await registry.listAssignments();
+    expect(all.items).toEqual([
+      expect.objectContaining({ machineId: 'm2', unit: 'web.service', desiredState: 'loaded' }),
+    ]);
+    await rejectsWith(
+      registry.applyAssignments(token, [sched('m1', 'a.service'), sched('m1', 'a.service')]),
+      'REGISTRY_INVALID_INPUT',
+    );
+    await rejectsWith(
+      registry.applyAssignments(token, [sched('m/1', 'a.service')]),
+      'REGISTRY_INVALID_INPUT',
+    );
+  });
+
+  it("refuses a deposed leader's fenced writes and names the new leader", async () => {
+    const { registry } = h();
+    const one = await registry.campaign('engine-1', 10);
+    const old = one?.token ?? '';
+    await registry.applyAssignments(old, [sched('m1', 'a.service')]);
+    await one?.resign();
+    const err = await rejectsWith(
+      registry.applyAssignments(old, [sched('m1', 'b.service')]),
+      'REGISTRY_NOT_LEADER',
+    );
+    expect(err).toMatchObject({ currentLeader: undefined, committedBatches: 0 });
+    const two = await registry.campaign('engine-2', 10);
+    const err2 = await rejectsWith(registry.applyAssignments(old, []), 'REGISTRY_NOT_LEADER');
+    expect(err2).toMatchObject({ currentLeader: { candidateId: 'engine-2', token: two?.token } });
+    await rejectsWith(registry.setUnitReason(old, 'a.service', 'x'), 'REGISTRY_NOT_LEADER');
+    await rejectsWith(registry.applyAssignments('12345678', []), 'REGISTRY_NOT_LEADER');
+    await rejectsWith(registry.applyAssignments('nope', []), 'REGISTRY_INVALID_INPUT');
+    expect((await registry.listAssignments()).items.map((a) => a.unit)).toEqual(['a.service']);
+  });
+
+  it('fences a paused leader locally, lets its lease expire, and refuses its writes', async () => {
+    const { registry } = h();
+    const one = await registry.campaign('engine-1', 2);
+    if (one === undefined) throw new Error('not elected');
+    stall(one);
+    h().passTime(1_000);
+    await eventually(h(), () => !one.isLeader(), 'the paused leader to fence itself');
+    expect(one.signal.aborted).toBe(true);
+    h().passTime(2_000);
+    const two = await eventually(h(), () => registry.campaign('engine-2', 10), 'a new leader');
+    await rejectsWith(
+      registry.applyAssignments(one.token, [sched('m', 'a.service')]),
+      'REGISTRY_NOT_LEADER',
+    );
+    await registry.applyAssignments(two.token, [sched('m', 'a.service')]);
+  });
+
+  it('records unit reasons, fenced, only for units that exist', async () => {
+    const { registry } = h();
+    const token = (await registry.campaign('engine', 10))?.token ?? '';
+    await registry.createUnit(unit('web.service'));
+    expect(await registry.setUnitReason(token, 'web.service', 'no machine matches')).toBe(true);
+    expect(await registry.getUnit('web.service')).toMatchObject({ reason: 'no machine matches' });
+    expect((await registry.listUnits()).items[0]).toMatchObject({ reason: 'no machine matches' });
+    expect(await registry.setUnitReason(token, 'other.service', 'x')).toBe(false);
+    expect(await registry.setUnitReason(token, 'web.service', null)).toBe(true);
+    expect(await registry.getUnit('web.service')).not.toHaveProperty('reason');
+    await registry.setUnitReason(token, 'web.service', 'again');
+    await registry.destroyUnit('web.service');
+    await registry.createUnit(unit('web.service'));
+    expect(await registry.getUnit('web.service')).not.toHaveProperty('reason');
+    expect(await h().rawKeys('reason/')).toEqual([]);
+  });
+}

@@ -1,0 +1,148 @@
+// Contract: machine sessions, unit states, dynamic metadata, lease expiry.
+import { expect, it } from 'vitest';
+import { stall } from '../testing.js';
+import type { UnitStateInput } from '../types.js';
+import type { ContractHarness } from './harness.js';
+import { eventually, machine, rejectsWith } from './harness.js';
+
+const state = (u: string, active = 'active'): UnitStateInput => ({
+  unit: u,
+  hash: 'b'.repeat(40),
+  loadState: 'loaded',
+  activeState: active,
+  subState: active === 'active' ? 'running' : 'dead',
+});
+
+/** Registers the machine-side tests; `h()` is the current test's harness. */
+export function machineContract(h: () => ContractHarness): void {
+  it('registers a machine once per live session and lists it', async () => {
+    const { registry } = h();
+    const s = await registry.registerMachine(machine('m1'), 10);
+    const err = await rejectsWith(
+      registry.registerMachine(machine('m1'), 10),
+      'REGISTRY_MACHINE_EXISTS',
+    );
+    expect(err).toMatchObject({ retryable: true, machineId: 'm1' });
+    await registry.registerMachine(machine('m0', { publicIP: '10.0.0.9' }), 10);
+    const list = await registry.listMachines();
+    expect(list.items.map((m) => m.id)).toEqual(['m0', 'm1']);
+    expect(list.items[1]).toMatchObject({
+      ...machine('m1'),
+      configMetadata: { region: 'us-east' },
+    });
+    await s.update(machine('m1', { health: { load: [9] } }));
+    expect((await registry.listMachines()).items[1]?.health).toEqual({ load: [9] });
+    await rejectsWith(s.update(machine('m2')), 'REGISTRY_INVALID_INPUT');
+    await rejectsWith(registry.registerMachine(machine('bad/id'), 10), 'REGISTRY_INVALID_INPUT');
+    await rejectsWith(registry.registerMachine(machine('m3'), 1), 'REGISTRY_INVALID_INPUT');
+  });
+
+  it('publishes unit states under the session, listed by unit then machine', async () => {
+    const { registry } = h();
+    const a = await registry.registerMachine(machine('ma'), 10);
+    const b = await registry.registerMachine(machine('mb'), 10);
+    await b.publishUnitState(state('web.service'));
+    await a.publishUnitState(state('web.service', 'failed'));
+    await a.publishUnitState(state('db.service'));
+    await a.publishUnitState(state('web.service.x.service'));
+    const all = await registry.listUnitStates();
+    expect(all.items.map((s) => `${s.unit}@${s.machineId}`)).toEqual([
+      'db.service@ma',
+      'web.service@ma',
+      'web.service@mb',
+      'web.service.x.service@ma',
+    ]);
+    expect(all.items[1]).toMatchObject({ activeState: 'failed', subState: 'dead' });
+    const web = await registry.listUnitStates({ unitName: 'web.service' });
+    expect(web.items.map((s) => s.machineId)).toEqual(['ma', 'mb']);
+    const onB = await registry.listUnitStates({ machineId: 'mb' });
+    expect(onB.items.map((s) => s.unit)).toEqual(['web.service']);
+    const one = await registry.listUnitStates({ machineId: 'ma', unitName: 'db.service' });
+    expect(one.items).toHaveLength(1);
+    await a.removeUnitState('web.service');
+    await a.removeUnitState('web.service');
+    expect((await registry.listUnitStates({ unitName: 'web.service' })).items).toHaveLength(1);
+  });
+
+  it("keeps the agent's job state when given, and omits it when not", async () => {
+    const { registry } = h();
+    const s = await registry.registerMachine(machine('m1'), 10);
+    await s.publishUnitState({ ...state('a.service'), state: 'launched' });
+    await s.publishUnitState(state('b.service'));
+    const [a, b] = (await registry.listUnitStates()).items;
+    expect(a?.state).toBe('launched');
+    expect(b !== undefined && 'state' in b).toBe(false);
+    await rejectsWith(
+      s.publishUnitState({ ...state('c.service'), state: 'running' as 'launched' }),
+      'REGISTRY_INVALID_INPUT',
+    );
+  });
+
+  it('removes the machine and its unit states together when the session closes', async () => {
+    const { registry } = h();
+    const s = await registry.registerMachine(machine('m1'), 10);
+    const other = await registry.registerMachine(machine('m2'), 10);
+    await s.publishUnitState(state('web.service'));
+    await other.publishUnitState(state('web.service'));
+    await s.close();
+    await s.close();
+    expect(s.signal.aborted).toBe(true);
+    expect((await registry.listMachines()).items.map((m) => m.id)).toEqual(['m2']);
+    expect((await registry.listUnitStates()).items.map((x) => x.machineId)).toEqual(['m2']);
+    await rejectsWith(s.publishUnitState(state('db.service')), 'REGISTRY_SESSION_LOST');
+    const again = await registry.registerMachine(machine('m1'), 10);
+    expect(again.signal.aborted).toBe(false);
+  });
+
+  it('expires a session whose keepalives stop: machine and unit states vanish together', async () => {
+    const { registry } = h();
+    const s = await registry.registerMachine(machine('m1'), 2);
+    const live = await registry.registerMachine(machine('m2'), 2);
+    await s.publishUnitState(state('web.service'));
+    await live.publishUnitState(state('web.service'));
+    stall(s);
+    h().passTime(3_000);
+    await eventually(
+      h(),
+      async () => (await registry.listMachines()).items.every((m) => m.id !== 'm1'),
+      'the stalled machine to expire',
+    );
+    const states = await registry.listUnitStates();
+    expect(states.items.map((x) => x.machineId)).toEqual(['m2']);
+    expect((await registry.listMachines()).items.map((m) => m.id)).toEqual(['m2']);
+    await rejectsWith(s.publishUnitState(state('db.service')), 'REGISTRY_SESSION_LOST');
+    expect(s.signal.aborted).toBe(true);
+    expect(live.signal.aborted).toBe(false);
+    await registry.registerMachine(machine('m1'), 2);
+  });
+
+  it('merges dynamic metadata over config metadata; it outlives the machine', async () => {
+    const { registry } = h();
+    await registry.setMachineMetadata([
+      { machineId: 'm1', key: 'disk', value: 'ssd' },
+      { machineId: 'm1', key: 'region', value: null },
+      { machineId: 'm1', key: 'rack', value: 'r1' },
+      { machineId: 'm1', key: 'rack', value: 'r2' },
+    ]);
+    expect((await registry.listMachines()).items).toEqual([]);
+    const s = await registry.registerMachine(
+      machine('m1', { metadata: { region: 'eu', os: 'x' } }),
+      10,
+    );
+    const m = (await registry.listMachines()).items[0];
+    expect(m?.metadata).toEqual({ disk: 'ssd', os: 'x', rack: 'r2' });
+    expect(Object.keys(m?.metadata ?? {})).toEqual(['disk', 'os', 'rack']);
+    expect(m?.configMetadata).toEqual({ region: 'eu', os: 'x' });
+    await s.close();
+    await registry.registerMachine(machine('m1', { metadata: { region: 'eu' } }), 10);
+    expect((await registry.listMachines()).items[0]?.metadata).toEqual({ disk: 'ssd', rack: 'r2' });
+    await rejectsWith(
+      registry.setMachineMetadata([
+        { machineId: 'm1', key: 'ok', value: 'v' },
+        { machineId: 'm1', key: 'bad key', value: 'v' },
+      ]),
+      'REGISTRY_INVALID_INPUT',
+    );
+    expect((await registry.listMachines()).items[0]?.metadata).not.toHaveProperty('ok');
+  });
+}

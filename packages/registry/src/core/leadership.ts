@@ -1,0 +1,127 @@
+// Engine leadership: a lease plus a create-if-absent of the `leader` key bound to it
+// (libs.md §2.7: etcd3's Election is not safe to use). The leader key's create revision is
+// the fencing token; local fencing stops a leader whose renewals have lapsed for TTL-1 s.
+import { encodeLeader } from '../codec.js';
+import type { KvLease } from '../kv/kv.js';
+import type { Leadership } from '../registry.js';
+import type { LeaderInfo } from '../types.js';
+import type { Core } from './core.js';
+import { readLeader } from './fence.js';
+import { checkCandidateId, checkTtl } from './validate.js';
+
+/** A held leadership. Ends (for good) on resign, lease loss, or lapsed renewals. */
+export class LeadershipHandle implements Leadership {
+  private readonly controller = new AbortController();
+  private cancelFence: () => void = () => {};
+
+  constructor(
+    private readonly core: Core,
+    private readonly lease: KvLease,
+    readonly candidateId: string,
+    readonly ttlSeconds: number,
+    readonly token: string,
+  ) {
+    lease.onRenewed(() => this.armFence());
+    lease.lost.addEventListener('abort', () => this.end('its lease was lost'), { once: true });
+    this.armFence();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** When local fencing ends this leadership, by the clock. */
+  private get fenceAt(): number {
+    return this.lease.lastRenewedAt() + (this.ttlSeconds - 1) * 1000;
+  }
+
+  private armFence(): void {
+    this.cancelFence();
+    if (this.signal.aborted) return;
+    const delay = this.fenceAt - this.core.kv.clock.now();
+    if (delay <= 0) {
+      this.end(`its lease was not renewed for ${this.ttlSeconds - 1} s`);
+      return;
+    }
+    this.cancelFence = this.core.kv.clock.setTimer(delay, () => this.armFence());
+  }
+
+  isLeader(): boolean {
+    if (this.signal.aborted) return false;
+    if (this.core.kv.clock.now() >= this.fenceAt) {
+      this.end(`its lease was not renewed for ${this.ttlSeconds - 1} s`);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Ends the leadership locally and lets the key go: revoked if etcd answers, otherwise it
+   * expires (a leader that stepped down must not keep the key alive).
+   */
+  end(why: string): void {
+    if (this.signal.aborted) return;
+    this.cancelFence();
+    this.lease.stopRenewing();
+    this.controller.abort(new Error(`leadership of ${this.candidateId} ended: ${why}`));
+    this.lease.revoke().catch(() => undefined);
+  }
+
+  /** Stops keepalives and nothing else, as if the process froze (fault tests). */
+  stall(): void {
+    this.lease.stopRenewing();
+  }
+
+  /** Stops keepalives without revoking (registry close): the key expires after its TTL. */
+  detach(): void {
+    if (this.signal.aborted) return;
+    this.cancelFence();
+    this.lease.stopRenewing();
+    this.controller.abort(new Error(`leadership of ${this.candidateId} ended: registry closed`));
+  }
+
+  async resign(): Promise<void> {
+    if (this.signal.aborted) return;
+    this.cancelFence();
+    this.controller.abort(new Error(`leadership of ${this.candidateId} ended: resigned`));
+    await this.lease.revoke();
+  }
+}
+
+/** See {@link Registry.campaign}. */
+export async function campaign(
+  core: Core,
+  candidateIdIn: string,
+  ttlIn: number,
+): Promise<LeadershipHandle | undefined> {
+  const candidateId = checkCandidateId(candidateIdIn);
+  const ttl = checkTtl(ttlIn);
+  const lease = await core.kv.grantLease(ttl);
+  const key = core.keys.leader();
+  let token: bigint | undefined;
+  try {
+    const res = await core.kv.txn({
+      compare: [{ key, target: 'create', op: '==', value: 0n }],
+      success: [{ type: 'put', key, value: encodeLeader(candidateId), lease: lease.id }],
+      failure: [{ type: 'range', key }],
+    });
+    const found = res.results[0];
+    const rec = found?.type === 'range' ? found.kvs[0] : undefined;
+    if (res.succeeded) token = res.revision;
+    // A retried request that won shows our own lease on the key.
+    else if (res.retried && rec?.lease === lease.id) token = rec.createRevision;
+  } catch (err) {
+    await lease.revoke().catch(() => undefined);
+    throw err;
+  }
+  if (token === undefined) {
+    await lease.revoke().catch(() => undefined);
+    return undefined;
+  }
+  return new LeadershipHandle(core, lease, candidateId, ttl, token.toString());
+}
+
+/** See {@link Registry.getLeader}. */
+export function getLeader(core: Core): Promise<LeaderInfo | undefined> {
+  return readLeader(core);
+}

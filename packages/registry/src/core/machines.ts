@@ -1,0 +1,140 @@
+// Reading machines and unit states, and fleet's dynamic machine metadata.
+import { encodeMetadata, machineSchema, metadataSchema, unitStateSchema } from '../codec.js';
+import { InvalidInputError } from '../errors.js';
+import type { KvOp } from '../kv/kv.js';
+import type {
+  JsonValue,
+  Listing,
+  Machine,
+  MachineRecord,
+  MetadataChange,
+  UnitState,
+} from '../types.js';
+import type { Core } from './core.js';
+import { byteOrder, rangeAll, snapshot } from './read.js';
+import { checkMachineId, checkMetadataChange, checkUnitName } from './validate.js';
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => byteOrder(a, b)));
+}
+
+/** A decoded machine record as the public type. */
+export function toMachineRecord(m: ReturnType<typeof machineSchema.parse>): MachineRecord {
+  return {
+    id: m.id,
+    publicIP: m.publicIP,
+    metadata: m.metadata,
+    health: m.health as Record<string, JsonValue>,
+    version: m.version,
+    capabilities: m.capabilities,
+  };
+}
+
+/** See {@link Registry.listMachines}. */
+export async function listMachines(core: Core): Promise<Listing<Machine>> {
+  return snapshot(async () => {
+    const { kvs, revision } = await rangeAll(core, core.keys.machines());
+    const records = new Map<string, { record: MachineRecord; revision: bigint }>();
+    const dynamic = new Map<string, Map<string, string | null>>();
+    for (const rec of kvs) {
+      const parsed = core.keys.parse(rec.key);
+      if (parsed?.kind === 'machine') {
+        const m = core.decode(machineSchema, rec);
+        if (m === undefined) continue;
+        if (m.id !== parsed.machineId) {
+          core.corrupt(rec.key, `record names machine ${m.id}`);
+          continue;
+        }
+        records.set(m.id, { record: toMachineRecord(m), revision: rec.modRevision });
+      } else if (parsed?.kind === 'metadata') {
+        const v = core.decode(metadataSchema, rec);
+        if (v === undefined) continue;
+        const forMachine = dynamic.get(parsed.machineId) ?? new Map<string, string | null>();
+        forMachine.set(parsed.key, v.value);
+        dynamic.set(parsed.machineId, forMachine);
+      } else {
+        core.corrupt(rec.key, 'not a machine key');
+      }
+    }
+    const items: Machine[] = [];
+    for (const [id, { record, revision: rev }] of records) {
+      const merged: Record<string, string> = { ...record.metadata };
+      for (const [k, v] of dynamic.get(id) ?? []) {
+        if (v === null) delete merged[k];
+        else merged[k] = v;
+      }
+      items.push({
+        ...record,
+        metadata: sortedRecord(merged),
+        configMetadata: record.metadata,
+        revision: rev.toString(),
+      });
+    }
+    items.sort((a, b) => byteOrder(a.id, b.id));
+    return { items, revision: revision.toString() };
+  });
+}
+
+/** See {@link Registry.setMachineMetadata}. */
+export async function setMachineMetadata(
+  core: Core,
+  changes: readonly MetadataChange[],
+): Promise<void> {
+  const last = new Map<string, MetadataChange>();
+  for (const c of changes) {
+    checkMetadataChange(c);
+    const key = core.keys.metadata(c.machineId, c.key);
+    last.delete(key);
+    last.set(key, c);
+  }
+  if (last.size === 0) return;
+  if (last.size > core.limits.maxOpsPerTxn) {
+    throw new InvalidInputError(
+      `at most ${core.limits.maxOpsPerTxn} metadata changes at once, got ${last.size}`,
+    );
+  }
+  const ops: KvOp[] = [...last].map(([key, c]) => ({
+    type: 'put',
+    key,
+    value: encodeMetadata(c.value),
+  }));
+  await core.kv.txn({ compare: [], success: ops, failure: [] });
+}
+
+/** See {@link Registry.listUnitStates}. */
+export async function listUnitStates(
+  core: Core,
+  filter: { readonly machineId?: string; readonly unitName?: string } = {},
+): Promise<Listing<UnitState>> {
+  const machineId = filter.machineId === undefined ? undefined : checkMachineId(filter.machineId);
+  const unitName = filter.unitName === undefined ? undefined : checkUnitName(filter.unitName);
+  return snapshot(async () => {
+    const { kvs, revision } =
+      unitName !== undefined && machineId !== undefined
+        ? await core.kv.range({ key: core.keys.state(unitName, machineId) })
+        : await rangeAll(core, core.keys.states(unitName));
+    const items: UnitState[] = [];
+    for (const rec of kvs) {
+      const parsed = core.keys.parse(rec.key);
+      if (parsed?.kind !== 'state') {
+        core.corrupt(rec.key, 'not a unit state key');
+        continue;
+      }
+      if (machineId !== undefined && parsed.machineId !== machineId) continue;
+      const s = core.decode(unitStateSchema, rec);
+      if (s === undefined) continue;
+      if (s.unit !== parsed.name || s.machineId !== parsed.machineId) {
+        core.corrupt(rec.key, `record is about ${s.unit} on ${s.machineId}`);
+        continue;
+      }
+      const { state, ...rest } = s;
+      items.push({
+        ...rest,
+        ...(state === undefined ? {} : { state }),
+        revision: rec.modRevision.toString(),
+      });
+    }
+    items.sort((a, b) => byteOrder(a.unit, b.unit) || byteOrder(a.machineId, b.machineId));
+    return { items, revision: revision.toString() };
+  });
+}

@@ -1,0 +1,140 @@
+// A machine's session: one lease carrying its machine record and every unit state it
+// publishes, so that when the machine dies all of it disappears in one revision.
+import { encodeMachine, encodeUnitState } from '../codec.js';
+import {
+  InvalidInputError,
+  LeaseExpiredError,
+  MachineExistsError,
+  SessionLostError,
+} from '../errors.js';
+import type { KvLease, KvTxn, KvTxnResult } from '../kv/kv.js';
+import type { MachineSession } from '../registry.js';
+import type { MachineRecord, UnitStateInput } from '../types.js';
+import type { Core } from './core.js';
+import { checkMachineRecord, checkTtl, checkUnitName, checkUnitState } from './validate.js';
+
+/** A registered machine. */
+export class Session implements MachineSession {
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly core: Core,
+    private readonly lease: KvLease,
+    readonly machineId: string,
+    readonly ttlSeconds: number,
+  ) {
+    lease.lost.addEventListener('abort', () => this.lose(lease.lost.reason), { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private lose(cause: unknown): void {
+    if (this.controller.signal.aborted) return;
+    this.lease.stopRenewing();
+    this.controller.abort(new SessionLostError(this.machineId, cause));
+  }
+
+  private async run(txn: KvTxn): Promise<KvTxnResult> {
+    if (this.signal.aborted) throw new SessionLostError(this.machineId, this.signal.reason);
+    try {
+      return await this.core.kv.txn(txn);
+    } catch (err) {
+      if (!(err instanceof LeaseExpiredError)) throw err;
+      this.lose(err);
+      throw new SessionLostError(this.machineId, err);
+    }
+  }
+
+  async update(record: MachineRecord): Promise<void> {
+    checkMachineRecord(record);
+    if (record.id !== this.machineId) {
+      throw new InvalidInputError(
+        `session of ${this.machineId} cannot update machine ${record.id}`,
+      );
+    }
+    const key = this.core.keys.machine(this.machineId);
+    const res = await this.run({
+      compare: [{ key, target: 'lease', op: '==', value: this.lease.id }],
+      success: [{ type: 'put', key, value: encodeMachine(record), lease: this.lease.id }],
+      failure: [],
+    });
+    if (!res.succeeded) {
+      const err = new SessionLostError(this.machineId);
+      this.lose(err);
+      throw err;
+    }
+  }
+
+  async publishUnitState(state: UnitStateInput): Promise<void> {
+    checkUnitState(state);
+    await this.run({
+      compare: [],
+      success: [
+        {
+          type: 'put',
+          key: this.core.keys.state(state.unit, this.machineId),
+          value: encodeUnitState(this.machineId, state),
+          lease: this.lease.id,
+        },
+      ],
+      failure: [],
+    });
+  }
+
+  async removeUnitState(unit: string): Promise<void> {
+    const key = this.core.keys.state(checkUnitName(unit), this.machineId);
+    if (this.signal.aborted) return;
+    await this.core.kv.txn({
+      compare: [{ key, target: 'lease', op: '==', value: this.lease.id }],
+      success: [{ type: 'delete', key }],
+      failure: [],
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.signal.aborted) return;
+    this.controller.abort(new SessionLostError(this.machineId, 'closed'));
+    await this.lease.revoke();
+  }
+
+  /** Stops keepalives and nothing else, as if the process froze (fault tests). */
+  stall(): void {
+    this.lease.stopRenewing();
+  }
+
+  /** Stops keepalives without revoking (registry close): the session expires after its TTL. */
+  detach(): void {
+    this.lease.stopRenewing();
+    this.lose('the registry was closed');
+  }
+}
+
+/** See {@link Registry.registerMachine}. */
+export async function registerMachine(
+  core: Core,
+  record: MachineRecord,
+  ttlIn: number,
+): Promise<Session> {
+  checkMachineRecord(record);
+  const ttl = checkTtl(ttlIn);
+  const lease = await core.kv.grantLease(ttl);
+  const key = core.keys.machine(record.id);
+  let ok = false;
+  try {
+    const res = await core.kv.txn({
+      compare: [{ key, target: 'create', op: '==', value: 0n }],
+      success: [{ type: 'put', key, value: encodeMachine(record), lease: lease.id }],
+      failure: [{ type: 'range', key }],
+    });
+    const found = res.results[0];
+    const rec = found?.type === 'range' ? found.kvs[0] : undefined;
+    // A retried request that won shows our own lease on the key.
+    ok = res.succeeded || (res.retried && rec?.lease === lease.id);
+  } finally {
+    if (!ok) await lease.revoke().catch(() => undefined);
+  }
+  if (!ok) throw new MachineExistsError(record.id);
+  return new Session(core, lease, record.id, ttl);
+}

@@ -1,0 +1,189 @@
+// The registry's error catalogue. Callers branch on `code` (stable) and retry on `retryable`,
+// never on messages. Every error names what it is about in one clear line.
+import type { LeaderInfo, UnitHead } from './types.js';
+
+/** Stable codes of every error the registry throws. */
+export type RegistryErrorCode =
+  | 'REGISTRY_INVALID_INPUT'
+  | 'REGISTRY_UNIT_EXISTS'
+  | 'REGISTRY_UNIT_NOT_FOUND'
+  | 'REGISTRY_UNIT_TOO_LARGE'
+  | 'REGISTRY_NOT_LEADER'
+  | 'REGISTRY_MACHINE_EXISTS'
+  | 'REGISTRY_SESSION_LOST'
+  | 'REGISTRY_UNAVAILABLE'
+  | 'REGISTRY_CONFLICT'
+  | 'REGISTRY_CORRUPT_RECORD'
+  | 'REGISTRY_STORE_REJECTED'
+  | 'REGISTRY_LEASE_EXPIRED'
+  | 'REGISTRY_COMPACTED'
+  | 'REGISTRY_CLOSED';
+
+/** Base class: a stable `code`, whether retrying the same call can succeed, and the `cause`. */
+export abstract class RegistryError extends Error {
+  abstract readonly code: RegistryErrorCode;
+  abstract readonly retryable: boolean;
+
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+  }
+}
+
+/** A name, state, ID, token or record the caller passed is malformed. Nothing was written. */
+export class InvalidInputError extends RegistryError {
+  readonly code = 'REGISTRY_INVALID_INPUT';
+  readonly retryable = false;
+}
+
+/** `createUnit` found a unit with that name. `existing` is what is stored. */
+export class UnitExistsError extends RegistryError {
+  readonly code = 'REGISTRY_UNIT_EXISTS';
+  readonly retryable = false;
+  constructor(
+    readonly unitName: string,
+    readonly existing: UnitHead | undefined,
+  ) {
+    super(`unit ${unitName} already exists`);
+  }
+}
+
+/** The unit does not exist. */
+export class UnitNotFoundError extends RegistryError {
+  readonly code = 'REGISTRY_UNIT_NOT_FOUND';
+  readonly retryable = false;
+  constructor(readonly unitName: string) {
+    super(`unit ${unitName} does not exist`);
+  }
+}
+
+/** The unit's stored form would exceed etcd's request limit; refused before anything was written. */
+export class UnitTooLargeError extends RegistryError {
+  readonly code = 'REGISTRY_UNIT_TOO_LARGE';
+  readonly retryable = false;
+  constructor(
+    readonly unitName: string,
+    readonly bytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      `unit ${unitName} is too large to store: ${bytes} bytes stored form, limit ${limitBytes} bytes`,
+    );
+  }
+}
+
+/** A fenced write was refused: the fencing token no longer matches the leader key. */
+export class NotLeaderError extends RegistryError {
+  readonly code = 'REGISTRY_NOT_LEADER';
+  readonly retryable = false;
+  constructor(
+    readonly token: string,
+    readonly currentLeader: LeaderInfo | undefined,
+    /** For batched writes: how many batches committed before the refusal. */
+    readonly committedBatches = 0,
+  ) {
+    super(
+      `fenced write refused: token ${token} is not the leader's` +
+        (currentLeader === undefined
+          ? ' (there is no leader)'
+          : ` (leader is ${currentLeader.candidateId} with token ${currentLeader.token})`),
+    );
+  }
+}
+
+/**
+ * A live session already registered this machine ID (or a crashed one's key has not expired
+ * yet). Retryable: it succeeds once that session's lease runs out.
+ */
+export class MachineExistsError extends RegistryError {
+  readonly code = 'REGISTRY_MACHINE_EXISTS';
+  readonly retryable = true;
+  constructor(readonly machineId: string) {
+    super(`machine ${machineId} is already registered by a live session`);
+  }
+}
+
+/** The session's lease is gone (expired or revoked): register again with a new session. */
+export class SessionLostError extends RegistryError {
+  readonly code = 'REGISTRY_SESSION_LOST';
+  readonly retryable = false;
+  constructor(
+    readonly machineId: string,
+    cause?: unknown,
+  ) {
+    super(`session of machine ${machineId} is lost: its lease expired or was revoked`, cause);
+  }
+}
+
+/** The store could not be reached or did not answer in time. Retry later. */
+export class UnavailableError extends RegistryError {
+  readonly code = 'REGISTRY_UNAVAILABLE';
+  readonly retryable = true;
+  constructor(
+    readonly endpoints: readonly string[],
+    cause?: unknown,
+  ) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super(`etcd is unavailable at ${endpoints.join(', ')}${why}`, cause);
+  }
+}
+
+/** Optimistic retries ran out because other writers kept changing the same keys. */
+export class ConflictError extends RegistryError {
+  readonly code = 'REGISTRY_CONFLICT';
+  readonly retryable = true;
+}
+
+/** A stored record could not be decoded; `key` names it. Reads skip such records instead. */
+export class CorruptRecordError extends RegistryError {
+  readonly code = 'REGISTRY_CORRUPT_RECORD';
+  readonly retryable = false;
+  constructor(
+    readonly key: string,
+    detail: string,
+    cause?: unknown,
+  ) {
+    super(`corrupt record at ${key}: ${detail}`, cause);
+  }
+}
+
+/** The store refused the request as malformed (a registry bug or a misconfigured limit). */
+export class StoreRejectedError extends RegistryError {
+  readonly code = 'REGISTRY_STORE_REJECTED';
+  readonly retryable = false;
+}
+
+/** A write used a lease that the store no longer knows. Internal; surfaces as a handle's loss. */
+export class LeaseExpiredError extends RegistryError {
+  readonly code = 'REGISTRY_LEASE_EXPIRED';
+  readonly retryable = false;
+  constructor(
+    readonly leaseId: bigint,
+    cause?: unknown,
+  ) {
+    super(`lease ${leaseId} expired or was revoked`, cause);
+  }
+}
+
+/** A read at a revision the store has compacted away. Retry from a fresh read. */
+export class CompactedError extends RegistryError {
+  readonly code = 'REGISTRY_COMPACTED';
+  readonly retryable = true;
+  constructor(
+    readonly revision: bigint,
+    cause?: unknown,
+  ) {
+    super(`revision ${revision} has been compacted`, cause);
+  }
+}
+
+/** The registry (or the handle) was closed. */
+export class ClosedError extends RegistryError {
+  readonly code = 'REGISTRY_CLOSED';
+  readonly retryable = false;
+}
+
+/** Whether `err` is a registry error with the given code. */
+export function isRegistryError(err: unknown, code?: RegistryErrorCode): err is RegistryError {
+  return err instanceof RegistryError && (code === undefined || err.code === code);
+}

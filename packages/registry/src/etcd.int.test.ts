@@ -1,0 +1,168 @@
+// EtcdRegistry against real etcd: the contract suite on one member, then faults on three
+// members (leader killed mid-flight), and etcd unreachable.
+import { EtcdCluster, freePort, waitFor } from '@fleet/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registryContract } from './contract/contract.js';
+import { unit } from './contract/harness.js';
+import { rawAccess } from './contract/raw.js';
+import { EtcdRegistry } from './etcd-registry.js';
+import { EtcdKv } from './kv/etcd-kv.js';
+import { kvContract } from './kv/kv.contract.js';
+import { isRegistryError, UnavailableError } from './errors.js';
+import type { RegistryIssue, UnitEvent } from './types.js';
+
+let etcd: EtcdCluster | undefined;
+let seq = 0;
+
+describe('on one etcd member', () => {
+  beforeAll(async () => {
+    etcd = await EtcdCluster.start({ members: 1 });
+  });
+  afterAll(async () => {
+    await etcd?.stop();
+  });
+
+  registryContract('EtcdRegistry', async () => {
+    if (etcd === undefined) throw new Error('etcd did not start');
+    const issues: RegistryIssue[] = [];
+    const registry = new EtcdRegistry({
+      endpoints: etcd.endpoints,
+      prefix: `/fleet-contract-${process.pid}-${seq++}/`,
+      report: (i) => issues.push(i),
+    });
+    const raw = rawAccess(registry);
+    return {
+      registry,
+      issues,
+      patienceMs: 20_000,
+      passTime: () => {},
+      ...raw,
+      close: () => registry.close(),
+    };
+  });
+
+  kvContract('EtcdKv', async () => {
+    if (etcd === undefined) throw new Error('etcd did not start');
+    const kv = new EtcdKv({ endpoints: etcd.endpoints });
+    await Promise.resolve();
+    return { kv, prefix: `/kv-contract-${process.pid}-${seq++}/`, close: () => kv.close() };
+  });
+});
+
+/** Retries a call while it fails with a retryable registry error (as a caller would). */
+async function persist<T>(call: () => Promise<T>): Promise<T> {
+  return waitFor(
+    async () => {
+      try {
+        return { value: await call() };
+      } catch (err) {
+        if (isRegistryError(err) && err.retryable) throw err;
+        return { failed: err };
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: 'a retryable call to succeed' },
+  ).then((r) => {
+    if ('failed' in r) throw r.failed;
+    return r.value;
+  });
+}
+
+describe('on three etcd members', () => {
+  let cluster: EtcdCluster | undefined;
+  beforeAll(async () => {
+    cluster = await EtcdCluster.start({ members: 3 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('carries on when the etcd leader is killed during writes and a watch', async () => {
+    if (cluster === undefined) throw new Error('etcd did not start');
+    const issues: RegistryIssue[] = [];
+    const registry = new EtcdRegistry({
+      endpoints: cluster.endpoints,
+      prefix: '/fleet-kill/',
+      report: (i) => issues.push(i),
+    });
+    try {
+      const lead = await registry.campaign('engine', 10);
+      if (lead === undefined) throw new Error('not elected');
+      const start = (await registry.listUnits()).revision;
+      const events: UnitEvent[] = [];
+      const w = registry.watchUnits(start, (e) => events.push(e));
+      const names = Array.from({ length: 60 }, (_, i) => `u${String(i).padStart(2, '0')}.service`);
+      // Four writers, each creating and assigning its units one after another; the etcd
+      // leader is killed once 20 units are done, so writes and the watch are in flight.
+      let done = 0;
+      let killed: Promise<void> | undefined;
+      const writeOne = async (n: string): Promise<void> => {
+        await persist(async () => {
+          try {
+            return await registry.createUnit(unit(n));
+          } catch (err) {
+            // A create that committed before its connection died is found on retry.
+            if (isRegistryError(err, 'REGISTRY_UNIT_EXISTS')) return;
+            throw err;
+          }
+        });
+        await persist(() =>
+          registry.applyAssignments(lead.token, [
+            {
+              type: 'schedule',
+              machineId: 'm1',
+              unit: n,
+              hash: 'a'.repeat(40),
+              desiredState: 'launched',
+            },
+          ]),
+        );
+        if (++done === 20) killed = cluster?.leader().then((m) => m.kill());
+      };
+      const writes = [0, 1, 2, 3].map(async (k) => {
+        for (const n of names.filter((_, i) => i % 4 === k)) await writeOne(n);
+      });
+      await Promise.all(writes);
+      await killed;
+      expect(cluster.members.filter((m) => m.running)).toHaveLength(2);
+      const list = await persist(() => registry.listUnits());
+      expect(list.items.map((u) => u.name)).toEqual(names);
+      expect((await persist(() => registry.listAssignments('m1'))).items).toHaveLength(60);
+      await waitFor(() => events.length >= 60, { timeoutMs: 30_000, what: 'all 60 watch events' });
+      expect(events.every((e) => e.type === 'put')).toBe(true);
+      expect(new Set(events.map((e) => (e.type === 'put' ? e.unit.name : ''))).size).toBe(60);
+      const revs = events.map((e) => (e.type === 'put' ? BigInt(e.revision) : 0n));
+      expect(revs.every((r, i) => i === 0 || r > (revs[i - 1] ?? 0n))).toBe(true);
+      if (lead.isLeader()) {
+        await persist(() => registry.applyAssignments(lead.token, []));
+      }
+      await w.close();
+    } finally {
+      await registry.close();
+      for (const m of cluster.members) if (!m.running) m.start();
+      await cluster.waitHealthy();
+    }
+  });
+});
+
+describe('with etcd unreachable', () => {
+  it('fails with a retryable UnavailableError naming the endpoints, within a deadline', async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const registry = new EtcdRegistry({ endpoints: [endpoint], dialTimeoutMs: 1_000 });
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'deadline'>((resolve) => {
+        timer = setTimeout(() => resolve('deadline'), 30_000);
+      });
+      const outcome = await Promise.race([registry.listUnits().catch((e: unknown) => e), deadline]);
+      clearTimeout(timer);
+      expect(outcome).toBeInstanceOf(UnavailableError);
+      const err = outcome as UnavailableError;
+      expect(err.retryable).toBe(true);
+      expect(err.code).toBe('REGISTRY_UNAVAILABLE');
+      expect(err.message).toContain(endpoint);
+      expect(err.endpoints).toEqual([endpoint]);
+    } finally {
+      await registry.close();
+    }
+  });
+});

@@ -1,0 +1,95 @@
+// InMemoryRegistry: the contract suite on a manual clock, plus what only a manual clock can
+// show exactly (expiry and fencing to the millisecond, no timers left behind).
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from './clock.js';
+import { registryContract } from './contract/contract.js';
+import { machine } from './contract/harness.js';
+import { rawAccess } from './contract/raw.js';
+import { InMemoryRegistry } from './inmemory-registry.js';
+import { kvContract } from './kv/kv.contract.js';
+import { MemoryKv } from './kv/memory-kv.js';
+import { stall } from './testing.js';
+import type { RegistryIssue } from './types.js';
+
+registryContract('InMemoryRegistry', async () => {
+  const clock = new ManualClock();
+  const issues: RegistryIssue[] = [];
+  const registry = new InMemoryRegistry({ clock, report: (i) => issues.push(i) });
+  await Promise.resolve();
+  return {
+    registry,
+    issues,
+    patienceMs: 2_000,
+    passTime: (ms) => clock.advance(ms),
+    ...rawAccess(registry),
+    close: () => registry.close(),
+  };
+});
+
+describe('InMemoryRegistry on a manual clock', () => {
+  it('expires a stalled lease exactly TTL after its last renewal', async () => {
+    const clock = new ManualClock();
+    const registry = new InMemoryRegistry({ clock });
+    const s = await registry.registerMachine(machine('m1'), 3);
+    clock.advance(1_000); // one keepalive at 1,000 ms
+    stall(s);
+    clock.advance(2_999);
+    expect((await registry.listMachines()).items).toHaveLength(1);
+    clock.advance(1);
+    expect((await registry.listMachines()).items).toHaveLength(0);
+    expect(s.signal.aborted).toBe(true);
+    await registry.close();
+  });
+
+  it('keeps a live lease for as long as time passes', async () => {
+    const clock = new ManualClock();
+    const registry = new InMemoryRegistry({ clock });
+    const s = await registry.registerMachine(machine('m1'), 2);
+    const lead = await registry.campaign('e', 2);
+    clock.advance(60_000);
+    expect(s.signal.aborted).toBe(false);
+    expect(lead?.isLeader()).toBe(true);
+    expect((await registry.listMachines()).items).toHaveLength(1);
+    await registry.close();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('fences a leader TTL-1 s after its last renewal, before its lease expires', async () => {
+    const clock = new ManualClock();
+    const registry = new InMemoryRegistry({ clock });
+    const lead = await registry.campaign('e', 5);
+    if (lead === undefined) throw new Error('not elected');
+    stall(lead);
+    clock.advance(3_999);
+    expect(lead.isLeader()).toBe(true);
+    clock.advance(1);
+    expect(lead.signal.aborted).toBe(true);
+    expect(lead.isLeader()).toBe(false);
+    await registry.close();
+  });
+
+  it('compacts history by itself beyond historyRevisions', async () => {
+    const registry = new InMemoryRegistry({ clock: new ManualClock(), historyRevisions: 5 });
+    const lead = await registry.campaign('e', 10);
+    const token = lead?.token ?? '';
+    const op = {
+      type: 'schedule',
+      machineId: 'm',
+      hash: 'a'.repeat(40),
+      desiredState: 'loaded',
+    } as const;
+    for (let i = 0; i < 20; i++)
+      await registry.applyAssignments(token, [{ ...op, unit: `u${i}.service` }]);
+    const events: string[] = [];
+    registry.watchAssignments(undefined, token, (e) => events.push(e.type));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['resync']);
+    await registry.close();
+  });
+});
+
+kvContract('MemoryKv', async () => {
+  const kv = new MemoryKv({ clock: new ManualClock() });
+  await Promise.resolve();
+  return { kv, prefix: '/kv-test/', close: () => kv.close() };
+});

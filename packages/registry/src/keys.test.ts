@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PREFIX, Keys, prefixEnd } from './keys.js';
+
+describe('Keys', () => {
+  const keys = new Keys();
+
+  it("uses fleet's prefix by default and parses every key it builds", () => {
+    expect(keys.prefix).toBe(DEFAULT_PREFIX);
+    const h = 'f'.repeat(40);
+    const cases = [
+      [keys.unit('a@1.service'), { kind: 'unit', name: 'a@1.service' }],
+      [keys.reason('a.service'), { kind: 'reason', name: 'a.service' }],
+      [keys.content(h), { kind: 'content', hash: h }],
+      [keys.ref(h, 'a.service'), { kind: 'ref', hash: h, name: 'a.service' }],
+      [keys.assignment('m1', 'a.service'), { kind: 'assign', machineId: 'm1', name: 'a.service' }],
+      [keys.machine('m1'), { kind: 'machine', machineId: 'm1' }],
+      [keys.metadata('m1', 'disk'), { kind: 'metadata', machineId: 'm1', key: 'disk' }],
+      [keys.state('a.service', 'm1'), { kind: 'state', name: 'a.service', machineId: 'm1' }],
+      [keys.leader(), { kind: 'leader' }],
+    ] as const;
+    for (const [key, parsed] of cases) expect(keys.parse(key)).toEqual(parsed);
+    expect(keys.unit('a.service')).toBe('/_coreos.com/fleet/unit/a.service');
+  });
+
+  it('rejects keys outside the layout', () => {
+    for (const k of [
+      '/other/unit/a',
+      `${DEFAULT_PREFIX}unit/`,
+      `${DEFAULT_PREFIX}unit/a/b`,
+      `${DEFAULT_PREFIX}machine/m1/x`,
+      `${DEFAULT_PREFIX}zzz/a`,
+    ]) {
+      expect(keys.parse(k)).toBeUndefined();
+    }
+  });
+
+  it('keeps per-machine assignment ranges apart (m1 does not cover m10)', () => {
+    const r = keys.assignments('m1');
+    const inRange = (k: string) => k >= r.start && k < r.end;
+    expect(inRange(keys.assignment('m1', 'a.service'))).toBe(true);
+    expect(inRange(keys.assignment('m10', 'a.service'))).toBe(false);
+  });
+
+  it('splits the other references of a hash around the own one', () => {
+    const h = 'a'.repeat(40);
+    const [before, after] = keys.otherRefs(h, 'b.service');
+    const own = keys.ref(h, 'b.service');
+    const covers = (k: string) =>
+      (k >= before.start && k < before.end) || (k >= after.start && k < after.end);
+    expect(covers(own)).toBe(false);
+    expect(covers(keys.ref(h, 'a.service'))).toBe(true);
+    expect(covers(keys.ref(h, 'b.service.x.service'))).toBe(true);
+    expect(covers(keys.ref(h, 'c.service'))).toBe(true);
+    expect(covers(keys.ref('b'.repeat(40), 'a.service'))).toBe(false);
+  });
+
+  it('takes a custom prefix and refuses a malformed one', () => {
+    expect(new Keys('/x/').leader()).toBe('/x/leader');
+    expect(prefixEnd('/x/')).toBe('/x0');
+    for (const p of ['x/', '/x', '/a b/', '/é/']) expect(() => new Keys(p)).toThrow(RangeError);
+  });
+});

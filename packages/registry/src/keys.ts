@@ -1,0 +1,156 @@
+// Every etcd key the registry uses is built and parsed here, and nowhere else.
+// The layout (documented in README.md) under the prefix, default fleet's `/_coreos.com/fleet/`:
+//   unit/<name>                      unit record {name, hash, desiredState}       API
+//   reason/<name>                    {reason}                                      engine, fenced
+//   content/<hash>                   {options}                                     API, GC'd
+//   ref/<hash>/<name>                '' (unit <name> uses content <hash>)          API
+//   assign/<machineId>/<name>        {unit, hash, desiredState}                    engine, fenced
+//   machine/<machineId>/object       machine record                                agent, leased
+//   machine/<machineId>/metadata/<k> {value: string | null}                        API
+//   state/<name>/<machineId>         unit state                                    agent, leased
+//   leader                           {candidateId}                                 engine, leased
+
+/** fleet's default key prefix. */
+export const DEFAULT_PREFIX = '/_coreos.com/fleet/';
+
+/** A half-open key range `[start, end)`. */
+export interface KeyRange {
+  readonly start: string;
+  readonly end: string;
+}
+
+/** What a full key refers to. */
+export type ParsedKey =
+  | { readonly kind: 'unit'; readonly name: string }
+  | { readonly kind: 'reason'; readonly name: string }
+  | { readonly kind: 'content'; readonly hash: string }
+  | { readonly kind: 'ref'; readonly hash: string; readonly name: string }
+  | { readonly kind: 'assign'; readonly machineId: string; readonly name: string }
+  | { readonly kind: 'machine'; readonly machineId: string }
+  | { readonly kind: 'metadata'; readonly machineId: string; readonly key: string }
+  | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
+  | { readonly kind: 'leader' };
+
+/**
+ * The first key after every key that starts with `prefix` (etcd's prefix range end).
+ * Keys here are printable ASCII, so incrementing the last character is exact.
+ */
+export function prefixEnd(prefix: string): string {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+}
+
+function prefixRange(prefix: string): KeyRange {
+  return { start: prefix, end: prefixEnd(prefix) };
+}
+
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+
+/** Key construction for one prefix. Components are validated by the caller (no `/`). */
+export class Keys {
+  readonly prefix: string;
+
+  /** @throws RangeError if the prefix is not printable ASCII starting and ending with `/`. */
+  constructor(prefix: string = DEFAULT_PREFIX) {
+    if (!PRINTABLE_ASCII.test(prefix) || !prefix.startsWith('/') || !prefix.endsWith('/')) {
+      throw new RangeError(
+        `key prefix ${JSON.stringify(prefix)} must be printable ASCII and start and end with "/"`,
+      );
+    }
+    this.prefix = prefix;
+  }
+
+  unit(name: string): string {
+    return `${this.prefix}unit/${name}`;
+  }
+  units(): KeyRange {
+    return prefixRange(`${this.prefix}unit/`);
+  }
+  reason(name: string): string {
+    return `${this.prefix}reason/${name}`;
+  }
+  reasons(): KeyRange {
+    return prefixRange(`${this.prefix}reason/`);
+  }
+  content(hash: string): string {
+    return `${this.prefix}content/${hash}`;
+  }
+  ref(hash: string, name: string): string {
+    return `${this.prefix}ref/${hash}/${name}`;
+  }
+  /**
+   * The refs of `hash` other than `name`'s, as two ranges (before and after it): both empty
+   * means `name` is the last user of the contents.
+   */
+  otherRefs(hash: string, name: string): readonly [KeyRange, KeyRange] {
+    const all = prefixRange(`${this.prefix}ref/${hash}/`);
+    const own = this.ref(hash, name);
+    return [
+      { start: all.start, end: own },
+      { start: `${own}\u0000`, end: all.end },
+    ];
+  }
+  assignment(machineId: string, name: string): string {
+    return `${this.prefix}assign/${machineId}/${name}`;
+  }
+  /** All assignments, or one machine's. */
+  assignments(machineId?: string): KeyRange {
+    return prefixRange(
+      machineId === undefined ? `${this.prefix}assign/` : `${this.prefix}assign/${machineId}/`,
+    );
+  }
+  machine(machineId: string): string {
+    return `${this.prefix}machine/${machineId}/object`;
+  }
+  metadata(machineId: string, key: string): string {
+    return `${this.prefix}machine/${machineId}/metadata/${key}`;
+  }
+  /** Machine records and dynamic metadata of every machine. */
+  machines(): KeyRange {
+    return prefixRange(`${this.prefix}machine/`);
+  }
+  state(name: string, machineId: string): string {
+    return `${this.prefix}state/${name}/${machineId}`;
+  }
+  /** All unit states, or one unit's. */
+  states(name?: string): KeyRange {
+    return prefixRange(
+      name === undefined ? `${this.prefix}state/` : `${this.prefix}state/${name}/`,
+    );
+  }
+  leader(): string {
+    return `${this.prefix}leader`;
+  }
+
+  /** What a full key refers to, or `undefined` for a key outside this layout. */
+  parse(key: string): ParsedKey | undefined {
+    if (!key.startsWith(this.prefix)) return undefined;
+    const parts = key.slice(this.prefix.length).split('/');
+    const [kind, a, b, c] = parts;
+    const ok = (n: number) => parts.length === n && parts.every((p) => p.length > 0);
+    if (kind === 'leader' && ok(1)) return { kind: 'leader' };
+    if (a === undefined) return undefined;
+    switch (kind) {
+      case 'unit':
+        return ok(2) ? { kind: 'unit', name: a } : undefined;
+      case 'reason':
+        return ok(2) ? { kind: 'reason', name: a } : undefined;
+      case 'content':
+        return ok(2) ? { kind: 'content', hash: a } : undefined;
+      case 'ref':
+        return ok(3) && b !== undefined ? { kind: 'ref', hash: a, name: b } : undefined;
+      case 'assign':
+        return ok(3) && b !== undefined ? { kind: 'assign', machineId: a, name: b } : undefined;
+      case 'state':
+        return ok(3) && b !== undefined ? { kind: 'state', name: a, machineId: b } : undefined;
+      case 'machine':
+        if (ok(3) && b === 'object') return { kind: 'machine', machineId: a };
+        if (ok(4) && b === 'metadata' && c !== undefined) {
+          return { kind: 'metadata', machineId: a, key: c };
+        }
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+}

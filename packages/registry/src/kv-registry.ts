@@ -1,0 +1,176 @@
+// The Registry implemented once, over the Kv port. EtcdRegistry and InMemoryRegistry differ
+// only in the Kv they give it, so they cannot drift apart in behaviour.
+import type { DesiredState, UnitOption } from '@fleet/unit';
+import { Core, DEFAULT_LIMITS } from './core/core.js';
+import { applyAssignments, listAssignments, setUnitReason } from './core/assignments.js';
+import { campaign, getLeader, type LeadershipHandle } from './core/leadership.js';
+import { listMachines, listUnitStates, setMachineMetadata } from './core/machines.js';
+import { registerMachine, type Session } from './core/session.js';
+import {
+  createUnit,
+  destroyUnit,
+  getContents,
+  getUnit,
+  listUnits,
+  replaceUnit,
+  setDesiredState,
+} from './core/units.js';
+import { watchAssignments, watchMachines, watchUnits } from './core/watches.js';
+import { ClosedError } from './errors.js';
+import { Keys } from './keys.js';
+import type { Kv } from './kv/kv.js';
+import type { Leadership, MachineSession, Registry, Watch } from './registry.js';
+import type {
+  ApplyResult,
+  Assignment,
+  AssignmentEvent,
+  AssignmentOp,
+  LeaderInfo,
+  Listing,
+  Machine,
+  MachineEvent,
+  MachineRecord,
+  MetadataChange,
+  RegistryIssue,
+  Unit,
+  UnitEvent,
+  UnitHead,
+  UnitInput,
+  UnitState,
+} from './types.js';
+
+/** Options shared by both registries. */
+export interface RegistryOptions {
+  /** Key prefix (default fleet's `/_coreos.com/fleet/`). */
+  readonly prefix?: string;
+  /**
+   * The store's request size limit in bytes (etcd's `--max-request-bytes`, default 1.5 MiB).
+   * Units whose stored form would not fit are refused before anything is written.
+   */
+  readonly maxRequestBytes?: number;
+  /** Ops per batched transaction (default 100; etcd's `--max-txn-ops` default is 128). */
+  readonly maxOpsPerTxn?: number;
+  /** Keys per page of a listing (default 1,000). */
+  readonly pageSize?: number;
+  /** Receives what reads skipped (corrupt records) and what watches recovered from. */
+  readonly report?: (issue: RegistryIssue) => void;
+}
+
+/** A Registry over any Kv. */
+export class KvRegistry implements Registry {
+  protected readonly core: Core;
+  private readonly watches = new Set<Watch>();
+  private readonly handles = new Set<Session | LeadershipHandle>();
+  private closed = false;
+
+  constructor(kv: Kv, opts: RegistryOptions = {}) {
+    this.core = new Core(
+      kv,
+      new Keys(opts.prefix),
+      {
+        ...DEFAULT_LIMITS,
+        ...(opts.maxRequestBytes === undefined ? {} : { maxRequestBytes: opts.maxRequestBytes }),
+        ...(opts.maxOpsPerTxn === undefined ? {} : { maxOpsPerTxn: opts.maxOpsPerTxn }),
+        ...(opts.pageSize === undefined ? {} : { pageSize: opts.pageSize }),
+      },
+      opts.report ?? (() => {}),
+    );
+  }
+
+  private open(): Core {
+    if (this.closed) throw new ClosedError('the registry is closed');
+    return this.core;
+  }
+
+  private track<T extends Session | LeadershipHandle>(h: T): T {
+    this.handles.add(h);
+    h.signal.addEventListener('abort', () => this.handles.delete(h), { once: true });
+    return h;
+  }
+
+  private trackWatch(w: Watch): Watch {
+    const tracked: Watch = {
+      close: async () => {
+        this.watches.delete(tracked);
+        await w.close();
+      },
+    };
+    this.watches.add(tracked);
+    return tracked;
+  }
+
+  async createUnit(input: UnitInput): Promise<UnitHead> {
+    return createUnit(this.open(), input);
+  }
+  async replaceUnit(input: UnitInput): Promise<UnitHead> {
+    return replaceUnit(this.open(), input);
+  }
+  async setDesiredState(name: string, state: DesiredState): Promise<UnitHead> {
+    return setDesiredState(this.open(), name, state);
+  }
+  async destroyUnit(name: string): Promise<boolean> {
+    return destroyUnit(this.open(), name);
+  }
+  async getUnit(name: string): Promise<Unit | undefined> {
+    return getUnit(this.open(), name);
+  }
+  async listUnits(): Promise<Listing<Unit>> {
+    return listUnits(this.open());
+  }
+  async getContents(hash: string): Promise<readonly UnitOption[] | undefined> {
+    return getContents(this.open(), hash);
+  }
+  async setUnitReason(token: string, name: string, reason: string | null): Promise<boolean> {
+    return setUnitReason(this.open(), token, name, reason);
+  }
+  async applyAssignments(token: string, ops: readonly AssignmentOp[]): Promise<ApplyResult> {
+    return applyAssignments(this.open(), token, ops);
+  }
+  async listAssignments(machineId?: string): Promise<Listing<Assignment>> {
+    return listAssignments(this.open(), machineId);
+  }
+  async registerMachine(record: MachineRecord, ttlSeconds: number): Promise<MachineSession> {
+    return this.track(await registerMachine(this.open(), record, ttlSeconds));
+  }
+  async listMachines(): Promise<Listing<Machine>> {
+    return listMachines(this.open());
+  }
+  async setMachineMetadata(changes: readonly MetadataChange[]): Promise<void> {
+    return setMachineMetadata(this.open(), changes);
+  }
+  async listUnitStates(filter?: {
+    readonly machineId?: string;
+    readonly unitName?: string;
+  }): Promise<Listing<UnitState>> {
+    return listUnitStates(this.open(), filter);
+  }
+  async campaign(candidateId: string, ttlSeconds: number): Promise<Leadership | undefined> {
+    const h = await campaign(this.open(), candidateId, ttlSeconds);
+    return h === undefined ? undefined : this.track(h);
+  }
+  async getLeader(): Promise<LeaderInfo | undefined> {
+    return getLeader(this.open());
+  }
+  watchUnits(afterRevision: string, onEvent: (e: UnitEvent) => void): Watch {
+    return this.trackWatch(watchUnits(this.open(), afterRevision, onEvent));
+  }
+  watchAssignments(
+    machineId: string | undefined,
+    afterRevision: string,
+    onEvent: (e: AssignmentEvent) => void,
+  ): Watch {
+    return this.trackWatch(watchAssignments(this.open(), machineId, afterRevision, onEvent));
+  }
+  watchMachines(afterRevision: string, onEvent: (e: MachineEvent) => void): Watch {
+    return this.trackWatch(watchMachines(this.open(), afterRevision, onEvent));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.watches].map((w) => w.close()));
+    for (const h of this.handles) h.detach();
+    this.handles.clear();
+    await this.core.kv.close();
+  }
+}

@@ -1,0 +1,166 @@
+// EtcdKv: the Kv port on a real etcd v3 through etcd3 1.1.2. Unary calls are retried here
+// (transient errors only, with backoff, within a budget) so that a retried write is known
+// to be ambiguous; errors leave as RegistryErrors that name the endpoints.
+import type { Etcd3 } from 'etcd3';
+import { systemClock, type Clock } from '../clock.js';
+import { ClosedError, type RegistryError } from '../errors.js';
+import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
+import { fromKeyValue, fromTxnResponses, toTxnRequest } from './etcd-codec.js';
+import { isTransient, mapEtcdError, type ErrorContext } from './etcd-errors.js';
+import { grantEtcdLease, type EtcdLease } from './etcd-lease.js';
+import { watchEtcd } from './etcd-watch.js';
+import type {
+  Kv,
+  KvLease,
+  KvOp,
+  KvRangeRequest,
+  KvRangeResult,
+  KvTxn,
+  KvTxnResult,
+  KvWatch,
+  KvWatchListener,
+} from './kv.js';
+
+/** Options of {@link EtcdKv}. */
+export interface EtcdKvOptions extends EtcdConnectionOptions {
+  /** Attempts per call on transient errors (default 6). */
+  readonly maxAttempts?: number;
+  /** No new attempt starts after this long (default 10,000 ms). */
+  readonly retryBudgetMs?: number;
+  readonly clock?: Clock;
+}
+
+function leaseOf(ops: readonly KvOp[]): bigint | undefined {
+  for (const op of ops) {
+    if (op.type === 'put' && op.lease !== undefined) return op.lease;
+    if (op.type === 'txn') {
+      const inner = leaseOf(op.txn.success) ?? leaseOf(op.txn.failure);
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
+}
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/** The Kv port on etcd v3. */
+export class EtcdKv implements Kv {
+  readonly clock: Clock;
+  readonly endpoints: readonly string[];
+  private readonly client: Etcd3;
+  private readonly maxAttempts: number;
+  private readonly retryBudgetMs: number;
+  private readonly leases = new Set<EtcdLease>();
+  private readonly watches = new Set<KvWatch>();
+  private closed = false;
+
+  constructor(opts: EtcdKvOptions) {
+    this.endpoints = [...opts.endpoints];
+    this.client = createEtcdClient(opts);
+    this.clock = opts.clock ?? systemClock;
+    this.maxAttempts = opts.maxAttempts ?? 6;
+    this.retryBudgetMs = opts.retryBudgetMs ?? 10_000;
+  }
+
+  /** Runs `fn`, retrying transient failures. `retried` tells whether an attempt failed. */
+  private async call<T>(
+    fn: () => Promise<T>,
+    ctx: Omit<ErrorContext, 'endpoints'> = {},
+  ): Promise<{ value: T; retried: boolean }> {
+    if (this.closed) throw new ClosedError('the registry is closed');
+    const started = Date.now();
+    let retried = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { value: await fn(), retried };
+      } catch (err) {
+        const out: RegistryError = mapEtcdError(err, { ...ctx, endpoints: this.endpoints });
+        const budgetLeft = Date.now() - started < this.retryBudgetMs;
+        if (!isTransient(err) || attempt >= this.maxAttempts || !budgetLeft || this.closed) {
+          throw out;
+        }
+        retried = true;
+        await sleep(Math.min(1_000, 100 * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  async txn(txn: KvTxn): Promise<KvTxnResult> {
+    const req = toTxnRequest(txn);
+    const lease = leaseOf(txn.success) ?? leaseOf(txn.failure);
+    const { value: res, retried } = await this.call(
+      () => this.client.kv.txn(req),
+      lease === undefined ? {} : { leaseId: lease },
+    );
+    return {
+      succeeded: res.succeeded,
+      revision: BigInt(res.header.revision),
+      results: fromTxnResponses(res),
+      retried,
+    };
+  }
+
+  async range(req: KvRangeRequest): Promise<KvRangeResult> {
+    const { value: res } = await this.call(
+      () =>
+        this.client.kv.range({
+          key: Buffer.from(req.key),
+          ...(req.rangeEnd === undefined ? {} : { range_end: Buffer.from(req.rangeEnd) }),
+          ...(req.revision === undefined ? {} : { revision: req.revision.toString() }),
+          ...(req.limit === undefined ? {} : { limit: req.limit }),
+        }),
+      req.revision === undefined ? {} : { revision: req.revision },
+    );
+    return {
+      kvs: res.kvs.map(fromKeyValue),
+      more: res.more,
+      revision: req.revision ?? BigInt(res.header.revision),
+    };
+  }
+
+  async grantLease(ttlSeconds: number): Promise<KvLease> {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
+      throw new RangeError(`a lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
+    }
+    const { value: lease } = await this.call(() =>
+      grantEtcdLease(this.client, ttlSeconds, this.clock),
+    );
+    this.leases.add(lease);
+    lease.lost.addEventListener('abort', () => this.leases.delete(lease), { once: true });
+    return lease;
+  }
+
+  watch(key: string, rangeEnd: string, afterRevision: bigint, listener: KvWatchListener): KvWatch {
+    if (this.closed) throw new ClosedError('the registry is closed');
+    const deps = {
+      client: this.client,
+      clock: this.clock,
+      range: (r: KvRangeRequest) => this.range(r),
+    };
+    const inner = watchEtcd(deps, key, rangeEnd, afterRevision, listener);
+    const handle: KvWatch = {
+      close: async () => {
+        this.watches.delete(handle);
+        await inner.close();
+      },
+    };
+    this.watches.add(handle);
+    return handle;
+  }
+
+  async compact(revision: bigint): Promise<void> {
+    await this.call(() =>
+      this.client.kv.compact({ revision: revision.toString(), physical: true }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.watches].map((w) => w.close()));
+    this.closed = true;
+    for (const lease of this.leases) lease.stopRenewing();
+    this.leases.clear();
+    this.client.close();
+  }
+}

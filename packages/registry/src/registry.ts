@@ -1,0 +1,201 @@
+// The Registry port: the only way the engine, the agents and the API touch shared state.
+import type { DesiredState, UnitOption } from '@fleet/unit';
+import type {
+  ApplyResult,
+  Assignment,
+  AssignmentEvent,
+  AssignmentOp,
+  FencingToken,
+  LeaderInfo,
+  Listing,
+  Machine,
+  MachineEvent,
+  MachineRecord,
+  MetadataChange,
+  Unit,
+  UnitEvent,
+  UnitHead,
+  UnitInput,
+  UnitState,
+  UnitStateInput,
+} from './types.js';
+
+/**
+ * fleet's cluster state: units and their contents, assignments, machines, unit states and
+ * engine leadership, with change streams.
+ *
+ * Common rules:
+ * - Every multi-key change is one transaction: it happens entirely or not at all.
+ * - Lists are sorted (byte order of names/IDs) and carry the revision they were read at;
+ *   pass it to a `watch*` method as `afterRevision` to see every later change exactly once.
+ * - Records that cannot be decoded are skipped and reported through the `report` option,
+ *   never fatal for a read.
+ * - Errors are {@link RegistryError}s: `REGISTRY_UNAVAILABLE` (retryable, names the
+ *   endpoints) when the store cannot be reached, `REGISTRY_INVALID_INPUT` for malformed
+ *   arguments (nothing written), plus the per-method errors below.
+ */
+export interface Registry {
+  /**
+   * Creates a unit: stores its record and (once per hash) its contents.
+   * @returns the stored record.
+   * @throws UnitExistsError if a unit with that name exists (its record is attached).
+   * @throws UnitTooLargeError if the stored form would exceed the store's request limit.
+   */
+  createUnit(input: UnitInput): Promise<UnitHead>;
+
+  /**
+   * Replaces an existing unit's contents and desired state (fleet's PUT "replace"). The old
+   * contents are garbage-collected in the same transaction if no other unit uses them.
+   * Idempotent: replacing with the same hash and state changes nothing.
+   * @throws UnitNotFoundError if the unit does not exist.
+   * @throws UnitTooLargeError as for createUnit.
+   */
+  replaceUnit(input: UnitInput): Promise<UnitHead>;
+
+  /**
+   * Sets a unit's desired state. Idempotent: setting the current state writes nothing.
+   * @throws UnitNotFoundError if the unit does not exist.
+   */
+  setDesiredState(name: string, state: DesiredState): Promise<UnitHead>;
+
+  /**
+   * Destroys a unit: its record, its reason and (if no other unit uses them) its contents, in
+   * one transaction. Assignments are the engine's to remove.
+   * @returns whether the unit existed.
+   */
+  destroyUnit(name: string): Promise<boolean>;
+
+  /** One unit with its contents, or `undefined` if it does not exist. */
+  getUnit(name: string): Promise<Unit | undefined>;
+
+  /** Every unit with its contents, sorted by name, read at one revision. */
+  listUnits(): Promise<Listing<Unit>>;
+
+  /**
+   * Unit contents by hash (what an agent needs for an assignment), or `undefined` once no
+   * unit uses that hash any more.
+   */
+  getContents(hash: string): Promise<readonly UnitOption[] | undefined>;
+
+  /**
+   * Engine only, fenced: records why a unit is (not) placed; `null` clears it.
+   * @returns false if the unit no longer exists (nothing written).
+   * @throws NotLeaderError if `token` is not the current leader's.
+   */
+  setUnitReason(token: FencingToken, name: string, reason: string | null): Promise<boolean>;
+
+  /**
+   * Engine only, fenced: applies assignment ops. Ops are ordered unschedule, update,
+   * schedule (so a move never briefly doubles a unit) and committed in transactions of at
+   * most `maxOpsPerTxn` ops, each guarded by the leader key. Each transaction is atomic;
+   * the call as a whole is not, but every op is idempotent, so re-applying after an error
+   * is safe. An (machineId, unit) pair may appear once per call.
+   * @throws NotLeaderError (with `committedBatches`) if the token is not the leader's.
+   */
+  applyAssignments(token: FencingToken, ops: readonly AssignmentOp[]): Promise<ApplyResult>;
+
+  /** Assignments of one machine, or of all machines; sorted by machine, then unit. */
+  listAssignments(machineId?: string): Promise<Listing<Assignment>>;
+
+  /**
+   * Registers a machine under a new lease of `ttlSeconds`: the machine record and every unit
+   * state the session publishes live exactly as long as the lease. Keepalive is automatic.
+   * @throws MachineExistsError if a live session holds that machine ID (retryable: a crashed
+   * session's key expires after its TTL).
+   */
+  registerMachine(record: MachineRecord, ttlSeconds: number): Promise<MachineSession>;
+
+  /** Live machines, sorted by ID, with dynamic metadata merged into `metadata`. */
+  listMachines(): Promise<Listing<Machine>>;
+
+  /**
+   * fleet's `PATCH /machines`: sets (or with `null` removes) dynamic metadata keys, all in
+   * one transaction. Dynamic metadata overrides the agent's config metadata, survives the
+   * machine leaving, and needs no registered machine.
+   */
+  setMachineMetadata(changes: readonly MetadataChange[]): Promise<void>;
+
+  /**
+   * Published unit states, optionally filtered (exact match), sorted by unit then machine.
+   * Filtering by unit reads only that unit's states; by machine alone scans all states.
+   */
+  listUnitStates(filter?: {
+    readonly machineId?: string;
+    readonly unitName?: string;
+  }): Promise<Listing<UnitState>>;
+
+  /**
+   * One attempt to become engine leader: a lease of `ttlSeconds` and a create-if-absent of
+   * the leader key bound to it.
+   * @returns the leadership, or `undefined` if someone else leads (see {@link getLeader}).
+   */
+  campaign(candidateId: string, ttlSeconds: number): Promise<Leadership | undefined>;
+
+  /** The current leader, read fresh from the store. */
+  getLeader(): Promise<LeaderInfo | undefined>;
+
+  /**
+   * Changes to units after `afterRevision` (a listing's revision), in revision order. A
+   * dropped connection resumes where it left off; if the history is compacted the watch
+   * delivers one `resync` event and ends: list again and start a new watch.
+   */
+  watchUnits(afterRevision: string, onEvent: (e: UnitEvent) => void): Watch;
+
+  /** As {@link watchUnits}, for the assignments of one machine (or all, if `undefined`). */
+  watchAssignments(
+    machineId: string | undefined,
+    afterRevision: string,
+    onEvent: (e: AssignmentEvent) => void,
+  ): Watch;
+
+  /** As {@link watchUnits}, for machine records (join/leave/update) and dynamic metadata. */
+  watchMachines(afterRevision: string, onEvent: (e: MachineEvent) => void): Watch;
+
+  /** Ends watches, stops keepalives (sessions and leaderships are left to expire) and disconnects. */
+  close(): Promise<void>;
+}
+
+/** A machine's registration, alive while its lease is kept alive. */
+export interface MachineSession {
+  readonly machineId: string;
+  readonly ttlSeconds: number;
+  /** Aborted when the session is over: closed, or its lease found expired. Re-register then. */
+  readonly signal: AbortSignal;
+  /**
+   * Rewrites the machine record (same ID), e.g. new health or IP.
+   * @throws SessionLostError if the lease is gone.
+   */
+  update(record: MachineRecord): Promise<void>;
+  /**
+   * Publishes one unit's systemd state under this session's lease (overwrites).
+   * @throws SessionLostError if the lease is gone.
+   */
+  publishUnitState(state: UnitStateInput): Promise<void>;
+  /** Removes this machine's state for one unit. Idempotent. */
+  removeUnitState(unit: string): Promise<void>;
+  /** Revokes the lease: the machine and its unit states disappear at once. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Engine leadership, held through a lease; writes are fenced by {@link token}. */
+export interface Leadership {
+  readonly candidateId: string;
+  readonly ttlSeconds: number;
+  /** Pass to fenced writes. Unique per leadership term (the leader key's create revision). */
+  readonly token: FencingToken;
+  /** Aborted as soon as {@link isLeader} turns false; it never turns true again. */
+  readonly signal: AbortSignal;
+  /**
+   * Local fencing: true while the lease was renewed less than `ttlSeconds - 1` s ago (by the
+   * send time of the renewal), so a paused or cut-off leader stops before its lease can expire.
+   */
+  isLeader(): boolean;
+  /** Gives up leadership at once (revokes the lease). Idempotent. */
+  resign(): Promise<void>;
+}
+
+/** A running change stream. */
+export interface Watch {
+  /** Stops delivering events. Idempotent. */
+  close(): Promise<void>;
+}
