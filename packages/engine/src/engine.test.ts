@@ -1,13 +1,12 @@
 import {
   InMemoryRegistry,
-  ManualClock,
   type Leadership,
   type MachineSession,
   type Registry,
 } from '@fleet/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
-import { RecordingLogger } from './logger.js';
+import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { advanceUntil, flush, machineRecord, placement, unitInput } from './test-support.js';
 
 const M1 = 'a1000000000000000000000000000001';

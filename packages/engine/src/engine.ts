@@ -1,12 +1,7 @@
-import {
-  NotLeaderError,
-  systemClock,
-  type Clock,
-  type Leadership,
-  type Registry,
-} from '@fleet/registry';
+import { NotLeaderError, type Leadership, type Registry } from '@fleet/registry';
+import { systemClock, type Clock } from '@fleet/runtime';
 import { ClusterCache } from './cluster-cache.js';
-import { silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from '@fleet/runtime';
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
 

@@ -1,7 +1,7 @@
 import type { AssignmentOp, Leadership, Registry } from '@fleet/registry';
 import { planCluster, type Task } from '@fleet/scheduler';
 import type { ClusterCache } from './cluster-cache.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '@fleet/runtime';
 import type { EngineMetrics } from './metrics.js';
 
 /** How many reason writes run at once. */

@@ -1,5 +1,6 @@
 // Helpers for the engine's tests: drive a ManualClock while letting promises settle.
-import type { ManualClock, MachineRecord, Registry, UnitInput } from '@fleet/registry';
+import type { MachineRecord, Registry, UnitInput } from '@fleet/registry';
+import type { ManualClock } from '@fleet/runtime';
 import type { UnitOption } from '@fleet/unit';
 
 /** Lets pending promise callbacks and I/O callbacks run. */

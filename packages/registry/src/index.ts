@@ -44,8 +44,6 @@ export {
 } from './errors.js';
 export type { RegistryErrorCode } from './errors.js';
 export { DEFAULT_PREFIX, Keys } from './keys.js';
-export { ManualClock, systemClock } from './clock.js';
-export type { Clock } from './clock.js';
 export { KvRegistry } from './kv-registry.js';
 export type { RegistryOptions } from './kv-registry.js';
 export { EtcdRegistry } from './etcd-registry.js';

@@ -1,6 +1,6 @@
 // The registry in process: the same registry code over MemoryKv, for tests and for a
 // single-process dev mode.
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '@fleet/runtime';
 import { KvRegistry, type RegistryOptions } from './kv-registry.js';
 import { MemoryKv } from './kv/memory-kv.js';
 

@@ -1,7 +1,7 @@
 // InMemoryRegistry: the contract suite on a manual clock, plus what only a manual clock can
 // show exactly (expiry and fencing to the millisecond, no timers left behind).
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '@fleet/runtime';
 import { registryContract } from './contract/contract.js';
 import { machine } from './contract/harness.js';
 import { rawAccess } from './contract/raw.js';

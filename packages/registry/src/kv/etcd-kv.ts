@@ -2,7 +2,7 @@
 // (transient errors only, with backoff, within a budget) so that a retried write is known
 // to be ambiguous; errors leave as RegistryErrors that name the endpoints.
 import type { Etcd3 } from 'etcd3';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '@fleet/runtime';
 import { ClosedError, type RegistryError } from '../errors.js';
 import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
 import { fromKeyValue, fromTxnResponses, toTxnRequest } from './etcd-codec.js';

@@ -1,7 +1,7 @@
 // A lease on etcd with automatic keepalive (etcd3's Lease), tracking when the latest
 // acknowledged renewal was *sent*, so that local fencing errs on the safe side.
 import type { Etcd3, Lease } from 'etcd3';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@fleet/runtime';
 import { LeaseExpiredError } from '../errors.js';
 import type { KvLease } from './kv.js';
 

@@ -2,7 +2,7 @@
 // (etcd3 jumps ahead to the header revision on connect), re-creates a watcher the server
 // cancelled, and turns compaction into one `resync`.
 import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@fleet/runtime';
 import { CompactedError } from '../errors.js';
 import { fromKeyValue } from './etcd-codec.js';
 import type { KvEvent, KvRangeRequest, KvRangeResult, KvWatch, KvWatchListener } from './kv.js';

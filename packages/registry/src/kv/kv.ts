@@ -1,7 +1,7 @@
 // The store under the registry: the subset of etcd v3 the registry uses, as a port with two
 // implementations (EtcdKv on a real etcd, MemoryKv in process). Keys and values are strings;
 // revisions, versions and lease IDs are bigints.
-import type { Clock } from '../clock.js';
+import type { Clock } from '@fleet/runtime';
 
 /** One stored key. `lease` is 0n when the key has none. */
 export interface KvRecord {

@@ -1,7 +1,7 @@
 // MemoryKv: the Kv port in process. Leases expire and renew on the injected clock exactly as
 // etcd's do (keepalive every TTL/3, expiry TTL after the last renewal), and watches replay
 // history from a revision, so the registry above behaves the same on it as on etcd.
-import type { Clock } from '../clock.js';
+import type { Clock } from '@fleet/runtime';
 import { ClosedError, CompactedError, LeaseExpiredError } from '../errors.js';
 import type {
   Kv,
