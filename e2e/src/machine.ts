@@ -17,8 +17,10 @@ import type { SshKey } from './ssh-keys.js';
 export interface MachineOptions {
   /** Short name and hostname, e.g. `node1`. */
   name: string;
-  /** 1 to 99: the machine's sshd listens on 127.0.0.1<index> (node1 → 127.0.0.11). */
+  /** 1 to 99: the machine's number (node1 is 1). */
   index: number;
+  /** The loopback address its sshd listens on, from `claimAddresses` (node1 → 127.0.0.11 usually). */
+  address: string;
   /** A rootfs from `ensureRootfs()`; never written to (`--volatile=overlay`). */
   rootfs: string;
   /** An empty directory for this machine's own files. */
@@ -63,7 +65,7 @@ export class NspawnMachine {
     private readonly files: MachineFiles,
   ) {
     this.machineName = `${opts.name}-${opts.runId}`;
-    this.address = `127.0.0.1${opts.index}`;
+    this.address = opts.address;
   }
 
   /** Writes the machine's files (identity, SSH keys, sshd drop-in); does not boot it. */
@@ -71,8 +73,7 @@ export class NspawnMachine {
     if (!Number.isInteger(opts.index) || opts.index < 1 || opts.index > 99) {
       throw new Error(`machine index must be 1..99, not ${opts.index}`);
     }
-    const address = `127.0.0.1${opts.index}`;
-    const files = await writeMachineFiles(opts.stateDir, { ...opts, address });
+    const files = await writeMachineFiles(opts.stateDir, opts);
     return new NspawnMachine(opts, files);
   }
 

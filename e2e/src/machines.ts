@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { claimAddresses, type AddressClaim } from './addresses.js';
 import { CleanupGuard } from './guard.js';
 import { NspawnMachine } from './machine.js';
 import { preflight } from './preflight.js';
@@ -33,6 +34,7 @@ export class Machines {
     readonly sshKey: SshKey,
     readonly knownHosts: string,
     private readonly guard: CleanupGuard,
+    private readonly claim: AddressClaim,
   ) {}
 
   /** @internal Use {@link bootMachines}. */
@@ -41,7 +43,9 @@ export class Machines {
     const dir = await mkdtemp(join(tmpdir(), `fleet-e2e-${runId}-`));
     // Removes the run's files even if the test process dies without tearing down.
     const guard = CleanupGuard.arm(`run ${runId}`, `rm -rf '${dir}'`);
+    let claim: AddressClaim | undefined;
     try {
+      claim = await claimAddresses(n);
       const sshKey = await generateSshKey(dir, 'id_ed25519', `fleet-e2e-${runId}`);
       const list: NspawnMachine[] = [];
       for (let i = 1; i <= n; i++) {
@@ -51,6 +55,7 @@ export class Machines {
           await NspawnMachine.create({
             name: `node${i}`,
             index: i,
+            address: claim.addresses[i - 1] ?? '',
             rootfs,
             stateDir,
             projectDir: projectDir(),
@@ -64,8 +69,9 @@ export class Machines {
         knownHosts,
         list.map((m) => knownHostsLine(m.address, m.hostKey) + '\n').join(''),
       );
-      return new Machines(list, dir, sshKey, knownHosts, guard);
+      return new Machines(list, dir, sshKey, knownHosts, guard, claim);
     } catch (err) {
+      await claim?.release();
       await guard.release().catch(() => undefined);
       throw err;
     }
@@ -102,13 +108,14 @@ export class Machines {
       this.guard.release(),
       rm(this.dir, { recursive: true, force: true }),
     ]);
+    await this.claim.release();
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (errors.length > 0) throw new AggregateError(errors, 'machine teardown failed');
   }
 }
 
 /**
- * Boots `n` machines (node1 … nodeN on 127.0.0.11 … 127.0.0.1N) in parallel from the cached
+ * Boots `n` machines (node1 … nodeN, sshd on free addresses 127.0.0.11, 127.0.0.12, …) in parallel from the cached
  * rootfs and waits until each has finished booting. Always pair with `teardown()` (in `afterAll`);
  * if booting fails, the machines already started are torn down before the error is thrown.
  */
