@@ -175,6 +175,11 @@ export interface MachineSession {
   removeUnitState(unit: string): Promise<void>;
   /** Revokes the lease: the machine and its unit states disappear at once. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Stops renewing the lease without revoking it: the machine and its unit states expire after
+   * the TTL, as if the process had died (an agent stopping without draining). Idempotent.
+   */
+  release(): void;
 }
 
 /** Engine leadership, held through a lease; writes are fenced by {@link token}. */

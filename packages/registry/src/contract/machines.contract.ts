@@ -116,6 +116,26 @@ export function machineContract(h: () => ContractHarness): void {
     await registry.registerMachine(machine('m1'), 2);
   });
 
+  it('lets a released session expire after its TTL without revoking it at once', async () => {
+    const { registry } = h();
+    const s = await registry.registerMachine(machine('m1'), 2);
+    await s.publishUnitState(state('web.service'));
+    s.release();
+    s.release();
+    expect(s.signal.aborted).toBe(true);
+    await rejectsWith(s.publishUnitState(state('db.service')), 'REGISTRY_SESSION_LOST');
+    // Still there right after: only the TTL removes it.
+    expect((await registry.listMachines()).items.map((m) => m.id)).toEqual(['m1']);
+    await rejectsWith(registry.registerMachine(machine('m1'), 2), 'REGISTRY_MACHINE_EXISTS');
+    h().passTime(3_000);
+    await eventually(
+      h(),
+      async () => (await registry.listMachines()).items.length === 0,
+      'the released machine to expire',
+    );
+    expect((await registry.listUnitStates()).items).toEqual([]);
+  });
+
   it('merges dynamic metadata over config metadata; it outlives the machine', async () => {
     const { registry } = h();
     await registry.setMachineMetadata([

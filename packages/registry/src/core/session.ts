@@ -105,9 +105,13 @@ export class Session implements MachineSession {
   }
 
   /** Stops keepalives without revoking (registry close): the session expires after its TTL. */
-  detach(): void {
+  detach(reason = 'the registry was closed'): void {
     this.lease.stopRenewing();
-    this.lose('the registry was closed');
+    this.lose(reason);
+  }
+
+  release(): void {
+    this.detach('released');
   }
 }
 
