@@ -1,1 +1,57 @@
-export {};
+// @fleet/api: fleet's HTTP API v1 — a handler built without listening, the servers that listen
+// (unix socket, TCP, TLS, systemd socket activation) and a typed client. May import only
+// @fleet/registry and @fleet/unit (and node built-ins, prom-client, zod).
+export { createApi } from './api.js';
+export type { ApiHandler, ApiOptions } from './api.js';
+export { currentStateOf, publishedState } from './current-state.js';
+export type { CurrentState, PublishedState } from './current-state.js';
+export { DISCOVERY_DOCUMENT } from './discovery-document.js';
+export { errorBody, HttpError, UNAVAILABLE_MESSAGE } from './errors.js';
+export type { ErrorBody } from './errors.js';
+export { DEFAULT_BODY_LIMIT_BYTES } from './http/body.js';
+export {
+  DEFAULT_TOKEN_LIMIT,
+  decodePageToken,
+  encodePageToken,
+  paginate,
+  requestedPage,
+} from './pagination.js';
+export type { Page, PageToken } from './pagination.js';
+export { API_PREFIXES } from './router.js';
+export { inject } from './testing/inject.js';
+export type { InjectRequest, InjectResponse } from './testing/inject.js';
+export type {
+  MachineMetadataOp,
+  MachinePage,
+  UnitPage,
+  UnitPutBody,
+  UnitStatePage,
+  WireMachine,
+  WireUnit,
+  WireUnitOption,
+  WireUnitState,
+} from './wire.js';
+export { FleetServer, DEFAULT_SOCKET_PATH } from './server/fleet-server.js';
+export type {
+  ListenOptions,
+  ListenerAddress,
+  TcpListenOptions,
+  TlsOptions,
+} from './server/fleet-server.js';
+export { activationFds, LISTEN_FDS_START } from './server/activation.js';
+export type { ActivationOptions } from './server/activation.js';
+export { removeStaleSocket } from './server/unix-socket.js';
+export { FleetClient } from './client/client.js';
+export type { FleetClientOptions, UnitSpec } from './client/client.js';
+export { DEFAULT_ENDPOINT, parseEndpoint } from './client/endpoint.js';
+export type { Endpoint } from './client/endpoint.js';
+export {
+  ApiError,
+  BadResponseError,
+  ConnectionError,
+  EndpointError,
+  FleetClientError,
+  TimeoutError,
+} from './client/errors.js';
+export type { FleetClientErrorCode } from './client/errors.js';
+export type { CreateConnection, TlsFiles } from './client/transport.js';

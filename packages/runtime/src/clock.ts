@@ -70,8 +70,39 @@ export class ManualClock implements Clock {
     this.current = target;
   }
 
+  /**
+   * As {@link advance}, but lets pending promise callbacks run (one macrotask turn) before and
+   * after each timer fires, so async work a timer starts finishes before the next one is due.
+   */
+  async tick(ms: number): Promise<void> {
+    if (!(ms >= 0)) throw new RangeError(`cannot advance a clock by ${ms} ms`);
+    const target = this.current + ms;
+    for (;;) {
+      await nextTurn();
+      const next = this.nextDue(target);
+      if (next === undefined) break;
+      this.timers.delete(next);
+      this.current = Math.max(this.current, next.at);
+      next.fn();
+    }
+    this.current = target;
+    await nextTurn();
+  }
+
+  private nextDue(limit: number): PendingTimer | undefined {
+    let next: PendingTimer | undefined;
+    for (const t of this.timers) {
+      if (t.at > limit) continue;
+      if (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq)) next = t;
+    }
+    return next;
+  }
+
   /** How many timers are armed (for tests that check nothing is left behind). */
   get pendingTimers(): number {
     return this.timers.size;
   }
 }
+
+/** One macrotask turn: every promise callback queued before it has run. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,0 +1,257 @@
+import {
+  InMemoryRegistry,
+  UnavailableError,
+  type MachineSession,
+  type Registry,
+  type UnitState as PublishedState,
+} from '@fleet/registry';
+import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { FakeSystemd } from '@fleet/systemd';
+import { unitHash, type UnitOption } from '@fleet/unit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Agent } from './agent.js';
+
+const M1 = 'a1000000000000000000000000000001';
+const TOKEN_HOLDER = 'engine-under-test';
+
+const options = (name: string): UnitOption[] => [
+  { section: 'Unit', name: 'Description', value: name },
+  { section: 'Service', name: 'ExecStart', value: '/bin/sleep 1000' },
+];
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+describe('Agent over InMemoryRegistry and FakeSystemd', () => {
+  let clock: ManualClock;
+  let registry: InMemoryRegistry;
+  let systemd: FakeSystemd;
+  let agents: Agent[];
+  let token: string;
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    registry = new InMemoryRegistry({ clock });
+    systemd = newSystemd();
+    agents = [];
+    const l = await registry.campaign(TOKEN_HOLDER, 600);
+    if (l === undefined) throw new Error('no leadership');
+    token = l.token;
+  });
+
+  afterEach(async () => {
+    for (const a of agents) {
+      const p = a.stop();
+      await advance(100);
+      await p;
+    }
+    await systemd.close();
+    await registry.close();
+  });
+
+  function newSystemd(): FakeSystemd {
+    return new FakeSystemd({ clock });
+  }
+
+  function agent(
+    reg: Registry = registry,
+    sd: FakeSystemd = systemd,
+    logger = new RecordingLogger(),
+  ): Agent {
+    const a = new Agent({
+      registry: reg,
+      systemd: sd,
+      machine: {
+        id: M1,
+        publicIP: '127.0.0.11',
+        metadata: { role: 'web' },
+        version: '0.1.0',
+        capabilities: [],
+      },
+      ttlSeconds: 10,
+      clock,
+      logger,
+    });
+    agents.push(a);
+    a.start();
+    return a;
+  }
+
+  async function advance(ms: number, step = 10): Promise<void> {
+    for (let t = 0; t < ms; t += step) {
+      clock.advance(step);
+      await flush();
+    }
+  }
+
+  async function until(cond: () => boolean | Promise<boolean>, maxMs = 30_000): Promise<number> {
+    const start = clock.now();
+    await flush();
+    while (!(await cond())) {
+      if (clock.now() - start > maxMs)
+        throw new Error(`condition not met within ${maxMs} ms of clock time`);
+      await advance(10);
+    }
+    return clock.now() - start;
+  }
+
+  async function assign(unit: string, desiredState: 'loaded' | 'launched' = 'launched') {
+    const created = await registry.getUnit(unit);
+    if (created === undefined)
+      await registry.createUnit({ name: unit, options: options(unit), desiredState });
+    else await registry.setDesiredState(unit, desiredState);
+    await registry.applyAssignments(token, [
+      { type: 'schedule', machineId: M1, unit, hash: unitHash(options(unit)), desiredState },
+    ]);
+  }
+
+  const published = async (unit: string): Promise<PublishedState | undefined> =>
+    (await registry.listUnitStates({ unitName: unit, machineId: M1 })).items[0];
+
+  it('registers the machine with its health', async () => {
+    agent();
+    await until(async () => (await registry.listMachines()).items.length === 1);
+    const m = (await registry.listMachines()).items[0];
+    expect(m).toMatchObject({
+      id: M1,
+      publicIP: '127.0.0.11',
+      metadata: { role: 'web' },
+      version: '0.1.0',
+    });
+    expect(m?.health).toMatchObject({ version: '0.1.0' });
+    expect(Object.keys(m?.health ?? {})).toEqual(
+      expect.arrayContaining(['load', 'memory', 'uptimeSeconds']),
+    );
+  });
+
+  it('loads and starts an assigned unit and publishes loaded/active/running, launched', async () => {
+    agent();
+    await assign('web.service');
+    await until(async () => (await published('web.service'))?.activeState === 'active');
+    expect(await published('web.service')).toMatchObject({
+      hash: unitHash(options('web.service')),
+      loadState: 'loaded',
+      activeState: 'active',
+      subState: 'running',
+      state: 'launched',
+    });
+    expect(systemd.isLinked('web.service')).toBe(true);
+  });
+
+  it('reacts to an assignment within the debounce window, not the reconcile interval', async () => {
+    const a = agent();
+    await until(() => a.registered);
+    await advance(100);
+    const took = await (async () => {
+      await assign('quick.service');
+      return until(async () => (await published('quick.service'))?.activeState === 'active');
+    })();
+    expect(took).toBeLessThan(5_000);
+  });
+
+  it('stops a unit set to loaded, and unloads an unassigned one, clearing its state', async () => {
+    agent();
+    await assign('a.service');
+    await assign('b.service');
+    await until(async () => (await published('b.service'))?.activeState === 'active');
+    await assign('a.service', 'loaded');
+    await registry.applyAssignments(token, [
+      { type: 'unschedule', machineId: M1, unit: 'b.service' },
+    ]);
+    await until(async () => (await published('a.service'))?.activeState === 'inactive');
+    expect(await published('a.service')).toMatchObject({ state: 'loaded', subState: 'dead' });
+    await until(async () => (await published('b.service')) === undefined);
+    expect((await systemd.listUnitFiles()).map((f) => f.name)).toEqual(['a.service']);
+  });
+
+  it('adopts a running unit after a restart without starting it again', async () => {
+    const first = agent();
+    await assign('web.service');
+    await until(async () => (await published('web.service'))?.activeState === 'active');
+    await first.stop(); // no drain: units keep running, the lease is left to expire
+    const startsBefore = systemd.calls.filter((c) => c.method === 'start').length;
+    await advance(11_000, 100); // the old session expires
+    const second = agent();
+    await until(() => second.registered);
+    await until(async () => (await published('web.service'))?.state === 'launched');
+    await advance(6_000, 100); // a periodic pass as well
+    expect(systemd.calls.filter((c) => c.method === 'start' || c.method === 'stop').length).toBe(
+      startsBefore,
+    );
+    expect((await systemd.unitStates(['web.service'])).get('web.service')?.active).toBe('active');
+  });
+
+  it('changes nothing in systemd while the registry is unreachable, and nothing flaps after', async () => {
+    let down = false;
+    const flaky: Registry = Object.create(registry) as Registry;
+    for (const m of ['listAssignments', 'getContents', 'registerMachine', 'listUnits'] as const) {
+      const orig = registry[m].bind(registry) as (...a: unknown[]) => Promise<unknown>;
+      (flaky as unknown as Record<string, unknown>)[m] = (...args: unknown[]) =>
+        down ? Promise.reject(new UnavailableError(['http://127.0.0.1:1'])) : orig(...args);
+    }
+    agent(flaky);
+    await assign('web.service');
+    await until(async () => (await published('web.service'))?.activeState === 'active');
+    const before = systemd.calls.length;
+    down = true;
+    await advance(30_000, 100);
+    expect(
+      systemd.calls
+        .slice(before)
+        .filter((c) => ['stop', 'start', 'disable', 'removeUnit'].includes(c.method)),
+    ).toEqual([]);
+    down = false;
+    await advance(30_000, 100);
+    expect(
+      systemd.calls
+        .slice(before)
+        .filter((c) => ['stop', 'start', 'disable', 'removeUnit'].includes(c.method)),
+    ).toEqual([]);
+    expect((await systemd.unitStates(['web.service'])).get('web.service')?.active).toBe('active');
+  });
+
+  it('refuses a machine ID held by a live agent and registers once it is free', async () => {
+    const log = new RecordingLogger();
+    const holder = await registry.registerMachine(
+      { id: M1, publicIP: '127.0.0.99', metadata: {}, health: {}, version: 'x', capabilities: [] },
+      10,
+    );
+    const a = agent(registry, systemd, log);
+    await advance(3_000, 50);
+    expect(a.registered).toBe(false);
+    expect(
+      log.records.some((r) => r.level === 'error' && r.msg.includes('already registered')),
+    ).toBe(true);
+    await holder.close();
+    await until(() => a.registered);
+    expect((await registry.listMachines()).items[0]?.publicIP).toBe('127.0.0.11');
+  });
+
+  it('registers again and republishes when its session is lost', async () => {
+    let session: MachineSession | undefined;
+    const spy: Registry = Object.create(registry) as Registry;
+    spy.registerMachine = async (rec, ttl) => (session = await registry.registerMachine(rec, ttl));
+    const a = agent(spy);
+    await assign('web.service');
+    await until(async () => (await published('web.service'))?.activeState === 'active');
+    await session?.close(); // the lease is gone: machine and states vanish with it
+    expect(await published('web.service')).toBeUndefined();
+    await until(async () => (await published('web.service'))?.activeState === 'active');
+    expect(a.metrics.registrations).toBe(2);
+  });
+
+  it('drains on stop: stops and unloads every unit and leaves the cluster', async () => {
+    const a = agent();
+    await assign('a.service');
+    await assign('b.service', 'loaded');
+    await until(async () => (await published('a.service'))?.activeState === 'active');
+    const stopping = a.stop({ drain: true });
+    await advance(200);
+    await stopping;
+    expect(await systemd.listUnitFiles()).toEqual([]);
+    expect((await systemd.unitStates(['a.service'])).get('a.service')?.active).toBe('inactive');
+    expect((await registry.listMachines()).items).toEqual([]);
+    expect((await registry.listUnitStates()).items).toEqual([]);
+  });
+});

@@ -1,0 +1,327 @@
+import {
+  isRegistryError,
+  type MachineRecord,
+  type MachineSession,
+  type Registry,
+} from '@fleet/registry';
+import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
+import { adoptLaunched, planAgent, type AgentCurrent } from '@fleet/scheduler';
+import type { Systemd, UnitState } from '@fleet/systemd';
+import { AssignmentView } from './assignments.js';
+import { executeTasks } from './executor.js';
+import { collectHealth } from './health.js';
+import { StatePublisher } from './publisher.js';
+
+export interface AgentOptions {
+  readonly registry: Registry;
+  readonly systemd: Systemd;
+  /** The machine as registered (its health is filled in by the agent). */
+  readonly machine: Omit<MachineRecord, 'health'>;
+  /** fleet's `agent_ttl` in seconds (default 30): how long the machine outlives silence. */
+  readonly ttlSeconds?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** A full local pass (files and systemd states against assignments), default every 5 s as in fleet. */
+  readonly reconcileIntervalMs?: number;
+  /** Health refresh into the machine record (default 60 s). */
+  readonly healthIntervalMs?: number;
+  /** Changes arriving within this window are acted on together (default 20 ms). */
+  readonly debounceMs?: number;
+  /** systemd's overall state for the health record, if the caller can read it. */
+  readonly systemState?: () => Promise<string>;
+}
+
+/** Counters of the agent. */
+export interface AgentMetrics {
+  passes: number;
+  passFailures: number;
+  tasks: number;
+  taskFailures: number;
+  registrations: number;
+}
+
+/**
+ * The agent of one machine: registers it under a lease, watches only its own assignments, runs
+ * them in systemd (load, start, stop, unload), publishes their state when it changes, and keeps the
+ * machine's health current. During an etcd outage it changes nothing in systemd; when the session
+ * is lost it registers again and republishes. `stop({ drain: true })` (fleet's SIGTERM) stops and
+ * unloads every unit and removes the machine.
+ */
+export class Agent {
+  readonly metrics: AgentMetrics = {
+    passes: 0,
+    passFailures: 0,
+    tasks: 0,
+    taskFailures: 0,
+    registrations: 0,
+  };
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly ttl: number;
+  private readonly abort = new AbortController();
+  private readonly view: AssignmentView;
+  private readonly publisher: StatePublisher;
+  /** Units this agent started (or adopted running) and has not stopped since. */
+  private launched = new Set<string>();
+  private session: MachineSession | undefined;
+  private running: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private dirty = true;
+  private debounce: (() => void) | undefined;
+  private readonly startedAt: number;
+  private lastOutageLog = -Infinity;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.logger ?? silentLogger).child({
+      component: 'agent',
+      machine: opts.machine.id,
+    });
+    this.ttl = opts.ttlSeconds ?? 30;
+    this.startedAt = this.clock.now();
+    this.view = new AssignmentView(
+      opts.registry,
+      opts.machine.id,
+      () => this.poke(),
+      (e) => this.outage(e),
+    );
+    this.publisher = new StatePublisher((e) => this.outage(e));
+    opts.systemd.onChange((changes) => {
+      for (const c of changes) this.publish(c.name, c.state);
+    });
+  }
+
+  get machineId(): string {
+    return this.opts.machine.id;
+  }
+
+  /** True while the machine is registered under a live session. */
+  get registered(): boolean {
+    return this.session !== undefined && !this.session.signal.aborted;
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /**
+   * Stops the agent. With `drain` (fleet's SIGTERM behaviour) every unit is stopped and unloaded
+   * first and the machine leaves the cluster at once; without it units keep running and the
+   * machine's lease is no longer renewed, so it expires after the TTL.
+   */
+  async stop({ drain = false }: { drain?: boolean } = {}): Promise<void> {
+    this.abort.abort();
+    this.wake?.();
+    await this.running;
+    await this.view.close();
+    if (drain) await this.drain();
+    else {
+      await this.publisher.settled();
+      this.session?.release(); // units keep running; the machine expires after its TTL
+    }
+  }
+
+  /** Requests a pass soon (debounced). */
+  poke(): void {
+    this.dirty = true;
+    if (this.debounce !== undefined) return;
+    this.debounce = this.clock.setTimer(this.opts.debounceMs ?? 20, () => {
+      this.debounce = undefined;
+      this.wake?.();
+    });
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    const interval = this.opts.reconcileIntervalMs ?? 5_000;
+    let nextHealth = 0;
+    let viewStarted = false;
+    while (!signal.aborted) {
+      if (!this.registered) {
+        if (await this.register()) {
+          nextHealth = this.clock.now() + (this.opts.healthIntervalMs ?? 60_000);
+        }
+      }
+      if (!viewStarted && !signal.aborted) {
+        viewStarted = await this.view.start().then(
+          () => true,
+          (err: unknown) => (this.outage(err), false),
+        );
+      }
+      if (viewStarted && this.dirty && !signal.aborted) {
+        this.dirty = false;
+        await this.pass();
+      }
+      if (this.registered && this.clock.now() >= nextHealth && !signal.aborted) {
+        nextHealth = this.clock.now() + (this.opts.healthIntervalMs ?? 60_000);
+        await this.refreshHealth();
+      }
+      await this.sleep(this.registered && viewStarted ? interval : Math.min(interval, 1_000));
+      if (viewStarted) this.dirty = true; // the periodic pass checks systemd against assignments
+    }
+  }
+
+  /** One local pass: plan from assignments, unit files and systemd states; run; publish. */
+  private async pass(): Promise<void> {
+    const { systemd, registry } = this.opts;
+    try {
+      const desired = this.view.desired();
+      const files = await systemd.listUnitFiles();
+      const names = files.map((f) => f.name);
+      const states = await systemd.unitStates(names);
+      const current: AgentCurrent[] = files.map((f) => ({
+        unit: f.name,
+        hash: f.hash ?? '',
+        activeState: states.get(f.name)?.active ?? 'inactive',
+      }));
+      const snapshot = { desired, current, launched: this.launched };
+      const tasks = planAgent(snapshot);
+      this.launched = adoptLaunched(snapshot);
+      const outcomes = await executeTasks(tasks, systemd, registry);
+      for (const o of outcomes) {
+        const t = o.task;
+        if (o.error !== undefined) {
+          this.metrics.taskFailures++;
+          this.log.warn(
+            { task: t.kind, unit: t.unit, reason: t.reason, err: o.error },
+            'task failed',
+          );
+          continue;
+        }
+        if (o.skipped === true) continue;
+        this.metrics.tasks++;
+        this.log.info({ task: t.kind, unit: t.unit, reason: t.reason }, 'applied task');
+        if (t.kind === 'start') this.launched.add(t.unit);
+        if (t.kind === 'stop' || t.kind === 'unload') this.launched.delete(t.unit);
+      }
+      if (tasks.length > 0) {
+        // What the tasks changed: files and states are read again, once.
+        const after = await systemd.listUnitFiles();
+        const owned = new Set(after.map((f) => f.name));
+        for (const n of names) if (!owned.has(n)) systemd.unwatch([n]);
+        systemd.watch([...owned]);
+        const fresh = await systemd.unitStates([...owned]);
+        this.publishAll(owned, fresh);
+      } else {
+        systemd.watch(names);
+        this.publishAll(new Set(names), states);
+      }
+      this.metrics.passes++;
+    } catch (err) {
+      this.metrics.passFailures++;
+      this.dirty = true;
+      this.log.warn({ err }, 'agent pass failed');
+    }
+  }
+
+  private publishAll(owned: ReadonlySet<string>, states: ReadonlyMap<string, UnitState>): void {
+    for (const [name, s] of states) if (owned.has(name)) this.publish(name, s);
+    for (const unit of this.publisher.units()) if (!owned.has(unit)) this.publisher.drop(unit);
+  }
+
+  private publish(unit: string, state: UnitState): void {
+    if (state.hash === undefined) {
+      this.publisher.drop(unit);
+      return;
+    }
+    this.publisher.set(unit, state, this.launched.has(unit));
+  }
+
+  /** Registers the machine; on a duplicate live machine ID or an outage, retries later. */
+  private async register(): Promise<boolean> {
+    try {
+      const health = await this.health();
+      const session = await this.opts.registry.registerMachine(
+        { ...this.opts.machine, health },
+        this.ttl,
+      );
+      this.session = session;
+      this.metrics.registrations++;
+      this.publisher.useSession(session);
+      session.signal.addEventListener('abort', () => {
+        if (this.abort.signal.aborted) return;
+        this.log.warn({}, 'machine session lost; registering again');
+        this.wake?.();
+      });
+      this.log.info({ publicIP: this.opts.machine.publicIP }, 'machine registered');
+      return true;
+    } catch (err) {
+      if (isRegistryError(err, 'REGISTRY_MACHINE_EXISTS')) {
+        this.log.error(
+          { err },
+          `machine ID ${this.machineId} is already registered by a live fleetd; retrying`,
+        );
+      } else this.outage(err);
+      return false;
+    }
+  }
+
+  private async refreshHealth(): Promise<void> {
+    const s = this.session;
+    if (s === undefined) return;
+    try {
+      await s.update({ ...this.opts.machine, health: await this.health() });
+    } catch (err) {
+      this.outage(err);
+    }
+  }
+
+  private health() {
+    return collectHealth({
+      version: this.opts.machine.version,
+      startedAt: this.startedAt,
+      now: () => this.clock.now(),
+      ...(this.opts.systemState === undefined ? {} : { systemState: this.opts.systemState }),
+    });
+  }
+
+  /** Logs registry trouble at most once per TTL: an outage changes nothing here. */
+  private outage(err: unknown): void {
+    const now = this.clock.now();
+    if (now - this.lastOutageLog < this.ttl * 1000) return;
+    this.lastOutageLog = now;
+    this.log.warn({ err }, 'registry unreachable; keeping units as they are');
+  }
+
+  /** fleet's SIGTERM: stop and unload every unit, remove states, leave the cluster. */
+  private async drain(): Promise<void> {
+    const { systemd, registry } = this.opts;
+    try {
+      const files = await systemd.listUnitFiles();
+      const tasks = planAgent({
+        desired: [],
+        current: files.map((f) => ({ unit: f.name, hash: f.hash ?? '', activeState: 'active' })),
+        launched: new Set(),
+      });
+      const outcomes = await executeTasks(tasks, systemd, registry);
+      for (const o of outcomes) {
+        if (o.error !== undefined)
+          this.log.warn(
+            { unit: o.task.unit, err: o.error },
+            'could not unload unit while draining',
+          );
+        else this.log.info({ task: o.task.kind, unit: o.task.unit }, 'drained');
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'draining failed');
+    }
+    for (const u of this.publisher.units()) this.publisher.drop(u);
+    await this.publisher.settled();
+    await this.session?.close().catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.abort.signal.aborted) return resolve();
+      const cancel = this.clock.setTimer(ms, () => {
+        this.wake = undefined;
+        resolve();
+      });
+      this.wake = () => {
+        this.wake = undefined;
+        cancel();
+        resolve();
+      };
+    });
+  }
+}

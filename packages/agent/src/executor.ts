@@ -1,0 +1,67 @@
+import type { Registry } from '@fleet/registry';
+import type { AgentTask } from '@fleet/scheduler';
+import type { Systemd } from '@fleet/systemd';
+import { serializeUnitOptions } from '@fleet/unit';
+
+/** What happened to one task. */
+export interface TaskOutcome {
+  readonly task: AgentTask;
+  readonly error?: unknown;
+  /** Not run because an earlier task of the same unit failed. */
+  readonly skipped?: boolean;
+}
+
+/**
+ * Runs an agent plan against systemd, in order. A failed task skips the later tasks of its unit
+ * (no start after a failed load) but not those of other units; the next pass retries.
+ */
+export async function executeTasks(
+  tasks: readonly AgentTask[],
+  systemd: Systemd,
+  registry: Registry,
+): Promise<TaskOutcome[]> {
+  const failed = new Set<string>();
+  const out: TaskOutcome[] = [];
+  for (const task of tasks) {
+    if (task.unit !== '' && failed.has(task.unit)) {
+      out.push({ task, skipped: true });
+      continue;
+    }
+    try {
+      await runTask(task, systemd, registry);
+      out.push({ task });
+    } catch (error) {
+      if (task.unit !== '') failed.add(task.unit);
+      out.push({ task, error });
+    }
+  }
+  return out;
+}
+
+async function runTask(task: AgentTask, systemd: Systemd, registry: Registry): Promise<void> {
+  const name = task.unit;
+  switch (task.kind) {
+    case 'load': {
+      const options = await registry.getContents(task.hash ?? '');
+      if (options === undefined)
+        throw new Error(`contents of ${name} (${task.hash ?? ''}) are gone from the registry`);
+      await systemd.writeUnit(name, serializeUnitOptions(options) + '\n');
+      await systemd.link(name);
+      if (options.some((o) => o.section === 'Install')) await systemd.enable(name);
+      return;
+    }
+    case 'unload':
+      // fleet's order, with its fix for #1216: only a unit that stopped is disabled and removed.
+      await systemd.stop(name);
+      await systemd.disable(name);
+      await systemd.resetFailed(name);
+      await systemd.removeUnit(name);
+      return;
+    case 'reload':
+      return systemd.daemonReload();
+    case 'start':
+      return systemd.start(name);
+    case 'stop':
+      return systemd.stop(name);
+  }
+}

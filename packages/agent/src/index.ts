@@ -1,0 +1,5 @@
+export { Agent, type AgentOptions, type AgentMetrics } from './agent.js';
+export { AgentError, type AgentErrorCode } from './errors.js';
+export { readMachineId, detectPublicIP, defaultRouteInterface } from './identity.js';
+export { collectHealth, type HealthSources } from './health.js';
+export { executeTasks, type TaskOutcome } from './executor.js';

@@ -1,0 +1,187 @@
+// FleetClient: fleet's API v1 for fleetctl and tests. Lists follow every page; a 404 on a GET of
+// one unit or state means "absent"; every other error status is an ApiError with the server's
+// message.
+import { STATUS_CODES } from 'node:http';
+import type { DesiredState, UnitOption } from '@fleet/unit';
+import type { z } from 'zod';
+import type { MachineMetadataOp, WireMachine, WireUnit, WireUnitState } from '../wire.js';
+import { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
+import { ApiError, BadResponseError } from './errors.js';
+import {
+  errorSchema,
+  machinePageSchema,
+  unitPageSchema,
+  unitSchema,
+  unitStatePageSchema,
+  unitStateSchema,
+} from './schemas.js';
+import { Transport, type CreateConnection, type RawResponse, type TlsFiles } from './transport.js';
+
+/** Options of {@link FleetClient}. */
+export interface FleetClientOptions extends TlsFiles {
+  /** `unix:///var/run/fleet.sock` (default), `file:///...`, `http://host:port`, `https://...`. */
+  readonly endpoint?: string;
+  /**
+   * Reach fleetd through this stream instead of dialing (e.g. an SSH channel to the socket).
+   * The endpoint still decides the paths, the Host header and (for https) TLS.
+   */
+  readonly createConnection?: CreateConnection;
+  /** Deadline of each request in milliseconds (default 10,000). */
+  readonly timeoutMs?: number;
+}
+
+/** A unit to create or replace. */
+export interface UnitSpec {
+  readonly name: string;
+  readonly options: readonly UnitOption[];
+  /** Omitted: `inactive` for a new unit, unchanged for a replaced one. */
+  readonly desiredState?: DesiredState;
+}
+
+const PREFIX = '/fleet/v1';
+
+/** A typed client of one fleetd's API. */
+export class FleetClient {
+  /** The endpoint, as given. */
+  readonly endpoint: string;
+  private readonly transport: Transport;
+
+  /** @throws EndpointError for a malformed endpoint or an unreadable TLS file */
+  constructor(opts: FleetClientOptions = {}) {
+    this.endpoint = opts.endpoint ?? DEFAULT_ENDPOINT;
+    this.transport = new Transport(
+      parseEndpoint(this.endpoint),
+      opts.timeoutMs ?? 10_000,
+      opts,
+      opts.createConnection,
+    );
+  }
+
+  /** Every unit, sorted by name. */
+  listUnits(): Promise<WireUnit[]> {
+    return this.collect('/units', unitPageSchema, (p) => p.units);
+  }
+
+  /** One unit, or `undefined` if it does not exist. */
+  async getUnit(name: string): Promise<WireUnit | undefined> {
+    const res = await this.call('GET', `/units/${encodeURIComponent(name)}`, undefined, [404]);
+    return res.status === 404 ? undefined : this.decode(res, unitSchema, 'GET /units/<name>');
+  }
+
+  /**
+   * PUT of a unit with its options: creates it (with `desiredState` or `inactive`), or replaces
+   * the contents of an existing unit whose options differ. Same options as stored: sets
+   * `desiredState` (required then).
+   */
+  async createUnit(unit: UnitSpec): Promise<void> {
+    await this.call('PUT', `/units/${encodeURIComponent(unit.name)}`, {
+      name: unit.name,
+      options: unit.options,
+      ...(unit.desiredState === undefined ? {} : { desiredState: unit.desiredState }),
+    });
+  }
+
+  /** Replaces an existing unit's contents (the same PUT as {@link createUnit}). */
+  replaceUnit(unit: UnitSpec): Promise<void> {
+    return this.createUnit(unit);
+  }
+
+  /** Sets an existing unit's desired state. */
+  async setDesiredState(name: string, desiredState: DesiredState): Promise<void> {
+    await this.call('PUT', `/units/${encodeURIComponent(name)}`, { name, desiredState });
+  }
+
+  /** Destroys a unit. @returns false if it did not exist. */
+  async destroyUnit(name: string): Promise<boolean> {
+    const res = await this.call('DELETE', `/units/${encodeURIComponent(name)}`, undefined, [404]);
+    return res.status !== 404;
+  }
+
+  /** Published unit states, sorted by unit then machine; filters are exact. */
+  listUnitStates(
+    filter: { readonly machineID?: string; readonly unitName?: string } = {},
+  ): Promise<WireUnitState[]> {
+    const query = new URLSearchParams();
+    if (filter.machineID !== undefined) query.set('machineID', filter.machineID);
+    if (filter.unitName !== undefined) query.set('unitName', filter.unitName);
+    const qs = query.toString();
+    return this.collect(`/state${qs === '' ? '' : `?${qs}`}`, unitStatePageSchema, (p) => p.states);
+  }
+
+  /** A unit's state on the first machine reporting one, or `undefined`. */
+  async getUnitState(name: string): Promise<WireUnitState | undefined> {
+    const res = await this.call('GET', `/state/${encodeURIComponent(name)}`, undefined, [404]);
+    return res.status === 404 ? undefined : this.decode(res, unitStateSchema, 'GET /state/<name>');
+  }
+
+  /** Live machines, sorted by ID. */
+  listMachines(): Promise<WireMachine[]> {
+    return this.collect('/machines', machinePageSchema, (p) => p.machines);
+  }
+
+  /** Adds, replaces or removes dynamic machine metadata, all or nothing. */
+  async patchMachineMetadata(ops: readonly MachineMetadataOp[]): Promise<void> {
+    await this.call('PATCH', '/machines', ops);
+  }
+
+  /** Closes idle connections (lets a CLI exit at once). */
+  close(): void {
+    this.transport.close();
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    expected: readonly number[] = [],
+  ): Promise<RawResponse> {
+    const res = await this.transport.request(method, `${PREFIX}${path}`, body);
+    if ((res.status >= 200 && res.status < 300) || expected.includes(res.status)) return res;
+    let message = '';
+    try {
+      message = errorSchema.parse(JSON.parse(res.body)).error.message ?? '';
+    } catch {
+      // not fleet's error JSON: fall back to the status text
+    }
+    if (message === '') message = `${res.status} ${STATUS_CODES[res.status] ?? 'error'}`;
+    throw new ApiError(res.status, message, method, `${PREFIX}${path}`);
+  }
+
+  private decode<T>(res: RawResponse, schema: z.ZodType<T>, what: string): T {
+    let json: unknown;
+    try {
+      json = JSON.parse(res.body);
+    } catch (err) {
+      throw new BadResponseError(`${what}: the server's answer is not JSON`, err);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new BadResponseError(
+        `${what}: unexpected answer: ${parsed.error.issues[0]?.message ?? ''}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  private async collect<P extends { readonly nextPageToken?: string | undefined }, T>(
+    path: string,
+    schema: z.ZodType<P>,
+    items: (page: P) => readonly T[],
+  ): Promise<T[]> {
+    const all: T[] = [];
+    const seen = new Set<string>();
+    let token: string | undefined;
+    for (;;) {
+      const sep = path.includes('?') ? '&' : '?';
+      const url =
+        token === undefined ? path : `${path}${sep}nextPageToken=${encodeURIComponent(token)}`;
+      const page = this.decode(await this.call('GET', url), schema, `GET ${path}`);
+      all.push(...items(page));
+      token = page.nextPageToken === '' ? undefined : page.nextPageToken;
+      if (token === undefined) return all;
+      if (seen.has(token))
+        throw new BadResponseError(`GET ${path}: the server repeated page token ${token}`);
+      seen.add(token);
+    }
+  }
+}

@@ -1,0 +1,152 @@
+// One HTTP exchange with fleetd, over whatever reaches it: a unix socket, TCP, TLS with client
+// certificates, or a caller-supplied stream (an SSH tunnel). Every request has a deadline.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import type { Endpoint } from './endpoint.js';
+import { ConnectionError, EndpointError, TimeoutError } from './errors.js';
+
+/** Opens a stream to fleetd (e.g. an SSH channel); plain HTTP (or TLS for https) runs over it. */
+export type CreateConnection = () => Duplex | Promise<Duplex>;
+
+/** TLS material for https endpoints, as PEM file paths. */
+export interface TlsFiles {
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+/** A raw answer: status and body text. */
+export interface RawResponse {
+  readonly status: number;
+  readonly body: string;
+}
+
+function readPem(what: string, path: string | undefined): Buffer | undefined {
+  if (path === undefined || path === '') return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new EndpointError(`cannot read the ${what} file ${path}: ${why}`, err);
+  }
+}
+
+/** Sends requests to one endpoint, reusing connections (keep-alive) until {@link close}. */
+export class Transport {
+  private readonly tlsOptions: tls.ConnectionOptions;
+  private readonly agent: http.Agent | undefined;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly timeoutMs: number,
+    files: TlsFiles,
+    private readonly createConnection: CreateConnection | undefined,
+  ) {
+    const ca = readPem('CA', files.caFile);
+    const cert = readPem('certificate', files.certFile);
+    const key = readPem('key', files.keyFile);
+    this.tlsOptions = {
+      ...(ca === undefined ? {} : { ca }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+    };
+    if (createConnection !== undefined) this.agent = undefined;
+    else if (endpoint.kind === 'https')
+      this.agent = new https.Agent({ keepAlive: true, ...this.tlsOptions });
+    else this.agent = new http.Agent({ keepAlive: true });
+  }
+
+  /** Drops idle connections. Later requests open new ones. */
+  close(): void {
+    this.agent?.destroy();
+  }
+
+  private options(
+    method: string,
+    path: string,
+    headers: http.OutgoingHttpHeaders,
+  ): http.RequestOptions {
+    const ep = this.endpoint;
+    const base: http.RequestOptions = {
+      method,
+      path: ep.kind === 'unix' ? path : `${ep.basePath}${path}`,
+      headers: { ...headers, Host: ep.kind === 'unix' ? 'domain-sock' : `${ep.host}:${ep.port}` },
+    };
+    if (this.createConnection !== undefined) {
+      const open = this.createConnection;
+      const secure = ep.kind === 'https' ? { ...this.tlsOptions, servername: ep.host } : undefined;
+      return {
+        ...base,
+        createConnection: ((_opts: unknown, done: (err: Error | null, s?: Duplex) => void) => {
+          Promise.resolve()
+            .then(open)
+            .then((stream) =>
+              done(
+                null,
+                secure === undefined ? stream : tls.connect({ ...secure, socket: stream }),
+              ),
+            )
+            .catch((err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
+          return undefined;
+        }) as unknown as (
+          opts: http.ClientRequestArgs,
+          cb: (err: Error | null, s: Socket) => void,
+        ) => Socket,
+      };
+    }
+    if (ep.kind === 'unix') return { ...base, socketPath: ep.socketPath, agent: this.agent };
+    if (ep.kind === 'https') {
+      return { ...base, ...this.tlsOptions, host: ep.host, port: ep.port, agent: this.agent };
+    }
+    return { ...base, host: ep.host, port: ep.port, agent: this.agent };
+  }
+
+  /** Sends one request; `body` is JSON-encoded. Rejects with ConnectionError or TimeoutError. */
+  request(method: string, path: string, body?: unknown): Promise<RawResponse> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
+    const headers: http.OutgoingHttpHeaders = {
+      Accept: 'application/json',
+      ...(payload === undefined
+        ? {}
+        : { 'Content-Type': 'application/json', 'Content-Length': payload.length }),
+    };
+    const opts = this.options(method, path, headers);
+    const send =
+      this.endpoint.kind === 'https' && this.createConnection === undefined
+        ? https.request
+        : http.request;
+    return new Promise<RawResponse>((resolve, reject) => {
+      let settled = false;
+      const finish = (err: unknown, res?: RawResponse) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (res !== undefined) resolve(res);
+        else
+          reject(err instanceof TimeoutError ? err : new ConnectionError(this.endpoint.text, err));
+      };
+      const req = send(opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          finish(undefined, {
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', (err) => finish(err));
+      });
+      const timer = setTimeout(() => {
+        const err = new TimeoutError(this.endpoint.text, this.timeoutMs);
+        finish(err);
+        req.destroy(err);
+      }, this.timeoutMs);
+      req.on('error', (err) => finish(err));
+      req.end(payload);
+    });
+  }
+}

@@ -1,0 +1,49 @@
+// `/machines`: list live machines, and fleet's PATCH of dynamic machine metadata.
+import { requireContentType, readJson } from '../http/body.js';
+import { emptyReply, jsonReply } from '../http/reply.js';
+import { parseMetadataPatch } from '../metadata-patch.js';
+import { paginate, requestedPage } from '../pagination.js';
+import type { RouteDeps, RouteHandler } from '../route.js';
+import { toWireMachine } from '../unit-view.js';
+import type { MachinePage } from '../wire.js';
+
+/** Handlers of the machines resource. */
+export interface MachineRoutes {
+  readonly list: RouteHandler;
+  readonly patch: RouteHandler;
+}
+
+/** Content types PATCH accepts. */
+export const PATCH_CONTENT_TYPES: readonly string[] = [
+  'application/json',
+  'application/json-patch+json',
+];
+
+/** Builds the machines handlers over `deps`. */
+export function machineRoutes(deps: RouteDeps): MachineRoutes {
+  const { registry, tokenLimit } = deps;
+  return {
+    /** `GET /machines`: a page of live machines sorted by ID. */
+    async list({ query }) {
+      const page = requestedPage(query, tokenLimit);
+      const machines = await registry.listMachines();
+      const { items, nextPageToken } = paginate(machines.items, page, tokenLimit);
+      const body: MachinePage = {
+        machines: items.map(toWireMachine),
+        ...(nextPageToken === undefined ? {} : { nextPageToken }),
+      };
+      return jsonReply(200, body);
+    },
+
+    /**
+     * `PATCH /machines`: all ops are validated, then applied in one transaction (204). Machines
+     * need not be registered; `remove` deletes the key.
+     */
+    async patch({ req }) {
+      requireContentType(req, PATCH_CONTENT_TYPES);
+      const changes = parseMetadataPatch(await readJson(req, deps.bodyLimitBytes));
+      if (changes.length > 0) await registry.setMachineMetadata(changes);
+      return emptyReply(204);
+    },
+  };
+}

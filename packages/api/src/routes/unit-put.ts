@@ -1,0 +1,55 @@
+// `PUT /units/<name>`: fleet's create / replace / set-desired-state decision, with the checks
+// fleet skipped. Every check runs before the one write, so a rejected request writes nothing.
+import { unitHash } from '@fleet/unit';
+import { HttpError } from '../errors.js';
+import { requireContentType, readJson } from '../http/body.js';
+import { emptyReply, type Reply } from '../http/reply.js';
+import type { RouteDeps, RouteHandler } from '../route.js';
+import { checkUnitOptions, parseUnitRequest } from '../validation.js';
+
+/**
+ * Builds the PUT handler:
+ * 1. Content-Type must be application/json (415); the body must decode (400) and fit (413).
+ * 2. The body's name defaults to the URL's and must match it; the name, a given desired state,
+ *    and "templates stay inactive" are checked (400).
+ * 3. No such unit: options are required (409), validated (400/413), and the unit is created
+ *    with the given desired state or `inactive` (201).
+ * 4. The unit exists and the options hash differently: validated, then replaced (201). The
+ *    desired state is the given one, or else the unit's current one (fleet reset it to
+ *    `inactive`).
+ * 5. Otherwise a desired state is required (409) and set (204).
+ */
+export function unitPutRoute(deps: RouteDeps): RouteHandler {
+  const { registry } = deps;
+  return async ({ req, name: urlName }): Promise<Reply> => {
+    requireContentType(req);
+    const request = parseUnitRequest(urlName, await readJson(req, deps.bodyLimitBytes));
+    const { name, options, desiredState } = request;
+    const existing = await registry.getUnit(name);
+
+    if (existing === undefined) {
+      if (options.length === 0) {
+        throw new HttpError(409, 'unit does not exist and options field empty');
+      }
+      checkUnitOptions(name, options);
+      await registry.createUnit({ name, options, desiredState: desiredState ?? 'inactive' });
+      return emptyReply(201);
+    }
+
+    if (options.length > 0 && unitHash(options) !== existing.hash) {
+      checkUnitOptions(name, options);
+      await registry.replaceUnit({
+        name,
+        options,
+        desiredState: desiredState ?? existing.desiredState,
+      });
+      return emptyReply(201);
+    }
+
+    if (desiredState === undefined) {
+      throw new HttpError(409, 'must provide DesiredState to update existing unit');
+    }
+    await registry.setDesiredState(name, desiredState);
+    return emptyReply(204);
+  };
+}

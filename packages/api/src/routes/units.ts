@@ -1,0 +1,61 @@
+// `/units` and `/units/<name>`: list, get and delete. PUT is in unit-put.ts.
+import { errorBody } from '../errors.js';
+import { emptyReply, jsonReply } from '../http/reply.js';
+import { paginate, requestedPage } from '../pagination.js';
+import type { RouteDeps, RouteHandler } from '../route.js';
+import { byUnit, toWireUnit } from '../unit-view.js';
+import { checkUnitName } from '../validation.js';
+import type { UnitPage } from '../wire.js';
+
+/** Handlers of the units resource. */
+export interface UnitReadRoutes {
+  readonly list: RouteHandler;
+  readonly get: RouteHandler;
+  readonly destroy: RouteHandler;
+}
+
+/** Builds the units handlers over `deps`. */
+export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
+  const { registry, tokenLimit } = deps;
+  return {
+    /** `GET /units`: a page of units sorted by name. */
+    async list({ query }) {
+      const page = requestedPage(query, tokenLimit);
+      const [units, assignments, states] = await Promise.all([
+        registry.listUnits(),
+        registry.listAssignments(),
+        registry.listUnitStates(),
+      ]);
+      const { items, nextPageToken } = paginate(units.items, page, tokenLimit);
+      const assigned = byUnit(assignments.items, (a) => a.unit);
+      const published = byUnit(states.items, (s) => s.unit);
+      const body: UnitPage = {
+        units: items.map((u) =>
+          toWireUnit(u, assigned.get(u.name) ?? [], published.get(u.name) ?? []),
+        ),
+        ...(nextPageToken === undefined ? {} : { nextPageToken }),
+      };
+      return jsonReply(200, body);
+    },
+
+    /** `GET /units/<name>`: one unit, or 404 `unit does not exist`. */
+    async get({ name }) {
+      checkUnitName(name);
+      const unit = await registry.getUnit(name);
+      if (unit === undefined) return jsonReply(404, errorBody(404, 'unit does not exist'));
+      const [assignments, states] = await Promise.all([
+        registry.listAssignments(),
+        registry.listUnitStates({ unitName: name }),
+      ]);
+      const mine = assignments.items.filter((a) => a.unit === name);
+      return jsonReply(200, toWireUnit(unit, mine, states.items));
+    },
+
+    /** `DELETE /units/<name>`: 204, or 404 `unit does not exist`. */
+    async destroy({ name }) {
+      checkUnitName(name);
+      const existed = await registry.destroyUnit(name);
+      return existed ? emptyReply(204) : jsonReply(404, errorBody(404, 'unit does not exist'));
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// systemd socket activation: a child fleetd gets a unix socket and a TCP socket as fds 3 and 4
+// (LISTEN_FDS=2, LISTEN_PID=its own pid) and serves plain HTTP on both.
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FleetClient } from '../client/client.js';
+import { serviceOptions } from '../test-support.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const child = join(here, '..', 'testing', 'activated-fleetd.ts');
+const packageDir = join(here, '..', '..');
+
+let dir: string | undefined;
+let proc: TrackedProcess | undefined;
+afterEach(async () => {
+  await proc?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+function listening(
+  server: net.Server,
+  arg: { path: string } | { host: string; port: number },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(arg, () => resolve());
+  });
+}
+
+/** The fd behind a listening net.Server (node keeps it on the handle). */
+function fdOf(server: net.Server): number {
+  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('no fd on the listening handle');
+  return fd;
+}
+
+describe('socket activation', () => {
+  it('serves on every socket systemd passes, and not on any other', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fleet-activation-'));
+    // Stand in for systemd: open the listening sockets...
+    const unix = net.createServer();
+    const tcp = net.createServer();
+    await listening(unix, { path: join(dir, 'handover.sock') });
+    await listening(tcp, { host: '127.0.0.1', port: 0 });
+    const port = (tcp.address() as net.AddressInfo).port;
+
+    // ...start fleetd with them as fds 3 and 4; `sh` sets LISTEN_PID to the pid that `exec` keeps.
+    proc = spawnTracked(
+      'activated-fleetd',
+      'sh',
+      [
+        '-c',
+        'LISTEN_PID=$$ exec "$0" "$@"',
+        process.execPath,
+        '--conditions=source',
+        '--import',
+        'tsx',
+        child,
+      ],
+      {
+        cwd: packageDir,
+        env: { ...process.env, LISTEN_FDS: '2', LISTEN_FDNAMES: 'fleet.socket:fleet-tcp.socket' },
+        stdio: ['ignore', 'pipe', 'pipe', fdOf(unix), fdOf(tcp)],
+      },
+    );
+    const running = proc;
+    const line = await waitFor(
+      () =>
+        running
+          .log()
+          .split('\n')
+          .find((l) => l.startsWith('{')),
+      {
+        timeoutMs: 30_000,
+        what: `the activated fleetd to start (output: ${running.log()})`,
+      },
+    );
+
+    // ...and let go of them: only the child serves now. (Closing a unix server unlinks its
+    // path, so the socket is moved to its final name first.)
+    await rename(join(dir, 'handover.sock'), join(dir, 'fleet.sock'));
+    await new Promise<void>((r) => unix.close(() => r()));
+    await new Promise<void>((r) => tcp.close(() => r()));
+
+    const report = JSON.parse(line) as {
+      addresses: { kind: string; fd: number }[];
+      listenFds: string | null;
+    };
+    expect(report.addresses.map((a) => [a.kind, a.fd])).toEqual([
+      ['activated', 3],
+      ['activated', 4],
+    ]);
+    expect(report.listenFds).toBeNull();
+
+    const overUnix = new FleetClient({ endpoint: `unix://${join(dir, 'fleet.sock')}` });
+    const overTcp = new FleetClient({ endpoint: `http://127.0.0.1:${port}` });
+    try {
+      await overUnix.createUnit({
+        name: 'a.service',
+        options: serviceOptions(),
+        desiredState: 'loaded',
+      });
+      expect((await overTcp.listUnits()).map((u) => [u.name, u.desiredState])).toEqual([
+        ['a.service', 'loaded'],
+      ]);
+    } finally {
+      overUnix.close();
+      overTcp.close();
+    }
+
+    await running.stop();
+    expect(await running.exited).toEqual({ code: 0, signal: null });
+  });
+});

@@ -1,0 +1,20 @@
+// A fleetd stand-in for the socket-activation test: serves the API over an in-memory registry on
+// the sockets systemd (here: the test) passed, prints its listeners as one JSON line, and exits
+// cleanly on SIGTERM. Run with `node --conditions=source --import tsx`.
+import { InMemoryRegistry } from '@fleet/registry';
+import { createApi } from '../api.js';
+import { FleetServer } from '../server/fleet-server.js';
+
+const registry = new InMemoryRegistry();
+const server = await FleetServer.listen(createApi({ registry, version: 'activated' }), {
+  unixSocket: null,
+});
+process.stdout.write(
+  `${JSON.stringify({ addresses: server.addresses, listenFds: process.env['LISTEN_FDS'] ?? null })}\n`,
+);
+process.once('SIGTERM', () => {
+  void server
+    .close()
+    .then(() => registry.close())
+    .then(() => process.exit(0));
+});

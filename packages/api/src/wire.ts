@@ -1,0 +1,73 @@
+// The JSON shapes of fleet's API v1, field for field (schema/v1.json). Empty scalar fields are
+// left out, as Go's `omitempty` did; page lists are always present (an empty page is `[]`).
+import type { DesiredState } from '@fleet/unit';
+
+/** One `Name=Value` line of a unit, and its section. */
+export interface WireUnitOption {
+  readonly section: string;
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A unit as the API shows it. */
+export interface WireUnit {
+  readonly name: string;
+  readonly options: readonly WireUnitOption[];
+  readonly desiredState: DesiredState;
+  /** Absent for global units, which run on many machines. */
+  readonly currentState?: DesiredState;
+  /** The machine the unit is scheduled to; absent when unscheduled and for global units. */
+  readonly machineID?: string;
+  /** Additive field: why the scheduler placed the unit where it did or why it waits. */
+  readonly reason?: string;
+}
+
+/** What systemd reports for one unit on one machine. */
+export interface WireUnitState {
+  readonly name: string;
+  readonly hash: string;
+  readonly machineID: string;
+  readonly systemdLoadState?: string;
+  readonly systemdActiveState?: string;
+  readonly systemdSubState?: string;
+}
+
+/** A live machine. */
+export interface WireMachine {
+  readonly id: string;
+  readonly primaryIP?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** `GET /units`. */
+export interface UnitPage {
+  readonly units: readonly WireUnit[];
+  readonly nextPageToken?: string;
+}
+
+/** `GET /state`. */
+export interface UnitStatePage {
+  readonly states: readonly WireUnitState[];
+  readonly nextPageToken?: string;
+}
+
+/** `GET /machines`. */
+export interface MachinePage {
+  readonly machines: readonly WireMachine[];
+  readonly nextPageToken?: string;
+}
+
+/** The body of `PUT /units/<name>`. */
+export interface UnitPutBody {
+  readonly name?: string;
+  readonly options?: readonly WireUnitOption[];
+  readonly desiredState?: DesiredState;
+}
+
+/** One op of `PATCH /machines`. `value` may be bare or nested (`{"value": "x"}`). */
+export interface MachineMetadataOp {
+  readonly op: 'add' | 'replace' | 'remove';
+  /** `/<machineID>/metadata/<key>` */
+  readonly path: string;
+  readonly value?: string | { readonly value: string };
+}

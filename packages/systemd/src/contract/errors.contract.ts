@@ -1,0 +1,47 @@
+// Contract: failures are typed, retryable when retrying can help, and never a hang.
+import { expect, it } from 'vitest';
+import { SystemdError } from '../errors.js';
+import type { ContractContext } from './context.js';
+
+/** The error a promise rejects with (fails the test if it resolves). */
+async function failure(promise: Promise<unknown>): Promise<SystemdError> {
+  const err: unknown = await promise.then(
+    () => new Error('expected a failure'),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SystemdError);
+  return err as SystemdError;
+}
+
+export function errorsContract(ctx: ContractContext): void {
+  it('fails calls on an unavailable bus with a retryable error instead of hanging', async () => {
+    const broken = await ctx.h().unavailable();
+    const name = ctx.unit('unreachable');
+    for (const call of [
+      () => broken.start(name),
+      () => broken.unitStates([name]),
+      () => broken.daemonReload(),
+      () => broken.link(name),
+    ]) {
+      const err = await failure(call());
+      expect(err.retryable).toBe(true);
+      expect(['SYSTEMD_UNAVAILABLE', 'SYSTEMD_TIMEOUT']).toContain(err.code);
+    }
+  });
+
+  it('after close, every call fails with SYSTEMD_CLOSED (not retryable); close is idempotent', async () => {
+    const { systemd } = ctx.h();
+    await systemd.close();
+    await systemd.close();
+    const name = ctx.unit('closed');
+    for (const call of [
+      () => systemd.start(name),
+      () => systemd.writeUnit(name, '[Service]\nExecStart=/bin/true\n'),
+      () => systemd.unitStates([name]),
+      () => systemd.listUnitFiles(),
+    ]) {
+      const err = await failure(call());
+      expect(err).toMatchObject({ code: 'SYSTEMD_CLOSED', retryable: false });
+    }
+  });
+}

@@ -1,0 +1,27 @@
+// What the contract suite needs from each implementation under test.
+import type { Systemd } from '../systemd.js';
+
+/** How time passes for the implementation under test. */
+export interface HarnessTime {
+  now(): number;
+  /** Lets `ms` pass: real time for the real systemd, a fake clock's advance for the fake. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** One implementation, fresh for one test. */
+export interface SystemdHarness {
+  readonly systemd: Systemd;
+  readonly time: HarnessTime;
+  /** Puts a file into the units directory without the port (e.g. `notes.txt`). */
+  putStrayFile(fileName: string, content: string): Promise<void>;
+  /**
+   * A second Systemd of the same kind whose bus does not answer or is not there. It is closed
+   * by the harness's `close()`.
+   */
+  unavailable(): Promise<Systemd>;
+  /** Closes everything the harness opened. */
+  close(): Promise<void>;
+}
+
+/** Makes a fresh harness for each test. */
+export type SystemdHarnessFactory = () => Promise<SystemdHarness>;

@@ -1,0 +1,78 @@
+// Waiting in contract tests: on a condition, with a deadline in the implementation's own time.
+import type { Systemd, UnitState, UnitStateChange } from '../systemd.js';
+import type { HarnessTime } from './harness.js';
+
+/** How long a contract test waits for a condition, in the implementation's time. */
+export const WAIT_MS = 20_000;
+const STEP_MS = 10;
+
+/** Polls `probe` until it returns something other than `undefined`/`false`; throws at the deadline. */
+export async function waitUntil<T>(
+  time: HarnessTime,
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+): Promise<T> {
+  const start = time.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (time.now() - start > WAIT_MS)
+      throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
+    await time.sleep(STEP_MS);
+  }
+}
+
+/** Records every change a Systemd reports, from construction on. */
+export class ChangeRecorder {
+  readonly changes: UnitStateChange[] = [];
+  private readonly off: () => void;
+
+  constructor(
+    systemd: Systemd,
+    private readonly time: HarnessTime,
+  ) {
+    this.off = systemd.onChange((batch) => this.changes.push(...batch));
+  }
+
+  /** A position in the record: `waitFor(…, mark)` looks only at changes after it. */
+  mark(): number {
+    return this.changes.length;
+  }
+
+  /** The states reported for `name`, in order. */
+  statesOf(name: string): UnitState[] {
+    return this.changes.filter((c) => c.name === name).map((c) => c.state);
+  }
+
+  /** Waits until a change of `name` after `from` matches `want` (fields given must be equal). */
+  waitFor(name: string, want: Partial<UnitState>, from = 0): Promise<UnitState> {
+    return waitUntil(
+      this.time,
+      `${name} to report ${JSON.stringify(want)}`,
+      () => this.changes.slice(from).find((c) => c.name === name && matches(c.state, want))?.state,
+    );
+  }
+
+  stop(): void {
+    this.off();
+  }
+}
+
+/** Whether `state` has every field of `want`. */
+export function matches(state: UnitState | undefined, want: Partial<UnitState>): boolean {
+  if (state === undefined) return false;
+  return Object.entries(want).every(([key, value]) => state[key as keyof UnitState] === value);
+}
+
+/** Waits until `unitStates` shows `name` matching `want`. */
+export function waitForState(
+  systemd: Systemd,
+  time: HarnessTime,
+  name: string,
+  want: Partial<UnitState>,
+): Promise<UnitState> {
+  return waitUntil(time, `${name} to be ${JSON.stringify(want)}`, async () => {
+    const state = (await systemd.unitStates([name])).get(name);
+    return matches(state, want) ? state : undefined;
+  });
+}

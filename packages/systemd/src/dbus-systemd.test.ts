@@ -1,0 +1,93 @@
+// DbusSystemd without a systemd: what it does when the bus is missing or never answers.
+// (Against a real systemd: e2e/systemd-*.e2e.test.ts.)
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DbusSystemd } from './dbus-systemd.js';
+import { SystemdError } from './errors.js';
+
+/** A unix socket that accepts connections and never says a word: a wedged bus. */
+async function silentBus(path: string): Promise<{ server: Server; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return { server, sockets };
+}
+
+const failure = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => new Error('expected a failure'),
+    (e: unknown) => e,
+  );
+
+describe('DbusSystemd without a bus', () => {
+  let dir: string;
+  const opened: DbusSystemd[] = [];
+  const make = (socket: string, callTimeoutMs = 200): DbusSystemd => {
+    const sd = new DbusSystemd({
+      busAddress: `unix:path=${join(dir, socket)}`,
+      filesRoot: dir,
+      callTimeoutMs,
+      reconnectInitialMs: 60_000,
+    });
+    opened.push(sd);
+    return sd;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fleet-dbus-'));
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((sd) => sd.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('connect() to a missing socket fails with SYSTEMD_UNAVAILABLE, retryable', async () => {
+    const err = await failure(
+      DbusSystemd.connect({ busAddress: `unix:path=${join(dir, 'none')}`, callTimeoutMs: 200 }),
+    );
+    expect(err).toBeInstanceOf(SystemdError);
+    expect(err).toMatchObject({ code: 'SYSTEMD_UNAVAILABLE', retryable: true });
+  });
+
+  it('fails calls on a bus that never answers within the deadline, then fast', async () => {
+    const bus = await silentBus(join(dir, 'silent'));
+    try {
+      const sd = make('silent');
+      const first = await failure(sd.start('web.service'));
+      expect(first).toMatchObject({ code: 'SYSTEMD_UNAVAILABLE', retryable: true });
+      expect((first as Error).message).toContain('StartUnit web.service');
+      const second = await failure(sd.unitStates(['web.service']));
+      expect(second).toMatchObject({ code: 'SYSTEMD_UNAVAILABLE', retryable: true });
+    } finally {
+      bus.server.close();
+    }
+  });
+
+  it('still writes unit files while the bus is away', async () => {
+    const sd = make('none');
+    await sd.writeUnit('web.service', '[Service]\nExecStart=/bin/true\n');
+    expect((await sd.listUnitFiles()).map((f) => f.name)).toEqual(['web.service']);
+  });
+
+  it('close() rejects a waiting call with SYSTEMD_CLOSED and closes the socket', async () => {
+    const bus = await silentBus(join(dir, 'silent'));
+    try {
+      const sd = make('silent', 60_000);
+      const pending = failure(sd.daemonReload());
+      await new Promise<void>((resolve) => bus.server.once('connection', () => resolve()));
+      await sd.close();
+      expect(await pending).toMatchObject({ code: 'SYSTEMD_CLOSED', retryable: false });
+      const [socket] = bus.sockets;
+      if (socket !== undefined) await new Promise((resolve) => socket.once('close', resolve));
+      expect(bus.sockets.size).toBe(0);
+    } finally {
+      bus.server.close();
+    }
+  });
+});

@@ -1,0 +1,129 @@
+// systemd's Manager interface, the methods fleet uses: messages out, checked plain values in.
+// D-Bus values are converted here (BigInt included), so nothing beyond this file sees them.
+import { SystemdCallFailedError } from '../errors.js';
+import type { ActiveState, EnableResult, LoadState, UnitFileChange } from '../systemd.js';
+import type { CallSpec } from './connection.js';
+
+/** Sends a call and returns the reply body (with the session's deadline and slot). */
+export type ManagerCall = (
+  operation: string,
+  spec: CallSpec,
+  timeoutMs?: number,
+) => Promise<unknown[]>;
+
+export const SYSTEMD_BUS_NAME = 'org.freedesktop.systemd1';
+export const MANAGER_PATH = '/org/freedesktop/systemd1';
+export const MANAGER_INTERFACE = 'org.freedesktop.systemd1.Manager';
+
+/** One row of `ListUnitsByNames`, the fields fleet uses. */
+export interface ListedUnit {
+  readonly name: string;
+  readonly load: LoadState;
+  readonly active: ActiveState;
+  readonly sub: string;
+}
+
+function manager(member: string, signature = '', body: readonly unknown[] = []): CallSpec {
+  return {
+    destination: SYSTEMD_BUS_NAME,
+    path: MANAGER_PATH,
+    interface: MANAGER_INTERFACE,
+    member,
+    signature,
+    body,
+  };
+}
+
+/** The Manager methods, typed. Every method throws only port errors. */
+export class ManagerClient {
+  constructor(private readonly call: ManagerCall) {}
+
+  /** Signals (JobRemoved, UnitNew, …, unit PropertiesChanged) are sent only to subscribers. */
+  async subscribe(): Promise<void> {
+    await this.call('Subscribe', manager('Subscribe'));
+  }
+
+  async startUnit(name: string): Promise<void> {
+    await this.call(`StartUnit ${name}`, manager('StartUnit', 'ss', [name, 'replace']));
+  }
+
+  async stopUnit(name: string): Promise<void> {
+    await this.call(`StopUnit ${name}`, manager('StopUnit', 'ss', [name, 'replace']));
+  }
+
+  async resetFailedUnit(name: string): Promise<void> {
+    await this.call(`ResetFailedUnit ${name}`, manager('ResetFailedUnit', 's', [name]));
+  }
+
+  async reload(timeoutMs: number): Promise<void> {
+    await this.call('Reload', manager('Reload'), timeoutMs);
+  }
+
+  async linkUnitFiles(paths: readonly string[]): Promise<UnitFileChange[]> {
+    const operation = `LinkUnitFiles ${paths.join(' ')}`;
+    const body = await this.call(operation, manager('LinkUnitFiles', 'asbb', [paths, true, true]));
+    return changes(body[0], operation);
+  }
+
+  async enableUnitFiles(paths: readonly string[]): Promise<EnableResult> {
+    const operation = `EnableUnitFiles ${paths.join(' ')}`;
+    const body = await this.call(
+      operation,
+      manager('EnableUnitFiles', 'asbb', [paths, true, true]),
+    );
+    const [carries, list] = body;
+    if (typeof carries !== 'boolean') throw malformed(operation, 'carries_install_info');
+    return { carriesInstallInfo: carries, changes: changes(list, operation) };
+  }
+
+  async disableUnitFiles(names: readonly string[]): Promise<UnitFileChange[]> {
+    const operation = `DisableUnitFiles ${names.join(' ')}`;
+    const body = await this.call(operation, manager('DisableUnitFiles', 'asb', [names, true]));
+    return changes(body[0], operation);
+  }
+
+  /** `ListUnitsByNames` (systemd ≥ 230): loads each named unit as needed; skips invalid names. */
+  async listUnitsByNames(names: readonly string[]): Promise<ListedUnit[]> {
+    const operation = `ListUnitsByNames (${names.length} units)`;
+    const body = await this.call(operation, manager('ListUnitsByNames', 'as', [names]));
+    const rows = body[0];
+    if (!Array.isArray(rows)) throw malformed(operation, 'unit list');
+    return rows.map((row: unknown) => listedUnit(row, operation));
+  }
+}
+
+function listedUnit(row: unknown, operation: string): ListedUnit {
+  if (!Array.isArray(row)) throw malformed(operation, 'unit row');
+  const [name, , load, active, sub] = row.map(plain);
+  if (
+    typeof name !== 'string' ||
+    typeof load !== 'string' ||
+    typeof active !== 'string' ||
+    typeof sub !== 'string'
+  ) {
+    throw malformed(operation, 'unit row');
+  }
+  return { name, load: load as LoadState, active: active as ActiveState, sub };
+}
+
+function changes(list: unknown, operation: string): UnitFileChange[] {
+  if (!Array.isArray(list)) throw malformed(operation, 'changes');
+  return list.map((entry: unknown) => {
+    if (!Array.isArray(entry)) throw malformed(operation, 'change');
+    const [type, path, destination] = entry.map(plain);
+    if (typeof type !== 'string' || typeof path !== 'string' || typeof destination !== 'string') {
+      throw malformed(operation, 'change');
+    }
+    return { type, path, destination };
+  });
+}
+
+/** 64-bit integers arrive as BigInt; nothing past this file gets one. */
+function plain(value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+}
+
+function malformed(operation: string, what: string): SystemdCallFailedError {
+  return new SystemdCallFailedError(`malformed reply: bad ${what}`, { operation });
+}

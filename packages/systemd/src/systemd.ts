@@ -1,0 +1,164 @@
+// The Systemd port: everything fleet's agent asks of systemd, and nothing else. Two complete
+// implementations (DbusSystemd, FakeSystemd) are held to one contract suite (contract/).
+
+/** systemd's `LoadState` of a unit. */
+export type LoadState =
+  'stub' | 'loaded' | 'not-found' | 'bad-setting' | 'error' | 'merged' | 'masked';
+
+/** systemd's `ActiveState` of a unit. */
+export type ActiveState =
+  'active' | 'reloading' | 'inactive' | 'failed' | 'activating' | 'deactivating' | 'maintenance';
+
+/**
+ * What systemd reports for one unit (fleet's UnitState without the machine), plus the hash of
+ * the unit's file in the units directory.
+ */
+export interface UnitState {
+  /** e.g. `loaded`, `not-found`. */
+  readonly load: LoadState;
+  /** e.g. `active`, `inactive`, `failed`. */
+  readonly active: ActiveState;
+  /** Type-specific, e.g. `running`, `dead`, `exited`, `listening`, `failed`, `start`. */
+  readonly sub: string;
+  /**
+   * fleet's hash (`unitHash` of `@fleet/unit`) of the file in the units directory; absent when
+   * there is no such file or it does not parse.
+   */
+  readonly hash?: string;
+}
+
+/** One unit whose state changed, with the state seen after the change. */
+export interface UnitStateChange {
+  readonly name: string;
+  readonly state: UnitState;
+}
+
+/** A unit file in the units directory. */
+export interface UnitFileInfo {
+  /** The file name, which is the unit name. */
+  readonly name: string;
+  /** fleet's hash of the content; absent if the file does not parse as a unit file. */
+  readonly hash?: string;
+}
+
+/** One symlink systemd created or removed, as its unit-file calls report them. */
+export interface UnitFileChange {
+  /** `symlink` or `unlink` (systemd may report other kinds, e.g. `is-mask`). */
+  readonly type: string;
+  /** The symlink, e.g. `/run/systemd/system/multi-user.target.wants/web.service`. */
+  readonly path: string;
+  /** What it points to (`''` for `unlink`). */
+  readonly destination: string;
+}
+
+/** The result of {@link Systemd.enable}. */
+export interface EnableResult {
+  /** Whether the unit file has `[Install]` information (WantedBy=, RequiredBy=, Alias=, Also=). */
+  readonly carriesInstallInfo: boolean;
+  /** The symlinks created; empty if it was already enabled. */
+  readonly changes: readonly UnitFileChange[];
+}
+
+/** Called with the units whose state changed, in one batch per re-read. */
+export type UnitChangeListener = (changes: readonly UnitStateChange[]) => void;
+
+/**
+ * fleet's view of one machine's systemd. Unit files live in one units directory (default
+ * `/run/fleet/units/`), which this object owns: nothing else may write there.
+ *
+ * Contracts common to every method:
+ * - `name` is a unit name such as `web.service`; an invalid name is rejected with
+ *   `SYSTEMD_INVALID_ARGS` before anything is done.
+ * - Failures throw a {@link SystemdError} subclass, never anything else; every call that
+ *   reaches systemd has a deadline, so none hangs. Retry exactly when `retryable` is true.
+ * - After `close()`, every call throws `SYSTEMD_CLOSED`.
+ */
+export interface Systemd {
+  /**
+   * Writes `content` as the unit file `name` in the units directory (directory mode 0755, file
+   * 0644), atomically: systemd sees the old file or the new one, never half of one. systemd
+   * does not see it until {@link link} (and a {@link daemonReload} if it is loaded already).
+   */
+  writeUnit(name: string, content: string): Promise<void>;
+
+  /** Removes the unit file `name` from the units directory; nothing if there is none. */
+  removeUnit(name: string): Promise<void>;
+
+  /**
+   * The unit files in the units directory whose type fleet recognises (service, socket, timer,
+   * path, device, mount, automount), sorted by name. Other files are ignored.
+   */
+  listUnitFiles(): Promise<UnitFileInfo[]>;
+
+  /**
+   * Links the unit file into systemd's runtime search path
+   * (`LinkUnitFiles([path], runtime=true, force=true)`). The file must exist
+   * (`SYSTEMD_NO_SUCH_UNIT` otherwise). Returns the symlinks created (none if linked already).
+   */
+  link(name: string): Promise<UnitFileChange[]>;
+
+  /**
+   * Enables the unit file at runtime (`EnableUnitFiles([path], runtime=true, force=true)`),
+   * creating the `[Install]` symlinks (e.g. `multi-user.target.wants/`). It also links the file
+   * if needed. Call it for units whose file has an `[Install]` section; enabling does not start.
+   */
+  enable(name: string): Promise<EnableResult>;
+
+  /**
+   * Removes the unit's runtime symlinks, its own link included
+   * (`DisableUnitFiles([name], runtime=true)`). Succeeds if there is nothing to remove.
+   */
+  disable(name: string): Promise<UnitFileChange[]>;
+
+  /** `daemon-reload`: systemd re-reads every unit file. Resolves when the reload is done. */
+  daemonReload(): Promise<void>;
+
+  /**
+   * Queues a start job (`StartUnit(name, "replace")`) and resolves once systemd accepted it;
+   * the outcome shows in {@link unitStates} and {@link onChange}. Throws `SYSTEMD_NO_SUCH_UNIT`
+   * if systemd has no such unit and `SYSTEMD_LOAD_FAILED` if its file is bad.
+   */
+  start(name: string): Promise<void>;
+
+  /**
+   * Queues a stop job (`StopUnit(name, "replace")`). Stopping a unit that is not loaded
+   * succeeds: it is not running. A failed unit stays `failed` until {@link resetFailed}.
+   */
+  stop(name: string): Promise<void>;
+
+  /**
+   * Clears a unit's `failed` state (`ResetFailedUnit`). A unit that is not loaded ("Unit …
+   * not loaded", `NoSuchUnit`) counts as success: there is nothing to reset.
+   */
+  resetFailed(name: string): Promise<void>;
+
+  /**
+   * The current state of each named unit, read in batched calls (`ListUnitsByNames`). Every
+   * name gets an entry: one systemd does not know is `not-found`/`inactive`/`dead`.
+   */
+  unitStates(names: readonly string[]): Promise<Map<string, UnitState>>;
+
+  /**
+   * Adds units to the watched set: their state changes are reported to {@link onChange}
+   * listeners. The first state read after `watch` is always reported. Watching a unit does
+   * not load or start it.
+   */
+  watch(names: readonly string[]): void;
+
+  /** Removes units from the watched set; nothing more is reported for them. */
+  unwatch(names: readonly string[]): void;
+
+  /**
+   * Registers a listener for state changes of watched units. Signals from systemd are only
+   * hints that trigger a batched re-read; a periodic re-read of every watched unit catches
+   * whatever a lost signal missed. A listener sees each change once, in order per unit, and
+   * only real changes (of load, active, sub or hash). Returns a function that unregisters it.
+   */
+  onChange(listener: UnitChangeListener): () => void;
+
+  /**
+   * Stops watching, rejects calls in flight with `SYSTEMD_CLOSED`, and disconnects, so nothing
+   * keeps the process alive. Idempotent.
+   */
+  close(): Promise<void>;
+}

@@ -1,0 +1,73 @@
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseUnitFile, unitHash } from '@fleet/unit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UnitDirectory } from './unit-directory.js';
+
+const UNIT = '[Service]\nExecStart=/bin/sleep 1\n';
+
+describe('UnitDirectory', () => {
+  let root: string;
+  let dir: UnitDirectory;
+  const hostDir = () => join(root, 'run/fleet/units');
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'fleet-units-'));
+    dir = new UnitDirectory({ filesRoot: root, unitsDir: '/run/fleet/units' });
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes under filesRoot, gives systemd the in-root path, with modes 0755 and 0644', async () => {
+    const old = process.umask(0o077);
+    try {
+      await dir.write('web.service', UNIT);
+    } finally {
+      process.umask(old);
+    }
+    expect(dir.systemdPath('web.service')).toBe('/run/fleet/units/web.service');
+    expect((await stat(hostDir())).mode & 0o777).toBe(0o755);
+    expect((await stat(join(hostDir(), 'web.service'))).mode & 0o777).toBe(0o644);
+    expect(await readdir(hostDir())).toEqual(['web.service']); // no temporary file left
+  });
+
+  it('lists recognised unit files only, sorted, with hashes; no directory means none', async () => {
+    expect(await dir.list()).toEqual([]);
+    await dir.write('b.socket', '[Socket]\nListenStream=/run/b.sock\n');
+    await dir.write('a.service', UNIT);
+    await dir.write('c.target', '[Unit]\nDescription=c\n');
+    await writeFile(join(hostDir(), 'notes.txt'), 'hello');
+    await writeFile(join(hostDir(), '.a.service.0badf00d.tmp'), UNIT);
+    await mkdir(join(hostDir(), 'd.service'));
+    expect(await dir.list()).toEqual([
+      { name: 'a.service', hash: unitHash(parseUnitFile(UNIT)) },
+      { name: 'b.socket', hash: unitHash(parseUnitFile('[Socket]\nListenStream=/run/b.sock\n')) },
+    ]);
+  });
+
+  it('knows the hash of files it did not write, and forgets removed ones', async () => {
+    await mkdir(hostDir(), { recursive: true });
+    await writeFile(join(hostDir(), 'old.service'), UNIT);
+    expect(await dir.hash('old.service')).toBe(unitHash(parseUnitFile(UNIT)));
+    await dir.remove('old.service');
+    await dir.remove('old.service');
+    expect(await dir.hash('old.service')).toBeUndefined();
+    expect(await dir.hash('never.service')).toBeUndefined();
+  });
+
+  it('rejects a relative units directory', () => {
+    expect(() => new UnitDirectory({ filesRoot: '/', unitsDir: 'run/fleet' })).toThrow(
+      expect.objectContaining({ code: 'SYSTEMD_INVALID_ARGS' }),
+    );
+  });
+
+  it('reports a failed write as SYSTEMD_FILE', async () => {
+    await writeFile(join(root, 'run'), 'a file where a directory should be');
+    await expect(dir.write('web.service', UNIT)).rejects.toMatchObject({
+      code: 'SYSTEMD_FILE',
+      retryable: false,
+    });
+  });
+});
