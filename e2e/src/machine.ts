@@ -158,6 +158,8 @@ export class NspawnMachine {
       ...this.files.binds.map((b) => `--bind-ro=${b}`),
       `--bind-ro=${process.execPath}`,
       `--bind-ro=${o.projectDir}`,
+      // Where units/fleet.service expects fleet, as on a machine installed from the README.
+      `--bind-ro=${o.projectDir}:/opt/fleet`,
       '--boot',
     ];
   }

@@ -70,6 +70,7 @@ export class Agent {
   private debounce: (() => void) | undefined;
   private readonly startedAt: number;
   private lastOutageLog = -Infinity;
+  private machineInfo: Omit<MachineRecord, 'health'>;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -78,6 +79,7 @@ export class Agent {
       machine: opts.machine.id,
     });
     this.ttl = opts.ttlSeconds ?? 30;
+    this.machineInfo = opts.machine;
     this.startedAt = this.clock.now();
     this.view = new AssignmentView(
       opts.registry,
@@ -92,7 +94,29 @@ export class Agent {
   }
 
   get machineId(): string {
-    return this.opts.machine.id;
+    return this.machineInfo.id;
+  }
+
+  /** The machine as registered (without health). */
+  get machine(): Omit<MachineRecord, 'health'> {
+    return this.machineInfo;
+  }
+
+  /** Units this agent launched (or adopted running), sorted. */
+  launchedUnits(): string[] {
+    return [...this.launched].sort();
+  }
+
+  /**
+   * Changes what the machine record says (e.g. metadata after a SIGHUP) and writes it now.
+   * The ID cannot change.
+   */
+  async updateMachine(patch: {
+    publicIP?: string;
+    metadata?: Readonly<Record<string, string>>;
+  }): Promise<void> {
+    this.machineInfo = { ...this.machineInfo, ...patch };
+    await this.refreshHealth();
   }
 
   /** True while the machine is registered under a live session. */
@@ -232,7 +256,7 @@ export class Agent {
     try {
       const health = await this.health();
       const session = await this.opts.registry.registerMachine(
-        { ...this.opts.machine, health },
+        { ...this.machineInfo, health },
         this.ttl,
       );
       this.session = session;
@@ -243,7 +267,7 @@ export class Agent {
         this.log.warn({}, 'machine session lost; registering again');
         this.wake?.();
       });
-      this.log.info({ publicIP: this.opts.machine.publicIP }, 'machine registered');
+      this.log.info({ publicIP: this.machineInfo.publicIP }, 'machine registered');
       return true;
     } catch (err) {
       if (isRegistryError(err, 'REGISTRY_MACHINE_EXISTS')) {
@@ -260,7 +284,7 @@ export class Agent {
     const s = this.session;
     if (s === undefined) return;
     try {
-      await s.update({ ...this.opts.machine, health: await this.health() });
+      await s.update({ ...this.machineInfo, health: await this.health() });
     } catch (err) {
       this.outage(err);
     }
@@ -268,7 +292,7 @@ export class Agent {
 
   private health() {
     return collectHealth({
-      version: this.opts.machine.version,
+      version: this.machineInfo.version,
       startedAt: this.startedAt,
       now: () => this.clock.now(),
       ...(this.opts.systemState === undefined ? {} : { systemState: this.opts.systemState }),

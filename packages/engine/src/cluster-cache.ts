@@ -45,6 +45,8 @@ export class ClusterCache {
     private readonly registry: Registry,
     private readonly onChange: (kind: ChangeKind) => void,
     private readonly onResync: (reason: string) => void,
+    /** Machines seen live during the engine's term (shared by its caches): never ghosts. */
+    private readonly seenLive: Set<string>,
   ) {}
 
   /** Lists everything at one go and starts the watches. */
@@ -52,8 +54,9 @@ export class ClusterCache {
     registry: Registry,
     onChange: (kind: ChangeKind) => void,
     onResync: (reason: string) => void,
+    seenLive: Set<string> = new Set(),
   ): Promise<ClusterCache> {
-    const c = new ClusterCache(registry, onChange, onResync);
+    const c = new ClusterCache(registry, onChange, onResync, seenLive);
     const [units, machines, assignments] = await Promise.all([
       registry.listUnits(),
       registry.listMachines(),
@@ -75,9 +78,11 @@ export class ClusterCache {
 
   /**
    * Plain data for one planning pass. Fetches the contents of units whose hash is new, and the
-   * machines if any joined or changed metadata since the last pass.
+   * machines if any joined or changed metadata since the last pass. With `ghosts`, machines that
+   * hold assignments but have not been seen live this term are included as ghosts (their units
+   * stay where they are); a machine seen live that left is simply gone.
    */
-  async snapshot(): Promise<Snapshot> {
+  async snapshot({ ghosts = false }: { ghosts?: boolean } = {}): Promise<Snapshot> {
     if (this.machinesStale) {
       this.machinesStale = false;
       this.setMachines((await this.registry.listMachines()).items);
@@ -93,7 +98,14 @@ export class ClusterCache {
       }
       units.push({ name, hash: u.hash, desiredState: u.desiredState, requirements: req.req });
     }
-    const machines = [...this.machines.values()];
+    const machines: SchedMachine[] = [...this.machines.values()];
+    if (ghosts) {
+      // Machines that hold assignments but are not live: kept as ghosts during a grace period.
+      for (const id of this.assignments.keys()) {
+        if (!this.machines.has(id) && !this.seenLive.has(id))
+          machines.push({ id, metadata: {}, ghost: true });
+      }
+    }
     const assignments: Assignment[] = [];
     for (const byUnit of this.assignments.values()) assignments.push(...byUnit.values());
     return { units, machines, assignments };
@@ -157,10 +169,12 @@ export class ClusterCache {
     if (e.type === 'delete') {
       if (!this.machines.delete(e.machineId)) return;
     } else if (e.type === 'put' && this.machines.has(e.machine.id)) {
+      this.seenLive.add(e.machine.id);
       // A health or IP refresh of a known machine does not change scheduling; new metadata does.
       if (sameMetadata(this.configMetadata.get(e.machine.id) ?? {}, e.machine.metadata)) return;
       this.machinesStale = true;
     } else {
+      if (e.type === 'put') this.seenLive.add(e.machine.id);
       this.machinesStale = true;
     }
     this.onChange('machines');
@@ -168,6 +182,7 @@ export class ClusterCache {
 
   private setMachines(list: readonly Machine[]): void {
     this.machines = new Map(list.map((m) => [m.id, { id: m.id, metadata: m.metadata }]));
+    for (const m of list) this.seenLive.add(m.id);
     this.configMetadata = new Map(list.map((m) => [m.id, m.configMetadata]));
   }
 

@@ -106,6 +106,58 @@ describe('Engine over InMemoryRegistry', () => {
     }
   });
 
+  it('moves at once the units of a machine that leaves during its term', async () => {
+    await registry.createUnit(unitInput('a.service'));
+    engine(M1);
+    await advanceUntil(clock, async () => (await placement(registry))['a.service'] !== undefined);
+    const host = (await placement(registry))['a.service']?.[0];
+    await sessions.find((s) => s.machineId === host)?.close();
+    const took = await advanceUntil(clock, async () => {
+      const at = (await placement(registry))['a.service']?.[0];
+      return at !== undefined && at !== host;
+    });
+    expect(took).toBeLessThan(30_000); // not held back by the new-leader grace period
+  });
+
+  it('after an outage, keeps the units of machines not registered yet until its grace ends', async () => {
+    // Assignments from before the outage; M3 has not registered again yet.
+    const l = await registry.campaign('old-leader', 5);
+    if (l === undefined) throw new Error('no leadership');
+    await registry.createUnit(unitInput('kept.service'));
+    await registry.createUnit(unitInput('lost.service'));
+    const op = (unit: string, machineId: string) => ({
+      type: 'schedule' as const,
+      machineId,
+      unit,
+      hash: '',
+      desiredState: 'launched' as const,
+    });
+    const head = async (n: string) => (await registry.getUnit(n))?.hash ?? '';
+    await registry.applyAssignments(l.token, [
+      { ...op('kept.service', M3), hash: await head('kept.service') },
+      {
+        ...op('lost.service', 'd4000000000000000000000000000004'),
+        hash: await head('lost.service'),
+      },
+    ]);
+    await l.resign();
+    const e = engine(M1);
+    await advanceUntil(clock, () => e.isLeader() && e.metrics.reconciles > 0);
+    clock.advance(10_000);
+    await flush();
+    expect(await placement(registry)).toEqual({
+      'kept.service': [M3],
+      'lost.service': ['d4000000000000000000000000000004'],
+    });
+    sessions.push(await registry.registerMachine(machineRecord(M3), 30)); // M3 is back in time
+    await advanceUntil(
+      clock,
+      async () =>
+        (await placement(registry))['lost.service']?.[0] !== 'd4000000000000000000000000000004',
+    );
+    expect((await placement(registry))['kept.service']).toEqual([M3]);
+  });
+
   it('records why a unit waits, and clears it once the unit is placed', async () => {
     await registry.createUnit(unitInput('eu.service', ['MachineMetadata=region=eu']));
     engine(M1);

@@ -20,6 +20,13 @@ export interface EngineOptions {
   readonly debounceMs?: number;
   /** A full re-list of the cluster, repairing anything a watch missed (default 60 s). */
   readonly resyncIntervalMs?: number;
+  /**
+   * For this long after winning an election (default 30 s, fleet's agent_ttl), machines that hold
+   * assignments but are not registered keep their units: after an outage that expired every
+   * lease, agents need a moment to register again, and moving their units would restart them.
+   * A machine that leaves while this engine leads loses its units at once.
+   */
+  readonly machineGraceMs?: number;
 }
 
 /**
@@ -35,6 +42,7 @@ export class Engine {
   private readonly intervalMs: number;
   private readonly debounceMs: number;
   private readonly resyncMs: number;
+  private readonly graceMs: number;
   private readonly abort = new AbortController();
   private leadership: Leadership | undefined;
   private running: Promise<void> | undefined;
@@ -46,6 +54,7 @@ export class Engine {
     this.intervalMs = opts.reconcileIntervalMs ?? 2_000;
     this.debounceMs = opts.debounceMs ?? 25;
     this.resyncMs = opts.resyncIntervalMs ?? 60_000;
+    this.graceMs = opts.machineGraceMs ?? 30_000;
   }
 
   /** Lease TTL in seconds: five reconcile intervals, as in fleet (10 s by default). */
@@ -99,6 +108,9 @@ export class Engine {
     let resyncAt = 0;
     let needLoad = true;
     let dirty = true;
+    const graceUntil = this.clock.now() + this.graceMs;
+    const seenLive = new Set<string>();
+    let inGrace = this.graceMs > 0;
     try {
       while (!stop.aborted && l.isLeader()) {
         if (needLoad || this.clock.now() >= resyncAt) {
@@ -112,19 +124,25 @@ export class Engine {
               needLoad = true;
               trigger.poke();
             },
+            seenLive,
           );
           needLoad = false;
           resyncAt = this.clock.now() + this.resyncMs;
           dirty = true;
         }
+        if (inGrace && this.clock.now() >= graceUntil) {
+          inGrace = false;
+          dirty = true; // machines still missing are gone: plan without them
+        }
         if (dirty && !stop.aborted && cache !== undefined) {
           dirty = false;
-          await this.pass(cache, l).catch((err: unknown) => {
+          await this.pass(cache, l, inGrace).catch((err: unknown) => {
             if (err instanceof NotLeaderError) throw err;
             dirty = true; // try again after the next interval
           });
         }
-        await trigger.wait(Math.min(this.intervalMs, Math.max(0, resyncAt - this.clock.now())));
+        const until = Math.min(resyncAt, inGrace ? graceUntil : Infinity) - this.clock.now();
+        await trigger.wait(Math.min(this.intervalMs, Math.max(0, until)));
       }
     } catch (err) {
       if (!(err instanceof NotLeaderError)) throw err;
@@ -138,10 +156,10 @@ export class Engine {
     }
   }
 
-  private async pass(cache: ClusterCache, l: Leadership): Promise<void> {
+  private async pass(cache: ClusterCache, l: Leadership, ghosts: boolean): Promise<void> {
     const started = this.clock.now();
     try {
-      const r = await reconcileOnce(cache, this.registry, l, this.log, this.metrics);
+      const r = await reconcileOnce(cache, this.registry, l, this.log, this.metrics, { ghosts });
       this.metrics.reconciles++;
       if (r.tasks.length > 0)
         this.log.debug({ tasks: r.tasks.length, waiting: r.waiting }, 'reconciled');

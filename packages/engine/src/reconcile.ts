@@ -24,8 +24,9 @@ export async function reconcileOnce(
   leadership: Leadership,
   log: Logger,
   metrics: EngineMetrics,
+  { ghosts = false }: { ghosts?: boolean } = {},
 ): Promise<PassResult> {
-  const snapshot = await cache.snapshot();
+  const snapshot = await cache.snapshot({ ghosts });
   const plan = planCluster(snapshot);
   if (!leadership.isLeader()) return { tasks: [], waiting: plan.waiting.length };
   if (plan.tasks.length > 0) {

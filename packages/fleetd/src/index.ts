@@ -1,1 +1,13 @@
-export {};
+export { Fleetd, type FleetdParts } from './daemon.js';
+export {
+  buildConfig,
+  parseConfFile,
+  readConfFile,
+  ConfigError,
+  OPTIONS,
+  type FleetdConfig,
+  type ConfigSources,
+} from './config.js';
+export { parseArgs, type Invocation } from './args.js';
+export { createLogger } from './log.js';
+export { VERSION } from './version.js';

@@ -30,7 +30,11 @@ export class ClusterState {
     machines: readonly SchedMachine[],
     readonly units: ReadonlyMap<string, SchedUnit>,
   ) {
-    const ids = machines.map((m) => m.id).sort();
+    // Ghost machines keep what they have but never take anything: they are not in the buckets.
+    const ids = machines
+      .filter((m) => m.ghost !== true)
+      .map((m) => m.id)
+      .sort();
     for (const m of machines) {
       this.slots.set(m.id, { machine: m, units: new Set() });
       this.declaring.set(m.id, []);
@@ -116,7 +120,14 @@ export class ClusterState {
     }
   }
 
+  /** Whether a machine may take new units (it is live, not a ghost). */
+  accepting(machineId: string): boolean {
+    const slot = this.slots.get(machineId);
+    return slot !== undefined && slot.machine.ghost !== true;
+  }
+
   private move(id: string, from: number, to: number): void {
+    if (!this.accepting(id)) return;
     const src = this.buckets[from];
     if (src !== undefined) {
       const i = lowerBound(src, id);

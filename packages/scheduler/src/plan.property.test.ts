@@ -40,6 +40,10 @@ const arbSnapshot: fc.Arbitrary<Snapshot> = fc
     names: fc.subarray(NAMES, { minLength: 1 }),
     machines: fc.subarray(IDS, { minLength: 0 }),
     regions: fc.array(fc.constantFrom('eu', 'us'), { minLength: 4, maxLength: 4 }),
+    ghosts: fc.array(fc.constantFrom(false, false, false, false, true), {
+      minLength: 4,
+      maxLength: 4,
+    }),
     // Existing assignments, valid or stale; one key per (unit, machine) as in the registry.
     stale: fc.uniqueArray(
       fc.record({
@@ -49,9 +53,13 @@ const arbSnapshot: fc.Arbitrary<Snapshot> = fc
       { selector: (a) => `${a.unit}@${a.machineId}` },
     ),
   })
-  .chain(({ names, machines, regions, stale }) =>
+  .chain(({ names, machines, regions, ghosts, stale }) =>
     fc.tuple(...names.map(arbUnit)).map((units) => {
-      const ms = machines.map((id, i) => machine(id, { region: regions[i] ?? 'eu' }));
+      const ms = machines.map((id, i) =>
+        ghosts[i] === true
+          ? { ...machine(id, { region: regions[i] ?? 'eu' }), ghost: true }
+          : machine(id, { region: regions[i] ?? 'eu' }),
+      );
       const assignments: Assignment[] = stale.map((s) => ({
         ...s,
         hash: 'h-' + s.unit,
@@ -109,7 +117,7 @@ describe('planCluster properties', () => {
             continue;
           }
           for (const m of s.machines) {
-            if (!eligible(u, m.id, s) || on.includes(m.id)) continue;
+            if (m.ghost === true || !eligible(u, m.id, s) || on.includes(m.id)) continue;
             // Missing only where a unit that conflicts with it or replaces it runs.
             const blockers = after
               .filter((a) => a.machineId === m.id)
@@ -118,6 +126,17 @@ describe('planCluster properties', () => {
             expect(blockers.length).toBeGreaterThan(0);
           }
         }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('never places anything new on a ghost machine', () => {
+    fc.assert(
+      fc.property(arbSnapshot, (s) => {
+        const ghosts = new Set(s.machines.filter((m) => m.ghost === true).map((m) => m.id));
+        for (const t of planCluster(s).tasks)
+          if (t.kind === 'schedule') expect(ghosts.has(t.machineId)).toBe(false);
       }),
       { numRuns: 400 },
     );

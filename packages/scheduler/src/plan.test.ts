@@ -416,3 +416,21 @@ describe('planCluster: purity', () => {
     expect(() => planCluster(s)).not.toThrow();
   });
 });
+
+describe("planCluster: ghost machines (a new leader's grace period)", () => {
+  it('keeps the units of a machine not seen yet, and places nothing new on it', () => {
+    const a = unit('a.service', [`MachineMetadata=region=eu`]);
+    const g = unit('g.service', ['Global=true']);
+    const ghost = { id: M3, metadata: {}, ghost: true };
+    const s = snap([a, g, unit('new.service')], [machine(M1), ghost], [at(a, M3), at(g, M3)]);
+    const { where, plan } = settle(s);
+    expect(plan.tasks.filter((t) => t.kind === 'unschedule')).toEqual([]);
+    expect(where).toEqual({ 'a.service': [M3], 'g.service': [M1, M3], 'new.service': [M1] });
+  });
+
+  it('moves them once the machine is no longer a ghost but gone', () => {
+    const a = unit('a.service');
+    const { where } = settle(snap([a], [machine(M1)], [at(a, M3)]));
+    expect(where).toEqual({ 'a.service': [M1] });
+  });
+});

@@ -75,7 +75,10 @@ class Planner {
       else if (!this.state.slots.has(a.machineId)) drop(Reason.machineGone(a.machineId));
       else if (!u.requirements.global && seen.has(a.unit)) drop(Reason.duplicate);
       else {
-        const r = check([machineIdFilter, metadataFilter], u, a.machineId, this.state);
+        // A ghost's metadata is unknown: only its ID is checked.
+        const ghost = !this.state.accepting(a.machineId);
+        const filters = ghost ? [machineIdFilter] : [machineIdFilter, metadataFilter];
+        const r = check(filters, u, a.machineId, this.state);
         if (r !== undefined) drop(Reason.cannotRun(a.machineId, r.one));
         else {
           seen.add(a.unit);
@@ -168,7 +171,8 @@ class Planner {
       if (!u.requirements.global || !active(u)) continue;
       const missing: string[] = [];
       for (const machineId of [...this.state.slots.keys()].sort()) {
-        if (this.state.machinesOf(u.name).has(machineId)) continue;
+        if (this.state.machinesOf(u.name).has(machineId) || !this.state.accepting(machineId))
+          continue;
         const r = check(GLOBAL_FILTERS, u, machineId, this.state);
         if (r === undefined) {
           this.state.place(u, machineId);
@@ -224,6 +228,8 @@ class Planner {
         homes = homes === undefined ? new Set(at) : new Set([...homes].filter((m) => at.has(m)));
       }
       if (homes === undefined || homes.size === 0) return wait(Reason.peersApart(peers));
+      for (const h of homes) if (!this.state.accepting(h)) homes.delete(h);
+      if (homes.size === 0) return wait(Reason.peerHostAway(peers));
       candidates = [...homes].sort((a, b) => this.state.load(a) - this.state.load(b) || cmp(a, b));
     } else {
       // Replaces: prefer the machines of the replaced units, then every machine, least loaded first.
@@ -265,7 +271,7 @@ class Planner {
     for (const [name, machines] of this.state.placed) {
       const o = this.units.get(name);
       if (o === undefined || !replaces(u, o, this.m) || replaceEachOther(u, o, this.m)) continue;
-      for (const m of machines) targets.add(m);
+      for (const m of machines) if (this.state.accepting(m)) targets.add(m);
     }
     return [...targets].sort((a, b) => this.state.load(a) - this.state.load(b) || cmp(a, b));
   }

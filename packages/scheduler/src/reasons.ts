@@ -24,6 +24,8 @@ export const Reason = {
   peerUnscheduled: (peer: string) => `waiting for peer ${peer} to be scheduled`,
   peerHostRefuses: (machineId: string, why: string) =>
     `the machine of its peers, ${machineId}, ${why}`,
+  peerHostAway: (peers: readonly string[]) =>
+    `waiting for the machine of ${peers.join(', ')} to come back or be declared gone`,
   peersApart: (peers: readonly string[]) => `peers ${peers.join(', ')} are on different machines`,
   globalMissing: (parts: readonly string[]) =>
     `not running on ${parts.length} eligible machine(s): ${parts.join('; ')}`,

@@ -12,6 +12,11 @@ export interface SchedUnit {
 export interface SchedMachine {
   readonly id: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /**
+   * Not seen live, but a new engine leader's grace period is not over: the units assigned to it
+   * stay (its agent may be re-registering after an outage), and nothing new is placed on it.
+   */
+  readonly ghost?: boolean;
 }
 
 /** Unit `unit` is scheduled to machine `machineId`; the agent there runs `hash` in `desiredState`. */

@@ -1,0 +1,254 @@
+import { readFile } from 'node:fs/promises';
+import { Agent, detectPublicIP, readMachineId } from '@fleet/agent';
+import { createApi, FleetServer, UNAVAILABLE_MESSAGE, type TcpListenOptions } from '@fleet/api';
+import { Engine } from '@fleet/engine';
+import { EtcdRegistry, type Registry } from '@fleet/registry';
+import { systemClock, type Clock, type Logger } from '@fleet/runtime';
+import { DbusSystemd, type Systemd } from '@fleet/systemd';
+import type { FleetdConfig } from './config.js';
+import { createMetrics } from './metrics.js';
+import { VERSION } from './version.js';
+
+/** Parts a test may supply instead of the real ones. */
+export interface FleetdParts {
+  readonly registry?: Registry;
+  readonly systemd?: Systemd;
+  readonly clock?: Clock;
+}
+
+/** How long a graceful stop may take before fleetd gives up waiting (fleet: 1 min). */
+const SHUTDOWN_TIMEOUT_MS = 60_000;
+
+/**
+ * One fleetd: the agent of this machine, an engine that acts while elected, and the HTTP API,
+ * over one registry and one systemd connection. The only place that builds etcd clients, D-Bus
+ * connections and listeners.
+ */
+export class Fleetd {
+  private constructor(
+    private config: FleetdConfig,
+    private readonly log: Logger,
+    readonly machineId: string,
+    private readonly registry: Registry,
+    private readonly systemd: Systemd,
+    readonly agent: Agent,
+    readonly engine: Engine | undefined,
+    readonly server: FleetServer,
+  ) {}
+
+  /** Builds and starts everything; throws (with a one-line message) if it cannot. */
+  static async start(config: FleetdConfig, log: Logger, parts: FleetdParts = {}): Promise<Fleetd> {
+    const clock = parts.clock ?? systemClock;
+    const machineId = await readMachineId(config.machineIdFile);
+    const publicIP = config.publicIp !== '' ? config.publicIp : ((await detectPublicIP()) ?? '');
+    if (publicIP === '')
+      log.warn(
+        {},
+        'no public IP configured or found on a default route; fleetctl ssh will not reach this machine',
+      );
+    const registry =
+      parts.registry ??
+      new EtcdRegistry({
+        endpoints: config.etcdServers,
+        prefix: config.etcdKeyPrefix,
+        requestTimeoutMs: Math.round(config.etcdRequestTimeout * 1000),
+        ...(await etcdCredentials(config)),
+        clock,
+        report: (issue) => log.warn({ issue }, 'registry issue'),
+      });
+    let systemd: Systemd;
+    try {
+      systemd =
+        parts.systemd ??
+        (await DbusSystemd.connect({
+          bus: config.systemdUser ? 'user' : 'system',
+          unitsDir: config.unitsDirectory.replace(/\/+$/, ''),
+          onBackgroundError: rateLimited(log, 'systemd connection trouble'),
+        }));
+    } catch (err) {
+      await registry.close();
+      throw new Error(`cannot reach systemd over D-Bus: ${(err as Error).message}`, { cause: err });
+    }
+    const agent = new Agent({
+      registry,
+      systemd,
+      machine: {
+        id: machineId,
+        publicIP,
+        metadata: config.metadata,
+        version: VERSION,
+        capabilities: capabilities(config),
+      },
+      ttlSeconds: config.agentTtl,
+      clock,
+      logger: log,
+    });
+    const engine = config.disableEngine
+      ? undefined
+      : new Engine({
+          registry,
+          candidateId: machineId,
+          clock,
+          logger: log,
+          reconcileIntervalMs: config.engineReconcileInterval * 1000,
+          machineGraceMs: config.agentTtl * 1000,
+        });
+    const metrics = createMetrics(() => ({
+      agent: agent.metrics,
+      ...(engine ? { engine: engine.metrics } : {}),
+    }));
+    const handler = createApi({
+      registry,
+      version: VERSION,
+      tokenLimit: config.tokenLimit,
+      isReady: () => (agent.registered ? true : UNAVAILABLE_MESSAGE),
+      metrics,
+      logger: log.child({ component: 'api' }),
+    });
+    let server: FleetServer;
+    try {
+      server = await FleetServer.listen(handler, {
+        unixSocket: config.listenUnix === '' ? null : config.listenUnix,
+        tcp: await tcpListeners(config),
+        logger: log.child({ component: 'api' }),
+      });
+    } catch (err) {
+      await systemd.close();
+      await registry.close();
+      throw new Error(`cannot serve the API: ${(err as Error).message}`, { cause: err });
+    }
+    const d = new Fleetd(config, log, machineId, registry, systemd, agent, engine, server);
+    agent.start();
+    engine?.start();
+    log.info(
+      {
+        machineId,
+        publicIP,
+        version: VERSION,
+        listeners: server.addresses,
+        engine: engine !== undefined,
+      },
+      'fleetd started',
+    );
+    return d;
+  }
+
+  /**
+   * SIGHUP: applies what can change without reconnecting (metadata, public IP, log level) and
+   * keeps the listeners; options that need a restart are named in a warning.
+   */
+  async reload(next: FleetdConfig, setLevel: (verbosity: number) => void): Promise<void> {
+    this.log.info({}, 'Reloading configuration');
+    const needRestart = (
+      [
+        'etcdServers',
+        'etcdKeyPrefix',
+        'agentTtl',
+        'unitsDirectory',
+        'systemdUser',
+        'disableEngine',
+        'listenUnix',
+        'listenTcp',
+        'tokenLimit',
+      ] as const
+    ).filter((k) => JSON.stringify(this.config[k]) !== JSON.stringify(next[k]));
+    if (needRestart.length > 0)
+      this.log.warn({ options: needRestart }, 'these options take effect when fleetd restarts');
+    setLevel(next.verbosity);
+    const publicIP = next.publicIp !== '' ? next.publicIp : this.agent.machine.publicIP;
+    await this.agent.updateMachine({ publicIP, metadata: next.metadata });
+    this.config = next;
+  }
+
+  /**
+   * SIGTERM: stops the engine (resigning), drains the agent unless `drain_on_shutdown=false`,
+   * closes the listeners and connections. Never takes longer than a minute, even when etcd is
+   * unreachable.
+   */
+  async stop(): Promise<void> {
+    const work = (async () => {
+      await this.engine
+        ?.stop()
+        .catch((err: unknown) => this.log.warn({ err }, 'engine stop failed'));
+      await this.agent
+        .stop({ drain: this.config.drainOnShutdown })
+        .catch((err: unknown) => this.log.warn({ err }, 'agent stop failed'));
+      await this.server.close().catch(() => undefined);
+      await this.systemd.close().catch(() => undefined);
+      await this.registry.close().catch(() => undefined);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>(
+      (r) => (timer = setTimeout(() => r('timeout'), SHUTDOWN_TIMEOUT_MS)),
+    );
+    const res = await Promise.race([work.then(() => 'done' as const), timeout]);
+    clearTimeout(timer);
+    if (res === 'timeout')
+      this.log.error({}, 'shutdown did not finish within a minute; exiting anyway');
+  }
+
+  /** SIGUSR1: what this fleetd knows, as JSON-able data. */
+  dumpState(): Record<string, unknown> {
+    return {
+      machineId: this.machineId,
+      version: VERSION,
+      agent: {
+        registered: this.agent.registered,
+        metrics: this.agent.metrics,
+        launched: this.agent.launchedUnits(),
+      },
+      engine: this.engine
+        ? { leader: this.engine.isLeader(), metrics: this.engine.metrics }
+        : 'disabled',
+      listeners: this.server.addresses,
+    };
+  }
+}
+
+function capabilities(config: FleetdConfig): string[] {
+  return config.disableEngine ? ['DISABLE_ENGINE'] : [];
+}
+
+async function etcdCredentials(config: FleetdConfig) {
+  const out: {
+    credentials?: { rootCertificate: Buffer; privateKey?: Buffer; certChain?: Buffer };
+    auth?: { username: string; password: string };
+  } = {};
+  if (config.etcdCafile !== '') {
+    out.credentials = {
+      rootCertificate: await readFile(config.etcdCafile),
+      ...(config.etcdKeyfile !== '' ? { privateKey: await readFile(config.etcdKeyfile) } : {}),
+      ...(config.etcdCertfile !== '' ? { certChain: await readFile(config.etcdCertfile) } : {}),
+    };
+  }
+  if (config.etcdUsername !== '')
+    out.auth = { username: config.etcdUsername, password: config.etcdPassword };
+  return out;
+}
+
+async function tcpListeners(config: FleetdConfig): Promise<TcpListenOptions[]> {
+  const tls =
+    config.tlsCertFile === ''
+      ? undefined
+      : {
+          cert: await readFile(config.tlsCertFile),
+          key: await readFile(config.tlsKeyFile),
+          ca: await readFile(config.tlsCaFile),
+        };
+  return config.listenTcp.map((hp) => {
+    const i = hp.lastIndexOf(':');
+    const host = hp.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
+    return { host, port: Number(hp.slice(i + 1)), ...(tls ? { tls } : {}) };
+  });
+}
+
+/** A background-error logger that says the same thing at most once a minute. */
+function rateLimited(log: Logger, msg: string): (err: unknown) => void {
+  let last = -Infinity;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 60_000) return;
+    last = now;
+    log.warn({ err }, msg);
+  };
+}

@@ -1,0 +1,60 @@
+import { Writable } from 'node:stream';
+import { pino, type Logger as PinoLogger } from 'pino';
+
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+
+/**
+ * Renders pino's JSON lines for a person at a terminal: `HH:MM:SS.mmm LEVEL [component] message
+ * key=value ...`. Under systemd (no terminal) fleetd writes JSON, which journald keeps as is.
+ */
+export function prettyStream(out: NodeJS.WritableStream): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line === '') continue;
+        try {
+          const {
+            level,
+            time,
+            msg,
+            component,
+            err,
+            pid: _p,
+            hostname: _h,
+            ...rest
+          } = JSON.parse(line) as Record<string, unknown>;
+          const t = new Date(Number(time)).toISOString().slice(11, 23);
+          const fields = Object.entries(rest)
+            .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+            .join(' ');
+          const e = err as { message?: string } | undefined;
+          const c = typeof component === 'string' ? `[${component}] ` : '';
+          out.write(
+            `${t} ${(LEVELS[Number(level)] ?? String(level)).padEnd(5)} ${c}${String(msg ?? '')}${fields ? ' ' + fields : ''}${e?.message ? ` err=${JSON.stringify(e.message)}` : ''}\n`,
+          );
+        } catch {
+          out.write(line + '\n');
+        }
+      }
+      done();
+    },
+  });
+}
+
+/** fleetd's logger: JSON on stdout (readable lines on a terminal); `verbosity > 0` = debug. */
+export function createLogger(
+  verbosity: number,
+  stdout: NodeJS.WriteStream = process.stdout,
+): PinoLogger {
+  const level = verbosity > 0 ? 'debug' : 'info';
+  const opts = { level, base: { svc: 'fleetd' }, timestamp: pino.stdTimeFunctions.epochTime };
+  if (stdout.isTTY) return pino(opts, prettyStream(stdout));
+  return pino(opts, pino.destination({ dest: 1, sync: true }));
+}
