@@ -3,3 +3,4 @@ export { NspawnMachine, type MachineOptions, type BootedState } from './machine.
 export { bootMachines, Machines, type BootOptions } from './machines.js';
 export { isAlive, processId, type ProcessId } from './proc.js';
 export { run, runOk, type RunResult } from './run.js';
+export { installFleet, fleetClient, sh, unitProperty, type FleetInstall } from './fleet.js';

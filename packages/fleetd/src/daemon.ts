@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, detectPublicIP, readMachineId } from '@fleet/agent';
-import { createApi, FleetServer, UNAVAILABLE_MESSAGE, type TcpListenOptions } from '@fleet/api';
+import {
+  createApi,
+  DEFAULT_SOCKET_PATH,
+  FleetServer,
+  UNAVAILABLE_MESSAGE,
+  type TcpListenOptions,
+} from '@fleet/api';
 import { Engine } from '@fleet/engine';
 import { EtcdRegistry, type Registry } from '@fleet/registry';
 import { systemClock, type Clock, type Logger } from '@fleet/runtime';
@@ -108,7 +114,13 @@ export class Fleetd {
     let server: FleetServer;
     try {
       server = await FleetServer.listen(handler, {
-        unixSocket: config.listenUnix === '' ? null : config.listenUnix,
+        // The default path is created only when systemd did not pass sockets (fleet.socket).
+        unixSocket:
+          config.listenUnix === ''
+            ? null
+            : config.listenUnix === DEFAULT_SOCKET_PATH
+              ? undefined
+              : config.listenUnix,
         tcp: await tcpListeners(config),
         logger: log.child({ component: 'api' }),
       });

@@ -58,3 +58,14 @@ export function createLogger(
   if (stdout.isTTY) return pino(opts, prettyStream(stdout));
   return pino(opts, pino.destination({ dest: 1, sync: true }));
 }
+
+/** An error as a log field: type, code and message; the stack only when asked for. */
+export function serializeError(err: unknown, withStack: boolean): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const out: Record<string, unknown> = { type: err.name, message: err.message };
+  const e = err as Error & { code?: unknown; retryable?: unknown };
+  if (e.code !== undefined) out.code = e.code;
+  if (e.retryable !== undefined) out.retryable = e.retryable;
+  if (withStack) out.stack = err.stack;
+  return out;
+}

@@ -1,0 +1,164 @@
+// fleetd on one real machine: installed from units/, driven through its API socket, with real etcd
+// reached through a proxy that the test can cut. Covers the agent's and fleetd's acceptance
+// criteria: run a unit, survive SIGKILL without restarting the unit, survive losing etcd for longer
+// than the TTL without stopping or flapping anything, and drain on `systemctl stop fleet`.
+import { EtcdRegistry } from '@fleet/registry';
+import { EtcdCluster, TcpProxy, waitFor, sleep } from '@fleet/testkit';
+import type { FleetClient } from '@fleet/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bootMachines,
+  fleetClient,
+  installFleet,
+  sh,
+  unitProperty,
+  type Machines,
+  type NspawnMachine,
+} from './src/index.js';
+
+const PREFIX = '/fleet-e2e-fleetd/';
+const HELLO = [
+  { section: 'Unit', name: 'Description', value: 'Hello from fleet' },
+  {
+    section: 'Service',
+    name: 'ExecStart',
+    value: '/bin/sh -c "while true; do echo hello; sleep 1; done"',
+  },
+];
+
+describe('fleetd in a systemd-nspawn machine', () => {
+  let etcd: EtcdCluster;
+  let proxy: TcpProxy;
+  let machines: Machines;
+  let m: NspawnMachine;
+  let api: FleetClient;
+  let registry: EtcdRegistry;
+
+  beforeAll(async () => {
+    etcd = await EtcdCluster.start();
+    const [host, port] = (etcd.endpoints[0] ?? '').replace('http://', '').split(':');
+    proxy = await TcpProxy.start({ host: host ?? '127.0.0.1', port: Number(port) });
+    registry = new EtcdRegistry({ endpoints: etcd.endpoints, prefix: PREFIX });
+    machines = await bootMachines(1);
+    m = machines.get('node1');
+    await installFleet(m, { etcdUrl: proxy.url, prefix: PREFIX, agentTtl: '5s' });
+    api = fleetClient(m);
+  });
+
+  afterAll(async () => {
+    api?.close();
+    await machines?.teardown();
+    await registry?.close();
+    await proxy?.close();
+    await etcd?.stop();
+  });
+
+  const machineListed = async () =>
+    (await api.listMachines().catch(() => [])).some((x) => x.id === m.machineId);
+  const helloActive = async () =>
+    (await m.exec('systemctl', ['is-active', 'hello.service'])).stdout.trim() === 'active';
+
+  it('starts from units/fleet.service, shows as fleetd, and serves the API on its socket', async () => {
+    await waitFor(machineListed, {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: 'the machine to be listed by its API',
+    });
+    expect(await unitProperty(m, 'fleet.service', 'ActiveState')).toBe('active');
+    const pid = (await sh(m, 'pidof fleetd')).trim();
+    expect(pid).toBe(await unitProperty(m, 'fleet.service', 'MainPID'));
+    const [machine] = await api.listMachines();
+    expect(machine).toMatchObject({ id: m.machineId, primaryIP: m.address });
+  });
+
+  it('schedules and runs a unit submitted through the API', async () => {
+    await api.createUnit({ name: 'hello.service', options: HELLO, desiredState: 'launched' });
+    await waitFor(helloActive, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: 'hello.service to be active',
+    });
+    await waitFor(async () => (await api.getUnit('hello.service'))?.currentState === 'launched', {
+      timeoutMs: 15_000,
+      what: 'hello.service to be reported launched',
+    });
+    const [state] = await api.listUnitStates({ unitName: 'hello.service' });
+    expect(state).toMatchObject({
+      machineID: m.machineId,
+      systemdLoadState: 'loaded',
+      systemdActiveState: 'active',
+      systemdSubState: 'running',
+    });
+    expect((await sh(m, 'systemctl is-enabled hello.service || true')).trim()).toBe(
+      'linked-runtime',
+    );
+  });
+
+  it('leaves the unit running when fleetd is SIGKILLed, and the restarted fleetd adopts it', async () => {
+    const mainPid = await unitProperty(m, 'hello.service', 'MainPID');
+    const since = (await sh(m, 'date "+%Y-%m-%d %H:%M:%S"')).trim();
+    const oldFleetd = await unitProperty(m, 'fleet.service', 'MainPID');
+    await sh(m, 'systemctl kill -s SIGKILL --kill-who=main fleet.service');
+    // systemd restarts it (Restart=always); it registers once the old lease has expired.
+    await waitFor(
+      async () => {
+        const now = await unitProperty(m, 'fleet.service', 'MainPID');
+        return now !== '0' && now !== oldFleetd;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: 'fleetd to be restarted by systemd' },
+    );
+    await waitFor(machineListed, {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: 'the restarted fleetd to register',
+    });
+    await waitFor(async () => (await registry.getLeader()) !== undefined, {
+      timeoutMs: 30_000,
+      what: 'an engine leader',
+    });
+    await sleep(8_000); // a new leader's grace and a few passes: time for any wrong move to show
+    expect(await helloActive()).toBe(true);
+    expect(await unitProperty(m, 'hello.service', 'MainPID')).toBe(mainPid);
+    const journal = await sh(m, `journalctl -u hello.service --since "${since}" --no-pager -o cat`);
+    expect(journal).not.toMatch(/Stopping|Stopped/);
+  });
+
+  it('stops nothing when cut from etcd for longer than the TTL, and nothing flaps after', async () => {
+    const mainPid = await unitProperty(m, 'hello.service', 'MainPID');
+    const since = (await sh(m, 'date "+%Y-%m-%d %H:%M:%S"')).trim();
+    proxy.cut();
+    await sleep(12_000); // agent_ttl 5s + 5s + 2s, as fleet's connectivity-loss test
+    expect(await helloActive()).toBe(true);
+    proxy.restore();
+    await waitFor(
+      async () => (await registry.listMachines()).items.some((x) => x.id === m.machineId),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        what: 'the machine to register again',
+      },
+    );
+    await sleep(10_000); // grace, passes, republishing: nothing may stop or restart meanwhile
+    expect(await helloActive()).toBe(true);
+    expect(await unitProperty(m, 'hello.service', 'MainPID')).toBe(mainPid);
+    expect((await sh(m, 'systemctl is-enabled hello.service || true')).trim()).toBe(
+      'linked-runtime',
+    );
+    const journal = await sh(m, `journalctl -u hello.service --since "${since}" --no-pager -o cat`);
+    expect(journal).not.toMatch(/Stopping|Stopped/);
+    const assigned = (await registry.listAssignments()).items.map(
+      (a) => `${a.unit}@${a.machineId}`,
+    );
+    expect(assigned).toEqual([`hello.service@${m.machineId}`]);
+  });
+
+  it('drains on `systemctl stop fleet`: the unit stops and is unloaded, the machine leaves', async () => {
+    await sh(m, 'systemctl stop fleet.service', 120_000);
+    expect(await unitProperty(m, 'fleet.service', 'ActiveState')).toBe('inactive');
+    expect(await unitProperty(m, 'fleet.service', 'Result')).toBe('success');
+    expect(await helloActive()).toBe(false);
+    expect((await sh(m, 'ls /run/fleet/units/ 2>/dev/null || true')).trim()).toBe('');
+    expect((await registry.listMachines()).items).toEqual([]);
+    expect((await registry.listUnitStates()).items).toEqual([]);
+  });
+});

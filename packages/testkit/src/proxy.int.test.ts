@@ -1,0 +1,61 @@
+import { createConnection, createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TcpProxy } from './proxy.js';
+
+function echoServer(): Promise<Server> {
+  return new Promise((resolve) => {
+    const s = createServer((c) => c.pipe(c));
+    s.listen({ host: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+}
+
+/** Sends `msg` through the proxy; resolves with the reply, or 'silence' after `ms`. */
+function ask(port: number, msg: string, ms = 300): Promise<string> {
+  return new Promise((resolve) => {
+    const c = createConnection({ host: '127.0.0.1', port });
+    c.on('error', () => resolve('error'));
+    const t = setTimeout(() => {
+      c.destroy();
+      resolve('silence');
+    }, ms);
+    c.once('data', (d) => {
+      clearTimeout(t);
+      c.destroy();
+      resolve(d.toString());
+    });
+    c.write(msg);
+  });
+}
+
+describe('TcpProxy', () => {
+  let echo: Server;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    echo = await echoServer();
+    const addr = echo.address();
+    if (addr === null || typeof addr === 'string') throw new Error('no address');
+    proxy = await TcpProxy.start({ host: '127.0.0.1', port: addr.port });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await new Promise<void>((r) => echo.close(() => r()));
+  });
+
+  it('forwards, black-holes while cut, and forwards again after restore', async () => {
+    expect(await ask(proxy.port, 'one')).toBe('one');
+    proxy.cut();
+    expect(await ask(proxy.port, 'two')).toBe('silence');
+    proxy.restore();
+    expect(await ask(proxy.port, 'three')).toBe('three');
+  });
+
+  it('drops connections that were open when cut', async () => {
+    const c = createConnection({ host: '127.0.0.1', port: proxy.port });
+    await new Promise<void>((r) => c.once('connect', () => r()));
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    c.on('error', () => undefined);
+    proxy.cut();
+    await closed;
+    proxy.restore();
+  });
+});

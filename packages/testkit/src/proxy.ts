@@ -1,0 +1,92 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy on loopback in front of a server (etcd, say), to cut one client's link for a fault
+ * test without touching the server: `cut()` drops every connection and black-holes new ones (they
+ * are accepted and then hear nothing, as behind a dropped route); `restore()` lets traffic through
+ * again.
+ */
+export class TcpProxy {
+  private readonly pairs = new Set<[Socket, Socket | undefined]>();
+  private isCut = false;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  /** Starts a proxy on `127.0.0.1:<free port>` forwarding to `target`. */
+  static async start(
+    target: { host: string; port: number },
+    host = '127.0.0.1',
+  ): Promise<TcpProxy> {
+    let proxy: TcpProxy | undefined;
+    const server = createServer((client) => proxy?.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port: 0 }, () => resolve());
+    });
+    const addr = server.address();
+    if (addr === null || typeof addr === 'string') throw new Error('proxy has no address');
+    proxy = new TcpProxy(server, addr.port, target);
+    return proxy;
+  }
+
+  /** `http://127.0.0.1:<port>`: the URL clients use instead of the target's. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get cutOff(): boolean {
+    return this.isCut;
+  }
+
+  /** Drops every open connection and black-holes new ones until `restore()`. */
+  cut(): void {
+    this.isCut = true;
+    for (const [c, u] of this.pairs) {
+      c.destroy();
+      u?.destroy();
+    }
+    this.pairs.clear();
+  }
+
+  /** Forwards again; connections held while cut are closed so that clients reconnect. */
+  restore(): void {
+    this.isCut = false;
+    for (const [c, u] of this.pairs) {
+      if (u === undefined) c.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: Socket): void {
+    client.on('error', () => undefined);
+    if (this.isCut) {
+      const held: [Socket, Socket | undefined] = [client, undefined];
+      this.pairs.add(held);
+      client.once('close', () => this.pairs.delete(held));
+      client.pause(); // accepted, never answered
+      return;
+    }
+    const upstream = createConnection(this.target);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    const pair: [Socket, Socket | undefined] = [client, upstream];
+    this.pairs.add(pair);
+    const done = () => {
+      this.pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.once('close', done);
+    upstream.once('close', done);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+}
