@@ -21,16 +21,16 @@ export class TcpProxy {
     target: { host: string; port: number },
     host = '127.0.0.1',
   ): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((client) => proxy?.accept(client));
+    const holder: { proxy?: TcpProxy } = {};
+    const server = createServer((client) => holder.proxy?.accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host, port: 0 }, () => resolve());
     });
     const addr = server.address();
     if (addr === null || typeof addr === 'string') throw new Error('proxy has no address');
-    proxy = new TcpProxy(server, addr.port, target);
-    return proxy;
+    holder.proxy = new TcpProxy(server, addr.port, target);
+    return holder.proxy;
   }
 
   /** `http://127.0.0.1:<port>`: the URL clients use instead of the target's. */
