@@ -4,3 +4,4 @@ export { bootMachines, Machines, type BootOptions } from './machines.js';
 export { isAlive, processId, type ProcessId } from './proc.js';
 export { run, runOk, type RunResult } from './run.js';
 export { installFleet, fleetClient, sh, unitProperty, type FleetInstall } from './fleet.js';
+export { Cluster, type ClusterOptions } from './cluster.js';

@@ -1,0 +1,183 @@
+import type { FleetClient } from '@fleet/api';
+import { EtcdRegistry } from '@fleet/registry';
+import { EtcdCluster, TcpProxy, waitFor } from '@fleet/testkit';
+import { fleetClient, installFleet, sh, unitProperty } from './fleet.js';
+import type { NspawnMachine } from './machine.js';
+import { bootMachines, type Machines } from './machines.js';
+
+/** How a test cluster is made. */
+export interface ClusterOptions {
+  /** Number of machines (node1 … nodeN). */
+  readonly machines: number;
+  /** etcd members (default 1). */
+  readonly etcdMembers?: 1 | 3;
+  /** fleet's agent_ttl on every machine (default `5s`, so failover tests are quick). */
+  readonly agentTtl?: string;
+  /** Metadata of machine i (1-based), e.g. `(i) => \`hostname=node${i}\``. */
+  readonly metadata?: (index: number) => string | undefined;
+  /** More fleet.conf lines for every machine. */
+  readonly extra?: readonly string[];
+}
+
+/**
+ * A real fleet cluster on this host: etcd on loopback, N systemd-nspawn machines each running the
+ * working tree's fleetd from `units/fleet.service`, sshd on the machine's own address (also its
+ * `public_ip`), and the API on each machine's unix socket and on TCP `<address>:49153`. Each machine
+ * reaches every etcd member through its own `TcpProxy`, so one machine's link can be cut. Every
+ * process it starts is tracked and torn down, even after a failed test.
+ */
+export class Cluster {
+  private readonly clients = new Map<string, FleetClient>();
+
+  private constructor(
+    readonly etcd: EtcdCluster,
+    readonly machines: Machines,
+    /** Per machine: one proxy per etcd member. */
+    private readonly proxies: Map<string, TcpProxy[]>,
+    /** A host-side view of the registry, for assertions. */
+    readonly registry: EtcdRegistry,
+    readonly prefix: string,
+    private readonly opts: ClusterOptions,
+  ) {}
+
+  static async start(opts: ClusterOptions): Promise<Cluster> {
+    const etcd = await EtcdCluster.start({ members: opts.etcdMembers ?? 1 });
+    const prefix = `/fleet-e2e-${process.pid}-${Date.now()}/`;
+    const registry = new EtcdRegistry({ endpoints: etcd.endpoints, prefix });
+    const proxies = new Map<string, TcpProxy[]>();
+    let machines: Machines | undefined;
+    try {
+      machines = await bootMachines(opts.machines);
+      const c = new Cluster(etcd, machines, proxies, registry, prefix, opts);
+      await Promise.all(machines.list.map((m) => c.install(m)));
+      await c.waitMachines(opts.machines);
+      return c;
+    } catch (err) {
+      await machines?.teardown().catch(() => undefined);
+      for (const ps of proxies.values()) await Promise.all(ps.map((p) => p.close()));
+      await registry.close();
+      await etcd.stop();
+      throw err;
+    }
+  }
+
+  /** The machine called `name` (node1, node2, …). */
+  node(name: string): NspawnMachine {
+    return this.machines.get(name);
+  }
+
+  get nodes(): readonly NspawnMachine[] {
+    return this.machines.list;
+  }
+
+  /** The API of a machine (default node1) through its unix socket. */
+  api(name = 'node1'): FleetClient {
+    let c = this.clients.get(name);
+    if (c === undefined) this.clients.set(name, (c = fleetClient(this.node(name))));
+    return c;
+  }
+
+  /** The plain-HTTP TCP endpoint of a machine's API. */
+  tcpEndpoint(name: string): string {
+    return `http://${this.node(name).address}:49153`;
+  }
+
+  /** Waits until `n` machines are registered. */
+  async waitMachines(n: number, timeoutMs = 60_000): Promise<void> {
+    await waitFor(async () => (await this.registry.listMachines()).items.length === n, {
+      timeoutMs,
+      intervalMs: 200,
+      what: `${n} machines to be registered`,
+    });
+  }
+
+  /** The machine (name) whose systemd runs `unit` as active, or undefined. */
+  async whereActive(unit: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const m of this.nodes) {
+      if (!m.running) continue;
+      const r = await m.exec('systemctl', ['is-active', unit]).catch(() => undefined);
+      if (r?.stdout.trim() === 'active') out.push(m.name);
+    }
+    return out;
+  }
+
+  /** `systemctl stop fleet` on a machine (a drain). */
+  async stopFleet(name: string): Promise<void> {
+    await sh(this.node(name), 'systemctl stop fleet.service', 120_000);
+  }
+
+  async startFleet(name: string): Promise<void> {
+    await sh(this.node(name), 'systemctl start fleet.service');
+  }
+
+  /** SIGKILL to a machine's fleetd (systemd restarts it after 5 s). */
+  async killFleet(name: string): Promise<void> {
+    await sh(this.node(name), 'systemctl kill -s SIGKILL --kill-who=main fleet.service');
+  }
+
+  /** Power cut: the machine and everything in it dies at once. */
+  async powerOff(name: string): Promise<void> {
+    this.clients.get(name)?.close();
+    this.clients.delete(name);
+    await this.node(name).kill();
+  }
+
+  /** Boots a powered-off machine again (a fresh overlay: fleet is installed again, as at first boot). */
+  async powerOn(name: string): Promise<void> {
+    const m = this.node(name);
+    await m.boot();
+    await m.waitBooted(60_000);
+    await this.install(m);
+  }
+
+  /** Cuts one machine's link to etcd (every member), leaving etcd and the other machines alone. */
+  cut(name: string): void {
+    for (const p of this.proxies.get(name) ?? []) p.cut();
+  }
+
+  restore(name: string): void {
+    for (const p of this.proxies.get(name) ?? []) p.restore();
+  }
+
+  /** `systemctl show -p PROP --value UNIT` on a machine. */
+  prop(name: string, unit: string, prop: string): Promise<string> {
+    return unitProperty(this.node(name), unit, prop);
+  }
+
+  async teardown(): Promise<void> {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+    const results = await Promise.allSettled([
+      this.machines.teardown(),
+      ...[...this.proxies.values()].flat().map((p) => p.close()),
+    ]);
+    await this.registry.close().catch(() => undefined);
+    await this.etcd.stop();
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failed.length > 0) throw new AggregateError(failed, 'cluster teardown failed');
+  }
+
+  private async install(m: NspawnMachine): Promise<void> {
+    let ps = this.proxies.get(m.name);
+    if (ps === undefined) {
+      ps = await Promise.all(
+        this.etcd.endpoints.map((url) => {
+          const [host, port] = url.replace('http://', '').split(':');
+          return TcpProxy.start({ host: host ?? '127.0.0.1', port: Number(port) });
+        }),
+      );
+      this.proxies.set(m.name, ps);
+    }
+    const index = Number(m.name.replace('node', ''));
+    const metadata = this.opts.metadata?.(index);
+    await installFleet(m, {
+      etcdUrl: ps.map((p) => p.url).join(','),
+      prefix: this.prefix,
+      agentTtl: this.opts.agentTtl ?? '5s',
+      tcp: true,
+      ...(metadata !== undefined ? { metadata } : {}),
+      ...(this.opts.extra !== undefined ? { extra: this.opts.extra } : {}),
+    });
+  }
+}
