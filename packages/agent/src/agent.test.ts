@@ -119,7 +119,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
       metadata: { role: 'web' },
       version: '0.1.0',
     });
-    expect(m?.health).toMatchObject({ version: '0.1.0' });
+    expect(m?.health).toMatchObject({ version: '0.1.0', systemState: 'running' });
     expect(Object.keys(m?.health ?? {})).toEqual(
       expect.arrayContaining(['load', 'memory', 'uptimeSeconds']),
     );

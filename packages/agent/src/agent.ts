@@ -27,7 +27,7 @@ export interface AgentOptions {
   readonly healthIntervalMs?: number;
   /** Changes arriving within this window are acted on together (default 20 ms). */
   readonly debounceMs?: number;
-  /** systemd's overall state for the health record, if the caller can read it. */
+  /** systemd's overall state for the health record (default: the Systemd port's). */
   readonly systemState?: () => Promise<string>;
 }
 
@@ -160,11 +160,13 @@ export class Agent {
     const interval = this.opts.reconcileIntervalMs ?? 5_000;
     let nextHealth = 0;
     let viewStarted = false;
+    let failedRegistrations = 0;
     while (!signal.aborted) {
       if (!this.registered) {
         if (await this.register()) {
+          failedRegistrations = 0;
           nextHealth = this.clock.now() + (this.opts.healthIntervalMs ?? 60_000);
-        }
+        } else failedRegistrations++;
       }
       if (!viewStarted && !signal.aborted) {
         viewStarted = await this.view.start().then(
@@ -180,7 +182,9 @@ export class Agent {
         nextHealth = this.clock.now() + (this.opts.healthIntervalMs ?? 60_000);
         await this.refreshHealth();
       }
-      await this.sleep(this.registered && viewStarted ? interval : Math.min(interval, 1_000));
+      // Not registered: try again after 1 s, doubling up to the reconcile interval.
+      const backoff = 1_000 * 2 ** Math.min(10, Math.max(0, failedRegistrations - 1));
+      await this.sleep(this.registered && viewStarted ? interval : Math.min(interval, backoff));
       if (viewStarted) this.dirty = true; // the periodic pass checks systemd against assignments
     }
   }
@@ -295,7 +299,7 @@ export class Agent {
       version: this.machineInfo.version,
       startedAt: this.startedAt,
       now: () => this.clock.now(),
-      ...(this.opts.systemState === undefined ? {} : { systemState: this.opts.systemState }),
+      systemState: this.opts.systemState ?? (() => this.opts.systemd.systemState()),
     });
   }
 

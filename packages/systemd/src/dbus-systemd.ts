@@ -207,6 +207,11 @@ export class DbusSystemd implements Systemd {
     this.watcher.hint(name);
   }
 
+  async systemState(): Promise<string> {
+    this.check(undefined, 'Get SystemState');
+    return this.manager.systemState();
+  }
+
   async unitStates(names: readonly string[]): Promise<Map<string, UnitState>> {
     this.check(undefined, 'ListUnitsByNames');
     for (const name of names) requireUnitName(name, 'ListUnitsByNames');

@@ -139,6 +139,13 @@ export interface Systemd {
   unitStates(names: readonly string[]): Promise<Map<string, UnitState>>;
 
   /**
+   * systemd's overall state (`SystemState`): `running`, `degraded` (some unit failed),
+   * `starting`, `stopping`, `maintenance`, … — what an operator's `systemctl is-system-running`
+   * says, reported in the machine's health.
+   */
+  systemState(): Promise<string>;
+
+  /**
    * Adds units to the watched set: their state changes are reported to {@link onChange}
    * listeners. The first state read after `watch` is always reported. Watching a unit does
    * not load or start it.

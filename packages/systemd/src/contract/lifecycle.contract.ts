@@ -60,16 +60,20 @@ export function lifecycleContract(ctx: ContractContext): void {
 
   it('a service whose process fails ends failed; resetFailed clears it', async () => {
     const { systemd, time } = ctx.h();
+    const before = await systemd.systemState();
+    expect(['running', 'degraded']).toContain(before);
     const name = ctx.unit('fail');
     await load(systemd, name, FAILING);
     const seen = new ChangeRecorder(systemd, time);
     systemd.watch([name]);
     await systemd.start(name);
     await seen.waitFor(name, { active: 'failed', sub: 'failed' });
+    expect(await systemd.systemState()).toBe('degraded');
     await systemd.stop(name); // stopping a failed unit leaves it failed
     expect((await systemd.unitStates([name])).get(name)).toMatchObject({ active: 'failed' });
     await systemd.resetFailed(name);
     await waitForState(systemd, time, name, { load: 'loaded', active: 'inactive', sub: 'dead' });
+    expect(await systemd.systemState()).toBe(before);
     seen.stop();
   });
 

@@ -55,6 +55,22 @@ export class ManagerClient {
     await this.call(`ResetFailedUnit ${name}`, manager('ResetFailedUnit', 's', [name]));
   }
 
+  /** The Manager's `SystemState` property. */
+  async systemState(): Promise<string> {
+    const operation = 'Get SystemState';
+    const body = await this.call(operation, {
+      destination: SYSTEMD_BUS_NAME,
+      path: MANAGER_PATH,
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'Get',
+      signature: 'ss',
+      body: [MANAGER_INTERFACE, 'SystemState'],
+    });
+    const v = body[0] as { value?: unknown } | undefined;
+    if (typeof v?.value !== 'string') throw malformed(operation, 'SystemState');
+    return v.value;
+  }
+
   async reload(timeoutMs: number): Promise<void> {
     await this.call('Reload', manager('Reload'), timeoutMs);
   }

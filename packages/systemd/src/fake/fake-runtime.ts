@@ -55,6 +55,12 @@ export class FakeRuntime {
     return { load: this.host.fromDisk(name).load, active: 'inactive', sub: 'dead' };
   }
 
+  /** Whether any unit in memory is failed (systemd then says the system is `degraded`). */
+  anyFailed(): boolean {
+    for (const u of this.live.values()) if (u.active === 'failed') return true;
+    return false;
+  }
+
   /** The next start of `name` fails. */
   failNext(name: string): void {
     this.failing.add(name);

@@ -198,6 +198,11 @@ export class FakeSystemd implements Systemd {
     this.watcher.hint(name);
   }
 
+  async systemState(): Promise<string> {
+    this.enter('systemState', undefined);
+    return this.runtime.anyFailed() ? 'degraded' : 'running';
+  }
+
   async unitStates(names: readonly string[]): Promise<Map<string, UnitState>> {
     this.enter('unitStates', undefined);
     for (const name of names) requireUnitName(name, 'ListUnitsByNames');
