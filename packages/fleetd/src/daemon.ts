@@ -115,12 +115,9 @@ export class Fleetd {
     try {
       server = await FleetServer.listen(handler, {
         // The default path is created only when systemd did not pass sockets (fleet.socket).
-        unixSocket:
-          config.listenUnix === ''
-            ? null
-            : config.listenUnix === DEFAULT_SOCKET_PATH
-              ? undefined
-              : config.listenUnix,
+        ...(config.listenUnix === DEFAULT_SOCKET_PATH
+          ? {}
+          : { unixSocket: config.listenUnix === '' ? null : config.listenUnix }),
         tcp: await tcpListeners(config),
         logger: log.child({ component: 'api' }),
       });
