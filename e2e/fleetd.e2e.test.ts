@@ -94,6 +94,47 @@ describe('fleetd in a systemd-nspawn machine', () => {
     );
   });
 
+  it('stops and unloads a unit as its desired state changes', async () => {
+    const state = async () => (await api.listUnitStates({ unitName: 'cycle.service' }))[0];
+    await api.createUnit({ name: 'cycle.service', options: HELLO, desiredState: 'launched' });
+    await waitFor(async () => (await state())?.systemdActiveState === 'active', {
+      timeoutMs: 30_000,
+      what: 'cycle.service active',
+    });
+    await api.setDesiredState('cycle.service', 'loaded');
+    await waitFor(async () => (await state())?.systemdActiveState === 'inactive', {
+      timeoutMs: 30_000,
+      what: 'cycle.service stopped',
+    });
+    expect((await sh(m, 'ls /run/fleet/units/')).split('\n')).toContain('cycle.service');
+    await api.setDesiredState('cycle.service', 'inactive');
+    await waitFor(async () => (await state()) === undefined, {
+      timeoutMs: 30_000,
+      what: 'cycle.service unloaded',
+    });
+    expect((await sh(m, 'ls /run/fleet/units/')).split('\n')).not.toContain('cycle.service');
+    expect((await m.exec('systemctl', ['is-active', 'cycle.service'])).stdout.trim()).toBe(
+      'inactive',
+    );
+    await api.destroyUnit('cycle.service');
+  });
+
+  it('reloads its configuration on SIGHUP and keeps serving', async () => {
+    const since = (await sh(m, 'date "+%Y-%m-%d %H:%M:%S"')).trim();
+    await sh(
+      m,
+      "sed -i 's/^agent_ttl=.*/agent_ttl=5s\\nmetadata=reloaded=yes/' /etc/fleet/fleet.conf",
+    );
+    await sh(m, 'systemctl kill -s HUP --kill-who=main fleet.service');
+    await waitFor(async () => (await api.listMachines())[0]?.metadata?.reloaded === 'yes', {
+      timeoutMs: 15_000,
+      what: 'the new metadata',
+    });
+    const journal = await sh(m, `journalctl -u fleet.service --since "${since}" --no-pager -o cat`);
+    expect(journal).toContain('Reloading configuration');
+    expect(await unitProperty(m, 'fleet.service', 'ActiveState')).toBe('active');
+  });
+
   it('leaves the unit running when fleetd is SIGKILLed, and the restarted fleetd adopts it', async () => {
     const mainPid = await unitProperty(m, 'hello.service', 'MainPID');
     const since = (await sh(m, 'date "+%Y-%m-%d %H:%M:%S"')).trim();
