@@ -1,5 +1,6 @@
 import {
   isRegistryError,
+  type JsonValue,
   type MachineRecord,
   type MachineSession,
   type Registry,
@@ -9,7 +10,7 @@ import { adoptLaunched, planAgent, type AgentCurrent } from '@fleet/scheduler';
 import type { Systemd, UnitState } from '@fleet/systemd';
 import { AssignmentView } from './assignments.js';
 import { executeTasks } from './executor.js';
-import { collectHealth } from './health.js';
+import { collectHealth, type HealthSources } from './health.js';
 import { StatePublisher } from './publisher.js';
 
 export interface AgentOptions {
@@ -29,6 +30,8 @@ export interface AgentOptions {
   readonly debounceMs?: number;
   /** systemd's overall state for the health record (default: the Systemd port's). */
   readonly systemState?: () => Promise<string>;
+  /** Collects the health record (default: {@link collectHealth}, which reads `/proc` and `/`). */
+  readonly collectHealth?: (sources: HealthSources) => Promise<Record<string, JsonValue>>;
 }
 
 /** Counters of the agent. */
@@ -295,7 +298,7 @@ export class Agent {
   }
 
   private health() {
-    return collectHealth({
+    return (this.opts.collectHealth ?? collectHealth)({
       version: this.machineInfo.version,
       startedAt: this.startedAt,
       now: () => this.clock.now(),

@@ -30,6 +30,31 @@ export function watchContract(h: () => ContractHarness): void {
     expect(c.events).toHaveLength(3);
   });
 
+  it('a listing racing writes holds every change up to its revision: list-then-watch misses none', async () => {
+    const { registry } = h();
+    const names = Array.from({ length: 20 }, (_, i) => `race-${i}.service`);
+    // Each write starts while a listing is in flight; whatever a listing lacks must reach a
+    // watch started from the listing's revision.
+    const writes: Promise<unknown>[] = [];
+    const lists: ReturnType<typeof registry.listUnits>[] = [];
+    for (const [i, n] of names.entries()) {
+      writes.push(registry.createUnit(unit(n)));
+      for (let k = 0; k < i; k++) await Promise.resolve(); // a different interleaving each time
+      lists.push(registry.listUnits());
+    }
+    await Promise.all(writes);
+    for (const list of await Promise.all(lists)) {
+      const seen = new Set(list.items.map((u) => u.name));
+      const c = collector<UnitEvent>();
+      const w = registry.watchUnits(list.revision, c.push);
+      const missing = names.filter((n) => !seen.has(n));
+      await eventually(h(), () => c.events.length >= missing.length, 'the missing units');
+      for (const e of c.events) if (e.type === 'put') seen.add(e.unit.name);
+      await w.close();
+      expect(names.filter((n) => !seen.has(n))).toEqual([]);
+    }
+  });
+
   it('resumes from a past revision', async () => {
     const { registry } = h();
     const first = await registry.createUnit(unit('a.service'));

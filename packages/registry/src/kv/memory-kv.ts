@@ -148,9 +148,11 @@ export class MemoryKv implements Kv {
   async range(req: KvRangeRequest): Promise<KvRangeResult> {
     this.ensureOpen();
     const { kvs, more } = this.store.range(req.key, req.rangeEnd, req.revision, req.limit);
-    await Promise.resolve();
+    // The revision of the data read, taken before yielding: a write landing in between must not
+    // make a listing claim a revision whose changes it does not hold (a watch from it would miss them).
     const revision =
       req.revision === undefined || req.revision === 0n ? this.store.revision : req.revision;
+    await Promise.resolve();
     return { kvs, more, revision };
   }
 
