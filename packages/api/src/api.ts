@@ -7,7 +7,8 @@ import { Registry as PromRegistry } from 'prom-client';
 import { errorBody, HttpError, toHttpError, UNAVAILABLE_MESSAGE } from './errors.js';
 import { ClientGoneError, DEFAULT_BODY_LIMIT_BYTES } from './http/body.js';
 import { jsonReply, writeReply, type Reply } from './http/reply.js';
-import { silentLogger, type Logger } from '@fleet/runtime';
+import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
+import { DEFAULT_LISTING_MAX_AGE_MS, ListingCache } from './listing-cache.js';
 import { apiMetrics } from './metrics.js';
 import { DEFAULT_TOKEN_LIMIT, MAX_UINT16 } from './pagination.js';
 import type { RouteDeps } from './route.js';
@@ -38,6 +39,14 @@ export interface ApiOptions {
   readonly logger?: Logger;
   /** Largest request body accepted (default 1 MiB); larger ones get 413. */
   readonly bodyLimitBytes?: number;
+  /**
+   * How long (ms) a collection's listing, read for its first page, keeps serving its later pages
+   * (default 5,000; 0: every page re-reads the collection, as fleet did). A first page always
+   * reads afresh; writes through this API drop every kept listing. See the README, "Pagination".
+   */
+  readonly listingMaxAgeMs?: number;
+  /** Time for the listing cache (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 /** A request handler for `http.createServer` / `https.createServer`. */
@@ -47,7 +56,8 @@ export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => void;
  * Builds fleet's HTTP API v1 (see the package README for routes and statuses). The handler
  * never throws and never rejects: every failure is answered with fleet's error JSON, and
  * unexpected ones are logged and answered 500 with an empty message.
- * @throws RangeError if `tokenLimit` is not an integer in 1–65535
+ * @throws RangeError if `tokenLimit` is not an integer in 1–65535, or `listingMaxAgeMs` is
+ * negative
  */
 export function createApi(opts: ApiOptions): ApiHandler {
   const tokenLimit = opts.tokenLimit ?? DEFAULT_TOKEN_LIMIT;
@@ -58,6 +68,10 @@ export function createApi(opts: ApiOptions): ApiHandler {
   }
   const logger = opts.logger ?? silentLogger;
   const isReady = opts.isReady ?? (() => true);
+  const listingMaxAgeMs = opts.listingMaxAgeMs ?? DEFAULT_LISTING_MAX_AGE_MS;
+  if (!Number.isFinite(listingMaxAgeMs) || listingMaxAgeMs < 0) {
+    throw new RangeError(`listingMaxAgeMs must be a number >= 0, got ${listingMaxAgeMs}`);
+  }
   const promRegistry = opts.metrics ?? new PromRegistry();
   const metrics = apiMetrics(promRegistry);
   const deps: RouteDeps = {
@@ -66,6 +80,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
     bodyLimitBytes: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     version: opts.version,
     logger,
+    listings: new ListingCache(listingMaxAgeMs, opts.clock ?? systemClock),
   };
   const routes: Routes = {
     units: { ...unitReadRoutes(deps), put: unitPutRoute(deps) },

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Registry } from '@fleet/registry';
 import type { Reply } from './http/reply.js';
+import type { ListingCache } from './listing-cache.js';
 import type { Logger } from '@fleet/runtime';
 
 /** What routes depend on, fixed when the API is created. */
@@ -13,6 +14,8 @@ export interface RouteDeps {
   readonly bodyLimitBytes: number;
   readonly version: string;
   readonly logger: Logger;
+  /** Listings kept for the pages after the first (see listing-cache.ts). */
+  readonly listings: ListingCache;
 }
 
 /** One request as routes see it. */

@@ -69,5 +69,7 @@ export function toWireMachine(m: Machine): WireMachine {
     id: m.id,
     ...(m.publicIP === '' ? {} : { primaryIP: m.publicIP }),
     ...(Object.keys(m.metadata).length === 0 ? {} : { metadata: { ...m.metadata } }),
+    ...(Object.keys(m.health).length === 0 ? {} : { health: m.health }),
+    ...(m.version === '' ? {} : { version: m.version }),
   };
 }

@@ -37,6 +37,13 @@ export interface WireMachine {
   readonly id: string;
   readonly primaryIP?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * Not in fleet: the agent's health record (load, memory, disk, systemState, version, uptimes),
+   * as free-form JSON. fleet's clients ignore fields they do not know.
+   */
+  readonly health?: Readonly<Record<string, unknown>>;
+  /** Not in fleet: the fleetd version the machine runs. */
+  readonly version?: string;
 }
 
 /** `GET /units`. */

@@ -53,11 +53,16 @@ export const machineSchema: z.ZodType<WireMachine> = z
     id: z.string(),
     primaryIP: z.string().optional(),
     metadata: z.record(z.string(), z.string()).optional(),
+    // Not in fleet's API: a fleet server leaves them out, and malformed ones are dropped.
+    health: z.record(z.string(), z.unknown()).optional().catch(undefined),
+    version: z.string().optional().catch(undefined),
   })
   .transform((m): WireMachine => ({
     id: m.id,
     ...(m.primaryIP === undefined ? {} : { primaryIP: m.primaryIP }),
     ...(m.metadata === undefined ? {} : { metadata: m.metadata }),
+    ...(m.health === undefined ? {} : { health: m.health }),
+    ...(m.version === undefined ? {} : { version: m.version }),
   }));
 
 const token = z.string().optional();

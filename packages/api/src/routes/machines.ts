@@ -21,13 +21,17 @@ export const PATCH_CONTENT_TYPES: readonly string[] = [
 
 /** Builds the machines handlers over `deps`. */
 export function machineRoutes(deps: RouteDeps): MachineRoutes {
-  const { registry, tokenLimit } = deps;
+  const { registry, tokenLimit, listings } = deps;
   return {
     /** `GET /machines`: a page of live machines sorted by ID. */
     async list({ query }) {
       const page = requestedPage(query, tokenLimit);
-      const machines = await registry.listMachines();
-      const { items, nextPageToken } = paginate(machines.items, page, tokenLimit);
+      const machines = await listings.get(
+        'machines',
+        page === 1,
+        async () => (await registry.listMachines()).items,
+      );
+      const { items, nextPageToken } = paginate(machines, page, tokenLimit);
       const body: MachinePage = {
         machines: items.map(toWireMachine),
         ...(nextPageToken === undefined ? {} : { nextPageToken }),
@@ -42,7 +46,9 @@ export function machineRoutes(deps: RouteDeps): MachineRoutes {
     async patch({ req }) {
       requireContentType(req, PATCH_CONTENT_TYPES);
       const changes = parseMetadataPatch(await readJson(req, deps.bodyLimitBytes));
-      if (changes.length > 0) await registry.setMachineMetadata(changes);
+      if (changes.length > 0) {
+        await deps.listings.afterWrite(() => registry.setMachineMetadata(changes));
+      }
       return emptyReply(204);
     },
   };

@@ -16,7 +16,7 @@ export interface StateRoutes {
 
 /** Builds the state handlers over `deps`. */
 export function stateRoutes(deps: RouteDeps): StateRoutes {
-  const { registry, tokenLimit } = deps;
+  const { registry, tokenLimit, listings } = deps;
 
   /** States matching exact filters; a filter no unit or machine can have matches nothing. */
   async function filtered(machineId: string, unitName: string): Promise<readonly UnitState[]> {
@@ -40,7 +40,10 @@ export function stateRoutes(deps: RouteDeps): StateRoutes {
      */
     async list({ query }) {
       const page = requestedPage(query, tokenLimit);
-      const states = await filtered(query.get('machineID') ?? '', query.get('unitName') ?? '');
+      const machineId = query.get('machineID') ?? '';
+      const unitName = query.get('unitName') ?? '';
+      const key = `state\u0000${machineId}\u0000${unitName}`;
+      const states = await listings.get(key, page === 1, () => filtered(machineId, unitName));
       const { items, nextPageToken } = paginate(states, page, tokenLimit);
       const body: UnitStatePage = {
         states: items.map(toWireUnitState),

@@ -20,7 +20,7 @@ import { checkUnitOptions, parseUnitRequest } from '../validation.js';
  * 5. Otherwise a desired state is required (409) and set (204).
  */
 export function unitPutRoute(deps: RouteDeps): RouteHandler {
-  const { registry } = deps;
+  const { registry, listings } = deps;
   return async ({ req, name: urlName }): Promise<Reply> => {
     requireContentType(req);
     const request = parseUnitRequest(urlName, await readJson(req, deps.bodyLimitBytes));
@@ -32,24 +32,28 @@ export function unitPutRoute(deps: RouteDeps): RouteHandler {
         throw new HttpError(409, 'unit does not exist and options field empty');
       }
       checkUnitOptions(name, options);
-      await registry.createUnit({ name, options, desiredState: desiredState ?? 'inactive' });
+      await listings.afterWrite(() =>
+        registry.createUnit({ name, options, desiredState: desiredState ?? 'inactive' }),
+      );
       return emptyReply(201);
     }
 
     if (options.length > 0 && unitHash(options) !== existing.hash) {
       checkUnitOptions(name, options);
-      await registry.replaceUnit({
-        name,
-        options,
-        desiredState: desiredState ?? existing.desiredState,
-      });
+      await listings.afterWrite(() =>
+        registry.replaceUnit({
+          name,
+          options,
+          desiredState: desiredState ?? existing.desiredState,
+        }),
+      );
       return emptyReply(201);
     }
 
     if (desiredState === undefined) {
       throw new HttpError(409, 'must provide DesiredState to update existing unit');
     }
-    await registry.setDesiredState(name, desiredState);
+    await listings.afterWrite(() => registry.setDesiredState(name, desiredState));
     return emptyReply(204);
   };
 }

@@ -1,4 +1,5 @@
 // `/units` and `/units/<name>`: list, get and delete. PUT is in unit-put.ts.
+import type { Assignment, Unit, UnitState } from '@fleet/registry';
 import { errorBody } from '../errors.js';
 import { emptyReply, jsonReply } from '../http/reply.js';
 import { paginate, requestedPage } from '../pagination.js';
@@ -14,21 +15,36 @@ export interface UnitReadRoutes {
   readonly destroy: RouteHandler;
 }
 
+/** What a page of units is cut from: every unit, with assignments and states by unit name. */
+interface UnitListing {
+  readonly units: readonly Unit[];
+  readonly assigned: ReadonlyMap<string, readonly Assignment[]>;
+  readonly published: ReadonlyMap<string, readonly UnitState[]>;
+}
+
 /** Builds the units handlers over `deps`. */
 export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
-  const { registry, tokenLimit } = deps;
+  const { registry, tokenLimit, listings } = deps;
+
+  async function readUnits(): Promise<UnitListing> {
+    const [units, assignments, states] = await Promise.all([
+      registry.listUnits(),
+      registry.listAssignments(),
+      registry.listUnitStates(),
+    ]);
+    return {
+      units: units.items,
+      assigned: byUnit(assignments.items, (a) => a.unit),
+      published: byUnit(states.items, (s) => s.unit),
+    };
+  }
+
   return {
     /** `GET /units`: a page of units sorted by name. */
     async list({ query }) {
       const page = requestedPage(query, tokenLimit);
-      const [units, assignments, states] = await Promise.all([
-        registry.listUnits(),
-        registry.listAssignments(),
-        registry.listUnitStates(),
-      ]);
-      const { items, nextPageToken } = paginate(units.items, page, tokenLimit);
-      const assigned = byUnit(assignments.items, (a) => a.unit);
-      const published = byUnit(states.items, (s) => s.unit);
+      const { units, assigned, published } = await listings.get('units', page === 1, readUnits);
+      const { items, nextPageToken } = paginate(units, page, tokenLimit);
       const body: UnitPage = {
         units: items.map((u) =>
           toWireUnit(u, assigned.get(u.name) ?? [], published.get(u.name) ?? []),
@@ -54,7 +70,7 @@ export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
     /** `DELETE /units/<name>`: 204, or 404 `unit does not exist`. */
     async destroy({ name }) {
       checkUnitName(name);
-      const existed = await registry.destroyUnit(name);
+      const existed = await listings.afterWrite(() => registry.destroyUnit(name));
       return existed ? emptyReply(204) : jsonReply(404, errorBody(404, 'unit does not exist'));
     },
   };

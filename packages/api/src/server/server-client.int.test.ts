@@ -87,7 +87,14 @@ describe('FleetServer on a unix socket, with FleetClient', () => {
     expect((await client.getUnit('a.service'))?.options).toEqual(serviceOptions('/bin/other'));
 
     const session = await registry.registerMachine(
-      { id: 'm1', publicIP: '10.0.0.1', metadata: {}, health: {}, version: '1', capabilities: [] },
+      {
+        id: 'm1',
+        publicIP: '10.0.0.1',
+        metadata: {},
+        health: { systemState: 'running' },
+        version: '1',
+        capabilities: [],
+      },
       30,
     );
     const hash = (await registry.getUnit('a.service'))?.hash ?? '';
@@ -117,7 +124,13 @@ describe('FleetServer on a unix socket, with FleetClient', () => {
       { op: 'add', path: '/m1/metadata/zone', value: { value: 'a' } },
     ]);
     expect(await client.listMachines()).toEqual([
-      { id: 'm1', primaryIP: '10.0.0.1', metadata: { role: 'web', zone: 'a' } },
+      {
+        id: 'm1',
+        primaryIP: '10.0.0.1',
+        metadata: { role: 'web', zone: 'a' },
+        health: { systemState: 'running' },
+        version: '1',
+      },
     ]);
 
     expect(await client.destroyUnit('a.service')).toBe(true);

@@ -1,0 +1,91 @@
+// Whether a unit being waited on has got where it was sent: a pure decision over one poll's
+// observation, with the reason it is still waiting (or failed), for progress and error lines.
+import type { WireUnit, WireUnitState } from '@fleet/api';
+import { fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
+
+/** What a wait waits for. */
+export interface Goal {
+  /** The fleet state: `currentState` of a non-global unit, `desiredState` of a global one. */
+  readonly state: DesiredState;
+  /** Also require systemd to report the unit started on its machine (`start`). */
+  readonly systemdActive?: boolean;
+}
+
+/** One poll's view of a unit. */
+export interface Observation {
+  readonly unit: WireUnit | undefined;
+  /** The unit's state published by its machine (only looked up when needed). */
+  readonly systemd?: WireUnitState | undefined;
+  /** How to name the unit's machine in output (`abcd1234.../10.0.0.1`). */
+  readonly machineLegend?: string | undefined;
+}
+
+/** The decision. */
+export type Verdict =
+  | { readonly kind: 'done'; readonly line: string }
+  | { readonly kind: 'failed'; readonly message: string }
+  /** `unschedulable`: the scheduler's reason, when the unit has no machine because of it. */
+  | { readonly kind: 'waiting'; readonly status: string; readonly unschedulable?: string };
+
+/** Whether the unit is a global unit (runs on many machines, has no current state). */
+export function isGlobal(unit: WireUnit): boolean {
+  return fleetRequirements(unit.name, unit.options).global;
+}
+
+function lastValue(options: readonly UnitOption[], section: string, name: string): string {
+  let v = '';
+  for (const o of options) if (o.section === section && o.name === name) v = o.value;
+  return v;
+}
+
+/** A `Type=oneshot` service without `RemainAfterExit=yes`: `inactive` once it has run. */
+export function exitsWhenDone(unit: WireUnit): boolean {
+  const remain = lastValue(unit.options, 'Service', 'RemainAfterExit').toLowerCase();
+  return (
+    unit.name.endsWith('.service') &&
+    lastValue(unit.options, 'Service', 'Type') === 'oneshot' &&
+    !['yes', 'true', 'on', '1'].includes(remain)
+  );
+}
+
+/** Judges one observation against the goal. */
+export function judge(name: string, goal: Goal, obs: Observation): Verdict {
+  const unit = obs.unit;
+  if (unit === undefined) return { kind: 'failed', message: `unit ${name} does not exist` };
+  if (isGlobal(unit)) {
+    return unit.desiredState === goal.state
+      ? { kind: 'done', line: `Unit ${name} ${unit.desiredState}` }
+      : { kind: 'waiting', status: `desired state ${unit.desiredState}` };
+  }
+  const current = unit.currentState ?? 'inactive';
+  const where = obs.machineLegend === undefined ? '' : ` on ${obs.machineLegend}`;
+  if (current !== goal.state) {
+    if (unit.machineID === undefined && goal.state !== 'inactive') {
+      const reason = unit.reason;
+      return reason === undefined
+        ? { kind: 'waiting', status: `${current}, not scheduled yet` }
+        : {
+            kind: 'waiting',
+            status: `${current}, not scheduled: ${reason}`,
+            unschedulable: reason,
+          };
+    }
+    return { kind: 'waiting', status: `${current}${where}` };
+  }
+  const done: Verdict = { kind: 'done', line: `Unit ${name} ${current}${where}` };
+  if (goal.systemdActive !== true) return done;
+  const s = obs.systemd;
+  if (s === undefined)
+    return { kind: 'waiting', status: `${current}${where}, no systemd state yet` };
+  const active = s.systemdActiveState ?? '';
+  const sub = s.systemdSubState ?? '';
+  if (active === 'active' || active === 'reloading') return done;
+  if (active === 'failed') {
+    return {
+      kind: 'failed',
+      message: `unit ${name} failed to start${where}: systemd reports ${active} (${sub})`,
+    };
+  }
+  if (active === 'inactive' && exitsWhenDone(unit)) return done;
+  return { kind: 'waiting', status: `${current}${where}, systemd ${active} (${sub})` };
+}

@@ -1,0 +1,144 @@
+// Blocking: poll each unit (every 250 ms) until it reaches the goal, within --block-attempts
+// attempts of 2 s each (0 = no limit). A unit the scheduler cannot place fails with the
+// scheduler's reason: at the end of a limited wait, or, with no limit, once the same reason has
+// stood for STALL_ATTEMPTS attempts. Progress is drawn on a terminal; fleet's lines otherwise.
+import type { FleetClient } from '@fleet/api';
+import type { Context } from '../cli/context.js';
+import { machineLegend } from '../output/legend.js';
+import { judge, type Goal, type Observation, type Verdict } from './judge.js';
+import { Progress } from './progress.js';
+
+/** Attempts (of 2 s) after which an unlimited wait gives up on an unschedulable unit. */
+export const STALL_ATTEMPTS = 10;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** How a machine is named in a unit's lines. */
+export async function legendOf(ctx: Context, machineId: string): Promise<string> {
+  return machineLegend((await ctx.machine(machineId)) ?? { id: machineId }, false);
+}
+
+async function observe(
+  ctx: Context,
+  api: FleetClient,
+  name: string,
+  goal: Goal,
+): Promise<Observation> {
+  const unit = await api.getUnit(name);
+  if (unit?.machineID === undefined) return { unit };
+  const legend = await legendOf(ctx, unit.machineID);
+  if (goal.systemdActive !== true || unit.currentState !== goal.state) {
+    return { unit, machineLegend: legend };
+  }
+  const [systemd] = await api.listUnitStates({ unitName: name, machineID: unit.machineID });
+  return { unit, machineLegend: legend, systemd };
+}
+
+/** Polls `check` for one unit; prints its line or error. @returns whether it got there */
+async function pollUnit(
+  ctx: Context,
+  progress: Progress,
+  name: string,
+  attempts: number,
+  goalText: string,
+  check: () => Promise<Verdict>,
+): Promise<boolean> {
+  const { pollIntervalMs, pollsPerAttempt } = ctx.settings;
+  const maxPolls = attempts > 0 ? attempts * pollsPerAttempt : Number.POSITIVE_INFINITY;
+  const stallPolls = STALL_ATTEMPTS * pollsPerAttempt;
+  let status: string;
+  let reason: string | undefined;
+  let sameReason = 0;
+  const fail = (message: string) => {
+    progress.remove(name);
+    progress.around(() => ctx.err(`Error waiting for units: ${message}`));
+    return false;
+  };
+  for (let poll = 1; ; poll++) {
+    let verdict: Verdict;
+    try {
+      verdict = await check();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      if ((err as { retryable?: unknown }).retryable !== true) return fail(why);
+      verdict = { kind: 'waiting', status: `API error: ${why}` };
+    }
+    if (verdict.kind === 'done') {
+      progress.remove(name);
+      if (verdict.line !== '') progress.around(() => ctx.out(verdict.line));
+      return true;
+    }
+    if (verdict.kind === 'failed') return fail(verdict.message);
+    status = verdict.status;
+    progress.set(name, status);
+    sameReason =
+      verdict.unschedulable !== undefined && verdict.unschedulable === reason ? sameReason + 1 : 0;
+    reason = verdict.unschedulable;
+    if (attempts === 0 && reason !== undefined && sameReason + 1 >= stallPolls) {
+      const secs = Math.round((stallPolls * pollIntervalMs) / 1000);
+      return fail(
+        `unit ${name} cannot be scheduled: ${reason} (unchanged for ${secs} s; it stays submitted and is scheduled once possible)`,
+      );
+    }
+    if (poll >= maxPolls) {
+      return fail(
+        `timed out waiting for unit ${name} to ${goalText}${status === '' ? '' : `: ${status}`}`,
+      );
+    }
+    await sleep(pollIntervalMs);
+  }
+}
+
+/**
+ * Waits for every unit (concurrently) to reach `goal`, printing `Unit <u> <state> on <machine>`
+ * for each that does and `Error waiting for units: ...` for each that does not.
+ * @param attempts - `--block-attempts` (0 = no limit)
+ * @returns whether all of them got there
+ */
+export async function waitForUnits(
+  ctx: Context,
+  names: readonly string[],
+  goal: Goal,
+  attempts: number,
+): Promise<boolean> {
+  if (names.length === 0) return true;
+  const api = await ctx.api();
+  const goalText = `report state ${goal.state}${goal.systemdActive === true ? ' (and systemd active)' : ''}`;
+  const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
+  const results = await Promise.all(
+    names.map((name) =>
+      pollUnit(ctx, progress, name, attempts, goalText, async () =>
+        judge(name, goal, await observe(ctx, api, name, goal)),
+      ),
+    ),
+  );
+  progress.clear();
+  return results.every(Boolean);
+}
+
+/**
+ * Waits until no machine reports a state for each (destroyed) unit: its agent has stopped and
+ * unloaded it. Prints nothing on success.
+ */
+export async function waitForUnloaded(
+  ctx: Context,
+  names: readonly string[],
+  attempts: number,
+): Promise<boolean> {
+  if (names.length === 0) return true;
+  const api = await ctx.api();
+  const goalText = 'be unloaded from every machine';
+  const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
+  const results = await Promise.all(
+    names.map((name) =>
+      pollUnit(ctx, progress, name, attempts, goalText, async (): Promise<Verdict> => {
+        const states = await api.listUnitStates({ unitName: name });
+        if (states.length === 0) return { kind: 'done', line: '' };
+        const where = await Promise.all(states.map((s) => legendOf(ctx, s.machineID)));
+        return { kind: 'waiting', status: `still on ${where.join(', ')}` };
+      }),
+    ),
+  );
+  progress.clear();
+  return results.every(Boolean);
+}

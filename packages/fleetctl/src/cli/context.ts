@@ -1,0 +1,212 @@
+// What a running command works with: its streams, the global flags, a lazily created API client
+// (through the SSH tunnel when --tunnel is given), the machine list, SSH settings and cleanup.
+// Heavy modules (the API client, ssh2) are imported on first use only.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { FleetClient, WireMachine } from '@fleet/api';
+import type { SshClient, SshSettings } from '../ssh/connect.js';
+import type { ApiModule } from './api-module.js';
+import { CliError, UsageError } from './errors.js';
+import type { GlobalOptions } from './globals.js';
+import { isTty, type CliIo, type RunIo } from './io.js';
+
+/** Run options with their defaults filled in. */
+export interface Settings {
+  readonly pollIntervalMs: number;
+  readonly pollsPerAttempt: number;
+  readonly machineIdFile: string;
+  readonly cwd: string;
+}
+
+/** One command's world. */
+export class Context {
+  readonly io: CliIo;
+  readonly settings: Settings;
+  private client: Promise<FleetClient> | undefined;
+  private machineList: Promise<ReadonlyMap<string, WireMachine>> | undefined;
+  private bastionConn: Promise<SshClient> | undefined;
+  private readonly cleanups: (() => void | Promise<void>)[] = [];
+
+  /**
+   * @param preloaded - the API client module, if its loading has already begun
+   */
+  constructor(
+    io: RunIo,
+    readonly globals: GlobalOptions,
+    private readonly preloaded?: Promise<ApiModule>,
+  ) {
+    this.io = { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, env: io.env };
+    this.settings = {
+      pollIntervalMs: io.pollIntervalMs ?? 250,
+      pollsPerAttempt: io.pollsPerAttempt ?? 8,
+      machineIdFile: io.machineIdFile ?? '/etc/machine-id',
+      cwd: io.cwd ?? process.cwd(),
+    };
+  }
+
+  /** Prints a line on stdout. */
+  out(line: string): void {
+    this.io.stdout.write(`${line}\n`);
+  }
+
+  /** Prints a line on stderr. */
+  err(line: string): void {
+    this.io.stderr.write(`${line}\n`);
+  }
+
+  /** Prints a debug line on stderr with --debug. */
+  debug(msg: string): void {
+    if (this.globals.debug) this.io.stderr.write(`DEBUG fleetctl: ${msg}\n`);
+  }
+
+  /** A path from the command line, relative to the working directory; `~/` is expanded. */
+  path(p: string): string {
+    const home = this.io.env.HOME ?? homedir();
+    const expanded = p === '~' ? home : p.startsWith('~/') ? join(home, p.slice(2)) : p;
+    return isAbsolute(expanded) ? expanded : resolve(this.settings.cwd, expanded);
+  }
+
+  /** Registers cleanup to run when the command ends. */
+  onClose(fn: () => void | Promise<void>): void {
+    this.cleanups.push(fn);
+  }
+
+  /** Runs every cleanup (last registered first). */
+  async close(): Promise<void> {
+    for (const fn of this.cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch {
+        // cleanup is best effort
+      }
+    }
+  }
+
+  /**
+   * The API client, created on first use (opening the --tunnel connection first).
+   * @throws CliError `Unable to initialize client: <why>` (bad endpoint, TLS file, tunnel)
+   */
+  api(): Promise<FleetClient> {
+    this.client ??= this.createClient().catch((err: unknown) => {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new CliError(`Unable to initialize client: ${why}`, 1, { cause: err });
+    });
+    return this.client;
+  }
+
+  private async createClient(): Promise<FleetClient> {
+    const { FleetClient: Client, parseEndpoint } = await (this.preloaded ??
+      import('./api-module.js').then((m) => m.loadApi()));
+    const g = this.globals;
+    const endpoints = g.endpoint.split(',');
+    const endpoint = endpoints[0] ?? '';
+    if (endpoints.length > 1) {
+      this.err(`WARNING: multiple endpoints provided but only the first (${endpoint}) is used`);
+    }
+    const parsed = parseEndpoint(endpoint);
+    let createConnection: (() => Promise<Duplex>) | undefined;
+    if (g.tunnel !== '') {
+      const bastion = await this.bastion();
+      const { tunnelConnection } = await import('../ssh/tunnel.js');
+      if (bastion !== undefined) createConnection = tunnelConnection(bastion, parsed);
+    }
+    const tls = {
+      ...(g.caFile === '' ? {} : { caFile: this.path(g.caFile) }),
+      ...(g.certFile === '' ? {} : { certFile: this.path(g.certFile) }),
+      ...(g.keyFile === '' ? {} : { keyFile: this.path(g.keyFile) }),
+    };
+    const client = new Client({
+      endpoint,
+      timeoutMs: g.requestTimeoutMs,
+      ...tls,
+      ...(createConnection === undefined ? {} : { createConnection }),
+    });
+    this.onClose(() => client.close());
+    if (!g.debug) return client;
+    const { debugClient } = await import('./debug-client.js');
+    return debugClient(client, (msg) => this.debug(msg));
+  }
+
+  /** Live machines by ID (fetched once per command). */
+  machines(): Promise<ReadonlyMap<string, WireMachine>> {
+    this.machineList ??= this.api()
+      .then((api) => api.listMachines())
+      .then((list) => new Map(list.map((m) => [m.id, m])));
+    return this.machineList;
+  }
+
+  /** A machine's record, if it is alive (best effort: an API error gives `undefined`). */
+  async machine(id: string): Promise<WireMachine | undefined> {
+    try {
+      return (await this.machines()).get(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** This machine's ID (from /etc/machine-id), if readable. */
+  localMachineId(): string | undefined {
+    try {
+      const id = readFileSync(this.settings.machineIdFile, 'utf8').trim();
+      return id === '' ? undefined : id;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** How to connect over SSH (user, keys, host key checking, prompts). */
+  sshSettings(): SshSettings {
+    const g = this.globals;
+    return {
+      username: g.sshUsername,
+      timeoutMs: g.sshTimeoutMs,
+      debug: (msg) => this.debug(msg),
+      auth: {
+        agentSocket: this.io.env.SSH_AUTH_SOCK,
+        identityFile: g.identityFile === '' ? '' : this.path(g.identityFile),
+        homeDir: this.io.env.HOME ?? homedir(),
+      },
+      hostKeys: {
+        strict: g.strictHostKeyChecking,
+        knownHostsFile: this.path(g.knownHostsFile),
+        stderr: this.io.stderr,
+        ask: async (question) => {
+          this.io.stderr.write(question);
+          const { readLine } = await import('../ssh/prompt.js');
+          return readLine(this.io.stdin);
+        },
+      },
+    };
+  }
+
+  /** The --tunnel connection (opened once), or `undefined` without --tunnel. */
+  async bastion(): Promise<SshClient | undefined> {
+    if (this.globals.tunnel === '') return undefined;
+    this.bastionConn ??= (async () => {
+      const { parseTunnel } = await import('../ssh/tunnel.js');
+      const { sshConnect } = await import('../ssh/connect.js');
+      const { host, port } = parseTunnel(this.globals.tunnel);
+      if (host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new UsageError(`invalid --tunnel ${JSON.stringify(this.globals.tunnel)}`);
+      }
+      try {
+        const conn = await sshConnect(host, port, this.sshSettings());
+        this.onClose(() => {
+          conn.end();
+        });
+        return conn;
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new CliError(`failed initializing SSH tunnel: ${why}`, 1, { cause: err });
+      }
+    })();
+    return this.bastionConn;
+  }
+
+  /** Whether progress can be drawn on stderr. */
+  get interactive(): boolean {
+    return isTty(this.io.stderr);
+  }
+}

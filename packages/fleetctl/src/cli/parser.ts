@@ -1,0 +1,118 @@
+// The command line through yargs: global flags (defaults from FLEETCTL_*), the one command being
+// run with its flags, strict checking of unknown flags and arguments, and help text.
+import yargs, { type Argv, type Options } from 'yargs';
+import type { CatalogEntry } from './catalog.js';
+import type { CommandSpec } from './command.js';
+import { UsageError } from './errors.js';
+import { GLOBAL_FLAGS } from './globals.js';
+import { VERSION } from '../version.js';
+
+/** What parsing produced: help text to print, or arguments to run with. */
+export type Parsed =
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'run'; readonly args: Readonly<Record<string, unknown>> };
+
+const INTRO = 'fleetctl is a command-line interface to fleet, the cluster-wide CoreOS init system.';
+
+const ENV_NOTE =
+  'Every global option can also be set as FLEETCTL_<NAME> (upper case, "-" as "_"), e.g. ' +
+  'FLEETCTL_ENDPOINT or FLEETCTL_TUNNEL. The command line wins over the environment. ' +
+  'Commands may be abbreviated to any unambiguous prefix (fleetctl list-m).';
+
+function withGlobals(y: Argv, defaults: Readonly<Record<string, unknown>>): Argv {
+  let out = y;
+  for (const [name, flag] of Object.entries(GLOBAL_FLAGS)) {
+    const opt: Options = {
+      type: flag.type,
+      default: defaults[name],
+      describe: flag.describe,
+      global: true,
+      ...(flag.hidden === true ? { hidden: true } : {}),
+      ...(flag.alias === undefined ? {} : { alias: flag.alias }),
+      ...(flag.type === 'boolean' ? {} : { requiresArg: true }),
+    };
+    out = out.option(name, opt);
+  }
+  return out.option('version', {
+    type: 'boolean',
+    describe: 'Print the version and exit',
+    global: true,
+  });
+}
+
+const GLOBAL_NAMES = [...Object.keys(GLOBAL_FLAGS), 'version', 'help'];
+
+function commandOptions(y: Argv, spec: CommandSpec): Argv {
+  let out = y.usage(
+    `fleetctl ${spec.name} ${spec.usage}\n\n${spec.summary}` +
+      (spec.description === undefined ? '' : `\n\n${spec.description}`),
+  );
+  const own = Object.entries(spec.options ?? {});
+  for (const [name, opt] of own) {
+    out = out.option(name, opt.type === 'boolean' ? opt : { requiresArg: true, ...opt });
+  }
+  if (own.length > 0)
+    out = out.group(
+      own.map(([name]) => name),
+      'Options:',
+    );
+  return out.group(GLOBAL_NAMES, 'Global options:');
+}
+
+/** yargs' "Unknown argument: x" with a pointer to help. */
+function usageMessage(msg: string, command: string | undefined): string {
+  const help = command === undefined ? 'fleetctl help' : `fleetctl help ${command}`;
+  return /^(Unknown argument|Not enough arguments|Missing required|Invalid values)/.test(msg)
+    ? `${msg}. Run '${help}' for usage.`
+    : msg;
+}
+
+/**
+ * Parses `argv` (the command word already expanded) for `spec`, or for the bare `fleetctl` when
+ * `spec` is undefined (then only help can come out).
+ * @throws UsageError for unknown flags or arguments and missing values
+ */
+export function parse(
+  argv: readonly string[],
+  catalog: readonly CatalogEntry[],
+  spec: CommandSpec | undefined,
+  defaults: Readonly<Record<string, unknown>>,
+  width: number,
+): Promise<Parsed> {
+  let y = withGlobals(yargs().version(false), defaults)
+    .scriptName('fleetctl')
+    .parserConfiguration({
+      'populate--': true,
+      'parse-positional-numbers': false,
+      'strip-aliased': true,
+    })
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .exitProcess(false)
+    .wrap(width)
+    .fail((msg: string | null, err: Error | undefined) => {
+      throw new UsageError(usageMessage(msg ?? err?.message ?? 'invalid command line', spec?.name));
+    });
+  if (spec === undefined) {
+    y = y
+      .group(GLOBAL_NAMES, 'Global options:')
+      .usage(`${INTRO}\n\nUsage: fleetctl [global options] <command> [options] [arguments]`);
+    for (const entry of catalog) y = y.command(entry.name, entry.summary);
+    y = y.epilog(`${ENV_NOTE}\n\nfleetctl version ${VERSION}`);
+  } else {
+    const cmd = spec.positional === undefined ? spec.name : `${spec.name} ${spec.positional}`;
+    y = y.command(cmd, spec.summary, (sub: Argv) => commandOptions(sub, spec));
+  }
+  return new Promise((resolve, reject) => {
+    void y.parse([...argv], {}, (err: Error | undefined, args: unknown, output: string) => {
+      if (err !== undefined && err !== null) {
+        reject(err instanceof UsageError ? err : new UsageError(err.message));
+      } else if (output !== '') {
+        resolve({ kind: 'help', text: output });
+      } else {
+        resolve({ kind: 'run', args: args as Record<string, unknown> });
+      }
+    });
+  });
+}

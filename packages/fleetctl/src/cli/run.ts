@@ -1,0 +1,98 @@
+// fleetctl's entry point as a function: parse the command line, run one command, turn every
+// failure into one line on stderr and an exit code. Used by main.ts and, in-process, by tests.
+import type { ApiModule } from './api-module.js';
+import type { Parsed } from './parser.js';
+import { CATALOG } from './catalog.js';
+import { Args, type CommandSpec } from './command.js';
+import { Context } from './context.js';
+import { fastParse } from './fast-parse.js';
+import { CliError, errorLine, UsageError } from './errors.js';
+import { globalDefaults, globalOptions } from './globals.js';
+import { ttyColumns, type RunIo } from './io.js';
+import { commandIndex, resolveCommand } from './resolve.js';
+import { versionLine } from '../version.js';
+
+const NAMES = CATALOG.map((c) => c.name);
+
+async function loadSpec(name: string): Promise<CommandSpec> {
+  const entry = CATALOG.find((c) => c.name === name);
+  if (entry === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  return entry.load();
+}
+
+function preloadApi(): Promise<ApiModule> {
+  const loading = import('./api-module.js').then((m) => m.loadApi());
+  loading.catch(() => undefined); // reported when (if) the client is created
+  return loading;
+}
+
+async function dispatch(argv: string[], io: RunIo): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    io.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  const index = commandIndex(argv);
+  let name = index === -1 ? undefined : resolveCommand(argv[index] ?? '', NAMES);
+  const after = argv.slice(index + 1);
+  // The command word first: flags may come before it (global ones, or the command's own).
+  if (name !== undefined) argv = [name, ...argv.slice(0, index), ...argv.slice(index + 1)];
+  // `fleetctl version` needs neither the parser nor the API: answer at once.
+  if (name === 'version' && argv.length === 1) {
+    io.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  if (name === 'help') {
+    // `fleetctl help [command]` is `fleetctl [command] --help`.
+    const rest = after.filter((a) => !a.startsWith('-'));
+    const target = rest[0] === undefined ? undefined : resolveCommand(rest[0], NAMES);
+    name = target === 'help' ? undefined : target;
+    argv = name === undefined ? ['--help'] : [name, '--help'];
+  }
+  const defaults = globalDefaults(io.env);
+  const width = Math.min(ttyColumns(io.stdout) ?? 100, 120);
+  // Load the API client while the command line is parsed: module loading overlaps its file reads.
+  const online = CATALOG.find((c) => c.name === name)?.offline !== true;
+  const api = online && !argv.includes('--help') && !argv.includes('-h') ? preloadApi() : undefined;
+  const spec = name === undefined ? undefined : await loadSpec(name);
+  // yargs-parser first; full yargs only for help, errors and anything doubtful.
+  const fast = spec === undefined ? undefined : await fastParse(argv, spec, defaults);
+  const parsed: Parsed =
+    fast === undefined
+      ? await (await import('./parser.js')).parse(argv, CATALOG, spec, defaults, width)
+      : { kind: 'run', args: fast };
+  if (parsed.kind === 'help') {
+    io.stdout.write(`${parsed.text}\n`);
+    return 0;
+  }
+  if (new Args(parsed.args).bool('version')) {
+    io.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  if (spec === undefined) {
+    // No command: fleet prints help and succeeds.
+    const { parse } = await import('./parser.js');
+    const help = await parse(['--help'], CATALOG, undefined, defaults, width);
+    io.stdout.write(`${help.kind === 'help' ? help.text : ''}\n`);
+    return 0;
+  }
+  const ctx = new Context(io, globalOptions(parsed.args), api);
+  try {
+    return await spec.run(ctx, new Args(parsed.args));
+  } finally {
+    await ctx.close();
+  }
+}
+
+/**
+ * Runs fleetctl with `argv` (the arguments after the program name).
+ * @returns the exit code: 0 success, 1 failure (2 for the deprecated verify/--sign); ssh,
+ * status and journal return the remote command's exit status
+ */
+export async function run(argv: readonly string[], io: RunIo): Promise<number> {
+  try {
+    return await dispatch([...argv], io);
+  } catch (err) {
+    io.stderr.write(`${errorLine(err)}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}

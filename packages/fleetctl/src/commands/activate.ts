@@ -1,0 +1,67 @@
+// The common path of submit, load and start: lazily create the units, set their desired state,
+// then wait for them (or, with --no-block, say they were triggered). Global units are never
+// waited on: fleet prints `Triggered global unit <u> <verb>` for them.
+import type { DesiredState } from '@fleet/unit';
+import type { Args } from '../cli/command.js';
+import type { Context } from '../cli/context.js';
+import { CliError, UsageError } from '../cli/errors.js';
+import { isGlobal, type Goal } from '../block/judge.js';
+import { waitForUnits } from '../block/wait.js';
+import { lazyCreate } from '../units/lazy-create.js';
+import { setTargetStates } from '../units/target-state.js';
+import { blockAttempts, printTriggered, rejectSign } from './shared.js';
+
+/** Splits units into global and other units (units that vanished count as other). */
+export async function splitGlobal(
+  ctx: Context,
+  names: readonly string[],
+): Promise<{ global: string[]; other: string[] }> {
+  const api = await ctx.api();
+  const global: string[] = [];
+  const other: string[] = [];
+  for (const name of names) {
+    const unit = await api.getUnit(name);
+    (unit !== undefined && isGlobal(unit) ? global : other).push(name);
+  }
+  return { global, other };
+}
+
+/** What one of submit/load/start does. */
+export interface Activation {
+  readonly command: 'submit' | 'load' | 'start';
+  readonly state: DesiredState;
+  readonly verb: string;
+  readonly goal: Goal;
+}
+
+/** Runs submit, load or start. @returns the exit code */
+export async function activate(ctx: Context, args: Args, how: Activation): Promise<number> {
+  rejectSign(args);
+  const raw = args.list('units');
+  if (raw.length === 0) throw new UsageError('No units given');
+  const attempts = how.command === 'submit' ? 0 : blockAttempts(args);
+  const created = await lazyCreate(ctx, raw, {
+    command: how.command,
+    replace: args.bool('replace'),
+    desiredState: how.state,
+  });
+  let changed: string[];
+  try {
+    changed = (await setTargetStates(ctx, created.names, how.state)).map((u) => u.name);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CliError(`Error ${how.verb}ing units: ${why}`, 1, { cause: err });
+  }
+  const touched = new Set([...created.created, ...created.replaced, ...changed]);
+  const waitOn = created.names.filter((n, i) => touched.has(n) && created.names.indexOf(n) === i);
+  const { global, other } = await splitGlobal(ctx, waitOn);
+  if (how.command !== 'submit') {
+    for (const name of global) ctx.out(`Triggered global unit ${name} ${how.verb}`);
+  }
+  if (attempts < 0) {
+    printTriggered(ctx, other, how.verb);
+    return 0;
+  }
+  const ok = await waitForUnits(ctx, how.command === 'submit' ? waitOn : other, how.goal, attempts);
+  return ok ? 0 : 1;
+}

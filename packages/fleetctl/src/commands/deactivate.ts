@@ -1,0 +1,56 @@
+// The common path of stop and unload: for units in the cluster, set the lower desired state
+// and wait for it. Units not in the cluster are reported (fleet skipped them silently).
+import type { DesiredState } from '@fleet/unit';
+import type { Args } from '../cli/command.js';
+import type { Context } from '../cli/context.js';
+import { isGlobal } from '../block/judge.js';
+import { waitForUnits } from '../block/wait.js';
+import { requireUnits } from '../units/names.js';
+import { blockAttempts, printTriggered } from './shared.js';
+
+/** What one of stop/unload does. */
+export interface Deactivation {
+  readonly state: DesiredState;
+  readonly verb: string;
+  /** Desired states the command refuses to act on (stop: inactive), with fleet's message. */
+  readonly refuse: readonly DesiredState[];
+  readonly refuseVerb: string;
+  /** The closing line on success: `Successfully stopped units`. */
+  readonly summary: string;
+}
+
+/** Runs stop or unload. @returns the exit code */
+export async function deactivate(ctx: Context, args: Args, how: Deactivation): Promise<number> {
+  const names = requireUnits(args.list('units'));
+  const attempts = blockAttempts(args);
+  const api = await ctx.api();
+  let failed = false;
+  const waiting: string[] = [];
+  for (const name of names) {
+    const unit = await api.getUnit(name);
+    if (unit === undefined) {
+      ctx.err(`Unit ${name} does not exist.`);
+      failed = true;
+      continue;
+    }
+    if (how.refuse.includes(unit.desiredState)) {
+      ctx.err(`Unable to ${how.refuseVerb} unit ${name} in state ${unit.desiredState}`);
+      failed = true;
+      continue;
+    }
+    if (unit.desiredState === how.state) {
+      ctx.debug(`unit ${name} already ${how.state}, skipping`);
+      continue;
+    }
+    await api.setDesiredState(name, how.state);
+    if (isGlobal(unit)) ctx.out(`Triggered global unit ${name} ${how.verb}`);
+    else waiting.push(name);
+  }
+  if (attempts < 0) {
+    printTriggered(ctx, waiting, how.verb);
+    return failed ? 1 : 0;
+  }
+  const ok = await waitForUnits(ctx, waiting, { state: how.state }, attempts);
+  if (ok && waiting.length > 0) ctx.err(`${how.summary} [${waiting.join(' ')}].`);
+  return failed || !ok ? 1 : 0;
+}

@@ -1,0 +1,23 @@
+// `fleetctl load UNIT...`: schedule units (submitting them first if needed) without starting them.
+import type { CommandSpec } from '../cli/command.js';
+import { activate } from './activate.js';
+import { BLOCK_OPTIONS, REPLACE_OPTION, SIGN_OPTION } from './shared.js';
+
+/** The load command. */
+export const loadCommand: CommandSpec = {
+  name: 'load',
+  usage: '[--no-block|--block-attempts=N] [--replace] UNIT...',
+  summary: 'Schedule one or more units in the cluster, first submitting them if necessary',
+  description:
+    'Waits until each unit is loaded on its machine and prints "Unit <u> loaded on <machine>".\n' +
+    "A unit that cannot be scheduled fails with the scheduler's reason.",
+  positional: '[units..]',
+  options: { ...BLOCK_OPTIONS, ...REPLACE_OPTION, ...SIGN_OPTION },
+  run: (ctx, args) =>
+    activate(ctx, args, {
+      command: 'load',
+      state: 'loaded',
+      verb: 'load',
+      goal: { state: 'loaded' },
+    }),
+};

@@ -1,0 +1,25 @@
+// `fleetctl start UNIT...`: schedule and start units (submitting them first if needed).
+import type { CommandSpec } from '../cli/command.js';
+import { activate } from './activate.js';
+import { BLOCK_OPTIONS, REPLACE_OPTION, SIGN_OPTION } from './shared.js';
+
+/** The start command. */
+export const startCommand: CommandSpec = {
+  name: 'start',
+  usage: '[--no-block|--block-attempts=N] [--replace] UNIT...',
+  summary: 'Instruct systemd to start one or more units in the cluster',
+  description:
+    'Waits until fleet reports each unit launched and systemd reports it active on its machine\n' +
+    '(a Type=oneshot service may also end inactive), then prints "Unit <u> launched on\n' +
+    '<machine>". A unit systemd reports failed, or that cannot be scheduled, fails with the\n' +
+    'reason. --block-attempts=N limits the wait to N attempts of 2 s; 0 waits without a limit.',
+  positional: '[units..]',
+  options: { ...BLOCK_OPTIONS, ...REPLACE_OPTION, ...SIGN_OPTION },
+  run: (ctx, args) =>
+    activate(ctx, args, {
+      command: 'start',
+      state: 'launched',
+      verb: 'start',
+      goal: { state: 'launched', systemdActive: true },
+    }),
+};

@@ -1,0 +1,125 @@
+// fleetctl's host key checking and authentication against a real OpenSSH sshd on loopback:
+// known, new (yes/no/other/EOF), changed, hashed, revoked and unchecked hosts; keys that are
+// refused and --identity-file.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeKey, sshKeygen } from '../testing/sshd.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SshFixture } from '../testing/ssh-fixture.js';
+
+let f: SshFixture;
+beforeAll(async () => {
+  f = await SshFixture.start();
+});
+afterAll(() => f?.stop());
+
+describe('host key checking', () => {
+  beforeEach(() => f.setKnownHosts(''));
+
+  it('connects silently to a known host and returns the remote exit status', async () => {
+    await f.setKnownHosts();
+    expect(await f.h.fleetctl(f.sshArgs('sh', '-c', 'exit 3'))).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: '',
+    });
+    expect(await f.h.fleetctl(f.sshArgs('echo', 'hello world'))).toEqual({
+      code: 0,
+      stdout: 'hello world\n',
+      stderr: '',
+    });
+    // One argument is a command line for the remote shell.
+    expect((await f.h.fleetctl(f.sshArgs('echo a | tr a b; exit 4'))).code).toBe(4);
+  });
+
+  it('asks about a new host; "yes" trusts it and records it, then it is known', async () => {
+    const r = await f.h.fleetctl(f.sshArgs('true'), { stdin: 'yes\n' });
+    const token = `[${f.sshd.host}]:${f.sshd.port}`;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^The authenticity of host '\\[127\\.0\\.0\\.2\\]:${f.sshd.port}' can't be established\\.\\nED25519 key fingerprint is SHA256:\\S+\\.\\nAre you sure you want to continue connecting \\(yes/no\\)\\? `,
+      ),
+    );
+    expect(r.stderr).toContain(
+      `Warning: Permanently added '${token}' (ED25519) to the list of known hosts.\n`,
+    );
+    expect(await readFile(f.knownHosts, 'utf8')).toBe(f.sshd.knownHostsLine());
+    expect(await f.h.fleetctl(f.sshArgs('true'))).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it.each([
+    ['no', 'no\n'],
+    ['anything else', 'sure\n'],
+    ['end of input', ''],
+  ])('refuses a new host on %s, writing nothing', async (_what, answer) => {
+    const r = await f.h.fleetctl(f.sshArgs('true'), { stdin: answer });
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain('Are you sure you want to continue connecting (yes/no)? ');
+    expect(r.stderr).toContain('Host key verification failed.\n');
+    expect(r.stderr).toMatch(
+      /Failed building SSH client: host key verification failed for .*unauthorized host/,
+    );
+    expect(await readFile(f.knownHosts, 'utf8')).toBe('');
+  });
+
+  it('aborts with the banner when the host key changed, without asking', async () => {
+    const other = await makeKey(join(f.h.dir, 'other'));
+    await f.setKnownHosts(
+      `# mine\n[${f.sshd.host}]:${f.sshd.port} ${other.split(' ').slice(0, 2).join(' ')}\n`,
+    );
+    const r = await f.h.fleetctl(f.sshArgs('true'), { stdin: 'yes\n' });
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain('@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @');
+    expect(r.stderr).toContain(`Offending ED25519 key in ${f.knownHosts}:2`);
+    expect(r.stderr).not.toContain('Are you sure');
+    expect(r.stderr).toMatch(/host key mismatch/);
+  });
+
+  it('accepts a hashed entry written by ssh-keygen -H', async () => {
+    await f.setKnownHosts();
+    await sshKeygen(['-H', '-f', f.knownHosts]);
+    expect(await readFile(f.knownHosts, 'utf8')).toMatch(/^\|1\|/);
+    expect(await f.h.fleetctl(f.sshArgs('true'))).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('refuses a key marked @revoked', async () => {
+    await f.setKnownHosts(`${f.sshd.knownHostsLine()}@revoked * ${f.sshd.hostKey}\n`);
+    const r = await f.h.fleetctl(f.sshArgs('true'));
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain('REVOKED HOST KEY DETECTED');
+  });
+
+  it('checks nothing with --strict-host-key-checking=false', async () => {
+    const r = await f.h.fleetctl(['--strict-host-key-checking=false', ...f.sshArgs('true')]);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await readFile(f.knownHosts, 'utf8')).toBe('');
+  });
+});
+
+describe('authentication', () => {
+  beforeAll(() => f.setKnownHosts());
+
+  it('fails clearly when no offered key is accepted', async () => {
+    const stranger = join(f.h.dir, 'stranger');
+    await makeKey(stranger);
+    const r = await f.h.fleetctl(
+      ['-i', stranger, '--known-hosts-file', f.knownHosts, ...f.sshArgs('true')],
+      {
+        env: { HOME: join(f.h.dir, 'nohome') },
+      },
+    );
+    expect(r.code).toBe(255);
+    expect(r.stderr).toBe(
+      `Failed building SSH client: SSH authentication failed for root@127.0.0.2:${f.sshd.port} (tried ${stranger})\n`,
+    );
+  });
+
+  it('uses --identity-file', async () => {
+    const key = join(f.h.dir, 'home', '.ssh', 'id_ed25519');
+    const r = await f.h.fleetctl(['--identity-file', key, ...f.sshArgs('true')], {
+      env: { HOME: join(f.h.dir, 'nohome'), FLEETCTL_KNOWN_HOSTS_FILE: f.knownHosts },
+    });
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+});

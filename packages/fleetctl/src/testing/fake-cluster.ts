@@ -1,0 +1,89 @@
+// A tiny engine plus agents for blocking tests: it places every unit that should run on the
+// first machine that `place` allows (recording a reason when none does), and publishes what an
+// agent would once it has loaded or started it. Removing a unit unloads it.
+import type { Assignment, Unit } from '@fleet/registry';
+import { fleetRequirements } from '@fleet/unit';
+import type { Harness } from './harness.js';
+
+/** Options of {@link FakeCluster}. */
+export interface FakeClusterOptions {
+  /** Machines, in placement order. */
+  readonly machines: readonly string[];
+  /** Where a unit may go (default: anywhere); `undefined` = nowhere, with `reason`. */
+  readonly place?: (unit: Unit, machines: readonly string[]) => string | undefined;
+  readonly reason?: string;
+  /** The systemd active state a started unit reports (default `active`). */
+  readonly startedState?: (unit: Unit) => string;
+}
+
+/** A reconcile loop over a harness's registry. */
+export class FakeCluster {
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly h: Harness,
+    private readonly opts: FakeClusterOptions,
+  ) {}
+
+  /** Starts reconciling every `intervalMs`. */
+  start(intervalMs = 5): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        await this.reconcile();
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
+    })();
+  }
+
+  /** Stops the loop (waits for the current pass). */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** One pass: schedule, publish, unload. */
+  async reconcile(): Promise<void> {
+    const reg = this.h.registry;
+    const units = (await reg.listUnits()).items;
+    const assignments = (await reg.listAssignments()).items;
+    const byUnit = new Map<string, Assignment>(assignments.map((a) => [a.unit, a]));
+    for (const a of assignments) {
+      if (!units.some((u) => u.name === a.unit)) await this.unload(a.unit, a.machineId);
+    }
+    for (const u of units) {
+      if (fleetRequirements(u.name, u.options).global) continue;
+      const a = byUnit.get(u.name);
+      if (u.desiredState === 'inactive') {
+        if (a !== undefined) await this.unload(u.name, a.machineId);
+        continue;
+      }
+      const target =
+        a?.machineId ??
+        (this.opts.place === undefined
+          ? this.opts.machines[0]
+          : this.opts.place(u, this.opts.machines));
+      if (target === undefined) {
+        if (u.reason !== this.opts.reason) await this.h.reason(u.name, this.opts.reason ?? null);
+        continue;
+      }
+      if (a === undefined || a.hash !== u.hash || a.desiredState !== u.desiredState) {
+        await this.h.assign(u.name, target, u.desiredState);
+      }
+      const launched = u.desiredState === 'launched';
+      const active = launched ? (this.opts.startedState?.(u) ?? 'active') : 'inactive';
+      await this.h.publish(u.name, target, {
+        activeState: active,
+        state: launched ? 'launched' : 'loaded',
+      });
+    }
+  }
+
+  private async unload(unit: string, machineId: string): Promise<void> {
+    await this.h.registry.applyAssignments(await this.h.leader(), [
+      { type: 'unschedule', machineId, unit },
+    ]);
+    await this.h.unpublish(unit, machineId);
+  }
+}

@@ -1,0 +1,30 @@
+// In-memory stand-ins for a process's streams, for running fleetctl in-process.
+import { PassThrough, Readable, Writable } from 'node:stream';
+
+/** A writable that keeps what is written; `isTTY` can be faked. */
+export class Capture extends Writable {
+  private readonly chunks: string[] = [];
+  readonly isTTY: boolean;
+  readonly columns = 200;
+
+  constructor(tty = false) {
+    super();
+    this.isTTY = tty;
+  }
+
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
+    this.chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    done();
+  }
+
+  /** Everything written so far. */
+  text(): string {
+    return this.chunks.join('');
+  }
+}
+
+/** stdin with the given text, then end of input; or an input that never ends (`open`). */
+export function input(text: string | 'open' = ''): Readable {
+  if (text === 'open') return new PassThrough();
+  return Readable.from(text === '' ? [] : [Buffer.from(text, 'utf8')]);
+}

@@ -1,0 +1,182 @@
+// fleet's "lazy create" for submit, load, start and restart: make sure each named unit exists,
+// creating it from the local file, or for an instance from its template (registered, else on
+// disk next to the argument), and replacing a registered unit whose local file differs when
+// --replace allows it. Validation is the API's, done before anything is sent.
+import type { FleetClient, WireUnit } from '@fleet/api';
+import {
+  splitUnitName,
+  unitHash,
+  UnitError,
+  validateUnitName,
+  validateUnitOptions,
+  type DesiredState,
+  type UnitOption,
+} from '@fleet/unit';
+import type { Context } from '../cli/context.js';
+import { CliError } from '../cli/errors.js';
+import { findLocalUnit, type LocalUnit } from './local-file.js';
+import { unitFileArg, unitName } from './names.js';
+
+/** Commands that lazily create units, and the desired states --replace may replace in. */
+const REPLACEABLE: Readonly<Record<string, readonly DesiredState[]>> = {
+  submit: ['inactive'],
+  load: ['inactive', 'loaded'],
+  start: ['inactive', 'loaded', 'launched'],
+  restart: [],
+};
+
+/** Options of {@link lazyCreate}. */
+export interface LazyCreateOptions {
+  readonly command: 'submit' | 'load' | 'start' | 'restart';
+  readonly replace: boolean;
+  /** Desired state of units created here (the command's target; submit: inactive). */
+  readonly desiredState: DesiredState;
+}
+
+/** What {@link lazyCreate} did. */
+export interface LazyCreateResult {
+  /** Every argument's unit name, in order. */
+  readonly names: readonly string[];
+  /** Units created (with the command's desired state). */
+  readonly created: readonly string[];
+  /** Registered units whose contents were replaced. */
+  readonly replaced: readonly string[];
+}
+
+function validate(
+  ctx: Context,
+  name: string,
+  options: readonly UnitOption[],
+  opts: LazyCreateOptions,
+) {
+  try {
+    const req = validateUnitOptions(name, options);
+    for (const w of req.warnings) ctx.err(`WARNING: Unit ${name}: ${w}`);
+  } catch (err) {
+    if (err instanceof UnitError) throw new CliError(`invalid unit options: ${err.message}`);
+    throw err;
+  }
+  if (opts.desiredState !== 'inactive' && splitUnitName(name).isTemplate) {
+    throw new CliError(`cannot activate template ${JSON.stringify(name)}`);
+  }
+}
+
+function warnDiffers(ctx: Context, unit: WireUnit, local: LocalUnit): void {
+  const what = local.fromTemplate ? 'local template unit file' : 'local unit file';
+  ctx.err(
+    `WARNING: Unit ${unit.name} in registry differs from ${what} ${local.file}. Add --replace to override.`,
+  );
+}
+
+async function existing(
+  ctx: Context,
+  api: FleetClient,
+  unit: WireUnit,
+  arg: string,
+  opts: LazyCreateOptions,
+): Promise<'replaced' | 'kept'> {
+  let local: LocalUnit | undefined;
+  try {
+    local = findLocalUnit(arg, (p) => ctx.path(p));
+  } catch (err) {
+    if (opts.replace) throw err;
+    ctx.debug(`not comparing ${unit.name} with its local file: ${String(err)}`);
+    return 'kept';
+  }
+  if (local === undefined) {
+    if (opts.replace) {
+      throw new CliError(`unable to replace Unit(${unit.name}): no local unit file ${arg} found`);
+    }
+    return 'kept';
+  }
+  if (unitHash(local.options) === unitHash(unit.options)) {
+    if (opts.replace) ctx.out(`Found same Unit(${unit.name}) in Registry, nothing to do`);
+    return 'kept';
+  }
+  if (!opts.replace) {
+    warnDiffers(ctx, unit, local);
+    return 'kept';
+  }
+  if (!(REPLACEABLE[opts.command] ?? []).includes(unit.desiredState)) {
+    ctx.err(
+      `WARNING: can not replace Unit(${unit.name}) in state '${unit.desiredState}', use the appropriate command`,
+    );
+    return 'kept';
+  }
+  validate(ctx, unit.name, local.options, { ...opts, desiredState: unit.desiredState });
+  // The API keeps the desired state on replace; say it explicitly all the same.
+  await api.replaceUnit({
+    name: unit.name,
+    options: local.options,
+    desiredState: unit.desiredState,
+  });
+  ctx.debug(`replaced ${unit.name} with ${local.file}`);
+  return 'replaced';
+}
+
+async function contentsFor(
+  ctx: Context,
+  api: FleetClient,
+  name: string,
+  arg: string,
+): Promise<UnitOption[]> {
+  const local = findLocalUnit(arg, (p) => ctx.path(p));
+  if (local !== undefined && !local.fromTemplate) return local.options;
+  const info = splitUnitName(name);
+  if (!info.isInstance || info.template === undefined) {
+    throw new CliError(`unable to find Unit(${name}) in Registry or on filesystem`);
+  }
+  const template = await api.getUnit(info.template);
+  if (template !== undefined) {
+    if (local !== undefined && unitHash(local.options) !== unitHash(template.options)) {
+      warnDiffers(ctx, template, local);
+    }
+    ctx.debug(`creating ${name} from the registered template ${info.template}`);
+    return [...template.options];
+  }
+  if (local !== undefined) return local.options;
+  throw new CliError(
+    `unable to find Unit(${name}) or its template Unit(${info.template}) in Registry or on filesystem`,
+  );
+}
+
+/**
+ * Ensures every argument's unit exists (see the module comment). Stops at the first failure.
+ * @throws CliError `Error creating units: <why>`
+ */
+export async function lazyCreate(
+  ctx: Context,
+  args: readonly string[],
+  opts: LazyCreateOptions,
+): Promise<LazyCreateResult> {
+  const api = await ctx.api();
+  const names: string[] = [];
+  const created: string[] = [];
+  const replaced: string[] = [];
+  try {
+    for (const raw of args) {
+      const arg = unitFileArg(raw);
+      const name = unitName(raw);
+      names.push(name);
+      try {
+        validateUnitName(name);
+      } catch (err) {
+        throw err instanceof UnitError ? new CliError(err.message) : err;
+      }
+      const unit = await api.getUnit(name);
+      if (unit !== undefined) {
+        if ((await existing(ctx, api, unit, arg, opts)) === 'replaced') replaced.push(name);
+        continue;
+      }
+      const options = await contentsFor(ctx, api, name, arg);
+      validate(ctx, name, options, opts);
+      await api.createUnit({ name, options, desiredState: opts.desiredState });
+      ctx.debug(`created ${name} (${opts.desiredState})`);
+      created.push(name);
+    }
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CliError(`Error creating units: ${why}`, 1, { cause: err });
+  }
+  return { names, created, replaced };
+}
