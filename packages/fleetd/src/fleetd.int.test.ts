@@ -8,6 +8,7 @@ import { FakeSystemd } from '@fleet/systemd';
 import { EtcdCluster, waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from './config.js';
+import { VERSION } from './version.js';
 import { Fleetd } from './daemon.js';
 
 const ID = 'f1ee7d00000000000000000000000001';
@@ -77,7 +78,13 @@ describe('fleetd with real etcd (systemd faked)', () => {
         what: 'fleetd to register',
       });
       expect(await api.listMachines()).toEqual([
-        { id: ID, primaryIP: '127.0.0.1', metadata: { role: 'web' } },
+        {
+          id: ID,
+          primaryIP: '127.0.0.1',
+          metadata: { role: 'web' },
+          version: VERSION,
+          health: expect.objectContaining({ systemState: 'running', version: VERSION }) as unknown,
+        },
       ]);
 
       // SIGHUP: new metadata applied at once, listeners kept.
