@@ -59,10 +59,24 @@ function commandOptions(y: Argv, spec: CommandSpec): Argv {
   return out.group(GLOBAL_NAMES, 'Global options:');
 }
 
-/** yargs' "Unknown argument: x" with a pointer to help. */
-function usageMessage(msg: string, command: string | undefined): string {
+/**
+ * yargs' "Unknown argument(s): x, y" with each name as the user typed it (yargs reads `--no-such`
+ * as `such`) and a pointer to help.
+ */
+function usageMessage(msg: string, command: string | undefined, argv: readonly string[]): string {
   const help = command === undefined ? 'fleetctl help' : `fleetctl help ${command}`;
-  return /^(Unknown argument|Not enough arguments|Missing required|Invalid values)/.test(msg)
+  const unknown = /^(Unknown arguments?): (.*)$/.exec(msg);
+  if (unknown !== null) {
+    const typed = (unknown[2] ?? '').split(', ').map((name) => {
+      const flag = argv.find((a) => {
+        const bare = a.replace(/=.*$/, '');
+        return bare === `--${name}` || bare === `--no-${name}` || bare === `-${name}`;
+      });
+      return flag?.replace(/=.*$/, '') ?? name;
+    });
+    return `${unknown[1] ?? 'Unknown argument'}: ${typed.join(', ')}. Run '${help}' for usage.`;
+  }
+  return /^(Not enough arguments|Missing required|Invalid values)/.test(msg)
     ? `${msg}. Run '${help}' for usage.`
     : msg;
 }
@@ -92,7 +106,9 @@ export function parse(
     .exitProcess(false)
     .wrap(width)
     .fail((msg: string | null, err: Error | undefined) => {
-      throw new UsageError(usageMessage(msg ?? err?.message ?? 'invalid command line', spec?.name));
+      throw new UsageError(
+        usageMessage(msg ?? err?.message ?? 'invalid command line', spec?.name, argv),
+      );
     });
   if (spec === undefined) {
     y = y

@@ -60,8 +60,10 @@ describe('usage errors: one line, exit 1', () => {
     [['st', 'x'], /^ambiguous command "st": could be start, status, stop\./],
     [
       ['list-units', '--bogus'],
-      /^Unknown argument: bogus\. Run 'fleetctl help list-units' for usage\.\n$/,
+      /^Unknown argument: --bogus\. Run 'fleetctl help list-units' for usage\.\n$/,
     ],
+    [['journal', '--no-such', 'a'], /^Unknown argument: --no-such\. Run 'fleetctl help journal'/],
+    [['list-units', '--x=1', '-q'], /^Unknown arguments: --x, -q\./],
     [['list-units', 'extra'], /^Unknown argument: extra\./],
     [['list-units', '--fields'], /^Not enough arguments following: fields\./],
     [['start', '--block-attempts=x', 'a'], /^--block-attempts must be a non-negative integer\n$/],
