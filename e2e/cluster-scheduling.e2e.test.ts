@@ -4,7 +4,7 @@
 import type { WireUnitOption } from '@fleet/api';
 import { sleep, waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster } from './src/index.js';
+import { Cluster, sh } from './src/index.js';
 
 const unit = (
   name: string,
@@ -139,6 +139,62 @@ describe('a 3-machine cluster', () => {
     await c.startFleet(from);
     await c.waitMachines(3);
     await destroyAll();
+  });
+
+  it('keeps the units of a machine whose fleetd crashes and is restarted: they run on, unmoved', async () => {
+    // A machine other than the engine leader's, so this is the agent's takeover alone. Its
+    // agent_ttl is fleet's default of 30 s here, longer than systemd's RestartSec=5s (the suite's
+    // 5 s TTL would expire before the restarted fleetd is up, which is a power cut, tested above).
+    const leader = await c.registry.getLeader();
+    const m = c.nodes.find((n) => n.machineId !== leader?.candidateId);
+    if (m === undefined) throw new Error('no machine other than the leader');
+    via = c.nodes.find((n) => n !== m)?.name ?? 'node1';
+    const setTtl = async (ttl: string) => {
+      await sh(m, `sed -i 's/^agent_ttl=.*/agent_ttl=${ttl}/' /etc/fleet/fleet.conf`);
+      await sh(m, 'systemctl restart fleet.service', 120_000);
+      await c.waitMachines(3);
+    };
+    await setTtl('30s');
+    try {
+      await start('steady.service', [`MachineID=${m.machineId}`]);
+      await activeOn('steady.service');
+      const pid = await c.prop(m.name, 'steady.service', 'MainPID');
+      const fleetdPid = () => c.prop(m.name, 'fleet.service', 'MainPID');
+      const before = await fleetdPid();
+      const left: string[] = [];
+      const w = c.registry.watchMachines((await c.registry.listMachines()).revision, (e) => {
+        if (e.type === 'delete') left.push(e.machineId);
+      });
+      try {
+        const record = async () =>
+          (await c.registry.listMachines()).items.find((x) => x.id === m.machineId);
+        const was = BigInt((await record())?.revision ?? '0');
+        const t0 = Date.now();
+        await c.killFleet(m.name); // systemd restarts it after RestartSec=5s
+        // The dead fleetd writes nothing: a newer machine record is the restarted one's.
+        await waitFor(async () => BigInt((await record())?.revision ?? '0') > was, {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+          what: 'the restarted fleetd to register',
+        });
+        expect(await fleetdPid()).not.toBe(before);
+        await waitFor(
+          async () =>
+            (await c.registry.listUnitStates({ machineId: m.machineId })).items[0]?.activeState ===
+            'active',
+          { timeoutMs: 30_000, intervalMs: 250, what: 'the unit state published again' },
+        );
+        console.log(`[e2e] restarted fleetd took its machine over in ${Date.now() - t0} ms`);
+        expect(left).toEqual([]);
+        expect(await c.whereActive('steady.service')).toEqual([m.name]);
+        expect(await c.prop(m.name, 'steady.service', 'MainPID')).toBe(pid);
+      } finally {
+        await w.close();
+      }
+      await destroyAll();
+    } finally {
+      await setTtl('5s');
+    }
   });
 
   it("keeps scheduling when the engine leader's fleetd is killed", async () => {

@@ -10,7 +10,7 @@ import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { unitHash, type UnitOption } from '@fleet/unit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent } from './agent.js';
+import { Agent, type AgentOptions } from './agent.js';
 import type { HealthSources } from './health.js';
 
 const M1 = 'a1000000000000000000000000000001';
@@ -79,6 +79,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     sd: FakeSystemd = systemd,
     logger = new RecordingLogger(),
     realHealth = false,
+    extra: Partial<AgentOptions> = {},
   ): Agent {
     const a = new Agent({
       registry: reg,
@@ -95,6 +96,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
       logger,
       // The real collector reads /proc and / (file I/O the manual clock cannot wait for).
       ...(realHealth ? {} : { collectHealth: fixedHealth }),
+      ...extra,
     });
     agents.push(a);
     a.start();
@@ -173,6 +175,25 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     expect(took).toBeLessThan(5_000);
   });
 
+  it('acts on an assignment that arrives during a pass right after it, not an interval later', async () => {
+    // Contents take 1 s to read, so a pass that loads a unit is still running when the next
+    // assignment's debounced poke fires.
+    const slow = overriding(registry, {
+      getContents: (hash) =>
+        new Promise((resolve) => clock.setTimer(1_000, () => resolve(registry.getContents(hash)))),
+    });
+    const a = agent(slow);
+    await until(() => a.registered);
+    await advance(100);
+    await assign('slow.service');
+    await advance(200); // the pass is now reading the contents of slow.service
+    const took = await (async () => {
+      await assign('next.service');
+      return until(async () => (await published('next.service'))?.activeState === 'active');
+    })();
+    expect(took).toBeLessThan(4_000); // the reconcile interval is 5 s
+  });
+
   it('stops a unit set to loaded, and unloads an unassigned one, clearing its state', async () => {
     agent();
     await assign('a.service');
@@ -233,6 +254,39 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
         .filter((c) => ['stop', 'start', 'disable', 'removeUnit'].includes(c.method)),
     ).toEqual([]);
     expect((await systemd.unitStates(['web.service'])).get('web.service')?.active).toBe('active');
+  });
+
+  it("takes the machine over from its crashed predecessor's session: the machine never leaves", async () => {
+    let saved: string | undefined;
+    const store = {
+      previous: () => Promise.resolve(saved),
+      save: (_id: string, lease: string) => Promise.resolve(void (saved = lease)),
+      clear: () => Promise.resolve(void (saved = undefined)),
+    };
+    const first = agent(registry, systemd, new RecordingLogger(), false, { sessionStore: store });
+    await assign('web.service');
+    await until(async () => (await published('web.service'))?.activeState === 'active');
+    const firstLease = saved;
+    expect(firstLease).toBeDefined();
+    await first.stop(); // no drain, as if SIGKILLed: the lease is left to expire
+    const events: string[] = [];
+    const w = registry.watchMachines((await registry.listMachines()).revision, (e) => {
+      events.push(e.type);
+    });
+    const starts = () => systemd.calls.filter((c) => c.method === 'start').length;
+    const startsBefore = starts();
+    const second = agent(registry, systemd, new RecordingLogger(), false, { sessionStore: store });
+    // Well inside the old lease's 10 s TTL: nothing had to expire.
+    await until(() => second.registered, 2_000);
+    expect(saved).toBeDefined();
+    expect(saved).not.toBe(firstLease);
+    await until(async () => (await published('web.service'))?.state === 'launched');
+    await advance(15_000, 100); // past the old lease's TTL
+    expect((await registry.listMachines()).items.map((m) => m.id)).toEqual([M1]);
+    expect(await published('web.service')).toMatchObject({ activeState: 'active' });
+    expect(events.filter((t) => t !== 'put')).toEqual([]);
+    expect(starts()).toBe(startsBefore);
+    await w.close();
   });
 
   it('refuses a machine ID held by a live agent and registers once it is free', async () => {

@@ -12,6 +12,7 @@ import { AssignmentView } from './assignments.js';
 import { executeTasks } from './executor.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { StatePublisher } from './publisher.js';
+import type { SessionStore } from './session-file.js';
 
 export interface AgentOptions {
   readonly registry: Registry;
@@ -30,6 +31,11 @@ export interface AgentOptions {
   readonly debounceMs?: number;
   /** systemd's overall state for the health record (default: the Systemd port's). */
   readonly systemState?: () => Promise<string>;
+  /**
+   * Remembers the machine session across processes, so that a fleetd restarted after a crash
+   * takes its machine over in place (default: none; a restarted agent waits out the old lease).
+   */
+  readonly sessionStore?: SessionStore;
   /** Collects the health record (default: {@link collectHealth}, which reads `/proc` and `/`). */
   readonly collectHealth?: (sources: HealthSources) => Promise<Record<string, JsonValue>>;
 }
@@ -41,6 +47,11 @@ export interface AgentMetrics {
   tasks: number;
   taskFailures: number;
   registrations: number;
+  /**
+   * Times a change to this machine's assignments (a watch event, or a fresh listing) woke the
+   * agent. A change elsewhere in the cluster never counts here.
+   */
+  assignmentChanges: number;
 }
 
 /**
@@ -57,6 +68,7 @@ export class Agent {
     tasks: 0,
     taskFailures: 0,
     registrations: 0,
+    assignmentChanges: 0,
   };
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -69,6 +81,8 @@ export class Agent {
   private session: MachineSession | undefined;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** A debounced poke fired while the loop was busy: its next sleep returns at once. */
+  private woken = false;
   private dirty = true;
   private debounce: (() => void) | undefined;
   private readonly startedAt: number;
@@ -87,7 +101,10 @@ export class Agent {
     this.view = new AssignmentView(
       opts.registry,
       opts.machine.id,
-      () => this.poke(),
+      () => {
+        this.metrics.assignmentChanges++;
+        this.poke();
+      },
       (e) => this.outage(e),
     );
     this.publisher = new StatePublisher((e) => this.outage(e));
@@ -154,7 +171,9 @@ export class Agent {
     if (this.debounce !== undefined) return;
     this.debounce = this.clock.setTimer(this.opts.debounceMs ?? 20, () => {
       this.debounce = undefined;
-      this.wake?.();
+      // During a pass nobody sleeps: remember the poke, or it would wait a whole interval.
+      if (this.wake !== undefined) this.wake();
+      else this.woken = true;
     });
   }
 
@@ -262,11 +281,23 @@ export class Agent {
   private async register(): Promise<boolean> {
     try {
       const health = await this.health();
+      const store = this.opts.sessionStore;
+      const replacing = await store?.previous(this.machineId).catch(() => undefined);
       const session = await this.opts.registry.registerMachine(
         { ...this.machineInfo, health },
         this.ttl,
+        replacing === undefined ? {} : { replacing },
       );
       this.session = session;
+      if (replacing !== undefined) {
+        this.log.info(
+          { previousLease: replacing },
+          'took over the machine from the previous fleetd',
+        );
+      }
+      await store?.save(this.machineId, session.leaseId).catch((err: unknown) => {
+        this.log.warn({ err }, 'could not record the machine session');
+      });
       this.metrics.registrations++;
       this.publisher.useSession(session);
       session.signal.addEventListener('abort', () => {
@@ -339,11 +370,16 @@ export class Agent {
     for (const u of this.publisher.units()) this.publisher.drop(u);
     await this.publisher.settled();
     await this.session?.close().catch(() => undefined);
+    await this.opts.sessionStore?.clear().catch(() => undefined);
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       if (this.abort.signal.aborted) return resolve();
+      if (this.woken) {
+        this.woken = false;
+        return resolve();
+      }
       const cancel = this.clock.setTimer(ms, () => {
         this.wake = undefined;
         resolve();

@@ -3,3 +3,4 @@ export { AgentError, type AgentErrorCode } from './errors.js';
 export { readMachineId, detectPublicIP, defaultRouteInterface } from './identity.js';
 export { collectHealth, type HealthSources } from './health.js';
 export { executeTasks, type TaskOutcome } from './executor.js';
+export { SessionFile, type SessionStore } from './session-file.js';

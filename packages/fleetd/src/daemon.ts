@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { Agent, detectPublicIP, readMachineId } from '@fleet/agent';
+import { dirname, join } from 'node:path';
+import { Agent, detectPublicIP, readMachineId, SessionFile } from '@fleet/agent';
 import {
   createApi,
   DEFAULT_SOCKET_PATH,
@@ -88,6 +89,8 @@ export class Fleetd {
       ttlSeconds: config.agentTtl,
       clock,
       logger: log,
+      // Beside the units directory (/run/fleet by default: a tmpfs, forgotten at reboot).
+      sessionStore: new SessionFile(sessionFilePath(config.unitsDirectory)),
     });
     const engine = config.disableEngine
       ? undefined
@@ -260,4 +263,12 @@ function rateLimited(log: Logger, msg: string): (err: unknown) => void {
     last = now;
     log.warn({ err }, msg);
   };
+}
+
+/**
+ * Where the agent records its machine session, so that the fleetd restarted after a crash takes
+ * the machine over in place: `fleetd-session.json` beside the units directory.
+ */
+export function sessionFilePath(unitsDirectory: string): string {
+  return join(dirname(unitsDirectory.replace(/\/+$/, '')), 'fleetd-session.json');
 }

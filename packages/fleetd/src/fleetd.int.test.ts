@@ -37,6 +37,7 @@ describe('fleetd with real etcd (systemd faked)', () => {
         etcd_servers: etcd.endpoints.join(','),
         etcd_key_prefix: '/fleetd-int/',
         machine_id_file: join(dir, 'machine-id'),
+        units_directory: join(dir, 'units'), // and the session file beside it
         listen_unix: join(dir, 'fleet.sock'),
         agent_ttl: '2s',
         public_ip: '127.0.0.1',

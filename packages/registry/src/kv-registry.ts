@@ -19,7 +19,7 @@ import { watchAssignments, watchMachines, watchUnits } from './core/watches.js';
 import { ClosedError } from './errors.js';
 import { Keys } from './keys.js';
 import type { Kv } from './kv/kv.js';
-import type { Leadership, MachineSession, Registry, Watch } from './registry.js';
+import type { Leadership, MachineSession, RegisterOptions, Registry, Watch } from './registry.js';
 import type {
   ApplyResult,
   Assignment,
@@ -129,8 +129,12 @@ export class KvRegistry implements Registry {
   async listAssignments(machineId?: string): Promise<Listing<Assignment>> {
     return listAssignments(this.open(), machineId);
   }
-  async registerMachine(record: MachineRecord, ttlSeconds: number): Promise<MachineSession> {
-    return this.track(await registerMachine(this.open(), record, ttlSeconds));
+  async registerMachine(
+    record: MachineRecord,
+    ttlSeconds: number,
+    opts?: RegisterOptions,
+  ): Promise<MachineSession> {
+    return this.track(await registerMachine(this.open(), record, ttlSeconds, opts));
   }
   async listMachines(): Promise<Listing<Machine>> {
     return listMachines(this.open());

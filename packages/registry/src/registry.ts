@@ -100,10 +100,18 @@ export interface Registry {
   /**
    * Registers a machine under a new lease of `ttlSeconds`: the machine record and every unit
    * state the session publishes live exactly as long as the lease. Keepalive is automatic.
-   * @throws MachineExistsError if a live session holds that machine ID (retryable: a crashed
-   * session's key expires after its TTL).
+   * With `opts.replacing` (the {@link MachineSession.leaseId} of this machine's previous session,
+   * whose process the caller knows is gone), a machine key still held by exactly that lease is
+   * taken over in one transaction, so the machine never disappears, and the old lease is revoked
+   * (removing the unit states it carried).
+   * @throws MachineExistsError if another live session holds that machine ID (retryable: a
+   * crashed session's key expires after its TTL).
    */
-  registerMachine(record: MachineRecord, ttlSeconds: number): Promise<MachineSession>;
+  registerMachine(
+    record: MachineRecord,
+    ttlSeconds: number,
+    opts?: RegisterOptions,
+  ): Promise<MachineSession>;
 
   /** Live machines, sorted by ID, with dynamic metadata merged into `metadata`. */
   listMachines(): Promise<Listing<Machine>>;
@@ -155,10 +163,18 @@ export interface Registry {
   close(): Promise<void>;
 }
 
+/** Options of {@link Registry.registerMachine}. */
+export interface RegisterOptions {
+  /** The lease ID of this machine's previous session, whose process is known to be gone. */
+  readonly replacing?: string;
+}
+
 /** A machine's registration, alive while its lease is kept alive. */
 export interface MachineSession {
   readonly machineId: string;
   readonly ttlSeconds: number;
+  /** The session's lease ID (decimal): what a successor passes as `replacing`. */
+  readonly leaseId: string;
   /** Aborted when the session is over: closed, or its lease found expired. Re-register then. */
   readonly signal: AbortSignal;
   /**

@@ -1,9 +1,9 @@
 // Contract: machine sessions, unit states, dynamic metadata, lease expiry.
 import { expect, it } from 'vitest';
 import { stall } from '../testing.js';
-import type { UnitStateInput } from '../types.js';
+import type { MachineEvent, UnitStateInput } from '../types.js';
 import type { ContractHarness } from './harness.js';
-import { eventually, machine, rejectsWith } from './harness.js';
+import { collector, eventually, machine, rejectsWith } from './harness.js';
 
 const state = (u: string, active = 'active'): UnitStateInput => ({
   unit: u,
@@ -35,6 +35,54 @@ export function machineContract(h: () => ContractHarness): void {
     await rejectsWith(s.update(machine('m2')), 'REGISTRY_INVALID_INPUT');
     await rejectsWith(registry.registerMachine(machine('bad/id'), 10), 'REGISTRY_INVALID_INPUT');
     await rejectsWith(registry.registerMachine(machine('m3'), 1), 'REGISTRY_INVALID_INPUT');
+  });
+
+  it("takes over its dead predecessor's key in place, and only that one", async () => {
+    const { registry } = h();
+    const old = await registry.registerMachine(machine('m1'), 10);
+    await old.publishUnitState(state('web.service'));
+    old.release(); // the process died: its lease lives on until the TTL
+    const start = (await registry.listMachines()).revision;
+    const c = collector<MachineEvent>();
+    const w = registry.watchMachines(start, c.push);
+    // Without naming the old lease, the machine ID is taken.
+    await rejectsWith(registry.registerMachine(machine('m1'), 10), 'REGISTRY_MACHINE_EXISTS');
+    await rejectsWith(
+      registry.registerMachine(machine('m1'), 10, { replacing: '12345' }),
+      'REGISTRY_MACHINE_EXISTS',
+    );
+    await rejectsWith(
+      registry.registerMachine(machine('m1'), 10, { replacing: 'x' }),
+      'REGISTRY_INVALID_INPUT',
+    );
+    const next = await registry.registerMachine(machine('m1', { publicIP: '10.0.0.7' }), 10, {
+      replacing: old.leaseId,
+    });
+    expect(next.leaseId).not.toBe(old.leaseId);
+    // The old lease is gone with the states it carried; the machine never left.
+    await eventually(
+      h(),
+      async () => (await registry.listUnitStates({ machineId: 'm1' })).items.length === 0,
+      'the old states to go',
+    );
+    expect((await registry.listMachines()).items).toEqual([
+      expect.objectContaining({ id: 'm1', publicIP: '10.0.0.7' }),
+    ]);
+    await next.publishUnitState(state('web.service'));
+    await eventually(h(), () => c.events.length >= 1, 'the takeover event');
+    expect(c.events.filter((e) => e.type !== 'put')).toEqual([]);
+    // A live session is never taken over by a caller naming an older lease.
+    await rejectsWith(
+      registry.registerMachine(machine('m1'), 10, { replacing: old.leaseId }),
+      'REGISTRY_MACHINE_EXISTS',
+    );
+    expect((await registry.listUnitStates({ machineId: 'm1' })).items).toHaveLength(1);
+    expect(next.signal.aborted).toBe(false);
+    await w.close();
+    // Naming a lease when the key is free is a plain registration.
+    const other = await registry.registerMachine(machine('m2'), 10, { replacing: next.leaseId });
+    expect(other.signal.aborted).toBe(false);
+    expect(next.signal.aborted).toBe(false);
   });
 
   it('publishes unit states under the session, listed by unit then machine', async () => {

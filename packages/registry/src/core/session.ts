@@ -8,7 +8,7 @@ import {
   SessionLostError,
 } from '../errors.js';
 import type { KvLease, KvTxn, KvTxnResult } from '../kv/kv.js';
-import type { MachineSession } from '../registry.js';
+import type { MachineSession, RegisterOptions } from '../registry.js';
 import type { MachineRecord, UnitStateInput } from '../types.js';
 import type { Core } from './core.js';
 import { checkMachineRecord, checkTtl, checkUnitName, checkUnitState } from './validate.js';
@@ -28,6 +28,10 @@ export class Session implements MachineSession {
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  get leaseId(): string {
+    return this.lease.id.toString();
   }
 
   private lose(cause: unknown): void {
@@ -120,25 +124,54 @@ export async function registerMachine(
   core: Core,
   record: MachineRecord,
   ttlIn: number,
+  opts: RegisterOptions = {},
 ): Promise<Session> {
   checkMachineRecord(record);
   const ttl = checkTtl(ttlIn);
+  const replacing = opts.replacing === undefined ? undefined : checkLeaseId(opts.replacing);
   const lease = await core.kv.grantLease(ttl);
   const key = core.keys.machine(record.id);
   let ok = false;
+  let tookOver = false;
   try {
+    const put = { type: 'put', key, value: encodeMachine(record), lease: lease.id } as const;
     const res = await core.kv.txn({
       compare: [{ key, target: 'create', op: '==', value: 0n }],
-      success: [{ type: 'put', key, value: encodeMachine(record), lease: lease.id }],
+      success: [put],
       failure: [{ type: 'range', key }],
     });
     const found = res.results[0];
     const rec = found?.type === 'range' ? found.kvs[0] : undefined;
     // A retried request that won shows our own lease on the key.
     ok = res.succeeded || (res.retried && rec?.lease === lease.id);
+    if (!ok && replacing !== undefined && rec?.lease === replacing) {
+      // The key is still held by this machine's previous session, whose process is gone: take
+      // it over in place (the machine never disappears), then end the old lease.
+      const swap = await core.kv.txn({
+        compare: [{ key, target: 'lease', op: '==', value: replacing }],
+        success: [put],
+        failure: [{ type: 'range', key }],
+      });
+      const now = swap.results[0];
+      ok =
+        swap.succeeded || (swap.retried && now?.type === 'range' && now.kvs[0]?.lease === lease.id);
+      tookOver = ok;
+    }
   } finally {
     if (!ok) await lease.revoke().catch(() => undefined);
   }
   if (!ok) throw new MachineExistsError(record.id);
+  // The old lease still carries the unit states the dead process published: they go with it.
+  if (tookOver && replacing !== undefined)
+    await core.kv.revokeLease(replacing).catch(() => undefined);
   return new Session(core, lease, record.id, ttl);
+}
+
+function checkLeaseId(id: string): bigint {
+  if (!/^[1-9][0-9]{0,18}$/.test(id)) {
+    throw new InvalidInputError(
+      `invalid lease ID ${JSON.stringify(id)}: expected a positive integer`,
+    );
+  }
+  return BigInt(id);
 }

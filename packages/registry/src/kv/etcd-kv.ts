@@ -1,7 +1,7 @@
 // EtcdKv: the Kv port on a real etcd v3 through etcd3 1.1.2. Unary calls are retried here
 // (transient errors only, with backoff, within a budget) so that a retried write is known
 // to be ambiguous; errors leave as RegistryErrors that name the endpoints.
-import type { Etcd3 } from 'etcd3';
+import { EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
 import { systemClock, type Clock } from '@fleet/runtime';
 import { ClosedError, type RegistryError } from '../errors.js';
 import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
@@ -129,6 +129,17 @@ export class EtcdKv implements Kv {
     this.leases.add(lease);
     lease.lost.addEventListener('abort', () => this.leases.delete(lease), { once: true });
     return lease;
+  }
+
+  async revokeLease(id: bigint): Promise<void> {
+    await this.call(async () => {
+      try {
+        await this.client.leaseClient.leaseRevoke({ ID: id.toString() });
+      } catch (err) {
+        if (err instanceof EtcdLeaseInvalidError) return; // already gone
+        throw err;
+      }
+    });
   }
 
   watch(key: string, rangeEnd: string, afterRevision: bigint, listener: KvWatchListener): KvWatch {

@@ -125,6 +125,8 @@ export interface Kv {
   txn(txn: KvTxn): Promise<KvTxnResult>;
   range(req: KvRangeRequest): Promise<KvRangeResult>;
   grantLease(ttlSeconds: number): Promise<KvLease>;
+  /** Revokes a lease by ID, whoever granted it: its keys are deleted. A missing lease is fine. */
+  revokeLease(id: bigint): Promise<void>;
   /** Watches `[key, rangeEnd)` for changes with revision > `afterRevision`. */
   watch(key: string, rangeEnd: string, afterRevision: bigint, listener: KvWatchListener): KvWatch;
   /** Drops history before `revision` (etcd's compaction). */

@@ -176,6 +176,12 @@ export class MemoryKv implements Kv {
     return handle;
   }
 
+  async revokeLease(id: bigint): Promise<void> {
+    this.ensureOpen();
+    this.expire(id);
+    await Promise.resolve();
+  }
+
   private armExpiry(state: LeaseState): void {
     state.cancelExpiry();
     state.cancelExpiry = this.clock.setTimer(state.ttlMs, () => this.expire(state.id));
