@@ -39,7 +39,10 @@ export function createEtcdClient(opts: EtcdConnectionOptions): Etcd3 {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
-      'grpc.keepalive_permit_without_calls': 1,
+      // Pings only while a call or stream is open: etcd's enforcement policy refuses pings on an
+      // idle connection (PermitWithoutStream=false) and answers GOAWAY "too_many_pings". A fleetd
+      // always has its lease keepalive and watch streams open, so its connection stays checked.
+      'grpc.keepalive_permit_without_calls': 0,
     },
     ...(opts.credentials === undefined ? {} : { credentials: opts.credentials }),
     ...(opts.auth === undefined ? {} : { auth: opts.auth }),

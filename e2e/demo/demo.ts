@@ -1,0 +1,211 @@
+// The one-command demo (`npm run demo`, i.e. e2e/demo/demo.sh, which installs and builds first):
+//   node --import tsx e2e/demo/demo.ts [--once] [--machines 3]
+// Boots etcd and 3 systemd-nspawn machines running this checkout's fleetd (the e2e `Cluster`),
+// starts the example units of units/examples/ with the compiled fleetctl over the TCP API, prints
+// `fleetctl list-machines` and `fleetctl list-units`, and says how to use fleetctl against the
+// cluster. Then it holds the cluster in the foreground until SIGINT/SIGTERM/SIGHUP, which tear
+// everything down (machines, etcd, temporary files); `--once` tears down right after printing.
+// Needs root and a built checkout.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { waitFor } from '@fleet/testkit';
+import { Cluster, ensureRootfs, run } from '../src/index.js';
+import { projectDir } from '../src/project.js';
+
+const { values } = parseArgs({
+  options: {
+    once: { type: 'boolean', default: false },
+    machines: { type: 'string', default: '3' },
+  },
+});
+const once = values.once;
+const machineCount = Number(values.machines);
+const ROOT = projectDir();
+const FLEETCTL = join(ROOT, 'packages/fleetctl/dist/main.js');
+const EXAMPLES = 'units/examples';
+const started = performance.now();
+// fleetctl is given paths relative to the checkout (units/examples/...), as a user would type them.
+process.chdir(ROOT);
+
+/** Progress on stderr, so that stdout holds only what fleetctl printed and the instructions. */
+const say = (line: string): void => {
+  const s = ((performance.now() - started) / 1000).toFixed(1).padStart(5);
+  process.stderr.write(`[demo ${s}s] ${line}\n`);
+};
+
+if (process.getuid?.() !== 0) {
+  console.error('demo: run as root (it boots systemd-nspawn machines); `npm run demo` does it all');
+  process.exit(2);
+}
+if (!Number.isInteger(machineCount) || machineCount < 1 || machineCount > 9) {
+  console.error('demo: --machines must be 1..9');
+  process.exit(2);
+}
+for (const f of ['packages/fleetd/dist/main.js', 'packages/fleetctl/dist/main.js']) {
+  if (!existsSync(join(ROOT, f))) {
+    console.error(`demo: ${f} is missing: build first (\`npx tsc -b\`, or \`npm run demo\`)`);
+    process.exit(2);
+  }
+}
+
+// Shutdown. While the rootfs is built nothing of ours runs but debootstrap, whose guard kills it
+// when we exit (its half-built tree is removed by the next build). While the cluster boots there
+// is no handle to tear down yet, so a signal then is acted on as soon as `Cluster.start` returns;
+// a second signal exits at once (the harness' guards still stop the machines and remove their
+// files; etcd, a tracked process, is killed on exit, but its data directory stays).
+let phase: 'rootfs' | 'boot' | 'up' = 'rootfs';
+let cluster: Cluster | undefined;
+let pendingSignal: NodeJS.Signals | undefined;
+let stopping: Promise<void> | undefined;
+
+function shutdown(code: number): Promise<void> {
+  stopping ??= (async () => {
+    const c = cluster;
+    if (c !== undefined) {
+      say('tearing down: machines, etcd, temporary files');
+      await c.teardown().catch((err: unknown) => {
+        console.error('demo: teardown:', err);
+        code = code === 0 ? 1 : code;
+      });
+      say('done, nothing left running');
+    }
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping !== undefined) {
+    say(`${signal}: already tearing down, please wait`);
+  } else if (phase === 'rootfs') {
+    say(`${signal}: stopping the rootfs build`);
+    process.exit(130);
+  } else if (phase === 'boot') {
+    if (pendingSignal !== undefined) {
+      say(`${signal} again: exiting now (the harness' guards stop the machines; etcd's data`);
+      say('directory /tmp/fleet-etcd-* may be left behind)');
+      process.exit(130);
+    }
+    pendingSignal = signal;
+    say(`${signal}: will tear down as soon as the cluster has booted (again to exit at once)`);
+  } else {
+    say(`${signal}`);
+    void shutdown(130);
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+
+/** The compiled fleetctl against the cluster's TCP endpoint, run in the checkout. */
+async function fleetctl(endpoint: string, args: readonly string[], echo = true): Promise<string> {
+  if (echo) console.log(`\n$ fleetctl ${args.join(' ')}`);
+  const r = await run(process.execPath, [FLEETCTL, '--endpoint', endpoint, ...args], {
+    timeoutMs: 120_000,
+  });
+  const out = r.stdout + r.stderr;
+  if (echo) process.stdout.write(out);
+  if (r.code !== 0) throw new Error(`fleetctl ${args.join(' ')} exited ${String(r.code)}`);
+  return out;
+}
+
+/** Every example unit and how many machines should run it once started. */
+function expectedUnits(): Map<string, number> {
+  const units = new Map<string, number>([
+    ['hello.service', 1],
+    ['global-heartbeat.service', machineCount],
+    ['db-primary.service', 1],
+    ['db-replica.service', machineCount > 1 ? 1 : 0],
+  ]);
+  // web@N conflict with each other: one per machine.
+  for (let i = 1; i <= machineCount; i++) units.set(`web@${i}.service`, 1);
+  return units;
+}
+
+async function waitAllActive(c: Cluster, expected: Map<string, number>): Promise<void> {
+  await waitFor(
+    async () => {
+      const { items } = await c.registry.listUnitStates();
+      for (const [unit, n] of expected) {
+        const active = items.filter((s) => s.unit === unit && s.activeState === 'active').length;
+        if (active < n) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 90_000, intervalMs: 250, what: 'every example unit to be active' },
+  );
+}
+
+async function main(): Promise<void> {
+  say('root filesystem for the machines (built once with debootstrap, about a minute; cached)');
+  await ensureRootfs();
+  phase = 'boot';
+  say(`booting etcd and ${machineCount} systemd-nspawn machines running fleetd`);
+  cluster = await Cluster.start({ machines: machineCount });
+  phase = 'up';
+  if (pendingSignal !== undefined) return shutdown(130);
+  const c = cluster;
+  const endpoint = c.tcpEndpoint('node1');
+  say(`cluster up: etcd ${c.etcd.endpoints.join(',')}, fleet API ${endpoint}`);
+
+  const expected = expectedUnits();
+  const startable = [...expected].filter(([, n]) => n > 0).map(([u]) => u);
+  say('submitting and starting the example units');
+  await fleetctl(endpoint, ['submit', `${EXAMPLES}/web@.service`]);
+  await fleetctl(endpoint, ['start', ...startable.map((u) => `${EXAMPLES}/${u}`)]);
+  say('waiting until every example unit (the global one on every machine) is active');
+  await waitAllActive(c, expected);
+  await fleetctl(endpoint, ['list-machines']);
+  await fleetctl(endpoint, ['list-units']);
+  instructions(c, endpoint);
+
+  if (once) {
+    say('--once: tearing down');
+    return shutdown(0);
+  }
+  say(`holding the cluster; Ctrl-C (or kill -TERM ${process.pid}) tears it all down`);
+  // Timers keep the process alive; the signal handlers end it.
+  setInterval(() => undefined, 1 << 30);
+}
+
+function instructions(c: Cluster, endpoint: string): void {
+  const m = c.machines;
+  const cmd = `node ${FLEETCTL}`;
+  const via = c.nodes[1] ?? c.nodes[0];
+  const lines = [
+    '',
+    `fleet demo: ${c.nodes.length} machines (${c.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}), etcd on ${c.etcd.endpoints.join(',')}`,
+    '',
+    "fleetctl against it, from another terminal (as root; any machine's :49153 will do):",
+    `  ${cmd} --endpoint ${endpoint} list-units`,
+    '',
+    'Or set it up once in that shell (the SSH settings are for status, journal, ssh and --tunnel):',
+    `  cd ${ROOT}`,
+    `  alias fleetctl='${cmd}'`,
+    `  export FLEETCTL_ENDPOINT=${endpoint}`,
+    `  export FLEETCTL_SSH_USERNAME=root FLEETCTL_IDENTITY_FILE=${m.sshKey.path}`,
+    `  export FLEETCTL_KNOWN_HOSTS_FILE=${m.knownHosts}`,
+    '  fleetctl list-machines',
+    '  fleetctl status hello.service',
+    '  fleetctl journal -n 5 web@2.service',
+    `  fleetctl destroy hello.service && fleetctl start ${EXAMPLES}/hello.service`,
+    '',
+    `Through an SSH tunnel to ${via?.name ?? ''} (its sshd, then the API on its own unix socket):`,
+    `  ${cmd} --tunnel ${via?.address ?? ''} --ssh-username root -i ${m.sshKey.path} \\`,
+    `    --known-hosts-file ${m.knownHosts} --endpoint unix:///var/run/fleet.sock list-units`,
+    '',
+    once
+      ? 'Taking it down now (--once).'
+      : `To take it down: Ctrl-C here (or kill -TERM ${process.pid}); nothing is left behind.`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+try {
+  await main();
+} catch (err) {
+  if (stopping === undefined) {
+    console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
+    await shutdown(1);
+  }
+}
