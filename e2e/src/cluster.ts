@@ -1,6 +1,6 @@
 import type { FleetClient } from '@fleet/api';
 import { EtcdRegistry } from '@fleet/registry';
-import { EtcdCluster, TcpProxy, waitFor } from '@fleet/testkit';
+import { EtcdCluster, TcpProxy, waitFor, type EtcdMember } from '@fleet/testkit';
 import { fleetClient, installFleet, sh, unitProperty } from './fleet.js';
 import type { NspawnMachine } from './machine.js';
 import { bootMachines, type Machines } from './machines.js';
@@ -9,7 +9,10 @@ import { bootMachines, type Machines } from './machines.js';
 export interface ClusterOptions {
   /** Number of machines (node1 … nodeN). */
   readonly machines: number;
-  /** etcd members (default 1). */
+  /**
+   * etcd members (default 1). With 3, every fleetd's `etcd_servers` lists all of them (each through
+   * the machine's own proxy), and `etcdLeader()`, `killEtcd()` and `restartEtcd()` play member faults.
+   */
   readonly etcdMembers?: 1 | 3;
   /** fleet's agent_ttl on every machine (default `5s`, so failover tests are quick). */
   readonly agentTtl?: string;
@@ -138,6 +141,48 @@ export class Cluster {
 
   restore(name: string): void {
     for (const p of this.proxies.get(name) ?? []) p.restore();
+  }
+
+  /** The etcd member that is the raft leader now (waits for one to be elected). */
+  etcdLeader(): Promise<EtcdMember> {
+    return this.etcd.leader();
+  }
+
+  /**
+   * SIGKILL to one etcd member, as a power cut of its host. The machines' proxies in front of it
+   * stay up, so fleetd sees its connections to that member fail and must use the others.
+   */
+  async killEtcd(member: EtcdMember): Promise<void> {
+    await member.kill();
+  }
+
+  /** Starts a killed etcd member again on its own data dir; waits until every member is healthy. */
+  async restartEtcd(member: EtcdMember, timeoutMs = 30_000): Promise<void> {
+    member.start();
+    await this.etcd.waitHealthy(timeoutMs);
+  }
+
+  /** Per machine, how many connections its fleetd has open to `member` (through its proxy). */
+  etcdConnections(member: EtcdMember): Map<string, number> {
+    const i = this.etcd.members.indexOf(member);
+    const out = new Map<string, number>();
+    for (const [name, ps] of this.proxies) out.set(name, ps[i]?.connections ?? 0);
+    return out;
+  }
+
+  /** A machine's Prometheus `/metrics` (from its TCP API), as series name (with labels) -> value. */
+  async metrics(name: string): Promise<Map<string, number>> {
+    const res = await fetch(`${this.tcpEndpoint(name)}/metrics`, {
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!res.ok) throw new Error(`${name}: GET /metrics answered ${res.status}`);
+    const out = new Map<string, number>();
+    for (const line of (await res.text()).split('\n')) {
+      if (line === '' || line.startsWith('#')) continue;
+      const at = line.lastIndexOf(' ');
+      out.set(line.slice(0, at), Number(line.slice(at + 1)));
+    }
+    return out;
   }
 
   /** `systemctl show -p PROP --value UNIT` on a machine. */

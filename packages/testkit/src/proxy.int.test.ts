@@ -1,6 +1,7 @@
 import { createConnection, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TcpProxy } from './proxy.js';
+import { waitFor } from './wait.js';
 
 function echoServer(): Promise<Server> {
   return new Promise((resolve) => {
@@ -49,13 +50,15 @@ describe('TcpProxy', () => {
     expect(await ask(proxy.port, 'three')).toBe('three');
   });
 
-  it('drops connections that were open when cut', async () => {
+  it('drops connections that were open when cut, and counts what it forwards', async () => {
     const c = createConnection({ host: '127.0.0.1', port: proxy.port });
     await new Promise<void>((r) => c.once('connect', () => r()));
+    await waitFor(() => proxy.connections === 1, { what: 'one forwarded connection' });
     const closed = new Promise<void>((r) => c.once('close', () => r()));
     c.on('error', () => undefined);
     proxy.cut();
     await closed;
+    expect(proxy.connections).toBe(0);
     proxy.restore();
   });
 });

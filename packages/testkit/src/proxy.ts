@@ -42,6 +42,13 @@ export class TcpProxy {
     return this.isCut;
   }
 
+  /** Client connections being forwarded now (not counting those held while cut). */
+  get connections(): number {
+    let n = 0;
+    for (const [, u] of this.pairs) if (u !== undefined) n++;
+    return n;
+  }
+
   /** Drops every open connection and black-holes new ones until `restore()`. */
   cut(): void {
     this.isCut = true;
