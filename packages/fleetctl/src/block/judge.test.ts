@@ -101,6 +101,48 @@ describe('judge', () => {
       { kind: 'waiting', status: 'launched on c31e44e1.../10.0.0.1, systemd inactive (dead)' },
     ],
     [
+      'loaded while systemd is still stopping the unit',
+      { state: 'loaded', systemdStopped: true },
+      {
+        unit: unit({ desiredState: 'loaded', machineID: 'm', currentState: 'loaded' }),
+        systemd: state('deactivating', 'stop-sigterm'),
+        ...where,
+      },
+      {
+        kind: 'waiting',
+        status: 'loaded on c31e44e1.../10.0.0.1, systemd deactivating (stop-sigterm)',
+      },
+    ],
+    [
+      'loaded and stopped',
+      { state: 'loaded', systemdStopped: true },
+      {
+        unit: unit({ desiredState: 'loaded', machineID: 'm', currentState: 'loaded' }),
+        systemd: state('inactive', 'dead'),
+        ...where,
+      },
+      { kind: 'done', line: 'Unit a.service loaded on c31e44e1.../10.0.0.1' },
+    ],
+    [
+      'loaded and failed while stopping counts as stopped',
+      { state: 'loaded', systemdStopped: true },
+      {
+        unit: unit({ desiredState: 'loaded', machineID: 'm', currentState: 'loaded' }),
+        systemd: state('failed', 'failed'),
+        ...where,
+      },
+      { kind: 'done', line: 'Unit a.service loaded on c31e44e1.../10.0.0.1' },
+    ],
+    [
+      'loaded, no systemd state yet',
+      { state: 'loaded', systemdStopped: true },
+      {
+        unit: unit({ desiredState: 'loaded', machineID: 'm', currentState: 'loaded' }),
+        ...where,
+      },
+      { kind: 'waiting', status: 'loaded on c31e44e1.../10.0.0.1, no systemd state yet' },
+    ],
+    [
       'inactive reached (unscheduled)',
       { state: 'inactive' },
       { unit: unit({ desiredState: 'inactive' }) },

@@ -9,6 +9,12 @@ export interface Goal {
   readonly state: DesiredState;
   /** Also require systemd to report the unit started on its machine (`start`). */
   readonly systemdActive?: boolean;
+  /**
+   * Also require systemd to report the unit no longer running on its machine (`stop`): fleet's
+   * `loaded` is reached as soon as the agent has asked systemd to stop it, which can take a
+   * while (ExecStop, a slow SIGTERM handler, TimeoutStopSec).
+   */
+  readonly systemdStopped?: boolean;
 }
 
 /** One poll's view of a unit. */
@@ -73,12 +79,17 @@ export function judge(name: string, goal: Goal, obs: Observation): Verdict {
     return { kind: 'waiting', status: `${current}${where}` };
   }
   const done: Verdict = { kind: 'done', line: `Unit ${name} ${current}${where}` };
-  if (goal.systemdActive !== true) return done;
+  if (goal.systemdActive !== true && goal.systemdStopped !== true) return done;
   const s = obs.systemd;
   if (s === undefined)
     return { kind: 'waiting', status: `${current}${where}, no systemd state yet` };
   const active = s.systemdActiveState ?? '';
   const sub = s.systemdSubState ?? '';
+  if (goal.systemdStopped === true) {
+    return active === 'inactive' || active === 'failed'
+      ? done
+      : { kind: 'waiting', status: `${current}${where}, systemd ${active} (${sub})` };
+  }
   if (active === 'active' || active === 'reloading') return done;
   if (active === 'failed') {
     return {

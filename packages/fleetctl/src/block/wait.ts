@@ -27,7 +27,8 @@ async function observe(
   const unit = await api.getUnit(name);
   if (unit?.machineID === undefined) return { unit };
   const legend = await legendOf(ctx, unit.machineID);
-  if (goal.systemdActive !== true || unit.currentState !== goal.state) {
+  const needsSystemd = goal.systemdActive === true || goal.systemdStopped === true;
+  if (!needsSystemd || unit.currentState !== goal.state) {
     return { unit, machineLegend: legend };
   }
   const [systemd] = await api.listUnitStates({ unitName: name, machineID: unit.machineID });
@@ -103,7 +104,13 @@ export async function waitForUnits(
 ): Promise<boolean> {
   if (names.length === 0) return true;
   const api = await ctx.api();
-  const goalText = `report state ${goal.state}${goal.systemdActive === true ? ' (and systemd active)' : ''}`;
+  const also =
+    goal.systemdActive === true
+      ? ' (and systemd active)'
+      : goal.systemdStopped === true
+        ? ' (and systemd stopped)'
+        : '';
+  const goalText = `report state ${goal.state}${also}`;
   const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
   const results = await Promise.all(
     names.map((name) =>

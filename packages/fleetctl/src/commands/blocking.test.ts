@@ -137,6 +137,48 @@ describe('load, stop, unload', () => {
     expect((await h.registry.listUnitStates()).items).toEqual([]);
   });
 
+  it("stop waits until systemd has stopped the unit, not only for fleet's loaded", async () => {
+    let stopping = 0;
+    run({ stoppedState: () => (++stopping < 20 ? 'deactivating' : 'inactive') });
+    await h.fleetctl(['start', 'hello']);
+    const r = await h.fleetctl(['stop', 'hello']);
+    expect(stopping).toBeGreaterThanOrEqual(20);
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'Unit hello.service loaded on c31e44e1.../10.0.0.1\n',
+      stderr: 'Successfully stopped units [hello.service].\n',
+    });
+  });
+
+  it('stop times out within its block attempts while systemd is still stopping the unit', async () => {
+    run({ stoppedState: () => 'deactivating' });
+    await h.fleetctl(['start', 'hello']);
+    const r = await h.fleetctl(['stop', '--block-attempts=1', 'hello']);
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'Error waiting for units: timed out waiting for unit hello.service to report state loaded (and systemd stopped): loaded on c31e44e1.../10.0.0.1, systemd deactivating (dead)\n',
+    });
+  });
+
+  it('unload waits until no machine reports the unit any more', async () => {
+    await h.registry.createUnit({
+      name: 'x.service',
+      options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }],
+      desiredState: 'loaded',
+    });
+    // Unscheduled (fleet's current state is inactive at once), but its machine still has it.
+    await h.publish('x.service', M2.id, { activeState: 'inactive' });
+    const r = await h.fleetctl(['unload', '--block-attempts=1', 'x']);
+    expect(r).toEqual({
+      code: 1,
+      stdout: 'Unit x.service inactive\n',
+      stderr:
+        'Error waiting for units: timed out waiting for unit x.service to be unloaded from every machine: still on d4f0a2b3.../10.0.0.2\n',
+    });
+  });
+
   it('stop refuses an inactive unit and reports a missing one; already stopped is skipped', async () => {
     await h.fleetctl(['submit', 'hello']);
     const r = await h.fleetctl(['stop', 'hello', 'missing']);
@@ -218,6 +260,15 @@ describe('restart', () => {
       stderr: '',
     });
     expect(seen).toEqual(['launched', 'loaded', 'launched']);
+  });
+
+  it('waits until systemd has stopped the unit before starting it again', async () => {
+    let stopping = 0;
+    run({ stoppedState: () => (++stopping < 20 ? 'deactivating' : 'inactive') });
+    await h.fleetctl(['start', 'hello']);
+    const r = await h.fleetctl(['restart', 'hello']);
+    expect(stopping).toBeGreaterThanOrEqual(20);
+    expect(r.code).toBe(0);
   });
 
   it('starts a loaded unit and refuses an inactive one', async () => {

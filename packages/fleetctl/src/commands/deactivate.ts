@@ -4,7 +4,7 @@ import type { DesiredState } from '@fleet/unit';
 import type { Args } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { isGlobal } from '../block/judge.js';
-import { waitForUnits } from '../block/wait.js';
+import { waitForUnloaded, waitForUnits } from '../block/wait.js';
 import { requireUnits } from '../units/names.js';
 import { blockAttempts, printTriggered } from './shared.js';
 
@@ -17,6 +17,11 @@ export interface Deactivation {
   readonly refuseVerb: string;
   /** The closing line on success: `Successfully stopped units`. */
   readonly summary: string;
+  /**
+   * What must be true on the unit's machine as well: `stopped` (systemd no longer runs it) or
+   * `unloaded` (no machine reports it any more), so that the summary line is true when printed.
+   */
+  readonly machine: 'stopped' | 'unloaded';
 }
 
 /** Runs stop or unload. @returns the exit code */
@@ -50,7 +55,10 @@ export async function deactivate(ctx: Context, args: Args, how: Deactivation): P
     printTriggered(ctx, waiting, how.verb);
     return failed ? 1 : 0;
   }
-  const ok = await waitForUnits(ctx, waiting, { state: how.state }, attempts);
+  const goal = { state: how.state, systemdStopped: how.machine === 'stopped' };
+  const ok =
+    (await waitForUnits(ctx, waiting, goal, attempts)) &&
+    (how.machine !== 'unloaded' || (await waitForUnloaded(ctx, waiting, attempts)));
   if (ok && waiting.length > 0) ctx.err(`${how.summary} [${waiting.join(' ')}].`);
   return failed || !ok ? 1 : 0;
 }

@@ -43,9 +43,10 @@ export const restartCommand: CommandSpec = {
   usage: '[--block-attempts=N] [--ssh-port=N] UNIT...',
   summary: 'Instruct systemd to restart one or more units in the cluster',
   description:
-    'A launched unit is stopped (set to loaded, and waited on until it is), then started again\n' +
-    'and waited on until systemd reports it active. A loaded unit is started. An inactive unit\n' +
-    'cannot be restarted. Global units are restarted with systemctl on each of their machines.',
+    'A launched unit is stopped (set to loaded, and waited on until systemd reports it\n' +
+    'stopped), then started again and waited on until systemd reports it active. A loaded\n' +
+    'unit is started. An inactive unit cannot be restarted. Global units are restarted with\n' +
+    'systemctl on each of their machines.',
   positional: '[units..]',
   options: {
     'block-attempts': {
@@ -85,7 +86,12 @@ export const restartCommand: CommandSpec = {
     }
     for (const name of stopFirst) await api.setDesiredState(name, 'loaded');
     // Start again even if a stop timed out: a restart must not leave the unit stopped.
-    const stopped = await waitForUnits(ctx, stopFirst, { state: 'loaded' }, attempts);
+    const stopped = await waitForUnits(
+      ctx,
+      stopFirst,
+      { state: 'loaded', systemdStopped: true },
+      attempts,
+    );
     const starting = [...stopFirst, ...start];
     for (const name of starting) await api.setDesiredState(name, 'launched');
     const started = await waitForUnits(

@@ -9,7 +9,8 @@ export const stopCommand: CommandSpec = {
   usage: '[--no-block|--block-attempts=N] UNIT...',
   summary: 'Instruct systemd to stop one or more units in the cluster',
   description:
-    'Sets each unit to loaded and waits until it is stopped (loaded) on its machine.\n' +
+    'Sets each unit to loaded and waits until it is loaded on its machine and systemd there\n' +
+    'reports it stopped (inactive or failed).\n' +
     'Units that are not loaded (desired state inactive) cannot be stopped.',
   positional: '[units..]',
   options: BLOCK_OPTIONS,
@@ -20,5 +21,6 @@ export const stopCommand: CommandSpec = {
       refuse: ['inactive'],
       refuseVerb: 'stop',
       summary: 'Successfully stopped units',
+      machine: 'stopped',
     }),
 };

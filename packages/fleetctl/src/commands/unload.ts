@@ -18,5 +18,6 @@ export const unloadCommand: CommandSpec = {
       refuse: [],
       refuseVerb: 'unload',
       summary: 'Successfully unloaded units',
+      machine: 'unloaded',
     }),
 };

@@ -14,6 +14,8 @@ export interface FakeClusterOptions {
   readonly reason?: string;
   /** The systemd active state a started unit reports (default `active`). */
   readonly startedState?: (unit: Unit) => string;
+  /** The systemd active state a loaded, not started unit reports (default `inactive`). */
+  readonly stoppedState?: (unit: Unit) => string;
 }
 
 /** A reconcile loop over a harness's registry. */
@@ -72,7 +74,9 @@ export class FakeCluster {
         await this.h.assign(u.name, target, u.desiredState);
       }
       const launched = u.desiredState === 'launched';
-      const active = launched ? (this.opts.startedState?.(u) ?? 'active') : 'inactive';
+      const active = launched
+        ? (this.opts.startedState?.(u) ?? 'active')
+        : (this.opts.stoppedState?.(u) ?? 'inactive');
       await this.h.publish(u.name, target, {
         activeState: active,
         state: launched ? 'launched' : 'loaded',
