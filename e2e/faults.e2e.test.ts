@@ -167,7 +167,7 @@ describe('faults and rules on 3 machines and a 3-member etcd', () => {
     expect(await activeOn('usurper.service')).toEqual(['node3']);
     await notActive('pinned.service');
     const want =
-      '0/3 machines available: 2 lack metadata pool=green, 1 run usurper.service, which replace it';
+      '0/3 machines available: 2 lack metadata pool=green, 1 runs usurper.service, which replaces it';
     expect(await reasonOf('pinned.service')).toBe(want);
     for (const via of NODES) expect((await getRaw('pinned.service', via)).reason).toBe(want);
     expect(await assignments()).toEqual(['usurper.service@node3']);
@@ -246,7 +246,7 @@ describe('faults and rules on 3 machines and a 3-member etcd', () => {
     await start('nowhere.service', ['MachineID=0123456789abcdef0123456789abcdef']);
 
     const picky =
-      '0/3 machines available: 2 lack metadata pool=green, 1 run conflicting unit green-blocker.service';
+      '0/3 machines available: 2 lack metadata pool=green, 1 runs conflicting unit green-blocker.service';
     const nowhere = 'required machine 0123456789abcdef0123456789abcdef is not in the cluster';
     expect(await reasonOf('picky.service')).toBe(picky);
     expect(await reasonOf('nowhere.service')).toBe(nowhere);

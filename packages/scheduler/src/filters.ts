@@ -132,7 +132,7 @@ export const replacedByFilter: Filter = (unit, machineId, state) => {
     if (replaces(r, unit, state.match) && !replaceEachOther(r, unit, state.match)) {
       return {
         one: `runs ${r.name}, which replaces it`,
-        many: `run ${r.name}, which replace it`,
+        many: `run ${r.name}, which replaces it`,
         none: `every machine runs ${r.name}, which replaces it`,
       };
     }
@@ -172,7 +172,7 @@ export function check(
 
 /**
  * One sentence for a unit no machine could take, Kubernetes-style:
- * "0/3 machines available: 2 run conflicting unit web.1.service, 1 lack metadata region=eu".
+ * "0/3 machines available: 2 run conflicting unit web.1.service, 1 lacks metadata region=eu".
  */
 export function summarize(rejections: readonly Rejection[], machineCount: number): string {
   if (machineCount === 0) return 'no machines are available';
@@ -188,6 +188,6 @@ export function summarize(rejections: readonly Rejection[], machineCount: number
   }
   const parts = [...counts.values()]
     .sort((a, b) => b.n - a.n || (a.r.many < b.r.many ? -1 : 1))
-    .map((c) => `${c.n} ${c.r.many}`);
+    .map((c) => `${c.n} ${c.n === 1 ? c.r.one : c.r.many}`);
   return `0/${machineCount} machines available: ${parts.join(', ')}`;
 }

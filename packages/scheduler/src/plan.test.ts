@@ -334,7 +334,7 @@ describe('planCluster: Replaces', () => {
     expect(plan.waiting).toEqual([
       {
         unit: 'pinned.service',
-        reason: `0/3 machines available: 2 are not machine ${M2}, 1 run kick.service, which replace it`,
+        reason: `0/3 machines available: 2 are not machine ${M2}, 1 runs kick.service, which replaces it`,
       },
     ]);
   });
