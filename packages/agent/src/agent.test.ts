@@ -4,6 +4,7 @@ import {
   type JsonValue,
   type MachineSession,
   type Registry,
+  type UnitStateInput,
   type UnitState as PublishedState,
 } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
@@ -192,6 +193,30 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
       return until(async () => (await published('next.service'))?.activeState === 'active');
     })();
     expect(took).toBeLessThan(4_000); // the reconcile interval is 5 s
+  });
+
+  it('publishes a unit that starts within the publish window once, as active', async () => {
+    const written: string[] = [];
+    const counting = overriding(registry, {
+      registerMachine: async (record, ttl, opts) => {
+        const session = await registry.registerMachine(record, ttl, opts);
+        return new Proxy(session, {
+          get(target, prop) {
+            if (prop === 'publishUnitStates')
+              return (sts: readonly UnitStateInput[]) => (
+                written.push(...sts.map((st) => `${st.unit} ${st.activeState}`)),
+                target.publishUnitStates(sts)
+              );
+            const v: unknown = Reflect.get(target, prop, target);
+            return typeof v === 'function' ? (v as () => unknown).bind(target) : v;
+          },
+        });
+      },
+    });
+    agent(counting);
+    await assign('once.service');
+    await until(async () => (await published('once.service'))?.activeState === 'active');
+    expect(written.filter((w) => w.startsWith('once.service'))).toEqual(['once.service active']);
   });
 
   it('stops a unit set to loaded, and unloads an unassigned one, clearing its state', async () => {

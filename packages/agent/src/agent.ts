@@ -29,6 +29,11 @@ export interface AgentOptions {
   readonly healthIntervalMs?: number;
   /** Changes arriving within this window are acted on together (default 20 ms). */
   readonly debounceMs?: number;
+  /**
+   * Unit state changes within this window are published together, the latest winning
+   * (default 50 ms): a started unit's `activating` is then rarely written before its `active`.
+   */
+  readonly publishDelayMs?: number;
   /** systemd's overall state for the health record (default: the Systemd port's). */
   readonly systemState?: () => Promise<string>;
   /**
@@ -107,7 +112,11 @@ export class Agent {
       },
       (e) => this.outage(e),
     );
-    this.publisher = new StatePublisher((e) => this.outage(e));
+    this.publisher = new StatePublisher(
+      (e) => this.outage(e),
+      this.clock,
+      opts.publishDelayMs ?? 50,
+    );
     opts.systemd.onChange((changes) => {
       for (const c of changes) this.publish(c.name, c.state);
     });

@@ -1,7 +1,7 @@
 import type { Registry } from '@fleet/registry';
 import type { AgentTask } from '@fleet/scheduler';
 import type { Systemd } from '@fleet/systemd';
-import { serializeUnitOptions } from '@fleet/unit';
+import { serializeUnitOptions, type UnitOption } from '@fleet/unit';
 
 /** What happened to one task. */
 export interface TaskOutcome {
@@ -22,13 +22,14 @@ export async function executeTasks(
 ): Promise<TaskOutcome[]> {
   const failed = new Set<string>();
   const out: TaskOutcome[] = [];
+  const contents = await readContents(tasks, registry);
   for (const task of tasks) {
     if (task.unit !== '' && failed.has(task.unit)) {
       out.push({ task, skipped: true });
       continue;
     }
     try {
-      await runTask(task, systemd, registry);
+      await runTask(task, systemd, contents);
       out.push({ task });
     } catch (error) {
       if (task.unit !== '') failed.add(task.unit);
@@ -38,11 +39,34 @@ export async function executeTasks(
   return out;
 }
 
-async function runTask(task: AgentTask, systemd: Systemd, registry: Registry): Promise<void> {
+type Contents = ReadonlyMap<string, readonly UnitOption[]>;
+
+/**
+ * The contents of every unit the plan loads, read together before any task runs: read one by one
+ * inside the tasks, a machine given many units waits a round trip per unit. If the read fails,
+ * every load of this plan fails with that error (the next pass retries).
+ */
+async function readContents(
+  tasks: readonly AgentTask[],
+  registry: Registry,
+): Promise<Contents | Error> {
+  const hashes = [...new Set(tasks.filter((t) => t.kind === 'load').map((t) => t.hash ?? ''))];
+  if (hashes.length === 0) return new Map();
+  return registry
+    .getContentsMany(hashes)
+    .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+}
+
+async function runTask(
+  task: AgentTask,
+  systemd: Systemd,
+  contents: Contents | Error,
+): Promise<void> {
   const name = task.unit;
   switch (task.kind) {
     case 'load': {
-      const options = await registry.getContents(task.hash ?? '');
+      if (contents instanceof Error) throw contents;
+      const options = contents.get(task.hash ?? '');
       if (options === undefined)
         throw new Error(`contents of ${name} (${task.hash ?? ''}) are gone from the registry`);
       await systemd.writeUnit(name, serializeUnitOptions(options) + '\n');

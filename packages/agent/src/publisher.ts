@@ -1,4 +1,5 @@
 import type { MachineSession, UnitStateInput } from '@fleet/registry';
+import type { Clock } from '@fleet/runtime';
 import type { UnitState } from '@fleet/systemd';
 
 /**
@@ -12,8 +13,18 @@ export class StatePublisher {
   private readonly wanted = new Map<string, UnitStateInput>();
   private flushing: Promise<void> | undefined;
   private again = false;
+  /** Cancels the timer of a flush that is due (set while one is). */
+  private due: (() => void) | undefined;
 
-  constructor(private readonly onError: (err: unknown) => void) {}
+  /**
+   * Changes within `delayMs` of the first are published together, the last state of each unit
+   * winning: a unit started now is usually `active` before its `activating` would be written.
+   */
+  constructor(
+    private readonly onError: (err: unknown) => void,
+    private readonly clock?: Clock,
+    private readonly delayMs = 0,
+  ) {}
 
   /** Publishes through a new session from now on (everything is sent again). */
   useSession(session: MachineSession | undefined): void {
@@ -49,10 +60,28 @@ export class StatePublisher {
 
   /** Resolves once everything wanted so far is published (or failed). */
   async settled(): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing;
+    while (this.flushing !== undefined || this.due !== undefined) {
+      if (this.due !== undefined) this.startFlush(); // publish what is pending now
+      await this.flushing;
+    }
   }
 
   private kick(): void {
+    if (this.due !== undefined) return; // the flush that is due will see this change
+    if (this.flushing !== undefined) {
+      this.again = true;
+      return;
+    }
+    if (this.clock === undefined || this.delayMs <= 0) return this.startFlush();
+    this.due = this.clock.setTimer(this.delayMs, () => {
+      this.due = undefined;
+      this.startFlush();
+    });
+  }
+
+  private startFlush(): void {
+    this.due?.();
+    this.due = undefined;
     if (this.flushing !== undefined) {
       this.again = true;
       return;
@@ -70,12 +99,18 @@ export class StatePublisher {
     const session = this.session;
     if (session === undefined || session.signal.aborted) return;
     const work: Promise<void>[] = [];
+    // Every changed state goes in one call (one transaction per 100 states).
+    const changed: [string, string, UnitStateInput][] = [];
     for (const [unit, s] of this.wanted) {
       const key = JSON.stringify(s);
-      if (this.published.get(unit) === key) continue;
+      if (this.published.get(unit) !== key) changed.push([unit, key, s]);
+    }
+    if (changed.length > 0) {
       work.push(
-        session.publishUnitState(s).then(
-          () => void this.published.set(unit, key),
+        session.publishUnitStates(changed.map(([, , s]) => s)).then(
+          () => {
+            for (const [unit, key] of changed) this.published.set(unit, key);
+          },
           (err: unknown) => this.onError(err),
         ),
       );

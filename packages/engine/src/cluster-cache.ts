@@ -87,15 +87,24 @@ export class ClusterCache {
       this.machinesStale = false;
       this.setMachines((await this.registry.listMachines()).items);
     }
+    // Contents of units seen for the first time are read together, in batched requests: one by
+    // one, 10,000 new units cost 10,000 round trips in a row.
+    const stale = [...this.units].filter(
+      ([name, u]) => this.requirements.get(name)?.hash !== u.hash,
+    );
+    if (stale.length > 0) {
+      const contents = await this.registry.getContentsMany(stale.map(([, u]) => u.hash));
+      for (const [name, u] of stale) {
+        const options = contents.get(u.hash);
+        if (options !== undefined)
+          this.requirements.set(name, { hash: u.hash, req: fleetRequirements(name, options) });
+      }
+    }
     const units: SchedUnit[] = [];
     for (const [name, u] of this.units) {
-      let req = this.requirements.get(name);
-      if (req === undefined || req.hash !== u.hash) {
-        const options = await this.registry.getContents(u.hash);
-        if (options === undefined) continue; // destroyed or replaced meanwhile: the watch will say
-        req = { hash: u.hash, req: fleetRequirements(name, options) };
-        this.requirements.set(name, req);
-      }
+      const req = this.requirements.get(name);
+      // Destroyed or replaced meanwhile: the watch has said so and another pass follows.
+      if (req === undefined || req.hash !== u.hash) continue;
       units.push({ name, hash: u.hash, desiredState: u.desiredState, requirements: req.req });
     }
     const machines: SchedMachine[] = [...this.machines.values()];

@@ -203,6 +203,27 @@ describe('Engine over InMemoryRegistry', () => {
     await advanceUntil(clock, async () => (await placement(registry))['y.service'] !== undefined);
   });
 
+  it('a follower watches the leader instead of campaigning every interval, and takes over within its jitter', async () => {
+    const a = engine(M1);
+    await advanceUntil(clock, () => a.isLeader());
+    let campaigns = 0;
+    const counted: Registry = Object.create(registry) as Registry;
+    counted.campaign = async (id, ttl) => (campaigns++, registry.campaign(id, ttl));
+    const b = new Engine({ registry: counted, candidateId: M2, clock, random: () => 0.5 });
+    engines.push(b);
+    b.start();
+    await advanceUntil(clock, () => campaigns === 1);
+    for (let i = 0; i < 60; i++) {
+      clock.advance(1_000); // a minute: 30 reconcile intervals
+      await flush();
+    }
+    expect(campaigns).toBe(1);
+    await a.stop();
+    const took = await advanceUntil(clock, () => b.isLeader(), { stepMs: 10, what: 'B to lead' });
+    expect(took).toBeLessThan(2_000); // within the 1 s jitter, not after a poll interval
+    expect(campaigns).toBe(2);
+  });
+
   it("survives a leader change in the middle of a reconcile: the old leader's writes are refused", async () => {
     // Engine A's registry is the shared one, seen through a wrapper that can hold its writes.
     let held: (() => void) | undefined;

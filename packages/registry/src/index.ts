@@ -8,6 +8,7 @@ export type {
   AssignmentOp,
   FencingToken,
   JsonValue,
+  LeaderEvent,
   LeaderInfo,
   Listing,
   Machine,

@@ -10,12 +10,13 @@ import {
   createUnit,
   destroyUnit,
   getContents,
+  getContentsMany,
   getUnit,
   listUnits,
   replaceUnit,
   setDesiredState,
 } from './core/units.js';
-import { watchAssignments, watchMachines, watchUnits } from './core/watches.js';
+import { watchAssignments, watchLeader, watchMachines, watchUnits } from './core/watches.js';
 import { ClosedError } from './errors.js';
 import { Keys } from './keys.js';
 import type { Kv } from './kv/kv.js';
@@ -25,6 +26,7 @@ import type {
   Assignment,
   AssignmentEvent,
   AssignmentOp,
+  LeaderEvent,
   LeaderInfo,
   Listing,
   Machine,
@@ -32,6 +34,7 @@ import type {
   MachineRecord,
   MetadataChange,
   RegistryIssue,
+  ResyncEvent,
   Unit,
   UnitEvent,
   UnitHead,
@@ -120,6 +123,11 @@ export class KvRegistry implements Registry {
   async getContents(hash: string): Promise<readonly UnitOption[] | undefined> {
     return getContents(this.open(), hash);
   }
+  async getContentsMany(
+    hashes: readonly string[],
+  ): Promise<ReadonlyMap<string, readonly UnitOption[]>> {
+    return getContentsMany(this.open(), hashes);
+  }
   async setUnitReason(token: string, name: string, reason: string | null): Promise<boolean> {
     return setUnitReason(this.open(), token, name, reason);
   }
@@ -164,6 +172,9 @@ export class KvRegistry implements Registry {
     onEvent: (e: AssignmentEvent) => void,
   ): Watch {
     return this.trackWatch(watchAssignments(this.open(), machineId, afterRevision, onEvent));
+  }
+  watchLeader(onEvent: (e: LeaderEvent | ResyncEvent) => void): Watch {
+    return this.trackWatch(watchLeader(this.open(), onEvent));
   }
   watchMachines(afterRevision: string, onEvent: (e: MachineEvent) => void): Watch {
     return this.trackWatch(watchMachines(this.open(), afterRevision, onEvent));

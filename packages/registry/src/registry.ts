@@ -6,7 +6,9 @@ import type {
   AssignmentEvent,
   AssignmentOp,
   FencingToken,
+  LeaderEvent,
   LeaderInfo,
+  ResyncEvent,
   Listing,
   Machine,
   MachineEvent,
@@ -78,6 +80,12 @@ export interface Registry {
   getContents(hash: string): Promise<readonly UnitOption[] | undefined>;
 
   /**
+   * {@link getContents} of many hashes at once, read in batches (a few requests for thousands of
+   * hashes). Hashes whose contents do not exist are absent from the result.
+   */
+  getContentsMany(hashes: readonly string[]): Promise<ReadonlyMap<string, readonly UnitOption[]>>;
+
+  /**
    * Engine only, fenced: records why a unit is (not) placed; `null` clears it.
    * @returns false if the unit no longer exists (nothing written).
    * @throws NotLeaderError if `token` is not the current leader's.
@@ -143,6 +151,13 @@ export interface Registry {
   getLeader(): Promise<LeaderInfo | undefined>;
 
   /**
+   * The leader as it is now (one event, at once), then every change of it: how a follower
+   * engine learns that leadership is open without polling. If the store cannot be read or the
+   * history is compacted it delivers one `resync` event and ends.
+   */
+  watchLeader(onEvent: (e: LeaderEvent | ResyncEvent) => void): Watch;
+
+  /**
    * Changes to units after `afterRevision` (a listing's revision), in revision order. A
    * dropped connection resumes where it left off; if the history is compacted the watch
    * delivers one `resync` event and ends: list again and start a new watch.
@@ -187,6 +202,12 @@ export interface MachineSession {
    * @throws SessionLostError if the lease is gone.
    */
   publishUnitState(state: UnitStateInput): Promise<void>;
+  /**
+   * Publishes several units' states at once, in as few transactions as the op limit allows (an
+   * agent that started ten units writes their states in one request, not ten).
+   * @throws SessionLostError if the lease is gone.
+   */
+  publishUnitStates(states: readonly UnitStateInput[]): Promise<void>;
   /** Removes this machine's state for one unit. Idempotent. */
   removeUnitState(unit: string): Promise<void>;
   /** Revokes the lease: the machine and its unit states disappear at once. Idempotent. */

@@ -140,6 +140,13 @@ export interface LeaderInfo {
 }
 
 /** A change stream told the caller to re-list: history it needed is gone (compacted). Terminal. */
+/** The leader key now: `leader` is undefined while nobody leads. */
+export interface LeaderEvent {
+  readonly type: 'leader';
+  readonly leader: LeaderInfo | undefined;
+  readonly revision: Revision;
+}
+
 export interface ResyncEvent {
   readonly type: 'resync';
   readonly reason: string;

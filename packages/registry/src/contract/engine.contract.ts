@@ -1,6 +1,6 @@
 // Contract: leadership, fencing, assignments and unit reasons (everything the engine writes).
 import { expect, it } from 'vitest';
-import type { AssignmentOp } from '../types.js';
+import type { AssignmentEvent, AssignmentOp } from '../types.js';
 import { stall } from '../testing.js';
 import type { ContractHarness } from './harness.js';
 import { eventually, rejectsWith, unit } from './harness.js';
@@ -51,6 +51,37 @@ export function engineContract(h: () => ContractHarness): void {
       ...Array<string>(83).fill('m2'),
     ]);
     expect(BigInt(all.revision)).toBeGreaterThanOrEqual(BigInt(res.revision));
+  });
+
+  it('moves many units at once: every unschedule commits before any schedule', async () => {
+    const { registry } = h();
+    const token = (await registry.campaign('engine', 10))?.token ?? '';
+    const n = 350; // several batches of each kind
+    await registry.applyAssignments(
+      token,
+      Array.from({ length: n }, (_, i) => sched('old', `u${i}.service`)),
+    );
+    const before = await registry.listAssignments();
+    const ops: AssignmentOp[] = [];
+    for (let i = 0; i < n; i++) {
+      ops.push(sched('new', `u${i}.service`));
+      ops.push({ type: 'unschedule', machineId: 'old', unit: `u${i}.service` });
+    }
+    const res = await registry.applyAssignments(token, ops);
+    expect(res.batches).toBe(7);
+    const events: AssignmentEvent[] = [];
+    const w = registry.watchAssignments(undefined, before.revision, (e) => events.push(e));
+    await eventually(h(), () => events.length >= 2 * n, 'every move');
+    await w.close();
+    const rev = (e: AssignmentEvent) => ('revision' in e ? BigInt(e.revision) : 0n);
+    const lastDelete = events.filter((e) => e.type === 'delete').map(rev);
+    const firstPut = events.filter((e) => e.type === 'put').map(rev);
+    // (a batch holding the last unschedules and the first schedules commits them together)
+    expect(lastDelete.reduce((a, b) => (b > a ? b : a))).toBeLessThanOrEqual(
+      firstPut.reduce((a, b) => (b < a ? b : a)),
+    );
+    const after = await registry.listAssignments();
+    expect(after.items.map((a) => a.machineId)).toEqual(Array<string>(n).fill('new'));
   });
 
   it('moves, updates and unschedules idempotently; updates of absent assignments are skipped', async () => {

@@ -112,6 +112,23 @@ export function machineContract(h: () => ContractHarness): void {
     expect((await registry.listUnitStates({ unitName: 'web.service' })).items).toHaveLength(1);
   });
 
+  it('publishes many unit states at once, beyond one transaction, under the session', async () => {
+    const { registry } = h();
+    const s = await registry.registerMachine(machine('m1'), 10);
+    const names = Array.from({ length: 150 }, (_, i) => `u${String(i).padStart(3, '0')}.service`);
+    await s.publishUnitStates(names.map((n) => state(n)));
+    await s.publishUnitStates([]);
+    const listed = await registry.listUnitStates({ machineId: 'm1' });
+    expect(listed.items.map((x) => x.unit)).toEqual(names);
+    await rejectsWith(
+      s.publishUnitStates([state('ok.service'), { ...state('bad.service'), unit: 'bad/x' }]),
+      'REGISTRY_INVALID_INPUT',
+    );
+    expect((await registry.listUnitStates({ unitName: 'ok.service' })).items).toHaveLength(0);
+    await s.close();
+    expect((await registry.listUnitStates()).items).toEqual([]);
+  });
+
   it("keeps the agent's job state when given, and omits it when not", async () => {
     const { registry } = h();
     const s = await registry.registerMachine(machine('m1'), 10);

@@ -121,6 +121,24 @@ export function unitContract(h: () => ContractHarness): void {
     await rejectsWith(registry.replaceUnit(unit('nope.service')), 'REGISTRY_UNIT_NOT_FOUND');
   });
 
+  it('reads the contents of many hashes at once, leaving out those that do not exist', async () => {
+    const { registry } = h();
+    const heads = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => registry.createUnit(unit(`m${i}.service`, `v${i}`))),
+    );
+    const gone = heads[39]?.hash ?? '';
+    await registry.destroyUnit('m39.service');
+    const got = await registry.getContentsMany([...heads.map((x) => x.hash), 'f'.repeat(40)]);
+    expect([...got.keys()].sort()).toEqual(
+      heads
+        .map((x) => x.hash)
+        .filter((x) => x !== gone)
+        .sort(),
+    );
+    expect(got.get(heads[7]?.hash ?? '')).toEqual(options('v7'));
+    expect((await registry.getContentsMany([])).size).toBe(0);
+  });
+
   it('stores shared contents once and collects them with the last unit using them', async () => {
     const { registry } = h();
     const a = await registry.createUnit(unit('a@1.service', 'shared'));

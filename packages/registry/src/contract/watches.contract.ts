@@ -1,6 +1,12 @@
 // Contract: change streams (list-then-watch, resume, compaction), corrupt records, close.
 import { expect, it } from 'vitest';
-import type { AssignmentEvent, MachineEvent, UnitEvent } from '../types.js';
+import type {
+  AssignmentEvent,
+  LeaderEvent,
+  MachineEvent,
+  ResyncEvent,
+  UnitEvent,
+} from '../types.js';
 import type { ContractHarness } from './harness.js';
 import { collector, eventually, machine, rejectsWith, unit } from './harness.js';
 
@@ -110,6 +116,32 @@ export function watchContract(h: () => ContractHarness): void {
     });
     expect(all.events).toHaveLength(3);
     await Promise.all([w1.close(), w2.close()]);
+  });
+
+  it('watches the leader: the current one at once, then each change', async () => {
+    const { registry } = h();
+    const c = collector<LeaderEvent | ResyncEvent>();
+    const w = registry.watchLeader(c.push);
+    await eventually(h(), () => c.events.length >= 1, 'the current leader');
+    expect(c.events[0]).toMatchObject({ type: 'leader', leader: undefined });
+    const l = await registry.campaign('engine-a', 10);
+    await eventually(h(), () => c.events.length >= 2, 'the new leader');
+    expect(c.events[1]).toMatchObject({
+      type: 'leader',
+      leader: { candidateId: 'engine-a', token: l?.token },
+    });
+    await l?.resign();
+    await eventually(h(), () => c.events.length >= 3, 'leadership open again');
+    expect(c.events[2]).toMatchObject({ type: 'leader', leader: undefined });
+    await w.close();
+    const late = collector<LeaderEvent | ResyncEvent>();
+    const held = await registry.campaign('engine-b', 10);
+    const w2 = registry.watchLeader(late.push);
+    await eventually(h(), () => late.events.length >= 1, 'the current leader');
+    expect(late.events[0]).toMatchObject({ leader: { candidateId: 'engine-b' } });
+    await w2.close();
+    await held?.resign();
+    expect(c.events).toHaveLength(3);
   });
 
   it('watches machines join, change metadata and leave', async () => {

@@ -7,7 +7,7 @@ import {
   MachineExistsError,
   SessionLostError,
 } from '../errors.js';
-import type { KvLease, KvTxn, KvTxnResult } from '../kv/kv.js';
+import type { KvLease, KvOp, KvTxn, KvTxnResult } from '../kv/kv.js';
 import type { MachineSession, RegisterOptions } from '../registry.js';
 import type { MachineRecord, UnitStateInput } from '../types.js';
 import type { Core } from './core.js';
@@ -72,19 +72,21 @@ export class Session implements MachineSession {
   }
 
   async publishUnitState(state: UnitStateInput): Promise<void> {
-    checkUnitState(state);
-    await this.run({
-      compare: [],
-      success: [
-        {
-          type: 'put',
-          key: this.core.keys.state(state.unit, this.machineId),
-          value: encodeUnitState(this.machineId, state),
-          lease: this.lease.id,
-        },
-      ],
-      failure: [],
-    });
+    await this.publishUnitStates([state]);
+  }
+
+  async publishUnitStates(states: readonly UnitStateInput[]): Promise<void> {
+    for (const state of states) checkUnitState(state);
+    const puts = states.map((state): KvOp => ({
+      type: 'put',
+      key: this.core.keys.state(state.unit, this.machineId),
+      value: encodeUnitState(this.machineId, state),
+      lease: this.lease.id,
+    }));
+    const per = this.core.limits.maxOpsPerTxn;
+    for (let i = 0; i < puts.length; i += per) {
+      await this.run({ compare: [], success: puts.slice(i, i + per), failure: [] });
+    }
   }
 
   async removeUnitState(unit: string): Promise<void> {

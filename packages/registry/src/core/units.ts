@@ -218,3 +218,11 @@ export async function getContents(
   const hash = checkHash(hashIn);
   return (await fetchContents(core, [hash], undefined, false)).get(hash);
 }
+
+/** See {@link Registry.getContentsMany}. */
+export async function getContentsMany(
+  core: Core,
+  hashes: readonly string[],
+): Promise<Map<string, readonly UnitOption[]>> {
+  return fetchContents(core, hashes.map(checkHash), undefined, false);
+}

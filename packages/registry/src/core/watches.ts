@@ -6,8 +6,15 @@ import { InvalidInputError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import type { KvEvent } from '../kv/kv.js';
 import type { Watch } from '../registry.js';
-import type { AssignmentEvent, MachineEvent, ResyncEvent, UnitEvent } from '../types.js';
+import type {
+  AssignmentEvent,
+  LeaderEvent,
+  MachineEvent,
+  ResyncEvent,
+  UnitEvent,
+} from '../types.js';
 import type { Core } from './core.js';
+import { leaderFrom } from './fence.js';
 import { toMachineRecord } from './machines.js';
 import { checkMachineId } from './validate.js';
 
@@ -152,4 +159,50 @@ export function watchMachines(
       return undefined;
     },
   );
+}
+
+/** See {@link Registry.watchLeader}: one read of the leader key, then a watch from there. */
+export function watchLeader(core: Core, onEvent: (e: LeaderEvent | ResyncEvent) => void): Watch {
+  const key = core.keys.leader();
+  let closed = false;
+  let inner: Watch | undefined;
+  const deliver = (e: LeaderEvent | ResyncEvent): void => {
+    if (closed) return;
+    try {
+      onEvent(e);
+    } catch (error) {
+      core.report({ kind: 'listener-threw', error });
+    }
+  };
+  void (async () => {
+    let read;
+    try {
+      read = await core.kv.range({ key });
+    } catch (err) {
+      deliver({ type: 'resync', reason: `could not read the leader: ${(err as Error).message}` });
+      closed = true;
+      return;
+    }
+    if (closed) return;
+    const revision = read.revision.toString();
+    deliver({ type: 'leader', leader: leaderFrom(core, read.kvs[0]), revision });
+    if (closed) return;
+    inner = watchRange<LeaderEvent>(
+      core,
+      { start: key, end: `${key}\0` },
+      revision,
+      deliver,
+      (ev) => ({
+        type: 'leader',
+        leader: ev.type === 'put' ? leaderFrom(core, ev.kv) : undefined,
+        revision: revOf(ev),
+      }),
+    );
+  })();
+  return {
+    close: async () => {
+      closed = true;
+      await inner?.close();
+    },
+  };
 }

@@ -54,6 +54,7 @@ export interface FakeCall {
  */
 export class FakeSystemd implements Systemd {
   private readonly files = new Map<string, string>();
+  private readonly hashes = new Map<string, string | undefined>();
   private readonly links = new FakeLinks();
   private readonly runtime: FakeRuntime;
   private readonly watcher: StateWatcher;
@@ -81,6 +82,19 @@ export class FakeSystemd implements Systemd {
       pollIntervalMs: opts.pollIntervalMs ?? 1_000,
     });
     this.watcher.start();
+  }
+
+  /**
+   * fleet's hash of a unit file, remembered per content as the real units directory remembers
+   * it per file (parsing and hashing every file on every state read made the fake, not the agent,
+   * the cost of a thousand simulated machines).
+   */
+  private hashOf(content: string): string | undefined {
+    if (this.hashes.has(content)) return this.hashes.get(content);
+    const hash = contentHash(content);
+    if (this.hashes.size >= 4096) this.hashes.clear();
+    this.hashes.set(content, hash);
+    return hash;
   }
 
   // ---- test controls ----
@@ -146,7 +160,7 @@ export class FakeSystemd implements Systemd {
       .filter(isRecognizedUnitName)
       .sort()
       .map((name) => {
-        const hash = contentHash(this.files.get(name) ?? '');
+        const hash = this.hashOf(this.files.get(name) ?? '');
         return hash === undefined ? { name } : { name, hash };
       });
   }
@@ -210,7 +224,7 @@ export class FakeSystemd implements Systemd {
     for (const name of names) {
       const { load, active, sub } = this.runtime.state(name);
       const content = this.files.get(name);
-      const hash = content === undefined ? undefined : contentHash(content);
+      const hash = content === undefined ? undefined : this.hashOf(content);
       states.set(name, hash === undefined ? { load, active, sub } : { load, active, sub, hash });
     }
     return states;
