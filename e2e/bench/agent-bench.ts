@@ -213,9 +213,12 @@ async function main(): Promise<Results> {
   results.rssBulk = await fleetdRssKiB(m);
 
   console.error(`bulk baseline: ${bulk} units with systemctl`);
-  const files = names
-    .map((n) => `cat > /run/systemd/system/base-${n} <<'UNIT'\n${serviceBody(n)}UNIT`)
-    .join('\n');
+  // A loop rather than one heredoc per unit: the script is one argument of nsenter, and a
+  // thousand heredocs exceed the kernel's limit for one argument (E2BIG).
+  const body = serviceBody('%s').replaceAll('\n', '\\n');
+  const files =
+    `for n in ${names.join(' ')}; do ` +
+    `printf '${body}' "$n" > /run/systemd/system/base-$n; done`;
   results.bulkBase = await insideMs(
     m,
     `${files}\nsystemctl daemon-reload\nsystemctl start ${names.map((n) => `base-${n}`).join(' ')}`,

@@ -33,6 +33,8 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '30' },
     idle: { type: 'string', default: '60' },
     concurrency: { type: 'string', default: '64' },
+    // The real fleetd's RSS with this many units in a systemd-nspawn machine (root only; 0: skip).
+    'nspawn-units': { type: 'string', default: '1000' },
   },
 });
 const MACHINES = Number(values.machines);
@@ -369,6 +371,8 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
 
+  await realFleetdRss(Number(values['nspawn-units']));
+
   console.log(
     `\nfleet scale simulation: ${MACHINES} machines in ${WORKERS} worker processes ` +
       `(${CLIENT === 'shared' ? 'one etcd client per process' : 'one etcd client per simulated fleetd'}${values['no-followers'] ? '' : ', follower engines on after the first launch'}), ` +
@@ -381,6 +385,40 @@ async function main(): Promise<void> {
       `${(r[0] ?? '').padEnd(w[0] ?? 0)}  ${(r[1] ?? '').padStart(w[1] ?? 0)}  ` +
         `${(r[2] ?? '').padEnd(w[2] ?? 0)}  ${r[3] ?? ''}`,
     );
+}
+
+/**
+ * A real fleetd's memory with `units` units loaded and running in one systemd-nspawn machine, by
+ * e2e/bench/agent-bench.ts (which boots the machine, runs the units and reads fleetd's VmRSS).
+ * Needs root, systemd-nspawn and debootstrap; otherwise the row says why it is missing.
+ */
+async function realFleetdRss(units: number): Promise<void> {
+  const what = `real fleetd RSS in an nspawn machine, ${units.toLocaleString('en')} units`;
+  if (units <= 0) return;
+  if (process.getuid?.() !== 0) {
+    row(what, 'not measured (needs root)');
+    return;
+  }
+  log(`a real fleetd with ${units} units in a systemd-nspawn machine (e2e/bench/agent-bench.ts)`);
+  const script = fileURLToPath(new URL('../../../e2e/bench/agent-bench.ts', import.meta.url));
+  try {
+    const { out } = await timeRun([
+      '--import',
+      'tsx',
+      script,
+      '--runs',
+      '1',
+      '--bulk',
+      String(units),
+    ]);
+    const idle = /idle, 0 units\s+([\d.]+) MiB/.exec(out)?.[1];
+    const loaded = new RegExp(`${units} units loaded and running\\s+([\\d.]+) MiB`).exec(out)?.[1];
+    if (idle === undefined || loaded === undefined) throw new Error(`no VmRSS lines in:\n${out}`);
+    row(what, `${loaded} MiB`, `idle ${idle} MiB`, (Number(loaded) / Number(idle)).toFixed(2));
+  } catch (err) {
+    log(`real fleetd RSS: ${err instanceof Error ? err.message : String(err)}`);
+    row(what, 'failed (see the log above)');
+  }
 }
 
 main().catch((err: unknown) => {
