@@ -28,7 +28,11 @@ export const DEFAULT_LIMITS: CoreLimits = {
 
 /** The registry's working context. */
 export class Core {
-  readonly contents = new ContentCache(2048);
+  /**
+   * Unit contents by hash (immutable, so never stale). Large enough for a 10,000-unit cluster, so
+   * the leader's periodic resync reads no contents it has seen (about 0.5 KiB each).
+   */
+  readonly contents = new ContentCache(16_384);
 
   constructor(
     readonly kv: Kv,
