@@ -85,13 +85,28 @@ export class Cluster {
     return `http://${this.node(name).address}:49153`;
   }
 
-  /** Waits until `n` machines are registered. */
+  /**
+   * Waits until `n` machines are registered and every running machine's API serves (a record
+   * alone is not enough: a restarted fleetd may still be waiting for its predecessor's lease).
+   */
   async waitMachines(n: number, timeoutMs = 60_000): Promise<void> {
-    await waitFor(async () => (await this.registry.listMachines()).items.length === n, {
-      timeoutMs,
-      intervalMs: 200,
-      what: `${n} machines to be registered`,
-    });
+    await waitFor(
+      async () => {
+        if ((await this.registry.listMachines()).items.length !== n) return false;
+        for (const m of this.nodes) {
+          if (!m.running) continue;
+          const ok = await this.api(m.name)
+            .listMachines()
+            .then(
+              (ms) => ms.length === n,
+              () => false,
+            );
+          if (!ok) return false;
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 200, what: `${n} machines registered and serving` },
+    );
   }
 
   /** The machine (name) whose systemd runs `unit` as active, or undefined. */
