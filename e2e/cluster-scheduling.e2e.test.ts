@@ -1,29 +1,9 @@
 // Three real machines: every [X-Fleet] rule, as systemd really runs it on each machine, and the
 // faults a cluster must survive (a machine powered off, drained, partitioned; the engine leader's
 // fleetd killed).
-import type { WireUnitOption } from '@fleet/api';
 import { sleep, waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, sh } from './src/index.js';
-
-const unit = (
-  name: string,
-  xfleet: string[] = [],
-): { name: string; options: WireUnitOption[] } => ({
-  name,
-  options: [
-    {
-      section: 'Service',
-      name: 'ExecStart',
-      value: `/bin/sh -c "while true; do echo ${name}; sleep 1; done"`,
-    },
-    ...xfleet.map((l) => ({
-      section: 'X-Fleet',
-      name: l.slice(0, l.indexOf('=')),
-      value: l.slice(l.indexOf('=') + 1),
-    })),
-  ],
-});
+import { Cluster, loopUnit, sh } from './src/index.js';
 
 describe('a 3-machine cluster', () => {
   let c: Cluster;
@@ -39,7 +19,7 @@ describe('a 3-machine cluster', () => {
   let via = 'node1';
   const api = () => c.api(via);
   const start = async (name: string, xfleet: string[] = []) =>
-    api().createUnit({ ...unit(name, xfleet), desiredState: 'launched' });
+    api().createUnit({ ...loopUnit(name, xfleet), desiredState: 'launched' });
   const activeOn = async (name: string, n = 1, timeoutMs = 30_000) =>
     waitFor(
       async () => ((await c.whereActive(name)).length === n ? c.whereActive(name) : undefined),

@@ -6,9 +6,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
-import { withDeadline } from './deadline.js';
 import { projectDir } from './project.js';
-import { run, tail, type RunResult } from './run.js';
+import { run, type RunResult } from './run.js';
 
 /** The compiled CLI (`npx tsc -b` builds it). */
 export const FLEETCTL_MAIN = join(projectDir(), 'packages', 'fleetctl', 'dist', 'main.js');
@@ -40,35 +39,11 @@ export async function runFleetctl(
     HOME: home,
     ...opts.env,
   };
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  if (opts.stdin === undefined) {
-    return run(process.execPath, [FLEETCTL_MAIN, ...args], { env, timeoutMs });
-  }
-  const proc = spawnTracked('fleetctl', process.execPath, [FLEETCTL_MAIN, ...args], {
+  return run(process.execPath, [FLEETCTL_MAIN, ...args], {
     env,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),
   });
-  const out: string[] = [];
-  const err: string[] = [];
-  proc.child.stdout?.on('data', (c: Buffer) => out.push(c.toString('utf8')));
-  proc.child.stderr?.on('data', (c: Buffer) => err.push(c.toString('utf8')));
-  const closed = new Promise<number | null>((resolve) => {
-    proc.child.once('close', (code) => resolve(code));
-  });
-  proc.child.stdin?.on('error', () => undefined); // fleetctl may exit before reading it all
-  proc.child.stdin?.end(opts.stdin);
-  const code = await withDeadline(closed, timeoutMs, `fleetctl ${args.join(' ')}`).catch(
-    async (e: unknown) => {
-      await proc.kill();
-      throw new Error(
-        `fleetctl ${args.join(' ')}: no exit after ${timeoutMs} ms\n${tail(proc.log(), 20)}`,
-        {
-          cause: e,
-        },
-      );
-    },
-  );
-  return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
 /** An `ssh-agent -D` of the test's own, on a socket in `dir`, stopped by `stop()`. */

@@ -5,6 +5,7 @@ export { isAlive, processId, type ProcessId } from './proc.js';
 export { run, runOk, type RunResult } from './run.js';
 export { installFleet, fleetClient, sh, unitProperty, type FleetInstall } from './fleet.js';
 export { Cluster, type ClusterOptions } from './cluster.js';
+export { loopUnit } from './faults.js';
 export {
   FLEETCTL_MAIN,
   runFleetctl,

@@ -15,6 +15,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** The full environment of the command (default: the test process's environment). */
   env?: NodeJS.ProcessEnv;
+  /** Text written to the command's stdin (default: no stdin). */
+  stdin?: string;
 }
 
 /** Calls `cb` with each complete line read from `stream` (the last partial line at its end). */
@@ -51,7 +53,10 @@ export async function run(
   opts: RunOptions = {},
 ): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const proc = spawnTracked(command, command, args, opts.env ? { env: opts.env } : {});
+  const proc = spawnTracked(command, command, args, {
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.stdin === undefined ? {} : { stdio: ['pipe', 'pipe', 'pipe'] as const }),
+  });
   const out: string[] = [];
   const err: string[] = [];
   proc.child.stdout?.on('data', (c: Buffer) => out.push(c.toString('utf8')));
@@ -59,6 +64,10 @@ export async function run(
   const closed = new Promise<number | null>((resolve) => {
     proc.child.once('close', (code) => resolve(code));
   });
+  if (opts.stdin !== undefined) {
+    proc.child.stdin?.on('error', () => undefined); // it may exit before reading it all
+    proc.child.stdin?.end(opts.stdin);
+  }
   const cmd = [command, ...args].join(' ');
   const res = await withDeadline(closed, timeoutMs, cmd).catch(async (e: unknown) => {
     await proc.kill();

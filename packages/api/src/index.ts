@@ -21,17 +21,6 @@ export type { Page, PageToken } from './pagination.js';
 export { API_PREFIXES } from './router.js';
 export { inject } from './testing/inject.js';
 export type { InjectRequest, InjectResponse } from './testing/inject.js';
-export type {
-  MachineMetadataOp,
-  MachinePage,
-  UnitPage,
-  UnitPutBody,
-  UnitStatePage,
-  WireMachine,
-  WireUnit,
-  WireUnitOption,
-  WireUnitState,
-} from './wire.js';
 export { FleetServer, DEFAULT_SOCKET_PATH } from './server/fleet-server.js';
 export type {
   ListenOptions,
@@ -42,17 +31,5 @@ export type {
 export { activationFds, LISTEN_FDS_START } from './server/activation.js';
 export type { ActivationOptions } from './server/activation.js';
 export { removeStaleSocket } from './server/unix-socket.js';
-export { FleetClient } from './client/client.js';
-export type { FleetClientOptions, UnitSpec } from './client/client.js';
-export { DEFAULT_ENDPOINT, parseEndpoint } from './client/endpoint.js';
-export type { Endpoint } from './client/endpoint.js';
-export {
-  ApiError,
-  BadResponseError,
-  ConnectionError,
-  EndpointError,
-  FleetClientError,
-  TimeoutError,
-} from './client/errors.js';
-export type { FleetClientErrorCode } from './client/errors.js';
-export type { CreateConnection, TlsFiles } from './client/transport.js';
+// The typed client and the wire types, also on their own as @fleet/api/client.
+export * from './client/index.js';

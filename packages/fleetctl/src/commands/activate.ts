@@ -26,42 +26,47 @@ export async function splitGlobal(
   return { global, other };
 }
 
-/** What one of submit/load/start does. */
-export interface Activation {
-  readonly command: 'submit' | 'load' | 'start';
-  readonly state: DesiredState;
-  readonly verb: string;
-  readonly goal: Goal;
-}
+/** submit, load and start: the desired state each sets, and what it waits for. */
+const GOALS = {
+  submit: { state: 'inactive', gerund: 'submitting' },
+  load: { state: 'loaded', gerund: 'loading' },
+  start: { state: 'launched', systemdActive: true, gerund: 'starting' },
+} as const satisfies Record<string, Goal & { readonly gerund: string }>;
 
 /** Runs submit, load or start. @returns the exit code */
-export async function activate(ctx: Context, args: Args, how: Activation): Promise<number> {
+export async function activate(
+  ctx: Context,
+  args: Args,
+  command: keyof typeof GOALS,
+): Promise<number> {
   rejectSign(args);
   const raw = args.list('units');
   if (raw.length === 0) throw new UsageError('No units given');
-  const attempts = how.command === 'submit' ? 0 : blockAttempts(args);
+  const { gerund, ...goal } = GOALS[command];
+  const desiredState: DesiredState = goal.state;
+  const attempts = command === 'submit' ? 0 : blockAttempts(args);
   const created = await lazyCreate(ctx, raw, {
-    command: how.command,
+    command,
     replace: args.bool('replace'),
-    desiredState: how.state,
+    desiredState,
   });
   let changed: string[];
   try {
-    changed = (await setTargetStates(ctx, created.names, how.state)).map((u) => u.name);
+    changed = (await setTargetStates(ctx, created.names, desiredState)).map((u) => u.name);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new CliError(`Error ${how.verb}ing units: ${why}`, 1, { cause: err });
+    throw new CliError(`Error ${gerund} units: ${why}`, 1, { cause: err });
   }
   const touched = new Set([...created.created, ...created.replaced, ...changed]);
   const waitOn = created.names.filter((n, i) => touched.has(n) && created.names.indexOf(n) === i);
   const { global, other } = await splitGlobal(ctx, waitOn);
-  if (how.command !== 'submit') {
-    for (const name of global) ctx.out(`Triggered global unit ${name} ${how.verb}`);
+  if (command !== 'submit') {
+    for (const name of global) ctx.out(`Triggered global unit ${name} ${command}`);
   }
   if (attempts < 0) {
-    printTriggered(ctx, other, how.verb);
+    printTriggered(ctx, other, command);
     return 0;
   }
-  const ok = await waitForUnits(ctx, how.command === 'submit' ? waitOn : other, how.goal, attempts);
+  const ok = await waitForUnits(ctx, command === 'submit' ? waitOn : other, goal, attempts);
   return ok ? 0 : 1;
 }

@@ -2,8 +2,7 @@
 // the original file are not kept, as in fleet).
 import { serializeUnitOptions } from '@fleet/unit';
 import type { CommandSpec } from '../cli/command.js';
-import { UsageError } from '../cli/errors.js';
-import { unitName } from '../units/names.js';
+import { oneUnitName } from '../units/names.js';
 
 /** The cat command. */
 export const catCommand: CommandSpec = {
@@ -12,9 +11,7 @@ export const catCommand: CommandSpec = {
   summary: 'Output the contents of a submitted unit',
   positional: '[units..]',
   async run(ctx, args) {
-    const units = args.list('units');
-    if (units.length !== 1) throw new UsageError('One unit file must be provided.');
-    const name = unitName(units[0] ?? '');
+    const name = oneUnitName(args);
     const unit = await (await ctx.api()).getUnit(name);
     if (unit === undefined) {
       ctx.err(`Unit ${name} not found`);

@@ -4,13 +4,13 @@
 import type { WireMachine } from '@fleet/api';
 import type { CommandSpec } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
-import { errorLine, UsageError } from '../cli/errors.js';
+import { errorLine } from '../cli/errors.js';
 import { isGlobal } from '../block/judge.js';
 import { legendOf } from '../block/wait.js';
 import { prefixLines } from '../remote/prefix-lines.js';
 import { runOnMachine, type MachineRun } from '../remote/run.js';
 import { machinesOfUnit } from '../remote/targets.js';
-import { unitName } from '../units/names.js';
+import { oneUnitName } from '../units/names.js';
 
 async function runCaught(
   ctx: Context,
@@ -48,9 +48,7 @@ export const journalCommand: CommandSpec = {
     },
   },
   async run(ctx, args) {
-    const units = args.list('units');
-    if (units.length !== 1) throw new UsageError('One unit file must be provided.');
-    const name = unitName(units[0] ?? '');
+    const name = oneUnitName(args);
     const sshPort = args.int('ssh-port');
     const argv = [
       ...(args.bool('sudo') ? ['sudo'] : []),

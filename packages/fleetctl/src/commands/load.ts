@@ -13,11 +13,5 @@ export const loadCommand: CommandSpec = {
     "A unit that cannot be scheduled fails with the scheduler's reason.",
   positional: '[units..]',
   options: { ...BLOCK_OPTIONS, ...REPLACE_OPTION, ...SIGN_OPTION },
-  run: (ctx, args) =>
-    activate(ctx, args, {
-      command: 'load',
-      state: 'loaded',
-      verb: 'load',
-      goal: { state: 'loaded' },
-    }),
+  run: (ctx, args) => activate(ctx, args, 'load'),
 };

@@ -15,11 +15,5 @@ export const startCommand: CommandSpec = {
     'reason. --block-attempts=N limits the wait to N attempts of 2 s; 0 waits without a limit.',
   positional: '[units..]',
   options: { ...BLOCK_OPTIONS, ...REPLACE_OPTION, ...SIGN_OPTION },
-  run: (ctx, args) =>
-    activate(ctx, args, {
-      command: 'start',
-      state: 'launched',
-      verb: 'start',
-      goal: { state: 'launched', systemdActive: true },
-    }),
+  run: (ctx, args) => activate(ctx, args, 'start'),
 };

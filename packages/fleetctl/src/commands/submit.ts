@@ -15,11 +15,5 @@ export const submitCommand: CommandSpec = {
     'with a warning when the local file differs, unless --replace is given.',
   positional: '[units..]',
   options: { ...REPLACE_OPTION, ...SIGN_OPTION },
-  run: (ctx, args) =>
-    activate(ctx, args, {
-      command: 'submit',
-      state: 'inactive',
-      verb: 'submit',
-      goal: { state: 'inactive' },
-    }),
+  run: (ctx, args) => activate(ctx, args, 'submit'),
 };

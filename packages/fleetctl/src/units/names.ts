@@ -1,5 +1,6 @@
 // Unit arguments on the command line: fleetctl's mangling of paths and names.
 import { mangleUnitName, RECOGNIZED_UNIT_TYPES } from '@fleet/unit';
+import type { Args } from '../cli/command.js';
 import { UsageError } from '../cli/errors.js';
 
 /**
@@ -24,4 +25,11 @@ export function unitName(arg: string): string {
 export function requireUnits(args: readonly string[]): string[] {
   if (args.length === 0) throw new UsageError('No units given');
   return args.map(unitName);
+}
+
+/** The one unit `cat` and `journal` take, as a unit name. */
+export function oneUnitName(args: Args): string {
+  const units = args.list('units');
+  if (units.length !== 1) throw new UsageError('One unit file must be provided.');
+  return unitName(units[0] ?? '');
 }
