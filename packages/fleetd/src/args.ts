@@ -1,4 +1,4 @@
-import { ConfigError, OPTIONS, IGNORED_OPTIONS } from './config.js';
+import { ConfigError, isOption, OPTIONS } from './config.js';
 
 /** What the command line asks for. */
 export type Invocation =
@@ -36,9 +36,9 @@ export function parseArgs(argv: readonly string[]): Invocation {
     if (eq >= 0) value = body.slice(eq + 1);
     else {
       const next = argv[i + 1];
-      const known = name === 'config' || name in OPTIONS || name in IGNORED_OPTIONS;
+      const known = name === 'config' || isOption(name);
       if (!known) throw new ConfigError(`unknown flag ${arg}`);
-      const spec = OPTIONS[name];
+      const spec = Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
       const boolean = spec !== undefined && ['false', 'true'].includes(spec.deflt);
       if (boolean && (next === undefined || next.startsWith('-'))) value = 'true';
       else if (next === undefined) throw new ConfigError(`flag ${arg} needs a value`);

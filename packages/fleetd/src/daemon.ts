@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { Agent, detectPublicIP, readMachineId, SessionFile } from '@fleet/agent';
 import {
   createApi,
@@ -12,7 +13,8 @@ import { Engine } from '@fleet/engine';
 import { EtcdRegistry, type Registry } from '@fleet/registry';
 import { systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
-import type { FleetdConfig } from './config.js';
+import { ConfigError, type FleetdConfig } from './config.js';
+import { unitsDirectoryMessage, unitsDirectoryProblem } from './units-directory.js';
 import { createMetrics } from './metrics.js';
 import { VERSION } from './version.js';
 
@@ -46,6 +48,7 @@ export class Fleetd {
   /** Builds and starts everything; throws (with a one-line message) if it cannot. */
   static async start(config: FleetdConfig, log: Logger, parts: FleetdParts = {}): Promise<Fleetd> {
     const clock = parts.clock ?? systemClock;
+    await checkRealUnitsDirectory(config.unitsDirectory);
     const machineId = await readMachineId(config.machineIdFile);
     const publicIP = config.publicIp !== '' ? config.publicIp : ((await detectPublicIP()) ?? '');
     if (publicIP === '')
@@ -59,7 +62,9 @@ export class Fleetd {
         endpoints: config.etcdServers,
         prefix: config.etcdKeyPrefix,
         requestTimeoutMs: Math.round(config.etcdRequestTimeout * 1000),
-        ...(await etcdCredentials(config)),
+        ...(await etcdCredentials(config).catch((err: unknown) => {
+          throw new Error(`cannot read the etcd TLS files: ${(err as Error).message}`);
+        })),
         clock,
         report: (issue) => log.warn({ issue }, 'registry issue'),
       });
@@ -221,14 +226,31 @@ function capabilities(config: FleetdConfig): string[] {
   return config.disableEngine ? ['DISABLE_ENGINE'] : [];
 }
 
-async function etcdCredentials(config: FleetdConfig) {
+/**
+ * The units directory through its symlinks must not be one of systemd's either (the config
+ * checked the path as written). A directory that does not exist yet is created by fleetd.
+ */
+async function checkRealUnitsDirectory(dir: string): Promise<void> {
+  const real = await realpath(dir).catch(() => undefined);
+  const problem = real === undefined ? undefined : unitsDirectoryProblem(real);
+  if (real !== undefined && problem !== undefined)
+    throw new ConfigError(unitsDirectoryMessage(`${dir} -> ${real}`, problem));
+}
+
+/** etcd TLS and authentication as etcd3 takes them. */
+export async function etcdCredentials(config: FleetdConfig) {
   const out: {
     credentials?: { rootCertificate: Buffer; privateKey?: Buffer; certChain?: Buffer };
     auth?: { username: string; password: string };
   } = {};
-  if (config.etcdCafile !== '') {
+  if (config.etcdCafile !== '' || config.etcdCertfile !== '') {
     out.credentials = {
-      rootCertificate: await readFile(config.etcdCafile),
+      // A client certificate without etcd_cafile: etcd's certificate is checked against the
+      // system's trusted CAs (an etcd with a public certificate).
+      rootCertificate:
+        config.etcdCafile !== ''
+          ? await readFile(config.etcdCafile)
+          : Buffer.from(rootCertificates.join('\n')),
       ...(config.etcdKeyfile !== '' ? { privateKey: await readFile(config.etcdKeyfile) } : {}),
       ...(config.etcdCertfile !== '' ? { certChain: await readFile(config.etcdCertfile) } : {}),
     };

@@ -48,24 +48,46 @@ export function prettyStream(out: NodeJS.WritableStream): Writable {
   });
 }
 
-/** fleetd's logger: JSON on stdout (readable lines on a terminal); `verbosity > 0` = debug. */
+/**
+ * fleetd's logger: JSON on stdout (readable lines on a terminal); `verbosity > 0` = debug. An
+ * error field (`err`) carries its type, code and message, and its stack only while debug is on
+ * (SIGHUP can switch it), so an operator's journal never shows a stack at verbosity 0.
+ * `dest` is where the lines go when stdout is not a terminal (a test passes its own stream).
+ */
 export function createLogger(
   verbosity: number,
   stdout: NodeJS.WriteStream = process.stdout,
+  dest?: NodeJS.WritableStream,
 ): PinoLogger {
   const level = verbosity > 0 ? 'debug' : 'info';
-  const opts = { level, base: { svc: 'fleetd' }, timestamp: pino.stdTimeFunctions.epochTime };
-  if (stdout.isTTY) return pino(opts, prettyStream(stdout));
-  return pino(opts, pino.destination({ dest: 1, sync: true }));
+  const holder: { log?: PinoLogger } = {};
+  const opts = {
+    level,
+    base: { svc: 'fleetd' },
+    timestamp: pino.stdTimeFunctions.epochTime,
+    serializers: {
+      err: (err: unknown) => serializeError(err, holder.log?.isLevelEnabled('debug') ?? false),
+    },
+  };
+  holder.log = stdout.isTTY
+    ? pino(opts, prettyStream(stdout))
+    : pino(opts, dest ?? pino.destination({ dest: 1, sync: true }));
+  return holder.log;
 }
 
-/** An error as a log field: type, code and message; the stack only when asked for. */
-export function serializeError(err: unknown, withStack: boolean): Record<string, unknown> {
+/** An error as a log field: type, code, message and cause; the stack only when asked for. */
+export function serializeError(
+  err: unknown,
+  withStack: boolean,
+  depth = 0,
+): Record<string, unknown> {
   if (!(err instanceof Error)) return { message: String(err) };
   const out: Record<string, unknown> = { type: err.name, message: err.message };
   const e = err as Error & { code?: unknown; retryable?: unknown };
   if (e.code !== undefined) out.code = e.code;
   if (e.retryable !== undefined) out.retryable = e.retryable;
   if (withStack) out.stack = err.stack;
+  if (err.cause !== undefined && depth < 3)
+    out.cause = serializeError(err.cause, withStack, depth + 1);
   return out;
 }

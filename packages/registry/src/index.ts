@@ -44,7 +44,7 @@ export {
   UnitTooLargeError,
 } from './errors.js';
 export type { RegistryErrorCode } from './errors.js';
-export { DEFAULT_PREFIX, Keys } from './keys.js';
+export { DEFAULT_PREFIX, Keys, normalizeKeyPrefix } from './keys.js';
 export { KvRegistry } from './kv-registry.js';
 export type { RegistryOptions } from './kv-registry.js';
 export { EtcdRegistry } from './etcd-registry.js';

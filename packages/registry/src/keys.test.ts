@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREFIX, Keys, prefixEnd } from './keys.js';
+import { DEFAULT_PREFIX, Keys, normalizeKeyPrefix, prefixEnd } from './keys.js';
 
 describe('Keys', () => {
   const keys = new Keys();
@@ -57,6 +57,29 @@ describe('Keys', () => {
   it('takes a custom prefix and refuses a malformed one', () => {
     expect(new Keys('/x/').leader()).toBe('/x/leader');
     expect(prefixEnd('/x/')).toBe('/x0');
-    for (const p of ['x/', '/x', '/a b/', '/é/']) expect(() => new Keys(p)).toThrow(RangeError);
+    for (const p of ['', '/a b/', '/é/', '/a\n/']) expect(() => new Keys(p)).toThrow(RangeError);
+  });
+
+  it('reads a prefix the way fleet joined its keys (path.Join): with or without slashes', () => {
+    // fleet's functional tests configure exactly `etcd_key_prefix=/fleet_functional/smoke1`.
+    for (const p of [
+      '/fleet_functional/smoke1',
+      '/fleet_functional/smoke1/',
+      'fleet_functional/smoke1',
+      '//fleet_functional//smoke1//',
+      '/fleet_functional/./smoke1/x/..',
+    ]) {
+      const keys = new Keys(p);
+      expect(keys.prefix).toBe('/fleet_functional/smoke1/');
+      expect(keys.unit('a.service')).toBe('/fleet_functional/smoke1/unit/a.service');
+      expect(keys.parse(keys.machine('m1'))).toEqual({ kind: 'machine', machineId: 'm1' });
+    }
+    expect(normalizeKeyPrefix('/')).toBe('/');
+    expect(normalizeKeyPrefix('/..')).toBe('/');
+    expect(normalizeKeyPrefix('x')).toBe('/x/');
+    expect(new Keys('/').leader()).toBe('/leader');
+    expect(() => normalizeKeyPrefix('')).toThrow(
+      'key prefix is empty (write "/" for the root of the keyspace)',
+    );
   });
 });

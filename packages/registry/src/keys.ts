@@ -46,18 +46,40 @@ function prefixRange(prefix: string): KeyRange {
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
+/**
+ * A key prefix as fleet read it: fleet joined its keys with Go's `path.Join`, so
+ * `/fleet_functional/smoke1`, `fleet_functional/smoke1/` and `/fleet_functional//smoke1/` all
+ * name the same keyspace (`.` and `..` are resolved the same way). The result starts and ends
+ * with `/`: `/fleet_functional/smoke1/`.
+ * @throws RangeError for an empty prefix (fleet would have written into the root of the keyspace:
+ *   say `/` to mean that) or one that is not printable ASCII (no spaces).
+ */
+export function normalizeKeyPrefix(prefix: string): string {
+  if (prefix === '') {
+    throw new RangeError('key prefix is empty (write "/" for the root of the keyspace)');
+  }
+  if (!PRINTABLE_ASCII.test(prefix)) {
+    throw new RangeError(
+      `key prefix ${JSON.stringify(prefix)} must be printable ASCII without spaces`,
+    );
+  }
+  const parts: string[] = [];
+  for (const part of prefix.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts.length === 0 ? '/' : `/${parts.join('/')}/`;
+}
+
 /** Key construction for one prefix. Components are validated by the caller (no `/`). */
 export class Keys {
+  /** The prefix as given, normalised by {@link normalizeKeyPrefix}: `/.../`. */
   readonly prefix: string;
 
-  /** @throws RangeError if the prefix is not printable ASCII starting and ending with `/`. */
+  /** @throws RangeError if the prefix is empty or not printable ASCII. */
   constructor(prefix: string = DEFAULT_PREFIX) {
-    if (!PRINTABLE_ASCII.test(prefix) || !prefix.startsWith('/') || !prefix.endsWith('/')) {
-      throw new RangeError(
-        `key prefix ${JSON.stringify(prefix)} must be printable ASCII and start and end with "/"`,
-      );
-    }
-    this.prefix = prefix;
+    this.prefix = normalizeKeyPrefix(prefix);
   }
 
   unit(name: string): string {
