@@ -125,7 +125,7 @@ describe('fleetd in a systemd-nspawn machine', () => {
       m,
       "sed -i 's/^agent_ttl=.*/agent_ttl=5s\\nmetadata=reloaded=yes/' /etc/fleet/fleet.conf",
     );
-    await sh(m, 'systemctl kill -s HUP --kill-who=main fleet.service');
+    await sh(m, 'systemctl reload fleet.service'); // ExecReload= sends SIGHUP
     await waitFor(async () => (await api.listMachines())[0]?.metadata?.reloaded === 'yes', {
       timeoutMs: 15_000,
       what: 'the new metadata',

@@ -16,6 +16,7 @@ import { DbusSystemd, type Systemd } from '@fleet/systemd';
 import { ConfigError, type FleetdConfig } from './config.js';
 import { unitsDirectoryMessage, unitsDirectoryProblem } from './units-directory.js';
 import { createMetrics } from './metrics.js';
+import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
 import { VERSION } from './version.js';
 
 /** Parts a test may supply instead of the real ones. */
@@ -26,7 +27,7 @@ export interface FleetdParts {
 }
 
 /** How long a graceful stop may take before fleetd gives up waiting (fleet: 1 min). */
-const SHUTDOWN_TIMEOUT_MS = 60_000;
+export const SHUTDOWN_TIMEOUT_MS = 60_000;
 
 /**
  * One fleetd: the agent of this machine, an engine that acts while elected, and the HTTP API,
@@ -82,7 +83,8 @@ export class Fleetd {
       throw new Error(`cannot reach systemd over D-Bus: ${(err as Error).message}`, { cause: err });
     }
     const agent = new Agent({
-      registry,
+      // fleet's "Server monitor triggered" line when the machine's heartbeat fails.
+      registry: watchHeartbeats(registry, logMonitorTriggered(log)),
       systemd,
       machine: {
         id: machineId,

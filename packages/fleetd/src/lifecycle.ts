@@ -1,0 +1,82 @@
+// fleetd's life as a process: command line, configuration, logger, start, and the signals
+// (TERM/INT stop, HUP reload, USR1 dump). main.ts runs it on the real machine; tests run it in a
+// child process with a fake systemd (the only part that needs a system bus).
+import { buildConfig, ConfigError, readConfFile } from './config.js';
+import { parseArgs, USAGE } from './args.js';
+import { Fleetd, type FleetdParts } from './daemon.js';
+import { createLogger } from './log.js';
+import { VERSION } from './version.js';
+
+export interface RunOptions {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Parts to use instead of the real ones (tests). */
+  readonly parts?: FleetdParts;
+}
+
+/** Runs fleetd until a stop signal; resolves with the exit code. Bad input: one line, 1. */
+export async function runFleetd(opts: RunOptions): Promise<number> {
+  let inv;
+  let built;
+  try {
+    inv = parseArgs(opts.argv);
+    if (inv.kind === 'version') {
+      process.stdout.write(`fleetd version ${VERSION}\n`);
+      return 0;
+    }
+    if (inv.kind === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    const file = await readConfFile(inv.configPath);
+    built = buildConfig({ ...(file ? { file } : {}), env: opts.env, flags: inv.flags });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`fleetd: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const run = inv;
+  const log = createLogger(built.config.verbosity);
+  for (const w of built.warnings) log.warn({}, w);
+  let daemon: Fleetd;
+  try {
+    daemon = await Fleetd.start(built.config, log, opts.parts);
+  } catch (err) {
+    // An expected failure (no machine ID, etcd TLS files missing, no D-Bus, busy socket): one line.
+    const message = (err as Error).message;
+    log.fatal({ code: (err as { code?: string }).code }, message);
+    if (!process.stdout.isTTY) process.stderr.write(`fleetd: ${message}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'fleetd stopping');
+      void daemon.stop().then(() => {
+        log.info({}, 'fleetd stopped');
+        resolve(0);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      void (async () => {
+        try {
+          const file = await readConfFile(run.configPath);
+          const next = buildConfig({ ...(file ? { file } : {}), env: opts.env, flags: run.flags });
+          for (const w of next.warnings) log.warn({}, w);
+          await daemon.reload(next.config, (v) => (log.level = v > 0 ? 'debug' : 'info'));
+        } catch (err) {
+          log.error({ err }, `configuration not reloaded: ${(err as Error).message}`);
+        }
+      })();
+    });
+    process.on('SIGUSR1', () => {
+      process.stdout.write(JSON.stringify(daemon.dumpState()) + '\n');
+    });
+  });
+}
