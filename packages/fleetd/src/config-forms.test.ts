@@ -295,6 +295,10 @@ describe('configuration values that cannot work', () => {
       'invalid value for metadata: "a=\\u001b[31mred" (control characters are not allowed)',
     ],
     [
+      { flags: { metadata: 'role=web,__proto__=x' } },
+      'invalid value for metadata: "__proto__=x" (__proto__ cannot be a metadata key)',
+    ],
+    [
       { flags: { etcd_certfile: '/c.pem' } },
       'etcd_certfile and etcd_keyfile must be given together',
     ],

@@ -14,7 +14,10 @@ export type Parser = (raw: string, name: string, warn: (msg: string) => void) =>
 
 /** A raw value for a message: quoted, escaped onto one line, cut to a readable length. */
 export function show(raw: string): string {
-  return JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}...` : raw);
+  return JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}...` : raw).replace(
+    /[\u0085\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function invalid(name: string, raw: string, expected: string): ConfigError {
@@ -131,6 +134,8 @@ export const metadata: Parser = (raw, name) => {
     const value = i < 0 ? '' : unquote(item.slice(i + 1));
     if (key === '' || !/^[A-Za-z0-9_.-]+$/.test(key))
       throw invalid(name, item, 'expected key=value pairs separated by commas');
+    // The registry's records are plain objects: this key could never be stored.
+    if (key === '__proto__') throw invalid(name, item, '__proto__ cannot be a metadata key');
     if (CONTROL.test(value)) throw invalid(name, item, 'control characters are not allowed');
     Object.defineProperty(out, key, {
       value,

@@ -185,7 +185,7 @@ export function buildConfig(src: ConfigSources): { config: FleetdConfig; warning
     if (isOption(name)) take(name, v, `environment variable ${k}`);
   }
   for (const [k, v] of Object.entries(src.flags ?? {}))
-    take(k.replace(/-/g, '_'), v, `flag --${k}`);
+    take(k.replace(/-/g, '_'), v, `flag --${showName(k)}`);
 
   const config = {} as Record<keyof FleetdConfig, unknown>;
   for (const [name, spec] of Object.entries(OPTIONS)) {
@@ -253,7 +253,7 @@ export function parseConfFile(text: string, path: string): [string, string, numb
     if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
     const eq = line.indexOf('=');
     if (eq <= 0)
-      throw new ConfigError(`${path}:${i + 1}: expected option=value, got ${JSON.stringify(line)}`);
+      throw new ConfigError(`${path}:${i + 1}: expected option=value, got ${show(line)}`);
     const name = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
     out.push([name, value, i + 1]);
