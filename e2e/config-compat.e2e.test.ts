@@ -13,6 +13,7 @@ import {
   bootMachines,
   fleetClient,
   installFleet,
+  runFleetctl,
   sh,
   unitProperty,
   type Machines,
@@ -143,6 +144,17 @@ describe("fleet's configuration forms in a systemd-nspawn machine", () => {
     await servesMachine({ region: 'us-west', az: 'us-west-1' });
     await registeredUnder('/fleet_functional/smoke1/');
     await noErrors(since);
+    // fleetctl talks to the API: its --etcd-key-prefix (fleet's etcd driver) changes nothing.
+    const init = m.initProcess;
+    const out = await runFleetctl(machines.dir, [
+      '--etcd-key-prefix=/fleet_functional/smoke1',
+      `--endpoint=unix:///proc/${String(init?.pid)}/root/run/fleet.sock`,
+      'list-machines',
+      '--no-legend',
+      '--full',
+      '--fields=machine',
+    ]);
+    expect(out, out.stderr).toMatchObject({ code: 0, stdout: `${m.machineId}\n` });
   });
 
   it("starts from fleet's functional-test cloud-config plus every compatibility option", async () => {
