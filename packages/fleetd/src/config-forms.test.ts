@@ -196,6 +196,7 @@ describe("fleet's configuration forms", () => {
       publicIp: '127.0.0.11',
     });
     expect(buildConfig(conf('public_ip=::1')).config.publicIp).toBe('::1');
+    expect(Object.is(buildConfig(conf('verbosity=-0')).config.verbosity, 0)).toBe(true);
   });
 
   it('rounds an agent_ttl that is not whole seconds, with one warning (leases are whole seconds)', () => {

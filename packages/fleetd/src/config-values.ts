@@ -53,7 +53,7 @@ export const int =
     const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max)
       throw invalid(name, raw, `expected a whole number from ${min} to ${max}`);
-    return n;
+    return n + 0; // -0 is 0
   };
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = {
