@@ -44,13 +44,13 @@ describe("fleet's configuration forms", () => {
   it("accepts the fleet.conf of fleet's functional tests: a prefix without a trailing slash", () => {
     const text = [
       'verbosity=2',
-      'etcd_servers=["http://172.18.0.1:4001"]',
+      'etcd_servers=["http://127.0.0.1:4001"]',
       'etcd_key_prefix=/fleet_functional/smoke1',
-      'public_ip=172.18.1.1',
+      'public_ip=127.0.0.18',
     ].join('\n');
     const { config } = buildConfig(conf(text));
     expect(config.etcdKeyPrefix).toBe('/fleet_functional/smoke1/');
-    expect(config.etcdServers).toEqual(['http://172.18.0.1:4001']);
+    expect(config.etcdServers).toEqual(['http://127.0.0.1:4001']);
     expect(config.verbosity).toBe(2);
   });
 
@@ -196,6 +196,10 @@ describe("fleet's configuration forms", () => {
       publicIp: '127.0.0.11',
     });
     expect(buildConfig(conf('public_ip=::1')).config.publicIp).toBe('::1');
+    expect(buildConfig(conf('public_ip=node1.example.com')).config.publicIp).toBe(
+      'node1.example.com',
+    );
+    expect(() => buildConfig(conf('public_ip=node 1'))).toThrow(/public_ip/);
     expect(Object.is(buildConfig(conf('verbosity=-0')).config.verbosity, 0)).toBe(true);
   });
 
@@ -289,7 +293,7 @@ describe('configuration values that cannot work', () => {
     ],
     [
       { flags: { public_ip: '1.2.3.4\n* ssh-ed25519 AAAA' } },
-      'invalid value for public_ip: "1.2.3.4\\n* ssh-ed25519 AAAA" (expected an IP address)',
+      'invalid value for public_ip: "1.2.3.4\\n* ssh-ed25519 AAAA" (expected an IP address or a host name)',
     ],
     [
       { flags: { metadata: 'a=\u001b[31mred' } },

@@ -147,10 +147,19 @@ export const metadata: Parser = (raw, name) => {
   return out;
 };
 
-/** An IP address, or empty (detect it from the default route). */
+/** A DNS host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123). */
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * An IP address or a host name (fleet published whatever `public_ip` said, and fleetctl dials it
+ * for ssh/status/journal), or empty (detect it from the default route). Anything else, such as
+ * spaces, control characters or a second line, is refused.
+ */
 export const ipAddress: Parser = (raw, name) => {
   const v = unquote(raw);
-  if (v !== '' && isIP(v) === 0) throw invalid(name, raw, 'expected an IP address');
+  if (v !== '' && isIP(v) === 0 && !HOST_NAME.test(v))
+    throw invalid(name, raw, 'expected an IP address or a host name');
   return v;
 };
 

@@ -97,7 +97,11 @@ const pathValue = quoted(
   ]),
 );
 const ipValue = quoted(
-  kind(fc.constantFrom('', '127.0.0.1', '::1', '10.0.0.1'), ['1.2.3.4\\n', 'host', '256.1.1.1']),
+  kind(fc.constantFrom('', '127.0.0.1', '::1', '127.0.0.2', 'node1.example.com'), [
+    '1.2.3.4\\n',
+    'a b',
+    '-x',
+  ]),
 );
 const metadataValue = quoted(
   kind(
@@ -220,7 +224,9 @@ function checkBounds(c: FleetdConfig, warnings: readonly string[]): void {
   expect(c.listenUnix === '' || c.listenUnix.startsWith('/')).toBe(true);
   for (const hp of c.listenTcp)
     expect(Number(hp.slice(hp.lastIndexOf(':') + 1))).toBeLessThanOrEqual(65535);
-  expect(c.publicIp === '' || isIP(c.publicIp) !== 0).toBe(true);
+  expect(c.publicIp === '' || isIP(c.publicIp) !== 0 || /^[A-Za-z0-9.-]+$/.test(c.publicIp)).toBe(
+    true,
+  );
   for (const [k, v] of Object.entries(c.metadata)) {
     expect(k).toMatch(/^[A-Za-z0-9_.-]+$/);
     expect(printable(v)).toBe(true);
