@@ -9,6 +9,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runti
 import { adoptLaunched, planAgent, type AgentCurrent } from '@fleet/scheduler';
 import type { Systemd, UnitState } from '@fleet/systemd';
 import { AssignmentView } from './assignments.js';
+import { RetryBackoff, type BackoffPolicy } from './backoff.js';
 import { executeTasks } from './executor.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { StatePublisher } from './publisher.js';
@@ -41,6 +42,11 @@ export interface AgentOptions {
    * takes its machine over in place (default: none; a restarted agent waits out the old lease).
    */
   readonly sessionStore?: SessionStore;
+  /**
+   * How long a unit whose load or start failed (systemd refused it) waits before the next attempt:
+   * default 5 s doubling to 5 min, reset when its assignment changes or a start succeeds.
+   */
+  readonly retryBackoff?: BackoffPolicy;
   /** Collects the health record (default: {@link collectHealth}, which reads `/proc` and `/`). */
   readonly collectHealth?: (sources: HealthSources) => Promise<Record<string, JsonValue>>;
 }
@@ -83,6 +89,12 @@ export class Agent {
   private readonly publisher: StatePublisher;
   /** Units this agent started (or adopted running) and has not stopped since. */
   private launched = new Set<string>();
+  /**
+   * Launched units whose start job systemd has not finished yet: published as `loaded` until a
+   * state without a `start` job shows, so `launched` + `inactive` means "ran and exited".
+   */
+  private readonly startPending = new Set<string>();
+  private readonly backoff: RetryBackoff;
   private session: MachineSession | undefined;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -103,6 +115,7 @@ export class Agent {
     this.ttl = opts.ttlSeconds ?? 30;
     this.machineInfo = opts.machine;
     this.startedAt = this.clock.now();
+    this.backoff = new RetryBackoff(opts.retryBackoff);
     this.view = new AssignmentView(
       opts.registry,
       opts.machine.id,
@@ -225,6 +238,8 @@ export class Agent {
     const { systemd, registry } = this.opts;
     try {
       const desired = this.view.desired();
+      this.backoff.sync(desired);
+      const assigned = new Map(desired.map((d) => [d.unit, d]));
       const files = await systemd.listUnitFiles();
       const names = files.map((f) => f.name);
       const states = await systemd.unitStates(names);
@@ -233,25 +248,44 @@ export class Agent {
         hash: f.hash ?? '',
         activeState: states.get(f.name)?.active ?? 'inactive',
       }));
-      const snapshot = { desired, current, launched: this.launched };
+      const holdOff = this.backoff.held(this.clock.now());
+      const snapshot = { desired, current, launched: this.launched, holdOff };
       const tasks = planAgent(snapshot);
       this.launched = adoptLaunched(snapshot);
+      for (const u of this.startPending) if (!this.launched.has(u)) this.startPending.delete(u);
       const outcomes = await executeTasks(tasks, systemd, registry);
       for (const o of outcomes) {
         const t = o.task;
         if (o.error !== undefined) {
           this.metrics.taskFailures++;
-          this.log.warn(
-            { task: t.kind, unit: t.unit, reason: t.reason, err: o.error },
-            'task failed',
-          );
+          const d = assigned.get(t.unit);
+          if ((t.kind === 'load' || t.kind === 'start') && d !== undefined && !retryable(o.error)) {
+            // systemd refuses this unit: retrying every pass only floods its journal.
+            const { failures, delayMs } = this.backoff.failed(d, this.clock.now());
+            this.log.warn(
+              { task: t.kind, unit: t.unit, reason: t.reason, err: o.error, failures, delayMs },
+              `task failed; next attempt in ${Math.round(delayMs / 1000)} s`,
+            );
+          } else {
+            this.log.warn(
+              { task: t.kind, unit: t.unit, reason: t.reason, err: o.error },
+              'task failed',
+            );
+          }
           continue;
         }
         if (o.skipped === true) continue;
         this.metrics.tasks++;
         this.log.info({ task: t.kind, unit: t.unit, reason: t.reason }, 'applied task');
-        if (t.kind === 'start') this.launched.add(t.unit);
-        if (t.kind === 'stop' || t.kind === 'unload') this.launched.delete(t.unit);
+        if (t.kind === 'start') {
+          this.launched.add(t.unit);
+          this.startPending.add(t.unit);
+          this.backoff.succeeded(t.unit);
+        }
+        if (t.kind === 'stop' || t.kind === 'unload') {
+          this.launched.delete(t.unit);
+          this.startPending.delete(t.unit);
+        }
       }
       if (tasks.length > 0) {
         // What the tasks changed: files and states are read again, once.
@@ -283,7 +317,12 @@ export class Agent {
       this.publisher.drop(unit);
       return;
     }
-    this.publisher.set(unit, state, this.launched.has(unit));
+    let launched = this.launched.has(unit);
+    if (launched && this.startPending.has(unit)) {
+      if (state.job === 'start') launched = false;
+      else this.startPending.delete(unit);
+    }
+    this.publisher.set(unit, state, launched);
   }
 
   /** Registers the machine; on a duplicate live machine ID or an outage, retries later. */
@@ -400,4 +439,11 @@ export class Agent {
       };
     });
   }
+}
+
+/** Whether an error says the same call may succeed if simply repeated (an outage, a timeout). */
+function retryable(err: unknown): boolean {
+  return (
+    typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true
+  );
 }

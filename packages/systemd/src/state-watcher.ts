@@ -19,7 +19,13 @@ export interface StateWatcherOptions {
 
 /** Whether two states differ in anything a listener cares about. */
 export function sameState(a: UnitState, b: UnitState): boolean {
-  return a.load === b.load && a.active === b.active && a.sub === b.sub && a.hash === b.hash;
+  return (
+    a.load === b.load &&
+    a.active === b.active &&
+    a.sub === b.sub &&
+    a.job === b.job &&
+    a.hash === b.hash
+  );
 }
 
 /**
