@@ -1,6 +1,6 @@
 // fleet's checks on a unit's options before it is accepted (API 400, fleetctl refusal).
 import { UnitError } from './errors.js';
-import { matchGlob } from './glob.js';
+import { compileGlob } from './glob.js';
 import type { UnitOption } from './option.js';
 import { checkOptionsWritable, checkReadBack } from './option-check.js';
 import { parseUnitFile } from './parse.js';
@@ -40,16 +40,17 @@ function sizeProblem(req: FleetRequirements): string | undefined {
 
 /** Why a set of requirements cannot be satisfied, in fleet's words; `undefined` if it can. */
 export function requirementsProblem(req: FleetRequirements): string | undefined {
+  // Each glob is compiled once for all peers.
+  const conflicts = req.conflicts.map((g) => compileGlob(g));
+  const replaces = req.replaces.map((g) => compileGlob(g));
   for (const peer of req.machineOf) {
-    for (const conflict of req.conflicts) {
-      if (matchGlob(conflict, peer)) {
-        return `unresolvable requirements: peer ${JSON.stringify(peer)} matches conflict ${JSON.stringify(conflict)}`;
-      }
+    const conflict = conflicts.find((g) => g.matches(peer));
+    if (conflict !== undefined) {
+      return `unresolvable requirements: peer ${JSON.stringify(peer)} matches conflict ${JSON.stringify(conflict.pattern)}`;
     }
-    for (const replace of req.replaces) {
-      if (matchGlob(replace, peer)) {
-        return `unresolvable requirements: peer ${JSON.stringify(peer)} matches replace ${JSON.stringify(replace)}`;
-      }
+    const replace = replaces.find((g) => g.matches(peer));
+    if (replace !== undefined) {
+      return `unresolvable requirements: peer ${JSON.stringify(peer)} matches replace ${JSON.stringify(replace.pattern)}`;
     }
   }
   const hasMachineId = req.machineId !== undefined;
