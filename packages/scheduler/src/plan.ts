@@ -171,7 +171,9 @@ class Planner {
     if (u.requirements.replaces.length === 0) return undefined;
     for (const [name] of this.state.placed) {
       const o = this.units.get(name);
-      if (o !== undefined && replaceEachOther(u, o, this.m)) return name;
+      // Only a unit with Replaces= of its own can replace u back: skip the rest unmatched.
+      if (o === undefined || o.requirements.replaces.length === 0) continue;
+      if (replaceEachOther(u, o, this.m)) return name;
     }
     return undefined;
   }

@@ -26,13 +26,17 @@ export function cluster(units: number, machines: number): Snapshot {
 }
 
 /**
- * The most expensive unit for the scheduler that validation accepts: the most `Conflicts=` globs,
+ * The most expensive unit for the scheduler that validation accepts: the most `Conflicts=` (or
+ * `Replaces=`) globs,
  * each as long as allowed, each passing every quick check against every name in the cluster
  * (no literal prefix, the common suffix `.service`, short enough) and matching none, so every
  * (glob, name) pair is matched in full. Each class lists as many separate characters as fit (no
  * two adjacent, so they stay separate ranges), different per glob so no work is shared.
  */
-export function worstUnit(name = 'worst.service'): SchedUnit {
+export function worstUnit(
+  name = 'worst.service',
+  key: 'Conflicts' | 'Replaces' = 'Conflicts',
+): SchedUnit {
   const globs = Array.from({ length: MAX_REQUIREMENT_ENTRIES }, (_, i) => {
     const head = '*[';
     const tail = ']*.service';
@@ -44,7 +48,7 @@ export function worstUnit(name = 'worst.service'): SchedUnit {
   });
   const options: UnitOption[] = [
     { section: 'Service', name: 'ExecStart', value: '/bin/true' },
-    ...globs.map((g) => ({ section: 'X-Fleet', name: 'Conflicts', value: g })),
+    ...globs.map((g) => ({ section: 'X-Fleet', name: key, value: g })),
   ];
   validateUnitOptions(name, options); // accepted at the API
   return {
