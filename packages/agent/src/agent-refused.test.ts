@@ -2,7 +2,7 @@
 // units systemd refuses, and services that run and exit. One ManualClock drives everything.
 import { InMemoryRegistry, type UnitState as PublishedState } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
-import { FakeSystemd, type FakeSystemdOptions } from '@fleet/systemd';
+import { FakeSystemd, type FakeSystemdOptions, type Systemd } from '@fleet/systemd';
 import { unitHash, validateUnitOptions, type UnitOption } from '@fleet/unit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
@@ -20,12 +20,15 @@ describe('Agent with units that do not go as planned', () => {
   let agents: Agent[];
   let token: string;
   let logger: RecordingLogger;
+  /** Names the agent asked systemd for states of, one entry per name per call. */
+  let stateReads: string[];
 
   beforeEach(async () => {
     clock = new ManualClock();
     registry = new InMemoryRegistry({ clock });
     agents = [];
     logger = new RecordingLogger();
+    stateReads = [];
     const l = await registry.campaign('engine-under-test', 600);
     if (l === undefined) throw new Error('no leadership');
     token = l.token;
@@ -43,9 +46,22 @@ describe('Agent with units that do not go as planned', () => {
 
   function start(fake: FakeSystemdOptions = {}): Agent {
     systemd = new FakeSystemd({ clock, ...fake });
+    const fakeSystemd = systemd;
+    const counting = new Proxy(fakeSystemd, {
+      get(target, prop) {
+        if (prop === 'unitStates') {
+          return (names: readonly string[]) => {
+            stateReads.push(...names);
+            return target.unitStates(names);
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Systemd;
     const a = new Agent({
       registry,
-      systemd,
+      systemd: counting,
       machine: { id: M1, publicIP: '127.0.0.11', metadata: {}, version: '0.1.0', capabilities: [] },
       ttlSeconds: 10,
       clock,
@@ -115,6 +131,9 @@ describe('Agent with units that do not go as planned', () => {
     // Attempts at about 0, 5, 15, 35, 75, 155 and 315 s (5 s doubling); the next is due at 635 s.
     expect(calls('start', 'broken.service')).toBe(7);
     expect(calls('writeUnit', 'broken.service')).toBe(1);
+    // Every read of a refused unit makes systemd load it again and log the refusal: the agent
+    // reads it once, then only if its file changes (not every pass: 120 reads in 10 minutes).
+    expect(stateReads.filter((n) => n === 'broken.service')).toHaveLength(1);
     const failures = logger.records.filter(
       (r) => r.level === 'warn' && r.fields['unit'] === 'broken.service',
     );

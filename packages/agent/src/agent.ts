@@ -95,6 +95,8 @@ export class Agent {
    */
   private readonly startPending = new Set<string>();
   private readonly backoff: RetryBackoff;
+  /** The last state of units systemd refused to load, read with their file's hash. */
+  private readonly refused = new Map<string, UnitState>();
   private session: MachineSession | undefined;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -242,7 +244,9 @@ export class Agent {
       const assigned = new Map(desired.map((d) => [d.unit, d]));
       const files = await systemd.listUnitFiles();
       const names = files.map((f) => f.name);
-      const states = await systemd.unitStates(names);
+      const hashes = new Map(files.map((f) => [f.name, f.hash]));
+      for (const u of this.refused.keys()) if (!hashes.has(u)) this.refused.delete(u);
+      const states = await this.readStates(names, hashes);
       const current: AgentCurrent[] = files.map((f) => ({
         unit: f.name,
         hash: f.hash ?? '',
@@ -293,7 +297,10 @@ export class Agent {
         const owned = new Set(after.map((f) => f.name));
         for (const n of names) if (!owned.has(n)) systemd.unwatch([n]);
         systemd.watch([...owned]);
-        const fresh = await systemd.unitStates([...owned]);
+        const fresh = await this.readStates(
+          [...owned],
+          new Map(after.map((f) => [f.name, f.hash])),
+        );
         this.publishAll(owned, fresh);
       } else {
         systemd.watch(names);
@@ -312,7 +319,34 @@ export class Agent {
     for (const unit of this.publisher.units()) if (!owned.has(unit)) this.publisher.drop(unit);
   }
 
+  /**
+   * The states of `names`. A unit systemd refused to load (`bad-setting`, `error`) and whose file
+   * has not changed since is not read again: systemd keeps no such unit in memory, so each read
+   * loads it afresh and logs the refusal again (the watcher still re-reads it once a minute).
+   */
+  private async readStates(
+    names: readonly string[],
+    fileHashes: ReadonlyMap<string, string | undefined>,
+  ): Promise<Map<string, UnitState>> {
+    const known = new Map<string, UnitState>();
+    for (const n of names) {
+      const r = this.refused.get(n);
+      if (r !== undefined && r.hash !== undefined && r.hash === fileHashes.get(n)) known.set(n, r);
+    }
+    const states = await this.opts.systemd.unitStates(names.filter((n) => !known.has(n)));
+    for (const [n, s] of states) this.noteRefused(n, s);
+    for (const [n, s] of known) states.set(n, s);
+    return states;
+  }
+
+  private noteRefused(unit: string, state: UnitState): void {
+    if ((state.load === 'bad-setting' || state.load === 'error') && state.active === 'inactive') {
+      this.refused.set(unit, state);
+    } else this.refused.delete(unit);
+  }
+
   private publish(unit: string, state: UnitState): void {
+    this.noteRefused(unit, state);
     if (state.hash === undefined) {
       this.publisher.drop(unit);
       return;
