@@ -13,6 +13,7 @@ import { RetryBackoff, type BackoffPolicy } from './backoff.js';
 import { executeTasks } from './executor.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { StatePublisher } from './publisher.js';
+import { RefusedUnits } from './refused.js';
 import type { SessionStore } from './session-file.js';
 
 export interface AgentOptions {
@@ -95,8 +96,8 @@ export class Agent {
    */
   private readonly startPending = new Set<string>();
   private readonly backoff: RetryBackoff;
-  /** The last state of units systemd refused to load, read with their file's hash. */
-  private readonly refused = new Map<string, UnitState>();
+  /** Units systemd refused to load: not read again until their file changes. */
+  private readonly refused = new RefusedUnits();
   private session: MachineSession | undefined;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -245,7 +246,7 @@ export class Agent {
       const files = await systemd.listUnitFiles();
       const names = files.map((f) => f.name);
       const hashes = new Map(files.map((f) => [f.name, f.hash]));
-      for (const u of this.refused.keys()) if (!hashes.has(u)) this.refused.delete(u);
+      this.refused.keepOnly(hashes);
       const states = await this.readStates(names, hashes);
       const current: AgentCurrent[] = files.map((f) => ({
         unit: f.name,
@@ -319,34 +320,20 @@ export class Agent {
     for (const unit of this.publisher.units()) if (!owned.has(unit)) this.publisher.drop(unit);
   }
 
-  /**
-   * The states of `names`. A unit systemd refused to load (`bad-setting`, `error`) and whose file
-   * has not changed since is not read again: systemd keeps no such unit in memory, so each read
-   * loads it afresh and logs the refusal again (the watcher still re-reads it once a minute).
-   */
+  /** The states of `names`; those of refused units whose file is unchanged are not read again. */
   private async readStates(
     names: readonly string[],
     fileHashes: ReadonlyMap<string, string | undefined>,
   ): Promise<Map<string, UnitState>> {
-    const known = new Map<string, UnitState>();
-    for (const n of names) {
-      const r = this.refused.get(n);
-      if (r !== undefined && r.hash !== undefined && r.hash === fileHashes.get(n)) known.set(n, r);
-    }
+    const known = this.refused.known(names, fileHashes);
     const states = await this.opts.systemd.unitStates(names.filter((n) => !known.has(n)));
-    for (const [n, s] of states) this.noteRefused(n, s);
+    for (const [n, s] of states) this.refused.note(n, s);
     for (const [n, s] of known) states.set(n, s);
     return states;
   }
 
-  private noteRefused(unit: string, state: UnitState): void {
-    if ((state.load === 'bad-setting' || state.load === 'error') && state.active === 'inactive') {
-      this.refused.set(unit, state);
-    } else this.refused.delete(unit);
-  }
-
   private publish(unit: string, state: UnitState): void {
-    this.noteRefused(unit, state);
+    this.refused.note(unit, state);
     if (state.hash === undefined) {
       this.publisher.drop(unit);
       return;
