@@ -193,4 +193,53 @@ describe('Agent with units that do not go as planned', () => {
       state: 'launched',
     });
   });
+
+  it("publishes the other units' states when one assigned unit has a name no longer accepted", async () => {
+    const legacyOptions: UnitOption[] = [
+      { section: 'Service', name: 'ExecStart', value: '/bin/sleep 100' },
+    ];
+    // Its contents are in the store (stored under an accepted name with the same options).
+    await registry.createUnit({
+      name: 'x.service',
+      options: legacyOptions,
+      desiredState: 'inactive',
+    });
+    const legacy = {
+      unit: '-H.service',
+      machineId: M1,
+      hash: unitHash(legacyOptions),
+      desiredState: 'launched' as const,
+      revision: '1',
+    };
+    const real = registry;
+    registry = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'listAssignments') {
+          return async (machineId?: string) => {
+            const l = await target.listAssignments(machineId);
+            return { ...l, items: [legacy, ...l.items] };
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as InMemoryRegistry;
+    start();
+    registry = real;
+    const options: UnitOption[] = [
+      { section: 'Service', name: 'ExecStart', value: '/bin/sleep 9' },
+    ];
+    await assign('fine.service', options);
+    await advance(10_000, 50);
+    expect(await published('fine.service')).toMatchObject({
+      activeState: 'active',
+      state: 'launched',
+    });
+    const warned = logger.records.filter(
+      (r) => r.level === 'warn' && r.fields['unit'] === '-H.service',
+    );
+    expect(warned.map((r) => r.msg)).toEqual([
+      'unit name no longer accepted; not publishing its state',
+    ]);
+  });
 });
