@@ -14,16 +14,15 @@ interface Range {
 
 export const SLASH = 0x2f;
 
-/** Reads one class character (possibly `\`-escaped) at `i`; `undefined` if malformed. */
-function classChar(cps: readonly number[], i: number): [number, number] | undefined {
-  let cp = cps[i];
-  if (cp === undefined || cp === 0x2d /* - */ || cp === 0x5d /* ] */) return undefined;
-  if (cp === 0x5c /* \ */) {
-    cp = cps[i + 1];
-    if (cp === undefined) return undefined;
-    return [cp, i + 2];
-  }
-  return [cp, i + 1];
+/**
+ * How many code points the class character at `i` takes (1, or 2 when `\`-escaped); 0 if it is
+ * malformed (missing, or an unescaped `-` or `]`). Its value is `cps[i + width - 1]`.
+ */
+function classCharWidth(cps: readonly number[], i: number): number {
+  const cp = cps[i];
+  if (cp === undefined || cp === 0x2d /* - */ || cp === 0x5d /* ] */) return 0;
+  if (cp === 0x5c /* \ */) return cps[i + 1] === undefined ? 0 : 2;
+  return 1;
 }
 
 /** Parses `[...]` starting after the `[` at `i`; `undefined` if malformed. */
@@ -36,17 +35,18 @@ function compileClass(cps: readonly number[], start: number): [Token, number] | 
     if (cps[i] === 0x5d && ranges.length > 0) {
       return [{ kind: 'class', negated, ranges: mergeRanges(ranges) }, i + 1];
     }
-    const lo = classChar(cps, i);
-    if (lo === undefined) return undefined;
-    i = lo[1];
-    let hi = lo[0];
+    const w = classCharWidth(cps, i);
+    if (w === 0) return undefined;
+    const lo = cps[i + w - 1] ?? 0;
+    i += w;
+    let hi = lo;
     if (cps[i] === 0x2d) {
-      const end = classChar(cps, i + 1);
-      if (end === undefined) return undefined;
-      hi = end[0];
-      i = end[1];
+      const we = classCharWidth(cps, i + 1);
+      if (we === 0) return undefined;
+      hi = cps[i + we] ?? 0;
+      i += 1 + we;
     }
-    ranges.push({ lo: lo[0], hi });
+    ranges.push({ lo, hi });
   }
 }
 
@@ -80,7 +80,7 @@ function inRanges(ranges: readonly Range[], cp: number, work?: GlobWork): boolea
 
 /** The tokens of a glob, or `undefined` if the pattern is malformed. */
 export function compile(pattern: string): Token[] | undefined {
-  const cps = Array.from(pattern, (c) => c.codePointAt(0) ?? 0);
+  const cps = codePoints(pattern);
   const tokens: Token[] = [];
   let i = 0;
   while (i < cps.length) {

@@ -64,9 +64,19 @@ class Segment {
    * characters (one step per 32 tokens per character), never a retry per start position.
    */
   find(chars: readonly number[], from: number, end: number, work: GlobWork): number {
-    const n = this.tokens.length;
+    const top = this.tokens.length - 1;
+    if (this.words === 1) {
+      // Up to 32 tokens (nearly always): the state fits in one number.
+      const hit = 1 << top;
+      let d = 0;
+      for (let j = from; j < end; j++) {
+        work.steps++;
+        d = ((d << 1) | 1) & (this.mask(chars[j] ?? -1, work)[0] ?? 0);
+        if ((d & hit) !== 0) return j - top;
+      }
+      return -1;
+    }
     const state = new Uint32Array(this.words);
-    const top = n - 1;
     for (let j = from; j < end; j++) {
       const m = this.mask(chars[j] ?? -1, work);
       let carry = 1;
