@@ -8,10 +8,13 @@ import {
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { adoptLaunched, planAgent, type AgentCurrent } from '@fleet/scheduler';
 import type { Systemd, UnitState } from '@fleet/systemd';
+import { isValidUnitName } from '@fleet/unit';
 import { AssignmentView } from './assignments.js';
+import { RetryBackoff, type BackoffPolicy } from './backoff.js';
 import { executeTasks } from './executor.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { StatePublisher } from './publisher.js';
+import { RefusedUnits } from './refused.js';
 import type { SessionStore } from './session-file.js';
 
 export interface AgentOptions {
@@ -41,6 +44,11 @@ export interface AgentOptions {
    * takes its machine over in place (default: none; a restarted agent waits out the old lease).
    */
   readonly sessionStore?: SessionStore;
+  /**
+   * How long a unit whose load or start failed (systemd refused it) waits before the next attempt:
+   * default 5 s doubling to 5 min, reset when its assignment changes or a start succeeds.
+   */
+  readonly retryBackoff?: BackoffPolicy;
   /** Collects the health record (default: {@link collectHealth}, which reads `/proc` and `/`). */
   readonly collectHealth?: (sources: HealthSources) => Promise<Record<string, JsonValue>>;
 }
@@ -83,6 +91,16 @@ export class Agent {
   private readonly publisher: StatePublisher;
   /** Units this agent started (or adopted running) and has not stopped since. */
   private launched = new Set<string>();
+  /**
+   * Launched units whose start job systemd has not finished yet: published as `loaded` until a
+   * state without a `start` job shows, so `launched` + `inactive` means "ran and exited".
+   */
+  private readonly startPending = new Set<string>();
+  private readonly backoff: RetryBackoff;
+  /** Units systemd refused to load: not read again until their file changes. */
+  private readonly refused = new RefusedUnits();
+  /** Units whose state cannot be published because their name is no longer accepted. */
+  private readonly unpublishable = new Set<string>();
   private session: MachineSession | undefined;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -103,6 +121,7 @@ export class Agent {
     this.ttl = opts.ttlSeconds ?? 30;
     this.machineInfo = opts.machine;
     this.startedAt = this.clock.now();
+    this.backoff = new RetryBackoff(opts.retryBackoff);
     this.view = new AssignmentView(
       opts.registry,
       opts.machine.id,
@@ -225,33 +244,56 @@ export class Agent {
     const { systemd, registry } = this.opts;
     try {
       const desired = this.view.desired();
+      this.backoff.sync(desired);
+      const assigned = new Map(desired.map((d) => [d.unit, d]));
       const files = await systemd.listUnitFiles();
       const names = files.map((f) => f.name);
-      const states = await systemd.unitStates(names);
+      const hashes = new Map(files.map((f) => [f.name, f.hash]));
+      this.refused.keepOnly(hashes);
+      const states = await this.readStates(names, hashes);
       const current: AgentCurrent[] = files.map((f) => ({
         unit: f.name,
         hash: f.hash ?? '',
         activeState: states.get(f.name)?.active ?? 'inactive',
       }));
-      const snapshot = { desired, current, launched: this.launched };
+      const holdOff = this.backoff.held(this.clock.now());
+      const snapshot = { desired, current, launched: this.launched, holdOff };
       const tasks = planAgent(snapshot);
       this.launched = adoptLaunched(snapshot);
+      for (const u of this.startPending) if (!this.launched.has(u)) this.startPending.delete(u);
       const outcomes = await executeTasks(tasks, systemd, registry);
       for (const o of outcomes) {
         const t = o.task;
         if (o.error !== undefined) {
           this.metrics.taskFailures++;
-          this.log.warn(
-            { task: t.kind, unit: t.unit, reason: t.reason, err: o.error },
-            'task failed',
-          );
+          const d = assigned.get(t.unit);
+          if ((t.kind === 'load' || t.kind === 'start') && d !== undefined && !retryable(o.error)) {
+            // systemd refuses this unit: retrying every pass only floods its journal.
+            const { failures, delayMs } = this.backoff.failed(d, this.clock.now());
+            this.log.warn(
+              { task: t.kind, unit: t.unit, reason: t.reason, err: o.error, failures, delayMs },
+              `task failed; next attempt in ${Math.round(delayMs / 1000)} s`,
+            );
+          } else {
+            this.log.warn(
+              { task: t.kind, unit: t.unit, reason: t.reason, err: o.error },
+              'task failed',
+            );
+          }
           continue;
         }
         if (o.skipped === true) continue;
         this.metrics.tasks++;
         this.log.info({ task: t.kind, unit: t.unit, reason: t.reason }, 'applied task');
-        if (t.kind === 'start') this.launched.add(t.unit);
-        if (t.kind === 'stop' || t.kind === 'unload') this.launched.delete(t.unit);
+        if (t.kind === 'start') {
+          this.launched.add(t.unit);
+          this.startPending.add(t.unit);
+          this.backoff.succeeded(t.unit);
+        }
+        if (t.kind === 'stop' || t.kind === 'unload') {
+          this.launched.delete(t.unit);
+          this.startPending.delete(t.unit);
+        }
       }
       if (tasks.length > 0) {
         // What the tasks changed: files and states are read again, once.
@@ -259,7 +301,10 @@ export class Agent {
         const owned = new Set(after.map((f) => f.name));
         for (const n of names) if (!owned.has(n)) systemd.unwatch([n]);
         systemd.watch([...owned]);
-        const fresh = await systemd.unitStates([...owned]);
+        const fresh = await this.readStates(
+          [...owned],
+          new Map(after.map((f) => [f.name, f.hash])),
+        );
         this.publishAll(owned, fresh);
       } else {
         systemd.watch(names);
@@ -278,12 +323,38 @@ export class Agent {
     for (const unit of this.publisher.units()) if (!owned.has(unit)) this.publisher.drop(unit);
   }
 
+  /** The states of `names`; those of refused units whose file is unchanged are not read again. */
+  private async readStates(
+    names: readonly string[],
+    fileHashes: ReadonlyMap<string, string | undefined>,
+  ): Promise<Map<string, UnitState>> {
+    const known = this.refused.known(names, fileHashes);
+    const states = await this.opts.systemd.unitStates(names.filter((n) => !known.has(n)));
+    for (const [n, s] of states) this.refused.note(n, s);
+    for (const [n, s] of known) states.set(n, s);
+    return states;
+  }
+
   private publish(unit: string, state: UnitState): void {
+    this.refused.note(unit, state);
+    if (!isValidUnitName(unit)) {
+      // Stored before fleet refused its name: the registry would refuse the whole batch.
+      if (!this.unpublishable.has(unit)) {
+        this.unpublishable.add(unit);
+        this.log.warn({ unit }, 'unit name no longer accepted; not publishing its state');
+      }
+      return;
+    }
     if (state.hash === undefined) {
       this.publisher.drop(unit);
       return;
     }
-    this.publisher.set(unit, state, this.launched.has(unit));
+    let launched = this.launched.has(unit);
+    if (launched && this.startPending.has(unit)) {
+      if (state.job === 'start') launched = false;
+      else this.startPending.delete(unit);
+    }
+    this.publisher.set(unit, state, launched);
   }
 
   /** Registers the machine; on a duplicate live machine ID or an outage, retries later. */
@@ -400,4 +471,11 @@ export class Agent {
       };
     });
   }
+}
+
+/** Whether an error says the same call may succeed if simply repeated (an outage, a timeout). */
+function retryable(err: unknown): boolean {
+  return (
+    typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true
+  );
 }

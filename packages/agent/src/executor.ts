@@ -69,7 +69,7 @@ async function runTask(
       const options = contents.get(task.hash ?? '');
       if (options === undefined)
         throw new Error(`contents of ${name} (${task.hash ?? ''}) are gone from the registry`);
-      await systemd.writeUnit(name, serializeUnitOptions(options) + '\n');
+      await systemd.writeUnit(name, serializeUnitOptions(options));
       await systemd.link(name);
       if (options.some((o) => o.section === 'Install')) await systemd.enable(name);
       return;

@@ -1,4 +1,5 @@
 export { Agent, type AgentOptions, type AgentMetrics } from './agent.js';
+export { DEFAULT_BACKOFF, RetryBackoff, type BackoffPolicy } from './backoff.js';
 export { AgentError, type AgentErrorCode } from './errors.js';
 export { readMachineId, detectPublicIP, defaultRouteInterface } from './identity.js';
 export { collectHealth, type HealthSources } from './health.js';

@@ -4,6 +4,7 @@ import { ClusterCache } from './cluster-cache.js';
 import { silentLogger, type Logger } from '@fleet/runtime';
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
+import { GlobCache } from '@fleet/scheduler';
 
 export interface EngineOptions {
   readonly registry: Registry;
@@ -60,6 +61,8 @@ export class Engine {
   private readonly recheckMs: number;
   private readonly random: () => number;
   private readonly abort = new AbortController();
+  /** Compiled globs and match answers, kept across passes (a unit's globs are weighed once). */
+  private readonly globs = new GlobCache();
   private leadership: Leadership | undefined;
   private running: Promise<void> | undefined;
 
@@ -214,7 +217,10 @@ export class Engine {
   private async pass(cache: ClusterCache, l: Leadership, ghosts: boolean): Promise<void> {
     const started = this.clock.now();
     try {
-      const r = await reconcileOnce(cache, this.registry, l, this.log, this.metrics, { ghosts });
+      const r = await reconcileOnce(cache, this.registry, l, this.log, this.metrics, {
+        ghosts,
+        globs: this.globs,
+      });
       this.metrics.reconciles++;
       if (r.tasks.length > 0)
         this.log.debug({ tasks: r.tasks.length, waiting: r.waiting }, 'reconciled');

@@ -1,5 +1,5 @@
 import type { AssignmentOp, Leadership, Registry } from '@fleet/registry';
-import { planCluster, type Task } from '@fleet/scheduler';
+import { planCluster, type GlobCache, type Task } from '@fleet/scheduler';
 import type { ClusterCache } from './cluster-cache.js';
 import type { Logger } from '@fleet/runtime';
 import type { EngineMetrics } from './metrics.js';
@@ -24,10 +24,13 @@ export async function reconcileOnce(
   leadership: Leadership,
   log: Logger,
   metrics: EngineMetrics,
-  { ghosts = false }: { ghosts?: boolean } = {},
+  { ghosts = false, globs }: { ghosts?: boolean; globs?: GlobCache } = {},
 ): Promise<PassResult> {
   const snapshot = await cache.snapshot({ ghosts });
-  const plan = planCluster(snapshot);
+  for (const unit of cache.newlyIgnored()) {
+    log.warn({ unit }, 'unit name no longer accepted; leaving the unit where it is, unscheduled');
+  }
+  const plan = planCluster(snapshot, globs === undefined ? {} : { globs });
   if (!leadership.isLeader()) return { tasks: [], waiting: plan.waiting.length };
   if (plan.tasks.length > 0) {
     try {

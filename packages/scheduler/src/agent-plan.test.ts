@@ -23,6 +23,16 @@ const plan = (desired: AgentDesired[], current: AgentCurrent[], launched: string
   );
 
 describe('planAgent', () => {
+  it('plans nothing for a unit held off by a retry backoff, and unloads undesired units still', () => {
+    const tasks = planAgent({
+      desired: [want('refused.service', 'launched'), want('new.service', 'launched')],
+      current: [have('refused.service', 'inactive'), have('old.service', 'active')],
+      launched: new Set(),
+      holdOff: new Set(['refused.service', 'new.service']),
+    }).map((t) => `${t.kind} ${t.unit}`.trim());
+    expect(tasks).toEqual(['unload old.service', 'reload']);
+  });
+
   it('loads and starts a new launched unit, with one daemon-reload before the start', () => {
     expect(plan([want('a.service', 'launched')], [])).toEqual([
       'load a.service',

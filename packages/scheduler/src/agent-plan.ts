@@ -26,6 +26,11 @@ export interface AgentSnapshot {
    * systemd started by itself (an `[Install]` dependency) is not stopped by fleet.
    */
   readonly launched: ReadonlySet<string>;
+  /**
+   * Desired units whose load or start failed recently and are waiting out a retry backoff: no
+   * task is planned for them this pass (the agent retries once their backoff is over).
+   */
+  readonly holdOff?: ReadonlySet<string>;
 }
 
 /** Agent task kinds, in the order they run: unload < load < reload < stop < start. */
@@ -83,7 +88,7 @@ export function planAgent(snapshot: AgentSnapshot): AgentTask[] {
       tasks.push({ kind: 'unload', unit: c.unit, reason: AgentReason.targetInactive });
   }
   for (const d of desired.values()) {
-    if (d.desiredState === 'inactive') continue;
+    if (d.desiredState === 'inactive' || snapshot.holdOff?.has(d.unit) === true) continue;
     const c = current.get(d.unit);
     const launch = d.desiredState === 'launched';
     if (c === undefined || c.hash !== d.hash) {

@@ -1,4 +1,5 @@
 import { matchGlob } from '@fleet/unit';
+import { GlobCache, type GlobMatcher } from './globs.js';
 import type { SchedMachine, SchedUnit } from './types.js';
 
 /** What one machine carries during a planning pass. */
@@ -19,8 +20,8 @@ export class ClusterState {
   readonly placed = new Map<string, Set<string>>();
   /** Units placed on each machine that declare Conflicts or Replaces (checked in both directions). */
   private readonly declaring = new Map<string, SchedUnit[]>();
-  /** Glob matching, memoised for this pass. */
-  readonly match: GlobMatcher = memoMatcher();
+  /** Glob matching: compiled once, answers remembered (for this pass, or longer). */
+  readonly match: GlobMatcher;
   /** For each indexed Conflicts glob: machine ID -> how many placed units there match it. */
   private readonly globHosts = new Map<string, Map<string, number>>();
   /** Buckets of machine IDs by load, each sorted by ID. */
@@ -29,7 +30,9 @@ export class ClusterState {
   constructor(
     machines: readonly SchedMachine[],
     readonly units: ReadonlyMap<string, SchedUnit>,
+    globs: GlobCache = new GlobCache(),
   ) {
+    this.match = globs.match;
     // Ghost machines keep what they have but never take anything: they are not in the buckets.
     const ids = machines
       .filter((m) => m.ghost !== true)
@@ -157,20 +160,7 @@ function lowerBound(arr: readonly string[], v: string): number {
   return lo;
 }
 
-/** Matches a glob against a unit name (Go `path.Match` semantics). */
-export type GlobMatcher = (glob: string, name: string) => boolean;
-
-/** A matcher that remembers every answer: one planning pass asks the same questions many times. */
-export function memoMatcher(): GlobMatcher {
-  const memo = new Map<string, Map<string, boolean>>();
-  return (glob, name) => {
-    let byName = memo.get(glob);
-    if (byName === undefined) memo.set(glob, (byName = new Map()));
-    let hit = byName.get(name);
-    if (hit === undefined) byName.set(name, (hit = matchGlob(glob, name)));
-    return hit;
-  };
-}
+export type { GlobMatcher } from './globs.js';
 
 /** True when `a` and `b` may not share a machine: either one's Conflicts globs match the other. */
 export function conflictsWith(a: SchedUnit, b: SchedUnit, match: GlobMatcher = matchGlob): boolean {

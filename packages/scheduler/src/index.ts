@@ -1,4 +1,5 @@
-export { planCluster } from './plan.js';
+export { planCluster, type PlanOptions } from './plan.js';
+export { GlobCache, type GlobMatcher } from './globs.js';
 export { Reason } from './reasons.js';
 export {
   machineIdMatches,

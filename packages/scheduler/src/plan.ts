@@ -1,3 +1,4 @@
+import type { GlobCache } from './globs.js';
 import {
   ClusterState,
   conflictsWith,
@@ -26,15 +27,25 @@ const byName = <T extends { name: string }>(a: T, b: T) =>
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const active = (u: SchedUnit) => u.desiredState !== 'inactive';
 
+/** Options of {@link planCluster}. */
+export interface PlanOptions {
+  /**
+   * Compiled globs and match answers to reuse, and where matching work is counted. A caller that
+   * plans repeatedly (the engine) keeps one, so a unit's globs are not weighed against the same
+   * names again every pass. It changes how fast the plan comes, never the plan.
+   */
+  readonly globs?: GlobCache;
+}
+
 /**
  * Computes the tasks that move the cluster from the snapshot's assignments to its desired state.
  * Pure and deterministic: the same snapshot gives the same plan; planning again on the result of
  * applying the plan gives no tasks. Existing valid assignments are kept (no rebalancing).
  */
-export function planCluster(snapshot: Snapshot): Plan {
+export function planCluster(snapshot: Snapshot, options: PlanOptions = {}): Plan {
   const units = new Map<string, SchedUnit>();
   for (const u of [...snapshot.units].sort(byName)) units.set(u.name, u);
-  const state = new ClusterState(snapshot.machines, units);
+  const state = new ClusterState(snapshot.machines, units, options.globs);
   const p = new Planner(state, units);
   p.keepValid(snapshot.assignments);
   p.placeGlobal();
@@ -160,7 +171,9 @@ class Planner {
     if (u.requirements.replaces.length === 0) return undefined;
     for (const [name] of this.state.placed) {
       const o = this.units.get(name);
-      if (o !== undefined && replaceEachOther(u, o, this.m)) return name;
+      // Only a unit with Replaces= of its own can replace u back: skip the rest unmatched.
+      if (o === undefined || o.requirements.replaces.length === 0) continue;
+      if (replaceEachOther(u, o, this.m)) return name;
     }
     return undefined;
   }

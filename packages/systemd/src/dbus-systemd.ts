@@ -226,9 +226,15 @@ export class DbusSystemd implements Systemd {
     for (const name of unique) {
       const unit = bySystemd.get(name);
       const hash = await this.files.hash(name);
-      const base: UnitState = unit ?? { load: 'not-found', active: 'inactive', sub: 'dead' };
-      const { load, active, sub } = base;
-      states.set(name, hash === undefined ? { load, active, sub } : { load, active, sub, hash });
+      const { load, active, sub } = unit ?? { load: 'not-found', active: 'inactive', sub: 'dead' };
+      const job = unit?.job ?? '';
+      states.set(name, {
+        load,
+        active,
+        sub,
+        ...(job === '' ? {} : { job }),
+        ...(hash === undefined ? {} : { hash }),
+      });
     }
     return states;
   }

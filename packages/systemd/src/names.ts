@@ -1,18 +1,22 @@
 // Unit names as the systemd port sees them: which ones it accepts, which files it lists, and
 // how systemd's D-Bus object paths encode them.
-import { isValidUnitName, RECOGNIZED_UNIT_TYPES, splitUnitName } from '@fleet/unit';
+import { isUnitNameSyntaxValid, RECOGNIZED_UNIT_TYPES, splitUnitName } from '@fleet/unit';
 import { SystemdInvalidArgsError } from './errors.js';
 
-/** Throws `SYSTEMD_INVALID_ARGS` unless `name` is a valid unit name. */
+/**
+ * Throws `SYSTEMD_INVALID_ARGS` unless systemd can take `name` as a unit name. fleet's own policy
+ * (reserved names, unmanaged types) is the API's business: the port can still stop and remove
+ * whatever it finds.
+ */
 export function requireUnitName(name: string, operation: string): void {
-  if (typeof name !== 'string' || !isValidUnitName(name)) {
+  if (typeof name !== 'string' || !isUnitNameSyntaxValid(name)) {
     throw new SystemdInvalidArgsError(`invalid unit name ${JSON.stringify(name)}`, { operation });
   }
 }
 
 /** Whether fleet's agent manages files of this name: a valid name of a type fleet recognises. */
 export function isRecognizedUnitName(name: string): boolean {
-  return isValidUnitName(name) && RECOGNIZED_UNIT_TYPES.includes(splitUnitName(name).type);
+  return isUnitNameSyntaxValid(name) && RECOGNIZED_UNIT_TYPES.includes(splitUnitName(name).type);
 }
 
 const UNIT_PATH_PREFIX = '/org/freedesktop/systemd1/unit/';

@@ -158,4 +158,27 @@ describe('StateWatcher', () => {
     expect(errors).toHaveLength(1);
     watcher.stop();
   });
+
+  it('re-reads a unit systemd refuses to load once a minute, not every second, unless hinted', async () => {
+    const t = setup();
+    const bad: UnitState = { load: 'bad-setting', active: 'inactive', sub: 'dead' };
+    t.table.set('bad.service', bad);
+    t.watcher.watch(['bad.service', 'ok.service']);
+    await t.clock.tick(5);
+    const readsOf = (name: string) => t.reads.filter((r) => r.includes(name)).length;
+    const before = { bad: readsOf('bad.service'), ok: readsOf('ok.service') };
+    for (let i = 0; i < 120; i++) await t.clock.tick(1_000);
+    expect(readsOf('ok.service') - before.ok).toBe(120);
+    expect(readsOf('bad.service') - before.bad).toBe(2); // at 60 s and 120 s
+    t.watcher.hint('bad.service');
+    await t.clock.tick(5);
+    expect(readsOf('bad.service') - before.bad).toBe(3);
+    // Once it loads (the file was fixed), it is polled every second again.
+    t.table.set('bad.service', dead);
+    t.watcher.hintAll();
+    await t.clock.tick(5);
+    const fixed = readsOf('bad.service');
+    for (let i = 0; i < 10; i++) await t.clock.tick(1_000);
+    expect(readsOf('bad.service') - fixed).toBe(10);
+  });
 });

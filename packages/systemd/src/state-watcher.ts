@@ -13,13 +13,33 @@ export interface StateWatcherOptions {
   coalesceMs: number;
   /** Every watched unit is re-read this often, hint or not. */
   pollIntervalMs: number;
+  /**
+   * A unit systemd refuses to load (`bad-setting`, `error`) and that is not running is re-read
+   * only this often without a hint (default 60 s): systemd keeps no such unit in memory, so every
+   * read loads it afresh and logs its refusal to the journal again. Hints (our own calls, a
+   * daemon-reload, signals) still re-read it at once.
+   */
+  refusedPollIntervalMs?: number;
   /** A read failed; the next poll tries again. */
   onError?: (err: unknown) => void;
 }
 
+const REFUSED = new Set(['bad-setting', 'error']);
+
+/** A unit systemd would load (and refuse) afresh on every read. */
+function refused(s: UnitState | undefined): boolean {
+  return s !== undefined && REFUSED.has(s.load) && s.active === 'inactive';
+}
+
 /** Whether two states differ in anything a listener cares about. */
 export function sameState(a: UnitState, b: UnitState): boolean {
-  return a.load === b.load && a.active === b.active && a.sub === b.sub && a.hash === b.hash;
+  return (
+    a.load === b.load &&
+    a.active === b.active &&
+    a.sub === b.sub &&
+    a.job === b.job &&
+    a.hash === b.hash
+  );
 }
 
 /**
@@ -35,6 +55,8 @@ export class StateWatcher {
   private cancelPoll: (() => void) | undefined;
   private reading = false;
   private running = false;
+  /** When refused units were last included in a periodic re-read. */
+  private refusedPolledAt = -Infinity;
 
   constructor(private readonly opts: StateWatcherOptions) {}
 
@@ -103,7 +125,13 @@ export class StateWatcher {
     this.cancelPoll = this.opts.timers.setTimer(this.opts.pollIntervalMs, () => {
       this.cancelPoll = undefined;
       if (!this.running) return;
-      this.hintAll();
+      const now = this.opts.timers.now();
+      const withRefused = now - this.refusedPolledAt >= (this.opts.refusedPollIntervalMs ?? 60_000);
+      if (withRefused) this.refusedPolledAt = now;
+      for (const name of this.watched) {
+        if (withRefused || !refused(this.last.get(name))) this.dirty.add(name);
+      }
+      this.scheduleFlush();
       this.schedulePoll();
     });
   }

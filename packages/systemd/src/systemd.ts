@@ -21,6 +21,13 @@ export interface UnitState {
   /** Type-specific, e.g. `running`, `dead`, `exited`, `listening`, `failed`, `start`. */
   readonly sub: string;
   /**
+   * The type of the job systemd has queued or is running for the unit (`start`, `stop`,
+   * `restart`, ...); absent when there is none. After {@link Systemd.start} resolves, a unit
+   * without a `start` job has finished its start job: a service that ran and exited shows
+   * `inactive`/`dead` with no job, one whose start is still waiting or running shows `start`.
+   */
+  readonly job?: string;
+  /**
    * fleet's hash (`unitHash` of `@fleet/unit`) of the file in the units directory; absent when
    * there is no such file or it does not parse.
    */

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseUnitFile, unitHash } from '@fleet/unit';
+import { parseUnitFile, serializeUnitOptions, unitHash, type UnitOption } from '@fleet/unit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnitDirectory } from './unit-directory.js';
 
@@ -55,6 +55,26 @@ describe('UnitDirectory', () => {
     await dir.remove('old.service');
     expect(await dir.hash('old.service')).toBeUndefined();
     expect(await dir.hash('never.service')).toBeUndefined();
+  });
+
+  it('writes a unit with a 255-character name (the longest systemd takes)', async () => {
+    const name = `${'a'.repeat(247)}.service`;
+    await dir.write(name, UNIT);
+    expect(await dir.list()).toEqual([{ name, hash: unitHash(parseUnitFile(UNIT)) }]);
+    expect(await readdir(hostDir())).toEqual([name]);
+  });
+
+  it('hashes a file as the unit hash of the options it was written from, padding included', async () => {
+    const padded: UnitOption[] = [
+      { section: 'Service', name: 'ExecStart', value: '/bin/sleep 1000 ' },
+      { section: 'Service', name: 'Environment', value: '  A=1' },
+    ];
+    await dir.write('pad.service', serializeUnitOptions(padded) + '\n');
+    expect(await dir.hash('pad.service')).toBe(unitHash(padded));
+    // A fresh directory object (an agent restarted) reads the same hash from disk.
+    const again = new UnitDirectory({ filesRoot: root, unitsDir: '/run/fleet/units' });
+    expect(await again.list()).toEqual([{ name: 'pad.service', hash: unitHash(padded) }]);
+    expect(unitHash(padded)).not.toBe(unitHash(parseUnitFile(serializeUnitOptions(padded))));
   });
 
   it('rejects a relative units directory', () => {

@@ -50,7 +50,9 @@ export class UnitDirectory {
   /** Writes the file atomically (temporary file, then rename), modes 0755/0644. */
   async write(name: string, content: string): Promise<void> {
     const operation = `write unit file ${name}`;
-    const temp = join(this.hostDir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+    // Not `.${name}.…`: a 255-character name plus a suffix would exceed the 255-byte file name
+    // limit. The listing ignores it (not a unit type), and names are unique per write.
+    const temp = join(this.hostDir, `.fleet-${randomBytes(4).toString('hex')}.tmp`);
     try {
       await mkdir(this.hostDir, { recursive: true, mode: DIR_MODE });
       await chmod(this.hostDir, DIR_MODE);

@@ -4,17 +4,22 @@ export type { DesiredState } from './desired-state.js';
 export { unitDescription } from './description.js';
 export { UnitError } from './errors.js';
 export type { UnitErrorCode, UnitErrorOptions } from './errors.js';
-export { matchGlob } from './glob.js';
+export { codePoints, CompiledGlob, compileGlob, matchGlob } from './glob.js';
+export type { GlobWork } from './glob.js';
 export { SHORT_HASH_LENGTH, shortHash, unitHash } from './hash.js';
 export { MAX_LINE_BYTES, MAX_UNIT_FILE_BYTES } from './limits.js';
 export { mangleUnitName, RECOGNIZED_UNIT_TYPES } from './mangle.js';
 export {
+  isUnitNameSyntaxValid,
   isValidUnitName,
   MAX_UNIT_NAME_LENGTH,
   parseUnitName,
+  RESERVED_UNIT_NAMES,
+  RESERVED_UNIT_PREFIXES,
   splitUnitName,
   TEMPLATE_UNIT_TYPES,
   UNIT_TYPES,
+  UNMANAGED_UNIT_TYPES,
   validateUnitName,
 } from './name.js';
 export type { UnitNameInfo } from './name.js';
@@ -24,4 +29,9 @@ export { fleetRequirements } from './requirements.js';
 export type { FleetRequirements } from './requirements.js';
 export { isKnownSection, SYSTEMD_SECTIONS, X_FLEET_SECTION } from './sections.js';
 export { serializeUnitOptions } from './serialize.js';
-export { requirementsProblem, validateUnitOptions } from './validate-options.js';
+export {
+  MAX_GLOB_LENGTH,
+  MAX_REQUIREMENT_ENTRIES,
+  requirementsProblem,
+  validateUnitOptions,
+} from './validate-options.js';

@@ -3,7 +3,9 @@ import {
   isValidUnitName,
   parseUnitName,
   splitUnitName,
+  isUnitNameSyntaxValid,
   UNIT_TYPES,
+  UNMANAGED_UNIT_TYPES,
   validateUnitName,
 } from './name.js';
 import { thrown } from './test-support.js';
@@ -15,11 +17,15 @@ describe('validateUnitName: accepted', () => {
     'foo@.service',
     'foo@bar.service',
     'foo@bar@baz.timer',
-    'dev-sda1.device',
+    'home.mount',
     'a:b_c\\x2d.mount',
     'UPPER-123.target',
-    `${'a'.repeat(248)}.service`, // 256 characters
-    ...UNIT_TYPES.map((type) => `x.${type}`),
+    'a-.service',
+    'fleet-worker.service',
+    'etcd-backup.service',
+    'my-systemd-thing.service',
+    `${'a'.repeat(247)}.service`, // 255 characters
+    ...UNIT_TYPES.filter((type) => !UNMANAGED_UNIT_TYPES.has(type)).map((type) => `x.${type}`),
     ...['path', 'service', 'socket', 'target', 'timer'].map((type) => `x@y.${type}`),
   ])('%s', (name) => {
     expect(() => validateUnitName(name)).not.toThrow();
@@ -30,7 +36,8 @@ describe('validateUnitName: accepted', () => {
 describe('validateUnitName: rejected, one rule each', () => {
   const cases: [string, string, string][] = [
     ['empty', '', 'it is empty'],
-    ['too long', `${'a'.repeat(249)}.service`, '257 characters long (max 256)'],
+    ['too long for systemd', `${'a'.repeat(248)}.service`, '256 characters long (max 255)'],
+    ['nothing before the dot', '.service', 'it has nothing before "."'],
     ['no dot', 'web', 'must end in "." and a unit type'],
     ['ends in a dot', 'web.service.', 'must not end in "."'],
     ['starts with @', '@foo.service', 'must not start with "@"'],
@@ -38,6 +45,21 @@ describe('validateUnitName: rejected, one rule each', () => {
     ['type is case-sensitive', 'web.Service', 'unknown unit type "Service"'],
     ['template of a mount', 'foo@bar.mount', 'mount units cannot be templates or instances'],
     ['template of a device', 'foo@.device', 'device units cannot be templates or instances'],
+    ['a device', 'dev-sda1.device', 'fleet cannot run .device units: systemd creates .device'],
+    ['a scope', 'a.scope', 'fleet cannot run .scope units: systemd creates .scope'],
+    ['a busname', 'a.busname', 'systemd no longer has .busname units'],
+    ['a snapshot', 'a.snapshot', 'systemd no longer has .snapshot units'],
+    ['leading dash', '-H.service', 'it must not start with "-" (fleetctl and systemctl'],
+    ['leading dashes', '--user.service', 'it must not start with "-"'],
+    ['fleetd itself', 'fleet.service', "reserved: fleet.service is fleetd's own unit"],
+    ['fleetd socket', 'fleet.socket', "reserved: fleet.socket is fleetd's own API socket"],
+    ['fleetd tcp', 'fleet-tcp.socket', 'reserved: fleet-tcp.socket is'],
+    ['the bus', 'dbus.service', 'reserved: dbus.service is the system bus'],
+    ['the bus socket', 'dbus.socket', 'reserved: dbus.socket is the system bus'],
+    ['etcd', 'etcd-member.service', "reserved: etcd-member.service is the etcd fleet's state"],
+    ['journald', 'systemd-journald.service', 'reserved: names starting with "systemd-" are'],
+    ['a systemd timer', 'systemd-tmpfiles-clean.timer', 'reserved: names starting with "systemd-"'],
+    ['the root mount', '-.mount', 'reserved: -.mount is the root file system'],
     ['space', 'my web.service', 'invalid character " " at position 3'],
     ['slash', 'a/b.service', 'invalid character "/"'],
     ['percent', 'a%i.service', 'invalid character "%"'],
@@ -49,6 +71,19 @@ describe('validateUnitName: rejected, one rule each', () => {
     expect(error.message.startsWith(`invalid unit name ${JSON.stringify(name)}: `)).toBe(true);
     expect(error.message).toContain(reason);
     expect(isValidUnitName(name)).toBe(false);
+  });
+});
+
+describe('isUnitNameSyntaxValid: what systemd can take, without fleet policy', () => {
+  it.each(['-.mount', 'fleet.service', 'dev-sda1.device', 'systemd-journald.service'])(
+    '%s is a name systemd can take, which fleet refuses to run',
+    (name) => {
+      expect(isUnitNameSyntaxValid(name)).toBe(true);
+      expect(isValidUnitName(name)).toBe(false);
+    },
+  );
+  it.each(['.service', `${'a'.repeat(248)}.service`, 'a b.service', 'web'])('%s is not', (name) => {
+    expect(isUnitNameSyntaxValid(name)).toBe(false);
   });
 });
 

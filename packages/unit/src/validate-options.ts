@@ -1,24 +1,56 @@
 // fleet's checks on a unit's options before it is accepted (API 400, fleetctl refusal).
 import { UnitError } from './errors.js';
-import { matchGlob } from './glob.js';
+import { compileGlob } from './glob.js';
 import type { UnitOption } from './option.js';
+import { checkOptionsWritable, checkReadBack } from './option-check.js';
 import { parseUnitFile } from './parse.js';
 import { fleetRequirements } from './requirements.js';
 import type { FleetRequirements } from './requirements.js';
 import { serializeUnitOptions } from './serialize.js';
 
+/**
+ * Most `Conflicts=`, `Replaces=` or `MachineOf=` entries one unit may carry (after splitting and
+ * specifier substitution). Every scheduling pass weighs a unit's globs against other units, so
+ * their number and length bound what one unit can cost the engine; fleet's own units use a few.
+ */
+export const MAX_REQUIREMENT_ENTRIES = 64;
+
+/** Longest `Conflicts=`/`Replaces=` glob or `MachineOf=` name, in characters, after substitution. */
+export const MAX_GLOB_LENGTH = 256;
+
+/** Why the requirements are too big to schedule cheaply, or `undefined`. */
+function sizeProblem(req: FleetRequirements): string | undefined {
+  const lists: [string, string, readonly string[]][] = [
+    ['Conflicts', 'globs', req.conflicts],
+    ['Replaces', 'globs', req.replaces],
+    ['MachineOf', 'units', req.machineOf],
+  ];
+  for (const [key, what, list] of lists) {
+    if (list.length > MAX_REQUIREMENT_ENTRIES) {
+      return `too many ${key}= ${what}: ${list.length} (max ${MAX_REQUIREMENT_ENTRIES})`;
+    }
+    const long = list.find((g) => g.length > MAX_GLOB_LENGTH);
+    if (long !== undefined) {
+      const kind = what === 'globs' ? 'glob' : 'unit name';
+      return `${key}= ${kind} too long: ${long.length} characters (max ${MAX_GLOB_LENGTH})`;
+    }
+  }
+  return undefined;
+}
+
 /** Why a set of requirements cannot be satisfied, in fleet's words; `undefined` if it can. */
 export function requirementsProblem(req: FleetRequirements): string | undefined {
+  // Each glob is compiled once for all peers.
+  const conflicts = req.conflicts.map((g) => compileGlob(g));
+  const replaces = req.replaces.map((g) => compileGlob(g));
   for (const peer of req.machineOf) {
-    for (const conflict of req.conflicts) {
-      if (matchGlob(conflict, peer)) {
-        return `unresolvable requirements: peer ${JSON.stringify(peer)} matches conflict ${JSON.stringify(conflict)}`;
-      }
+    const conflict = conflicts.find((g) => g.matches(peer));
+    if (conflict !== undefined) {
+      return `unresolvable requirements: peer ${JSON.stringify(peer)} matches conflict ${JSON.stringify(conflict.pattern)}`;
     }
-    for (const replace of req.replaces) {
-      if (matchGlob(replace, peer)) {
-        return `unresolvable requirements: peer ${JSON.stringify(peer)} matches replace ${JSON.stringify(replace)}`;
-      }
+    const replace = replaces.find((g) => g.matches(peer));
+    if (replace !== undefined) {
+      return `unresolvable requirements: peer ${JSON.stringify(peer)} matches replace ${JSON.stringify(replace.pattern)}`;
     }
   }
   const hasMachineId = req.machineId !== undefined;
@@ -44,7 +76,11 @@ export function requirementsProblem(req: FleetRequirements): string | undefined 
  *
  * Like fleet, a non-empty option list is first written out and read back, so options that
  * cannot form a unit file (an unknown section, an over-long line...) are rejected with the
- * parser's error; its line numbers refer to the canonical serialisation.
+ * parser's error; its line numbers refer to the canonical serialisation. Unlike fleet, options
+ * whose file would read back differently are refused (a line break in a section, name or value, a
+ * value ending in `\`, whitespace in a name; see `checkOptionsWritable`), and so are more than
+ * {@link MAX_REQUIREMENT_ENTRIES} `Conflicts=`/`Replaces=`/`MachineOf=` entries or one longer than
+ * {@link MAX_GLOB_LENGTH} characters.
  *
  * @throws {@link UnitError} `UNIT_OPTIONS_INVALID` with fleet's message, or a parse code.
  */
@@ -52,9 +88,10 @@ export function validateUnitOptions(
   unitName: string,
   options: readonly UnitOption[],
 ): FleetRequirements {
-  if (options.length > 0) parseUnitFile(serializeUnitOptions(options));
+  checkOptionsWritable(options);
+  if (options.length > 0) checkReadBack(options, parseUnitFile(serializeUnitOptions(options)));
   const requirements = fleetRequirements(unitName, options);
-  const problem = requirementsProblem(requirements);
+  const problem = sizeProblem(requirements) ?? requirementsProblem(requirements);
   if (problem !== undefined) throw new UnitError('UNIT_OPTIONS_INVALID', problem);
   return requirements;
 }

@@ -1,5 +1,5 @@
 // Contract: the units directory (write, remove, list, hash).
-import { parseUnitFile, unitHash } from '@fleet/unit';
+import { parseUnitFile, serializeUnitOptions, unitHash, type UnitOption } from '@fleet/unit';
 import { expect, it } from 'vitest';
 import type { ContractContext } from './context.js';
 
@@ -66,6 +66,21 @@ export function filesContract(ctx: ContractContext): void {
     expect((await systemd.unitStates([name])).get(name)?.hash).toBe(hashOf(changed));
     const listed = (await systemd.listUnitFiles()).find((f) => f.name === name);
     expect(listed).toEqual({ name, hash: hashOf(changed) });
+  });
+
+  it('hashes a file as the unit hash of the options it was written from, padding included', async () => {
+    const { systemd } = ctx.h();
+    const name = ctx.unit('padded');
+    // fleet accepts values with surrounding whitespace and hashes them as given; the parser trims.
+    const padded: UnitOption[] = [
+      { section: 'Service', name: 'ExecStart', value: '/bin/sleep 3600 ' },
+      { section: 'Service', name: 'Environment', value: '\tA=1' },
+    ];
+    await systemd.writeUnit(name, serializeUnitOptions(padded));
+    const listed = (await systemd.listUnitFiles()).find((f) => f.name === name);
+    expect(listed).toEqual({ name, hash: unitHash(padded) });
+    expect((await systemd.unitStates([name])).get(name)?.hash).toBe(unitHash(padded));
+    expect(unitHash(padded)).not.toBe(hashOf(serializeUnitOptions(padded)));
   });
 
   it('lists a file that does not parse without a hash', async () => {

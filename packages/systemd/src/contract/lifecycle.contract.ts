@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import type { Systemd } from '../systemd.js';
 import type { ContractContext } from './context.js';
 import { hashOf } from './files.contract.js';
-import { ChangeRecorder, waitForState } from './wait.js';
+import { ChangeRecorder, waitForState, waitUntil } from './wait.js';
 
 const SLEEPER = '[Unit]\nDescription=contract sleeper\n\n[Service]\nExecStart=/bin/sleep 3600\n';
 const FAILING = '[Service]\nExecStart=/bin/false\n';
@@ -108,6 +108,34 @@ export function lifecycleContract(ctx: ContractContext): void {
       code: 'SYSTEMD_LOAD_FAILED',
       retryable: false,
     });
+  });
+
+  it('a start job shows as job "start" until it completes', async () => {
+    const { systemd, time } = ctx.h();
+    const name = ctx.unit('slowstart');
+    // The fake takes its start latency; the real systemd waits for ExecStartPre=.
+    const slow = '[Service]\nExecStartPre=/bin/sleep 2\nExecStart=/bin/sleep 3600\n';
+    await load(systemd, name, slow);
+    expect((await systemd.unitStates([name])).get(name)?.job).toBeUndefined();
+    await systemd.start(name);
+    // Queued (still inactive) or running (activating): either way the start job is there.
+    const starting = (await systemd.unitStates([name])).get(name);
+    expect(starting?.job).toBe('start');
+    expect(['inactive', 'activating']).toContain(starting?.active);
+    const running = await waitForState(systemd, time, name, { active: 'active' });
+    expect(running.job).toBeUndefined();
+  });
+
+  it('a service that runs and exits 0 ends inactive/dead with no job: not failed, not pending', async () => {
+    const { systemd, time } = ctx.h();
+    const name = ctx.unit('quick');
+    await load(systemd, name, '[Service]\nType=simple\nExecStart=/bin/true\n');
+    await systemd.start(name);
+    const done = await waitUntil(time, `${name} to run and exit`, async () => {
+      const s = (await systemd.unitStates([name])).get(name);
+      return s?.job === undefined && s?.active === 'inactive' ? s : undefined;
+    });
+    expect(done).toMatchObject({ load: 'loaded', active: 'inactive', sub: 'dead' });
   });
 
   it('link of a missing file fails with SYSTEMD_NO_SUCH_UNIT', async () => {

@@ -21,6 +21,8 @@ export interface ListedUnit {
   readonly load: LoadState;
   readonly active: ActiveState;
   readonly sub: string;
+  /** The type of the unit's queued or running job; `''` when there is none. */
+  readonly job: string;
 }
 
 function manager(member: string, signature = '', body: readonly unknown[] = []): CallSpec {
@@ -110,7 +112,8 @@ export class ManagerClient {
 
 function listedUnit(row: unknown, operation: string): ListedUnit {
   if (!Array.isArray(row)) throw malformed(operation, 'unit row');
-  const [name, , load, active, sub] = row.map(plain);
+  // (name, description, load, active, sub, following, path, job id, job type, job path)
+  const [name, , load, active, sub, , , , job] = row.map(plain);
   if (
     typeof name !== 'string' ||
     typeof load !== 'string' ||
@@ -119,7 +122,8 @@ function listedUnit(row: unknown, operation: string): ListedUnit {
   ) {
     throw malformed(operation, 'unit row');
   }
-  return { name, load: load as LoadState, active: active as ActiveState, sub };
+  const jobType = typeof job === 'string' ? job : '';
+  return { name, load: load as LoadState, active: active as ActiveState, sub, job: jobType };
 }
 
 function changes(list: unknown, operation: string): UnitFileChange[] {

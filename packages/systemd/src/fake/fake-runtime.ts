@@ -32,6 +32,8 @@ export interface RuntimeState {
   readonly load: LoadState;
   readonly active: ActiveState;
   readonly sub: string;
+  /** The job in progress (`start` while activating, `stop` while deactivating), if any. */
+  readonly job?: string;
 }
 
 interface LiveUnit {
@@ -39,6 +41,7 @@ interface LiveUnit {
   config: FakeUnitConfig | undefined;
   active: ActiveState;
   sub: string;
+  job: string | undefined;
   cancel: (() => void) | undefined;
 }
 
@@ -51,7 +54,10 @@ export class FakeRuntime {
 
   state(name: string): RuntimeState {
     const unit = this.live.get(name);
-    if (unit !== undefined) return { load: unit.load, active: unit.active, sub: unit.sub };
+    if (unit !== undefined) {
+      const { load, active, sub, job } = unit;
+      return job === undefined ? { load, active, sub } : { load, active, sub, job };
+    }
     return { load: this.host.fromDisk(name).load, active: 'inactive', sub: 'dead' };
   }
 
@@ -77,7 +83,9 @@ export class FakeRuntime {
     this.live.set(name, unit);
     const config = unit.config;
     const fails = this.failing.delete(name) || (isOneshot(config) && config.command === 'false');
+    unit.job = 'start';
     this.move(name, unit, 'activating', 'start', this.host.latency.start, () => {
+      unit.job = undefined;
       if (fails) return this.move(name, unit, 'failed', 'failed');
       if (isOneshot(config)) {
         return config.remainAfterExit
@@ -101,9 +109,11 @@ export class FakeRuntime {
     if (unit.active === 'failed' || unit.active === 'inactive' || unit.active === 'deactivating') {
       return;
     }
-    this.move(name, unit, 'deactivating', 'stop-sigterm', this.host.latency.stop, () =>
-      this.move(name, unit, 'inactive', 'dead'),
-    );
+    unit.job = 'stop';
+    this.move(name, unit, 'deactivating', 'stop-sigterm', this.host.latency.stop, () => {
+      unit.job = undefined;
+      this.move(name, unit, 'inactive', 'dead');
+    });
   }
 
   /** `ResetFailedUnit`; a unit not in memory or not failed is left alone. */
@@ -139,7 +149,7 @@ export class FakeRuntime {
 
   private load(name: string): LiveUnit {
     const disk = this.host.fromDisk(name);
-    return { ...disk, active: 'inactive', sub: 'dead', cancel: undefined };
+    return { ...disk, active: 'inactive', sub: 'dead', job: undefined, cancel: undefined };
   }
 
   /** Sets the state now and, after `delay`, runs `then` (unless another move comes first). */
@@ -153,6 +163,8 @@ export class FakeRuntime {
   ): void {
     unit.cancel?.();
     unit.cancel = undefined;
+    // A job ends with the move it scheduled; a move made by anything else replaces it.
+    if (delay === undefined) unit.job = undefined;
     unit.active = active;
     unit.sub = sub;
     if (active === 'inactive') this.live.delete(name); // garbage-collected

@@ -222,10 +222,16 @@ export class FakeSystemd implements Systemd {
     for (const name of names) requireUnitName(name, 'ListUnitsByNames');
     const states = new Map<string, UnitState>();
     for (const name of names) {
-      const { load, active, sub } = this.runtime.state(name);
+      const { load, active, sub, job } = this.runtime.state(name);
       const content = this.files.get(name);
       const hash = content === undefined ? undefined : this.hashOf(content);
-      states.set(name, hash === undefined ? { load, active, sub } : { load, active, sub, hash });
+      states.set(name, {
+        load,
+        active,
+        sub,
+        ...(job === undefined ? {} : { job }),
+        ...(hash === undefined ? {} : { hash }),
+      });
     }
     return states;
   }

@@ -1,0 +1,58 @@
+// A unit stored before fleet refused its name (here a leading "-") must not stall scheduling: the
+// registry refuses every write naming it, so the engine leaves it out of planning.
+import { InMemoryRegistry, type Listing, type Registry, type Unit } from '@fleet/registry';
+import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { unitHash } from '@fleet/unit';
+import { describe, expect, it } from 'vitest';
+import { ClusterCache } from './cluster-cache.js';
+import { newMetrics } from './metrics.js';
+import { reconcileOnce } from './reconcile.js';
+import { machineRecord, placement, unitInput } from './test-support.js';
+
+describe('units whose name is no longer accepted', () => {
+  it('are left out of planning, with one warning, and the rest is scheduled', async () => {
+    const clock = new ManualClock();
+    const registry = new InMemoryRegistry({ clock });
+    await registry.registerMachine(machineRecord('m1'), 30);
+    await registry.createUnit(unitInput('good.service'));
+    const legacy = unitInput('legacy.service');
+    // What an older fleet stored: the same unit under a name now refused.
+    const old: Unit = {
+      name: '-H.service',
+      hash: unitHash(legacy.options),
+      desiredState: 'launched',
+      options: legacy.options,
+      revision: '1',
+    };
+    const withLegacy = new Proxy(registry, {
+      get(target, prop) {
+        if (prop === 'listUnits') {
+          return async (): Promise<Listing<Unit>> => {
+            const l = await target.listUnits();
+            return { ...l, items: [old, ...l.items] };
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Registry;
+    const leadership = await registry.campaign('engine', 60);
+    if (leadership === undefined) throw new Error('no leadership');
+    const cache = await ClusterCache.load(
+      withLegacy,
+      () => undefined,
+      () => undefined,
+    );
+    const logger = new RecordingLogger();
+    for (let pass = 0; pass < 2; pass++) {
+      await reconcileOnce(cache, withLegacy, leadership, logger, newMetrics());
+    }
+    expect(await placement(registry)).toEqual({ 'good.service': ['m1'] });
+    const warnings = logger.records.filter((r) => r.level === 'warn');
+    expect(warnings).toEqual([
+      expect.objectContaining({ fields: expect.objectContaining({ unit: '-H.service' }) }),
+    ]);
+    await cache.close();
+    await registry.close();
+  });
+});

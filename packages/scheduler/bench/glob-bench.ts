@@ -1,0 +1,78 @@
+// What the costliest unit the API accepts (64 Conflicts= globs of 256 characters, each passing
+// every quick check: see src/testing-globs.ts) costs a planning pass of 200 units on 20 machines.
+// Prints medians of repeated passes with and without it, and their ratio (target: at most 2x).
+// Not a test: figures only. Run with `npm run bench:glob`.
+import { GlobCache } from '../src/globs.js';
+import { planCluster } from '../src/plan.js';
+import { apply } from '../src/testing.js';
+import type { Snapshot } from '../src/types.js';
+import { cluster, worstUnit } from '../src/testing-globs.js';
+
+const RUNS = 21;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+function ms(f: () => void): number {
+  const t = process.hrtime.bigint();
+  f();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+interface Figures {
+  /** Placing everything from nothing, with a fresh glob cache (an engine's first pass). */
+  place: number;
+  /** A pass over the placed cluster with the engine's glob cache kept from earlier passes. */
+  steady: number;
+  /** A pass over the placed cluster with a fresh glob cache (a new leader's first pass). */
+  newLeader: number;
+  steadySteps: number;
+}
+
+function measure(s: Snapshot): Figures {
+  const place: number[] = [];
+  const steady: number[] = [];
+  const newLeader: number[] = [];
+  let steadySteps = 0;
+  for (let r = 0; r < RUNS; r++) {
+    let plan = planCluster(s);
+    place.push(ms(() => (plan = planCluster(s, { globs: new GlobCache() }))));
+    const placed = { ...s, assignments: apply(s, plan) };
+    newLeader.push(ms(() => planCluster(placed, { globs: new GlobCache() })));
+    const kept = new GlobCache();
+    planCluster(placed, { globs: kept });
+    const before = kept.work.steps;
+    steady.push(ms(() => planCluster(placed, { globs: kept })));
+    steadySteps = kept.work.steps - before;
+  }
+  return {
+    place: median(place),
+    steady: median(steady),
+    newLeader: median(newLeader),
+    steadySteps,
+  };
+}
+
+const base = cluster(200, 20);
+const worst = { ...base, units: [...base.units, worstUnit()] };
+measure(worst); // warm up the JIT on both paths
+const without = measure(base);
+const withWorst = measure(worst);
+
+const col = (v: number) => v.toFixed(2).padStart(12);
+console.log(`planCluster, 200 units / 20 machines, node ${process.version}, medians of ${RUNS}`);
+console.log(
+  `${''.padEnd(34)}${'without'.padStart(12)}${'with worst'.padStart(12)}${'ratio'.padStart(8)}`,
+);
+const row = (label: string, a: number, b: number) =>
+  console.log(`${label.padEnd(34)}${col(a)}${col(b)}${`${(b / a).toFixed(2)}x`.padStart(8)}`);
+row('steady pass, engine cache (ms)', without.steady, withWorst.steady);
+row('new leader, fresh cache (ms)', without.newLeader, withWorst.newLeader);
+row('placing from nothing (ms)', without.place, withWorst.place);
+row('steady pass, glob steps', without.steadySteps, withWorst.steadySteps);
+const ratio = withWorst.steady / without.steady;
+console.log(
+  `steady-pass ratio ${ratio.toFixed(2)}x: ${ratio <= 2 ? 'within' : 'OVER'} the 2x target`,
+);
