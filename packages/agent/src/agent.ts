@@ -8,7 +8,6 @@ import {
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { adoptLaunched, planAgent, type AgentCurrent } from '@fleet/scheduler';
 import type { Systemd, UnitState } from '@fleet/systemd';
-import { isValidUnitName } from '@fleet/unit';
 import { AssignmentView } from './assignments.js';
 import { RetryBackoff, type BackoffPolicy } from './backoff.js';
 import { executeTasks } from './executor.js';
@@ -99,8 +98,6 @@ export class Agent {
   private readonly backoff: RetryBackoff;
   /** Units systemd refused to load: not read again until their file changes. */
   private readonly refused = new RefusedUnits();
-  /** Units whose state cannot be published because their name is no longer accepted. */
-  private readonly unpublishable = new Set<string>();
   private session: MachineSession | undefined;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -337,14 +334,6 @@ export class Agent {
 
   private publish(unit: string, state: UnitState): void {
     this.refused.note(unit, state);
-    if (!isValidUnitName(unit)) {
-      // Stored before fleet refused its name: the registry would refuse the whole batch.
-      if (!this.unpublishable.has(unit)) {
-        this.unpublishable.add(unit);
-        this.log.warn({ unit }, 'unit name no longer accepted; not publishing its state');
-      }
-      return;
-    }
     if (state.hash === undefined) {
       this.publisher.drop(unit);
       return;

@@ -8,12 +8,7 @@ import type {
   Watch,
 } from '@fleet/registry';
 import type { SchedMachine, SchedUnit, Snapshot } from '@fleet/scheduler';
-import {
-  fleetRequirements,
-  isValidUnitName,
-  type DesiredState,
-  type FleetRequirements,
-} from '@fleet/unit';
+import { fleetRequirements, type DesiredState, type FleetRequirements } from '@fleet/unit';
 
 interface CachedUnit {
   hash: string;
@@ -45,9 +40,6 @@ export class ClusterCache {
   private readonly requirements = new Map<string, { hash: string; req: FleetRequirements }>();
   private configMetadata = new Map<string, Readonly<Record<string, string>>>();
   private watches: Watch[] = [];
-  /** Units left out of planning because their name is no longer accepted (see `snapshot`). */
-  private readonly ignored = new Set<string>();
-  private readonly ignoredReported = new Set<string>();
 
   private constructor(
     private readonly registry: Registry,
@@ -110,13 +102,6 @@ export class ClusterCache {
     }
     const units: SchedUnit[] = [];
     for (const [name, u] of this.units) {
-      // A unit stored before fleet refused its name (reserved, leading "-", too long...): the
-      // registry refuses every write naming it, so planning it would fail the whole pass. It is
-      // left where it runs.
-      if (!isValidUnitName(name)) {
-        this.ignored.add(name);
-        continue;
-      }
       const req = this.requirements.get(name);
       // Destroyed or replaced meanwhile: the watch has said so and another pass follows.
       if (req === undefined || req.hash !== u.hash) continue;
@@ -131,17 +116,8 @@ export class ClusterCache {
       }
     }
     const assignments: Assignment[] = [];
-    for (const byUnit of this.assignments.values()) {
-      for (const a of byUnit.values()) if (!this.ignored.has(a.unit)) assignments.push(a);
-    }
+    for (const byUnit of this.assignments.values()) assignments.push(...byUnit.values());
     return { units, machines, assignments };
-  }
-
-  /** Units the snapshots have left out because of their name, not reported before. */
-  newlyIgnored(): string[] {
-    const out = [...this.ignored].filter((n) => !this.ignoredReported.has(n)).sort();
-    for (const n of out) this.ignoredReported.add(n);
-    return out;
   }
 
   /** The reason last recorded for a unit (`undefined` if none or unknown). */
@@ -151,9 +127,7 @@ export class ClusterCache {
 
   /** Units whose recorded reason is set. */
   unitsWithReason(): string[] {
-    return [...this.units]
-      .filter(([n, u]) => u.reason !== undefined && !this.ignored.has(n))
-      .map(([n]) => n);
+    return [...this.units].filter(([, u]) => u.reason !== undefined).map(([n]) => n);
   }
 
   /** Remembers a reason the engine wrote (reason changes are not in the unit watch). */

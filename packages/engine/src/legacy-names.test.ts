@@ -1,5 +1,6 @@
-// A unit stored before fleet refused its name (here a leading "-") must not stall scheduling: the
-// registry refuses every write naming it, so the engine leaves it out of planning.
+// A unit stored before fleet refused its name (here a leading "-") is still managed: the registry
+// takes such a name for everything but creating a unit, so it is scheduled like any other unit and
+// the rest of the cluster is not held up by it.
 import { InMemoryRegistry, type Listing, type Registry, type Unit } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { unitHash } from '@fleet/unit';
@@ -10,7 +11,7 @@ import { reconcileOnce } from './reconcile.js';
 import { machineRecord, placement, unitInput } from './test-support.js';
 
 describe('units whose name is no longer accepted', () => {
-  it('are left out of planning, with one warning, and the rest is scheduled', async () => {
+  it('are scheduled like any other unit, and so is the rest', async () => {
     const clock = new ManualClock();
     const registry = new InMemoryRegistry({ clock });
     await registry.registerMachine(machineRecord('m1'), 30);
@@ -47,11 +48,8 @@ describe('units whose name is no longer accepted', () => {
     for (let pass = 0; pass < 2; pass++) {
       await reconcileOnce(cache, withLegacy, leadership, logger, newMetrics());
     }
-    expect(await placement(registry)).toEqual({ 'good.service': ['m1'] });
-    const warnings = logger.records.filter((r) => r.level === 'warn');
-    expect(warnings).toEqual([
-      expect.objectContaining({ fields: expect.objectContaining({ unit: '-H.service' }) }),
-    ]);
+    expect(await placement(registry)).toEqual({ '-H.service': ['m1'], 'good.service': ['m1'] });
+    expect(logger.records.filter((r) => r.level === 'warn' || r.level === 'error')).toEqual([]);
     await cache.close();
     await registry.close();
   });

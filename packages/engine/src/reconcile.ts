@@ -27,9 +27,6 @@ export async function reconcileOnce(
   { ghosts = false, globs }: { ghosts?: boolean; globs?: GlobCache } = {},
 ): Promise<PassResult> {
   const snapshot = await cache.snapshot({ ghosts });
-  for (const unit of cache.newlyIgnored()) {
-    log.warn({ unit }, 'unit name no longer accepted; leaving the unit where it is, unscheduled');
-  }
   const plan = planCluster(snapshot, globs === undefined ? {} : { globs });
   if (!leadership.isLeader()) return { tasks: [], waiting: plan.waiting.length };
   if (plan.tasks.length > 0) {

@@ -7,7 +7,7 @@ import type { ApplyResult, Assignment, AssignmentOp, Listing } from '../types.js
 import type { Core } from './core.js';
 import { fenceCompare, leaderFromResult } from './fence.js';
 import { byteOrder, rangeAll, snapshot } from './read.js';
-import { checkAssignmentOp, checkMachineId, checkToken, checkUnitName } from './validate.js';
+import { checkAssignmentOp, checkMachineId, checkToken, checkStoredUnitName } from './validate.js';
 
 const ORDER: Record<AssignmentOp['type'], number> = { unschedule: 0, update: 1, schedule: 2 };
 
@@ -171,7 +171,7 @@ export async function setUnitReason(
   reason: string | null,
 ): Promise<boolean> {
   const token = checkToken(tokenIn);
-  const name = checkUnitName(nameIn);
+  const name = checkStoredUnitName(nameIn);
   if (reason !== null && typeof reason !== 'string') {
     throw new InvalidInputError('a reason must be a string, or null to clear it');
   }

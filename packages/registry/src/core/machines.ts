@@ -12,7 +12,7 @@ import type {
 } from '../types.js';
 import type { Core } from './core.js';
 import { byteOrder, rangeAll, snapshot } from './read.js';
-import { checkMachineId, checkMetadataChange, checkUnitName } from './validate.js';
+import { checkMachineId, checkMetadataChange, checkStoredUnitName } from './validate.js';
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(r).sort(([a], [b]) => byteOrder(a, b)));
@@ -107,7 +107,7 @@ export async function listUnitStates(
   filter: { readonly machineId?: string; readonly unitName?: string } = {},
 ): Promise<Listing<UnitState>> {
   const machineId = filter.machineId === undefined ? undefined : checkMachineId(filter.machineId);
-  const unitName = filter.unitName === undefined ? undefined : checkUnitName(filter.unitName);
+  const unitName = filter.unitName === undefined ? undefined : checkStoredUnitName(filter.unitName);
   return snapshot(async () => {
     const { kvs, revision } =
       unitName !== undefined && machineId !== undefined

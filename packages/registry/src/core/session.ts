@@ -11,7 +11,7 @@ import type { KvLease, KvOp, KvTxn, KvTxnResult } from '../kv/kv.js';
 import type { MachineSession, RegisterOptions } from '../registry.js';
 import type { MachineRecord, UnitStateInput } from '../types.js';
 import type { Core } from './core.js';
-import { checkMachineRecord, checkTtl, checkUnitName, checkUnitState } from './validate.js';
+import { checkMachineRecord, checkTtl, checkStoredUnitName, checkUnitState } from './validate.js';
 
 /** A registered machine. */
 export class Session implements MachineSession {
@@ -90,7 +90,7 @@ export class Session implements MachineSession {
   }
 
   async removeUnitState(unit: string): Promise<void> {
-    const key = this.core.keys.state(checkUnitName(unit), this.machineId);
+    const key = this.core.keys.state(checkStoredUnitName(unit), this.machineId);
     if (this.signal.aborted) return;
     await this.core.kv.txn({
       compare: [{ key, target: 'lease', op: '==', value: this.lease.id }],

@@ -16,7 +16,7 @@ import { dropContentIfUnused, fetchContents, putContentIfAbsent } from './conten
 import type { Core } from './core.js';
 import { byteOrder, rangeAll, snapshot } from './read.js';
 import { decodeReason, decodeUnit, prepareUnit, toHead } from './unit-records.js';
-import { checkDesiredState, checkHash, checkUnitName } from './validate.js';
+import { checkDesiredState, checkHash, checkStoredUnitName } from './validate.js';
 
 async function readRecord(core: Core, name: string): Promise<KvRecord | undefined> {
   return (await core.kv.range({ key: core.keys.unit(name) })).kvs[0];
@@ -99,7 +99,7 @@ export async function setDesiredState(
   nameIn: string,
   stateIn: DesiredState,
 ): Promise<UnitHead> {
-  const name = checkUnitName(nameIn);
+  const name = checkStoredUnitName(nameIn);
   const state = checkDesiredState(stateIn);
   const key = core.keys.unit(name);
   for (let attempt = 0; attempt < core.limits.maxCasAttempts; attempt++) {
@@ -120,7 +120,7 @@ export async function setDesiredState(
 
 /** See {@link Registry.destroyUnit}. */
 export async function destroyUnit(core: Core, nameIn: string): Promise<boolean> {
-  const name = checkUnitName(nameIn);
+  const name = checkStoredUnitName(nameIn);
   const key = core.keys.unit(name);
   let maybeDone = false;
   for (let attempt = 0; attempt < core.limits.maxCasAttempts; attempt++) {
@@ -149,7 +149,7 @@ export async function destroyUnit(core: Core, nameIn: string): Promise<boolean> 
 
 /** See {@link Registry.getUnit}. */
 export async function getUnit(core: Core, nameIn: string): Promise<Unit | undefined> {
-  const name = checkUnitName(nameIn);
+  const name = checkStoredUnitName(nameIn);
   return snapshot(async () => {
     const res = await core.kv.txn({
       compare: [],

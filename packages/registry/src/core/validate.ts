@@ -18,6 +18,10 @@ const TOKEN = /^[1-9][0-9]{0,18}$/;
 
 const bad = (message: string, cause?: unknown) => new InvalidInputError(message, cause);
 
+/** A unit name as a key component: what any release ever accepted (no `/`, printable). */
+const STORED_UNIT_NAME = /^[A-Za-z0-9:_.\\@-]{1,256}$/;
+
+/** A unit name for a new unit or new contents: every rule of {@link validateUnitName}. */
 export function checkUnitName(name: unknown): string {
   if (typeof name !== 'string') throw bad('a unit name must be a string');
   try {
@@ -26,6 +30,17 @@ export function checkUnitName(name: unknown): string {
     if (err instanceof UnitError) throw bad(err.message, err);
     throw err;
   }
+  return name;
+}
+
+/**
+ * A unit name for any other operation (read, state, assignment, destroy): safe as a key
+ * component. Looser than {@link checkUnitName} on purpose: a unit stored before a name rule was
+ * tightened (a leading `-`, a reserved name) can still be read, stopped and destroyed.
+ */
+export function checkStoredUnitName(name: unknown): string {
+  if (typeof name !== 'string') throw bad('a unit name must be a string');
+  if (!STORED_UNIT_NAME.test(name)) return checkUnitName(name);
   return name;
 }
 
@@ -134,7 +149,7 @@ export function checkMetadataChange(c: MetadataChange): MetadataChange {
 }
 
 export function checkUnitState(s: UnitStateInput): UnitStateInput {
-  checkUnitName(s.unit);
+  checkStoredUnitName(s.unit);
   checkHash(s.hash);
   for (const f of ['loadState', 'activeState', 'subState'] as const) {
     if (typeof s[f] !== 'string') throw bad(`${f} must be a string`);
@@ -147,7 +162,7 @@ export function checkUnitState(s: UnitStateInput): UnitStateInput {
 
 export function checkAssignmentOp(op: AssignmentOp): AssignmentOp {
   checkMachineId(op.machineId);
-  checkUnitName(op.unit);
+  checkStoredUnitName(op.unit);
   if (op.type === 'unschedule') return op;
   if (op.type !== 'schedule' && op.type !== 'update') {
     throw bad(`invalid assignment op type ${JSON.stringify((op as { type: unknown }).type)}`);
