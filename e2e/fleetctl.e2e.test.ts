@@ -411,7 +411,7 @@ describe('fleetctl on a 3-machine cluster', () => {
       expect(r.stdout).toBe(`Unit once.service launched on ${legendOf(once)}\n`);
       expect(await c.prop(once, 'once.service', 'Result')).toBe('success');
       expect(r.stderr).toMatch(
-        /^Error waiting for units: unit fails\.service failed to start on ([0-9a-f]{8})\.\.\.\/(\S+): systemd reports failed \(failed\)\n$/,
+        /^Error waiting for units: unit fails\.service failed to start on ([0-9a-f]{8})\.\.\.\/(\S+): systemd reports failed \(failed\); see 'fleetctl status fails\.service' and 'fleetctl journal fails\.service'\n$/,
       );
       const fails = nodeOfLine(
         r.stderr.replace('Error waiting for units: unit', 'Unit'),

@@ -51,7 +51,7 @@ describe('start', () => {
     const r = await h.fleetctl(['start', 'hello.service']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      'Error waiting for units: unit hello.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (dead)\n',
+      "Error waiting for units: unit hello.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (dead); see 'fleetctl status hello.service' and 'fleetctl journal hello.service'\n",
     );
   });
 
@@ -62,6 +62,56 @@ describe('start', () => {
     expect(r).toMatchObject({
       code: 0,
       stdout: 'Unit once.service launched on c31e44e1.../10.0.0.1\n',
+    });
+  });
+
+  it.each(['bad-setting', 'error', 'not-found', 'masked'])(
+    'fails at once when systemd cannot load the unit (%s), before any limit',
+    async (load) => {
+      run({ loadState: () => load });
+      const r = await h.fleetctl(['start', '--block-attempts=100', 'hello.service']);
+      expect(r).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `Error waiting for units: unit hello.service cannot be started on c31e44e1.../10.0.0.1: systemd cannot load it (load state ${load}); see 'fleetctl status hello.service' and 'fleetctl journal hello.service'\n`,
+      });
+    },
+  );
+
+  it('counts a simple service that ran and exited at once as started', async () => {
+    await h.file('quick.service', '[Service]\nExecStart=/bin/true\n');
+    run({ startedState: () => 'inactive' });
+    const r = await h.fleetctl(['start', '--block-attempts=100', 'quick.service']);
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'Unit quick.service launched on c31e44e1.../10.0.0.1 (ran and exited)\n',
+      stderr: '',
+    });
+  });
+
+  it('says what it still waits for when a status stands still, without a terminal', async () => {
+    await h.file('slow.service', HELLO);
+    // hello.service becomes active only once fleetctl has said what it still waits for.
+    let told = false;
+    run({ startedState: (u) => (u.name === 'hello.service' && told ? 'active' : 'activating') });
+    const r = await h.fleetctl(['start', 'hello.service'], {
+      onStderr: (text) => {
+        told ||= text.startsWith('Still waiting');
+      },
+    });
+    const where = 'launched on c31e44e1.../10.0.0.1, systemd activating (dead)';
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'Unit hello.service launched on c31e44e1.../10.0.0.1\n',
+      stderr: `Still waiting for unit hello.service to report state launched (and systemd active): ${where}; no limit is set: --block-attempts=N sets one\n`,
+    });
+    const limited = await h.fleetctl(['start', '--block-attempts=15', 'slow.service']);
+    expect(limited).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `Still waiting for unit slow.service to report state launched (and systemd active): ${where}\n` +
+        `Error waiting for units: timed out waiting for unit slow.service to report state launched (and systemd active): ${where}\n`,
     });
   });
 

@@ -16,6 +16,11 @@ export interface FakeClusterOptions {
   readonly startedState?: (unit: Unit) => string;
   /** The systemd active state a loaded, not started unit reports (default `inactive`). */
   readonly stoppedState?: (unit: Unit) => string;
+  /**
+   * The systemd load state of the unit's file (default `loaded`). With any other, starting it
+   * fails: the agent reports it `loaded` and systemd `inactive`, as a real agent does.
+   */
+  readonly loadState?: (unit: Unit) => string;
 }
 
 /** A reconcile loop over a harness's registry. */
@@ -73,12 +78,14 @@ export class FakeCluster {
       if (a === undefined || a.hash !== u.hash || a.desiredState !== u.desiredState) {
         await this.h.assign(u.name, target, u.desiredState);
       }
-      const launched = u.desiredState === 'launched';
+      const loadState = this.opts.loadState?.(u) ?? 'loaded';
+      const launched = u.desiredState === 'launched' && loadState === 'loaded';
       const active = launched
         ? (this.opts.startedState?.(u) ?? 'active')
         : (this.opts.stoppedState?.(u) ?? 'inactive');
       await this.h.publish(u.name, target, {
         activeState: active,
+        loadState,
         state: launched ? 'launched' : 'loaded',
       });
     }

@@ -7,13 +7,18 @@ export class Capture extends Writable {
   readonly isTTY: boolean;
   readonly columns = 200;
 
-  constructor(tty = false) {
+  constructor(
+    tty = false,
+    private readonly onWrite?: (text: string) => void,
+  ) {
     super();
     this.isTTY = tty;
   }
 
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    this.chunks.push(text);
+    this.onWrite?.(text);
     done();
   }
 
