@@ -657,7 +657,11 @@ describe('fleetctl on a 3-machine cluster', () => {
       const before = await pids();
       const restart = ok(await seat.fleetctl(['restart', 'global-hello'], { env }));
       expect(restart.stdout).toBe(
-        order.map((n) => `Restarted global unit global-hello.service on ${legendOf(n)}\n`).join(''),
+        ['loaded', 'launched']
+          .flatMap((state) =>
+            order.map((n) => `Unit global-hello.service ${state} on ${legendOf(n)}\n`),
+          )
+          .join(''),
       );
       expect(await c.whereActive('global-hello.service')).toEqual(['node1', 'node2', 'node3']);
       const after = await pids();

@@ -41,7 +41,7 @@ async function observe(
 }
 
 /** Polls `check` for one unit; prints its line or error. @returns whether it got there */
-async function pollUnit(
+export async function pollUnit(
   ctx: Context,
   progress: Progress,
   name: string,

@@ -321,6 +321,76 @@ describe('restart', () => {
     expect(r.code).toBe(0);
   });
 
+  it('restarts every copy of a global unit through the cluster, without SSH', async () => {
+    await h.file('g.service', '[Service]\nExecStart=/bin/sleep 1000\n[X-Fleet]\nGlobal=true\n');
+    const seen: string[] = [];
+    const c = run();
+    expect((await h.fleetctl(['start', 'g.service'])).code).toBe(0);
+    await c.reconcile();
+    const reconcile = c.reconcile.bind(c);
+    c.reconcile = async () => {
+      const u = await h.registry.getUnit('g.service');
+      if (u !== undefined && seen[seen.length - 1] !== u.desiredState) seen.push(u.desiredState);
+      await reconcile();
+    };
+    // No sshd anywhere, and --ssh-port is accepted and ignored.
+    const r = await h.fleetctl(['restart', '--ssh-port', '2222', 'g.service']);
+    expect(r).toEqual({
+      code: 0,
+      stdout:
+        'Unit g.service loaded on c31e44e1.../10.0.0.1\n' +
+        'Unit g.service loaded on d4f0a2b3.../10.0.0.2\n' +
+        'Unit g.service launched on c31e44e1.../10.0.0.1\n' +
+        'Unit g.service launched on d4f0a2b3.../10.0.0.2\n',
+      stderr: '',
+    });
+    expect(seen).toEqual(['launched', 'loaded', 'launched']);
+    expect(c.starts.get(`g.service ${M1.id}`)).toBe(2);
+    expect(c.starts.get(`g.service ${M2.id}`)).toBe(2);
+  });
+
+  it('waits until every copy of a global unit has stopped before starting them again', async () => {
+    await h.file('g.service', '[Service]\nExecStart=/bin/sleep 1000\n[X-Fleet]\nGlobal=true\n');
+    let stopping = 0;
+    const c = run({ stoppedState: () => (++stopping < 20 ? 'deactivating' : 'inactive') });
+    await h.fleetctl(['start', 'g.service']);
+    await c.reconcile();
+    const r = await h.fleetctl(['restart', 'g.service']);
+    expect(stopping).toBeGreaterThanOrEqual(20);
+    expect(r.code).toBe(0);
+    expect(c.starts.get(`g.service ${M2.id}`)).toBe(2);
+  });
+
+  it('fails a global restart whose copies systemd reports failed, naming the machine', async () => {
+    await h.file('g.service', '[Service]\nExecStart=/bin/sleep 1000\n[X-Fleet]\nGlobal=true\n');
+    let started = 0;
+    const c = run({ startedState: () => (++started > 4 ? 'failed' : 'active') });
+    await h.fleetctl(['start', 'g.service']);
+    await c.reconcile();
+    const r = await h.fleetctl(['restart', '--block-attempts=50', 'g.service']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "Error waiting for units: global unit g.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (dead); see 'fleetctl status g.service' and 'fleetctl journal g.service'\n",
+    );
+  });
+
+  it('refuses a global unit no machine reports', async () => {
+    await h.registry.createUnit({
+      name: 'g.service',
+      options: [
+        { section: 'Service', name: 'ExecStart', value: '/bin/true' },
+        { section: 'X-Fleet', name: 'Global', value: 'true' },
+      ],
+      desiredState: 'launched',
+    });
+    const r = await h.fleetctl(['restart', 'g.service']);
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Unable to restart global unit g.service: it is not on any machine\n',
+    });
+  });
+
   it('starts a loaded unit and refuses an inactive one', async () => {
     run();
     await h.fleetctl(['load', 'hello']);
