@@ -10,6 +10,7 @@ import type { SshClient, SshSettings } from '../ssh/connect.js';
 import type { ApiModule } from './api-module.js';
 import { CliError, UsageError } from './errors.js';
 import type { GlobalOptions } from './globals.js';
+import { escapeLine } from '../output/escape.js';
 import { isTty, type CliIo, type RunIo } from './io.js';
 
 /** Run options with their defaults filled in. */
@@ -46,19 +47,19 @@ export class Context {
     };
   }
 
-  /** Prints a line on stdout. */
+  /** Prints a line on stdout (control characters escaped: it may hold the cluster's text). */
   out(line: string): void {
-    this.io.stdout.write(`${line}\n`);
+    this.io.stdout.write(`${escapeLine(line)}\n`);
   }
 
-  /** Prints a line on stderr. */
+  /** Prints a line on stderr (control characters escaped). */
   err(line: string): void {
-    this.io.stderr.write(`${line}\n`);
+    this.io.stderr.write(`${escapeLine(line)}\n`);
   }
 
-  /** Prints a debug line on stderr with --debug. */
+  /** Prints a debug line on stderr with --debug (control characters escaped). */
   debug(msg: string): void {
-    if (this.globals.debug) this.io.stderr.write(`DEBUG fleetctl: ${msg}\n`);
+    if (this.globals.debug) this.io.stderr.write(`DEBUG fleetctl: ${escapeLine(msg)}\n`);
   }
 
   /** A path from the command line, relative to the working directory; `~/` is expanded. */
