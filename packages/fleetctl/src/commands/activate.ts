@@ -51,7 +51,7 @@ export async function activate(
   command: keyof typeof GOALS,
 ): Promise<number> {
   rejectSign(args);
-  const raw = args.list('units');
+  const raw = args.operands('units');
   if (raw.length === 0) throw new UsageError('No units given');
   const { gerund, setsExisting, ...goal } = GOALS[command];
   const desiredState: DesiredState = goal.state;

@@ -35,7 +35,7 @@ export const restartCommand: CommandSpec = {
     },
   },
   async run(ctx, args) {
-    const raw = args.list('units');
+    const raw = args.operands('units');
     if (raw.length === 0) throw new UsageError('No units given');
     const attempts = args.int('block-attempts');
     const { names } = await lazyCreate(ctx, raw, {
