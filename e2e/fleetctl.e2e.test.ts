@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { waitFor } from '@fleet/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, FleetctlSeat, cellStarts, tableCells, type RunResult } from './src/index.js';
+import { fleetctlOnTerminal } from './src/terminal.js';
 
 const HELLO = [
   '[Unit]',
@@ -789,8 +790,16 @@ describe('fleetctl on a 3-machine cluster', () => {
       expect(refused.stderr).toContain('Host key verification failed.');
       expect(await readFile(path, 'utf8')).toBe('');
 
-      const accepted = await seat.fleetctl(args, { stdin: 'yes\n' });
+      // Piped input never answers the question (it is asked on the terminal): refused.
+      const piped = await seat.fleetctl(args, { stdin: 'yes\n' });
+      expect(piped.code).toBe(255);
+      expect(await readFile(path, 'utf8')).toBe('');
+
+      const accepted = await fleetctlOnTerminal(seat, args, 'yes\n');
       expect(accepted.code, accepted.stderr).toBe(0);
+      expect(accepted.terminal).toContain(
+        'Are you sure you want to continue connecting (yes/no)? ',
+      );
       expect(accepted.stdout).toBe('node3\n');
       expect(accepted.stderr).toContain(
         `Warning: Permanently added '${c.node('node3').address}' (ED25519) to the list of known hosts.`,

@@ -13,6 +13,7 @@ import {
   knownHostsLine,
   knownKeyTypes,
 } from './known-hosts.js';
+import { NoTerminalError } from './terminal.js';
 
 /** What host key checking needs. */
 export interface HostCheckSettings {
@@ -21,7 +22,10 @@ export interface HostCheckSettings {
   /** The known hosts file, `~` already expanded. */
   readonly knownHostsFile: string;
   readonly stderr: Writable;
-  /** Asks the user a question; resolves the answer line, or `undefined` without one. */
+  /**
+   * Asks the user a question on the terminal; resolves the answer line, or `undefined` at end of
+   * input. @throws NoTerminalError when there is no terminal to ask on
+   */
   readonly ask: (question: string) => Promise<string | undefined>;
 }
 
@@ -89,13 +93,24 @@ export function hostCheck(host: string, port: number, settings: HostCheckSetting
       otherTypes.length === 0
         ? ''
         : `but keys of different type are already known for this host: ${otherTypes.join(', ')}.\n`;
-    const answer = await settings.ask(
+    const intro =
       `The authenticity of host '${token}' can't be established.\n` +
-        `${algorithmName(type)} key fingerprint is ${fingerprint(key)}.\n${others}` +
-        'Are you sure you want to continue connecting (yes/no)? ',
-    );
+      `${algorithmName(type)} key fingerprint is ${fingerprint(key)}.\n${others}`;
+    let answer: string | undefined;
+    try {
+      answer = await settings.ask(
+        `${intro}Are you sure you want to continue connecting (yes/no)? `,
+      );
+    } catch (err) {
+      if (!(err instanceof NoTerminalError)) throw err;
+      // OpenSSH's BatchMode: nobody to ask, so nothing is trusted.
+      settings.stderr.write(`${intro}Host key verification failed.\n`);
+      throw new Error(
+        `unknown host and no terminal to ask whether to trust it (add its key to ${file}, or run fleetctl from a terminal)`,
+        { cause: err },
+      );
+    }
     const word = (answer ?? '').trim().toLowerCase();
-    if (answer === undefined) settings.stderr.write('\n');
     if (word !== 'yes' && word !== 'y') {
       settings.stderr.write('Host key verification failed.\n');
       return false;

@@ -14,7 +14,7 @@ import {
 } from '@fleet/registry';
 import type { DesiredState } from '@fleet/unit';
 import { run } from '../cli/run.js';
-import { Capture, input } from './streams.js';
+import { Capture, input, type FakeTerminal } from './streams.js';
 
 /** What one fleetctl run printed and returned. */
 export interface RunResult {
@@ -34,6 +34,8 @@ export interface FleetctlOptions {
   readonly endpoint?: boolean;
   /** Called with each write to stderr, as it happens. */
   readonly onStderr?: (text: string) => void;
+  /** The controlling terminal (default: none, as in CI: fleetctl cannot ask anything). */
+  readonly terminal?: FakeTerminal;
 }
 
 /** A machine for tests. */
@@ -83,6 +85,7 @@ export class Harness {
       pollIntervalMs: 5,
       pollsPerAttempt: 4,
       machineIdFile: join(this.dir, 'machine-id'),
+      openTerminal: opts.terminal?.open ?? (() => undefined),
     });
     return { code, stdout: stdout.text(), stderr: stderr.text() };
   }
