@@ -1,8 +1,10 @@
 // fleetctl's host key checking and authentication against a real OpenSSH sshd on loopback:
 // known, new (yes/no/other/EOF), changed, hashed, revoked and unchecked hosts; keys that are
 // refused and --identity-file.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { spawnTracked, waitFor } from '@fleet/testkit';
 import { makeKey, sshKeygen } from '../testing/sshd.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SshFixture } from '../testing/ssh-fixture.js';
@@ -116,6 +118,71 @@ describe('host key checking', () => {
   it('refuses a key marked @revoked', async () => {
     await f.setKnownHosts(`${f.sshd.knownHostsLine()}@revoked * ${f.sshd.hostKey}\n`);
     const r = await f.h.fleetctl(f.sshArgs('true'));
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain('REVOKED HOST KEY DETECTED');
+  });
+
+  const otherKeyFor = async (name: string) => {
+    const other = await makeKey(join(f.h.dir, name));
+    return `# mine\n[${f.sshd.host}]:${f.sshd.port} ${other.split(' ').slice(0, 2).join(' ')}\n`;
+  };
+
+  it('with strict checking off, a changed key still prints the banner, then connects', async () => {
+    const recorded = await otherKeyFor('other-lax');
+    await f.setKnownHosts(recorded);
+    const r = await f.h.fleetctl([
+      '--strict-host-key-checking=false',
+      ...f.sshArgs('echo', 'connected'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('connected\n');
+    expect(r.stderr).toContain('@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @');
+    expect(r.stderr).toContain(`Offending ED25519 key in ${f.knownHosts}:2\n`);
+    expect(r.stderr).not.toContain('Host key verification failed.');
+    expect(await readFile(f.knownHosts, 'utf8')).toBe(recorded);
+  });
+
+  it('with strict checking off, a changed key gets no agent forwarded (-A)', async () => {
+    await f.setKnownHosts(await otherKeyFor('other-agent'));
+    const sock = join(f.h.dir, 'lax-agent.sock');
+    const agent = spawnTracked('ssh-agent', 'ssh-agent', ['-D', '-a', sock]);
+    try {
+      await waitFor(() => existsSync(sock), { what: 'ssh-agent socket' });
+      const add = spawnTracked(
+        'ssh-add',
+        'ssh-add',
+        [join(f.h.dir, 'home', '.ssh', 'id_ed25519')],
+        {
+          env: { SSH_AUTH_SOCK: sock, PATH: process.env.PATH ?? '' },
+        },
+      );
+      expect((await add.exited).code).toBe(0);
+      const env = { HOME: join(f.h.dir, 'nohome'), SSH_AUTH_SOCK: sock };
+      const probe = f.sshArgs(
+        'sh',
+        '-c',
+        'test -S "$SSH_AUTH_SOCK" && echo forwarded || echo none',
+      );
+      const args = ['--known-hosts-file', f.knownHosts, '--strict-host-key-checking=false'];
+      const changed = await f.h.fleetctl([...args, '-A', ...probe], { env });
+      expect(changed.code, changed.stderr).toBe(0);
+      expect(changed.stdout).toBe('none\n');
+      expect(changed.stderr).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED!');
+      expect(changed.stderr).toContain(
+        'Agent forwarding is disabled to avoid man-in-the-middle attacks.\n',
+      );
+      // The same with the right key recorded: the agent is forwarded.
+      await f.setKnownHosts();
+      const known = await f.h.fleetctl([...args, '-A', ...probe], { env });
+      expect(known).toEqual({ code: 0, stdout: 'forwarded\n', stderr: '' });
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('with strict checking off, a revoked key still aborts', async () => {
+    await f.setKnownHosts(`@revoked * ${f.sshd.hostKey}\n`);
+    const r = await f.h.fleetctl(['--strict-host-key-checking=false', ...f.sshArgs('true')]);
     expect(r.code).toBe(255);
     expect(r.stderr).toContain('REVOKED HOST KEY DETECTED');
   });
