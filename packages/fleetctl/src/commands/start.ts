@@ -13,7 +13,7 @@ export const startCommand: CommandSpec = {
     '(or inactive: it ran and exited cleanly), then prints "Unit <u> launched on <machine>".\n' +
     'A unit systemd reports failed or cannot load (bad-setting, error, not-found, masked), or\n' +
     'that cannot be scheduled, fails with the reason. --block-attempts=N limits the wait to N\n' +
-    'attempts of 2 s; 0 waits without a limit (and says what it still waits for every 20 s).',
+    'attempts of 2 s; 0 waits without a limit (and says what it waits for after 20 s unchanged).',
   positional: '[units..]',
   options: { ...BLOCK_OPTIONS, ...REPLACE_OPTION, ...SIGN_OPTION },
   run: (ctx, args) => activate(ctx, args, 'start'),
