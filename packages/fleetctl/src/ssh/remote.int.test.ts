@@ -30,6 +30,20 @@ describe('sessions', () => {
     expect(r).toEqual({ code: 5, stdout: 'from-shell\n', stderr: '' });
   });
 
+  it('reaches a machine by its IP as well as by an ID prefix', async () => {
+    const args = ['--ssh-username', 'root', 'ssh', '--ssh-port', String(f.sshd.port)];
+    expect(await f.h.fleetctl([...args, HOST.ip, 'echo', 'by ip'])).toEqual({
+      code: 0,
+      stdout: 'by ip\n',
+      stderr: '',
+    });
+    expect(await f.h.fleetctl([...args, '--machine', HOST.ip, 'echo', 'by -m ip'])).toEqual({
+      code: 0,
+      stdout: 'by -m ip\n',
+      stderr: '',
+    });
+  });
+
   it('forwards stdin to a command', async () => {
     const r = await f.h.fleetctl(f.sshArgs('tr', 'a-z', 'A-Z'), { stdin: 'shout\n' });
     expect(r).toEqual({ code: 0, stdout: 'SHOUT\n', stderr: '' });
