@@ -20,8 +20,16 @@ const RUNNING: ReadonlySet<string> = new Set(['active', 'reloading']);
  * Judges the copies of global unit `name` (sorted by machine ID) against a restart phase.
  * `done` carries one `Unit <u> <state> on <machine>` line per copy. No copy at all is a
  * failure: nothing runs the unit.
+ * @param staleFailed - machines whose copy was already `failed` when the start phase began and
+ *   has not been seen otherwise since: their `failed` is the old state (the agent has not
+ *   started the copy yet), so it is waited on rather than reported
  */
-export function judgeCopies(name: string, goal: CopiesGoal, copies: readonly Copy[]): Verdict {
+export function judgeCopies(
+  name: string,
+  goal: CopiesGoal,
+  copies: readonly Copy[],
+  staleFailed: ReadonlySet<string> = new Set(),
+): Verdict {
   if (copies.length === 0) {
     return { kind: 'failed', message: `global unit ${name} is not on any machine` };
   }
@@ -39,6 +47,10 @@ export function judgeCopies(name: string, goal: CopiesGoal, copies: readonly Cop
         kind: 'failed',
         message: `global unit ${name} cannot be started on ${legend}: systemd cannot load it (load state ${load}); ${seeStatus(name)}`,
       };
+    }
+    if (active === 'failed' && staleFailed.has(s.machineID)) {
+      waiting.push(`${legend}: systemd failed (before the restart)`);
+      continue;
     }
     if (active === 'failed') {
       return {

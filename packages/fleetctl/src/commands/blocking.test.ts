@@ -363,8 +363,15 @@ describe('restart', () => {
 
   it('fails a global restart whose copies systemd reports failed, naming the machine', async () => {
     await h.file('g.service', '[Service]\nExecStart=/bin/sleep 1000\n[X-Fleet]\nGlobal=true\n');
-    let started = 0;
-    const c = run({ startedState: () => (++started > 4 ? 'failed' : 'active') });
+    // Copies fail once they have been stopped and started again.
+    let stopped = false;
+    const c = run({
+      startedState: () => (stopped ? 'failed' : 'active'),
+      stoppedState: () => {
+        stopped = true;
+        return 'inactive';
+      },
+    });
     await h.fleetctl(['start', 'g.service']);
     await c.reconcile();
     const r = await h.fleetctl(['restart', '--block-attempts=50', 'g.service']);
@@ -372,6 +379,43 @@ describe('restart', () => {
     expect(r.stderr).toBe(
       "Error waiting for units: global unit g.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (dead); see 'fleetctl status g.service' and 'fleetctl journal g.service'\n",
     );
+  });
+
+  it('restarts a global unit whose copies had failed: their old failed state is no failed start', async () => {
+    const options = [
+      { section: 'Service', name: 'ExecStart', value: '/bin/sleep 1000' },
+      { section: 'X-Fleet', name: 'Global', value: 'true' },
+    ];
+    await h.registry.createUnit({ name: 'g.service', options, desiredState: 'launched' });
+    const failed = { activeState: 'failed', subState: 'failed', state: 'launched' } as const;
+    await h.publish('g.service', M1.id, failed);
+    await h.publish('g.service', M2.id, failed);
+    // The agents here are the test: the copies stay failed for three polls of the start phase,
+    // then run again.
+    let stopped = false;
+    let startPolls = 0;
+    const list = h.registry.listUnitStates.bind(h.registry);
+    h.registry.listUnitStates = async (...a: Parameters<typeof list>) => {
+      const desired = (await h.registry.getUnit('g.service'))?.desiredState;
+      stopped ||= desired === 'loaded';
+      if (stopped && desired === 'launched') startPolls++;
+      if (startPolls === 3) {
+        for (const m of [M1, M2]) {
+          await h.publish('g.service', m.id, { activeState: 'active', state: 'launched' });
+        }
+      }
+      return list(...a);
+    };
+    const r = await h.fleetctl(['restart', '--block-attempts=50', 'g.service']);
+    expect(r).toEqual({
+      code: 0,
+      stdout:
+        'Unit g.service loaded on c31e44e1.../10.0.0.1\n' +
+        'Unit g.service loaded on d4f0a2b3.../10.0.0.2\n' +
+        'Unit g.service launched on c31e44e1.../10.0.0.1\n' +
+        'Unit g.service launched on d4f0a2b3.../10.0.0.2\n',
+      stderr: '',
+    });
   });
 
   it('refuses a global unit no machine reports', async () => {

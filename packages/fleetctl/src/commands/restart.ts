@@ -5,7 +5,7 @@
 import type { CommandSpec } from '../cli/command.js';
 import { UsageError } from '../cli/errors.js';
 import { isGlobal } from '../block/judge.js';
-import { waitForCopies } from '../block/wait-copies.js';
+import { failedCopies, waitForCopies } from '../block/wait-copies.js';
 import { waitForUnits } from '../block/wait.js';
 import { lazyCreate } from '../units/lazy-create.js';
 
@@ -74,10 +74,12 @@ export const restartCommand: CommandSpec = {
       waitForCopies(ctx, copies(stopFirst), 'stopped', attempts),
     ]);
     const starting = [...stopFirst, ...start];
+    // A copy still failed from before is not a failed start: note them before starting.
+    const stale = await failedCopies(ctx, copies(starting));
     for (const name of starting) await api.setDesiredState(name, 'launched');
     const [startedUnits, startedCopies] = await Promise.all([
       waitForUnits(ctx, normal(starting), { state: 'launched', systemdActive: true }, attempts),
-      waitForCopies(ctx, copies(starting), 'active', attempts),
+      waitForCopies(ctx, copies(starting), 'active', attempts, stale),
     ]);
     return ok && stoppedUnits && stoppedCopies && startedUnits && startedCopies ? 0 : 1;
   },
