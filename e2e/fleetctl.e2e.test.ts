@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { waitFor } from '@fleet/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, FleetctlSeat, cellStarts, tableCells, type RunResult } from './src/index.js';
+import { fleetctlOnTerminal } from './src/terminal.js';
 
 const HELLO = [
   '[Unit]',
@@ -411,7 +412,7 @@ describe('fleetctl on a 3-machine cluster', () => {
       expect(r.stdout).toBe(`Unit once.service launched on ${legendOf(once)}\n`);
       expect(await c.prop(once, 'once.service', 'Result')).toBe('success');
       expect(r.stderr).toMatch(
-        /^Error waiting for units: unit fails\.service failed to start on ([0-9a-f]{8})\.\.\.\/(\S+): systemd reports failed \(failed\)\n$/,
+        /^Error waiting for units: unit fails\.service failed to start on ([0-9a-f]{8})\.\.\.\/(\S+): systemd reports failed \(failed\); see 'fleetctl status fails\.service' and 'fleetctl journal fails\.service'\n$/,
       );
       const fails = nodeOfLine(
         r.stderr.replace('Error waiting for units: unit', 'Unit'),
@@ -657,7 +658,11 @@ describe('fleetctl on a 3-machine cluster', () => {
       const before = await pids();
       const restart = ok(await seat.fleetctl(['restart', 'global-hello'], { env }));
       expect(restart.stdout).toBe(
-        order.map((n) => `Restarted global unit global-hello.service on ${legendOf(n)}\n`).join(''),
+        ['loaded', 'launched']
+          .flatMap((state) =>
+            order.map((n) => `Unit global-hello.service ${state} on ${legendOf(n)}\n`),
+          )
+          .join(''),
       );
       expect(await c.whereActive('global-hello.service')).toEqual(['node1', 'node2', 'node3']);
       const after = await pids();
@@ -759,6 +764,8 @@ describe('fleetctl on a 3-machine cluster', () => {
         ]),
       );
       expect(sshed.stdout).toBe('node1\n');
+      // Strict checking off still compares the key: the change is reported, then it connects.
+      expect(sshed.stderr).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED!');
       expect(await readFile(wrong, 'utf8')).toBe(before);
     });
 
@@ -785,8 +792,16 @@ describe('fleetctl on a 3-machine cluster', () => {
       expect(refused.stderr).toContain('Host key verification failed.');
       expect(await readFile(path, 'utf8')).toBe('');
 
-      const accepted = await seat.fleetctl(args, { stdin: 'yes\n' });
+      // Piped input never answers the question (it is asked on the terminal): refused.
+      const piped = await seat.fleetctl(args, { stdin: 'yes\n' });
+      expect(piped.code).toBe(255);
+      expect(await readFile(path, 'utf8')).toBe('');
+
+      const accepted = await fleetctlOnTerminal(seat, args, 'yes\n');
       expect(accepted.code, accepted.stderr).toBe(0);
+      expect(accepted.terminal).toContain(
+        'Are you sure you want to continue connecting (yes/no)? ',
+      );
       expect(accepted.stdout).toBe('node3\n');
       expect(accepted.stderr).toContain(
         `Warning: Permanently added '${c.node('node3').address}' (ED25519) to the list of known hosts.`,

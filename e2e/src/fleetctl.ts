@@ -24,7 +24,8 @@ export interface FleetctlRunOptions {
 
 /**
  * Runs the compiled fleetctl with `args` under `process.execPath`, with only PATH, HOME (`home`)
- * and `opts.env` in its environment. Never throws for a non-zero exit; throws on timeout.
+ * and `opts.env` in its environment, in a new session without a controlling terminal. Never
+ * throws for a non-zero exit; throws on timeout.
  */
 export async function runFleetctl(
   home: string,
@@ -39,7 +40,9 @@ export async function runFleetctl(
     HOME: home,
     ...opts.env,
   };
-  return run(process.execPath, [FLEETCTL_MAIN, ...args], {
+  // setsid: no controlling terminal, as in CI, so a host key question is refused at once
+  // instead of waiting on the terminal of whoever runs the tests.
+  return run('setsid', [process.execPath, FLEETCTL_MAIN, ...args], {
     env,
     timeoutMs: opts.timeoutMs ?? 60_000,
     ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),

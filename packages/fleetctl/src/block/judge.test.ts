@@ -1,6 +1,7 @@
 import type { WireUnit, WireUnitState } from '@fleet/api';
+import { unitHash } from '@fleet/unit';
 import { describe, expect, it } from 'vitest';
-import { exitsWhenDone, judge, type Goal } from './judge.js';
+import { exitsWhenDone, judge, UNSTARTABLE_LOAD_STATES, type Goal } from './judge.js';
 
 const SERVICE = [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 1' }];
 const unit = (over: Partial<WireUnit> = {}): WireUnit => ({
@@ -10,13 +11,15 @@ const unit = (over: Partial<WireUnit> = {}): WireUnit => ({
   currentState: 'inactive',
   ...over,
 });
-const state = (active: string, sub = 'x'): WireUnitState => ({
+const state = (active: string, sub = 'x', load = 'loaded'): WireUnitState => ({
   name: 'a.service',
-  hash: 'h',
+  hash: unitHash(SERVICE),
   machineID: 'm',
+  systemdLoadState: load,
   systemdActiveState: active,
   systemdSubState: sub,
 });
+const SEE = "; see 'fleetctl status a.service' and 'fleetctl journal a.service'";
 const LAUNCH: Goal = { state: 'launched', systemdActive: true };
 const where = { machineLegend: 'c31e44e1.../10.0.0.1' };
 
@@ -87,18 +90,64 @@ describe('judge', () => {
       {
         kind: 'failed',
         message:
-          'unit a.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (failed)',
+          'unit a.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (failed)' +
+          SEE,
       },
     ],
     [
-      'launched, inactive, not a oneshot',
+      'launched, then inactive: a simple service that ran and exited cleanly',
       LAUNCH,
       {
         unit: unit({ machineID: 'm', currentState: 'launched' }),
         systemd: state('inactive', 'dead'),
         ...where,
       },
-      { kind: 'waiting', status: 'launched on c31e44e1.../10.0.0.1, systemd inactive (dead)' },
+      { kind: 'done', line: 'Unit a.service launched on c31e44e1.../10.0.0.1 (ran and exited)' },
+    ],
+    [
+      'loaded and inactive: the start job has not completed, keep waiting',
+      LAUNCH,
+      {
+        unit: unit({ machineID: 'm', currentState: 'loaded' }),
+        systemd: state('inactive', 'dead'),
+        ...where,
+      },
+      { kind: 'waiting', status: 'loaded on c31e44e1.../10.0.0.1, systemd inactive (dead)' },
+    ],
+    [
+      'bad-setting while fleet still says loaded: fails at once',
+      LAUNCH,
+      {
+        unit: unit({ machineID: 'm', currentState: 'loaded' }),
+        systemd: state('inactive', 'dead', 'bad-setting'),
+        ...where,
+      },
+      {
+        kind: 'failed',
+        message:
+          'unit a.service cannot be started on c31e44e1.../10.0.0.1: systemd cannot load it (load state bad-setting)' +
+          SEE,
+      },
+    ],
+    [
+      "a bad load state of older contents is not this unit's",
+      LAUNCH,
+      {
+        unit: unit({ machineID: 'm', currentState: 'inactive' }),
+        systemd: { ...state('inactive', 'dead', 'bad-setting'), hash: 'f'.repeat(40) },
+        ...where,
+      },
+      { kind: 'waiting', status: 'inactive on c31e44e1.../10.0.0.1' },
+    ],
+    [
+      'a bad load state does not fail stop',
+      { state: 'loaded', systemdStopped: true },
+      {
+        unit: unit({ desiredState: 'loaded', machineID: 'm', currentState: 'loaded' }),
+        systemd: state('inactive', 'dead', 'bad-setting'),
+        ...where,
+      },
+      { kind: 'done', line: 'Unit a.service loaded on c31e44e1.../10.0.0.1' },
     ],
     [
       'loaded while systemd is still stopping the unit',
@@ -171,6 +220,33 @@ describe('judge', () => {
     ],
   ])('%s', (_what, goal, obs, verdict) => {
     expect(judge('a.service', goal, obs)).toEqual(verdict);
+  });
+
+  it.each([...UNSTARTABLE_LOAD_STATES])('start fails at once on load state %s', (load) => {
+    for (const current of ['inactive', 'loaded', 'launched'] as const) {
+      const verdict = judge('a.service', LAUNCH, {
+        unit: unit({ machineID: 'm', currentState: current }),
+        systemd: state(current === 'launched' ? 'active' : 'inactive', 'dead', load),
+        ...where,
+      });
+      expect(verdict).toEqual({
+        kind: 'failed',
+        message: `unit a.service cannot be started on c31e44e1.../10.0.0.1: systemd cannot load it (load state ${load})${SEE}`,
+      });
+    }
+  });
+
+  it('a finished oneshot is started without a remark', () => {
+    const once = unit({
+      options: [...SERVICE, { section: 'Service', name: 'Type', value: 'oneshot' }],
+      machineID: 'm',
+      currentState: 'launched',
+    });
+    const s = { ...state('inactive', 'dead'), hash: unitHash(once.options) };
+    expect(judge('a.service', LAUNCH, { unit: once, systemd: s, ...where })).toEqual({
+      kind: 'done',
+      line: 'Unit a.service launched on c31e44e1.../10.0.0.1',
+    });
   });
 
   it('knows which services end inactive when done', () => {

@@ -1,6 +1,7 @@
 // Progress of a blocking command on a terminal: one line on stderr, redrawn as units move, and
 // cleared before any other output. Off when stderr is not a terminal (fleet's plain lines only).
 import type { Writable } from 'node:stream';
+import { escapeControls } from '../output/escape.js';
 
 /** The progress line of one command. */
 export class Progress {
@@ -43,7 +44,7 @@ export class Progress {
     if (!this.enabled) return;
     this.clear();
     if (this.status.size === 0) return;
-    const parts = [...this.status].map(([u, s]) => `${u} (${s})`);
+    const parts = [...this.status].map(([u, s]) => `${u} (${escapeControls(s)})`);
     const cols = (this.stderr as { columns?: number }).columns ?? 100;
     let line = `Waiting for ${this.status.size} unit(s) to ${this.what}: ${parts.join(', ')}`;
     if (line.length > cols - 1) line = `${line.slice(0, Math.max(cols - 4, 10))}...`;

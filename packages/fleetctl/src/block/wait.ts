@@ -2,6 +2,9 @@
 // attempts of 2 s each (0 = no limit). A unit the scheduler cannot place fails with the
 // scheduler's reason: at the end of a limited wait, or, with no limit, once the same reason has
 // stood for STALL_ATTEMPTS attempts. Progress is drawn on a terminal; fleet's lines otherwise.
+// A wait is never silent: without a terminal, a unit whose status has not changed for
+// STALL_ATTEMPTS attempts gets one `Still waiting ...` line on stderr naming what it waits for
+// and where the unit is (again each time a new status stands that long).
 import type { FleetClient } from '@fleet/api';
 import type { Context } from '../cli/context.js';
 import { machineLegend } from '../output/legend.js';
@@ -27,16 +30,18 @@ async function observe(
   const unit = await api.getUnit(name);
   if (unit?.machineID === undefined) return { unit };
   const legend = await legendOf(ctx, unit.machineID);
-  const needsSystemd = goal.systemdActive === true || goal.systemdStopped === true;
-  if (!needsSystemd || unit.currentState !== goal.state) {
-    return { unit, machineLegend: legend };
-  }
+  // start looks at systemd's state before fleet's `launched` too: a unit systemd will not load
+  // never gets there.
+  const needsSystemd =
+    goal.systemdActive === true ||
+    (goal.systemdStopped === true && unit.currentState === goal.state);
+  if (!needsSystemd) return { unit, machineLegend: legend };
   const [systemd] = await api.listUnitStates({ unitName: name, machineID: unit.machineID });
   return { unit, machineLegend: legend, systemd };
 }
 
 /** Polls `check` for one unit; prints its line or error. @returns whether it got there */
-async function pollUnit(
+export async function pollUnit(
   ctx: Context,
   progress: Progress,
   name: string,
@@ -47,9 +52,10 @@ async function pollUnit(
   const { pollIntervalMs, pollsPerAttempt } = ctx.settings;
   const maxPolls = attempts > 0 ? attempts * pollsPerAttempt : Number.POSITIVE_INFINITY;
   const stallPolls = STALL_ATTEMPTS * pollsPerAttempt;
-  let status: string;
+  let status = '';
   let reason: string | undefined;
   let sameReason = 0;
+  let sameStatus = 0;
   const fail = (message: string) => {
     progress.remove(name);
     progress.around(() => ctx.err(`Error waiting for units: ${message}`));
@@ -70,8 +76,13 @@ async function pollUnit(
       return true;
     }
     if (verdict.kind === 'failed') return fail(verdict.message);
+    sameStatus = verdict.status === status ? sameStatus + 1 : 0;
     status = verdict.status;
     progress.set(name, status);
+    if (!ctx.interactive && sameStatus + 1 === stallPolls && verdict.unschedulable === undefined) {
+      const limit = attempts > 0 ? '' : '; no limit is set: --block-attempts=N sets one';
+      ctx.err(`Still waiting for unit ${name} to ${goalText}: ${status}${limit}`);
+    }
     sameReason =
       verdict.unschedulable !== undefined && verdict.unschedulable === reason ? sameReason + 1 : 0;
     reason = verdict.unschedulable;

@@ -60,6 +60,14 @@ export class Args {
     return v === undefined ? [] : [String(v)];
   }
 
+  /**
+   * A positional list followed by the words after `--`: unit arguments, so that a name starting
+   * with `-` can be given (`fleetctl destroy -- -H.service`).
+   */
+  operands(name: string): string[] {
+    return [...this.list(name), ...this.rest()];
+  }
+
   /** The arguments after `--`. */
   rest(): string[] {
     const v = this.raw['--'];

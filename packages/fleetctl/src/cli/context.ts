@@ -7,9 +7,11 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { FleetClient, WireMachine } from '@fleet/api';
 import type { SshClient, SshSettings } from '../ssh/connect.js';
+import type { TerminalOpener } from '../ssh/terminal.js';
 import type { ApiModule } from './api-module.js';
 import { CliError, UsageError } from './errors.js';
 import type { GlobalOptions } from './globals.js';
+import { escapeLine } from '../output/escape.js';
 import { isTty, type CliIo, type RunIo } from './io.js';
 
 /** Run options with their defaults filled in. */
@@ -28,6 +30,7 @@ export class Context {
   private machineList: Promise<ReadonlyMap<string, WireMachine>> | undefined;
   private bastionConn: Promise<SshClient> | undefined;
   private readonly cleanups: (() => void | Promise<void>)[] = [];
+  private readonly openTerminal: TerminalOpener | undefined;
 
   /**
    * @param preloaded - the API client module, if its loading has already begun
@@ -38,6 +41,7 @@ export class Context {
     private readonly preloaded?: Promise<ApiModule>,
   ) {
     this.io = { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, env: io.env };
+    this.openTerminal = io.openTerminal;
     this.settings = {
       pollIntervalMs: io.pollIntervalMs ?? 250,
       pollsPerAttempt: io.pollsPerAttempt ?? 8,
@@ -46,19 +50,19 @@ export class Context {
     };
   }
 
-  /** Prints a line on stdout. */
+  /** Prints a line on stdout (control characters escaped: it may hold the cluster's text). */
   out(line: string): void {
-    this.io.stdout.write(`${line}\n`);
+    this.io.stdout.write(`${escapeLine(line)}\n`);
   }
 
-  /** Prints a line on stderr. */
+  /** Prints a line on stderr (control characters escaped). */
   err(line: string): void {
-    this.io.stderr.write(`${line}\n`);
+    this.io.stderr.write(`${escapeLine(line)}\n`);
   }
 
-  /** Prints a debug line on stderr with --debug. */
+  /** Prints a debug line on stderr with --debug (control characters escaped). */
   debug(msg: string): void {
-    if (this.globals.debug) this.io.stderr.write(`DEBUG fleetctl: ${msg}\n`);
+    if (this.globals.debug) this.io.stderr.write(`DEBUG fleetctl: ${escapeLine(msg)}\n`);
   }
 
   /** A path from the command line, relative to the working directory; `~/` is expanded. */
@@ -172,10 +176,21 @@ export class Context {
         strict: g.strictHostKeyChecking,
         knownHostsFile: this.path(g.knownHostsFile),
         stderr: this.io.stderr,
+        // As OpenSSH: asked and answered on the controlling terminal, never on stdin (piped
+        // input must not answer for the user, nor lose a line to the question).
         ask: async (question) => {
-          this.io.stderr.write(question);
           const { readLine } = await import('../ssh/prompt.js');
-          return readLine(this.io.stdin);
+          const { NoTerminalError, openControllingTerminal } = await import('../ssh/terminal.js');
+          const term = (this.openTerminal ?? openControllingTerminal)();
+          if (term === undefined) throw new NoTerminalError();
+          try {
+            term.output.write(question);
+            const line = await readLine(term.input);
+            if (line === undefined) term.output.write('\n');
+            return line;
+          } finally {
+            term.close();
+          }
         },
       },
     };

@@ -1,5 +1,6 @@
 // What fleetctl reads from and writes to: injected, so commands run in-process in tests.
 import type { Readable, Writable } from 'node:stream';
+import type { TerminalOpener } from '../ssh/terminal.js';
 
 /** The process's streams and environment (or a test's stand-ins). */
 export interface CliIo {
@@ -19,6 +20,8 @@ export interface RunOptions {
   readonly machineIdFile?: string;
   /** Directory that relative unit file paths are read from (default: the process's). */
   readonly cwd?: string;
+  /** Opens the terminal a question is asked on (default: the controlling terminal, /dev/tty). */
+  readonly openTerminal?: TerminalOpener;
 }
 
 /** {@link CliIo} plus {@link RunOptions}: the second argument of `run`. */

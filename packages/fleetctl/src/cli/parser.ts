@@ -1,10 +1,13 @@
 // The command line through yargs: global flags (defaults from FLEETCTL_*), the one command being
 // run with its flags, strict checking of unknown flags and arguments, and help text.
-import yargs, { type Argv, type Options } from 'yargs';
+import { createRequire } from 'node:module';
+import type yargsFactory from 'yargs';
+import type { Argv, Options } from 'yargs';
 import type { CatalogEntry } from './catalog.js';
 import type { CommandSpec } from './command.js';
 import { UsageError } from './errors.js';
 import { GLOBAL_FLAGS } from './globals.js';
+import { suggest } from './suggest.js';
 import { VERSION } from '../version.js';
 
 /** What parsing produced: help text to print, or arguments to run with. */
@@ -40,6 +43,12 @@ function withGlobals(y: Argv, defaults: Readonly<Record<string, unknown>>): Argv
   });
 }
 
+/**
+ * yargs' CommonJS build: its ESM build bundles a cliui whose text wrapping cuts words at the
+ * column (`FLEETCTL_ENDPO` / `INT`); the CommonJS one wraps at word boundaries (wrap-ansi).
+ */
+const yargs = createRequire(import.meta.url)('yargs/yargs') as typeof yargsFactory;
+
 const GLOBAL_NAMES = [...Object.keys(GLOBAL_FLAGS), 'version', 'help'];
 
 function commandOptions(y: Argv, spec: CommandSpec): Argv {
@@ -59,11 +68,35 @@ function commandOptions(y: Argv, spec: CommandSpec): Argv {
   return out.group(GLOBAL_NAMES, 'Global options:');
 }
 
+/** The long flags a command line for `spec` may use, as typed (`--no-block` for booleans). */
+function flagWords(spec: CommandSpec | undefined): string[] {
+  const flags: [string, { readonly type?: string | undefined }][] = [
+    ...Object.entries(GLOBAL_FLAGS),
+    ...Object.entries(spec?.options ?? {}),
+    ['help', { type: 'boolean' }],
+    ['version', { type: 'boolean' }],
+  ];
+  return flags.flatMap(([name, o]) =>
+    o.type === 'boolean' ? [`--${name}`, `--no-${name}`] : [`--${name}`],
+  );
+}
+
+/** ` (did you mean --x?)` for a mistyped long flag, or nothing. */
+function flagHint(typed: string, spec: CommandSpec | undefined): string {
+  if (!typed.startsWith('--')) return '';
+  const near = suggest(
+    typed.slice(2),
+    flagWords(spec).map((w) => w.slice(2)),
+  );
+  return near === undefined ? '' : ` (did you mean --${near}?)`;
+}
+
 /**
  * yargs' "Unknown argument(s): x, y" with each name as the user typed it (yargs reads `--no-such`
- * as `such`) and a pointer to help.
+ * as `such`), a guess at the flag meant, and a pointer to help.
  */
-function usageMessage(msg: string, command: string | undefined, argv: readonly string[]): string {
+function usageMessage(msg: string, spec: CommandSpec | undefined, argv: readonly string[]): string {
+  const command = spec?.name;
   const help = command === undefined ? 'fleetctl help' : `fleetctl help ${command}`;
   const unknown = /^(Unknown arguments?): (.*)$/.exec(msg);
   if (unknown !== null) {
@@ -72,7 +105,8 @@ function usageMessage(msg: string, command: string | undefined, argv: readonly s
         const bare = a.replace(/=.*$/, '');
         return bare === `--${name}` || bare === `--no-${name}` || bare === `-${name}`;
       });
-      return flag?.replace(/=.*$/, '') ?? name;
+      const typedName = flag?.replace(/=.*$/, '') ?? name;
+      return `${typedName}${flagHint(typedName, spec)}`;
     });
     return `${unknown[1] ?? 'Unknown argument'}: ${typed.join(', ')}. Run '${help}' for usage.`;
   }
@@ -106,9 +140,7 @@ export function parse(
     .exitProcess(false)
     .wrap(width)
     .fail((msg: string | null, err: Error | undefined) => {
-      throw new UsageError(
-        usageMessage(msg ?? err?.message ?? 'invalid command line', spec?.name, argv),
-      );
+      throw new UsageError(usageMessage(msg ?? err?.message ?? 'invalid command line', spec, argv));
     });
   if (spec === undefined) {
     y = y

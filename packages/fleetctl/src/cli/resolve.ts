@@ -3,6 +3,7 @@
 // cobra did with EnablePrefixMatching.
 import { UsageError } from './errors.js';
 import { GLOBAL_FLAGS, takesValue } from './globals.js';
+import { suggest } from './suggest.js';
 
 const SHORT_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(GLOBAL_FLAGS).flatMap(([name, f]) =>
@@ -38,5 +39,9 @@ export function resolveCommand(word: string, names: readonly string[]): string {
       `ambiguous command ${JSON.stringify(word)}: could be ${matches.join(', ')}. Run 'fleetctl help' for usage.`,
     );
   }
-  throw new UsageError(`unknown command ${JSON.stringify(word)}. Run 'fleetctl help' for usage.`);
+  const near = suggest(word, names);
+  const hint = near === undefined ? '' : ` Did you mean ${JSON.stringify(near)}?`;
+  throw new UsageError(
+    `unknown command ${JSON.stringify(word)}.${hint} Run 'fleetctl help' for usage.`,
+  );
 }

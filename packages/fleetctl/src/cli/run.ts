@@ -11,6 +11,7 @@ import { globalDefaults, globalOptions } from './globals.js';
 import { ttyColumns, type RunIo } from './io.js';
 import { commandIndex, resolveCommand } from './resolve.js';
 import { versionLine } from '../version.js';
+import { escapeLine } from '../output/escape.js';
 
 const NAMES = CATALOG.map((c) => c.name);
 
@@ -92,7 +93,8 @@ export async function run(argv: readonly string[], io: RunIo): Promise<number> {
   try {
     return await dispatch([...argv], io);
   } catch (err) {
-    io.stderr.write(`${errorLine(err)}\n`);
+    // An error's message may quote the cluster (a reason, an API error): escape its controls.
+    io.stderr.write(`${escapeLine(errorLine(err))}\n`);
     return err instanceof CliError ? err.exitCode : 1;
   }
 }

@@ -1,6 +1,11 @@
 // The common path of submit, load and start: lazily create the units, set their desired state,
 // then wait for them (or, with --no-block, say they were triggered). Global units are never
 // waited on: fleet prints `Triggered global unit <u> <verb>` for them.
+//
+// submit only creates: as fleet's submit (lazyCreateUnits alone), it never changes the desired
+// state of a unit already in the cluster, so submitting the file of a running unit leaves it
+// running. load and start set their state on every named unit, as fleet did: `load` of a
+// launched unit sets it to `loaded`, which stops it (fleet's setTargetStateOfUnits).
 import type { DesiredState } from '@fleet/unit';
 import type { Args } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
@@ -26,12 +31,18 @@ export async function splitGlobal(
   return { global, other };
 }
 
-/** submit, load and start: the desired state each sets, and what it waits for. */
+/**
+ * submit, load and start: the desired state each gives (new units only, for submit), and what
+ * it waits for.
+ */
 const GOALS = {
-  submit: { state: 'inactive', gerund: 'submitting' },
-  load: { state: 'loaded', gerund: 'loading' },
-  start: { state: 'launched', systemdActive: true, gerund: 'starting' },
-} as const satisfies Record<string, Goal & { readonly gerund: string }>;
+  submit: { state: 'inactive', gerund: 'submitting', setsExisting: false },
+  load: { state: 'loaded', gerund: 'loading', setsExisting: true },
+  start: { state: 'launched', systemdActive: true, gerund: 'starting', setsExisting: true },
+} as const satisfies Record<
+  string,
+  Goal & { readonly gerund: string; readonly setsExisting: boolean }
+>;
 
 /** Runs submit, load or start. @returns the exit code */
 export async function activate(
@@ -40,9 +51,9 @@ export async function activate(
   command: keyof typeof GOALS,
 ): Promise<number> {
   rejectSign(args);
-  const raw = args.list('units');
+  const raw = args.operands('units');
   if (raw.length === 0) throw new UsageError('No units given');
-  const { gerund, ...goal } = GOALS[command];
+  const { gerund, setsExisting, ...goal } = GOALS[command];
   const desiredState: DesiredState = goal.state;
   const attempts = command === 'submit' ? 0 : blockAttempts(args);
   const created = await lazyCreate(ctx, raw, {
@@ -50,9 +61,11 @@ export async function activate(
     replace: args.bool('replace'),
     desiredState,
   });
-  let changed: string[];
+  let changed: string[] = [];
   try {
-    changed = (await setTargetStates(ctx, created.names, desiredState)).map((u) => u.name);
+    if (setsExisting) {
+      changed = (await setTargetStates(ctx, created.names, desiredState)).map((u) => u.name);
+    }
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new CliError(`Error ${gerund} units: ${why}`, 1, { cause: err });

@@ -1,6 +1,6 @@
 // Blocking commands against a real API with a fake engine and agents (FakeCluster) moving the
-// units: start/load/stop/unload/destroy/restart wait for the real state, fail with the
-// scheduler's reason or systemd's failure, and time out within --block-attempts.
+// units: start/load/stop/unload/destroy wait for the real state, fail with the scheduler's
+// reason or systemd's failure, and time out within --block-attempts. restart: restart.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeCluster, type FakeClusterOptions } from '../testing/fake-cluster.js';
 import { Harness, M1, M2 } from '../testing/harness.js';
@@ -51,7 +51,7 @@ describe('start', () => {
     const r = await h.fleetctl(['start', 'hello.service']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      'Error waiting for units: unit hello.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (dead)\n',
+      "Error waiting for units: unit hello.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (dead); see 'fleetctl status hello.service' and 'fleetctl journal hello.service'\n",
     );
   });
 
@@ -62,6 +62,56 @@ describe('start', () => {
     expect(r).toMatchObject({
       code: 0,
       stdout: 'Unit once.service launched on c31e44e1.../10.0.0.1\n',
+    });
+  });
+
+  it.each(['bad-setting', 'error', 'not-found', 'masked'])(
+    'fails at once when systemd cannot load the unit (%s), before any limit',
+    async (load) => {
+      run({ loadState: () => load });
+      const r = await h.fleetctl(['start', '--block-attempts=100', 'hello.service']);
+      expect(r).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `Error waiting for units: unit hello.service cannot be started on c31e44e1.../10.0.0.1: systemd cannot load it (load state ${load}); see 'fleetctl status hello.service' and 'fleetctl journal hello.service'\n`,
+      });
+    },
+  );
+
+  it('counts a simple service that ran and exited at once as started', async () => {
+    await h.file('quick.service', '[Service]\nExecStart=/bin/true\n');
+    run({ startedState: () => 'inactive' });
+    const r = await h.fleetctl(['start', '--block-attempts=100', 'quick.service']);
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'Unit quick.service launched on c31e44e1.../10.0.0.1 (ran and exited)\n',
+      stderr: '',
+    });
+  });
+
+  it('says what it still waits for when a status stands still, without a terminal', async () => {
+    await h.file('slow.service', HELLO);
+    // hello.service becomes active only once fleetctl has said what it still waits for.
+    let told = false;
+    run({ startedState: (u) => (u.name === 'hello.service' && told ? 'active' : 'activating') });
+    const r = await h.fleetctl(['start', 'hello.service'], {
+      onStderr: (text) => {
+        told ||= text.startsWith('Still waiting');
+      },
+    });
+    const where = 'launched on c31e44e1.../10.0.0.1, systemd activating (dead)';
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'Unit hello.service launched on c31e44e1.../10.0.0.1\n',
+      stderr: `Still waiting for unit hello.service to report state launched (and systemd active): ${where}; no limit is set: --block-attempts=N sets one\n`,
+    });
+    const limited = await h.fleetctl(['start', '--block-attempts=15', 'slow.service']);
+    expect(limited).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `Still waiting for unit slow.service to report state launched (and systemd active): ${where}\n` +
+        `Error waiting for units: timed out waiting for unit slow.service to report state launched (and systemd active): ${where}\n`,
     });
   });
 
@@ -236,49 +286,5 @@ describe('destroy', () => {
       stdout: 'Destroyed x.service\n',
       stderr: '',
     });
-  });
-});
-
-describe('restart', () => {
-  it('really waits for the stop before starting again', async () => {
-    const seen: string[] = [];
-    const c = run();
-    await h.fleetctl(['start', 'hello']);
-    // Record the desired states the engine sees, pass by pass.
-    const reconcile = c.reconcile.bind(c);
-    c.reconcile = async () => {
-      const u = await h.registry.getUnit('hello.service');
-      if (u !== undefined && seen[seen.length - 1] !== u.desiredState) seen.push(u.desiredState);
-      await reconcile();
-    };
-    const r = await h.fleetctl(['restart', 'hello']);
-    expect(r).toEqual({
-      code: 0,
-      stdout:
-        'Unit hello.service loaded on c31e44e1.../10.0.0.1\n' +
-        'Unit hello.service launched on c31e44e1.../10.0.0.1\n',
-      stderr: '',
-    });
-    expect(seen).toEqual(['launched', 'loaded', 'launched']);
-  });
-
-  it('waits until systemd has stopped the unit before starting it again', async () => {
-    let stopping = 0;
-    run({ stoppedState: () => (++stopping < 20 ? 'deactivating' : 'inactive') });
-    await h.fleetctl(['start', 'hello']);
-    const r = await h.fleetctl(['restart', 'hello']);
-    expect(stopping).toBeGreaterThanOrEqual(20);
-    expect(r.code).toBe(0);
-  });
-
-  it('starts a loaded unit and refuses an inactive one', async () => {
-    run();
-    await h.fleetctl(['load', 'hello']);
-    await h.file('idle.service', HELLO);
-    await h.fleetctl(['submit', 'idle']);
-    const r = await h.fleetctl(['restart', 'hello', 'idle']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe('Unable to restart unit idle.service in state inactive\n');
-    expect(r.stdout).toBe('Unit hello.service launched on c31e44e1.../10.0.0.1\n');
   });
 });

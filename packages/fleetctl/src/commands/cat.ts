@@ -1,7 +1,8 @@
 // `fleetctl cat UNIT`: a unit's contents, as serialised from its options (comments and layout of
-// the original file are not kept, as in fleet).
+// the original file are not kept, as in fleet). Control characters in values are escaped.
 import { serializeUnitOptions } from '@fleet/unit';
 import type { CommandSpec } from '../cli/command.js';
+import { escapeControls } from '../output/escape.js';
 import { oneUnitName } from '../units/names.js';
 
 /** The cat command. */
@@ -17,7 +18,13 @@ export const catCommand: CommandSpec = {
       ctx.err(`Unit ${name} not found`);
       return 1;
     }
-    ctx.io.stdout.write(serializeUnitOptions(unit.options));
+    // Line breaks are the serialiser's own; any control character inside a value is escaped.
+    const shown = unit.options.map((o) => ({
+      section: escapeControls(o.section),
+      name: escapeControls(o.name),
+      value: escapeControls(o.value),
+    }));
+    ctx.io.stdout.write(serializeUnitOptions(shown));
     return 0;
   },
 };

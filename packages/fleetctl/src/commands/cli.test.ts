@@ -65,6 +65,17 @@ describe('usage errors: one line, exit 1', () => {
     [['journal', '--no-such', 'a'], /^Unknown argument: --no-such\. Run 'fleetctl help journal'/],
     [['list-units', '--x=1', '-q'], /^Unknown arguments: --x, -q\./],
     [['list-units', 'extra'], /^Unknown argument: extra\./],
+    [
+      ['list-units', '--feilds', 'unit'],
+      /^Unknown argument: --feilds \(did you mean --fields\?\)\. Run 'fleetctl help list-units'/,
+    ],
+    [['start', '--no-blok', 'x'], /^Unknown argument: --no-blok \(did you mean --no-block\?\)\./],
+    [['list-units', '--no-legnd'], /^Unknown argument: --no-legnd \(did you mean --no-legend\?\)/],
+    [
+      ['lst-units'],
+      /^unknown command "lst-units"\. Did you mean "list-units"\? Run 'fleetctl help'/,
+    ],
+    [['stats', 'x'], /^unknown command "stats"\. Did you mean "status"\?/],
     [['list-units', '--fields'], /^Not enough arguments following: fields\./],
     [['start', '--block-attempts=x', 'a'], /^--block-attempts must be a non-negative integer\n$/],
     [['--driver=etcd', 'list-units'], /^unsupported driver "etcd"/],

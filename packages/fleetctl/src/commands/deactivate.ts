@@ -26,7 +26,7 @@ export interface Deactivation {
 
 /** Runs stop or unload. @returns the exit code */
 export async function deactivate(ctx: Context, args: Args, how: Deactivation): Promise<number> {
-  const names = requireUnits(args.list('units'));
+  const names = requireUnits(args.operands('units'));
   const attempts = blockAttempts(args);
   const api = await ctx.api();
   let failed = false;

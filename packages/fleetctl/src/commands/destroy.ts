@@ -16,7 +16,7 @@ export const destroyCommand: CommandSpec = {
   positional: '[units..]',
   options: BLOCK_OPTIONS,
   async run(ctx, args) {
-    const names = requireUnits(args.list('units'));
+    const names = requireUnits(args.operands('units'));
     const attempts = blockAttempts(args);
     const api = await ctx.api();
     let failed = false;

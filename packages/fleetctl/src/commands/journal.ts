@@ -7,6 +7,7 @@ import type { Context } from '../cli/context.js';
 import { errorLine } from '../cli/errors.js';
 import { isGlobal } from '../block/judge.js';
 import { legendOf } from '../block/wait.js';
+import { escapeControls } from '../output/escape.js';
 import { prefixLines } from '../remote/prefix-lines.js';
 import { runOnMachine, type MachineRun } from '../remote/run.js';
 import { machinesOfUnit } from '../remote/targets.js';
@@ -80,7 +81,8 @@ export const journalCommand: CommandSpec = {
       // Every machine at once; lines are prefixed so they can be told apart.
       const codes = await Promise.all(
         machines.map(async (m) => {
-          const prefix = `[${await legendOf(ctx, m.id)}] `;
+          // The prefix is ours (escaped: the IP comes from the machine); the lines are journalctl's.
+          const prefix = `[${escapeControls(await legendOf(ctx, m.id))}] `;
           const stdout = prefixLines(ctx.io.stdout, prefix);
           const stderr = prefixLines(ctx.io.stderr, prefix);
           const code = await runCaught(ctx, m, argv, { sshPort, output: { stdout, stderr } });

@@ -41,6 +41,24 @@ describe('submit', () => {
     expect((await stored('hello.service'))?.hash).toBe(unitHash(parseUnitFile(HELLO)));
   });
 
+  it('never changes the desired state of a unit already in the cluster', async () => {
+    await h.file('hello.service', HELLO);
+    await h.file('idle.service', HELLO);
+    for (const [name, state] of [
+      ['hello.service', 'launched'],
+      ['idle.service', 'loaded'],
+    ] as const) {
+      await h.registry.createUnit({ name, options: parseUnitFile(HELLO), desiredState: state });
+    }
+    const r = await h.fleetctl(['submit', 'hello.service', 'idle.service']);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await stored('hello.service'))?.desiredState).toBe('launched');
+    expect((await stored('idle.service'))?.desiredState).toBe('loaded');
+    // --replace with the same contents changes nothing either.
+    expect((await h.fleetctl(['submit', '--replace', 'hello.service'])).code).toBe(0);
+    expect((await stored('hello.service'))?.desiredState).toBe('launched');
+  });
+
   it('replaces with --replace only in the states the command allows', async () => {
     await h.file('hello.service', HELLO);
     await h.fleetctl(['submit', 'hello.service']);
@@ -162,6 +180,17 @@ describe('load and start --no-block', () => {
       desiredState: 'loaded',
     });
     const r = await h.fleetctl(['load', '--no-block', 'a', 'b']);
+    expect(r).toEqual({ code: 0, stdout: 'Triggered unit a.service load\n', stderr: '' });
+    expect((await stored('a.service'))?.desiredState).toBe('loaded');
+  });
+
+  it("load of a launched unit sets it to loaded (stopping it), as fleet's load did", async () => {
+    await h.registry.createUnit({
+      name: 'a.service',
+      options: parseUnitFile(HELLO),
+      desiredState: 'launched',
+    });
+    const r = await h.fleetctl(['load', '--no-block', 'a']);
     expect(r).toEqual({ code: 0, stdout: 'Triggered unit a.service load\n', stderr: '' });
     expect((await stored('a.service'))?.desiredState).toBe('loaded');
   });

@@ -10,7 +10,8 @@ export const loadCommand: CommandSpec = {
   summary: 'Schedule one or more units in the cluster, first submitting them if necessary',
   description:
     'Waits until each unit is loaded on its machine and prints "Unit <u> loaded on <machine>".\n' +
-    "A unit that cannot be scheduled fails with the scheduler's reason.",
+    "A unit that cannot be scheduled fails with the scheduler's reason. As in fleet, a launched\n" +
+    'unit is set to loaded too, which stops it (use submit to upload without changing a unit).',
   positional: '[units..]',
   options: { ...BLOCK_OPTIONS, ...REPLACE_OPTION, ...SIGN_OPTION },
   run: (ctx, args) => activate(ctx, args, 'load'),

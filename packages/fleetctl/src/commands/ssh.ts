@@ -1,5 +1,5 @@
 // `fleetctl ssh {MACHINE|UNIT} [-- command...]`: a shell, or a command, on a machine named by an
-// ID prefix or on the machine of a unit (each machine of a global unit, for a command). The exit
+// ID prefix or its IP, or on the machine of a unit (each machine of a global unit, for a command). The exit
 // status is the remote command's.
 import type { WireMachine } from '@fleet/api';
 import type { CommandSpec } from '../cli/command.js';
@@ -40,10 +40,11 @@ export const sshCommand: CommandSpec = {
   usage: '[-A|--forward-agent] [--ssh-port=N] [--machine|--unit] {MACHINE|UNIT} [-- command...]',
   summary: 'Open an interactive shell (or run a command) on a machine in the cluster',
   description:
-    'MACHINE is a machine ID or an unambiguous prefix of one; UNIT is the unit whose machine to\n' +
-    'use. Arguments after the target (put them after "--" when they start with "-") are run as\n' +
-    'a command: one argument is a command line for the remote shell, several are quoted word\n' +
-    'for word. Without a command, an interactive shell (a pseudo-terminal when stdin is one).\n' +
+    'MACHINE is a machine ID, an unambiguous prefix of one, or its IP; UNIT is the unit whose\n' +
+    'machine to use. Arguments after the target (put them after "--" when they start with "-")\n' +
+    'are run as a command: one argument is a command line for the remote shell, several are\n' +
+    'quoted word for word. Without a command, an interactive shell (a pseudo-terminal when stdin\n' +
+    'is one).\n' +
     'A command runs on every machine of a global unit, one after another.',
   positional: '[target] [command..]',
   options: {

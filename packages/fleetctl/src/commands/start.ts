@@ -10,9 +10,10 @@ export const startCommand: CommandSpec = {
   summary: 'Instruct systemd to start one or more units in the cluster',
   description:
     'Waits until fleet reports each unit launched and systemd reports it active on its machine\n' +
-    '(a Type=oneshot service may also end inactive), then prints "Unit <u> launched on\n' +
-    '<machine>". A unit systemd reports failed, or that cannot be scheduled, fails with the\n' +
-    'reason. --block-attempts=N limits the wait to N attempts of 2 s; 0 waits without a limit.',
+    '(or inactive: it ran and exited cleanly), then prints "Unit <u> launched on <machine>".\n' +
+    'A unit systemd reports failed or cannot load (bad-setting, error, not-found, masked), or\n' +
+    'that cannot be scheduled, fails with the reason. --block-attempts=N limits the wait to N\n' +
+    'attempts of 2 s; 0 waits without a limit (and says what it waits for after 20 s unchanged).',
   positional: '[units..]',
   options: { ...BLOCK_OPTIONS, ...REPLACE_OPTION, ...SIGN_OPTION },
   run: (ctx, args) => activate(ctx, args, 'start'),

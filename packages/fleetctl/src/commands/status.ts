@@ -9,6 +9,14 @@ import { runOnMachine } from '../remote/run.js';
 import { machinesOfUnit } from '../remote/targets.js';
 import { requireUnits } from '../units/names.js';
 
+/**
+ * The command run on the unit's machine. `--` ends systemctl's options, so a unit named like an
+ * option (`-H.service`: `-H` is systemctl's remote host flag) is a unit name.
+ */
+export function statusArgv(name: string): string[] {
+  return ['systemctl', 'status', '-l', '--', name];
+}
+
 /** The status command. */
 export const statusCommand: CommandSpec = {
   name: 'status',
@@ -23,7 +31,7 @@ export const statusCommand: CommandSpec = {
     'ssh-port': { type: 'number', default: 22, describe: 'Connect to machines on this SSH port' },
   },
   async run(ctx, args) {
-    const names = requireUnits(args.list('units'));
+    const names = requireUnits(args.operands('units'));
     const sshPort = args.int('ssh-port');
     const api = await ctx.api();
     let exit = 0;
@@ -50,7 +58,7 @@ export const statusCommand: CommandSpec = {
       for (const m of machines) {
         if (global) ctx.out(`Global unit ${name} on ${await legendOf(ctx, m.id)}:`);
         try {
-          note(await runOnMachine(ctx, m, ['systemctl', 'status', '-l', name], { sshPort }));
+          note(await runOnMachine(ctx, m, statusArgv(name), { sshPort }));
         } catch (err) {
           ctx.err(errorLine(err));
           note(255);

@@ -26,11 +26,18 @@ export async function machinesOfUnit(ctx: Context, unit: WireUnit): Promise<Wire
 }
 
 /**
- * The one live machine whose ID starts with `prefix`.
+ * The one live machine whose public IP is `prefix`, or else whose ID starts with it.
  * @throws CliError `machine does not exist` / `found more than one machine`
  */
 export async function machineByPrefix(ctx: Context, prefix: string): Promise<WireMachine> {
-  const found = [...(await ctx.machines()).values()].filter((m) => m.id.startsWith(prefix));
+  const all = [...(await ctx.machines()).values()];
+  const byIp = all.filter((m) => m.primaryIP === prefix);
+  const [ipOnly] = byIp;
+  if (byIp.length > 1) {
+    throw new CliError(`found more than one machine with IP ${JSON.stringify(prefix)}`);
+  }
+  if (ipOnly !== undefined) return ipOnly;
+  const found = all.filter((m) => m.id.startsWith(prefix));
   const [only] = found;
   if (found.length > 1) {
     throw new CliError(`found more than one machine with ID prefix ${JSON.stringify(prefix)}`);

@@ -10,6 +10,14 @@ import { hostCheck, type HostCheckSettings } from './host-check.js';
 /** A connected SSH client. */
 export type SshClient = Client;
 
+/** Connections whose sessions forward the agent (`-A`, and the host key was not changed). */
+const agentForwarding = new WeakSet<Client>();
+
+/** Whether sessions on `conn` should ask for agent forwarding. */
+export function forwardsAgent(conn: SshClient): boolean {
+  return agentForwarding.has(conn);
+}
+
 /** How fleetctl connects over SSH. */
 export interface SshSettings {
   readonly username: string;
@@ -106,7 +114,9 @@ export async function sshConnect(
     authHandler: plan.methods,
     ...(opts.via === undefined ? { host, port } : { sock: sock as ClientChannel }),
     ...(known.length === 0 ? {} : { algorithms: { serverHostKey: { prepend: known } } }),
-    ...(forwardAgent ? { agent: settings.auth.agentSocket as string, agentForward: true } : {}),
+    // The agent is forwarded per session (exec.ts), once the host key check is over: a changed
+    // key let through with strict checking off gets no agent (OpenSSH does the same).
+    ...(forwardAgent ? { agent: settings.auth.agentSocket as string } : {}),
   } as ConnectConfig;
 
   settings.debug(`connecting to ${settings.username}@${addr} over SSH`);
@@ -126,6 +136,11 @@ export async function sshConnect(
       client.removeAllListeners('error');
       client.on('error', (err: Error) => settings.debug(`SSH ${addr}: ${err.message}`));
       settings.debug(`SSH connection to ${addr} ready`);
+      if (forwardAgent && check.changed()) {
+        settings.hostKeys.stderr.write(
+          'Agent forwarding is disabled to avoid man-in-the-middle attacks.\n',
+        );
+      } else if (forwardAgent) agentForwarding.add(client);
       resolve(client);
     });
     client.once('error', (err: Error & { level?: string }) => {

@@ -1,9 +1,9 @@
 // Running a command or a shell over an SSH connection: output copied to ours, stdin forwarded
 // when asked, a pseudo-terminal when ours is one, and the remote exit status returned.
 import type { Readable, Writable } from 'node:stream';
-import type { ClientChannel, PseudoTtyOptions } from 'ssh2';
+import type { ClientChannel, ExecOptions, PseudoTtyOptions, ShellOptions } from 'ssh2';
 import { signalStatus } from '../remote/exit-status.js';
-import type { SshClient } from './connect.js';
+import { forwardsAgent, type SshClient } from './connect.js';
 
 /** Streams of one remote command. */
 export interface RemoteIo {
@@ -47,20 +47,28 @@ function attach(ch: ClientChannel, io: RemoteIo, resolve: (code: number) => void
   });
 }
 
+/** ssh2's per-session agent forwarding request, when the connection forwards the agent. */
+function agentOption(conn: SshClient): { agentForward?: true } {
+  return forwardsAgent(conn) ? { agentForward: true } : {};
+}
+
 /** Runs `command` (a shell command line). @returns its exit status (128+n for signal n) */
 export function execRemote(conn: SshClient, command: string, io: RemoteIo): Promise<number> {
   return new Promise((resolve, reject) => {
-    // Agent forwarding, when asked for, is requested by the connection for every session.
-    conn.exec(command, io.pty === undefined ? {} : { pty: io.pty }, (err, ch) =>
-      err ? reject(err) : attach(ch, io, resolve),
-    );
+    const opts = {
+      ...(io.pty === undefined ? {} : { pty: io.pty }),
+      ...agentOption(conn),
+    } as ExecOptions;
+    conn.exec(command, opts, (err, ch) => (err ? reject(err) : attach(ch, io, resolve)));
   });
 }
 
 /** Opens an interactive shell. @returns its exit status */
 export function shellRemote(conn: SshClient, io: RemoteIo): Promise<number> {
   return new Promise((resolve, reject) => {
-    conn.shell(io.pty ?? false, (err, ch) => (err ? reject(err) : attach(ch, io, resolve)));
+    conn.shell(io.pty ?? false, agentOption(conn) as ShellOptions, (err, ch) =>
+      err ? reject(err) : attach(ch, io, resolve),
+    );
   });
 }
 

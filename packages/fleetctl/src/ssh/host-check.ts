@@ -1,6 +1,9 @@
 // Host key checking for every SSH connection fleetctl makes, as fleet and OpenSSH do it: a known
 // key passes silently, a new host is asked about (only `yes`/`y` trusts it, and the key is then
-// appended to the known hosts file), a changed or revoked key always aborts with OpenSSH's banner.
+// appended to the known hosts file), a changed or revoked key aborts with OpenSSH's banner.
+// With strict checking off (OpenSSH's StrictHostKeyChecking=no), a new host is accepted without
+// a question and nothing is written, but keys are still compared: a revoked key still aborts,
+// and a changed key prints the banner and the connection goes on without agent forwarding.
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -13,15 +16,22 @@ import {
   knownHostsLine,
   knownKeyTypes,
 } from './known-hosts.js';
+import { NoTerminalError } from './terminal.js';
 
 /** What host key checking needs. */
 export interface HostCheckSettings {
-  /** `false`: accept any key and touch no file (`--strict-host-key-checking=false`). */
+  /**
+   * `false` (`--strict-host-key-checking=false`): accept new and changed keys, touch no file;
+   * a changed key is still reported, and the connection then forwards no agent.
+   */
   readonly strict: boolean;
   /** The known hosts file, `~` already expanded. */
   readonly knownHostsFile: string;
   readonly stderr: Writable;
-  /** Asks the user a question; resolves the answer line, or `undefined` without one. */
+  /**
+   * Asks the user a question on the terminal; resolves the answer line, or `undefined` at end of
+   * input. @throws NoTerminalError when there is no terminal to ask on
+   */
   readonly ask: (question: string) => Promise<string | undefined>;
 }
 
@@ -33,6 +43,8 @@ export interface HostCheck {
   readonly refusal: () => string | undefined;
   /** Host key types already recorded for the host (ask the server for these first). */
   readonly knownTypes: readonly string[];
+  /** Whether the key differs from the recorded one and was let through (strict checking off). */
+  readonly changed: () => boolean;
 }
 
 function readKnownHosts(path: string): string {
@@ -43,7 +55,13 @@ function readKnownHosts(path: string): string {
   }
 }
 
-function changedBanner(type: string, fp: string, file: string, line: number): string {
+function changedBanner(
+  type: string,
+  fp: string,
+  file: string,
+  line: number,
+  aborting: boolean,
+): string {
   const algo = algorithmName(type);
   return [
     '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
@@ -57,7 +75,7 @@ function changedBanner(type: string, fp: string, file: string, line: number): st
     'Please contact your system administrator.',
     `Add correct host key in ${file} to get rid of this message.`,
     `Offending ${algo} key in ${file}:${line}`,
-    'Host key verification failed.',
+    ...(aborting ? ['Host key verification failed.'] : []),
     '',
   ].join('\n');
 }
@@ -89,13 +107,24 @@ export function hostCheck(host: string, port: number, settings: HostCheckSetting
       otherTypes.length === 0
         ? ''
         : `but keys of different type are already known for this host: ${otherTypes.join(', ')}.\n`;
-    const answer = await settings.ask(
+    const intro =
       `The authenticity of host '${token}' can't be established.\n` +
-        `${algorithmName(type)} key fingerprint is ${fingerprint(key)}.\n${others}` +
-        'Are you sure you want to continue connecting (yes/no)? ',
-    );
+      `${algorithmName(type)} key fingerprint is ${fingerprint(key)}.\n${others}`;
+    let answer: string | undefined;
+    try {
+      answer = await settings.ask(
+        `${intro}Are you sure you want to continue connecting (yes/no)? `,
+      );
+    } catch (err) {
+      if (!(err instanceof NoTerminalError)) throw err;
+      // OpenSSH's BatchMode: nobody to ask, so nothing is trusted.
+      settings.stderr.write(`${intro}Host key verification failed.\n`);
+      throw new Error(
+        `unknown host and no terminal to ask whether to trust it (add its key to ${file}, or run fleetctl from a terminal)`,
+        { cause: err },
+      );
+    }
     const word = (answer ?? '').trim().toLowerCase();
-    if (answer === undefined) settings.stderr.write('\n');
     if (word !== 'yes' && word !== 'y') {
       settings.stderr.write('Host key verification failed.\n');
       return false;
@@ -117,25 +146,33 @@ export function hostCheck(host: string, port: number, settings: HostCheckSetting
     return true;
   };
 
+  let changed = false;
   const verify = (key: Buffer, done: (ok: boolean) => void): void => {
-    if (!settings.strict) {
-      done(true);
-      return;
-    }
     const status = checkKnownHosts(readKnownHosts(file), token, key);
     switch (status.kind) {
       case 'match':
         done(true);
         return;
       case 'mismatch':
-        settings.stderr.write(changedBanner(keyType(key), fingerprint(key), file, status.line));
-        refuse('host key mismatch (REMOTE HOST IDENTIFICATION HAS CHANGED)', done);
+        settings.stderr.write(
+          changedBanner(keyType(key), fingerprint(key), file, status.line, settings.strict),
+        );
+        if (settings.strict) {
+          refuse('host key mismatch (REMOTE HOST IDENTIFICATION HAS CHANGED)', done);
+          return;
+        }
+        changed = true;
+        done(true);
         return;
       case 'revoked':
         settings.stderr.write(revokedBanner(keyType(key), fingerprint(key), file, status.line));
         refuse('the host key is revoked', done);
         return;
       case 'unknown':
+        if (!settings.strict) {
+          done(true);
+          return;
+        }
         trust(key, status.otherTypes).then(
           (ok) => (ok ? done(true) : refuse('unauthorized host (not trusted)', done)),
           (err: unknown) => refuse(err instanceof Error ? err.message : String(err), done),
@@ -146,6 +183,7 @@ export function hostCheck(host: string, port: number, settings: HostCheckSetting
   return {
     verify,
     refusal: () => refusal,
-    knownTypes: settings.strict ? knownKeyTypes(readKnownHosts(file), token) : [],
+    knownTypes: knownKeyTypes(readKnownHosts(file), token),
+    changed: () => changed,
   };
 }

@@ -9,6 +9,7 @@ import { createApi, FleetServer } from '@fleet/api';
 import { spawnTracked, waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { HOST, SshFixture, UNIT } from '../testing/ssh-fixture.js';
+import { FakeTerminal } from '../testing/streams.js';
 
 let f: SshFixture;
 beforeAll(async () => {
@@ -27,6 +28,20 @@ describe('sessions', () => {
       },
     );
     expect(r).toEqual({ code: 5, stdout: 'from-shell\n', stderr: '' });
+  });
+
+  it('reaches a machine by its IP as well as by an ID prefix', async () => {
+    const args = ['--ssh-username', 'root', 'ssh', '--ssh-port', String(f.sshd.port)];
+    expect(await f.h.fleetctl([...args, HOST.ip, 'echo', 'by ip'])).toEqual({
+      code: 0,
+      stdout: 'by ip\n',
+      stderr: '',
+    });
+    expect(await f.h.fleetctl([...args, '--machine', HOST.ip, 'echo', 'by -m ip'])).toEqual({
+      code: 0,
+      stdout: 'by -m ip\n',
+      stderr: '',
+    });
   });
 
   it('forwards stdin to a command', async () => {
@@ -157,7 +172,9 @@ describe('--tunnel', () => {
 
   it('fails with one line when the bastion is refused', async () => {
     await f.setKnownHosts('');
-    const r = await f.h.fleetctl([...tunnel(), 'list-units'], { stdin: 'no\n' });
+    const r = await f.h.fleetctl([...tunnel(), 'list-units'], {
+      terminal: new FakeTerminal('no\n'),
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').pop()).toMatch(
       /^Unable to initialize client: failed initializing SSH tunnel: host key verification failed for \[127\.0\.0\.2\]:\d+: unauthorized host/,

@@ -14,7 +14,7 @@ import {
 } from '@fleet/registry';
 import type { DesiredState } from '@fleet/unit';
 import { run } from '../cli/run.js';
-import { Capture, input } from './streams.js';
+import { Capture, input, type FakeTerminal } from './streams.js';
 
 /** What one fleetctl run printed and returned. */
 export interface RunResult {
@@ -32,6 +32,10 @@ export interface FleetctlOptions {
   readonly tty?: boolean;
   /** Whether to add `--endpoint` for this harness (default true). */
   readonly endpoint?: boolean;
+  /** Called with each write to stderr, as it happens. */
+  readonly onStderr?: (text: string) => void;
+  /** The controlling terminal (default: none, as in CI: fleetctl cannot ask anything). */
+  readonly terminal?: FakeTerminal;
 }
 
 /** A machine for tests. */
@@ -69,7 +73,7 @@ export class Harness {
   /** Runs fleetctl in-process against this API (cwd: the temp dir; HOME: `<tmp>/home`). */
   async fleetctl(args: readonly string[], opts: FleetctlOptions = {}): Promise<RunResult> {
     const stdout = new Capture();
-    const stderr = new Capture(opts.tty === true);
+    const stderr = new Capture(opts.tty === true, opts.onStderr);
     const stdin = typeof opts.stdin === 'object' ? opts.stdin : input(opts.stdin ?? '');
     const argv = opts.endpoint === false ? args : ['--endpoint', this.endpoint, ...args];
     const code = await run(argv, {
@@ -81,6 +85,7 @@ export class Harness {
       pollIntervalMs: 5,
       pollsPerAttempt: 4,
       machineIdFile: join(this.dir, 'machine-id'),
+      openTerminal: opts.terminal?.open ?? (() => undefined),
     });
     return { code, stdout: stdout.text(), stderr: stderr.text() };
   }

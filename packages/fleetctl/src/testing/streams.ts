@@ -1,5 +1,6 @@
 // In-memory stand-ins for a process's streams, for running fleetctl in-process.
 import { PassThrough, Readable, Writable } from 'node:stream';
+import type { Terminal } from '../ssh/terminal.js';
 
 /** A writable that keeps what is written; `isTTY` can be faked. */
 export class Capture extends Writable {
@@ -7,13 +8,18 @@ export class Capture extends Writable {
   readonly isTTY: boolean;
   readonly columns = 200;
 
-  constructor(tty = false) {
+  constructor(
+    tty = false,
+    private readonly onWrite?: (text: string) => void,
+  ) {
     super();
     this.isTTY = tty;
   }
 
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    this.chunks.push(text);
+    this.onWrite?.(text);
     done();
   }
 
@@ -27,4 +33,26 @@ export class Capture extends Writable {
 export function input(text: string | 'open' = ''): Readable {
   if (text === 'open') return new PassThrough();
   return Readable.from(text === '' ? [] : [Buffer.from(text, 'utf8')]);
+}
+
+/**
+ * A controlling terminal for tests: what the user will type, and what was shown on it. `opens`
+ * counts how often fleetctl opened it.
+ */
+export class FakeTerminal {
+  readonly output = new Capture(true);
+  opens = 0;
+
+  constructor(private readonly typed: string) {}
+
+  /** The opener to give `run` (`openTerminal`). */
+  readonly open = (): Terminal => {
+    this.opens++;
+    return { input: input(this.typed), output: this.output, close: () => undefined };
+  };
+
+  /** Everything shown on the terminal. */
+  text(): string {
+    return this.output.text();
+  }
 }

@@ -29,7 +29,7 @@ export function requireUnits(args: readonly string[]): string[] {
 
 /** The one unit `cat` and `journal` take, as a unit name. */
 export function oneUnitName(args: Args): string {
-  const units = args.list('units');
+  const units = args.operands('units');
   if (units.length !== 1) throw new UsageError('One unit file must be provided.');
   return unitName(units[0] ?? '');
 }

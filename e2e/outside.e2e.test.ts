@@ -1,0 +1,167 @@
+// "Nothing from outside breaks it": fleetctl against three real machines, where an operator's
+// routine command or an odd unit once broke or hung things. submit leaves a running unit alone;
+// start finishes for units systemd will not load or that exit at once; restart of a global unit
+// goes through the cluster with no SSH configured at all; control characters from the cluster
+// never reach the terminal raw.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { waitFor } from '@fleet/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, FleetctlSeat, type RunResult } from './src/index.js';
+
+const SLEEPER =
+  "[Unit]\nDescription=sleeper\n\n[Service]\nExecStart=/bin/sh -c 'exec sleep infinity'\n";
+const LEGEND = /([0-9a-f]{8})\.\.\.\/(127\.\d+\.\d+\.\d+)/;
+/** What fleetctl may never print raw: C0 controls other than tab and newline, DEL, C1. */
+const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]/; // eslint-disable-line no-control-regex
+
+describe('fleetctl from outside: routine commands and odd units on 3 machines', () => {
+  let c: Cluster;
+  let seat: FleetctlSeat;
+
+  beforeAll(async () => {
+    c = await Cluster.start({ machines: 3 });
+    // No ssh-agent, no key, no known_hosts: nothing here may need SSH.
+    seat = await FleetctlSeat.create();
+  });
+  afterAll(async () => {
+    try {
+      await seat?.dispose();
+    } finally {
+      await c?.teardown();
+    }
+  });
+  afterEach(async () => {
+    if (c === undefined) return;
+    const api = c.api();
+    for (const u of await api.listUnits()) await api.destroyUnit(u.name);
+    await waitFor(async () => (await c.registry.listUnitStates()).items.length === 0, {
+      timeoutMs: 30_000,
+      what: 'every unit to be unloaded',
+    });
+  });
+
+  const file = (name: string) => join(seat.dir, name);
+  const write = (name: string, text: string) => writeFile(file(name), text);
+  /** fleetctl on node1's TCP endpoint; a hang is a failure after 60 s. */
+  const tcp = (...args: string[]) =>
+    seat.fleetctl(['--endpoint', c.tcpEndpoint('node1'), ...args], { timeoutMs: 60_000 });
+  const ok = (r: RunResult) => {
+    expect(r.code, `exit status; stderr: ${r.stderr}`).toBe(0);
+    return r;
+  };
+  /** The node a `... on <legend>` line names. */
+  const nodeOf = (line: string): string => {
+    const m = LEGEND.exec(line);
+    const node = c.nodes.find((n) => n.address === m?.[2] && n.machineId.startsWith(m[1] ?? '-'));
+    if (node === undefined) throw new Error(`no machine legend in ${JSON.stringify(line)}`);
+    return node.name;
+  };
+  const legendOf = (node: string) =>
+    `${c.node(node).machineId.slice(0, 8)}.../${c.node(node).address}`;
+
+  it('submit of the file of a running unit leaves it running (same MainPID)', async () => {
+    await write('sleeper.service', SLEEPER);
+    const on = nodeOf(ok(await tcp('start', file('sleeper.service'))).stdout);
+    const pid = await c.prop(on, 'sleeper.service', 'MainPID');
+    expect(Number(pid)).toBeGreaterThan(0);
+
+    expect(await tcp('submit', file('sleeper.service'))).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
+    expect((await c.api().getUnit('sleeper.service'))?.desiredState).toBe('launched');
+    expect(await c.prop(on, 'sleeper.service', 'ActiveState')).toBe('active');
+    expect(await c.prop(on, 'sleeper.service', 'MainPID')).toBe(pid);
+    // And list-units still shows it running where it was.
+    const units = ok(await tcp('list-units', '--no-legend', '--fields', 'unit,machine,sub'));
+    expect(units.stdout).toBe(`sleeper.service\t${legendOf(on)}\trunning\n`);
+  });
+
+  it('start of a unit systemd will not load fails promptly with its load state', async () => {
+    // [Service] without ExecStart=: systemd refuses it, LoadState=bad-setting.
+    await write('broken.service', '[Service]\nType=simple\n');
+    const r = await tcp('start', file('broken.service'));
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^Error waiting for units: unit broken\.service cannot be started on [0-9a-f]{8}\.\.\.\/127\S+: systemd cannot load it \(load state bad-setting\); see 'fleetctl status broken\.service' and 'fleetctl journal broken\.service'\n$/,
+    );
+    expect(await c.prop(nodeOf(r.stderr), 'broken.service', 'LoadState')).toBe('bad-setting');
+  }, 60_000);
+
+  it('start of a simple service that exits 0 at once counts as started', async () => {
+    await write('quick.service', '[Service]\nExecStart=/bin/true\n');
+    const r = ok(await tcp('start', file('quick.service')));
+    // Usually seen after it exited; an early poll may still catch it running.
+    expect(r.stdout).toMatch(
+      /^Unit quick\.service launched on [0-9a-f]{8}\.\.\.\/127\S+( \(ran and exited\))?\n$/,
+    );
+    expect(r.stderr).toBe('');
+    expect(await c.prop(nodeOf(r.stdout), 'quick.service', 'Result')).toBe('success');
+  }, 60_000);
+
+  it('restarts a global unit on every machine through the cluster, with no SSH at all', async () => {
+    await write('everywhere.service', `${SLEEPER}\n[X-Fleet]\nGlobal=true\n`);
+    expect(ok(await tcp('start', file('everywhere.service'))).stdout).toBe(
+      'Triggered global unit everywhere.service start\n',
+    );
+    await waitFor(async () => (await c.whereActive('everywhere.service')).length === 3, {
+      timeoutMs: 30_000,
+      what: 'everywhere.service active on every machine',
+    });
+    const nodes = [...c.nodes]
+      .sort((a, b) => (a.machineId < b.machineId ? -1 : 1))
+      .map((n) => n.name);
+    const pids = () => Promise.all(nodes.map((n) => c.prop(n, 'everywhere.service', 'MainPID')));
+    const before = await pids();
+
+    // The seat has no agent, no key and an empty HOME: SSH could not even authenticate.
+    const r = ok(await tcp('restart', 'everywhere.service'));
+    expect(r.stdout).toBe(
+      ['loaded', 'launched']
+        .flatMap((s) => nodes.map((n) => `Unit everywhere.service ${s} on ${legendOf(n)}\n`))
+        .join(''),
+    );
+    expect(r.stderr).toBe('');
+    expect(await c.whereActive('everywhere.service')).toEqual(['node1', 'node2', 'node3']);
+    const after = await pids();
+    for (const [i, pid] of after.entries()) {
+      expect(Number(pid)).toBeGreaterThan(0);
+      expect(pid).not.toBe(before[i]);
+    }
+  });
+
+  it('prints no raw control characters from metadata or unit descriptions', async () => {
+    const nasty = '\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\x1b[1;1Hfake\x9b';
+    await c
+      .api()
+      .patchMachineMetadata([
+        { op: 'add', path: `/${c.node('node2').machineId}/metadata/note`, value: nasty },
+      ]);
+    try {
+      await write(
+        'nasty.service',
+        `[Unit]\nDescription=${nasty}\n\n[Service]\nExecStart=/bin/true\n`,
+      );
+      ok(await tcp('submit', file('nasty.service')));
+      const outputs = [
+        await tcp('list-machines', '--fields', 'machine,ip,metadata'),
+        await tcp('list-unit-files', '--fields', 'unit,desc'),
+        await tcp('cat', 'nasty.service'),
+      ];
+      for (const r of outputs) {
+        ok(r);
+        expect(r.stdout).not.toMatch(RAW_CONTROL);
+        expect(r.stdout).toContain('\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\x1b[2J');
+      }
+    } finally {
+      await c
+        .api()
+        .patchMachineMetadata([
+          { op: 'remove', path: `/${c.node('node2').machineId}/metadata/note` },
+        ]);
+    }
+  });
+});
