@@ -6,7 +6,10 @@ import { CI_SIZES } from './generators.js';
 import { KNOWN_BUGS_UNTIL_UNITS_MERGE } from './known-bugs.js';
 import { pipelineProperty } from './property.js';
 
-const RUNS = Number(process.env['FLEET_FUZZ_RUNS'] ?? 200);
+const RUNS = Number(process.env['FLEET_FUZZ_RUNS'] ?? 500);
+// A fixed seed keeps CI deterministic (a rare counterexample must not make it flaky); set
+// FLEET_FUZZ_SEED, or run `npm run fuzz`, to explore other cases.
+const SEED = Number(process.env['FLEET_FUZZ_SEED'] ?? 20261203);
 
 describe('the pipeline: API → registry → engine → agents → systemd', () => {
   it(`converges on whatever the API accepts, refuses the rest in one line (${RUNS} cases)`, async () => {
@@ -18,10 +21,7 @@ describe('the pipeline: API → registry → engine → agents → systemd', () 
         for (const [status, n] of s.statuses) if (status < 300) counts.accepted += n;
         counts.placed += s.placedUnits;
       }),
-      {
-        numRuns: RUNS,
-        ...(process.env['FLEET_FUZZ_SEED'] ? { seed: Number(process.env['FLEET_FUZZ_SEED']) } : {}),
-      },
+      { numRuns: RUNS, seed: SEED },
     );
     // The generators reach both sides and the agents: not a vacuous pass.
     expect(counts.accepted).toBeGreaterThan(counts.requests / 5);
