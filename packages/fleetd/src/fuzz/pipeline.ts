@@ -4,6 +4,7 @@
 // time pass and check that nothing moves any more.
 import type { InjectRequest, InjectResponse } from '@fleet/api';
 import type { Assignment, Machine, Unit } from '@fleet/registry';
+import { fleetRequirements } from '@fleet/unit';
 import { FuzzCluster } from './cluster.js';
 import { expectedPlacement } from './expectations.js';
 import type { CaseSpec, Op, OptionSpec } from './generators.js';
@@ -24,6 +25,11 @@ export interface RunOptions {
   readonly convergeMs?: number;
   /** How long a converged cluster must then stay put (default 2 min: 24 agent passes). */
   readonly stayMs?: number;
+  /**
+   * Leave out PUTs that change the [X-Fleet] requirements of an existing unit: while the engine
+   * bug `ENGINE-plan-touches-one-assignment-twice` is open (see known-bugs.ts).
+   */
+  readonly skipRequirementChanges?: boolean;
   /** Called with the final registry contents of a case that passed (for the long-run report). */
   readonly observe?: (final: FinalState) => void;
 }
@@ -61,6 +67,8 @@ export async function runCase(spec: CaseSpec, opts: RunOptions = {}): Promise<Ca
   try {
     for (const [b, batch] of spec.batches.entries()) {
       for (const [i, op] of batch.entries()) {
+        if (opts.skipRequirementChanges === true && (await changesRequirements(cluster, spec, op)))
+          continue;
         const res = await send(cluster, spec, op, `batch ${b} request ${i}`, accepted);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         requests++;
@@ -121,6 +129,19 @@ export function toRequest(spec: CaseSpec, op: Op): InjectRequest {
   if (op.options !== undefined) body['options'] = resolveOptions(spec, op.options);
   if (op.desiredState !== undefined) body['desiredState'] = op.desiredState;
   return { method: 'PUT', url, body: JSON.stringify(body), headers: headers(op.contentType) };
+}
+
+/** Whether `op` replaces an existing unit's options with ones of other [X-Fleet] requirements. */
+async function changesRequirements(cluster: FuzzCluster, spec: CaseSpec, op: Op): Promise<boolean> {
+  if (op.kind !== 'put' || op.options === undefined || op.options.length === 0) return false;
+  const name = nameAt(spec, op.unit);
+  const existing = await cluster.registry.getUnit(name).catch(() => undefined); // a bad name
+  if (existing === undefined) return false;
+  const requirements = (options: readonly OptionSpec[]) => {
+    const { warnings: _, ...r } = fleetRequirements(name, options);
+    return JSON.stringify(r);
+  };
+  return requirements(existing.options) !== requirements(resolveOptions(spec, op.options));
 }
 
 /** Everything the API can write, with revisions: equal before and after a refused request. */
@@ -281,7 +302,18 @@ async function problems(
       else if (wire?.reason === undefined || wire.reason === '')
         say('is not scheduled and gives no reason');
     }
-    if (wire !== undefined && !expected.global) {
+    const one = await cluster.request({ url: `/fleet/v1/units/${encodeURIComponent(unit.name)}` });
+    if (one.status !== 200) say(`GET /units/<name> answered ${one.status}`);
+    else if (wire !== undefined) {
+      const got = one.json<WireUnit>();
+      if (got.currentState !== wire.currentState || got.machineID !== wire.machineID) {
+        say(
+          `GET /units/<name> says ${String(got.currentState)} on ${String(got.machineID)}, the listing ${String(wire.currentState)} on ${String(wire.machineID)}`,
+        );
+      }
+    }
+    if (wire === undefined) say('is missing from GET /units');
+    else if (!expected.global) {
       const want = placed.length === 0 ? 'inactive' : unit.desiredState;
       if ((wire.currentState ?? 'inactive') !== want) {
         say(`GET /units says currentState ${String(wire.currentState)}, expected ${want}`);
