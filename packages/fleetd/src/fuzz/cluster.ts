@@ -146,9 +146,13 @@ export class FuzzCluster {
 
   /** Stops everything (agents without draining, the engine), on clock time. */
   async stop(): Promise<void> {
-    const stopping = [...this.machines.map((m) => m.agent.stop()), this.engine.stop()];
-    for (let i = 0; i < 50; i++) await this.tick(100);
-    await Promise.all(stopping);
+    let stopped = false;
+    const stopping = Promise.all([
+      ...this.machines.map((m) => m.agent.stop()),
+      this.engine.stop(),
+    ]).then(() => (stopped = true));
+    for (let i = 0; i < 100 && !stopped; i++) await this.tick(100);
+    await stopping;
     await Promise.all(this.machines.map((m) => m.systemd.close()));
     await this.registry.close();
   }
