@@ -149,6 +149,9 @@ function xFleetArb(o: GeneratorOptions): fc.Arbitrary<OptionSpec[]> {
         'disk=ssd',
         'region=mars',
         '"region=eu" "disk=ssd"',
+        // Keys named like Object.prototype members (PATCH /machines can set them).
+        '__proto__=eu',
+        'constructor=eu',
       ),
     ),
     one(
