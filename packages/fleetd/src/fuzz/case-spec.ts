@@ -31,6 +31,8 @@ export type Op =
       readonly contentType: string | null;
     }
   | { readonly kind: 'delete'; readonly unit: number }
+  /** Any method on a path as sent (unknown resources, bad percent-encoding, bad page tokens). */
+  | { readonly kind: 'url'; readonly method: string; readonly path: string }
   | { readonly kind: 'patch'; readonly body: unknown; readonly contentType: string | null };
 
 /** One fuzz case. */

@@ -104,6 +104,29 @@ function patchArb(): fc.Arbitrary<Op> {
   });
 }
 
+/** Paths a client gets wrong, sent as they are (not encoded again). */
+const ODD_PATHS = [
+  '/',
+  '/fleet/v1',
+  '/v1-alpha/',
+  '/fleet/v1/nope',
+  '/fleet/v1/units/',
+  '/fleet/v1/units/a.service/extra',
+  '/fleet/v1/units/a%ZZ.service',
+  '/fleet/v1/units/..%2Fmachines',
+  '/fleet/v1/units/%2e%2e',
+  '/v1-alpha/units/a%00.service',
+  '/fleet/v1/state/a%2Fb.service',
+  '/fleet/v1/machines/x',
+  '//fleet/v1/units',
+  '/fleet/v1/units?nextPageToken=AAAA',
+  '/fleet/v1/units?nextPageToken=ZAACAA==&nextPageToken=x',
+  '/fleet/v1/units?nextPageToken=%ZZ',
+  '/fleet/v1/state?machineID=%ZZ&unitName=a%2F.service',
+  '/fleet/v1/discovery',
+  `/fleet/v1/${'x'.repeat(3000)}`,
+];
+
 function opArb(o: GeneratorOptions): fc.Arbitrary<Op> {
   return fc.oneof(
     { arbitrary: putArb(o), weight: 12 },
@@ -121,6 +144,14 @@ function opArb(o: GeneratorOptions): fc.Arbitrary<Op> {
       weight: 2,
     },
     { arbitrary: patchArb(), weight: 1 },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('url' as const),
+        method: fc.constantFrom('GET', 'PUT', 'DELETE', 'POST', 'PATCH'),
+        path: fc.constantFrom(...ODD_PATHS),
+      }),
+      weight: 1,
+    },
   );
 }
 

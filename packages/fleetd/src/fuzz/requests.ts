@@ -32,6 +32,7 @@ export function toRequest(spec: CaseSpec, op: Op): InjectRequest {
     const body = typeof op.body === 'string' ? op.body : JSON.stringify(op.body);
     return { method: 'PATCH', url: '/fleet/v1/machines', body, headers: headers(op.contentType) };
   }
+  if (op.kind === 'url') return { method: op.method, url: op.path };
   const url = `/fleet/v1/units/${encodeURIComponent(nameAt(spec, op.unit))}`;
   if (op.kind === 'delete') return { method: 'DELETE', url };
   if (op.kind === 'raw-put') {
@@ -100,8 +101,8 @@ export async function send(
       throw fail('a refused request changed the registry');
     return res;
   }
-  if (req.method === 'PUT' && res.status === 201) {
-    const name = nameAt(spec, (op as { unit: number }).unit);
+  if (op.kind === 'put' && res.status === 201) {
+    const name = nameAt(spec, op.unit);
     const nameProblem = systemdNameProblem(name);
     if (nameProblem !== undefined) {
       acceptedProblems.push(
