@@ -167,12 +167,21 @@ const badRequests: [string, number, InjectRequest][] = [
   ],
   ['PATCH that is not a list', 400, { method: 'PATCH', url: '/fleet/v1/machines', body: goodOp }],
   [
-    'PATCH as a form',
-    415,
+    'PATCH with a good op before a value over 1 KiB',
+    400,
     {
       method: 'PATCH',
       url: '/fleet/v1/machines',
-      body: JSON.stringify([goodOp]),
+      body: [goodOp, { op: 'add', path: '/m1/metadata/big', value: 'v'.repeat(1025) }],
+    },
+  ],
+  [
+    'PATCH as a form whose body is not JSON',
+    400,
+    {
+      method: 'PATCH',
+      url: '/fleet/v1/machines',
+      body: 'op=add&path=/m1/metadata/k&value=v',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     },
   ],

@@ -34,8 +34,25 @@ describe('routing', () => {
       ['GET', '/fleet/v1/units/../machines', 404],
     ] as const) {
       const res = await fx.request(method, url);
-      expect([url, res.status, res.json()]).toEqual([url, code, err(code, '')]);
+      const hint = 'resources are /fleet/v1/units, /fleet/v1/state and /fleet/v1/machines';
+      const message =
+        code === 404
+          ? `no resource at ${JSON.stringify(url)}: ${hint}`
+          : `${JSON.stringify(url)} is not a resource: ${hint}`;
+      expect([url, res.status, res.json()]).toEqual([url, code, err(code, message)]);
     }
+  });
+
+  it('names an unknown path in one line, escaped and cut at 200 characters', async () => {
+    fx = new Fixture();
+    const long = `/fleet/v1/${'x'.repeat(300)}`;
+    const { message } = (await fx.request('GET', long)).json<{ error: { message: string } }>()
+      .error;
+    expect(message).toContain(`"${long.slice(0, 200)}..."`);
+    const odd = (await fx.request('GET', '/fleet/v1/a\u001b[2Jb')).json<{
+      error: { message: string };
+    }>().error.message;
+    expect(odd).toMatch(/^no resource at "\/fleet\/v1\/a\\u001b\[2Jb": /);
   });
 
   it('answers 405 with Allow for a wrong method on a resource', async () => {

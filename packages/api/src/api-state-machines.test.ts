@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Fixture } from './test-support.js';
+import { MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_BYTES } from './metadata-patch.js';
+import { Fixture, snapshot } from './test-support.js';
 import type { MachinePage, UnitStatePage, WireUnitState } from './wire.js';
 
 let fx: Fixture;
@@ -196,14 +197,75 @@ describe('PATCH /machines', () => {
     );
   });
 
-  it('accepts application/json-patch+json and refuses other content types (415)', async () => {
+  it('reads the body as JSON whatever the Content-Type says, or without one, as fleet did', async () => {
     fx = new Fixture();
-    const ops = [{ op: 'add', path: '/m1/metadata/k', value: 'v' }];
-    expect((await patch(ops, { 'content-type': 'application/json-patch+json' })).status).toBe(204);
-    expect((await patch(ops, { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(
-      415,
+    await fx.machine('m1');
+    const types = [
+      'application/json',
+      'application/json-patch+json',
+      // curl -X PATCH -d '[...]' sends this
+      'application/x-www-form-urlencoded',
+      'text/plain; charset=utf-8',
+    ];
+    for (const [i, type] of types.entries()) {
+      const ops = [{ op: 'add', path: `/m1/metadata/k${i}`, value: type }];
+      expect((await patch(ops, { 'content-type': type })).status).toBe(204);
+    }
+    expect((await patch([{ op: 'add', path: '/m1/metadata/none', value: 'v' }], {})).status).toBe(
+      204,
     );
-    expect((await patch(ops, {})).status).toBe(415);
+    expect(await metadata()).toEqual([
+      ['m1', { k0: types[0], k1: types[1], k2: types[2], k3: types[3], none: 'v' }],
+    ]);
+    expect((await patch('not json', { 'content-type': 'text/plain' })).json()).toEqual(
+      err(400, expect.stringMatching(/^unable to decode body: /)),
+    );
+  });
+
+  it("stores and returns keys named like Object.prototype members (fleet's key rule allows them)", async () => {
+    fx = new Fixture();
+    await fx.machine('m1');
+    const keys = ['__proto__', 'constructor', 'prototype'];
+    const res = await patch(keys.map((k) => ({ op: 'add', path: `/m1/metadata/${k}`, value: k })));
+    expect(res.status).toBe(204);
+    const raw = (await fx.request('GET', '/fleet/v1/machines')).body;
+    expect(raw).toContain(
+      '"metadata":{"__proto__":"__proto__","constructor":"constructor","prototype":"prototype"}',
+    );
+    expect((await patch([{ op: 'remove', path: '/m1/metadata/__proto__' }])).status).toBe(204);
+    expect(await metadata()).toEqual([
+      ['m1', { constructor: 'constructor', prototype: 'prototype' }],
+    ]);
+  });
+
+  it(`refuses values over ${MAX_METADATA_VALUE_BYTES} bytes and keys over ${MAX_METADATA_KEY_LENGTH} characters, writing nothing`, async () => {
+    fx = new Fixture();
+    await fx.machine('m1');
+    const before = await snapshot(fx.registry);
+    const atLimit = 'é'.repeat(MAX_METADATA_VALUE_BYTES / 2);
+    const over = `${atLimit}x`;
+    expect(
+      (
+        await patch([
+          { op: 'add', path: '/m1/metadata/ok', value: 'v' },
+          { op: 'add', path: '/m1/metadata/big', value: over },
+        ])
+      ).json(),
+    ).toEqual(
+      err(400, `invalid value in op 1: it is 1025 bytes long (max ${MAX_METADATA_VALUE_BYTES})`),
+    );
+    const longKey = 'k'.repeat(MAX_METADATA_KEY_LENGTH + 1);
+    expect(
+      (await patch([{ op: 'add', path: `/m1/metadata/${longKey}`, value: 'v' }])).json(),
+    ).toEqual(
+      err(400, `invalid key in op 0: it is 256 characters long (max ${MAX_METADATA_KEY_LENGTH})`),
+    );
+    expect(await snapshot(fx.registry)).toBe(before);
+    const fits = [
+      { op: 'add', path: '/m1/metadata/big', value: atLimit },
+      { op: 'add', path: `/m1/metadata/${longKey.slice(1)}`, value: 'v' },
+    ];
+    expect((await patch(fits)).status).toBe(204);
   });
 
   it('accepts an empty list as a no-op', async () => {

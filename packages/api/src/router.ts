@@ -91,25 +91,38 @@ function resolveApi(prefix: string, rest: readonly string[], routes: Routes): Re
   return undefined;
 }
 
+/** A path as a message shows it: quoted (control characters escaped) and at most 200 characters. */
+function showPath(pathname: string): string {
+  return JSON.stringify(pathname.length > 200 ? `${pathname.slice(0, 200)}...` : pathname);
+}
+
+/** What to try instead, for a path that is not a resource. */
+const RESOURCES_HINT = 'resources are /fleet/v1/units, /fleet/v1/state and /fleet/v1/machines';
+
 /**
  * Finds the resource for a (still percent-encoded) path.
  * @throws HttpError 405 for `/` and the bare prefixes, 404 for unknown paths, 400 for bad
- * percent-encoding in an item name
+ * percent-encoding in an item name. fleet answered these 404s and 405s with an empty message;
+ * here each names the path.
  */
 export function resolveRoute(pathname: string, routes: Routes): Resource {
-  if (pathname === '/') throw new HttpError(405, '');
+  if (pathname === '/') {
+    throw new HttpError(405, `${showPath(pathname)} is not a resource: ${RESOURCES_HINT}`);
+  }
   if (pathname === '/metrics')
     return resource('/metrics', { GET: routes.metrics }, { gated: false });
   if (pathname === '/health') return resource('/health', { GET: routes.health }, { gated: false });
   for (const prefix of API_PREFIXES) {
-    if (pathname === prefix) throw new HttpError(405, '');
+    if (pathname === prefix) {
+      throw new HttpError(405, `${showPath(pathname)} is not a resource: ${RESOURCES_HINT}`);
+    }
     if (pathname.startsWith(`${prefix}/`)) {
       const found = resolveApi(prefix, pathname.slice(prefix.length + 1).split('/'), routes);
       if (found !== undefined) return found;
       break;
     }
   }
-  throw new HttpError(404, '');
+  throw new HttpError(404, `no resource at ${showPath(pathname)}: ${RESOURCES_HINT}`);
 }
 
 /** The message for a method a resource does not support, in fleet's words. */

@@ -68,6 +68,23 @@ describe('InMemoryRegistry on a manual clock', () => {
     await registry.close();
   });
 
+  it('keeps dynamic metadata keys named like Object.prototype members (fleet allowed them)', async () => {
+    const registry = new InMemoryRegistry({ clock: new ManualClock() });
+    await registry.registerMachine(machine('m1', { metadata: { region: 'eu' } }), 10);
+    const keys = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString'];
+    await registry.setMachineMetadata(keys.map((key) => ({ machineId: 'm1', key, value: key })));
+    const metadata = (await registry.listMachines()).items[0]?.metadata ?? {};
+    expect(Object.entries(metadata)).toEqual(
+      [...keys.map((k) => [k, k]), ['region', 'eu']].sort(([a = ''], [b = '']) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      ),
+    );
+    expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);
+    await registry.setMachineMetadata(keys.map((key) => ({ machineId: 'm1', key, value: null })));
+    expect((await registry.listMachines()).items[0]?.metadata).toEqual({ region: 'eu' });
+    await registry.close();
+  });
+
   it('compacts history by itself beyond historyRevisions', async () => {
     const registry = new InMemoryRegistry({ clock: new ManualClock(), historyRevisions: 5 });
     const lead = await registry.campaign('e', 10);

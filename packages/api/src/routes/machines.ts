@@ -1,5 +1,5 @@
 // `/machines`: list live machines, and fleet's PATCH of dynamic machine metadata.
-import { requireContentType, readJson } from '../http/body.js';
+import { readJson } from '../http/body.js';
 import { emptyReply, jsonReply } from '../http/reply.js';
 import { parseMetadataPatch } from '../metadata-patch.js';
 import { paginate, requestedPage } from '../pagination.js';
@@ -12,12 +12,6 @@ export interface MachineRoutes {
   readonly list: RouteHandler;
   readonly patch: RouteHandler;
 }
-
-/** Content types PATCH accepts. */
-export const PATCH_CONTENT_TYPES: readonly string[] = [
-  'application/json',
-  'application/json-patch+json',
-];
 
 /** Builds the machines handlers over `deps`. */
 export function machineRoutes(deps: RouteDeps): MachineRoutes {
@@ -41,10 +35,11 @@ export function machineRoutes(deps: RouteDeps): MachineRoutes {
 
     /**
      * `PATCH /machines`: all ops are validated, then applied in one transaction (204). Machines
-     * need not be registered; `remove` deletes the key.
+     * need not be registered; `remove` deletes the key. As in fleet, the Content-Type is not
+     * looked at: the body is read as JSON whatever it says, so `curl -X PATCH -d '[...]'` (sent
+     * as `application/x-www-form-urlencoded`) and clients that send no Content-Type work.
      */
     async patch({ req }) {
-      requireContentType(req, PATCH_CONTENT_TYPES);
       const changes = parseMetadataPatch(await readJson(req, deps.bodyLimitBytes));
       if (changes.length > 0) {
         await deps.listings.afterWrite(() => registry.setMachineMetadata(changes));

@@ -14,8 +14,9 @@ import type { Core } from './core.js';
 import { byteOrder, rangeAll, snapshot } from './read.js';
 import { checkMachineId, checkMetadataChange, checkStoredUnitName } from './validate.js';
 
-function sortedRecord(r: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => byteOrder(a, b)));
+/** The entries sorted by key, as an object (`Object.fromEntries` defines `__proto__` as a key). */
+function sortedRecord(r: ReadonlyMap<string, string>): Record<string, string> {
+  return Object.fromEntries([...r].sort(([a], [b]) => byteOrder(a, b)));
 }
 
 /** A decoded machine record as the public type. */
@@ -58,10 +59,12 @@ export async function listMachines(core: Core): Promise<Listing<Machine>> {
     }
     const items: Machine[] = [];
     for (const [id, { record, revision: rev }] of records) {
-      const merged: Record<string, string> = { ...record.metadata };
+      // A Map, not `obj[k] = v`: a key such as `__proto__` (valid in fleet's key rule) would set
+      // the object's prototype instead of a property, and the key would silently vanish.
+      const merged = new Map(Object.entries(record.metadata));
       for (const [k, v] of dynamic.get(id) ?? []) {
-        if (v === null) delete merged[k];
-        else merged[k] = v;
+        if (v === null) merged.delete(k);
+        else merged.set(k, v);
       }
       items.push({
         ...record,
