@@ -15,16 +15,15 @@ describe('fuzz oracles', () => {
   it('flag names systemd or the units directory cannot take', () => {
     expect(systemdNameProblem('.service')).toMatch(/nothing before the type/);
     expect(systemdNameProblem(`${'l'.repeat(248)}.service`)).toMatch(/at most 255 bytes/);
-    expect(systemdNameProblem(`${'l'.repeat(234)}.service`)).toMatch(/temporary file/);
-    expect(systemdNameProblem(`${'l'.repeat(233)}.service`)).toBeUndefined();
+    expect(systemdNameProblem(`${'l'.repeat(247)}.service`)).toBeUndefined();
     expect(systemdNameProblem('-.mount')).toBeUndefined();
     expect(systemdNameProblem('web@1.service')).toBeUndefined();
   });
 
   it('flag options whose unit file reads back as something else', () => {
     const exec = (value: string) => [{ section: 'Service', name: 'ExecStart', value }];
-    expect(roundTripProblem(exec('/bin/sleep 1 '))).toMatch(/reads back/);
-    expect(roundTripProblem(exec('/bin/sleep 1\r'))).toMatch(/reads back/);
+    // systemd strips the spaces around a value: padding means the same to it.
+    expect(roundTripProblem(exec('/bin/sleep 1 '))).toBeUndefined();
     expect(roundTripProblem(exec('/bin/a\nRestart=always'))).toMatch(/reads back/);
     expect(roundTripProblem([{ section: 'Service', name: 'A=B', value: 'v' }])).toMatch(
       /reads back/,

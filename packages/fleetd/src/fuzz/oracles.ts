@@ -8,8 +8,6 @@ import { parseUnitFile, serializeUnitOptions, type UnitOption } from '@fleet/uni
 const SYSTEMD_NAME_MAX = 255;
 /** The longest file name (bytes) on Linux file systems (NAME_MAX). */
 const FILE_NAME_MAX = 255;
-/** The units directory writes `.<name>.<8 hex digits>.tmp` before renaming it to `<name>`. */
-const TEMP_FILE_EXTRA = '.'.length + '.12345678.tmp'.length;
 
 /**
  * Why systemd (`unit_name_is_valid`) or the units directory cannot take a unit name the API
@@ -19,11 +17,16 @@ export function systemdNameProblem(name: string): string | undefined {
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > SYSTEMD_NAME_MAX) return `systemd takes names of at most 255 bytes (${bytes})`;
   if (name.lastIndexOf('.') === 0) return 'systemd refuses a name with nothing before the type';
-  if (bytes + TEMP_FILE_EXTRA > FILE_NAME_MAX) {
-    return `the units directory's temporary file would have ${bytes + TEMP_FILE_EXTRA} bytes (max ${FILE_NAME_MAX})`;
-  }
+  // The units directory's temporary file has a name of its own (`.fleet-<8 hex>.tmp`), so the
+  // file name is the unit name.
+  if (bytes > FILE_NAME_MAX) return `a file name takes at most ${FILE_NAME_MAX} bytes (${bytes})`;
   return undefined;
 }
+
+/** systemd strips this whitespace around a value, so a value padded with it means the same. */
+const stripSystemdSpace = (v: string) => v.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+const sameValue = (a: string | undefined, b: string | undefined) =>
+  a === b || (a !== undefined && b !== undefined && stripSystemdSpace(a) === stripSystemdSpace(b));
 
 /**
  * Why the unit file written for `options` would not read back as `options` (what systemd reads
@@ -49,7 +52,7 @@ export function roundTripProblem(options: readonly UnitOption[]): string | undef
   for (let i = 0; i < Math.max(back.length, grouped.length); i++) {
     const a = grouped[i];
     const b = back[i];
-    if (a?.section !== b?.section || a?.name !== b?.name || a?.value !== b?.value) {
+    if (a?.section !== b?.section || a?.name !== b?.name || !sameValue(a?.value, b?.value)) {
       return `option ${i} is ${show(a)} but its unit file reads back ${show(b)}`;
     }
   }
