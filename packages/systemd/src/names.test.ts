@@ -26,11 +26,20 @@ describe('unit object paths', () => {
 });
 
 describe('recognised unit names', () => {
-  it.each(['a.service', 'a.socket', 'a.timer', 'a.path', 'a.device', 'a.mount', 'a.automount'])(
-    'accepts %s',
-    (name) => expect(isRecognizedUnitName(name)).toBe(true),
-  );
-  it.each(['a.target', 'a.slice', 'a.scope', 'notes.txt', 'README', '.a.service.1f2e.tmp', ''])(
+  it.each([
+    'a.service',
+    'a.socket',
+    'a.timer',
+    'a.path',
+    'a.device',
+    'a.mount',
+    'a.automount',
+    'a.target',
+    'a.slice',
+    'a.swap',
+    'a.scope',
+  ])('accepts %s', (name) => expect(isRecognizedUnitName(name)).toBe(true));
+  it.each(['notes.txt', 'README', '.a.service.1f2e.tmp', '.fleet-1f2e3d4c.tmp', 'a.conf', ''])(
     'ignores %s',
     (name) => expect(isRecognizedUnitName(name)).toBe(false),
   );

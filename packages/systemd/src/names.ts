@@ -1,6 +1,6 @@
 // Unit names as the systemd port sees them: which ones it accepts, which files it lists, and
 // how systemd's D-Bus object paths encode them.
-import { isUnitNameSyntaxValid, RECOGNIZED_UNIT_TYPES, splitUnitName } from '@fleet/unit';
+import { isUnitNameSyntaxValid, splitUnitName, UNIT_TYPES } from '@fleet/unit';
 import { SystemdInvalidArgsError } from './errors.js';
 
 /**
@@ -14,9 +14,13 @@ export function requireUnitName(name: string, operation: string): void {
   }
 }
 
-/** Whether fleet's agent manages files of this name: a valid name of a type fleet recognises. */
+/**
+ * Whether fleet's agent manages files of this name in its units directory: a valid name of any
+ * unit type the API has ever accepted. (fleet listed only the seven types fleetctl recognises, so
+ * a `.target` or `.slice` it had written was never seen again and was rewritten every pass.)
+ */
 export function isRecognizedUnitName(name: string): boolean {
-  return isUnitNameSyntaxValid(name) && RECOGNIZED_UNIT_TYPES.includes(splitUnitName(name).type);
+  return isUnitNameSyntaxValid(name) && UNIT_TYPES.includes(splitUnitName(name).type);
 }
 
 const UNIT_PATH_PREFIX = '/org/freedesktop/systemd1/unit/';

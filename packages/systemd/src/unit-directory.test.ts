@@ -33,7 +33,7 @@ describe('UnitDirectory', () => {
     expect(await readdir(hostDir())).toEqual(['web.service']); // no temporary file left
   });
 
-  it('lists recognised unit files only, sorted, with hashes; no directory means none', async () => {
+  it('lists unit files of every type, sorted, with hashes; no directory means none', async () => {
     expect(await dir.list()).toEqual([]);
     await dir.write('b.socket', '[Socket]\nListenStream=/run/b.sock\n');
     await dir.write('a.service', UNIT);
@@ -44,6 +44,7 @@ describe('UnitDirectory', () => {
     expect(await dir.list()).toEqual([
       { name: 'a.service', hash: unitHash(parseUnitFile(UNIT)) },
       { name: 'b.socket', hash: unitHash(parseUnitFile('[Socket]\nListenStream=/run/b.sock\n')) },
+      { name: 'c.target', hash: unitHash(parseUnitFile('[Unit]\nDescription=c\n')) },
     ]);
   });
 
