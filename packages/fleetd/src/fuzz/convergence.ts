@@ -4,6 +4,7 @@
 import type { Assignment, Machine, Unit } from '@fleet/registry';
 import type { FuzzCluster } from './cluster.js';
 import { expectedPlacement } from './expectations.js';
+import { maxRefusedStarts, systemdRefuses } from './oracles.js';
 import { PipelineViolation } from './violation.js';
 
 /** What the registry holds at the end of a case. */
@@ -73,6 +74,7 @@ export async function problems(
   cluster: FuzzCluster,
   firstBatch: boolean,
   before: Calls,
+  elapsedMs: number,
 ): Promise<string[]> {
   const out: string[] = [];
   const { units, machines, assignments } = await finalState(cluster);
@@ -97,6 +99,9 @@ export async function problems(
     const mine = assignments.filter((a) => a.unit === unit.name);
     const wire = wireUnits.get(unit.name);
     const say = (what: string) => out.push(`${unit.name} (${unit.desiredState}): ${what}`);
+    // A unit systemd refuses to load is loaded as a file, reported bad-setting, never counted as
+    // launched, and its start is retried with backoff.
+    const refused = systemdRefuses(unit.name, unit.options);
     const expected = expectedPlacement(unit, units, machines);
     const placed = mine.map((a) => a.machineId).sort();
     if (expected.kind === 'exactly' && placed.join() !== expected.machines.join()) {
@@ -122,7 +127,7 @@ export async function problems(
     }
     if (wire === undefined) say('is missing from GET /units');
     else if (!expected.global) {
-      const want = placed.length === 0 ? 'inactive' : unit.desiredState;
+      const want = placed.length === 0 ? 'inactive' : refused ? 'loaded' : unit.desiredState;
       if ((wire.currentState ?? 'inactive') !== want) {
         say(`GET /units says currentState ${String(wire.currentState)}, expected ${want}`);
       }
@@ -133,7 +138,8 @@ export async function problems(
     for (const a of mine) {
       const hash = files.get(a.machineId)?.get(unit.name);
       const s = active.get(a.machineId)?.get(unit.name);
-      const wantActive = unit.desiredState === 'launched' ? 'active' : 'inactive';
+      const wantActive = unit.desiredState === 'launched' && !refused ? 'active' : 'inactive';
+      const wantLoad = refused ? 'bad-setting' : 'loaded';
       const on = `on ${a.machineId.slice(0, 8)}`;
       if (a.hash !== unit.hash || a.desiredState !== unit.desiredState) {
         say(`${on} the assignment is ${a.desiredState}/${a.hash.slice(0, 8)}, not the unit's`);
@@ -142,24 +148,34 @@ export async function problems(
         say(
           `${on} the unit file hashes ${String(hash?.slice(0, 8))}, not ${unit.hash.slice(0, 8)}`,
         );
-      if (s?.load !== 'loaded' || s.active !== wantActive) {
+      if (s?.load !== wantLoad || s.active !== wantActive) {
         say(
-          `${on} systemd has it ${String(s?.load)}/${String(s?.active)}, expected loaded/${wantActive}`,
+          `${on} systemd has it ${String(s?.load)}/${String(s?.active)}, expected ${wantLoad}/${wantActive}`,
         );
       }
       const st = wireStates.find((w) => w.name === unit.name && w.machineID === a.machineId);
       if (st === undefined) say(`${on} GET /state has no state for it`);
-      else if (st.hash !== unit.hash || (st.systemdActiveState ?? '') !== wantActive) {
-        say(`${on} GET /state says ${st.hash.slice(0, 8)} ${String(st.systemdActiveState)}`);
+      else if (
+        st.hash !== unit.hash ||
+        (st.systemdActiveState ?? '') !== wantActive ||
+        (st.systemdLoadState ?? '') !== wantLoad
+      ) {
+        say(
+          `${on} GET /state says ${st.hash.slice(0, 8)} ${String(st.systemdLoadState)}/${String(st.systemdActiveState)}`,
+        );
       }
       if (firstBatch) {
         // A new unit is written, linked and (if launched) started exactly once, and never stopped.
         const c = newCalls(before, after, a.machineId, unit.name);
         const want = unit.desiredState === 'launched' ? 1 : 0;
+        const starts = c.get('start') ?? 0;
+        const startsOk = refused
+          ? starts >= want && starts <= want * maxRefusedStarts(elapsedMs)
+          : starts === want;
         if (
           c.get('writeUnit') !== 1 ||
           c.get('link') !== 1 ||
-          (c.get('start') ?? 0) !== want ||
+          !startsOk ||
           (c.get('stop') ?? 0) + (c.get('removeUnit') ?? 0) > 0
         ) {
           say(

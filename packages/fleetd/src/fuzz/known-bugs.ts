@@ -1,10 +1,8 @@
-// Edges of the input space that break main today. While a bug is listed here, the CI fuzz test
-// leaves its generator out (so CI stays green); the long-run script (`npm run fuzz`) includes
-// every edge unless told `--skip-known-bugs` (or `--known-bug NAME` to switch on just one).
-//
-// REMOVE an entry once its fix is merged (H2, L12 and M3: helper "units"' branch; the AGENT- and
-// ENGINE- entries were found by this fuzzer and need a fix of their own); the fuzzer must then
-// pass with that edge switched on. When the list is empty, delete it and the `skip` plumbing.
+// Edges of the input space, named by the bug they once exposed (the review's section, or what
+// this fuzzer found). A bug in the set below still breaks main: the CI fuzz test leaves its
+// generator out (so CI stays green); the long-run script (`npm run fuzz`) includes every edge
+// unless told `--skip-known-bugs` (or `--known-bug NAME` to switch on just one). Remove an entry
+// once its fix is merged; the fuzzer must then pass with that edge switched on.
 
 /** A bug the fuzzer finds on main, by the section of the security review that describes it. */
 export type KnownBug =
@@ -55,6 +53,5 @@ export type KnownBug =
 
 /** Every known bug; the CI test skips all of these until helper "units"' fixes are merged. */
 export const KNOWN_BUGS_UNTIL_UNITS_MERGE: ReadonlySet<KnownBug> = new Set<KnownBug>([
-  'AGENT-start-retried-every-pass',
   'ENGINE-plan-touches-one-assignment-twice',
 ]);

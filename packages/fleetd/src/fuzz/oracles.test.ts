@@ -2,7 +2,13 @@
 // must pass.
 import type { InjectResponse } from '@fleet/api';
 import { describe, expect, it } from 'vitest';
-import { errorAnswerProblem, roundTripProblem, systemdNameProblem } from './oracles.js';
+import {
+  errorAnswerProblem,
+  maxRefusedStarts,
+  roundTripProblem,
+  systemdNameProblem,
+  systemdRefuses,
+} from './oracles.js';
 
 const answer = (status: number, body: string): InjectResponse => ({
   status,
@@ -49,5 +55,18 @@ describe('fuzz oracles', () => {
     expect(
       errorAnswerProblem(answer(400, err(400, 'Error: x\n    at f (a.js:1:1)'))),
     ).toBeDefined();
+  });
+
+  it('know which services systemd refuses to load, and how often a refused start may be retried', () => {
+    const svc = (...opts: [string, string][]) =>
+      opts.map(([name, value]) => ({ section: 'Service', name, value }));
+    expect(systemdRefuses('a.service', svc(['ExecStart', 'bin/app --serve']))).toBe(true);
+    expect(systemdRefuses('a.service', svc(['Type', 'simple']))).toBe(true);
+    expect(systemdRefuses('a.service', svc(['ExecStop', '/bin/true']))).toBe(false);
+    expect(systemdRefuses('a.service', svc(['ExecStart', '-/bin/true']))).toBe(false);
+    expect(systemdRefuses('a.service', svc(['ExecStart', 'sleep 1']))).toBe(false);
+    expect(systemdRefuses('a.socket', [])).toBe(false);
+    expect(maxRefusedStarts(0)).toBe(1);
+    expect(maxRefusedStarts(60_000)).toBe(5);
   });
 });

@@ -23,6 +23,34 @@ export function systemdNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** The prefixes systemd allows before an `ExecStart=` executable (`-`, `@`, `:`, `+`, `!`). */
+const EXEC_PREFIX = /^[-@:+!]+/;
+
+/**
+ * Whether systemd refuses to load this unit (load state `bad-setting`), by the two rules of
+ * systemd 252 the generators reach: a service with neither `ExecStart=` nor `ExecStop=` ("Service
+ * has no ExecStart=, ExecStop=, or SuccessAction=. Refusing."), and an executable given as a
+ * relative path with a `/` in it ("Neither a valid executable name nor an absolute path").
+ */
+export function systemdRefuses(name: string, options: readonly UnitOption[]): boolean {
+  if (!name.endsWith('.service')) return false;
+  const values = (key: string) =>
+    options.filter((o) => o.section === 'Service' && o.name === key).map((o) => o.value.trim());
+  const exec = values('ExecStart').filter((v) => v !== '');
+  const last = exec[exec.length - 1];
+  if (last === undefined) return values('ExecStop').length === 0;
+  const executable = (last.split(/\s+/)[0] ?? '').replace(EXEC_PREFIX, '');
+  return executable.includes('/') && !executable.startsWith('/');
+}
+
+/**
+ * The most start attempts an agent may make on a unit systemd refuses within `ms` of clock time:
+ * retries back off from 5 s, doubling, so they grow with the logarithm of the time, not with it.
+ */
+export function maxRefusedStarts(ms: number): number {
+  return 1 + Math.ceil(Math.log2(ms / 5_000 + 1));
+}
+
 /** systemd strips this whitespace around a value, so a value padded with it means the same. */
 const stripSystemdSpace = (v: string) => v.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
 const sameValue = (a: string | undefined, b: string | undefined) =>
