@@ -142,6 +142,28 @@ describe('GET /units', () => {
   });
 });
 
+describe('names a stored unit may have but a new one may not', () => {
+  it('are looked up, changed and deleted (404 when absent), but never created', async () => {
+    fx = new Fixture();
+    for (const name of ['-H.service', 'fleet.service', '.service']) {
+      const path = `/fleet/v1/units/${name}`;
+      expect((await fx.request('GET', path)).status).toBe(404);
+      expect((await fx.request('DELETE', path)).status).toBe(404);
+      expect((await fx.request('GET', `/fleet/v1/state/${name}`)).status).toBe(404);
+      const put = await fx.request('PUT', path, { desiredState: 'launched' });
+      expect(put.status).toBe(400);
+      const create = await fx.request('PUT', path, {
+        desiredState: 'launched',
+        options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }],
+      });
+      expect(create.status).toBe(400);
+      expect(create.json<{ error: { message: string } }>().error.message).toMatch(
+        /^invalid unit name/,
+      );
+    }
+  });
+});
+
 describe('GET /units/<name>', () => {
   it('answers the unit, or 404 unit does not exist', async () => {
     fx = new Fixture();

@@ -3,7 +3,9 @@
 import {
   DESIRED_STATES,
   isDesiredState,
+  isStoredUnitName,
   parseUnitName,
+  splitUnitName,
   UnitError,
   validateUnitOptions,
   type DesiredState,
@@ -70,7 +72,7 @@ export function parseUnitRequest(urlName: string, body: unknown): UnitRequest {
       `name in URL ${JSON.stringify(urlName)} differs from unit name in request body ${JSON.stringify(name)}`,
     );
   }
-  const info = checkUnitName(name);
+  const info = checkStoredUnitName(name);
   const rawState = parsed.data.desiredState;
   const desiredState =
     rawState === undefined || rawState === null || rawState === ''
@@ -83,7 +85,17 @@ export function parseUnitRequest(urlName: string, body: unknown): UnitRequest {
 }
 
 /**
- * Validates a unit name (fleet's and systemd's rules).
+ * Checks the name of a unit that may already be stored: any name fleet ever accepted passes (so
+ * a unit stored before a name rule was tightened can be read, stopped and destroyed); anything
+ * else is checked in full, for its message.
+ * @throws HttpError 400 naming the rule broken
+ */
+export function checkStoredUnitName(name: string): UnitNameInfo {
+  return isStoredUnitName(name) ? splitUnitName(name) : checkUnitName(name);
+}
+
+/**
+ * Validates a unit name (fleet's and systemd's rules), as a new unit or new contents need.
  * @throws HttpError 400 naming the rule broken
  */
 export function checkUnitName(name: string): UnitNameInfo {

@@ -10,6 +10,7 @@ export { SHORT_HASH_LENGTH, shortHash, unitHash } from './hash.js';
 export { MAX_LINE_BYTES, MAX_UNIT_FILE_BYTES } from './limits.js';
 export { mangleUnitName, RECOGNIZED_UNIT_TYPES } from './mangle.js';
 export {
+  isStoredUnitName,
   isUnitNameSyntaxValid,
   isValidUnitName,
   MAX_UNIT_NAME_LENGTH,

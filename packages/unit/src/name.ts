@@ -156,6 +156,23 @@ export function isUnitNameSyntaxValid(name: string): boolean {
   return syntaxProblem(name) === undefined;
 }
 
+/** The characters and length of every name fleet ever accepted. */
+const EVER_ACCEPTED_NAME = /^[A-Za-z0-9:_.\\@-]{1,256}$/;
+
+/**
+ * Whether `name` may name a unit that is already stored: any name fleet ever accepted (at most
+ * 256 characters of `[A-Za-z0-9:_.\@-]`, `<stem>.<type>` with a known type, no leading `@`, `@`
+ * only in template-capable types), although {@link validateUnitName} now refuses some (a leading
+ * `-`, a reserved name, an empty stem, 256 characters). Such a unit can still be read, stopped and
+ * destroyed; only new units and new contents need a name that is valid today.
+ */
+export function isStoredUnitName(name: string): boolean {
+  if (!EVER_ACCEPTED_NAME.test(name) || name.startsWith('@')) return false;
+  const { type } = splitUnitName(name);
+  if (!UNIT_TYPES.includes(type)) return false;
+  return !name.includes('@') || TEMPLATE_UNIT_TYPES.includes(type);
+}
+
 /** The parts of a unit name, e.g. for `web@2.service`. */
 export interface UnitNameInfo {
   /** The full name as given: `web@2.service`. */

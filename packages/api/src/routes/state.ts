@@ -5,7 +5,7 @@ import { jsonReply } from '../http/reply.js';
 import { paginate, requestedPage } from '../pagination.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { toWireUnitState } from '../unit-view.js';
-import { checkUnitName } from '../validation.js';
+import { checkStoredUnitName } from '../validation.js';
 import type { UnitStatePage } from '../wire.js';
 
 /** Handlers of the state resource. */
@@ -54,7 +54,7 @@ export function stateRoutes(deps: RouteDeps): StateRoutes {
 
     /** `GET /state/<name>`: the unit's state on the first machine (by ID) that published one. */
     async get({ name }) {
-      checkUnitName(name);
+      checkStoredUnitName(name);
       const first = (await registry.listUnitStates({ unitName: name })).items[0];
       if (first === undefined) return jsonReply(404, errorBody(404, 'unit state does not exist'));
       return jsonReply(200, toWireUnitState(first));

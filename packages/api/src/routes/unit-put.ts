@@ -5,16 +5,18 @@ import { HttpError } from '../errors.js';
 import { requireContentType, readJson } from '../http/body.js';
 import { emptyReply, type Reply } from '../http/reply.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
-import { checkUnitOptions, parseUnitRequest } from '../validation.js';
+import { checkUnitName, checkUnitOptions, parseUnitRequest } from '../validation.js';
 
 /**
  * Builds the PUT handler:
  * 1. Content-Type must be application/json (415); the body must decode (400) and fit (413).
- * 2. The body's name defaults to the URL's and must match it; the name, a given desired state,
- *    and "templates stay inactive" are checked (400).
- * 3. No such unit: options are required (409), validated (400/413), and the unit is created
+ * 2. The body's name defaults to the URL's and must match it; the name (any name a stored unit
+ *    may have), a given desired state, and "templates stay inactive" are checked (400).
+ * 3. No such unit: the name must be valid today (400), options are required (409), validated
+ *    (400/413), and the unit is created
  *    with the given desired state or `inactive` (201).
- * 4. The unit exists and the options hash differently: validated, then replaced (201). The
+ * 4. The unit exists and the options hash differently: name and options validated as for a new
+ *    unit, then replaced (201). The
  *    desired state is the given one, or else the unit's current one (fleet reset it to
  *    `inactive`).
  * 5. Otherwise a desired state is required (409) and set (204).
@@ -28,6 +30,7 @@ export function unitPutRoute(deps: RouteDeps): RouteHandler {
     const existing = await registry.getUnit(name);
 
     if (existing === undefined) {
+      checkUnitName(name);
       if (options.length === 0) {
         throw new HttpError(409, 'unit does not exist and options field empty');
       }
@@ -39,6 +42,7 @@ export function unitPutRoute(deps: RouteDeps): RouteHandler {
     }
 
     if (options.length > 0 && unitHash(options) !== existing.hash) {
+      checkUnitName(name);
       checkUnitOptions(name, options);
       await listings.afterWrite(() =>
         registry.replaceUnit({

@@ -5,7 +5,7 @@ import { emptyReply, jsonReply } from '../http/reply.js';
 import { paginate, requestedPage } from '../pagination.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { byUnit, toWireUnit } from '../unit-view.js';
-import { checkUnitName } from '../validation.js';
+import { checkStoredUnitName } from '../validation.js';
 import type { UnitPage } from '../wire.js';
 
 /** Handlers of the units resource. */
@@ -56,7 +56,7 @@ export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
 
     /** `GET /units/<name>`: one unit, or 404 `unit does not exist`. */
     async get({ name }) {
-      checkUnitName(name);
+      checkStoredUnitName(name);
       const unit = await registry.getUnit(name);
       if (unit === undefined) return jsonReply(404, errorBody(404, 'unit does not exist'));
       const [assignments, states] = await Promise.all([
@@ -69,7 +69,7 @@ export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
 
     /** `DELETE /units/<name>`: 204, or 404 `unit does not exist`. */
     async destroy({ name }) {
-      checkUnitName(name);
+      checkStoredUnitName(name);
       const existed = await listings.afterWrite(() => registry.destroyUnit(name));
       return existed ? emptyReply(204) : jsonReply(404, errorBody(404, 'unit does not exist'));
     },

@@ -167,4 +167,22 @@ export function unitContract(h: () => ContractHarness): void {
     await Promise.all(left.map((n) => registry.destroyUnit(n)));
     expect(await h().rawKeys('')).toEqual([]);
   });
+
+  it('keeps managing a unit stored under a name no longer accepted, but creates none', async () => {
+    const { registry, putRaw } = h();
+    // What an older release stored: a unit named with a leading "-", its contents shared.
+    const src = await registry.createUnit(unit('src.service', 's', 'inactive'));
+    await putRaw(
+      'unit/-H.service',
+      JSON.stringify({ name: '-H.service', hash: src.hash, desiredState: 'launched' }),
+    );
+    await putRaw(`ref/${src.hash}/-H.service`, '');
+    expect(await registry.getUnit('-H.service')).toMatchObject({ desiredState: 'launched' });
+    await registry.setDesiredState('-H.service', 'loaded');
+    expect((await registry.listUnits()).items.map((u) => u.name)).toContain('-H.service');
+    expect(await registry.destroyUnit('-H.service')).toBe(true);
+    expect(await registry.getUnit('-H.service')).toBeUndefined();
+    await rejectsWith(registry.createUnit(unit('-H.service')), 'REGISTRY_INVALID_INPUT');
+    await rejectsWith(registry.getUnit('a/b.service'), 'REGISTRY_INVALID_INPUT');
+  });
 }

@@ -1,6 +1,12 @@
 // Input checks at the registry's door: bad input is refused with InvalidInputError before
 // anything is written, and every key component is known to be safe (no `/`, printable).
-import { isDesiredState, UnitError, validateUnitName, type DesiredState } from '@fleet/unit';
+import {
+  isDesiredState,
+  isStoredUnitName,
+  UnitError,
+  validateUnitName,
+  type DesiredState,
+} from '@fleet/unit';
 import type { UnitOption } from '@fleet/unit';
 import { InvalidInputError } from '../errors.js';
 import type {
@@ -17,9 +23,6 @@ const HASH = /^[0-9a-f]{40}$/;
 const TOKEN = /^[1-9][0-9]{0,18}$/;
 
 const bad = (message: string, cause?: unknown) => new InvalidInputError(message, cause);
-
-/** A unit name as a key component: what any release ever accepted (no `/`, printable). */
-const STORED_UNIT_NAME = /^[A-Za-z0-9:_.\\@-]{1,256}$/;
 
 /** A unit name for a new unit or new contents: every rule of {@link validateUnitName}. */
 export function checkUnitName(name: unknown): string {
@@ -40,7 +43,7 @@ export function checkUnitName(name: unknown): string {
  */
 export function checkStoredUnitName(name: unknown): string {
   if (typeof name !== 'string') throw bad('a unit name must be a string');
-  if (!STORED_UNIT_NAME.test(name)) return checkUnitName(name);
+  if (!isStoredUnitName(name)) return checkUnitName(name);
   return name;
 }
 
