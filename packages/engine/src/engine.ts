@@ -194,10 +194,15 @@ export class Engine {
         }
         if (dirty && !stop.aborted && cache !== undefined) {
           dirty = false;
-          await this.pass(cache, l, inGrace).catch((err: unknown) => {
-            if (err instanceof NotLeaderError) throw err;
-            dirty = true; // try again after the next interval
-          });
+          await this.pass(cache, l, inGrace).then(
+            (refused) => {
+              if (refused > 0) dirty = true; // plan the refused units again after the interval
+            },
+            (err: unknown) => {
+              if (err instanceof NotLeaderError) throw err;
+              dirty = true; // try again after the next interval
+            },
+          );
         }
         const until = Math.min(resyncAt, inGrace ? graceUntil : Infinity) - this.clock.now();
         await trigger.wait(Math.min(this.intervalMs, Math.max(0, until)));
@@ -214,7 +219,8 @@ export class Engine {
     }
   }
 
-  private async pass(cache: ClusterCache, l: Leadership, ghosts: boolean): Promise<void> {
+  /** One reconcile pass; returns how many tasks were held back or refused. */
+  private async pass(cache: ClusterCache, l: Leadership, ghosts: boolean): Promise<number> {
     const started = this.clock.now();
     try {
       const r = await reconcileOnce(cache, this.registry, l, this.log, this.metrics, {
@@ -224,6 +230,7 @@ export class Engine {
       this.metrics.reconciles++;
       if (r.tasks.length > 0)
         this.log.debug({ tasks: r.tasks.length, waiting: r.waiting }, 'reconciled');
+      return r.refused;
     } catch (err) {
       this.metrics.reconcileFailures++;
       this.log.warn({ err }, 'reconcile failed');

@@ -1,5 +1,6 @@
-import type { AssignmentOp, Leadership, Registry } from '@fleet/registry';
-import { planCluster, type GlobCache, type Task } from '@fleet/scheduler';
+import type { Leadership, Registry } from '@fleet/registry';
+import { oneTaskPerAssignment, planCluster, type GlobCache, type Task } from '@fleet/scheduler';
+import { applyTasks } from './apply.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { Logger } from '@fleet/runtime';
 import type { EngineMetrics } from './metrics.js';
@@ -9,8 +10,11 @@ const REASON_CONCURRENCY = 16;
 
 /** What one pass did. */
 export interface PassResult {
+  /** The tasks written. */
   readonly tasks: readonly Task[];
   readonly waiting: number;
+  /** Tasks held back or refused by the registry: the next interval plans them again. */
+  readonly refused: number;
 }
 
 /**
@@ -28,15 +32,23 @@ export async function reconcileOnce(
 ): Promise<PassResult> {
   const snapshot = await cache.snapshot({ ghosts });
   const plan = planCluster(snapshot, globs === undefined ? {} : { globs });
-  if (!leadership.isLeader()) return { tasks: [], waiting: plan.waiting.length };
-  if (plan.tasks.length > 0) {
-    try {
-      await registry.applyAssignments(leadership.token, plan.tasks.map(toOp));
-    } catch (err) {
-      metrics.taskFailures += plan.tasks.length;
-      throw err;
-    }
-    for (const t of plan.tasks) {
+  if (!leadership.isLeader()) return { tasks: [], waiting: plan.waiting.length, refused: 0 };
+  // One unit's bad tasks must not stall the cluster: hold them back, write the rest.
+  const guarded = oneTaskPerAssignment(plan.tasks);
+  for (const t of guarded.held) {
+    log.error(
+      { task: t.kind, unit: t.unit, machine: t.machineId, reason: t.reason },
+      'task held back: the plan names one assignment of this unit twice',
+    );
+  }
+  metrics.taskFailures += guarded.held.length;
+  let refused = guarded.held.length;
+  let applied: readonly Task[] = [];
+  if (guarded.tasks.length > 0) {
+    const r = await applyTasks(registry, leadership.token, guarded.tasks, log, metrics);
+    applied = r.applied;
+    refused += r.refused;
+    for (const t of applied) {
       if (t.kind === 'unschedule') cache.deleteAssignment(t.machineId, t.unit);
       else {
         const { machineId, unit, hash, desiredState } = t;
@@ -47,7 +59,7 @@ export async function reconcileOnce(
         'applied task',
       );
     }
-    metrics.tasks += plan.tasks.length;
+    metrics.tasks += applied.length;
   }
   const want = new Map(plan.waiting.map((w) => [w.unit, w.reason]));
   const writes: [string, string | null][] = [];
@@ -63,16 +75,5 @@ export async function reconcileOnce(
       }),
     );
   }
-  return { tasks: plan.tasks, waiting: plan.waiting.length };
-}
-
-function toOp(t: Task): AssignmentOp {
-  if (t.kind === 'unschedule') return { type: 'unschedule', machineId: t.machineId, unit: t.unit };
-  return {
-    type: t.kind,
-    machineId: t.machineId,
-    unit: t.unit,
-    hash: t.hash,
-    desiredState: t.desiredState,
-  };
+  return { tasks: applied, waiting: plan.waiting.length, refused };
 }

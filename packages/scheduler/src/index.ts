@@ -1,4 +1,5 @@
 export { planCluster, type PlanOptions } from './plan.js';
+export { oneTaskPerAssignment, type GuardedTasks } from './guard.js';
 export { GlobCache, type GlobMatcher } from './globs.js';
 export { Reason } from './reasons.js';
 export {

@@ -152,6 +152,40 @@ describe('planCluster properties', () => {
     );
   });
 
+  it('never plans two tasks for one (unit, machine), also when requirements change between passes', () => {
+    // A unit's hash follows its contents, as a unit file's does: unchanged units keep theirs.
+    const versioned = (u: SchedUnit): SchedUnit => ({
+      ...u,
+      hash: `h-${u.name}-${JSON.stringify(u.requirements, (_, v: unknown) => v ?? null)}`,
+    });
+    const oneTaskEach = (tasks: readonly { unit: string; machineId: string }[]) =>
+      expect(new Set(tasks.map((t) => `${t.unit}@${t.machineId}`)).size).toBe(tasks.length);
+    const arbChange = arbSnapshot.chain((s) =>
+      fc
+        .tuple(...s.units.map((u) => fc.oneof(fc.constant(u), arbUnit(u.name))))
+        .map((next) => ({ s, next: next.map(versioned) })),
+    );
+    fc.assert(
+      fc.property(arbChange, ({ s, next }) => {
+        const first = { ...s, units: s.units.map(versioned) };
+        const p1 = planCluster(first);
+        oneTaskEach(p1.tasks);
+        // Batch 1: the cluster as the first plan left it, then the units' [X-Fleet] change.
+        const changed = { ...first, units: next, assignments: apply(first, p1) };
+        const p2 = planCluster(changed);
+        oneTaskEach(p2.tasks);
+        const after = apply(changed, p2);
+        for (const a of after) {
+          const u = next.find((x) => x.name === a.unit);
+          expect(a.hash).toBe(u?.hash);
+          expect(a.desiredState).toBe(u?.desiredState);
+        }
+        expect(planCluster({ ...changed, assignments: after }).tasks).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('accounts for every active unit: placed, or waiting with a reason', () => {
     fc.assert(
       fc.property(arbSnapshot, (s) => {

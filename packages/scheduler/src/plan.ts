@@ -26,6 +26,7 @@ const byName = <T extends { name: string }>(a: T, b: T) =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const active = (u: SchedUnit) => u.desiredState !== 'inactive';
+const key = (unit: string, machineId: string) => `${unit}\u0000${machineId}`;
 
 /** Options of {@link planCluster}. */
 export interface PlanOptions {
@@ -60,6 +61,8 @@ class Planner {
   private readonly waiting = new Map<string, string>();
   /** Assignments kept from the snapshot: unit -> machine -> assignment. */
   private readonly kept = new Map<string, Map<string, Assignment>>();
+  /** Assignments unscheduled so far this pass, by {@link key}: a later schedule there keeps them. */
+  private readonly dropped = new Map<string, Assignment>();
 
   /** The pass's memoised glob matcher. */
   private readonly m: GlobMatcher;
@@ -132,12 +135,15 @@ class Planner {
     for (const [name, machines] of this.kept) {
       const u = this.units.get(name);
       if (u === undefined) continue;
-      for (const a of machines.values()) {
-        if (a.hash !== u.hash) this.update(a, u, Reason.contentChanged);
-        else if (a.desiredState !== u.desiredState) {
-          this.update(a, u, Reason.stateChanged(a.desiredState, u.desiredState));
-        }
-      }
+      for (const a of machines.values()) this.refresh(a, u);
+    }
+  }
+
+  /** Brings a kept assignment to the unit's current contents and target state, if they changed. */
+  private refresh(a: Assignment, u: SchedUnit): void {
+    if (a.hash !== u.hash) this.update(a, u, Reason.contentChanged);
+    else if (a.desiredState !== u.desiredState) {
+      this.update(a, u, Reason.stateChanged(a.desiredState, u.desiredState));
     }
   }
 
@@ -315,6 +321,7 @@ class Planner {
 
   private unschedule(a: Assignment, reason: string): void {
     this.unschedules.push({ kind: 'unschedule', unit: a.unit, machineId: a.machineId, reason });
+    this.dropped.set(key(a.unit, a.machineId), a);
     this.updatesFor(a.unit, a.machineId);
   }
 
@@ -335,7 +342,25 @@ class Planner {
     });
   }
 
+  /**
+   * Places `u` on `machineId`. If this pass unscheduled it there (a follower whose new peer lands
+   * on its machine, a unit made non-global that stays on one of its machines, ...), the assignment
+   * is kept instead: the unschedule is withdrawn and at most an update is planned, so the plan
+   * never holds two tasks for one assignment (the registry refuses such a batch whole).
+   */
   private schedule(u: SchedUnit, machineId: string, reason: string): void {
+    const k = key(u.name, machineId);
+    const a = this.dropped.get(k);
+    if (a !== undefined) {
+      this.dropped.delete(k);
+      const i = this.unschedules.findIndex((t) => t.unit === u.name && t.machineId === machineId);
+      if (i >= 0) this.unschedules.splice(i, 1);
+      let m = this.kept.get(u.name);
+      if (m === undefined) this.kept.set(u.name, (m = new Map()));
+      m.set(machineId, a);
+      this.refresh(a, u);
+      return;
+    }
     this.schedules.push({
       kind: 'schedule',
       unit: u.name,

@@ -39,19 +39,7 @@ export type KnownBug =
    * socket, timer, path, device, mount, automount), so the agent never sees the file it wrote:
    * it writes and links the unit again every pass forever and never publishes its state.
    */
-  | 'AGENT-unlisted-unit-types'
-  /**
-   * Not in the review: when a scheduled unit's [X-Fleet] requirements change, the scheduler can
-   * plan, in one pass, both `unschedule` and `schedule` of the same unit on the same machine
-   * (a unit given `MachineOf=` a peer not yet placed: "required peer ... is not on M", then the
-   * peer and the unit are scheduled to M; a global unit made non-global with a `Conflicts=`
-   * matching a unit on one machine). The registry refuses the whole batch ("assignment M/U
-   * appears more than once"), and every later pass plans and fails the same way: the engine
-   * schedules nothing for the whole cluster, and the old assignments keep stale content.
-   */
-  | 'ENGINE-plan-touches-one-assignment-twice';
+  | 'AGENT-unlisted-unit-types';
 
-/** Every known bug; the CI test skips all of these until helper "units"' fixes are merged. */
-export const KNOWN_BUGS_UNTIL_UNITS_MERGE: ReadonlySet<KnownBug> = new Set<KnownBug>([
-  'ENGINE-plan-touches-one-assignment-twice',
-]);
+/** Known bugs still open on main (none now): the CI test leaves their edges out. */
+export const KNOWN_BUGS_UNTIL_UNITS_MERGE: ReadonlySet<KnownBug> = new Set<KnownBug>([]);

@@ -13,7 +13,7 @@ import {
   type FinalState,
 } from './convergence.js';
 import { maxRefusedStarts, systemdRefuses } from './oracles.js';
-import { changesRequirements, send } from './requests.js';
+import { send } from './requests.js';
 import { PipelineViolation } from './violation.js';
 
 export type { FinalState } from './convergence.js';
@@ -25,11 +25,6 @@ export interface RunOptions {
   readonly convergeMs?: number;
   /** How long a converged cluster must then stay put (default 2 min: 24 agent passes). */
   readonly stayMs?: number;
-  /**
-   * Leave out PUTs that change the [X-Fleet] requirements of an existing unit: while the engine
-   * bug `ENGINE-plan-touches-one-assignment-twice` is open (see known-bugs.ts).
-   */
-  readonly skipRequirementChanges?: boolean;
   /** Called with the final registry contents of a case that passed (for the long-run report). */
   readonly observe?: (final: FinalState) => void;
 }
@@ -60,8 +55,6 @@ export async function runCase(spec: CaseSpec, opts: RunOptions = {}): Promise<Ca
   try {
     for (const [b, batch] of spec.batches.entries()) {
       for (const [i, op] of batch.entries()) {
-        if (opts.skipRequirementChanges === true && (await changesRequirements(cluster, spec, op)))
-          continue;
         const res = await send(cluster, spec, op, `batch ${b} request ${i}`, accepted);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         requests++;

@@ -10,10 +10,7 @@ export function pipelineProperty(
   onCase?: (stats: CaseStats) => void,
 ) {
   return fc.asyncProperty(caseArb(gen), async (spec) => {
-    const stats = await runCase(spec, {
-      ...run,
-      skipRequirementChanges: gen.skip.has('ENGINE-plan-touches-one-assignment-twice'),
-    });
+    const stats = await runCase(spec, run);
     onCase?.(stats);
   });
 }

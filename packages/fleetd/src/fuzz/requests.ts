@@ -2,7 +2,6 @@
 // checked (never 5xx; a refusal is one line of fleet's error JSON and changes nothing; what is
 // accepted must be something systemd can take).
 import type { InjectRequest, InjectResponse } from '@fleet/api';
-import { fleetRequirements } from '@fleet/unit';
 import { UNKNOWN_MACHINE_ID, type CaseSpec, type Op, type OptionSpec } from './case-spec.js';
 import type { FuzzCluster } from './cluster.js';
 import { errorAnswerProblem, roundTripProblem, systemdNameProblem } from './oracles.js';
@@ -42,23 +41,6 @@ export function toRequest(spec: CaseSpec, op: Op): InjectRequest {
   if (op.options !== undefined) body['options'] = resolveOptions(spec, op.options);
   if (op.desiredState !== undefined) body['desiredState'] = op.desiredState;
   return { method: 'PUT', url, body: JSON.stringify(body), headers: headers(op.contentType) };
-}
-
-/** Whether `op` replaces an existing unit's options with ones of other [X-Fleet] requirements. */
-export async function changesRequirements(
-  cluster: FuzzCluster,
-  spec: CaseSpec,
-  op: Op,
-): Promise<boolean> {
-  if (op.kind !== 'put' || op.options === undefined || op.options.length === 0) return false;
-  const name = nameAt(spec, op.unit);
-  const existing = await cluster.registry.getUnit(name).catch(() => undefined); // a bad name
-  if (existing === undefined) return false;
-  const requirements = (options: readonly OptionSpec[]) => {
-    const { warnings: _, ...r } = fleetRequirements(name, options);
-    return JSON.stringify(r);
-  };
-  return requirements(existing.options) !== requirements(resolveOptions(spec, op.options));
 }
 
 /** Everything the API can write, with revisions: equal before and after a refused request. */

@@ -1,0 +1,88 @@
+import { InvalidInputError, type AssignmentOp, type Registry } from '@fleet/registry';
+import type { Logger } from '@fleet/runtime';
+import type { Task } from '@fleet/scheduler';
+import type { EngineMetrics } from './metrics.js';
+
+/** How many units' writes run at once when a plan is written unit by unit. */
+const UNIT_CONCURRENCY = 16;
+
+/** The kinds of task in the order the registry commits them. */
+const PHASES: readonly Task['kind'][] = ['unschedule', 'update', 'schedule'];
+
+/** What {@link applyTasks} wrote. */
+export interface Applied {
+  readonly applied: readonly Task[];
+  /** Tasks of units whose writes the registry refused as invalid. */
+  readonly refused: number;
+}
+
+/**
+ * Writes a plan's tasks as fenced assignment ops: the whole plan at once (batched by the
+ * registry). If the registry refuses it as invalid input, one unit's op is at fault, and a batch
+ * is refused whole: the plan is then written unit by unit, kind by kind (every unschedule before
+ * any schedule, as in one batch), and a unit whose write is refused is left out of the later kinds
+ * and logged, so the other units are still scheduled. Any other error is thrown (a
+ * `NotLeaderError` ends the term).
+ */
+export async function applyTasks(
+  registry: Registry,
+  token: string,
+  tasks: readonly Task[],
+  log: Logger,
+  metrics: EngineMetrics,
+): Promise<Applied> {
+  try {
+    await registry.applyAssignments(token, tasks.map(toOp));
+    return { applied: tasks, refused: 0 };
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) {
+      metrics.taskFailures += tasks.length;
+      throw err;
+    }
+    log.warn({ err }, 'the registry refused the plan; writing it unit by unit');
+  }
+  const byUnit = new Map<string, Task[]>();
+  for (const t of tasks) {
+    const list = byUnit.get(t.unit);
+    if (list === undefined) byUnit.set(t.unit, [t]);
+    else list.push(t);
+  }
+  const applied: Task[] = [];
+  const bad = new Set<string>();
+  for (const kind of PHASES) {
+    const work = [...byUnit]
+      .filter(([unit]) => !bad.has(unit))
+      .map(([unit, list]) => [unit, list.filter((t) => t.kind === kind)] as const)
+      .filter(([, list]) => list.length > 0);
+    for (let i = 0; i < work.length; i += UNIT_CONCURRENCY) {
+      await Promise.all(
+        work.slice(i, i + UNIT_CONCURRENCY).map(async ([unit, list]) => {
+          try {
+            await registry.applyAssignments(token, list.map(toOp));
+            applied.push(...list);
+          } catch (err) {
+            if (!(err instanceof InvalidInputError)) throw err;
+            bad.add(unit);
+            log.error({ err, unit }, 'the registry refused the tasks of this unit');
+          }
+        }),
+      );
+    }
+  }
+  const order = new Map(tasks.map((t, i) => [t, i]));
+  applied.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+  const refused = tasks.length - applied.length;
+  metrics.taskFailures += refused;
+  return { applied, refused };
+}
+
+function toOp(t: Task): AssignmentOp {
+  if (t.kind === 'unschedule') return { type: 'unschedule', machineId: t.machineId, unit: t.unit };
+  return {
+    type: t.kind,
+    machineId: t.machineId,
+    unit: t.unit,
+    hash: t.hash,
+    desiredState: t.desiredState,
+  };
+}

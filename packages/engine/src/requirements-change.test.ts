@@ -1,0 +1,136 @@
+// A scheduled unit whose [X-Fleet] requirements change must not stall the engine: the planner
+// once planned an unschedule and a schedule of one assignment in one pass, the registry refused
+// the whole batch, and every later pass failed alike, so no unit anywhere was scheduled again.
+import {
+  InMemoryRegistry,
+  type Assignment,
+  type Listing,
+  type MachineSession,
+  type Registry,
+} from '@fleet/registry';
+import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ClusterCache } from './cluster-cache.js';
+import { Engine } from './engine.js';
+import { newMetrics } from './metrics.js';
+import { reconcileOnce } from './reconcile.js';
+import { advanceUntil, machineRecord, placement, unitInput } from './test-support.js';
+
+const M1 = 'a1000000000000000000000000000001';
+const M2 = 'b2000000000000000000000000000002';
+
+describe('Engine: requirements of a scheduled unit change', () => {
+  let clock: ManualClock;
+  let registry: InMemoryRegistry;
+  let sessions: MachineSession[];
+  let engine: Engine | undefined;
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    registry = new InMemoryRegistry({ clock });
+    sessions = [];
+    for (const id of [M1, M2]) sessions.push(await registry.registerMachine(machineRecord(id), 30));
+  });
+
+  afterEach(async () => {
+    if (engine !== undefined) {
+      const stopped = engine.stop();
+      clock.advance(10_000);
+      await stopped;
+    }
+    for (const s of sessions) await s.close();
+    await registry.close();
+  });
+
+  it('keeps scheduling the other units, and gives the changed unit its new contents', async () => {
+    const log = new RecordingLogger();
+    engine = new Engine({ registry, candidateId: M1, clock, logger: log });
+    engine.start();
+    await registry.createUnit(unitInput('a.service'));
+    await advanceUntil(clock, async () => (await placement(registry))['a.service'] !== undefined, {
+      what: 'a.service scheduled',
+    });
+    const host = (await placement(registry))['a.service']?.[0];
+    // Batch 1: a.service now follows a new unit, b.service; c.service is unrelated.
+    await registry.replaceUnit(unitInput('a.service', ['MachineOf=b.service']));
+    await registry.createUnit(unitInput('b.service'));
+    await registry.createUnit(unitInput('c.service'));
+    await advanceUntil(
+      clock,
+      async () => {
+        const p = await placement(registry);
+        return p['b.service'] !== undefined && p['c.service'] !== undefined;
+      },
+      { what: 'b.service and c.service scheduled' },
+    );
+    const wanted = (await registry.getUnit('a.service'))?.hash;
+    await advanceUntil(
+      clock,
+      async () =>
+        (await registry.listAssignments()).items.find((x) => x.unit === 'a.service')?.hash ===
+        wanted,
+      { what: 'a.service given its new contents' },
+    );
+    const p = await placement(registry);
+    expect(p['a.service']).toEqual([host]);
+    expect(p['b.service']).toEqual([host]);
+    expect(engine.metrics.taskFailures).toBe(0);
+    expect(log.records.filter((r) => r.level === 'error')).toEqual([]);
+  });
+});
+
+describe('reconcileOnce: one unit refused by the registry', () => {
+  it("writes the other units' tasks, and reports the refused ones", async () => {
+    const clock = new ManualClock();
+    const registry = new InMemoryRegistry({ clock });
+    const session = await registry.registerMachine(machineRecord(M1), 30);
+    await registry.createUnit(unitInput('a.service'));
+    await registry.createUnit(unitInput('b.service'));
+    // An assignment stored by an older writer under a machine ID the registry now refuses: its
+    // unschedule is invalid input, and used to take the whole plan down with it.
+    const stale: Assignment = {
+      unit: 'old.service',
+      machineId: 'machine-é',
+      hash: 'f'.repeat(40),
+      desiredState: 'launched',
+      revision: '1',
+    };
+    const withStale = new Proxy(registry, {
+      get(target, prop) {
+        if (prop === 'listAssignments') {
+          return async (machineId?: string): Promise<Listing<Assignment>> => {
+            const l = await target.listAssignments(machineId);
+            return { ...l, items: [...l.items, stale] };
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Registry;
+    const leadership = await registry.campaign('engine', 60);
+    if (leadership === undefined) throw new Error('no leadership');
+    const cache = await ClusterCache.load(
+      withStale,
+      () => undefined,
+      () => undefined,
+    );
+    const log = new RecordingLogger();
+    const metrics = newMetrics();
+    try {
+      const r = await reconcileOnce(cache, withStale, leadership, log, metrics);
+      expect(await placement(registry)).toEqual({ 'a.service': [M1], 'b.service': [M1] });
+      expect(r.refused).toBe(1);
+      expect(r.tasks.map((t) => t.unit)).toEqual(['a.service', 'b.service']);
+      expect(metrics.taskFailures).toBe(1);
+      expect(metrics.tasks).toBe(2);
+      const errors = log.records.filter((x) => x.level === 'error');
+      expect(errors.map((x) => [x.msg, x.fields.unit])).toEqual([
+        ['the registry refused the tasks of this unit', 'old.service'],
+      ]);
+    } finally {
+      await cache.close();
+      await session.close();
+      await registry.close();
+    }
+  });
+});
