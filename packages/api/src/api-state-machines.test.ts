@@ -39,6 +39,14 @@ describe('GET /state', () => {
     });
   });
 
+  it("adds the agent's own state when it published one (not in fleet; fleet's clients ignore it)", async () => {
+    fx = new Fixture();
+    await fx.unit('a.service');
+    await fx.publish('m1', 'a.service', 'inactive', { state: 'launched' });
+    const [state] = (await fx.request('GET', '/fleet/v1/state')).json<UnitStatePage>().states;
+    expect(state).toMatchObject({ systemdActiveState: 'inactive', state: 'launched' });
+  });
+
   it('filters by machineID and unitName (exact, first value, empty = no filter)', async () => {
     fx = new Fixture();
     await withStates();

@@ -2,7 +2,12 @@ import type { WireUnitState } from '@fleet/api';
 import { describe, expect, it } from 'vitest';
 import { judgeCopies, type Copy } from './copies.js';
 
-const copy = (machineID: string, active: string, load = 'loaded'): Copy => ({
+const copy = (
+  machineID: string,
+  active: string,
+  load = 'loaded',
+  agent?: 'loaded' | 'launched',
+): Copy => ({
   state: {
     name: 'g.service',
     hash: 'h',
@@ -10,6 +15,7 @@ const copy = (machineID: string, active: string, load = 'loaded'): Copy => ({
     systemdLoadState: load,
     systemdActiveState: active,
     systemdSubState: 'x',
+    ...(agent === undefined ? {} : { state: agent }),
   } satisfies WireUnitState,
   legend: `${machineID}.../10.0.0.${machineID}`,
 });
@@ -34,6 +40,28 @@ describe('judgeCopies', () => {
         kind: 'done',
         line: 'Unit g.service loaded on 1.../10.0.0.1\nUnit g.service loaded on 2.../10.0.0.2',
       },
+    ],
+    [
+      'stop: waits for a copy its agent has not stopped yet, however systemd has it',
+      ['g.service', 'stopped', [copy('1', 'inactive', 'loaded', 'launched')]],
+      { kind: 'waiting', status: '1.../10.0.0.1: not stopped by its agent yet' },
+    ],
+    [
+      'start: a copy its agent started that ran and exited is done',
+      [
+        'g.service',
+        'active',
+        [copy('1', 'inactive', 'loaded', 'launched'), copy('2', 'active', 'loaded', 'launched')],
+      ],
+      {
+        kind: 'done',
+        line: 'Unit g.service launched on 1.../10.0.0.1\nUnit g.service launched on 2.../10.0.0.2',
+      },
+    ],
+    [
+      'start: waits for a copy its agent has not started yet, however systemd has it',
+      ['g.service', 'active', [copy('1', 'active', 'loaded', 'loaded')]],
+      { kind: 'waiting', status: '1.../10.0.0.1: not started by its agent yet' },
     ],
     [
       'start: waits until every copy runs',

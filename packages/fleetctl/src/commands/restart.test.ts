@@ -145,13 +145,18 @@ describe('restart', () => {
     const failed = { activeState: 'failed', subState: 'failed', state: 'launched' } as const;
     await h.publish('g.service', M1.id, failed);
     await h.publish('g.service', M2.id, failed);
-    // The agents here are the test: the copies stay failed for three polls of the start phase,
+    // The agents here are the test: each takes its failed copy as stopped (as a real agent does
+    // once it has applied `loaded`), the copies stay failed for three polls of the start phase,
     // then run again.
     let stopped = false;
     let startPolls = 0;
     const list = h.registry.listUnitStates.bind(h.registry);
     h.registry.listUnitStates = async (...a: Parameters<typeof list>) => {
       const desired = (await h.registry.getUnit('g.service'))?.desiredState;
+      if (!stopped && desired === 'loaded') {
+        for (const m of [M1, M2])
+          await h.publish('g.service', m.id, { ...failed, state: 'loaded' });
+      }
       stopped ||= desired === 'loaded';
       if (stopped && desired === 'launched') startPolls++;
       if (startPolls === 3) {
