@@ -17,7 +17,7 @@ const copy = (
     systemdSubState: 'x',
     ...(agent === undefined ? {} : { state: agent }),
   } satisfies WireUnitState,
-  legend: `${machineID}.../10.0.0.${machineID}`,
+  legend: `${machineID}.../127.0.0.${machineID}`,
 });
 const SEE = "; see 'fleetctl status g.service' and 'fleetctl journal g.service'";
 
@@ -31,20 +31,20 @@ describe('judgeCopies', () => {
     [
       'stop: waits for every copy',
       ['g.service', 'stopped', [copy('1', 'inactive'), copy('2', 'deactivating')]],
-      { kind: 'waiting', status: '2.../10.0.0.2: systemd deactivating' },
+      { kind: 'waiting', status: '2.../127.0.0.2: systemd deactivating' },
     ],
     [
       'stop: inactive and failed copies are stopped',
       ['g.service', 'stopped', [copy('1', 'inactive'), copy('2', 'failed')]],
       {
         kind: 'done',
-        line: 'Unit g.service loaded on 1.../10.0.0.1\nUnit g.service loaded on 2.../10.0.0.2',
+        line: 'Unit g.service loaded on 1.../127.0.0.1\nUnit g.service loaded on 2.../127.0.0.2',
       },
     ],
     [
       'stop: waits for a copy its agent has not stopped yet, however systemd has it',
       ['g.service', 'stopped', [copy('1', 'inactive', 'loaded', 'launched')]],
-      { kind: 'waiting', status: '1.../10.0.0.1: not stopped by its agent yet' },
+      { kind: 'waiting', status: '1.../127.0.0.1: not stopped by its agent yet' },
     ],
     [
       'start: a copy its agent started that ran and exited is done',
@@ -55,25 +55,25 @@ describe('judgeCopies', () => {
       ],
       {
         kind: 'done',
-        line: 'Unit g.service launched on 1.../10.0.0.1\nUnit g.service launched on 2.../10.0.0.2',
+        line: 'Unit g.service launched on 1.../127.0.0.1\nUnit g.service launched on 2.../127.0.0.2',
       },
     ],
     [
       'start: waits for a copy its agent has not started yet, however systemd has it',
       ['g.service', 'active', [copy('1', 'active', 'loaded', 'loaded')]],
-      { kind: 'waiting', status: '1.../10.0.0.1: not started by its agent yet' },
+      { kind: 'waiting', status: '1.../127.0.0.1: not started by its agent yet' },
     ],
     [
       'start: waits until every copy runs',
       ['g.service', 'active', [copy('1', 'active'), copy('2', 'inactive')]],
-      { kind: 'waiting', status: '2.../10.0.0.2: systemd inactive' },
+      { kind: 'waiting', status: '2.../127.0.0.2: systemd inactive' },
     ],
     [
       'start: every copy active',
       ['g.service', 'active', [copy('1', 'active'), copy('2', 'reloading')]],
       {
         kind: 'done',
-        line: 'Unit g.service launched on 1.../10.0.0.1\nUnit g.service launched on 2.../10.0.0.2',
+        line: 'Unit g.service launched on 1.../127.0.0.1\nUnit g.service launched on 2.../127.0.0.2',
       },
     ],
     [
@@ -81,20 +81,20 @@ describe('judgeCopies', () => {
       ['g.service', 'active', [copy('1', 'active'), copy('2', 'failed')]],
       {
         kind: 'failed',
-        message: `global unit g.service failed to start on 2.../10.0.0.2: systemd reports failed (x)${SEE}`,
+        message: `global unit g.service failed to start on 2.../127.0.0.2: systemd reports failed (x)${SEE}`,
       },
     ],
     [
       'start: a copy still failed from before the restart is waited on',
       ['g.service', 'active', [copy('1', 'active'), copy('2', 'failed')], new Set(['2'])],
-      { kind: 'waiting', status: '2.../10.0.0.2: systemd failed (before the restart)' },
+      { kind: 'waiting', status: '2.../127.0.0.2: systemd failed (before the restart)' },
     ],
     [
       'start: a copy systemd cannot load',
       ['g.service', 'active', [copy('1', 'inactive', 'bad-setting')]],
       {
         kind: 'failed',
-        message: `global unit g.service cannot be started on 1.../10.0.0.1: systemd cannot load it (load state bad-setting)${SEE}`,
+        message: `global unit g.service cannot be started on 1.../127.0.0.1: systemd cannot load it (load state bad-setting)${SEE}`,
       },
     ],
   ])('%s', (_what, args, verdict) => {
