@@ -184,7 +184,7 @@ describe('pagination over kept listings', () => {
     expect(res.status).toBe(204);
     const page2 = await get<MachinePage>(api, `/fleet/v1/machines?nextPageToken=${tokenOf(2, 2)}`);
     expect(page2.machines).toEqual([
-      { id: 'm3', primaryIP: '10.0.0.1', metadata: { role: 'db' }, version: '9.9.9' },
+      { id: 'm3', primaryIP: '127.0.0.1', metadata: { role: 'db' }, version: '9.9.9' },
     ]);
   });
 

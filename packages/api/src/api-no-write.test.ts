@@ -10,7 +10,7 @@ beforeEach(async () => {
   fx = new Fixture({ bodyLimitBytes: 64 * 1024 });
   await fx.unit('a.service', 'launched');
   await fx.unit('web@.service');
-  await fx.machine('m1', '10.0.0.1', { region: 'eu' });
+  await fx.machine('m1', '127.0.0.1', { region: 'eu' });
   await fx.assign('m1', 'a.service');
   await fx.publish('m1', 'a.service');
 });

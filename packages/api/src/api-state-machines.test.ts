@@ -39,6 +39,14 @@ describe('GET /state', () => {
     });
   });
 
+  it("adds the agent's own state when it published one (not in fleet; fleet's clients ignore it)", async () => {
+    fx = new Fixture();
+    await fx.unit('a.service');
+    await fx.publish('m1', 'a.service', 'inactive', { state: 'launched' });
+    const [state] = (await fx.request('GET', '/fleet/v1/state')).json<UnitStatePage>().states;
+    expect(state).toMatchObject({ systemdActiveState: 'inactive', state: 'launched' });
+  });
+
   it('filters by machineID and unitName (exact, first value, empty = no filter)', async () => {
     fx = new Fixture();
     await withStates();
@@ -83,31 +91,31 @@ describe('GET /state/<name>', () => {
 describe('GET /machines', () => {
   it("lists live machines sorted by ID as fleet's {id, primaryIP, metadata} plus version, omitting empty fields", async () => {
     fx = new Fixture();
-    await fx.machine('m2', '10.0.0.2', { region: 'eu' });
+    await fx.machine('m2', '127.0.0.2', { region: 'eu' });
     await fx.machine('m1', '');
     const page = (await fx.request('GET', '/fleet/v1/machines')).json<MachinePage>();
     expect(page).toEqual({
       machines: [
         { id: 'm1', version: '9.9.9' },
-        { id: 'm2', primaryIP: '10.0.0.2', metadata: { region: 'eu' }, version: '9.9.9' },
+        { id: 'm2', primaryIP: '127.0.0.2', metadata: { region: 'eu' }, version: '9.9.9' },
       ],
     });
   });
 
   it('carries the health record each agent published', async () => {
     fx = new Fixture();
-    const s = await fx.machine('m1', '10.0.0.1');
+    const s = await fx.machine('m1', '127.0.0.1');
     const health = { load: [0.5, 0.25, 0.1], systemState: 'degraded', uptimeSeconds: 42 };
     await s.update({
       id: 'm1',
-      publicIP: '10.0.0.1',
+      publicIP: '127.0.0.1',
       metadata: {},
       health,
       version: '9.9.9',
       capabilities: [],
     });
     const page = (await fx.request('GET', '/fleet/v1/machines')).json<MachinePage>();
-    expect(page.machines).toEqual([{ id: 'm1', primaryIP: '10.0.0.1', health, version: '9.9.9' }]);
+    expect(page.machines).toEqual([{ id: 'm1', primaryIP: '127.0.0.1', health, version: '9.9.9' }]);
   });
 
   it('pages', async () => {
@@ -142,7 +150,7 @@ describe('PATCH /machines', () => {
 
   it('accepts the nested value form fleet used and the bare form its docs showed', async () => {
     fx = new Fixture();
-    await fx.machine('m1', '10.0.0.1', { region: 'us', rack: '1' });
+    await fx.machine('m1', '127.0.0.1', { region: 'us', rack: '1' });
     const res = await patch([
       { op: 'add', path: '/m1/metadata/role', value: { value: 'db' } },
       { op: 'replace', path: '/m1/metadata/region', value: 'eu' },

@@ -87,6 +87,7 @@ export const DISCOVERY_DOCUMENT = {
         systemdLoadState: str,
         systemdActiveState: str,
         systemdSubState: str,
+        state: str,
       },
     },
     UnitStatePage: page('UnitStatePage', 'states', 'UnitState'),

@@ -96,7 +96,7 @@ export class Fixture {
   /** Registers a machine (once) and returns its session. */
   async machine(
     id: string,
-    publicIP = '10.0.0.1',
+    publicIP = '127.0.0.1',
     metadata: Record<string, string> = {},
   ): Promise<MachineSession> {
     const existing = this.sessions.get(id);

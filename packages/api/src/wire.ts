@@ -30,6 +30,12 @@ export interface WireUnitState {
   readonly systemdLoadState?: string;
   readonly systemdActiveState?: string;
   readonly systemdSubState?: string;
+  /**
+   * Not in fleet: what the machine's agent did with the unit, `loaded` or `launched` (its start
+   * job finished). `launched` with systemd `inactive` is a service that ran and exited. fleet's
+   * clients ignore fields they do not know.
+   */
+  readonly state?: 'loaded' | 'launched';
 }
 
 /** A live machine. */

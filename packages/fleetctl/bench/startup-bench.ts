@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const session = await registry.registerMachine(
       {
         id: 'b'.repeat(32),
-        publicIP: '10.0.0.1',
+        publicIP: '127.0.0.1',
         metadata: {},
         health: {},
         version: 'bench',

@@ -23,7 +23,7 @@ describe('fleetd configuration', () => {
   it('reads fleet.conf, then FLEET_* variables, then flags', () => {
     const text = [
       '# fleet.conf',
-      'etcd_servers=["http://10.0.0.1:2379","http://10.0.0.2:2379"]',
+      'etcd_servers=["http://127.0.0.1:2379","http://127.0.0.2:2379"]',
       'metadata="region=us-east,disk=ssd"',
       'agent_ttl=1m30s',
       '; comment',
@@ -39,7 +39,7 @@ describe('fleetd configuration', () => {
       },
       flags: { 'token-limit': '7' },
     });
-    expect(config.etcdServers).toEqual(['http://10.0.0.1:2379', 'http://10.0.0.2:2379']);
+    expect(config.etcdServers).toEqual(['http://127.0.0.1:2379', 'http://127.0.0.2:2379']);
     expect(config.metadata).toEqual({ region: 'us-east', disk: 'ssd' });
     expect(config.agentTtl).toBe(90);
     expect(config.publicIp).toBe('127.0.0.12');

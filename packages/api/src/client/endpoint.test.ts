@@ -16,9 +16,9 @@ describe('parseEndpoint', () => {
   });
 
   it('reads http and https endpoints, with default ports and a base path', () => {
-    expect(parseEndpoint('http://10.0.0.1:49153')).toMatchObject({
+    expect(parseEndpoint('http://127.0.0.1:49153')).toMatchObject({
       kind: 'http',
-      host: '10.0.0.1',
+      host: '127.0.0.1',
       port: 49153,
       basePath: '',
     });

@@ -36,14 +36,17 @@ export const unitStateSchema: z.ZodType<WireUnitState> = z
     systemdLoadState: z.string().optional(),
     systemdActiveState: z.string().optional(),
     systemdSubState: z.string().optional(),
+    // Newer fleetds only; anything else (an older or foreign server) is as if it were absent.
+    state: z.unknown().optional(),
   })
   .transform((s): WireUnitState => {
-    const { systemdLoadState, systemdActiveState, systemdSubState, ...rest } = s;
+    const { systemdLoadState, systemdActiveState, systemdSubState, state, ...rest } = s;
     return {
       ...rest,
       ...(systemdLoadState === undefined ? {} : { systemdLoadState }),
       ...(systemdActiveState === undefined ? {} : { systemdActiveState }),
       ...(systemdSubState === undefined ? {} : { systemdSubState }),
+      ...(state === 'loaded' || state === 'launched' ? { state } : {}),
     };
   });
 

@@ -89,7 +89,7 @@ describe('FleetServer on a unix socket, with FleetClient', () => {
     const session = await registry.registerMachine(
       {
         id: 'm1',
-        publicIP: '10.0.0.1',
+        publicIP: '127.0.0.1',
         metadata: {},
         health: { systemState: 'running' },
         version: '1',
@@ -126,7 +126,7 @@ describe('FleetServer on a unix socket, with FleetClient', () => {
     expect(await client.listMachines()).toEqual([
       {
         id: 'm1',
-        primaryIP: '10.0.0.1',
+        primaryIP: '127.0.0.1',
         metadata: { role: 'web', zone: 'a' },
         health: { systemState: 'running' },
         version: '1',

@@ -38,8 +38,11 @@ export function judgeCopies(
   for (const { state: s, legend } of copies) {
     const active = s.systemdActiveState ?? '';
     const load = s.systemdLoadState ?? '';
+    // The agent's own word, where the fleetd is new enough to publish it.
+    const agent = s.state;
     if (goal === 'stopped') {
-      if (!STOPPED.has(active)) waiting.push(`${legend}: systemd ${active}`);
+      if (agent === 'launched') waiting.push(`${legend}: not stopped by its agent yet`);
+      else if (!STOPPED.has(active)) waiting.push(`${legend}: systemd ${active}`);
       continue;
     }
     if (UNSTARTABLE_LOAD_STATES.has(load)) {
@@ -58,7 +61,10 @@ export function judgeCopies(
         message: `global unit ${name} failed to start on ${legend}: systemd reports failed (${s.systemdSubState ?? ''}); ${seeStatus(name)}`,
       };
     }
-    if (!RUNNING.has(active)) waiting.push(`${legend}: systemd ${active}`);
+    // Started by its agent and since exited cleanly: a service that ran, as for normal units.
+    if (agent === 'launched' && active === 'inactive') continue;
+    if (agent === 'loaded') waiting.push(`${legend}: not started by its agent yet`);
+    else if (!RUNNING.has(active)) waiting.push(`${legend}: systemd ${active}`);
   }
   if (waiting.length > 0) return { kind: 'waiting', status: waiting.join(', ') };
   return {

@@ -21,7 +21,7 @@ const state = (active: string, sub = 'x', load = 'loaded'): WireUnitState => ({
 });
 const SEE = "; see 'fleetctl status a.service' and 'fleetctl journal a.service'";
 const LAUNCH: Goal = { state: 'launched', systemdActive: true };
-const where = { machineLegend: 'c31e44e1.../10.0.0.1' };
+const where = { machineLegend: 'c31e44e1.../127.0.0.1' };
 
 describe('judge', () => {
   it.each<[string, Goal, Parameters<typeof judge>[2], ReturnType<typeof judge>]>([
@@ -51,13 +51,13 @@ describe('judge', () => {
       'scheduled, not yet loaded',
       LAUNCH,
       { unit: unit({ machineID: 'm', reason: 'placed on m' }), ...where },
-      { kind: 'waiting', status: 'inactive on c31e44e1.../10.0.0.1' },
+      { kind: 'waiting', status: 'inactive on c31e44e1.../127.0.0.1' },
     ],
     [
       'launched, no systemd state yet',
       LAUNCH,
       { unit: unit({ machineID: 'm', currentState: 'launched' }), ...where },
-      { kind: 'waiting', status: 'launched on c31e44e1.../10.0.0.1, no systemd state yet' },
+      { kind: 'waiting', status: 'launched on c31e44e1.../127.0.0.1, no systemd state yet' },
     ],
     [
       'launched and activating',
@@ -67,7 +67,7 @@ describe('judge', () => {
         systemd: state('activating', 'start'),
         ...where,
       },
-      { kind: 'waiting', status: 'launched on c31e44e1.../10.0.0.1, systemd activating (start)' },
+      { kind: 'waiting', status: 'launched on c31e44e1.../127.0.0.1, systemd activating (start)' },
     ],
     [
       'launched and active',
@@ -77,7 +77,7 @@ describe('judge', () => {
         systemd: state('active'),
         ...where,
       },
-      { kind: 'done', line: 'Unit a.service launched on c31e44e1.../10.0.0.1' },
+      { kind: 'done', line: 'Unit a.service launched on c31e44e1.../127.0.0.1' },
     ],
     [
       'launched and failed',
@@ -90,7 +90,7 @@ describe('judge', () => {
       {
         kind: 'failed',
         message:
-          'unit a.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (failed)' +
+          'unit a.service failed to start on c31e44e1.../127.0.0.1: systemd reports failed (failed)' +
           SEE,
       },
     ],
@@ -102,7 +102,7 @@ describe('judge', () => {
         systemd: state('inactive', 'dead'),
         ...where,
       },
-      { kind: 'done', line: 'Unit a.service launched on c31e44e1.../10.0.0.1 (ran and exited)' },
+      { kind: 'done', line: 'Unit a.service launched on c31e44e1.../127.0.0.1 (ran and exited)' },
     ],
     [
       'loaded and inactive: the start job has not completed, keep waiting',
@@ -112,7 +112,7 @@ describe('judge', () => {
         systemd: state('inactive', 'dead'),
         ...where,
       },
-      { kind: 'waiting', status: 'loaded on c31e44e1.../10.0.0.1, systemd inactive (dead)' },
+      { kind: 'waiting', status: 'loaded on c31e44e1.../127.0.0.1, systemd inactive (dead)' },
     ],
     [
       'bad-setting while fleet still says loaded: fails at once',
@@ -125,7 +125,7 @@ describe('judge', () => {
       {
         kind: 'failed',
         message:
-          'unit a.service cannot be started on c31e44e1.../10.0.0.1: systemd cannot load it (load state bad-setting)' +
+          'unit a.service cannot be started on c31e44e1.../127.0.0.1: systemd cannot load it (load state bad-setting)' +
           SEE,
       },
     ],
@@ -137,7 +137,7 @@ describe('judge', () => {
         systemd: { ...state('inactive', 'dead', 'bad-setting'), hash: 'f'.repeat(40) },
         ...where,
       },
-      { kind: 'waiting', status: 'inactive on c31e44e1.../10.0.0.1' },
+      { kind: 'waiting', status: 'inactive on c31e44e1.../127.0.0.1' },
     ],
     [
       'a bad load state does not fail stop',
@@ -147,7 +147,7 @@ describe('judge', () => {
         systemd: state('inactive', 'dead', 'bad-setting'),
         ...where,
       },
-      { kind: 'done', line: 'Unit a.service loaded on c31e44e1.../10.0.0.1' },
+      { kind: 'done', line: 'Unit a.service loaded on c31e44e1.../127.0.0.1' },
     ],
     [
       'loaded while systemd is still stopping the unit',
@@ -159,7 +159,7 @@ describe('judge', () => {
       },
       {
         kind: 'waiting',
-        status: 'loaded on c31e44e1.../10.0.0.1, systemd deactivating (stop-sigterm)',
+        status: 'loaded on c31e44e1.../127.0.0.1, systemd deactivating (stop-sigterm)',
       },
     ],
     [
@@ -170,7 +170,7 @@ describe('judge', () => {
         systemd: state('inactive', 'dead'),
         ...where,
       },
-      { kind: 'done', line: 'Unit a.service loaded on c31e44e1.../10.0.0.1' },
+      { kind: 'done', line: 'Unit a.service loaded on c31e44e1.../127.0.0.1' },
     ],
     [
       'loaded and failed while stopping counts as stopped',
@@ -180,7 +180,7 @@ describe('judge', () => {
         systemd: state('failed', 'failed'),
         ...where,
       },
-      { kind: 'done', line: 'Unit a.service loaded on c31e44e1.../10.0.0.1' },
+      { kind: 'done', line: 'Unit a.service loaded on c31e44e1.../127.0.0.1' },
     ],
     [
       'loaded, no systemd state yet',
@@ -189,7 +189,7 @@ describe('judge', () => {
         unit: unit({ desiredState: 'loaded', machineID: 'm', currentState: 'loaded' }),
         ...where,
       },
-      { kind: 'waiting', status: 'loaded on c31e44e1.../10.0.0.1, no systemd state yet' },
+      { kind: 'waiting', status: 'loaded on c31e44e1.../127.0.0.1, no systemd state yet' },
     ],
     [
       'inactive reached (unscheduled)',
@@ -204,7 +204,7 @@ describe('judge', () => {
         unit: unit({ desiredState: 'inactive', currentState: 'loaded', machineID: 'm' }),
         ...where,
       },
-      { kind: 'waiting', status: 'loaded on c31e44e1.../10.0.0.1' },
+      { kind: 'waiting', status: 'loaded on c31e44e1.../127.0.0.1' },
     ],
     [
       'global: desired state counts',
@@ -231,7 +231,7 @@ describe('judge', () => {
       });
       expect(verdict).toEqual({
         kind: 'failed',
-        message: `unit a.service cannot be started on c31e44e1.../10.0.0.1: systemd cannot load it (load state ${load})${SEE}`,
+        message: `unit a.service cannot be started on c31e44e1.../127.0.0.1: systemd cannot load it (load state ${load})${SEE}`,
       });
     }
   });
@@ -245,7 +245,7 @@ describe('judge', () => {
     const s = { ...state('inactive', 'dead'), hash: unitHash(once.options) };
     expect(judge('a.service', LAUNCH, { unit: once, systemd: s, ...where })).toEqual({
       kind: 'done',
-      line: 'Unit a.service launched on c31e44e1.../10.0.0.1',
+      line: 'Unit a.service launched on c31e44e1.../127.0.0.1',
     });
   });
 

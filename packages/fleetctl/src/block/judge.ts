@@ -22,7 +22,7 @@ export interface Observation {
   readonly unit: WireUnit | undefined;
   /** The unit's state published by its machine (only looked up when needed). */
   readonly systemd?: WireUnitState | undefined;
-  /** How to name the unit's machine in output (`abcd1234.../10.0.0.1`). */
+  /** How to name the unit's machine in output (`abcd1234.../127.0.0.1`). */
   readonly machineLegend?: string | undefined;
 }
 

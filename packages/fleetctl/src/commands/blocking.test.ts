@@ -33,7 +33,7 @@ describe('start', () => {
     const r = await h.fleetctl(['start', 'hello.service']);
     expect(r).toEqual({
       code: 0,
-      stdout: 'Unit hello.service launched on c31e44e1.../10.0.0.1\n',
+      stdout: 'Unit hello.service launched on c31e44e1.../127.0.0.1\n',
       stderr: '',
     });
   });
@@ -43,7 +43,7 @@ describe('start', () => {
     run({ startedState: () => (++polls < 20 ? 'activating' : 'active') });
     const r = await h.fleetctl(['start', 'hello.service']);
     expect(polls).toBeGreaterThanOrEqual(20);
-    expect(r.stdout).toBe('Unit hello.service launched on c31e44e1.../10.0.0.1\n');
+    expect(r.stdout).toBe('Unit hello.service launched on c31e44e1.../127.0.0.1\n');
   });
 
   it('fails at once, with a clear line, when systemd reports the unit failed', async () => {
@@ -51,7 +51,7 @@ describe('start', () => {
     const r = await h.fleetctl(['start', 'hello.service']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      "Error waiting for units: unit hello.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (dead); see 'fleetctl status hello.service' and 'fleetctl journal hello.service'\n",
+      "Error waiting for units: unit hello.service failed to start on c31e44e1.../127.0.0.1: systemd reports failed (dead); see 'fleetctl status hello.service' and 'fleetctl journal hello.service'\n",
     );
   });
 
@@ -61,7 +61,7 @@ describe('start', () => {
     const r = await h.fleetctl(['start', 'once.service']);
     expect(r).toMatchObject({
       code: 0,
-      stdout: 'Unit once.service launched on c31e44e1.../10.0.0.1\n',
+      stdout: 'Unit once.service launched on c31e44e1.../127.0.0.1\n',
     });
   });
 
@@ -73,7 +73,7 @@ describe('start', () => {
       expect(r).toEqual({
         code: 1,
         stdout: '',
-        stderr: `Error waiting for units: unit hello.service cannot be started on c31e44e1.../10.0.0.1: systemd cannot load it (load state ${load}); see 'fleetctl status hello.service' and 'fleetctl journal hello.service'\n`,
+        stderr: `Error waiting for units: unit hello.service cannot be started on c31e44e1.../127.0.0.1: systemd cannot load it (load state ${load}); see 'fleetctl status hello.service' and 'fleetctl journal hello.service'\n`,
       });
     },
   );
@@ -84,7 +84,7 @@ describe('start', () => {
     const r = await h.fleetctl(['start', '--block-attempts=100', 'quick.service']);
     expect(r).toEqual({
       code: 0,
-      stdout: 'Unit quick.service launched on c31e44e1.../10.0.0.1 (ran and exited)\n',
+      stdout: 'Unit quick.service launched on c31e44e1.../127.0.0.1 (ran and exited)\n',
       stderr: '',
     });
   });
@@ -99,10 +99,10 @@ describe('start', () => {
         told ||= text.startsWith('Still waiting');
       },
     });
-    const where = 'launched on c31e44e1.../10.0.0.1, systemd activating (dead)';
+    const where = 'launched on c31e44e1.../127.0.0.1, systemd activating (dead)';
     expect(r).toEqual({
       code: 0,
-      stdout: 'Unit hello.service launched on c31e44e1.../10.0.0.1\n',
+      stdout: 'Unit hello.service launched on c31e44e1.../127.0.0.1\n',
       stderr: `Still waiting for unit hello.service to report state launched (and systemd active): ${where}; no limit is set: --block-attempts=N sets one\n`,
     });
     const limited = await h.fleetctl(['start', '--block-attempts=15', 'slow.service']);
@@ -148,7 +148,7 @@ describe('start', () => {
     const r = await h.fleetctl(['start', 'hello.service'], { tty: true });
     expect(r.stderr).toContain('Waiting for 1 unit(s) to report state launched');
     expect(r.stderr.endsWith('\r\x1b[K')).toBe(true);
-    expect(r.stdout).toBe('Unit hello.service launched on c31e44e1.../10.0.0.1\n');
+    expect(r.stdout).toBe('Unit hello.service launched on c31e44e1.../127.0.0.1\n');
   });
 
   it('start --replace of a running unit waits for the new contents to run', async () => {
@@ -158,7 +158,7 @@ describe('start', () => {
     const r = await h.fleetctl(['start', '--replace', 'hello.service']);
     expect(r).toMatchObject({
       code: 0,
-      stdout: 'Unit hello.service launched on c31e44e1.../10.0.0.1\n',
+      stdout: 'Unit hello.service launched on c31e44e1.../127.0.0.1\n',
     });
     const [state] = (await h.registry.listUnitStates({ unitName: 'hello.service' })).items;
     expect(state?.hash).toBe((await h.registry.getUnit('hello.service'))?.hash);
@@ -169,13 +169,13 @@ describe('load, stop, unload', () => {
   it('load waits for loaded; stop waits for loaded from launched; unload for inactive', async () => {
     run();
     expect((await h.fleetctl(['load', 'hello'])).stdout).toBe(
-      'Unit hello.service loaded on c31e44e1.../10.0.0.1\n',
+      'Unit hello.service loaded on c31e44e1.../127.0.0.1\n',
     );
     await h.fleetctl(['start', 'hello']);
     const stop = await h.fleetctl(['stop', 'hello']);
     expect(stop).toEqual({
       code: 0,
-      stdout: 'Unit hello.service loaded on c31e44e1.../10.0.0.1\n',
+      stdout: 'Unit hello.service loaded on c31e44e1.../127.0.0.1\n',
       stderr: 'Successfully stopped units [hello.service].\n',
     });
     const unload = await h.fleetctl(['unload', 'hello']);
@@ -195,7 +195,7 @@ describe('load, stop, unload', () => {
     expect(stopping).toBeGreaterThanOrEqual(20);
     expect(r).toEqual({
       code: 0,
-      stdout: 'Unit hello.service loaded on c31e44e1.../10.0.0.1\n',
+      stdout: 'Unit hello.service loaded on c31e44e1.../127.0.0.1\n',
       stderr: 'Successfully stopped units [hello.service].\n',
     });
   });
@@ -208,7 +208,7 @@ describe('load, stop, unload', () => {
       code: 1,
       stdout: '',
       stderr:
-        'Error waiting for units: timed out waiting for unit hello.service to report state loaded (and systemd stopped): loaded on c31e44e1.../10.0.0.1, systemd deactivating (dead)\n',
+        'Error waiting for units: timed out waiting for unit hello.service to report state loaded (and systemd stopped): loaded on c31e44e1.../127.0.0.1, systemd deactivating (dead)\n',
     });
   });
 
@@ -225,7 +225,7 @@ describe('load, stop, unload', () => {
       code: 1,
       stdout: 'Unit x.service inactive\n',
       stderr:
-        'Error waiting for units: timed out waiting for unit x.service to be unloaded from every machine: still on d4f0a2b3.../10.0.0.2\n',
+        'Error waiting for units: timed out waiting for unit x.service to be unloaded from every machine: still on d4f0a2b3.../127.0.0.2\n',
     });
   });
 
@@ -278,7 +278,7 @@ describe('destroy', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('Destroyed x.service\n');
     expect(r.stderr).toBe(
-      'Error waiting for units: timed out waiting for unit x.service to be unloaded from every machine: still on d4f0a2b3.../10.0.0.2\n',
+      'Error waiting for units: timed out waiting for unit x.service to be unloaded from every machine: still on d4f0a2b3.../127.0.0.2\n',
     );
     // --no-block does not wait (fleet waited only then).
     expect(await h.fleetctl(['destroy', '--no-block', 'x'])).toEqual({

@@ -16,7 +16,7 @@ const SHOWN = '\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\x1b[2J\\x1b[1;1Hfake\\x0aline\\
 let h: Harness;
 beforeEach(async () => {
   h = await Harness.start();
-  await h.machine({ id: M1.id, ip: `10.0.0.1${CLEAR}` }, { note: NASTY });
+  await h.machine({ id: M1.id, ip: `127.0.0.1${CLEAR}` }, { note: NASTY });
   await h.registry.createUnit({
     name: 'nasty.service',
     options: [
@@ -56,7 +56,7 @@ describe('terminal escapes', () => {
 
   it('shows the escaped text in place of the value', async () => {
     const machines = await h.fleetctl(['list-machines', '--no-legend', '--full']);
-    expect(machines.stdout).toBe(`${M1.id}\t10.0.0.1\\x1b[2J\\x1b[1;1H\tnote=${SHOWN}\n`);
+    expect(machines.stdout).toBe(`${M1.id}\t127.0.0.1\\x1b[2J\\x1b[1;1H\tnote=${SHOWN}\n`);
     const cat = await h.fleetctl(['cat', 'nasty.service']);
     expect(cat.stdout).toBe(
       `[Unit]\nDescription=${SHOWN}\n\n[Service]\nExecStart=/bin/echo \\x1b]52;c;ZWNobyBwd25lZA==\\x07\n`,
@@ -67,7 +67,7 @@ describe('terminal escapes', () => {
     await h.registry.setDesiredState('nasty.service', 'loaded');
     const r = await h.fleetctl(['start', '--block-attempts=1', 'nasty.service']);
     expect(r.stderr).toBe(
-      'Error waiting for units: timed out waiting for unit nasty.service to report state launched (and systemd active): launched on c31e44e1.../10.0.0.1\\x1b[2J\\x1b[1;1H, systemd active\\x1b]52;c;ZWNobyBwd25lZA==\\x07 (running\\x1b[2J\\x1b[1;1H)\n',
+      'Error waiting for units: timed out waiting for unit nasty.service to report state launched (and systemd active): launched on c31e44e1.../127.0.0.1\\x1b[2J\\x1b[1;1H, systemd active\\x1b]52;c;ZWNobyBwd25lZA==\\x07 (running\\x1b[2J\\x1b[1;1H)\n',
     );
     const missing = await h.fleetctl(['status', `x${OSC52}.service`]);
     expect(missing.stderr).not.toMatch(RAW);

@@ -37,9 +37,9 @@ describe('list-units', () => {
       stderr: '',
       stdout:
         'UNIT\t\tMACHINE\t\t\tACTIVE\t\tSUB\n' +
-        'a.service\tc31e44e1.../10.0.0.1\tactive\t\trunning\n' +
-        'b.service\tc31e44e1.../10.0.0.1\tactive\t\trunning\n' +
-        'b.service\td4f0a2b3.../10.0.0.2\tinactive\tdead\n',
+        'a.service\tc31e44e1.../127.0.0.1\tactive\t\trunning\n' +
+        'b.service\tc31e44e1.../127.0.0.1\tactive\t\trunning\n' +
+        'b.service\td4f0a2b3.../127.0.0.2\tinactive\tdead\n',
     });
   });
 
@@ -53,7 +53,7 @@ describe('list-units', () => {
       'unit,hash,load,machine',
     ]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toBe(`a.service\t${hash}\tloaded\t${M1.id}/10.0.0.1`);
+    expect(r.stdout.split('\n')[0]).toBe(`a.service\t${hash}\tloaded\t${M1.id}/127.0.0.1`);
     const short = await h.fleetctl(['list-units', '--no-legend', '--fields=hash']);
     expect(short.stdout.split('\n')[0]).toBe(hash.slice(0, 7));
     // fleet's long spelling of -l still works.
@@ -86,7 +86,7 @@ describe('list-units', () => {
   it('shows a machine that is gone by its ID alone', async () => {
     await h.publish('c.service', M2.id, { activeState: 'active', hash: 'f'.repeat(40) });
     const r = await h.fleetctl(['list-units', '--no-legend', '--fields', 'unit,machine']);
-    expect(r.stdout).toContain('c.service\td4f0a2b3.../10.0.0.2\n');
+    expect(r.stdout).toContain('c.service\td4f0a2b3.../127.0.0.2\n');
   });
 });
 
@@ -105,7 +105,7 @@ describe('list-unit-files', () => {
       stderr: '',
       stdout:
         'UNIT\t\tHASH\tDSTATE\t\tSTATE\t\tTARGET\n' +
-        `a.service\t${hw}\tlaunched\tlaunched\tc31e44e1.../10.0.0.1\n` +
+        `a.service\t${hw}\tlaunched\tlaunched\tc31e44e1.../127.0.0.1\n` +
         `g.service\t${hg}\tlaunched\t-\t\tglobal\n` +
         `z.service\t${hw}\tinactive\tinactive\t-\n`,
     });
@@ -153,8 +153,8 @@ describe('list-machines', () => {
       stderr: '',
       stdout:
         'MACHINE\t\tIP\t\tMETADATA\n' +
-        'c31e44e1...\t10.0.0.1\tdisk=ssd,region=us\n' +
-        'd4f0a2b3...\t10.0.0.2\t-\n',
+        'c31e44e1...\t127.0.0.1\tdisk=ssd,region=us\n' +
+        'd4f0a2b3...\t127.0.0.2\t-\n',
     });
     const full = await h.fleetctl(['list-m', '-l', '--no-legend', '--fields', 'machine']);
     expect(full.stdout).toBe(`${M1.id}\n${M2.id}\n`);
@@ -167,7 +167,7 @@ describe('list-machines', () => {
       '--fields',
       'ip,load,memory,uptime',
     ]);
-    expect(r.stdout).toBe('10.0.0.1\t-\t-\t-\n10.0.0.2\t-\t-\t-\n');
+    expect(r.stdout).toBe('127.0.0.1\t-\t-\t-\n127.0.0.2\t-\t-\t-\n');
     const json = await h.fleetctl([
       'list-machines',
       '-o',

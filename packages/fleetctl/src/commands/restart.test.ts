@@ -55,8 +55,8 @@ describe('restart', () => {
     expect(r).toEqual({
       code: 0,
       stdout:
-        'Unit hello.service loaded on c31e44e1.../10.0.0.1\n' +
-        'Unit hello.service launched on c31e44e1.../10.0.0.1\n',
+        'Unit hello.service loaded on c31e44e1.../127.0.0.1\n' +
+        'Unit hello.service launched on c31e44e1.../127.0.0.1\n',
       stderr: '',
     });
     expect(seen.join(' ')).toMatch(/^(launched )?loaded launched$/);
@@ -89,10 +89,10 @@ describe('restart', () => {
     expect(r).toEqual({
       code: 0,
       stdout:
-        'Unit g.service loaded on c31e44e1.../10.0.0.1\n' +
-        'Unit g.service loaded on d4f0a2b3.../10.0.0.2\n' +
-        'Unit g.service launched on c31e44e1.../10.0.0.1\n' +
-        'Unit g.service launched on d4f0a2b3.../10.0.0.2\n',
+        'Unit g.service loaded on c31e44e1.../127.0.0.1\n' +
+        'Unit g.service loaded on d4f0a2b3.../127.0.0.2\n' +
+        'Unit g.service launched on c31e44e1.../127.0.0.1\n' +
+        'Unit g.service launched on d4f0a2b3.../127.0.0.2\n',
       stderr: '',
     });
     // The engine saw the stop, then the start (a pass before the restart may not be recorded).
@@ -132,7 +132,7 @@ describe('restart', () => {
     const r = await h.fleetctl(['restart', '--block-attempts=50', 'g.service']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      "Error waiting for units: global unit g.service failed to start on c31e44e1.../10.0.0.1: systemd reports failed (dead); see 'fleetctl status g.service' and 'fleetctl journal g.service'\n",
+      "Error waiting for units: global unit g.service failed to start on c31e44e1.../127.0.0.1: systemd reports failed (dead); see 'fleetctl status g.service' and 'fleetctl journal g.service'\n",
     );
   });
 
@@ -145,13 +145,18 @@ describe('restart', () => {
     const failed = { activeState: 'failed', subState: 'failed', state: 'launched' } as const;
     await h.publish('g.service', M1.id, failed);
     await h.publish('g.service', M2.id, failed);
-    // The agents here are the test: the copies stay failed for three polls of the start phase,
+    // The agents here are the test: each takes its failed copy as stopped (as a real agent does
+    // once it has applied `loaded`), the copies stay failed for three polls of the start phase,
     // then run again.
     let stopped = false;
     let startPolls = 0;
     const list = h.registry.listUnitStates.bind(h.registry);
     h.registry.listUnitStates = async (...a: Parameters<typeof list>) => {
       const desired = (await h.registry.getUnit('g.service'))?.desiredState;
+      if (!stopped && desired === 'loaded') {
+        for (const m of [M1, M2])
+          await h.publish('g.service', m.id, { ...failed, state: 'loaded' });
+      }
       stopped ||= desired === 'loaded';
       if (stopped && desired === 'launched') startPolls++;
       if (startPolls === 3) {
@@ -165,10 +170,10 @@ describe('restart', () => {
     expect(r).toEqual({
       code: 0,
       stdout:
-        'Unit g.service loaded on c31e44e1.../10.0.0.1\n' +
-        'Unit g.service loaded on d4f0a2b3.../10.0.0.2\n' +
-        'Unit g.service launched on c31e44e1.../10.0.0.1\n' +
-        'Unit g.service launched on d4f0a2b3.../10.0.0.2\n',
+        'Unit g.service loaded on c31e44e1.../127.0.0.1\n' +
+        'Unit g.service loaded on d4f0a2b3.../127.0.0.2\n' +
+        'Unit g.service launched on c31e44e1.../127.0.0.1\n' +
+        'Unit g.service launched on d4f0a2b3.../127.0.0.2\n',
       stderr: '',
     });
   });
@@ -198,6 +203,6 @@ describe('restart', () => {
     const r = await h.fleetctl(['restart', 'hello', 'idle']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('Unable to restart unit idle.service in state inactive\n');
-    expect(r.stdout).toBe('Unit hello.service launched on c31e44e1.../10.0.0.1\n');
+    expect(r.stdout).toBe('Unit hello.service launched on c31e44e1.../127.0.0.1\n');
   });
 });

@@ -4,8 +4,8 @@ import { tabwrite, tabwriteRows } from './tabwriter.js';
 describe('tabwrite (Go tabwriter: minwidth 0, tabwidth 8, padding 1, tab padding)', () => {
   it('pads each cell to its column width + 1, rounded up to 8, with tabs', () => {
     expect(
-      tabwrite('UNIT\tMACHINE\tACTIVE\nhello.service\t113f16a7.../172.17.8.103\tactive\n'),
-    ).toBe('UNIT\t\tMACHINE\t\t\t\tACTIVE\nhello.service\t113f16a7.../172.17.8.103\tactive\n');
+      tabwrite('UNIT\tMACHINE\tACTIVE\nhello.service\t113f16a7.../127.17.8.103\tactive\n'),
+    ).toBe('UNIT\t\tMACHINE\t\t\t\tACTIVE\nhello.service\t113f16a7.../127.17.8.103\tactive\n');
   });
 
   it('widens a column to the next tab stop when a cell fills 8 columns exactly (padding 1)', () => {

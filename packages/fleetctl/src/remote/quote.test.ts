@@ -29,7 +29,7 @@ describe('prefixLines', () => {
 describe('parseTunnel', () => {
   it('defaults to port 22 and reads [v6]:port', () => {
     expect(parseTunnel('bastion')).toEqual({ host: 'bastion', port: 22 });
-    expect(parseTunnel('10.0.0.1:2222')).toEqual({ host: '10.0.0.1', port: 2222 });
+    expect(parseTunnel('127.0.0.1:2222')).toEqual({ host: '127.0.0.1', port: 2222 });
     expect(parseTunnel('[::1]:2222')).toEqual({ host: '::1', port: 2222 });
     expect(parseTunnel('::1')).toEqual({ host: '::1', port: 22 });
   });

@@ -32,23 +32,23 @@ function hashed(token: string): string {
 
 describe('host tokens and patterns', () => {
   it('writes [host]:port except for port 22', () => {
-    expect(hostToken('10.0.0.1', 22)).toBe('10.0.0.1');
-    expect(hostToken('10.0.0.1', 2222)).toBe('[10.0.0.1]:2222');
+    expect(hostToken('127.0.0.1', 22)).toBe('127.0.0.1');
+    expect(hostToken('127.0.0.1', 2222)).toBe('[127.0.0.1]:2222');
   });
 
   it.each([
-    ['10.0.0.1', '10.0.0.1', true],
-    ['10.0.0.2', '10.0.0.1', false],
-    ['10.0.0.*', '10.0.0.1', true],
-    ['10.0.0.?', '10.0.0.12', false],
-    ['10.0.0.??', '10.0.0.12', true],
-    ['a,b,10.0.0.1', '10.0.0.1', true],
-    ['10.0.0.*,!10.0.0.1', '10.0.0.1', false],
-    ['10.0.0.*,!10.0.0.1', '10.0.0.2', true],
-    ['!10.0.0.1', '10.0.0.2', false],
-    ['[10.0.0.1]:2222', '[10.0.0.1]:2222', true],
-    ['10.0.0.1', '[10.0.0.1]:2222', false],
-    ['[10.0.0.*]:2222', '[10.0.0.7]:2222', true],
+    ['127.0.0.1', '127.0.0.1', true],
+    ['127.0.0.2', '127.0.0.1', false],
+    ['127.0.0.*', '127.0.0.1', true],
+    ['127.0.0.?', '127.0.0.12', false],
+    ['127.0.0.??', '127.0.0.12', true],
+    ['a,b,127.0.0.1', '127.0.0.1', true],
+    ['127.0.0.*,!127.0.0.1', '127.0.0.1', false],
+    ['127.0.0.*,!127.0.0.1', '127.0.0.2', true],
+    ['!127.0.0.1', '127.0.0.2', false],
+    ['[127.0.0.1]:2222', '[127.0.0.1]:2222', true],
+    ['127.0.0.1', '[127.0.0.1]:2222', false],
+    ['[127.0.0.*]:2222', '[127.0.0.7]:2222', true],
     ['Example.COM', 'example.com', true],
   ])('pattern %s vs %s → %s', (field, token, expected) => {
     expect(hostMatches(field, token)).toBe(expected);
@@ -62,7 +62,7 @@ describe('host tokens and patterns', () => {
 });
 
 describe('checkKnownHosts', () => {
-  const token = '[10.0.0.1]:2222';
+  const token = '[127.0.0.1]:2222';
 
   it('finds a recorded key, ignoring comments, blank and malformed lines', () => {
     const text = `# comment\n\nnonsense\n${token} ssh-ed25519 ${b64(ED)}\n`;
@@ -97,7 +97,7 @@ describe('checkKnownHosts', () => {
     expect(checkKnownHosts(`${hashed(token)} ssh-ed25519 ${b64(ED)}\n`, token, ED)).toEqual({
       kind: 'match',
     });
-    const negated = `[10.0.0.*]:2222,![10.0.0.1]:2222 ssh-ed25519 ${b64(ED_OTHER)}\n`;
+    const negated = `[127.0.0.*]:2222,![127.0.0.1]:2222 ssh-ed25519 ${b64(ED_OTHER)}\n`;
     expect(checkKnownHosts(negated, token, ED).kind).toBe('unknown');
   });
 

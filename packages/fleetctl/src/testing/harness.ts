@@ -39,9 +39,9 @@ export interface FleetctlOptions {
 }
 
 /** A machine for tests. */
-export const M1 = { id: 'c31e44e1f7f4441ab4b9b9a6b3f5f0a1', ip: '10.0.0.1' };
+export const M1 = { id: 'c31e44e1f7f4441ab4b9b9a6b3f5f0a1', ip: '127.0.0.1' };
 /** Another machine for tests. */
-export const M2 = { id: 'd4f0a2b35e6c4f7a8b9c0d1e2f3a4b5c', ip: '10.0.0.2' };
+export const M2 = { id: 'd4f0a2b35e6c4f7a8b9c0d1e2f3a4b5c', ip: '127.0.0.2' };
 
 /** One test's fleet API and fleetctl. */
 export class Harness {

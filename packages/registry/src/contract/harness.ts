@@ -70,7 +70,7 @@ export function unit(
 export function machine(id: string, extra: Partial<MachineRecord> = {}): MachineRecord {
   return {
     id,
-    publicIP: '10.0.0.1',
+    publicIP: '127.0.0.1',
     metadata: { region: 'us-east' },
     health: { load: [0.1, 0.2, 0.3], memory: { freeBytes: 1024 }, systemd: 'running' },
     version: '0.1.0',

@@ -23,7 +23,7 @@ export function machineContract(h: () => ContractHarness): void {
       'REGISTRY_MACHINE_EXISTS',
     );
     expect(err).toMatchObject({ retryable: true, machineId: 'm1' });
-    await registry.registerMachine(machine('m0', { publicIP: '10.0.0.9' }), 10);
+    await registry.registerMachine(machine('m0', { publicIP: '127.0.0.9' }), 10);
     const list = await registry.listMachines();
     expect(list.items.map((m) => m.id)).toEqual(['m0', 'm1']);
     expect(list.items[1]).toMatchObject({
@@ -55,7 +55,7 @@ export function machineContract(h: () => ContractHarness): void {
       registry.registerMachine(machine('m1'), 10, { replacing: 'x' }),
       'REGISTRY_INVALID_INPUT',
     );
-    const next = await registry.registerMachine(machine('m1', { publicIP: '10.0.0.7' }), 10, {
+    const next = await registry.registerMachine(machine('m1', { publicIP: '127.0.0.7' }), 10, {
       replacing: old.leaseId,
     });
     expect(next.leaseId).not.toBe(old.leaseId);
@@ -66,7 +66,7 @@ export function machineContract(h: () => ContractHarness): void {
       'the old states to go',
     );
     expect((await registry.listMachines()).items).toEqual([
-      expect.objectContaining({ id: 'm1', publicIP: '10.0.0.7' }),
+      expect.objectContaining({ id: 'm1', publicIP: '127.0.0.7' }),
     ]);
     await next.publishUnitState(state('web.service'));
     await eventually(h(), () => c.events.length >= 1, 'the takeover event');
