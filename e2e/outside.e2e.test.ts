@@ -133,6 +133,55 @@ describe('fleetctl from outside: routine commands and odd units on 3 machines', 
     }
   });
 
+  it('runs .target and .slice units from any API client once, then leaves them alone, and destroy removes them', async () => {
+    // The agent once did not list these types in its units directory: every pass wrote,
+    // daemon-reloaded and started them again (on every machine, for a global one), their state
+    // never showed launched, and destroy left them running.
+    const api = c.api();
+    const desc = (what: string) => ({ section: 'Unit', name: 'Description', value: what });
+    await api.createUnit({
+      name: 'group.target',
+      desiredState: 'launched',
+      options: [desc('group'), { section: 'X-Fleet', name: 'Global', value: 'true' }],
+    });
+    await api.createUnit({ name: 'work.slice', desiredState: 'launched', options: [desc('w')] });
+    await waitFor(
+      async () =>
+        (await c.whereActive('group.target')).length === 3 &&
+        (await c.whereActive('work.slice')).length === 1 &&
+        (await api.getUnit('work.slice'))?.currentState === 'launched',
+      { timeoutMs: 30_000, what: 'group.target on every machine and work.slice launched' },
+    );
+    const counters = async () =>
+      Promise.all(
+        c.nodes.map(async (n) => {
+          const m = await c.metrics(n.name);
+          const passes = m.get('fleet_agent_pass_count_total') ?? 0;
+          return { passes, tasks: m.get('fleet_agent_task_count_total') ?? 0 };
+        }),
+      );
+    const before = await counters();
+    // Three more agent passes on every machine: none may act on these units again.
+    await waitFor(
+      async () => (await counters()).every((now, i) => now.passes >= (before[i]?.passes ?? 0) + 3),
+      { timeoutMs: 60_000, what: 'three more agent passes on every machine' },
+    );
+    expect((await counters()).map((x) => x.tasks)).toEqual(before.map((x) => x.tasks));
+
+    await api.destroyUnit('group.target');
+    await api.destroyUnit('work.slice');
+    const unitFiles = async () =>
+      (await Promise.all(c.nodes.map((n) => n.exec('ls', ['/run/fleet/units'])))).map(
+        (r) => r.stdout,
+      );
+    await waitFor(async () => (await unitFiles()).every((files) => files === ''), {
+      timeoutMs: 30_000,
+      what: 'every unit file removed',
+    });
+    expect(await c.whereActive('group.target')).toEqual([]);
+    expect(await c.whereActive('work.slice')).toEqual([]);
+  }, 120_000);
+
   it('prints no raw control characters from metadata or unit descriptions', async () => {
     const nasty = '\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\x1b[1;1Hfake\x9b';
     await c
