@@ -234,6 +234,26 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     expect((await systemd.listUnitFiles()).map((f) => f.name)).toEqual(['a.service']);
   });
 
+  // The API accepts .target, .slice and .swap units; an agent that did not list their files
+  // loaded, daemon-reloaded and started them on every pass, and left them behind on destroy.
+  it.each(['group.target', 'work.slice', 'extra.swap'])(
+    'runs %s once, leaves it alone, and removes it when unassigned',
+    async (unit) => {
+      agent();
+      await assign(unit);
+      await until(async () => (await published(unit))?.state === 'launched');
+      await advance(60_000, 100);
+      const count = (method: string) =>
+        systemd.calls.filter((c) => c.method === method && c.name === unit).length;
+      expect([count('writeUnit'), count('start')]).toEqual([1, 1]);
+      expect(systemd.calls.filter((c) => c.method === 'daemonReload')).toHaveLength(1);
+      await registry.applyAssignments(token, [{ type: 'unschedule', machineId: M1, unit }]);
+      await until(async () => (await published(unit)) === undefined);
+      expect(await systemd.listUnitFiles()).toEqual([]);
+      expect(systemd.isLinked(unit)).toBe(false);
+    },
+  );
+
   it('adopts a running unit after a restart without starting it again', async () => {
     const first = agent();
     await assign('web.service');
