@@ -15,9 +15,10 @@ describe('mangleUnitName', () => {
     ['a.device', 'a.device'],
     ['a.mount', 'a.mount'],
     ['a.automount', 'a.automount'],
-    // Types fleet's API accepts but fleetctl does not recognise still get .service.
-    ['a.target', 'a.target.service'],
-    ['a.slice', 'a.slice.service'],
+    // Every type the API accepts is recognised (fleet appended .service to these).
+    ['a.target', 'a.target'],
+    ['a.slice', 'a.slice'],
+    ['a.swap', 'a.swap'],
     ['web.1', 'web.1.service'],
     ['service', 'service.service'],
     ['', '..service'],

@@ -1,15 +1,12 @@
 // How fleetctl turns a command-line argument into a unit name.
+import { UNIT_TYPES } from './name.js';
 
-/** Unit types fleetctl and fleet's agent recognise; other names get `.service` appended. */
-export const RECOGNIZED_UNIT_TYPES: readonly string[] = Object.freeze([
-  'service',
-  'socket',
-  'timer',
-  'path',
-  'device',
-  'mount',
-  'automount',
-]);
+/**
+ * Unit types fleetctl recognises in an argument; other names get `.service` appended. Every type
+ * a unit name may have, where fleet recognised only seven (so `fleetctl start a.target` named
+ * `a.target.service`, and `destroy a.target` destroyed nothing with exit 0).
+ */
+export const RECOGNIZED_UNIT_TYPES: readonly string[] = UNIT_TYPES;
 
 /** The last element of a slash-separated path, as Go's `path.Base`. */
 function pathBase(path: string): string {
@@ -24,7 +21,7 @@ function pathBase(path: string): string {
 /**
  * fleetctl's name mangling: take the last path element of `arg` (so `units/web.service`
  * names `web.service`), then append `.service` unless the name already ends in
- * `.service`, `.socket`, `.timer`, `.path`, `.device`, `.mount` or `.automount`.
+ * one of {@link RECOGNIZED_UNIT_TYPES}.
  * The result is not validated.
  */
 export function mangleUnitName(arg: string): string {
