@@ -127,6 +127,15 @@ describe('fleetRequirements', () => {
     });
   });
 
+  it('reads values sent through the API with surrounding whitespace as their file reads', () => {
+    const opts = (name: string, value: string) => [{ section: 'X-Fleet', name, value }];
+    expect(fleetRequirements('web.service', opts('Global', 'true ')).global).toBe(true);
+    expect(fleetRequirements('web.service', opts('MachineID', ' aaa\t')).machineId).toBe('aaa');
+    expect(fleetRequirements('web.service', opts('MachineOf', 'db.service ')).machineOf).toEqual([
+      'db.service',
+    ]);
+  });
+
   describe('specifiers', () => {
     it('substitutes the instance into MachineMetadata', () => {
       expect(

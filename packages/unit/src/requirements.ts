@@ -133,7 +133,10 @@ export function fleetRequirements(
       warned.add(option.name);
       warnings.push(`[X-Fleet] ${option.name} is deprecated; use ${info.replacement}`);
     }
-    const items = splitMultiValue(option.value).map((item) => substituteSpecifiers(item, unit));
+    // Trimmed as a unit file's value is read (an API client may send `Global=true `).
+    const items = splitMultiValue(goTrim(option.value)).map((item) =>
+      substituteSpecifiers(item, unit),
+    );
     if (info.requirement === 'global') {
       // The last value wins; an empty value resets to false.
       global = TRUTHY.has((items.at(-1) ?? '').toLowerCase());
