@@ -14,7 +14,17 @@ export interface RunOptions {
   readonly parts?: FleetdParts;
 }
 
-/** Runs fleetd until a stop signal; resolves with the exit code. Bad input: one line, 1. */
+/**
+ * The exit status of a configuration fleetd refuses (sysexits' EX_CONFIG). `units/fleet.service`
+ * names it in `RestartPreventExitStatus=`, so systemd does not restart fleetd every 5 s with the
+ * same bad configuration; fixing it and `systemctl restart fleet` starts it again.
+ */
+export const EXIT_CONFIG = 78;
+
+/**
+ * Runs fleetd until a stop signal; resolves with the exit code. Bad configuration: one line,
+ * {@link EXIT_CONFIG}; another failure to start: one line, 1.
+ */
 export async function runFleetd(opts: RunOptions): Promise<number> {
   let inv;
   let built;
@@ -33,7 +43,7 @@ export async function runFleetd(opts: RunOptions): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`fleetd: ${err.message}\n`);
-      return 1;
+      return EXIT_CONFIG;
     }
     throw err;
   }
@@ -48,7 +58,7 @@ export async function runFleetd(opts: RunOptions): Promise<number> {
     const message = (err as Error).message;
     log.fatal({ code: (err as { code?: string }).code }, message);
     if (!process.stdout.isTTY) process.stderr.write(`fleetd: ${message}\n`);
-    return 1;
+    return err instanceof ConfigError ? EXIT_CONFIG : 1;
   }
   return new Promise<number>((resolve) => {
     let stopping = false;
