@@ -226,6 +226,27 @@ describe("fleet's configuration forms in a systemd-nspawn machine", () => {
   const helloActive = async () =>
     (await m.exec('systemctl', ['is-active', 'hello.service'])).stdout.trim() === 'active';
 
+  it("refuses a units_directory of systemd's own in one line, exits 78 and is not restarted", async () => {
+    const since = await restartWith(base(['units_directory=/etc/systemd/system']));
+    const prop = async () =>
+      (await sh(m, 'systemctl show -p ActiveState,ExecMainStatus,NRestarts fleet.service'))
+        .trim()
+        .split('\n')
+        .sort();
+    await waitFor(async () => (await prop()).includes('ActiveState=failed'), {
+      timeoutMs: 30_000,
+      what: 'fleet.service to fail on the refused configuration',
+    });
+    // Two RestartSec (5 s) periods: Restart=always would have started it again by then.
+    await new Promise((r) => setTimeout(r, 12_000));
+    expect(await prop()).toEqual(['ActiveState=failed', 'ExecMainStatus=78', 'NRestarts=0']);
+    const lines = (await journal(since)).split('\n').filter((l) => l.includes('units_directory'));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => !l.includes('\n') && !l.includes(' at '))).toBe(true);
+    // Nothing in the directory it refused was touched: fleet's own unit is still there.
+    expect((await m.exec('test', ['-f', '/etc/systemd/system/fleet.service'])).code).toBe(0);
+  });
+
   it('applies new metadata on `systemctl reload fleet`, restarting neither fleetd nor units', async () => {
     await restartWith(base(['metadata=stage=one']));
     await servesMachine({ stage: 'one' });
