@@ -50,12 +50,27 @@ export const unitStateSchema: z.ZodType<WireUnitState> = z
     };
   });
 
+/**
+ * A JSON object of strings, every key kept: zod's record drops a key named `__proto__`, which
+ * fleet's metadata keys (`[A-Za-z0-9_.-]+`) allow and the server stores.
+ */
+const stringRecord = z
+  .custom<Record<string, string>>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      !Array.isArray(v) &&
+      Object.values(v).every((x) => typeof x === 'string'),
+    { message: 'expected an object of strings' },
+  )
+  .transform((v) => Object.fromEntries(Object.entries(v)) as Record<string, string>);
+
 /** A machine. */
 export const machineSchema: z.ZodType<WireMachine> = z
   .object({
     id: z.string(),
     primaryIP: z.string().optional(),
-    metadata: z.record(z.string(), z.string()).optional(),
+    metadata: stringRecord.optional(),
     // Not in fleet's API: a fleet server leaves them out, and malformed ones are dropped.
     health: z.record(z.string(), z.unknown()).optional().catch(undefined),
     version: z.string().optional().catch(undefined),
