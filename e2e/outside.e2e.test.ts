@@ -133,6 +133,34 @@ describe('fleetctl from outside: routine commands and odd units on 3 machines', 
     }
   });
 
+  it('restarts a global service that exits 0 at once: every copy ran again, and restart returns', async () => {
+    // Each run leaves a line (systemd forgets an inactive unit's timestamps when it unloads it).
+    await write(
+      'oneshot-everywhere.service',
+      "[Service]\nExecStart=/bin/sh -c 'echo ran >> /run/oneshot-everywhere.runs'\n\n" +
+        '[X-Fleet]\nGlobal=true\n',
+    );
+    ok(await tcp('start', file('oneshot-everywhere.service')));
+    const runs = () =>
+      Promise.all(
+        c.nodes.map(async (n) => {
+          const r = await n.exec('cat', ['/run/oneshot-everywhere.runs']);
+          return r.code === 0 ? r.stdout.split('\n').filter((l) => l === 'ran').length : 0;
+        }),
+      );
+    await waitFor(async () => (await runs()).every((n) => n === 1), {
+      timeoutMs: 30_000,
+      what: 'oneshot-everywhere.service run once on every machine',
+    });
+    // Without the agents' own state, an exited copy looked not started: restart waited for ever.
+    const r = ok(await tcp('restart', 'oneshot-everywhere.service'));
+    expect(r.stdout.split('\n').filter((l) => l.includes(' launched on '))).toHaveLength(3);
+    await waitFor(async () => (await runs()).every((n) => n === 2), {
+      timeoutMs: 30_000,
+      what: 'oneshot-everywhere.service run again on every machine',
+    });
+  });
+
   it('runs .target and .slice units from any API client once, then leaves them alone, and destroy removes them', async () => {
     // The agent once did not list these types in its units directory: every pass wrote,
     // daemon-reloaded and started them again (on every machine, for a global one), their state
