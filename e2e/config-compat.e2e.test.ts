@@ -5,7 +5,6 @@
 // touching units, and `systemctl stop fleet` ends cleanly while etcd silently drops packets
 // (fleet's TestMonitorVsShutdown).
 import { FleetClient } from '@fleet/api';
-import { BlackholeProxy } from '@fleet/fleetd/testing';
 import { EtcdRegistry, normalizeKeyPrefix } from '@fleet/registry';
 import { EtcdCluster, TcpProxy, waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +36,7 @@ describe("fleet's configuration forms in a systemd-nspawn machine", () => {
   let etcd: EtcdCluster;
   let etcdUrl: string;
   let second: TcpProxy;
-  let silent: BlackholeProxy;
+  let silent: TcpProxy;
   let machines: Machines;
   let m: NspawnMachine;
   let api: FleetClient;
@@ -48,7 +47,7 @@ describe("fleet's configuration forms in a systemd-nspawn machine", () => {
     const [host, port] = etcdUrl.replace('http://', '').split(':');
     const target = { host: host ?? '127.0.0.1', port: Number(port) };
     second = await TcpProxy.start(target); // a second etcd URL for the list form
-    silent = await BlackholeProxy.start(target);
+    silent = await TcpProxy.start(target);
     machines = await bootMachines(1);
     m = machines.get('node1');
     await installFleet(m, { etcdUrl, prefix: '/fleet-compat/setup/' });

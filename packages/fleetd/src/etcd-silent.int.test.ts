@@ -10,12 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { EtcdRegistry } from '@fleet/registry';
 import { RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
-import { EtcdCluster, spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
+import { EtcdCluster, spawnTracked, TcpProxy, waitFor, type TrackedProcess } from '@fleet/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildConfig } from './config.js';
 import { Fleetd } from './daemon.js';
 import { MONITOR_TRIGGERED } from './monitor.js';
-import { BlackholeProxy } from './testing/blackhole-proxy.js';
 
 const FIXTURE = fileURLToPath(new URL('../dist/testing/fleetd-fake-systemd.js', import.meta.url));
 const SERVICE = fileURLToPath(new URL('../../../units/fleet.service', import.meta.url));
@@ -29,7 +28,7 @@ async function timeoutStopMs(): Promise<number> {
 
 describe('fleetd while etcd silently drops its packets', () => {
   let etcd: EtcdCluster;
-  let proxy: BlackholeProxy;
+  let proxy: TcpProxy;
   let dir: string;
   let registry: EtcdRegistry;
   let n = 0;
@@ -44,7 +43,7 @@ describe('fleetd while etcd silently drops its packets', () => {
   });
   beforeEach(async () => {
     const [host, port] = (etcd.endpoints[0] ?? '').replace('http://', '').split(':');
-    proxy = await BlackholeProxy.start({ host: host ?? '127.0.0.1', port: Number(port) });
+    proxy = await TcpProxy.start({ host: host ?? '127.0.0.1', port: Number(port) });
     dir = await mkdtemp(join(tmpdir(), 'fleetd-silent-'));
     n++;
     await writeFile(join(dir, 'machine-id'), `${'5'.repeat(31)}${n}\n`);

@@ -61,4 +61,23 @@ describe('TcpProxy', () => {
     expect(proxy.connections).toBe(0);
     proxy.restore();
   });
+
+  it('black-holes open connections without closing them, then closes them on restore', async () => {
+    const c = createConnection({ host: '127.0.0.1', port: proxy.port });
+    c.on('error', () => undefined);
+    await new Promise<void>((r) => c.once('connect', () => r()));
+    const replies: string[] = [];
+    c.on('data', (d) => replies.push(d.toString()));
+    c.write('before');
+    await waitFor(() => replies.join('') === 'before', { what: 'the echo before' });
+    let closed = false;
+    c.once('close', () => (closed = true));
+    proxy.blackhole();
+    c.write('during');
+    expect(await ask(proxy.port, 'new')).toBe('silence');
+    expect([replies.join(''), closed]).toEqual(['before', false]);
+    proxy.restore();
+    await waitFor(() => closed, { what: 'the silenced connection closed on restore' });
+    expect(await ask(proxy.port, 'after')).toBe('after');
+  });
 });

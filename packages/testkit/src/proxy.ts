@@ -3,11 +3,13 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 /**
  * A TCP proxy on loopback in front of a server (etcd, say), to cut one client's link for a fault
  * test without touching the server: `cut()` drops every connection and black-holes new ones (they
- * are accepted and then hear nothing, as behind a dropped route); `restore()` lets traffic through
- * again.
+ * are accepted and then hear nothing, as behind a dropped route); `blackhole()` silences the open
+ * ones too, without closing them; `restore()` lets traffic through again.
  */
 export class TcpProxy {
   private readonly pairs = new Set<[Socket, Socket | undefined]>();
+  /** Open connections that `blackhole()` silenced: closed by `restore()`. */
+  private readonly silenced = new Set<[Socket, Socket | undefined]>();
   private isCut = false;
 
   private constructor(
@@ -59,12 +61,39 @@ export class TcpProxy {
     this.pairs.clear();
   }
 
-  /** Forwards again; connections held while cut are closed so that clients reconnect. */
+  /**
+   * Drops packets instead of refusing them, as a firewall's DROP rule does: open connections stay
+   * open and silently stop forwarding (whatever arrives is read and thrown away), and new ones are
+   * accepted and never answered, so every call hangs until its own deadline. `cut()` closes them
+   * instead, and the client hears a reset at once.
+   */
+  blackhole(): void {
+    this.isCut = true;
+    for (const pair of this.pairs) {
+      const [c, u] = pair;
+      if (u === undefined) continue;
+      c.unpipe(u);
+      u.unpipe(c);
+      for (const s of [c, u]) {
+        s.removeAllListeners('data');
+        s.on('data', () => undefined);
+        s.resume();
+      }
+      this.silenced.add(pair);
+    }
+  }
+
+  /** Forwards again; connections held or silenced meanwhile are closed so that clients reconnect. */
   restore(): void {
     this.isCut = false;
-    for (const [c, u] of this.pairs) {
-      if (u === undefined) c.destroy();
+    for (const pair of this.pairs) {
+      const [c, u] = pair;
+      if (u === undefined || this.silenced.has(pair)) {
+        c.destroy();
+        u?.destroy();
+      }
     }
+    this.silenced.clear();
   }
 
   async close(): Promise<void> {
@@ -88,6 +117,7 @@ export class TcpProxy {
     this.pairs.add(pair);
     const done = () => {
       this.pairs.delete(pair);
+      this.silenced.delete(pair);
       client.destroy();
       upstream.destroy();
     };
