@@ -5,12 +5,12 @@ export type Token =
   | { readonly kind: 'star' }
   | { readonly kind: 'any' }
   | { readonly kind: 'char'; readonly char: number }
-  | { readonly kind: 'class'; readonly negated: boolean; readonly ranges: readonly Range[] };
-
-interface Range {
-  readonly lo: number;
-  readonly hi: number;
-}
+  | {
+      readonly kind: 'class';
+      readonly negated: boolean;
+      /** Sorted, disjoint, non-adjacent ranges, flat: `[lo0, hi0, lo1, hi1, ...]`. */
+      readonly ranges: Int32Array;
+    };
 
 export const SLASH = 0x2f;
 
@@ -30,10 +30,15 @@ function compileClass(cps: readonly number[], start: number): [Token, number] | 
   let i = start;
   const negated = cps[i] === 0x5e; /* ^ */
   if (negated) i++;
-  const ranges: Range[] = [];
+  // Flat [lo, hi] pairs. A class is usually written in order: only sort when it is not.
+  const flat: number[] = [];
+  let ordered = true;
+  let lastHi = -2; // of the last non-empty range
+  let empty = false;
   for (;;) {
-    if (cps[i] === 0x5d && ranges.length > 0) {
-      return [{ kind: 'class', negated, ranges: mergeRanges(ranges) }, i + 1];
+    if (cps[i] === 0x5d && flat.length > 0) {
+      const ranges = ordered && !empty ? Int32Array.from(flat) : mergeRanges(flat, ordered);
+      return [{ kind: 'class', negated, ranges }, i + 1];
     }
     const w = classCharWidth(cps, i);
     if (w === 0) return undefined;
@@ -46,33 +51,70 @@ function compileClass(cps: readonly number[], start: number): [Token, number] | 
       hi = cps[i + we] ?? 0;
       i += 1 + we;
     }
-    ranges.push({ lo, hi });
+    // Only non-empty ranges count for the order (empty ones are dropped below).
+    if (lo > hi) empty = true;
+    else {
+      if (lo <= lastHi + 1) ordered = false;
+      lastHi = hi;
+    }
+    flat.push(lo, hi);
   }
 }
 
-/** The same set of characters as sorted, disjoint, non-adjacent ranges (for binary search). */
-function mergeRanges(ranges: readonly Range[]): Range[] {
-  const sorted = ranges.filter((r) => r.lo <= r.hi).sort((a, b) => a.lo - b.lo);
-  const out: { lo: number; hi: number }[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last !== undefined && r.lo <= last.hi + 1) last.hi = Math.max(last.hi, r.hi);
-    else out.push({ lo: r.lo, hi: r.hi });
+/** Code points fit in 21 bits: a range sorts as one number, `lo * 2^21 + hi` (exact in a double). */
+const SHIFT = 0x200000;
+
+/**
+ * The same set of characters as sorted, disjoint, non-adjacent ranges (for binary search), flat.
+ * `ordered` says the non-empty ranges already are (then they are only copied); otherwise they are
+ * sorted natively as numbers, with no comparator (a hostile class costs a typed-array sort).
+ */
+function mergeRanges(flat: readonly number[], ordered: boolean): Int32Array {
+  const n = flat.length >>> 1;
+  let out: Int32Array;
+  let k = 0;
+  if (ordered) {
+    out = new Int32Array(flat.length);
+    for (let i = 0; i < n; i++) {
+      const lo = flat[2 * i] ?? 0;
+      const hi = flat[2 * i + 1] ?? 0;
+      if (lo > hi) continue;
+      out[k++] = lo;
+      out[k++] = hi;
+    }
+    return k === out.length ? out : out.slice(0, k);
   }
-  return out;
+  const keys = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const lo = flat[2 * i] ?? 0;
+    const hi = flat[2 * i + 1] ?? 0;
+    if (lo <= hi) keys[m++] = lo * SHIFT + hi;
+  }
+  const sorted = keys.subarray(0, m).sort();
+  out = new Int32Array(2 * m);
+  for (let i = 0; i < m; i++) {
+    const key = sorted[i] ?? 0;
+    const lo = Math.floor(key / SHIFT);
+    const hi = key - lo * SHIFT;
+    if (k > 0 && lo <= (out[k - 1] ?? 0) + 1) out[k - 1] = Math.max(out[k - 1] ?? 0, hi);
+    else {
+      out[k++] = lo;
+      out[k++] = hi;
+    }
+  }
+  return k === out.length ? out : out.slice(0, k);
 }
 
-/** Whether `cp` is in the sorted, disjoint ranges; adds the search's steps to `work`. */
-function inRanges(ranges: readonly Range[], cp: number, work?: GlobWork): boolean {
+/** Whether `cp` is in the sorted, disjoint flat ranges; adds the search's steps to `work`. */
+function inRanges(ranges: Int32Array, cp: number, work?: GlobWork): boolean {
   let lo = 0;
-  let hi = ranges.length - 1;
+  let hi = (ranges.length >>> 1) - 1;
   while (lo <= hi) {
     if (work !== undefined) work.steps++;
     const mid = (lo + hi) >>> 1;
-    const r = ranges[mid];
-    if (r === undefined) return false;
-    if (cp < r.lo) hi = mid - 1;
-    else if (cp > r.hi) lo = mid + 1;
+    if (cp < (ranges[2 * mid] ?? 0)) hi = mid - 1;
+    else if (cp > (ranges[2 * mid + 1] ?? 0)) lo = mid + 1;
     else return true;
   }
   return false;
