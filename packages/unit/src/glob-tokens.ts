@@ -9,81 +9,76 @@ export type Token =
       readonly kind: 'class';
       readonly negated: boolean;
       /** Sorted, disjoint, non-adjacent ranges, flat: `[lo0, hi0, lo1, hi1, ...]`. */
-      readonly ranges: Int32Array;
+      readonly ranges: readonly number[];
     };
 
 export const SLASH = 0x2f;
 
-/**
- * How many code points the class character at `i` takes (1, or 2 when `\`-escaped); 0 if it is
- * malformed (missing, or an unescaped `-` or `]`). Its value is `cps[i + width - 1]`.
- */
-function classCharWidth(cps: readonly number[], i: number): number {
-  const cp = cps[i];
-  if (cp === undefined || cp === 0x2d /* - */ || cp === 0x5d /* ] */) return 0;
-  if (cp === 0x5c /* \ */) return cps[i + 1] === undefined ? 0 : 2;
-  return 1;
-}
-
-/** Parses `[...]` starting after the `[` at `i`; `undefined` if malformed. */
-function compileClass(cps: readonly number[], start: number): [Token, number] | undefined {
-  let i = start;
-  const negated = cps[i] === 0x5e; /* ^ */
-  if (negated) i++;
-  // Flat [lo, hi] pairs. A class is usually written in order: only sort when it is not.
-  const flat: number[] = [];
-  let ordered = true;
-  let lastHi = -2; // of the last non-empty range
-  let empty = false;
-  for (;;) {
-    if (cps[i] === 0x5d && flat.length > 0) {
-      const ranges = ordered && !empty ? Int32Array.from(flat) : mergeRanges(flat, ordered);
-      return [{ kind: 'class', negated, ranges }, i + 1];
-    }
-    const w = classCharWidth(cps, i);
-    if (w === 0) return undefined;
-    const lo = cps[i + w - 1] ?? 0;
-    i += w;
-    let hi = lo;
-    if (cps[i] === 0x2d) {
-      const we = classCharWidth(cps, i + 1);
-      if (we === 0) return undefined;
-      hi = cps[i + we] ?? 0;
-      i += 1 + we;
-    }
-    // Only non-empty ranges count for the order (empty ones are dropped below).
-    if (lo > hi) empty = true;
-    else {
-      if (lo <= lastHi + 1) ordered = false;
-      lastHi = hi;
-    }
-    flat.push(lo, hi);
-  }
-}
-
 /** Code points fit in 21 bits: a range sorts as one number, `lo * 2^21 + hi` (exact in a double). */
 const SHIFT = 0x200000;
 
+/** UTF-16 units a code point takes. */
+const width = (cp: number) => (cp > 0xffff ? 2 : 1);
+
 /**
- * The same set of characters as sorted, disjoint, non-adjacent ranges (for binary search), flat.
- * `ordered` says the non-empty ranges already are (then they are only copied); otherwise they are
- * sorted natively as numbers, with no comparator (a hostile class costs a typed-array sort).
+ * The class character at string index `i` of `p` (after its backslash if escaped): its code point,
+ * or -1 if it is missing or an unescaped `-` or `]`. {@link classCharEnd} is the index after it.
  */
-function mergeRanges(flat: readonly number[], ordered: boolean): Int32Array {
-  const n = flat.length >>> 1;
-  let out: Int32Array;
-  let k = 0;
-  if (ordered) {
-    out = new Int32Array(flat.length);
-    for (let i = 0; i < n; i++) {
-      const lo = flat[2 * i] ?? 0;
-      const hi = flat[2 * i + 1] ?? 0;
-      if (lo > hi) continue;
-      out[k++] = lo;
-      out[k++] = hi;
-    }
-    return k === out.length ? out : out.slice(0, k);
+function classCharAt(p: string, i: number): number {
+  let cp = p.charCodeAt(i);
+  if (Number.isNaN(cp) || cp === 0x2d /* - */ || cp === 0x5d /* ] */) return -1;
+  if (cp === 0x5c /* \\ */) {
+    cp = p.charCodeAt(i + 1);
+    if (Number.isNaN(cp)) return -1;
+    i++;
   }
+  return cp >= 0xd800 && cp <= 0xdbff ? (p.codePointAt(i) ?? cp) : cp;
+}
+
+/** The string index after the class character at `i` whose code point is `cp`. */
+const classCharEnd = (p: string, i: number, cp: number) =>
+  i + (p.charCodeAt(i) === 0x5c ? 1 : 0) + width(cp);
+
+/**
+ * Parses `[...]` starting after the `[` at string index `start`; `undefined` if malformed. This
+ * runs once per character of every class compiled, so it reads the pattern once, into an array
+ * sized for the worst case. A class is usually written in order: only otherwise are its ranges
+ * sorted and merged.
+ */
+function compileClass(p: string, start: number): [Token, number] | undefined {
+  const negated = p.charCodeAt(start) === 0x5e; /* ^ */
+  let i = negated ? start + 1 : start;
+  const flat = new Array<number>(2 * (p.length - i));
+  let k = 0;
+  let ready = true; // sorted, disjoint, non-adjacent, none empty
+  let lastHi = -2;
+  for (;;) {
+    if (p.charCodeAt(i) === 0x5d /* ] */ && k > 0) break;
+    const lo = classCharAt(p, i);
+    if (lo < 0) return undefined;
+    i = classCharEnd(p, i, lo);
+    let hi = lo;
+    if (p.charCodeAt(i) === 0x2d /* - */) {
+      hi = classCharAt(p, i + 1);
+      if (hi < 0) return undefined;
+      i = classCharEnd(p, i + 1, hi);
+    }
+    if (lo > hi || lo <= lastHi + 1) ready = false;
+    lastHi = hi;
+    flat[k++] = lo;
+    flat[k++] = hi;
+  }
+  flat.length = k;
+  return [{ kind: 'class', negated, ranges: ready ? flat : mergeRanges(flat) }, i + 1];
+}
+
+/**
+ * The same set of characters as sorted, disjoint, non-adjacent ranges (for binary search), flat,
+ * empty ranges dropped. Sorted natively as numbers, with no comparator: a hostile class costs a
+ * typed-array sort.
+ */
+function mergeRanges(flat: readonly number[]): number[] {
+  const n = flat.length >>> 1;
   const keys = new Float64Array(n);
   let m = 0;
   for (let i = 0; i < n; i++) {
@@ -92,22 +87,20 @@ function mergeRanges(flat: readonly number[], ordered: boolean): Int32Array {
     if (lo <= hi) keys[m++] = lo * SHIFT + hi;
   }
   const sorted = keys.subarray(0, m).sort();
-  out = new Int32Array(2 * m);
+  const out: number[] = [];
   for (let i = 0; i < m; i++) {
     const key = sorted[i] ?? 0;
     const lo = Math.floor(key / SHIFT);
     const hi = key - lo * SHIFT;
-    if (k > 0 && lo <= (out[k - 1] ?? 0) + 1) out[k - 1] = Math.max(out[k - 1] ?? 0, hi);
-    else {
-      out[k++] = lo;
-      out[k++] = hi;
-    }
+    const last = out.length - 1;
+    if (last > 0 && lo <= (out[last] ?? 0) + 1) out[last] = Math.max(out[last] ?? 0, hi);
+    else out.push(lo, hi);
   }
-  return k === out.length ? out : out.slice(0, k);
+  return out;
 }
 
 /** Whether `cp` is in the sorted, disjoint flat ranges; adds the search's steps to `work`. */
-function inRanges(ranges: Int32Array, cp: number, work?: GlobWork): boolean {
+function inRanges(ranges: readonly number[], cp: number, work?: GlobWork): boolean {
   let lo = 0;
   let hi = (ranges.length >>> 1) - 1;
   while (lo <= hi) {
@@ -122,11 +115,10 @@ function inRanges(ranges: Int32Array, cp: number, work?: GlobWork): boolean {
 
 /** The tokens of a glob, or `undefined` if the pattern is malformed. */
 export function compile(pattern: string): Token[] | undefined {
-  const cps = codePoints(pattern);
   const tokens: Token[] = [];
   let i = 0;
-  while (i < cps.length) {
-    const cp = cps[i] ?? 0;
+  while (i < pattern.length) {
+    const cp = pattern.codePointAt(i) ?? 0;
     if (cp === 0x2a /* * */) {
       if (tokens.at(-1)?.kind !== 'star') tokens.push({ kind: 'star' });
       i++;
@@ -134,18 +126,18 @@ export function compile(pattern: string): Token[] | undefined {
       tokens.push({ kind: 'any' });
       i++;
     } else if (cp === 0x5b /* [ */) {
-      const parsed = compileClass(cps, i + 1);
+      const parsed = compileClass(pattern, i + 1);
       if (parsed === undefined) return undefined;
       tokens.push(parsed[0]);
       i = parsed[1];
     } else if (cp === 0x5c /* \ */) {
-      const escaped = cps[i + 1];
+      const escaped = pattern.codePointAt(i + 1);
       if (escaped === undefined) return undefined;
       tokens.push({ kind: 'char', char: escaped });
-      i += 2;
+      i += 1 + width(escaped);
     } else {
       tokens.push({ kind: 'char', char: cp });
-      i++;
+      i += width(cp);
     }
   }
   return tokens;
