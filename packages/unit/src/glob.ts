@@ -21,6 +21,7 @@ class Segment {
   private readonly masks = new Map<number, Uint32Array>();
   /** The same for a segment of up to 32 tokens (nearly all): one number, no array to allocate. */
   private readonly bitsOf = new Map<number, number>();
+  private asciiBits: (number | undefined)[] | undefined;
   readonly words: number;
 
   constructor(readonly tokens: readonly Token[]) {
@@ -33,17 +34,21 @@ class Segment {
 
   /** `mask(c)[0]`, for a segment of at most 32 tokens. */
   bits(c: number, work: GlobWork): number {
-    let m = this.bitsOf.get(c);
-    if (m !== undefined) return m;
-    m = 0;
+    // Unit names are mostly ASCII: their masks are an array index away, not a map look-up.
+    const known = c >= 0 && c < 128 ? this.asciiBits?.[c] : this.bitsOf.get(c);
+    if (known !== undefined) return known;
+    let m = 0;
     for (let i = 0; i < this.tokens.length; i++) {
       work.steps++;
       const t = this.tokens[i];
       if (t !== undefined && matchesOne(t, c, work)) m |= 1 << i;
     }
-    // A name's alphabet is small; a hostile one cannot grow this without bound.
-    if (this.bitsOf.size >= 256) this.bitsOf.clear();
-    this.bitsOf.set(c, m);
+    if (c >= 0 && c < 128) (this.asciiBits ??= new Array<number>(128))[c] = m;
+    else {
+      // A name's alphabet is small; a hostile one cannot grow this without bound.
+      if (this.bitsOf.size >= 256) this.bitsOf.clear();
+      this.bitsOf.set(c, m);
+    }
     return m;
   }
 
