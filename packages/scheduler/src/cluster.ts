@@ -104,14 +104,15 @@ export class ClusterState {
   /**
    * Whether a unit other than `except` placed on `machineId` has a name matching `glob`.
    *
-   * A glob is first answered by scanning the machine's units. Once its scans have read as many
-   * names as the cluster has units (about what an index reads: each unit's name once when built
-   * or when placed), it is indexed instead: the machines running a unit that matches it (with
-   * counts), kept up to date as units are placed and removed, so each later check is a lookup. A glob checked on a machine or two (a unit placed at its first candidate,
-   * however many globs it has) thus costs its neighbours, not the cluster; one checked on many
-   * machines (`web@*.service` for every web unit) costs at most twice what indexing it at once
-   * would. At most MAX_INDEXED_GLOBS globs are indexed; beyond that every check scans. The answer
-   * is the same either way.
+   * A glob is first answered by scanning the machine's units. Once the machines it was scanned on
+   * held as many units, in all, as the snapshot has (about what an index reads: each unit's name
+   * once when built or when placed), it is indexed instead: the machines running a unit that
+   * matches it (with counts), kept up to date as units are placed and removed, so each later check
+   * is a look-up. A glob checked on a machine or two (a unit placed at its first candidate, however
+   * many globs it has) thus costs its neighbours, not the cluster; one checked on many machines
+   * (`web@*.service` for every web unit) costs about twice what indexing it at once would. At most
+   * MAX_INDEXED_GLOBS globs are indexed; beyond that every check scans. The answer is the same
+   * either way.
    */
   runsMatching(glob: string, machineId: string, except: string): boolean {
     const hosts = this.globHosts.get(glob);
