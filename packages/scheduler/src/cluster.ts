@@ -24,6 +24,8 @@ export class ClusterState {
   readonly match: GlobMatcher;
   /** For each indexed Conflicts glob: machine ID -> how many placed units there match it. */
   private readonly globHosts = new Map<string, Map<string, number>>();
+  /** For each Conflicts glob not indexed yet: how many unit names its scans have read. */
+  private readonly scanned = new Map<string, number>();
   /** Buckets of machine IDs by load, each sorted by ID. */
   private readonly buckets: string[][] = [];
 
@@ -31,6 +33,8 @@ export class ClusterState {
     machines: readonly SchedMachine[],
     readonly units: ReadonlyMap<string, SchedUnit>,
     globs: GlobCache = new GlobCache(),
+    /** Names a glob's scans read before it is indexed (see {@link runsMatching}). */
+    private readonly indexAfter = units.size,
   ) {
     this.match = globs.match;
     // Ghost machines keep what they have but never take anything: they are not in the buckets.
@@ -98,21 +102,49 @@ export class ClusterState {
   }
 
   /**
-   * The machines running a unit whose name matches `glob` (with counts), kept up to date as units
-   * are placed and removed, so a Conflicts check is a lookup instead of a scan of the machine. At
-   * most MAX_INDEXED_GLOBS globs are indexed; beyond that `undefined` tells the caller to scan.
+   * Whether a unit other than `except` placed on `machineId` has a name matching `glob`.
+   *
+   * A glob is first answered by scanning the machine's units. Once the machines it was scanned on
+   * held as many units, in all, as the snapshot has (about what an index reads: each unit's name
+   * once when built or when placed), it is indexed instead: the machines running a unit that
+   * matches it (with counts), kept up to date as units are placed and removed, so each later check
+   * is a look-up. A glob checked on a machine or two (a unit placed at its first candidate, however
+   * many globs it has) thus costs its neighbours, not the cluster; one checked on many machines
+   * (`web@*.service` for every web unit) costs about twice what indexing it at once would. At most
+   * MAX_INDEXED_GLOBS globs are indexed; beyond that every check scans. The answer is the same
+   * either way.
    */
-  hostsMatching(glob: string): ReadonlyMap<string, number> | undefined {
-    let hosts = this.globHosts.get(glob);
-    if (hosts !== undefined) return hosts;
-    if (this.globHosts.size >= MAX_INDEXED_GLOBS) return undefined;
-    hosts = new Map();
+  runsMatching(glob: string, machineId: string, except: string): boolean {
+    const hosts = this.globHosts.get(glob);
+    // `except` is never counted here: it is not placed on a machine it is being checked for.
+    if (hosts !== undefined) return hosts.has(machineId);
+    const slot = this.slots.get(machineId);
+    if (slot === undefined) return false;
+    let found = false;
+    for (const n of slot.units) {
+      if (n !== except && this.match(glob, n)) {
+        found = true;
+        break;
+      }
+    }
+    const read = (this.scanned.get(glob) ?? 0) + slot.units.size;
+    if (read < this.indexAfter || this.globHosts.size >= MAX_INDEXED_GLOBS) {
+      this.scanned.set(glob, read);
+    } else {
+      this.scanned.delete(glob);
+      this.index(glob);
+    }
+    return found;
+  }
+
+  /** Indexes `glob` (see {@link runsMatching}). */
+  private index(glob: string): void {
+    const hosts = new Map<string, number>();
     for (const [name, machines] of this.placed) {
       if (!this.match(glob, name)) continue;
       for (const m of machines) hosts.set(m, (hosts.get(m) ?? 0) + 1);
     }
     this.globHosts.set(glob, hosts);
-    return hosts;
   }
 
   /** Machine IDs from least to most loaded, ties by ID. Do not place or remove while iterating. */

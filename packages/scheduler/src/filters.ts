@@ -93,17 +93,7 @@ export const machineOfFilter: Filter = (unit, machineId, state) => {
 export const conflictsFilter: Filter = (unit, machineId, state) => {
   const slot = state.slots.get(machineId);
   if (slot === undefined) return undefined;
-  let clash = false;
-  for (const glob of unit.requirements.conflicts) {
-    const hosts = state.hostsMatching(glob);
-    if (hosts === undefined) {
-      clash = [...slot.units].some((n) => n !== unit.name && state.match(glob, n));
-    } else {
-      // The unit itself is never counted: it is not placed on a machine it is being checked for.
-      clash = hosts.has(machineId);
-    }
-    if (clash) break;
-  }
+  let clash = unit.requirements.conflicts.some((g) => state.runsMatching(g, machineId, unit.name));
   if (!clash) clash = state.declaringOn(machineId).some((u) => conflictsWith(unit, u, state.match));
   if (!clash) return undefined;
   return lazy(() => {

@@ -18,26 +18,24 @@ const MAX_NAMES = 65_536;
  */
 export class GlobCache {
   readonly work: GlobWork = { steps: 0 };
-  private readonly compiled = new Map<string, CompiledGlob>();
-  private readonly answers = new Map<string, Map<string, boolean>>();
+  /** Each glob compiled, with its answers: one look-up per match, not two. */
+  private readonly compiled = new Map<string, Entry>();
   private readonly names = new Map<string, readonly number[]>();
+  /** Answers kept, over all globs. */
   private size = 0;
 
   /** The matcher, bound to this cache. */
   readonly match: GlobMatcher = (glob, name) => {
-    const g = this.glob(glob);
-    if (g.quick(name, this.work) === false) return false;
-    let byName = this.answers.get(glob);
-    const known = byName?.get(name);
+    const e = this.entry(glob);
+    if (e.glob.quick(name, this.work) === false) return false;
+    const known = e.answers?.get(name);
     if (known !== undefined) return known;
-    const answer = g.matches(name, this.work, this.chars(name));
+    const answer = e.glob.matches(name, this.work, this.chars(name));
     if (this.size >= MAX_ANSWERS) {
-      this.answers.clear();
+      for (const x of this.compiled.values()) x.answers = undefined;
       this.size = 0;
-      byName = undefined;
     }
-    if (byName === undefined) this.answers.set(glob, (byName = new Map()));
-    byName.set(name, answer);
+    (e.answers ??= new Map()).set(name, answer);
     this.size++;
     return answer;
   };
@@ -53,12 +51,21 @@ export class GlobCache {
     return chars;
   }
 
-  private glob(pattern: string): CompiledGlob {
-    let g = this.compiled.get(pattern);
-    if (g === undefined) {
-      if (this.compiled.size >= MAX_GLOBS) this.compiled.clear();
-      this.compiled.set(pattern, (g = compileGlob(pattern)));
+  private entry(pattern: string): Entry {
+    let e = this.compiled.get(pattern);
+    if (e === undefined) {
+      if (this.compiled.size >= MAX_GLOBS) {
+        this.compiled.clear();
+        this.size = 0;
+      }
+      this.compiled.set(pattern, (e = { glob: compileGlob(pattern), answers: undefined }));
     }
-    return g;
+    return e;
   }
+}
+
+/** A compiled glob and its (name -> matches) answers. */
+interface Entry {
+  readonly glob: CompiledGlob;
+  answers: Map<string, boolean> | undefined;
 }

@@ -36,6 +36,26 @@ describe('planCluster with the costliest unit the API accepts', () => {
     expect(plan.waiting).toEqual([]);
   });
 
+  // Placed first, in the middle, or last (after every other unit, the order of the bench).
+  it.each(['aaa.service', 'mmm.service', 'worst.service'])(
+    'placing %s from nothing weighs its Conflicts globs against the units of the machines it is checked on, not the cluster',
+    (name) => {
+      const unit = worstUnit(name);
+      const all: Snapshot = { ...base, units: [...base.units, unit] };
+      const plan = planCluster(all);
+      expect(plan.waiting).toEqual([]);
+      const after = apply(all, plan);
+      const home = after.find((a) => a.unit === name)?.machineId;
+      const neighbours = after.filter((a) => a.machineId === home).length - 1;
+      const extra = steps(all) - steps(base);
+      // A fresh cache: each (glob, neighbour) pair is matched once in full (a step per name
+      // character: names here are at most 16 long), both ways; each glob's mask of a character
+      // costs a search of its class (at most 8 steps; names here use under 32 characters).
+      // Indexing every glob at first sight read every unit in the cluster: ~8x this.
+      expect(extra).toBeLessThanOrEqual(GLOBS * (2 * (neighbours + 1) * 16 + 32 * 8));
+    },
+  );
+
   it.each(['Conflicts', 'Replaces'] as const)(
     "with the engine's cache kept, a later pass costs a step or two per %s glob and neighbour",
     (key) => {

@@ -5,74 +5,109 @@ export type Token =
   | { readonly kind: 'star' }
   | { readonly kind: 'any' }
   | { readonly kind: 'char'; readonly char: number }
-  | { readonly kind: 'class'; readonly negated: boolean; readonly ranges: readonly Range[] };
-
-interface Range {
-  readonly lo: number;
-  readonly hi: number;
-}
+  | {
+      readonly kind: 'class';
+      readonly negated: boolean;
+      /** Sorted, disjoint, non-adjacent ranges, flat: `[lo0, hi0, lo1, hi1, ...]`. */
+      readonly ranges: readonly number[];
+    };
 
 export const SLASH = 0x2f;
 
+/** Code points fit in 21 bits: a range sorts as one number, `lo * 2^21 + hi` (exact in a double). */
+const SHIFT = 0x200000;
+
+/** UTF-16 units a code point takes. */
+const width = (cp: number) => (cp > 0xffff ? 2 : 1);
+
 /**
- * How many code points the class character at `i` takes (1, or 2 when `\`-escaped); 0 if it is
- * malformed (missing, or an unescaped `-` or `]`). Its value is `cps[i + width - 1]`.
+ * The class character at string index `i` of `p` (after its backslash if escaped): its code point,
+ * or -1 if it is missing or an unescaped `-` or `]`. {@link classCharEnd} is the index after it.
  */
-function classCharWidth(cps: readonly number[], i: number): number {
-  const cp = cps[i];
-  if (cp === undefined || cp === 0x2d /* - */ || cp === 0x5d /* ] */) return 0;
-  if (cp === 0x5c /* \ */) return cps[i + 1] === undefined ? 0 : 2;
-  return 1;
-}
-
-/** Parses `[...]` starting after the `[` at `i`; `undefined` if malformed. */
-function compileClass(cps: readonly number[], start: number): [Token, number] | undefined {
-  let i = start;
-  const negated = cps[i] === 0x5e; /* ^ */
-  if (negated) i++;
-  const ranges: Range[] = [];
-  for (;;) {
-    if (cps[i] === 0x5d && ranges.length > 0) {
-      return [{ kind: 'class', negated, ranges: mergeRanges(ranges) }, i + 1];
-    }
-    const w = classCharWidth(cps, i);
-    if (w === 0) return undefined;
-    const lo = cps[i + w - 1] ?? 0;
-    i += w;
-    let hi = lo;
-    if (cps[i] === 0x2d) {
-      const we = classCharWidth(cps, i + 1);
-      if (we === 0) return undefined;
-      hi = cps[i + we] ?? 0;
-      i += 1 + we;
-    }
-    ranges.push({ lo, hi });
+function classCharAt(p: string, i: number): number {
+  let cp = p.charCodeAt(i);
+  if (Number.isNaN(cp) || cp === 0x2d /* - */ || cp === 0x5d /* ] */) return -1;
+  if (cp === 0x5c /* \\ */) {
+    cp = p.charCodeAt(i + 1);
+    if (Number.isNaN(cp)) return -1;
+    i++;
   }
+  return cp >= 0xd800 && cp <= 0xdbff ? (p.codePointAt(i) ?? cp) : cp;
 }
 
-/** The same set of characters as sorted, disjoint, non-adjacent ranges (for binary search). */
-function mergeRanges(ranges: readonly Range[]): Range[] {
-  const sorted = ranges.filter((r) => r.lo <= r.hi).sort((a, b) => a.lo - b.lo);
-  const out: { lo: number; hi: number }[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last !== undefined && r.lo <= last.hi + 1) last.hi = Math.max(last.hi, r.hi);
-    else out.push({ lo: r.lo, hi: r.hi });
+/** The string index after the class character at `i` whose code point is `cp`. */
+const classCharEnd = (p: string, i: number, cp: number) =>
+  i + (p.charCodeAt(i) === 0x5c ? 1 : 0) + width(cp);
+
+/**
+ * Parses `[...]` starting after the `[` at string index `start`; `undefined` if malformed. This
+ * runs once per character of every class compiled, so it reads the pattern once, into an array
+ * sized for the worst case. A class is usually written in order: only otherwise are its ranges
+ * sorted and merged.
+ */
+function compileClass(p: string, start: number): [Token, number] | undefined {
+  const negated = p.charCodeAt(start) === 0x5e; /* ^ */
+  let i = negated ? start + 1 : start;
+  const flat = new Array<number>(2 * (p.length - i));
+  let k = 0;
+  let ready = true; // sorted, disjoint, non-adjacent, none empty
+  let lastHi = -2;
+  for (;;) {
+    if (p.charCodeAt(i) === 0x5d /* ] */ && k > 0) break;
+    const lo = classCharAt(p, i);
+    if (lo < 0) return undefined;
+    i = classCharEnd(p, i, lo);
+    let hi = lo;
+    if (p.charCodeAt(i) === 0x2d /* - */) {
+      hi = classCharAt(p, i + 1);
+      if (hi < 0) return undefined;
+      i = classCharEnd(p, i + 1, hi);
+    }
+    if (lo > hi || lo <= lastHi + 1) ready = false;
+    lastHi = hi;
+    flat[k++] = lo;
+    flat[k++] = hi;
+  }
+  flat.length = k;
+  return [{ kind: 'class', negated, ranges: ready ? flat : mergeRanges(flat) }, i + 1];
+}
+
+/**
+ * The same set of characters as sorted, disjoint, non-adjacent ranges (for binary search), flat,
+ * empty ranges dropped. Sorted natively as numbers, with no comparator: a hostile class costs a
+ * typed-array sort.
+ */
+function mergeRanges(flat: readonly number[]): number[] {
+  const n = flat.length >>> 1;
+  const keys = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const lo = flat[2 * i] ?? 0;
+    const hi = flat[2 * i + 1] ?? 0;
+    if (lo <= hi) keys[m++] = lo * SHIFT + hi;
+  }
+  const sorted = keys.subarray(0, m).sort();
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) {
+    const key = sorted[i] ?? 0;
+    const lo = Math.floor(key / SHIFT);
+    const hi = key - lo * SHIFT;
+    const last = out.length - 1;
+    if (last > 0 && lo <= (out[last] ?? 0) + 1) out[last] = Math.max(out[last] ?? 0, hi);
+    else out.push(lo, hi);
   }
   return out;
 }
 
-/** Whether `cp` is in the sorted, disjoint ranges; adds the search's steps to `work`. */
-function inRanges(ranges: readonly Range[], cp: number, work?: GlobWork): boolean {
+/** Whether `cp` is in the sorted, disjoint flat ranges; adds the search's steps to `work`. */
+function inRanges(ranges: readonly number[], cp: number, work?: GlobWork): boolean {
   let lo = 0;
-  let hi = ranges.length - 1;
+  let hi = (ranges.length >>> 1) - 1;
   while (lo <= hi) {
     if (work !== undefined) work.steps++;
     const mid = (lo + hi) >>> 1;
-    const r = ranges[mid];
-    if (r === undefined) return false;
-    if (cp < r.lo) hi = mid - 1;
-    else if (cp > r.hi) lo = mid + 1;
+    if (cp < (ranges[2 * mid] ?? 0)) hi = mid - 1;
+    else if (cp > (ranges[2 * mid + 1] ?? 0)) lo = mid + 1;
     else return true;
   }
   return false;
@@ -80,11 +115,10 @@ function inRanges(ranges: readonly Range[], cp: number, work?: GlobWork): boolea
 
 /** The tokens of a glob, or `undefined` if the pattern is malformed. */
 export function compile(pattern: string): Token[] | undefined {
-  const cps = codePoints(pattern);
   const tokens: Token[] = [];
   let i = 0;
-  while (i < cps.length) {
-    const cp = cps[i] ?? 0;
+  while (i < pattern.length) {
+    const cp = pattern.codePointAt(i) ?? 0;
     if (cp === 0x2a /* * */) {
       if (tokens.at(-1)?.kind !== 'star') tokens.push({ kind: 'star' });
       i++;
@@ -92,18 +126,18 @@ export function compile(pattern: string): Token[] | undefined {
       tokens.push({ kind: 'any' });
       i++;
     } else if (cp === 0x5b /* [ */) {
-      const parsed = compileClass(cps, i + 1);
+      const parsed = compileClass(pattern, i + 1);
       if (parsed === undefined) return undefined;
       tokens.push(parsed[0]);
       i = parsed[1];
     } else if (cp === 0x5c /* \ */) {
-      const escaped = cps[i + 1];
+      const escaped = pattern.codePointAt(i + 1);
       if (escaped === undefined) return undefined;
       tokens.push({ kind: 'char', char: escaped });
-      i += 2;
+      i += 1 + width(escaped);
     } else {
       tokens.push({ kind: 'char', char: cp });
-      i++;
+      i += width(cp);
     }
   }
   return tokens;

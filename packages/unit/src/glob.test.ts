@@ -136,3 +136,41 @@ describe('compileGlob: the fast matcher agrees with the general one', () => {
     }
   });
 });
+
+describe('character classes in any order', () => {
+  // Independent of the compiler: a class as written, tried range by range.
+  const naive = (ranges: readonly [string, string][], negated: boolean, c: string) =>
+    ranges.some(([lo, hi]) => lo <= c && c <= hi) !== negated;
+  const letter = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'x', 'y', 'z');
+  it('match what the class lists: unsorted, overlapping, adjacent and empty ranges', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(letter, fc.option(letter, { nil: undefined })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.boolean(),
+        letter,
+        (parts, negated, c) => {
+          const ranges = parts.map(([lo, hi]): [string, string] => [lo, hi ?? lo]);
+          const body = parts.map(([lo, hi]) => (hi === undefined ? lo : `${lo}-${hi}`)).join('');
+          const pattern = `x[${negated ? '^' : ''}${body}]`;
+          const expected = naive(ranges, negated, c);
+          expect(matchGlob(pattern, `x${c}`)).toBe(expected);
+          expect(matchGlobReference(pattern, `x${c}`)).toBe(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    ['[z-ab-c]', 'b', true], // an empty range before an ordered one
+    ['[m-pz-an-o]', 'n', true], // an empty range between overlapping ones
+    ['[m-pz-an-o]', 'q', false],
+    ['[c-da-b]', 'a', true], // adjacent, out of order
+    ['[^c-da-b]', 'e', true],
+  ])('%j matches %j: %s', (pattern, c, expected) => {
+    expect(matchGlob(pattern, c)).toBe(expected);
+  });
+});

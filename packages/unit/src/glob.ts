@@ -19,6 +19,9 @@ export { codePoints, type GlobWork } from './glob-tokens.js';
 class Segment {
   /** Bit `i` of `masks.get(c)` is set when token `i` matches character `c`. */
   private readonly masks = new Map<number, Uint32Array>();
+  /** The same for a segment of up to 32 tokens (nearly all): one number, no array to allocate. */
+  private readonly bitsOf = new Map<number, number>();
+  private asciiBits: (number | undefined)[] | undefined;
   readonly words: number;
 
   constructor(readonly tokens: readonly Token[]) {
@@ -27,6 +30,26 @@ class Segment {
 
   get length(): number {
     return this.tokens.length;
+  }
+
+  /** `mask(c)[0]`, for a segment of at most 32 tokens. */
+  bits(c: number, work: GlobWork): number {
+    // Unit names are mostly ASCII: their masks are an array index away, not a map look-up.
+    const known = c >= 0 && c < 128 ? this.asciiBits?.[c] : this.bitsOf.get(c);
+    if (known !== undefined) return known;
+    let m = 0;
+    for (let i = 0; i < this.tokens.length; i++) {
+      work.steps++;
+      const t = this.tokens[i];
+      if (t !== undefined && matchesOne(t, c, work)) m |= 1 << i;
+    }
+    if (c >= 0 && c < 128) (this.asciiBits ??= new Array<number>(128))[c] = m;
+    else {
+      // A name's alphabet is small; a hostile one cannot grow this without bound.
+      if (this.bitsOf.size >= 256) this.bitsOf.clear();
+      this.bitsOf.set(c, m);
+    }
+    return m;
   }
 
   mask(c: number, work: GlobWork): Uint32Array {
@@ -51,6 +74,13 @@ class Segment {
     from = 0,
     to = this.tokens.length,
   ): boolean {
+    if (this.words === 1) {
+      for (let i = from; i < to; i++) {
+        work.steps++;
+        if ((this.bits(chars[at + i] ?? -1, work) & (1 << i)) === 0) return false;
+      }
+      return true;
+    }
     for (let i = from; i < to; i++) {
       work.steps++;
       const m = this.mask(chars[at + i] ?? -1, work);
@@ -71,7 +101,7 @@ class Segment {
       let d = 0;
       for (let j = from; j < end; j++) {
         work.steps++;
-        d = ((d << 1) | 1) & (this.mask(chars[j] ?? -1, work)[0] ?? 0);
+        d = ((d << 1) | 1) & this.bits(chars[j] ?? -1, work);
         if ((d & hit) !== 0) return j - top;
       }
       return -1;
