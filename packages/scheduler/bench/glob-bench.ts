@@ -1,4 +1,4 @@
-// What the costliest unit the API accepts (64 Conflicts= or Replaces= globs of 256 characters,
+// What the costliest unit the API accepts (64 Conflicts= or 8 Replaces= globs of 256 characters,
 // each passing every quick check: see src/testing-globs.ts) costs a planning pass of 200 units on
 // 20 machines. Prints medians of repeated passes with and without it, their ratio (target: at most
 // 2x), and the deterministic glob matching steps (GlobCache.work) of the same passes.
@@ -8,6 +8,7 @@ import { planCluster } from '../src/plan.js';
 import { apply } from '../src/testing.js';
 import type { Snapshot } from '../src/types.js';
 import { cluster, worstUnit } from '../src/testing-globs.js';
+import { MAX_REPLACES_ENTRIES } from '@fleet/unit';
 
 const RUNS = 21;
 
@@ -103,4 +104,4 @@ const table = (title: string, w: Figures) => {
   );
 };
 table('64 Conflicts= globs', withWorst);
-table('64 Replaces= globs', withReplaces);
+table(`${MAX_REPLACES_ENTRIES} Replaces= globs`, withReplaces);

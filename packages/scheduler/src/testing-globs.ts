@@ -2,7 +2,7 @@
 import {
   fleetRequirements,
   MAX_GLOB_LENGTH,
-  MAX_REQUIREMENT_ENTRIES,
+  maxRequirementEntries,
   validateUnitOptions,
   type UnitOption,
 } from '@fleet/unit';
@@ -37,7 +37,7 @@ export function worstUnit(
   name = 'worst.service',
   key: 'Conflicts' | 'Replaces' = 'Conflicts',
 ): SchedUnit {
-  const globs = Array.from({ length: MAX_REQUIREMENT_ENTRIES }, (_, i) => {
+  const globs = Array.from({ length: maxRequirementEntries(key) }, (_, i) => {
     const head = '*[';
     const tail = ']*.service';
     const room = MAX_GLOB_LENGTH - head.length - tail.length;

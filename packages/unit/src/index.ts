@@ -32,7 +32,9 @@ export { isKnownSection, SYSTEMD_SECTIONS, X_FLEET_SECTION } from './sections.js
 export { serializeUnitOptions } from './serialize.js';
 export {
   MAX_GLOB_LENGTH,
+  MAX_REPLACES_ENTRIES,
   MAX_REQUIREMENT_ENTRIES,
+  maxRequirementEntries,
   requirementsProblem,
   validateUnitOptions,
 } from './validate-options.js';
