@@ -2,7 +2,12 @@
 // units systemd refuses, and services that run and exit. One ManualClock drives everything.
 import { InMemoryRegistry, type UnitState as PublishedState } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
-import { FakeSystemd, type FakeSystemdOptions, type Systemd } from '@fleet/systemd';
+import {
+  FakeSystemd,
+  type FakeSystemdOptions,
+  type Systemd,
+  type UnitChangeListener,
+} from '@fleet/systemd';
 import { unitHash, validateUnitOptions, type UnitOption } from '@fleet/unit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
@@ -29,6 +34,7 @@ describe('Agent with units that do not go as planned', () => {
     agents = [];
     logger = new RecordingLogger();
     stateReads = [];
+    afterWrite = undefined;
     const l = await registry.campaign('engine-under-test', 600);
     if (l === undefined) throw new Error('no leadership');
     token = l.token;
@@ -44,11 +50,30 @@ describe('Agent with units that do not go as planned', () => {
     await registry.close();
   });
 
+  /** Called after each writeUnit with the listener the agent registered (real systemd's timing). */
+  let afterWrite: ((name: string, emit: UnitChangeListener) => void) | undefined;
+
   function start(fake: FakeSystemdOptions = {}): Agent {
     systemd = new FakeSystemd({ clock, ...fake });
     const fakeSystemd = systemd;
+    let listener: UnitChangeListener | undefined;
     const counting = new Proxy(fakeSystemd, {
       get(target, prop) {
+        if (prop === 'onChange') {
+          return (l: UnitChangeListener) => {
+            listener = l;
+            return target.onChange(l);
+          };
+        }
+        if (prop === 'writeUnit') {
+          return async (name: string, content: string) => {
+            await target.writeUnit(name, content);
+            if (listener === undefined || afterWrite === undefined) return;
+            afterWrite(name, listener);
+            // Linking and reloading take real systemd a while: long enough to publish.
+            await new Promise<void>((r) => clock.setTimer(200, r));
+          };
+        }
         if (prop === 'unitStates') {
           return (names: readonly string[]) => {
             stateReads.push(...names);
@@ -101,6 +126,49 @@ describe('Agent with units that do not go as planned', () => {
     (await registry.listUnitStates({ unitName: unit, machineId: M1 })).items[0];
   const calls = (method: string, unit: string): number =>
     systemd.calls.filter((c) => c.method === method && c.name === unit).length;
+
+  it('publishes no state of new contents that systemd has not loaded yet (replacing a running unit)', async () => {
+    const v1: UnitOption[] = [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 1' }];
+    const v2: UnitOption[] = [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 2' }];
+    start();
+    // As real systemd between writing a unit's file and linking it: the unit is not found, and
+    // the state carries the new file's hash.
+    afterWrite = (name, emit) =>
+      emit([
+        {
+          name,
+          state: { load: 'not-found', active: 'inactive', sub: 'dead', hash: unitHash(v2) },
+        },
+      ]);
+    await assign('r.service', v1);
+    await advance(6_000, 50);
+    expect(await published('r.service')).toMatchObject({
+      hash: unitHash(v1),
+      activeState: 'active',
+    });
+    await registry.destroyUnit('r.service');
+    await registry.createUnit({ name: 'r.service', options: v2, desiredState: 'launched' });
+    await registry.applyAssignments(token, [
+      {
+        type: 'update',
+        machineId: M1,
+        unit: 'r.service',
+        hash: unitHash(v2),
+        desiredState: 'launched',
+      },
+    ]);
+    // Every state published for the new contents, as a client polling GET /state would see it.
+    const seen: string[] = [];
+    for (let t = 0; t < 6_000; t += 10) {
+      clock.advance(10);
+      await flush();
+      const s = await published('r.service');
+      if (s?.hash === unitHash(v2)) seen.push(`${s.loadState}/${s.activeState}`);
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((x) => !x.startsWith('loaded/'))).toEqual([]);
+    expect(seen.at(-1)).toBe('loaded/active');
+  });
 
   it('loads and starts a unit with a trailing-space value once in 60 s, publishing its own hash', async () => {
     const options: UnitOption[] = [

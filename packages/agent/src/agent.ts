@@ -88,6 +88,14 @@ export class Agent {
   private readonly abort = new AbortController();
   private readonly view: AssignmentView;
   private readonly publisher: StatePublisher;
+  /**
+   * Units whose file the running plan writes or removes. Between the file change and the
+   * daemon-reload, systemd's view is of neither content (a unit whose new file is not linked yet
+   * shows `not-found`), and a client waiting on the new hash would take it as the new content's
+   * state; so their changes are not published while the plan runs. The pass then reads and
+   * publishes every state once.
+   */
+  private rewriting: ReadonlySet<string> = new Set();
   /** Units this agent started (or adopted running) and has not stopped since. */
   private launched = new Set<string>();
   /**
@@ -134,7 +142,7 @@ export class Agent {
       opts.publishDelayMs ?? 50,
     );
     opts.systemd.onChange((changes) => {
-      for (const c of changes) this.publish(c.name, c.state);
+      for (const c of changes) if (!this.rewriting.has(c.name)) this.publish(c.name, c.state);
     });
   }
 
@@ -258,7 +266,15 @@ export class Agent {
       const tasks = planAgent(snapshot);
       this.launched = adoptLaunched(snapshot);
       for (const u of this.startPending) if (!this.launched.has(u)) this.startPending.delete(u);
-      const outcomes = await executeTasks(tasks, systemd, registry);
+      this.rewriting = new Set(
+        tasks.filter((t) => t.kind === 'load' || t.kind === 'unload').map((t) => t.unit),
+      );
+      let outcomes;
+      try {
+        outcomes = await executeTasks(tasks, systemd, registry);
+      } finally {
+        this.rewriting = new Set();
+      }
       for (const o of outcomes) {
         const t = o.task;
         if (o.error !== undefined) {
@@ -424,7 +440,15 @@ export class Agent {
         current: files.map((f) => ({ unit: f.name, hash: f.hash ?? '', activeState: 'active' })),
         launched: new Set(),
       });
-      const outcomes = await executeTasks(tasks, systemd, registry);
+      this.rewriting = new Set(
+        tasks.filter((t) => t.kind === 'load' || t.kind === 'unload').map((t) => t.unit),
+      );
+      let outcomes;
+      try {
+        outcomes = await executeTasks(tasks, systemd, registry);
+      } finally {
+        this.rewriting = new Set();
+      }
       for (const o of outcomes) {
         if (o.error !== undefined)
           this.log.warn(
