@@ -6,11 +6,11 @@ import {
   type Registry,
 } from '@fleet/registry';
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
-import { adoptLaunched, planAgent, type AgentCurrent } from '@fleet/scheduler';
+import { adoptLaunched, planAgent, type AgentCurrent, type AgentTask } from '@fleet/scheduler';
 import type { Systemd, UnitState } from '@fleet/systemd';
 import { AssignmentView } from './assignments.js';
 import { RetryBackoff, type BackoffPolicy } from './backoff.js';
-import { executeTasks } from './executor.js';
+import { executeTasks, type TaskOutcome } from './executor.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { StatePublisher } from './publisher.js';
 import { RefusedUnits } from './refused.js';
@@ -246,7 +246,7 @@ export class Agent {
 
   /** One local pass: plan from assignments, unit files and systemd states; run; publish. */
   private async pass(): Promise<void> {
-    const { systemd, registry } = this.opts;
+    const { systemd } = this.opts;
     try {
       const desired = this.view.desired();
       this.backoff.sync(desired);
@@ -266,15 +266,7 @@ export class Agent {
       const tasks = planAgent(snapshot);
       this.launched = adoptLaunched(snapshot);
       for (const u of this.startPending) if (!this.launched.has(u)) this.startPending.delete(u);
-      this.rewriting = new Set(
-        tasks.filter((t) => t.kind === 'load' || t.kind === 'unload').map((t) => t.unit),
-      );
-      let outcomes;
-      try {
-        outcomes = await executeTasks(tasks, systemd, registry);
-      } finally {
-        this.rewriting = new Set();
-      }
+      const outcomes = await this.runPlan(tasks);
       for (const o of outcomes) {
         const t = o.task;
         if (o.error !== undefined) {
@@ -422,6 +414,18 @@ export class Agent {
     });
   }
 
+  /** Runs a plan; while it runs, changes of the units whose file it rewrites are held back. */
+  private async runPlan(tasks: readonly AgentTask[]): Promise<TaskOutcome[]> {
+    this.rewriting = new Set(
+      tasks.filter((t) => t.kind === 'load' || t.kind === 'unload').map((t) => t.unit),
+    );
+    try {
+      return await executeTasks(tasks, this.opts.systemd, this.opts.registry);
+    } finally {
+      this.rewriting = new Set();
+    }
+  }
+
   /** Logs registry trouble at most once per TTL: an outage changes nothing here. */
   private outage(err: unknown): void {
     const now = this.clock.now();
@@ -432,7 +436,7 @@ export class Agent {
 
   /** fleet's SIGTERM: stop and unload every unit, remove states, leave the cluster. */
   private async drain(): Promise<void> {
-    const { systemd, registry } = this.opts;
+    const { systemd } = this.opts;
     try {
       const files = await systemd.listUnitFiles();
       const tasks = planAgent({
@@ -440,15 +444,7 @@ export class Agent {
         current: files.map((f) => ({ unit: f.name, hash: f.hash ?? '', activeState: 'active' })),
         launched: new Set(),
       });
-      this.rewriting = new Set(
-        tasks.filter((t) => t.kind === 'load' || t.kind === 'unload').map((t) => t.unit),
-      );
-      let outcomes;
-      try {
-        outcomes = await executeTasks(tasks, systemd, registry);
-      } finally {
-        this.rewriting = new Set();
-      }
+      const outcomes = await this.runPlan(tasks);
       for (const o of outcomes) {
         if (o.error !== undefined)
           this.log.warn(
