@@ -84,7 +84,7 @@ export class Fleetd {
     }
     const agent = new Agent({
       // fleet's "Server monitor triggered" line when the machine's heartbeat fails.
-      registry: watchHeartbeats(registry, logMonitorTriggered(log)),
+      registry: watchHeartbeats(registry, clock, logMonitorTriggered(log)),
       systemd,
       machine: {
         id: machineId,

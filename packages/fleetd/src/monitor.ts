@@ -1,10 +1,10 @@
 // fleet's server monitor line. fleet beat its machine key every TTL/2 and, when a beat did not
-// succeed in time, logged `Server monitor triggered: Monitor timed out before successful heartbeat`
-// and restarted its components; operators alert on that line. Here the same event is the
-// machine session being lost (its lease keepalive went unanswered until the lease was gone, or
-// etcd said it expired), after which the agent registers again: fleetd logs fleet's line then.
+// succeed within TTL/3, logged `Server monitor triggered: Monitor timed out before successful
+// heartbeat` and restarted its components; operators alert on that line. Here the same event is
+// the machine's lease going that long (TTL/2 + TTL/3) without an acknowledged renewal, or, if
+// that was not seen first, the session being lost to a failed heartbeat.
 import { isRegistryError, type MachineSession, type Registry } from '@fleet/registry';
-import type { Logger } from '@fleet/runtime';
+import type { Clock, Logger } from '@fleet/runtime';
 
 /** fleet's exact message (server/server.go + server/monitor.go). */
 export const MONITOR_TRIGGERED =
@@ -19,21 +19,59 @@ export function heartbeatFailed(reason: unknown): boolean {
 }
 
 /**
- * The registry as the agent sees it, with every machine session it registers watched: when one
- * is lost to a failed heartbeat, `onFailed` hears of it. Everything else passes through.
+ * How long a machine may go without an acknowledged heartbeat before fleet's monitor fired: its
+ * beat every TTL/2, plus the TTL/3 a beat was allowed.
+ */
+export function monitorDeadlineMs(ttlSeconds: number): number {
+  return Math.round(ttlSeconds * 1000 * (1 / 2 + 1 / 3));
+}
+
+/**
+ * Watches one session's heartbeat as fleet's monitor did, checking every TTL/12: once no renewal
+ * has been acknowledged for {@link monitorDeadlineMs}, `onFailed` hears of it, once per silence;
+ * a session lost to a failed heartbeat that had not been reported yet is reported then.
+ */
+function monitor(
+  session: MachineSession,
+  clock: Clock,
+  onFailed: (session: MachineSession, reason: unknown) => void,
+): void {
+  const deadline = monitorDeadlineMs(session.ttlSeconds);
+  const every = Math.max(1, Math.round((session.ttlSeconds * 1000) / 12));
+  let reported = false;
+  let cancel: (() => void) | undefined;
+  const check = () => {
+    if (session.signal.aborted) return;
+    const silentMs = clock.now() - session.lastRenewedAt();
+    if (silentMs <= deadline) reported = false;
+    else if (!reported) {
+      reported = true;
+      onFailed(session, new Error(`no heartbeat acknowledged by etcd for ${silentMs} ms`));
+    }
+    cancel = clock.setTimer(every, check);
+  };
+  cancel = clock.setTimer(every, check);
+  const ended = () => {
+    cancel?.();
+    if (!reported && heartbeatFailed(session.signal.reason))
+      onFailed(session, session.signal.reason);
+  };
+  if (session.signal.aborted) ended();
+  else session.signal.addEventListener('abort', ended, { once: true });
+}
+
+/**
+ * The registry as the agent sees it, with every machine session it registers watched by
+ * fleet's monitor (see {@link monitor}). Everything else passes through.
  */
 export function watchHeartbeats(
   registry: Registry,
+  clock: Clock,
   onFailed: (session: MachineSession, reason: unknown) => void,
 ): Registry {
   const registerMachine: Registry['registerMachine'] = async (record, ttl, opts) => {
     const session = await registry.registerMachine(record, ttl, opts);
-    const signal = session.signal;
-    const check = () => {
-      if (heartbeatFailed(signal.reason)) onFailed(session, signal.reason);
-    };
-    if (signal.aborted) check();
-    else signal.addEventListener('abort', check, { once: true });
+    monitor(session, clock, onFailed);
     return session;
   };
   return new Proxy(registry, {

@@ -193,6 +193,11 @@ export interface MachineSession {
   /** Aborted when the session is over: closed, or its lease found expired. Re-register then. */
   readonly signal: AbortSignal;
   /**
+   * Clock time (ms) at which the latest acknowledged renewal of the lease was sent (the grant at
+   * first): how long the machine has gone without a heartbeat etcd answered.
+   */
+  lastRenewedAt(): number;
+  /**
    * Rewrites the machine record (same ID), e.g. new health or IP.
    * @throws SessionLostError if the lease is gone.
    */

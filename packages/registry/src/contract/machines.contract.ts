@@ -181,6 +181,20 @@ export function machineContract(h: () => ContractHarness): void {
     await registry.registerMachine(machine('m1'), 2);
   });
 
+  it('tells when the lease was last renewed: it moves on with keepalives, not once they stop', async () => {
+    const { registry } = h();
+    const s = await registry.registerMachine(machine('m1'), 3);
+    const first = s.lastRenewedAt();
+    h().passTime(1_500);
+    await eventually(h(), () => s.lastRenewedAt() > first, 'a keepalive to be acknowledged');
+    stall(s);
+    await new Promise((r) => setTimeout(r, 300)); // a keepalive already in flight may still land
+    const last = s.lastRenewedAt();
+    h().passTime(1_500);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(s.lastRenewedAt()).toBe(last);
+  });
+
   it('lets a released session expire after its TTL without revoking it at once', async () => {
     const { registry } = h();
     const s = await registry.registerMachine(machine('m1'), 2);

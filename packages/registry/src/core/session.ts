@@ -34,6 +34,10 @@ export class Session implements MachineSession {
     return this.lease.id.toString();
   }
 
+  lastRenewedAt(): number {
+    return this.lease.lastRenewedAt();
+  }
+
   private lose(cause: unknown): void {
     if (this.controller.signal.aborted) return;
     this.lease.stopRenewing();
