@@ -174,16 +174,26 @@ export class Engine {
         if (needLoad || this.clock.now() >= resyncAt) {
           await cache?.close();
           cache = undefined;
-          cache = await ClusterCache.load(
-            this.registry,
-            () => ((dirty = true), trigger.poke()),
-            (reason) => {
-              this.log.info({ reason }, 'watch asked for a resync');
-              needLoad = true;
-              trigger.poke();
-            },
-            seenLive,
-          );
+          try {
+            cache = await ClusterCache.load(
+              this.registry,
+              () => ((dirty = true), trigger.poke()),
+              (reason) => {
+                this.log.info({ reason }, 'watch asked for a resync');
+                needLoad = true;
+                trigger.poke();
+              },
+              seenLive,
+            );
+          } catch (err) {
+            // An etcd blip during the (re)load: the term goes on and loads again after the
+            // interval. Ending it here left the lease renewing and nobody scheduling.
+            if (err instanceof NotLeaderError) throw err;
+            this.log.warn({ err }, 'engine could not load the cluster; trying again');
+            needLoad = true;
+            await trigger.wait(this.intervalMs);
+            continue;
+          }
           needLoad = false;
           resyncAt = this.clock.now() + this.resyncMs;
           dirty = true;
@@ -215,7 +225,12 @@ export class Engine {
       await cache?.close();
       this.leadership = undefined;
       this.metrics.leaderSince = undefined;
-      if (!this.abort.signal.aborted) this.log.warn({}, 'Engine leadership lost');
+      if (!this.abort.signal.aborted) {
+        // A term that ends while its lease still renews would hold the leader key for nobody:
+        // give it up, so that another engine (or this one) campaigns at once.
+        if (!l.signal.aborted) await l.resign().catch(() => undefined);
+        this.log.warn({}, 'Engine leadership lost');
+      }
     }
   }
 

@@ -1,0 +1,78 @@
+// An etcd blip while the leader reloads the cluster (its periodic resync) must not leave a leader
+// that holds the key and schedules nothing (reliability review F1): the term loads again, and a
+// term that ends for any other reason than losing its lease gives the key up.
+import { InMemoryRegistry, UnavailableError, type Registry } from '@fleet/registry';
+import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine } from './engine.js';
+import { advanceUntil, machineRecord, placement, unitInput } from './test-support.js';
+
+const M1 = 'a1000000000000000000000000000001';
+const M2 = 'b2000000000000000000000000000002';
+
+/** `registry`, with `listUnits` failing as often as `failures.left` says. */
+function flakyListing(registry: Registry, failures: { left: number }): Registry {
+  return new Proxy(registry, {
+    get(target, prop) {
+      if (prop === 'listUnits') {
+        return () => {
+          if (failures.left <= 0) return target.listUnits();
+          failures.left--;
+          return Promise.reject(new UnavailableError(['http://127.0.0.1:2379']));
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+describe('a leader whose cluster load fails', () => {
+  const clock = new ManualClock();
+  const registry = new InMemoryRegistry({ clock });
+  const engines: Engine[] = [];
+
+  afterEach(async () => {
+    for (const e of engines) {
+      const stopped = e.stop();
+      clock.advance(10_000);
+      await stopped;
+    }
+    await registry.close();
+  });
+
+  it('keeps scheduling after a failed resync, and the leader key stays with a live leader', async () => {
+    for (const id of [M1, M2]) await registry.registerMachine(machineRecord(id), 3_600);
+    const failures = { left: 0 };
+    const log = new RecordingLogger();
+    const a = new Engine({
+      registry: flakyListing(registry, failures),
+      candidateId: M1,
+      clock,
+      logger: log,
+    });
+    engines.push(a);
+    a.start();
+    await advanceUntil(clock, () => a.isLeader() && a.metrics.reconciles > 0, { what: 'A leads' });
+    const b = new Engine({ registry, candidateId: M2, clock });
+    engines.push(b);
+    b.start();
+    // The periodic resync (every 60 s) meets an etcd blip: two listings fail.
+    failures.left = 2;
+    await advanceUntil(clock, () => failures.left < 2, {
+      stepMs: 100,
+      maxMs: 70_000,
+      what: 'the resync to meet the blip',
+    });
+    await registry.createUnit(unitInput('after-blip.service'));
+    await advanceUntil(
+      clock,
+      async () => (await placement(registry))['after-blip.service'] !== undefined,
+      { stepMs: 100, maxMs: 60_000, what: 'a unit created after the blip to be scheduled' },
+    );
+    const leader = await registry.getLeader();
+    const acting = [a, b].filter((e) => e.isLeader());
+    expect(acting).toHaveLength(1);
+    expect(leader?.candidateId).toBe(acting[0] === a ? M1 : M2);
+  });
+});
