@@ -35,6 +35,7 @@ describe('Agent with units that do not go as planned', () => {
     logger = new RecordingLogger();
     stateReads = [];
     afterWrite = undefined;
+    linkFailures = 0;
     const l = await registry.campaign('engine-under-test', 600);
     if (l === undefined) throw new Error('no leadership');
     token = l.token;
@@ -50,6 +51,8 @@ describe('Agent with units that do not go as planned', () => {
     await registry.close();
   });
 
+  /** Link calls still to fail (a D-Bus timeout, say). */
+  let linkFailures: number;
   /** Called after each writeUnit with the listener the agent registered (real systemd's timing). */
   let afterWrite: ((name: string, emit: UnitChangeListener) => void) | undefined;
 
@@ -63,6 +66,15 @@ describe('Agent with units that do not go as planned', () => {
           return (l: UnitChangeListener) => {
             listener = l;
             return target.onChange(l);
+          };
+        }
+        if (prop === 'link') {
+          return async (name: string) => {
+            if (linkFailures > 0) {
+              linkFailures--;
+              throw new Error(`link ${name}: timed out`);
+            }
+            return target.link(name);
           };
         }
         if (prop === 'writeUnit') {
@@ -126,6 +138,23 @@ describe('Agent with units that do not go as planned', () => {
     (await registry.listUnitStates({ unitName: unit, machineId: M1 })).items[0];
   const calls = (method: string, unit: string): number =>
     systemd.calls.filter((c) => c.method === method && c.name === unit).length;
+
+  it('loads a unit again after its link failed, and starts it (reliability review F3)', async () => {
+    const options: UnitOption[] = [
+      { section: 'Service', name: 'ExecStart', value: '/bin/sleep 9' },
+    ];
+    start();
+    linkFailures = 1;
+    await assign('linked.service', options);
+    await advance(30_000, 50);
+    expect(calls('link', 'linked.service')).toBe(1); // the failed call is not recorded by the fake
+    expect(calls('start', 'linked.service')).toBe(1);
+    expect(await published('linked.service')).toMatchObject({
+      hash: unitHash(options),
+      activeState: 'active',
+      state: 'launched',
+    });
+  });
 
   it('publishes no state of new contents that systemd has not loaded yet (replacing a running unit)', async () => {
     const v1: UnitOption[] = [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 1' }];

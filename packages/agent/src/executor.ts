@@ -70,8 +70,15 @@ async function runTask(
       if (options === undefined)
         throw new Error(`contents of ${name} (${task.hash ?? ''}) are gone from the registry`);
       await systemd.writeUnit(name, serializeUnitOptions(options));
-      await systemd.link(name);
-      if (options.some((o) => o.section === 'Install')) await systemd.enable(name);
+      try {
+        await systemd.link(name);
+        if (options.some((o) => o.section === 'Install')) await systemd.enable(name);
+      } catch (err) {
+        // A file written but not linked has the right hash, so the next pass would take the unit
+        // as loaded and retry only its start, for ever: remove it, and the next pass loads again.
+        await systemd.removeUnit(name).catch(() => undefined);
+        throw err;
+      }
       return;
     }
     case 'unload':
