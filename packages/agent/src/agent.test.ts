@@ -301,6 +301,53 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     expect((await systemd.unitStates(['web.service'])).get('web.service')?.active).toBe('active');
   });
 
+  it('keeps the session file when the drain could not revoke the lease, so a successor takes over at once', async () => {
+    let saved: string | undefined;
+    const store = {
+      previous: () => Promise.resolve(saved),
+      save: (_id: string, lease: string) => Promise.resolve(void (saved = lease)),
+      clear: () => Promise.resolve(void (saved = undefined)),
+    };
+    // The revoke at the end of the drain fails once (a slow etcd past its deadline).
+    let failClose = true;
+    const flaky = new Proxy(registry, {
+      get(target, prop) {
+        if (prop === 'registerMachine') {
+          return async (...args: Parameters<Registry['registerMachine']>) => {
+            const session = await target.registerMachine(...args);
+            return new Proxy(session, {
+              get(t, p) {
+                if (p === 'close' && failClose) {
+                  return async () => {
+                    failClose = false;
+                    await t.close();
+                    throw new Error('lease revoke: deadline exceeded');
+                  };
+                }
+                const v: unknown = Reflect.get(t, p, t);
+                return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+              },
+            });
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Registry;
+    const logger = new RecordingLogger();
+    const first = agent(flaky, systemd, logger, false, { sessionStore: store });
+    await until(() => first.registered);
+    const lease = saved;
+    expect(lease).toBeDefined();
+    const stopping = first.stop({ drain: true });
+    await advance(5_000, 100);
+    await stopping;
+    expect(saved).toBe(lease);
+    expect(logger.records.map((r) => r.msg)).toContainEqual(
+      expect.stringMatching(/^could not revoke the machine lease/),
+    );
+  });
+
   it("takes the machine over from its crashed predecessor's session: the machine never leaves", async () => {
     let saved: string | undefined;
     const store = {

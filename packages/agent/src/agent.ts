@@ -458,8 +458,18 @@ export class Agent {
     }
     for (const u of this.publisher.units()) this.publisher.drop(u);
     await this.publisher.settled();
-    await this.session?.close().catch(() => undefined);
-    await this.opts.sessionStore?.clear().catch(() => undefined);
+    const left = await (this.session?.close() ?? Promise.resolve()).then(
+      () => true,
+      (err: unknown) => {
+        this.log.warn(
+          { err },
+          'could not revoke the machine lease; the session file is kept so that a restarted fleetd takes it over',
+        );
+        return false;
+      },
+    );
+    // Forgotten only once the lease is gone: otherwise the next fleetd would wait out its TTL.
+    if (left) await this.opts.sessionStore?.clear().catch(() => undefined);
   }
 
   private sleep(ms: number): Promise<void> {
