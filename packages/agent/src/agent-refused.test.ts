@@ -9,6 +9,7 @@ import {
   type UnitChangeListener,
 } from '@fleet/systemd';
 import { unitHash, validateUnitOptions, type UnitOption } from '@fleet/unit';
+import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
 
@@ -60,42 +61,30 @@ describe('Agent with units that do not go as planned', () => {
     systemd = new FakeSystemd({ clock, ...fake });
     const fakeSystemd = systemd;
     let listener: UnitChangeListener | undefined;
-    const counting = new Proxy(fakeSystemd, {
-      get(target, prop) {
-        if (prop === 'onChange') {
-          return (l: UnitChangeListener) => {
-            listener = l;
-            return target.onChange(l);
-          };
-        }
-        if (prop === 'link') {
-          return async (name: string) => {
-            if (linkFailures > 0) {
-              linkFailures--;
-              throw new Error(`link ${name}: timed out`);
-            }
-            return target.link(name);
-          };
-        }
-        if (prop === 'writeUnit') {
-          return async (name: string, content: string) => {
-            await target.writeUnit(name, content);
-            if (listener === undefined || afterWrite === undefined) return;
-            afterWrite(name, listener);
-            // Linking and reloading take real systemd a while: long enough to publish.
-            await new Promise<void>((r) => clock.setTimer(200, r));
-          };
-        }
-        if (prop === 'unitStates') {
-          return (names: readonly string[]) => {
-            stateReads.push(...names);
-            return target.unitStates(names);
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    const counting: Systemd = overriding<Systemd>(fakeSystemd, {
+      onChange: (l: UnitChangeListener) => {
+        listener = l;
+        return fakeSystemd.onChange(l);
       },
-    }) as Systemd;
+      link: async (name: string) => {
+        if (linkFailures > 0) {
+          linkFailures--;
+          throw new Error(`link ${name}: timed out`);
+        }
+        return fakeSystemd.link(name);
+      },
+      writeUnit: async (name: string, content: string) => {
+        await fakeSystemd.writeUnit(name, content);
+        if (listener === undefined || afterWrite === undefined) return;
+        afterWrite(name, listener);
+        // Linking and reloading take real systemd a while: long enough to publish.
+        await new Promise<void>((r) => clock.setTimer(200, r));
+      },
+      unitStates: (names: readonly string[]) => {
+        stateReads.push(...names);
+        return fakeSystemd.unitStates(names);
+      },
+    });
     const a = new Agent({
       registry,
       systemd: counting,
@@ -308,18 +297,12 @@ describe('Agent with units that do not go as planned', () => {
       revision: '1',
     };
     const real = registry;
-    registry = new Proxy(real, {
-      get(target, prop) {
-        if (prop === 'listAssignments') {
-          return async (machineId?: string) => {
-            const l = await target.listAssignments(machineId);
-            return { ...l, items: [legacy, ...l.items] };
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    registry = overriding(real, {
+      listAssignments: async (machineId?: string) => {
+        const l = await real.listAssignments(machineId);
+        return { ...l, items: [legacy, ...l.items] };
       },
-    }) as InMemoryRegistry;
+    });
     start();
     registry = real;
     const options: UnitOption[] = [

@@ -11,6 +11,7 @@ import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { unitHash, type UnitOption } from '@fleet/unit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { overriding } from '@fleet/testkit';
 import { Agent, type AgentOptions } from './agent.js';
 import type { HealthSources } from './health.js';
 
@@ -24,20 +25,6 @@ const options = (name: string): UnitOption[] => [
 
 async function fixedHealth(src: HealthSources): Promise<Record<string, JsonValue>> {
   return { version: src.version, systemState: (await src.systemState?.()) ?? 'unknown' };
-}
-
-/**
- * The registry with some methods replaced. Every other method runs on the registry itself (an
- * `Object.create` wrapper would let the registry's own writes to `this` land on the wrapper).
- */
-function overriding(registry: Registry, overrides: Partial<Registry>): Registry {
-  return new Proxy(registry, {
-    get(target, prop) {
-      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof Registry];
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }
 
 async function flush(): Promise<void> {
@@ -200,16 +187,11 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     const counting = overriding(registry, {
       registerMachine: async (record, ttl, opts) => {
         const session = await registry.registerMachine(record, ttl, opts);
-        return new Proxy(session, {
-          get(target, prop) {
-            if (prop === 'publishUnitStates')
-              return (sts: readonly UnitStateInput[]) => (
-                written.push(...sts.map((st) => `${st.unit} ${st.activeState}`)),
-                target.publishUnitStates(sts)
-              );
-            const v: unknown = Reflect.get(target, prop, target);
-            return typeof v === 'function' ? (v as () => unknown).bind(target) : v;
-          },
+        return overriding(session, {
+          publishUnitStates: (sts: readonly UnitStateInput[]) => (
+            written.push(...sts.map((st) => `${st.unit} ${st.activeState}`)),
+            session.publishUnitStates(sts)
+          ),
         });
       },
     });
@@ -310,30 +292,19 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     };
     // The revoke at the end of the drain fails once (a slow etcd past its deadline).
     let failClose = true;
-    const flaky = new Proxy(registry, {
-      get(target, prop) {
-        if (prop === 'registerMachine') {
-          return async (...args: Parameters<Registry['registerMachine']>) => {
-            const session = await target.registerMachine(...args);
-            return new Proxy(session, {
-              get(t, p) {
-                if (p === 'close' && failClose) {
-                  return async () => {
-                    failClose = false;
-                    await t.close();
-                    throw new Error('lease revoke: deadline exceeded');
-                  };
-                }
-                const v: unknown = Reflect.get(t, p, t);
-                return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-              },
-            });
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    const flaky = overriding(registry, {
+      registerMachine: async (...args: Parameters<Registry['registerMachine']>) => {
+        const session = await registry.registerMachine(...args);
+        return overriding(session, {
+          close: async () => {
+            if (!failClose) return session.close();
+            failClose = false;
+            await session.close();
+            throw new Error('lease revoke: deadline exceeded');
+          },
+        });
       },
-    }) as Registry;
+    });
     const logger = new RecordingLogger();
     const first = agent(flaky, systemd, logger, false, { sessionStore: store });
     await until(() => first.registered);

@@ -3,6 +3,7 @@
 // the rest of the cluster is not held up by it.
 import { InMemoryRegistry, type Listing, type Registry, type Unit } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { overriding } from '@fleet/testkit';
 import { unitHash } from '@fleet/unit';
 import { describe, expect, it } from 'vitest';
 import { ClusterCache } from './cluster-cache.js';
@@ -25,18 +26,12 @@ describe('units whose name is no longer accepted', () => {
       options: legacy.options,
       revision: '1',
     };
-    const withLegacy = new Proxy(registry, {
-      get(target, prop) {
-        if (prop === 'listUnits') {
-          return async (): Promise<Listing<Unit>> => {
-            const l = await target.listUnits();
-            return { ...l, items: [old, ...l.items] };
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    const withLegacy = overriding<Registry>(registry, {
+      listUnits: async (): Promise<Listing<Unit>> => {
+        const l = await registry.listUnits();
+        return { ...l, items: [old, ...l.items] };
       },
-    }) as Registry;
+    });
     const leadership = await registry.campaign('engine', 60);
     if (leadership === undefined) throw new Error('no leadership');
     const cache = await ClusterCache.load(

@@ -9,6 +9,7 @@ import {
   type Registry,
 } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from './cluster-cache.js';
 import { Engine } from './engine.js';
@@ -95,18 +96,12 @@ describe('reconcileOnce: one unit refused by the registry', () => {
       desiredState: 'launched',
       revision: '1',
     };
-    const withStale = new Proxy(registry, {
-      get(target, prop) {
-        if (prop === 'listAssignments') {
-          return async (machineId?: string): Promise<Listing<Assignment>> => {
-            const l = await target.listAssignments(machineId);
-            return { ...l, items: [...l.items, stale] };
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    const withStale = overriding<Registry>(registry, {
+      listAssignments: async (machineId?: string): Promise<Listing<Assignment>> => {
+        const l = await registry.listAssignments(machineId);
+        return { ...l, items: [...l.items, stale] };
       },
-    }) as Registry;
+    });
     const leadership = await registry.campaign('engine', 60);
     if (leadership === undefined) throw new Error('no leadership');
     const cache = await ClusterCache.load(

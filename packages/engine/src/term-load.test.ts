@@ -3,6 +3,7 @@
 // term that ends for any other reason than losing its lease gives the key up.
 import { InMemoryRegistry, UnavailableError, type Registry } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { overriding } from '@fleet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
 import { advanceUntil, machineRecord, placement, unitInput } from './test-support.js';
@@ -12,17 +13,11 @@ const M2 = 'b2000000000000000000000000000002';
 
 /** `registry`, with `listUnits` failing as often as `failures.left` says. */
 function flakyListing(registry: Registry, failures: { left: number }): Registry {
-  return new Proxy(registry, {
-    get(target, prop) {
-      if (prop === 'listUnits') {
-        return () => {
-          if (failures.left <= 0) return target.listUnits();
-          failures.left--;
-          return Promise.reject(new UnavailableError(['http://127.0.0.1:2379']));
-        };
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+  return overriding(registry, {
+    listUnits: () => {
+      if (failures.left <= 0) return registry.listUnits();
+      failures.left--;
+      return Promise.reject(new UnavailableError(['http://127.0.0.1:2379']));
     },
   });
 }
