@@ -587,10 +587,15 @@ describe('fleetctl on a 3-machine cluster', () => {
         what: 'global-hello.service active on every machine',
       });
       const order = sortedNodes();
-      const units = tableCells(ok(await tunnel('node3', 'list-units', '--no-legend')).stdout);
-      expect(units).toEqual(
-        order.map((n) => ['global-hello.service', legendOf(n), 'active', 'running']),
-      );
+      const want = order.map((n) => ['global-hello.service', legendOf(n), 'active', 'running']);
+      const listed = async () =>
+        tableCells(ok(await tunnel('node3', 'list-units', '--no-legend')).stdout);
+      // systemd runs it first; each agent publishes the state a moment later.
+      await waitFor(async () => JSON.stringify(await listed()) === JSON.stringify(want), {
+        timeoutMs: 15_000,
+        what: 'list-units to show global-hello.service active on every machine',
+      });
+      expect(await listed()).toEqual(want);
       const files = tableCells(ok(await tunnel('node3', 'list-unit-files', '--no-legend')).stdout);
       expect(files).toEqual([
         ['global-hello.service', expect.stringMatching(/^[0-9a-f]{7}$/), 'launched', '-', 'global'],
