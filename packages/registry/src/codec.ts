@@ -32,6 +32,8 @@ export const machineSchema = z.object({
   health: z.record(z.string(), z.json()),
   version: z.string(),
   capabilities: z.array(z.string()),
+  /** TTL of the session that wrote the record (absent in records of older releases). */
+  ttlSeconds: z.number().int().positive().optional(),
 });
 
 /** `machine/<id>/metadata/<key>`. */
@@ -84,7 +86,7 @@ export const encodeReason = (reason: string): string => JSON.stringify({ reason 
 export const encodeAssignment = (unit: string, h: string, state: DesiredState): string =>
   JSON.stringify({ unit, hash: h, desiredState: state } satisfies AssignmentRecord);
 
-export const encodeMachine = (m: MachineRecord): string =>
+export const encodeMachine = (m: MachineRecord, ttlSeconds: number): string =>
   JSON.stringify({
     id: m.id,
     publicIP: m.publicIP,
@@ -92,6 +94,7 @@ export const encodeMachine = (m: MachineRecord): string =>
     health: m.health as Record<string, JsonValue>,
     version: m.version,
     capabilities: m.capabilities,
+    ttlSeconds,
   });
 
 export const encodeMetadata = (value: string | null): string => JSON.stringify({ value });

@@ -18,6 +18,7 @@ export type {
   RegistryIssue,
   ResyncEvent,
   Revision,
+  StoredMachineRecord,
   Unit,
   UnitEvent,
   UnitHead,

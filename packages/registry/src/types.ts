@@ -96,8 +96,17 @@ export interface MachineRecord {
   readonly capabilities: readonly string[];
 }
 
+/** A machine record as stored: what the agent registered, and the TTL its session was given. */
+export interface StoredMachineRecord extends MachineRecord {
+  /**
+   * The TTL (seconds) of the session that wrote the record: how long the machine may be silent
+   * before it is gone. Absent in records written by an older release.
+   */
+  readonly ttlSeconds?: number;
+}
+
 /** A live machine as listed: its record with metadata merged with the dynamic metadata. */
-export interface Machine extends MachineRecord {
+export interface Machine extends StoredMachineRecord {
   /** Config metadata overridden by dynamic metadata (`setMachineMetadata`); removed keys are gone. */
   readonly metadata: Readonly<Record<string, string>>;
   /** The metadata the agent registered, before the merge. */
@@ -171,7 +180,7 @@ export type AssignmentEvent =
 
 /** Changes to machines: registration records and dynamic metadata. */
 export type MachineEvent =
-  | { readonly type: 'put'; readonly machine: MachineRecord; readonly revision: Revision }
+  | { readonly type: 'put'; readonly machine: StoredMachineRecord; readonly revision: Revision }
   | { readonly type: 'delete'; readonly machineId: string; readonly revision: Revision }
   | {
       readonly type: 'metadata';

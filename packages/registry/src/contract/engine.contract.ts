@@ -53,6 +53,34 @@ export function engineContract(h: () => ContractHarness): void {
     expect(BigInt(all.revision)).toBeGreaterThanOrEqual(BigInt(res.revision));
   });
 
+  it('returns a revision no earlier than any of its writes: their watch echoes and listed revisions', async () => {
+    // The engine records its own writes at this revision and ignores older (lagging) echoes.
+    const { registry } = h();
+    const token = (await registry.campaign('engine', 10))?.token ?? '';
+    await registry.applyAssignments(
+      token,
+      Array.from({ length: 150 }, (_, i) => sched('old', `u${i}.service`)),
+    );
+    const before = await registry.listAssignments();
+    const ops: AssignmentOp[] = [];
+    for (let i = 0; i < 150; i++) {
+      ops.push(sched('new', `u${i}.service`));
+      ops.push({ type: 'unschedule', machineId: 'old', unit: `u${i}.service` });
+    }
+    const res = await registry.applyAssignments(token, ops);
+    expect(res.batches).toBe(3);
+    const events: AssignmentEvent[] = [];
+    const w = registry.watchAssignments(undefined, before.revision, (e) => events.push(e));
+    await eventually(h(), () => events.length >= 300, 'every echo');
+    await w.close();
+    const revs = events.map((e) => BigInt('revision' in e ? e.revision : '0'));
+    expect(revs.every((r) => r > BigInt(before.revision) && r <= BigInt(res.revision))).toBe(true);
+    // The last batch's echoes carry the returned revision itself.
+    expect(revs.some((r) => r === BigInt(res.revision))).toBe(true);
+    const listed = (await registry.listAssignments()).items.map((a) => BigInt(a.revision));
+    expect(listed.every((r) => r <= BigInt(res.revision))).toBe(true);
+  });
+
   it('moves many units at once: every unschedule commits before any schedule', async () => {
     const { registry } = h();
     const token = (await registry.campaign('engine', 10))?.token ?? '';

@@ -244,4 +244,28 @@ export function machineContract(h: () => ContractHarness): void {
     );
     expect((await registry.listMachines()).items[0]?.metadata).not.toHaveProperty('ok');
   });
+
+  it("stores the TTL of the session in the machine's record: listed, watched, kept by update", async () => {
+    // A new engine leader's grace after an outage follows the largest TTL its machines have.
+    const { registry } = h();
+    const c = collector<MachineEvent>();
+    const w = registry.watchMachines((await registry.listMachines()).revision, c.push);
+    const s = await registry.registerMachine(machine('m1'), 45);
+    await registry.registerMachine(machine('m2'), 7);
+    expect((await registry.listMachines()).items.map((m) => [m.id, m.ttlSeconds])).toEqual([
+      ['m1', 45],
+      ['m2', 7],
+    ]);
+    await s.update(machine('m1', { health: { load: [1] } }));
+    expect((await registry.listMachines()).items[0]?.ttlSeconds).toBe(45);
+    await eventually(h(), () => c.events.length >= 3, 'three machine events');
+    await w.close();
+    expect(
+      c.events.map((e) => (e.type === 'put' ? [e.machine.id, e.machine.ttlSeconds] : e.type)),
+    ).toEqual([
+      ['m1', 45],
+      ['m2', 7],
+      ['m1', 45],
+    ]);
+  });
 }

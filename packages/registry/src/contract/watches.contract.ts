@@ -153,7 +153,7 @@ export function watchContract(h: () => ContractHarness): void {
     await s.close();
     await eventually(h(), () => c.events.length >= 3, 'machine events');
     expect(c.events).toEqual([
-      expect.objectContaining({ type: 'put', machine: machine('m1') }),
+      expect.objectContaining({ type: 'put', machine: { ...machine('m1'), ttlSeconds: 10 } }),
       expect.objectContaining({ type: 'metadata', machineId: 'm1', key: 'disk', value: 'ssd' }),
       expect.objectContaining({ type: 'delete', machineId: 'm1' }),
     ]);

@@ -6,8 +6,8 @@ import type {
   JsonValue,
   Listing,
   Machine,
-  MachineRecord,
   MetadataChange,
+  StoredMachineRecord,
   UnitState,
 } from '../types.js';
 import type { Core } from './core.js';
@@ -20,7 +20,7 @@ function sortedRecord(r: ReadonlyMap<string, string>): Record<string, string> {
 }
 
 /** A decoded machine record as the public type. */
-export function toMachineRecord(m: ReturnType<typeof machineSchema.parse>): MachineRecord {
+export function toMachineRecord(m: ReturnType<typeof machineSchema.parse>): StoredMachineRecord {
   return {
     id: m.id,
     publicIP: m.publicIP,
@@ -28,6 +28,7 @@ export function toMachineRecord(m: ReturnType<typeof machineSchema.parse>): Mach
     health: m.health as Record<string, JsonValue>,
     version: m.version,
     capabilities: m.capabilities,
+    ...(m.ttlSeconds === undefined ? {} : { ttlSeconds: m.ttlSeconds }),
   };
 }
 
@@ -35,7 +36,7 @@ export function toMachineRecord(m: ReturnType<typeof machineSchema.parse>): Mach
 export async function listMachines(core: Core): Promise<Listing<Machine>> {
   return snapshot(async () => {
     const { kvs, revision } = await rangeAll(core, core.keys.machines());
-    const records = new Map<string, { record: MachineRecord; revision: bigint }>();
+    const records = new Map<string, { record: StoredMachineRecord; revision: bigint }>();
     const dynamic = new Map<string, Map<string, string | null>>();
     for (const rec of kvs) {
       const parsed = core.keys.parse(rec.key);

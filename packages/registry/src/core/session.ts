@@ -65,7 +65,9 @@ export class Session implements MachineSession {
     const key = this.core.keys.machine(this.machineId);
     const res = await this.run({
       compare: [{ key, target: 'lease', op: '==', value: this.lease.id }],
-      success: [{ type: 'put', key, value: encodeMachine(record), lease: this.lease.id }],
+      success: [
+        { type: 'put', key, value: encodeMachine(record, this.ttlSeconds), lease: this.lease.id },
+      ],
       failure: [],
     });
     if (!res.succeeded) {
@@ -140,7 +142,7 @@ export async function registerMachine(
   let ok = false;
   let tookOver = false;
   try {
-    const put = { type: 'put', key, value: encodeMachine(record), lease: lease.id } as const;
+    const put = { type: 'put', key, value: encodeMachine(record, ttl), lease: lease.id } as const;
     const res = await core.kv.txn({
       compare: [{ key, target: 'create', op: '==', value: 0n }],
       success: [put],
