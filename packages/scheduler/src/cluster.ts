@@ -37,9 +37,9 @@ export class ClusterState {
     private readonly indexAfter = units.size,
   ) {
     this.match = globs.match;
-    // Ghost machines keep what they have but never take anything: they are not in the buckets.
+    // Ghost and away machines keep what they have but never take anything: not in the buckets.
     const ids = machines
-      .filter((m) => m.ghost !== true)
+      .filter((m) => m.ghost !== true && m.away !== true)
       .map((m) => m.id)
       .sort();
     for (const m of machines) {
@@ -155,10 +155,15 @@ export class ClusterState {
     }
   }
 
-  /** Whether a machine may take new units (it is live, not a ghost). */
+  /** Whether a machine may take new units (it is live, not a ghost nor away). */
   accepting(machineId: string): boolean {
     const slot = this.slots.get(machineId);
-    return slot !== undefined && slot.machine.ghost !== true;
+    return slot !== undefined && slot.machine.ghost !== true && slot.machine.away !== true;
+  }
+
+  /** Whether a machine's record vanished recently: it keeps only its global units. */
+  away(machineId: string): boolean {
+    return this.slots.get(machineId)?.machine.away === true;
   }
 
   private move(id: string, from: number, to: number): void {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { GlobCache } from './globs.js';
 import { planCluster } from './plan.js';
 import { apply, machine, unit } from './testing.js';
+import { FC_SEED, fcParams } from './testing-fc.js';
 import type { Assignment, SchedUnit, Snapshot } from './types.js';
 
 const NAMES = [
@@ -72,7 +73,7 @@ function plans(s: Snapshot, kept?: GlobCache) {
   );
 }
 
-describe('planCluster: indexing Conflicts globs never changes the plan', () => {
+describe(`planCluster: indexing Conflicts globs never changes the plan (fast-check seed ${FC_SEED})`, () => {
   it('gives exactly the same tasks, reasons and waiting units with globs indexed at once, later or never', () => {
     fc.assert(
       fc.property(arbSnapshot, (s) => {
@@ -85,7 +86,7 @@ describe('planCluster: indexing Conflicts globs never changes the plan', () => {
         const again = planCluster(next, { globs: kept, indexGlobsAfter: 0 });
         for (const p of plans(next, kept)) expect(p).toEqual(again);
       }),
-      { numRuns: 1500 },
+      fcParams(1500),
     );
   });
 

@@ -4,6 +4,7 @@ import { conflictsWith, replaces } from './cluster.js';
 import { machineIdMatches } from './filters.js';
 import { planCluster } from './plan.js';
 import { apply, machine, unit } from './testing.js';
+import { FC_SEED, fcParams } from './testing-fc.js';
 import type { Assignment, SchedUnit, Snapshot } from './types.js';
 
 const NAMES = ['a', 'b', 'c', 'd', 'e', 'f', 'web.1', 'web.2', 'db'].map((n) => `${n}.service`);
@@ -76,7 +77,7 @@ function eligible(u: SchedUnit, machineId: string, s: Snapshot): boolean {
   );
 }
 
-describe('planCluster properties', () => {
+describe(`planCluster properties (fast-check seed ${FC_SEED})`, () => {
   it('never leaves two conflicting units on one machine, nor a unit beside one that replaces it', () => {
     fc.assert(
       fc.property(arbSnapshot, (s) => {
@@ -94,7 +95,7 @@ describe('planCluster properties', () => {
             }
         }
       }),
-      { numRuns: 400 },
+      fcParams(400),
     );
   });
 
@@ -127,7 +128,7 @@ describe('planCluster properties', () => {
           }
         }
       }),
-      { numRuns: 400 },
+      fcParams(400),
     );
   });
 
@@ -138,7 +139,7 @@ describe('planCluster properties', () => {
         for (const t of planCluster(s).tasks)
           if (t.kind === 'schedule') expect(ghosts.has(t.machineId)).toBe(false);
       }),
-      { numRuns: 400 },
+      fcParams(400),
     );
   });
 
@@ -148,7 +149,7 @@ describe('planCluster properties', () => {
         const after = apply(s, planCluster(s));
         expect(planCluster({ ...s, assignments: after }).tasks).toEqual([]);
       }),
-      { numRuns: 400 },
+      fcParams(400),
     );
   });
 
@@ -182,7 +183,7 @@ describe('planCluster properties', () => {
         }
         expect(planCluster({ ...changed, assignments: after }).tasks).toEqual([]);
       }),
-      { numRuns: 1000 },
+      fcParams(1000),
     );
   });
 
@@ -200,7 +201,7 @@ describe('planCluster properties', () => {
         }
         for (const w of plan.waiting) expect(w.reason.length).toBeGreaterThan(0);
       }),
-      { numRuns: 400 },
+      fcParams(400),
     );
   });
 });

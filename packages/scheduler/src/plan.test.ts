@@ -219,9 +219,15 @@ describe('planCluster: Conflicts', () => {
     expect(Object.keys(where)).toHaveLength(3);
     expect(new Set(Object.values(where).flat()).size).toBe(3);
     expect(plan.waiting).toHaveLength(2);
-    expect(plan.waiting[0]?.reason).toMatch(
-      /^0\/3 machines available: 3 run conflicting unit conflict\.\d\.service|^0\/3 machines available: /,
-    );
+    // Each machine runs one of the three placed units: all are named, each counted once.
+    const reason = `0/3 machines available: ${Object.keys(where)
+      .sort()
+      .map((u) => `1 runs conflicting unit ${u}`)
+      .join(', ')}`;
+    expect(plan.waiting).toEqual([
+      { unit: 'conflict.3.service', reason },
+      { unit: 'conflict.4.service', reason },
+    ]);
   });
 
   it('honours a one-way conflict: a unit declaring Conflicts blocks one that declares none', () => {
@@ -244,6 +250,25 @@ describe('planCluster: Conflicts', () => {
     ];
     const { where } = settle(snap(units, three));
     expect(new Set(Object.values(where).flat()).size).toBe(3);
+  });
+
+  it('finds a conflict by scanning once more than 256 distinct Conflicts globs are indexed', () => {
+    // 300 units with a glob each fill the glob index (256 globs) before w.service is checked: its
+    // glob is answered by scanning the machine. Only w declares the conflict (t declares none).
+    const t = unit('t.service');
+    const fillers = Array.from({ length: 300 }, (_, i) =>
+      unit(`f${String(i).padStart(3, '0')}.service`, [`Conflicts=zz${i}.service`]),
+    );
+    const w = unit('w.service', ['Conflicts=t.service']);
+    const s = snap([t, ...fillers, w], [machine(M1)], [at(t, M1)]);
+    for (const indexGlobsAfter of [0, Infinity]) {
+      const plan = planCluster(s, { indexGlobsAfter });
+      expect(plan.tasks.filter((x) => x.unit === 'w.service')).toEqual([]);
+      expect(plan.waiting).toEqual([
+        { unit: 'w.service', reason: 'every machine runs conflicting unit t.service' },
+      ]);
+      expect(plan.tasks.filter((x) => x.kind === 'schedule')).toHaveLength(300);
+    }
   });
 
   it('unschedules the later of two conflicting units found on one machine', () => {
@@ -428,9 +453,76 @@ describe("planCluster: ghost machines (a new leader's grace period)", () => {
     expect(where).toEqual({ 'a.service': [M3], 'g.service': [M1, M3], 'new.service': [M1] });
   });
 
+  it('does not place a follower on the ghost its peer sits on: it waits for the machine', () => {
+    const peer = unit('p.service');
+    const follower = unit('f.service', ['MachineOf=p.service']);
+    const ghost = { id: M3, metadata: {}, ghost: true };
+    const plan = planCluster(snap([peer, follower], [machine(M1), ghost], [at(peer, M3)]));
+    expect(plan.tasks).toEqual([]);
+    expect(plan.waiting).toEqual([
+      {
+        unit: 'f.service',
+        reason: 'waiting for the machine of p.service to come back or be declared gone',
+      },
+    ]);
+  });
+
   it('moves them once the machine is no longer a ghost but gone', () => {
     const a = unit('a.service');
     const { where } = settle(snap([a], [machine(M1)], [at(a, M3)]));
     expect(where).toEqual({ 'a.service': [M1] });
+  });
+});
+
+describe('planCluster: away machines (their record vanished a short while ago)', () => {
+  it('keeps their global units, moves the others at once, and places nothing new on them', () => {
+    const g = unit('g.service', ['Global=true']);
+    const a = unit('a.service');
+    const pinned = unit('pinned.service', [`MachineID=${M3}`]);
+    const away = { id: M3, metadata: {}, away: true };
+    const s = snap(
+      [g, a, pinned, unit('g2.service', ['Global=true'])],
+      [machine(M1), away],
+      [at(g, M1), at(g, M3), at(a, M3), at(pinned, M3)],
+    );
+    const { plan, where } = settle(s);
+    expect(plan.tasks.filter((t) => t.kind === 'unschedule')).toEqual([
+      {
+        kind: 'unschedule',
+        unit: 'a.service',
+        machineId: M3,
+        reason: `target machine ${M3} went away`,
+      },
+      {
+        kind: 'unschedule',
+        unit: 'pinned.service',
+        machineId: M3,
+        reason: `target machine ${M3} went away`,
+      },
+    ]);
+    expect(where).toEqual({ 'a.service': [M1], 'g.service': [M1, M3], 'g2.service': [M1] });
+    expect(plan.waiting).toEqual([
+      { unit: 'pinned.service', reason: `required machine ${M3} is not in the cluster` },
+    ]);
+  });
+
+  it('updates a kept global unit whose contents changed, and drops it when made inactive', () => {
+    const g = unit('g.service', ['Global=true'], 'launched', 'h-new');
+    const away = { id: M3, metadata: {}, away: true };
+    const old = { ...at(g, M3), hash: 'h-old' };
+    expect(planCluster(snap([g], [away], [old])).tasks).toEqual([
+      {
+        kind: 'update',
+        unit: 'g.service',
+        machineId: M3,
+        hash: 'h-new',
+        desiredState: 'launched',
+        reason: 'unit content changed',
+      },
+    ]);
+    const off = unit('g.service', ['Global=true'], 'inactive');
+    expect(planCluster(snap([off], [away], [at(off, M3)])).tasks).toEqual([
+      { kind: 'unschedule', unit: 'g.service', machineId: M3, reason: 'target state inactive' },
+    ]);
   });
 });

@@ -99,9 +99,11 @@ class Planner {
       if (u === undefined) drop(Reason.unitDestroyed);
       else if (!active(u)) drop(Reason.targetInactive);
       else if (!this.state.slots.has(a.machineId)) drop(Reason.machineGone(a.machineId));
+      else if (!u.requirements.global && this.state.away(a.machineId))
+        drop(Reason.machineGone(a.machineId));
       else if (!u.requirements.global && seen.has(a.unit)) drop(Reason.duplicate);
       else {
-        // A ghost's metadata is unknown: only its ID is checked.
+        // A ghost's (or an away machine's) metadata is unknown: only its ID is checked.
         const ghost = !this.state.accepting(a.machineId);
         const filters = ghost ? [machineIdFilter] : [machineIdFilter, metadataFilter];
         const r = check(filters, u, a.machineId, this.state);

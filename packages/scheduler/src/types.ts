@@ -17,6 +17,12 @@ export interface SchedMachine {
    * stay (its agent may be re-registering after an outage), and nothing new is placed on it.
    */
   readonly ghost?: boolean;
+  /**
+   * Its record vanished (its lease expired) a short while ago: the global units assigned to it
+   * stay (after a partition its agent still runs them; fleet's agents kept their globals through a
+   * cut), its other units move at once, and nothing new is placed on it.
+   */
+  readonly away?: boolean;
 }
 
 /** Unit `unit` is scheduled to machine `machineId`; the agent there runs `hash` in `desiredState`. */
