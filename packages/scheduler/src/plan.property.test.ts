@@ -36,39 +36,46 @@ const arbUnit = (name: string) =>
       return unit(name, x, r.state as 'inactive' | 'loaded' | 'launched');
     });
 
-const arbSnapshot: fc.Arbitrary<Snapshot> = fc
-  .record({
-    names: fc.subarray(NAMES, { minLength: 1 }),
-    machines: fc.subarray(IDS, { minLength: 0 }),
-    regions: fc.array(fc.constantFrom('eu', 'us'), { minLength: 4, maxLength: 4 }),
-    ghosts: fc.array(fc.constantFrom(false, false, false, false, true), {
-      minLength: 4,
-      maxLength: 4,
-    }),
-    // Existing assignments, valid or stale; one key per (unit, machine) as in the registry.
-    stale: fc.uniqueArray(
-      fc.record({
-        unit: fc.constantFrom(...NAMES),
-        machineId: fc.constantFrom(...IDS, 'gone0000'),
+/** Snapshots in which about one machine in `1 / ghostRate` is a ghost. */
+const arbSnapshotWith = (ghostRate: number): fc.Arbitrary<Snapshot> =>
+  fc
+    .record({
+      names: fc.subarray(NAMES, { minLength: 1 }),
+      machines: fc.subarray(IDS, { minLength: 0 }),
+      regions: fc.array(fc.constantFrom('eu', 'us'), { minLength: 4, maxLength: 4 }),
+      ghosts: fc.array(
+        fc.double({ min: 0, max: 1, maxExcluded: true }).map((x) => x < ghostRate),
+        {
+          minLength: 4,
+          maxLength: 4,
+        },
+      ),
+      // Existing assignments, valid or stale; one key per (unit, machine) as in the registry.
+      stale: fc.uniqueArray(
+        fc.record({
+          unit: fc.constantFrom(...NAMES),
+          machineId: fc.constantFrom(...IDS, 'gone0000'),
+        }),
+        { selector: (a) => `${a.unit}@${a.machineId}` },
+      ),
+    })
+    .chain(({ names, machines, regions, ghosts, stale }) =>
+      fc.tuple(...names.map(arbUnit)).map((units) => {
+        const ms = machines.map((id, i) =>
+          ghosts[i] === true
+            ? { ...machine(id, { region: regions[i] ?? 'eu' }), ghost: true }
+            : machine(id, { region: regions[i] ?? 'eu' }),
+        );
+        const assignments: Assignment[] = stale.map((s) => ({
+          ...s,
+          hash: 'h-' + s.unit,
+          desiredState: 'launched',
+        }));
+        return { units, machines: ms, assignments };
       }),
-      { selector: (a) => `${a.unit}@${a.machineId}` },
-    ),
-  })
-  .chain(({ names, machines, regions, ghosts, stale }) =>
-    fc.tuple(...names.map(arbUnit)).map((units) => {
-      const ms = machines.map((id, i) =>
-        ghosts[i] === true
-          ? { ...machine(id, { region: regions[i] ?? 'eu' }), ghost: true }
-          : machine(id, { region: regions[i] ?? 'eu' }),
-      );
-      const assignments: Assignment[] = stale.map((s) => ({
-        ...s,
-        hash: 'h-' + s.unit,
-        desiredState: 'launched',
-      }));
-      return { units, machines: ms, assignments };
-    }),
-  );
+    );
+
+const arbSnapshot = arbSnapshotWith(0.2);
 
 function eligible(u: SchedUnit, machineId: string, s: Snapshot): boolean {
   const md = s.machines.find((m) => m.id === machineId)?.metadata ?? {};
@@ -133,13 +140,15 @@ describe(`planCluster properties (fast-check seed ${FC_SEED})`, () => {
   });
 
   it('never places anything new on a ghost machine', () => {
+    // Half the machines are ghosts here: their kept units' followers, peers and globals are
+    // common enough that a fixed seed always meets them.
     fc.assert(
-      fc.property(arbSnapshot, (s) => {
+      fc.property(arbSnapshotWith(0.5), (s) => {
         const ghosts = new Set(s.machines.filter((m) => m.ghost === true).map((m) => m.id));
         for (const t of planCluster(s).tasks)
           if (t.kind === 'schedule') expect(ghosts.has(t.machineId)).toBe(false);
       }),
-      fcParams(400),
+      fcParams(1000),
     );
   });
 
