@@ -14,6 +14,8 @@ export interface Applied {
   readonly applied: readonly Task[];
   /** Tasks of units whose writes the registry refused as invalid. */
   readonly refused: number;
+  /** A revision no earlier than any of the writes (what the registry's commits returned). */
+  readonly revision: string;
 }
 
 /**
@@ -32,8 +34,8 @@ export async function applyTasks(
   metrics: EngineMetrics,
 ): Promise<Applied> {
   try {
-    await registry.applyAssignments(token, tasks.map(toOp));
-    return { applied: tasks, refused: 0 };
+    const r = await registry.applyAssignments(token, tasks.map(toOp));
+    return { applied: tasks, refused: 0, revision: r.revision };
   } catch (err) {
     if (!(err instanceof InvalidInputError)) {
       metrics.taskFailures += tasks.length;
@@ -49,6 +51,7 @@ export async function applyTasks(
   }
   const applied: Task[] = [];
   const bad = new Set<string>();
+  let revision = 0n;
   for (const kind of PHASES) {
     const work = [...byUnit]
       .filter(([unit]) => !bad.has(unit))
@@ -58,7 +61,8 @@ export async function applyTasks(
       await Promise.all(
         work.slice(i, i + UNIT_CONCURRENCY).map(async ([unit, list]) => {
           try {
-            await registry.applyAssignments(token, list.map(toOp));
+            const r = await registry.applyAssignments(token, list.map(toOp));
+            if (BigInt(r.revision) > revision) revision = BigInt(r.revision);
             applied.push(...list);
           } catch (err) {
             if (!(err instanceof InvalidInputError)) throw err;
@@ -73,7 +77,7 @@ export async function applyTasks(
   applied.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
   const refused = tasks.length - applied.length;
   metrics.taskFailures += refused;
-  return { applied, refused };
+  return { applied, refused, revision: revision.toString() };
 }
 
 function toOp(t: Task): AssignmentOp {

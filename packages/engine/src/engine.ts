@@ -1,6 +1,7 @@
 import { NotLeaderError, type Leadership, type Registry } from '@fleet/registry';
 import { systemClock, type Clock } from '@fleet/runtime';
 import { ClusterCache } from './cluster-cache.js';
+import { MachineHistory } from './machine-history.js';
 import { silentLogger, type Logger } from '@fleet/runtime';
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
@@ -25,9 +26,19 @@ export interface EngineOptions {
    * For this long after winning an election (default 30 s, fleet's agent_ttl), machines that hold
    * assignments but are not registered keep their units: after an outage that expired every
    * lease, agents need a moment to register again, and moving their units would restart them.
-   * A machine that leaves while this engine leads loses its units at once.
+   * A machine that leaves while this engine leads loses its (non-global) units at once. The
+   * grace is at least the largest session TTL in any machine record this engine has read (an
+   * agent with a longer TTL is given as long to come back); 0 turns the grace off.
    */
   readonly machineGraceMs?: number;
+  /**
+   * A machine whose record vanished (its lease expired: a partition, a pause, a crash) keeps
+   * the assignments of its global units this long (default 1 h) while its other units move at
+   * once. fleet's agents kept running global units through a cut; without this, a machine that
+   * comes back after a cut longer than its TTL would stop and restart every global unit. A
+   * machine that stays gone loses them after this time.
+   */
+  readonly awayGlobalsMs?: number;
   /**
    * A follower does not poll for leadership: it watches the leader key and campaigns when it is
    * vacated, after a random delay below this (default 1 s, at most half the reconcile interval),
@@ -57,6 +68,9 @@ export class Engine {
   private readonly debounceMs: number;
   private readonly resyncMs: number;
   private readonly graceMs: number;
+  private readonly awayMs: number;
+  /** The largest session TTL (ms) in a machine record read in any term: the grace's floor. */
+  private largestAgentTtlMs = 0;
   private readonly jitterMs: number;
   private readonly recheckMs: number;
   private readonly random: () => number;
@@ -74,6 +88,7 @@ export class Engine {
     this.debounceMs = opts.debounceMs ?? 25;
     this.resyncMs = opts.resyncIntervalMs ?? 60_000;
     this.graceMs = opts.machineGraceMs ?? 30_000;
+    this.awayMs = opts.awayGlobalsMs ?? 3_600_000;
     this.jitterMs = opts.campaignJitterMs ?? Math.min(1_000, this.intervalMs / 2);
     this.recheckMs = opts.followerRecheckMs ?? 300_000;
     this.random = opts.random ?? Math.random;
@@ -166,8 +181,12 @@ export class Engine {
     let resyncAt = 0;
     let needLoad = true;
     let dirty = true;
-    const graceUntil = this.clock.now() + this.graceMs;
-    const seenLive = new Set<string>();
+    const termStart = this.clock.now();
+    // Read again every round: a record with a longer TTL read meanwhile lengthens the grace.
+    const graceUntil = () => termStart + Math.max(this.graceMs, this.largestAgentTtlMs);
+    const history = new MachineHistory(this.clock, (ttl) => {
+      this.largestAgentTtlMs = Math.max(this.largestAgentTtlMs, ttl * 1000);
+    });
     let inGrace = this.graceMs > 0;
     try {
       while (!stop.aborted && l.isLeader()) {
@@ -183,7 +202,7 @@ export class Engine {
                 needLoad = true;
                 trigger.poke();
               },
-              seenLive,
+              history,
             );
           } catch (err) {
             // An etcd blip during the (re)load: the term goes on and loads again after the
@@ -198,23 +217,27 @@ export class Engine {
           resyncAt = this.clock.now() + this.resyncMs;
           dirty = true;
         }
-        if (inGrace && this.clock.now() >= graceUntil) {
+        if (inGrace && this.clock.now() >= graceUntil()) {
           inGrace = false;
           dirty = true; // machines still missing are gone: plan without them
         }
         if (dirty && !stop.aborted && cache !== undefined) {
           dirty = false;
-          await this.pass(cache, l, inGrace).then(
+          const planned = cache;
+          await this.pass(planned, l, inGrace).then(
             (refused) => {
               if (refused > 0) dirty = true; // plan the refused units again after the interval
             },
             (err: unknown) => {
               if (err instanceof NotLeaderError) throw err;
               dirty = true; // try again after the next interval
+              // A failed write may have committed: plan from a fresh listing, which holds every
+              // committed write, not from this cache, which may lack it (its echo may lag).
+              if (planned.unsure) needLoad = true;
             },
           );
         }
-        const until = Math.min(resyncAt, inGrace ? graceUntil : Infinity) - this.clock.now();
+        const until = Math.min(resyncAt, inGrace ? graceUntil() : Infinity) - this.clock.now();
         await trigger.wait(Math.min(this.intervalMs, Math.max(0, until)));
       }
     } catch (err) {
@@ -240,6 +263,7 @@ export class Engine {
     try {
       const r = await reconcileOnce(cache, this.registry, l, this.log, this.metrics, {
         ghosts,
+        awayMs: this.awayMs,
         globs: this.globs,
       });
       this.metrics.reconciles++;

@@ -19,8 +19,10 @@ export interface PassResult {
 
 /**
  * One reconcile pass of the leader: snapshot the cache, plan, commit the tasks as fenced
- * assignment writes (batched into transactions by the registry), record them in the cache, and
- * publish why units wait. Throws what the registry throws (a `NotLeaderError` ends the term).
+ * assignment writes (batched into transactions by the registry), record them in the cache at the
+ * revision the commit returned, and publish why units wait. Throws what the registry throws (a
+ * `NotLeaderError` ends the term); a write that throws marks the cache unsure first, since it may
+ * have committed all the same.
  */
 export async function reconcileOnce(
   cache: ClusterCache,
@@ -28,9 +30,13 @@ export async function reconcileOnce(
   leadership: Leadership,
   log: Logger,
   metrics: EngineMetrics,
-  { ghosts = false, globs }: { ghosts?: boolean; globs?: GlobCache } = {},
+  {
+    ghosts = false,
+    awayMs = 0,
+    globs,
+  }: { ghosts?: boolean; awayMs?: number; globs?: GlobCache } = {},
 ): Promise<PassResult> {
-  const snapshot = await cache.snapshot({ ghosts });
+  const snapshot = await cache.snapshot({ ghosts, awayMs });
   const plan = planCluster(snapshot, globs === undefined ? {} : { globs });
   if (!leadership.isLeader()) return { tasks: [], waiting: plan.waiting.length, refused: 0 };
   // One unit's bad tasks must not stall the cluster: hold them back, write the rest.
@@ -45,14 +51,16 @@ export async function reconcileOnce(
   let refused = guarded.held.length;
   let applied: readonly Task[] = [];
   if (guarded.tasks.length > 0) {
-    const r = await applyTasks(registry, leadership.token, guarded.tasks, log, metrics);
+    const r = await unsureOnError(cache, () =>
+      applyTasks(registry, leadership.token, guarded.tasks, log, metrics),
+    );
     applied = r.applied;
     refused += r.refused;
     for (const t of applied) {
-      if (t.kind === 'unschedule') cache.deleteAssignment(t.machineId, t.unit);
+      if (t.kind === 'unschedule') cache.deleteAssignment(t.machineId, t.unit, r.revision);
       else {
         const { machineId, unit, hash, desiredState } = t;
-        cache.putAssignment({ machineId, unit, hash, desiredState, revision: '0' });
+        cache.putAssignment({ machineId, unit, hash, desiredState, revision: r.revision });
       }
       log.info(
         { task: t.kind, unit: t.unit, machine: t.machineId, reason: t.reason },
@@ -69,11 +77,21 @@ export async function reconcileOnce(
   for (let i = 0; i < writes.length; i += REASON_CONCURRENCY) {
     await Promise.all(
       writes.slice(i, i + REASON_CONCURRENCY).map(async ([unit, reason]) => {
-        await registry.setUnitReason(leadership.token, unit, reason);
+        await unsureOnError(cache, () => registry.setUnitReason(leadership.token, unit, reason));
         cache.setReason(unit, reason ?? undefined);
         if (reason !== null) log.info({ unit, reason }, 'unit cannot be scheduled');
       }),
     );
   }
   return { tasks: applied, waiting: plan.waiting.length, refused };
+}
+
+/** Runs an engine write; if it throws, the cache is marked unsure (the write may have committed). */
+async function unsureOnError<T>(cache: ClusterCache, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    cache.markUnsure();
+    throw err;
+  }
 }
