@@ -188,6 +188,7 @@ export class Engine {
       this.largestAgentTtlMs = Math.max(this.largestAgentTtlMs, ttl * 1000);
     });
     let inGrace = this.graceMs > 0;
+    let awayPlanned = Infinity;
     try {
       while (!stop.aborted && l.isLeader()) {
         if (needLoad || this.clock.now() >= resyncAt) {
@@ -221,6 +222,12 @@ export class Engine {
           inGrace = false;
           dirty = true; // machines still missing are gone: plan without them
         }
+        // A machine missing for awayGlobalsMs is gone: plan without its global units.
+        const awayEnds = history.firstMissingAt() + this.awayMs;
+        if (this.clock.now() >= awayEnds && awayEnds !== awayPlanned) {
+          awayPlanned = awayEnds; // once: a pass that cannot drop them retries on its own
+          dirty = true;
+        }
         if (dirty && !stop.aborted && cache !== undefined) {
           dirty = false;
           const planned = cache;
@@ -237,7 +244,12 @@ export class Engine {
             },
           );
         }
-        const until = Math.min(resyncAt, inGrace ? graceUntil() : Infinity) - this.clock.now();
+        const until =
+          Math.min(
+            resyncAt,
+            inGrace ? graceUntil() : Infinity,
+            awayEnds > this.clock.now() ? awayEnds : Infinity,
+          ) - this.clock.now();
         await trigger.wait(Math.min(this.intervalMs, Math.max(0, until)));
       }
     } catch (err) {

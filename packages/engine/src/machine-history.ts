@@ -37,6 +37,13 @@ export class MachineHistory {
     return since === undefined ? 0 : now - since;
   }
 
+  /** When the machine missing the longest was first found missing (Infinity if none is). */
+  firstMissingAt(): number {
+    let first = Infinity;
+    for (const since of this.missingSince.values()) first = Math.min(first, since);
+    return first;
+  }
+
   /** Forgets the machines for which `keep` is false. */
   prune(keep: (id: string) => boolean): void {
     for (const id of this.seen) if (!keep(id)) this.seen.delete(id);
