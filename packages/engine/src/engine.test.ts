@@ -84,26 +84,30 @@ describe('Engine over InMemoryRegistry', () => {
     await registry.createUnit(unitInput('b.service'));
     engine(M1);
     await advanceUntil(clock, async () => Object.keys(await placement(registry)).length === 2);
-    const where = await placement(registry);
-    const victim = where['b.service']?.[0] === M1 ? 0 : 1;
-    // The machine dies: its session stops renewing and the lease runs out.
+    // a.service is pinned to M2, so b.service went to the less loaded M1.
+    expect(await placement(registry)).toEqual({ 'a.service': [M2], 'b.service': [M1] });
     sessions.push(await registry.registerMachine(machineRecord(M3), 30));
-    const dead = sessions[victim];
-    if (dead === undefined) throw new Error('no session');
-    await dead.close();
-    await advanceUntil(clock, async () => {
-      const p = await placement(registry);
-      return p['b.service']?.[0] !== undefined && p['b.service'][0] !== dead.machineId;
-    });
-    if (dead.machineId === M2) {
-      await advanceUntil(
-        clock,
-        async () => (await registry.getUnit('a.service'))?.reason !== undefined,
-      );
-      expect((await registry.getUnit('a.service'))?.reason).toBe(
-        `required machine ${M2} is not in the cluster`,
-      );
-    }
+    // M1 dies: its session stops renewing and the lease runs out.
+    await sessions[0]?.close();
+    await advanceUntil(clock, async () => (await placement(registry))['b.service']?.[0] === M3);
+    expect(await placement(registry)).toEqual({ 'a.service': [M2], 'b.service': [M3] });
+  });
+
+  it('keeps a unit pinned to a machine whose lease expired waiting, and says why', async () => {
+    await registry.createUnit(unitInput('a.service', [`MachineID=${M2}`]));
+    await registry.createUnit(unitInput('b.service'));
+    engine(M1);
+    await advanceUntil(clock, async () => Object.keys(await placement(registry)).length === 2);
+    expect(await placement(registry)).toEqual({ 'a.service': [M2], 'b.service': [M1] });
+    await sessions[1]?.close(); // M2, the machine a.service is pinned to
+    await advanceUntil(
+      clock,
+      async () => (await registry.getUnit('a.service'))?.reason !== undefined,
+    );
+    expect((await registry.getUnit('a.service'))?.reason).toBe(
+      `required machine ${M2} is not in the cluster`,
+    );
+    expect(await placement(registry)).toEqual({ 'b.service': [M1] });
   });
 
   it('moves at once the units of a machine that leaves during its term', async () => {
