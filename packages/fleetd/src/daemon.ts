@@ -107,6 +107,7 @@ export class Fleetd {
           clock,
           logger: log,
           reconcileIntervalMs: config.engineReconcileInterval * 1000,
+          // A floor: the engine lengthens it to the longest agent TTL in the machine records.
           machineGraceMs: config.agentTtl * 1000,
         });
     const metrics = createMetrics(() => ({
