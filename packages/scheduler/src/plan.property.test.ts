@@ -36,15 +36,20 @@ const arbUnit = (name: string) =>
       return unit(name, x, r.state as 'inactive' | 'loaded' | 'launched');
     });
 
-/** Snapshots in which about one machine in `1 / ghostRate` is a ghost. */
+/**
+ * Snapshots in which a machine is a ghost with probability `ghostRate`, away (its record vanished
+ * a short while ago) with probability 0.1, and live otherwise.
+ */
 const arbSnapshotWith = (ghostRate: number): fc.Arbitrary<Snapshot> =>
   fc
     .record({
       names: fc.subarray(NAMES, { minLength: 1 }),
       machines: fc.subarray(IDS, { minLength: 0 }),
       regions: fc.array(fc.constantFrom('eu', 'us'), { minLength: 4, maxLength: 4 }),
-      ghosts: fc.array(
-        fc.double({ min: 0, max: 1, maxExcluded: true }).map((x) => x < ghostRate),
+      presence: fc.array(
+        fc
+          .double({ min: 0, max: 1, maxExcluded: true })
+          .map((x) => (x < ghostRate ? 'ghost' : x >= 0.9 ? 'away' : 'live')),
         {
           minLength: 4,
           maxLength: 4,
@@ -59,13 +64,15 @@ const arbSnapshotWith = (ghostRate: number): fc.Arbitrary<Snapshot> =>
         { selector: (a) => `${a.unit}@${a.machineId}` },
       ),
     })
-    .chain(({ names, machines, regions, ghosts, stale }) =>
+    .chain(({ names, machines, regions, presence, stale }) =>
       fc.tuple(...names.map(arbUnit)).map((units) => {
-        const ms = machines.map((id, i) =>
-          ghosts[i] === true
-            ? { ...machine(id, { region: regions[i] ?? 'eu' }), ghost: true }
-            : machine(id, { region: regions[i] ?? 'eu' }),
-        );
+        const ms = machines.map((id, i) => {
+          const m = machine(id, { region: regions[i] ?? 'eu' });
+          const p = presence[i];
+          if (p === 'ghost') return { ...m, ghost: true };
+          // An away machine's metadata is unknown, as a ghost's.
+          return p === 'away' ? { id, metadata: {}, away: true } : m;
+        });
         const assignments: Assignment[] = stale.map((s) => ({
           ...s,
           hash: 'h-' + s.unit,
@@ -125,7 +132,8 @@ describe(`planCluster properties (fast-check seed ${FC_SEED})`, () => {
             continue;
           }
           for (const m of s.machines) {
-            if (m.ghost === true || !eligible(u, m.id, s) || on.includes(m.id)) continue;
+            if (m.ghost === true || m.away === true || !eligible(u, m.id, s) || on.includes(m.id))
+              continue;
             // Missing only where a unit that conflicts with it or replaces it runs.
             const blockers = after
               .filter((a) => a.machineId === m.id)
@@ -139,14 +147,22 @@ describe(`planCluster properties (fast-check seed ${FC_SEED})`, () => {
     );
   });
 
-  it('never places anything new on a ghost machine', () => {
+  it('never places anything new on a ghost or away machine; an away one keeps only global units', () => {
     // Half the machines are ghosts here: their kept units' followers, peers and globals are
     // common enough that a fixed seed always meets them.
     fc.assert(
       fc.property(arbSnapshotWith(0.5), (s) => {
         const ghosts = new Set(s.machines.filter((m) => m.ghost === true).map((m) => m.id));
-        for (const t of planCluster(s).tasks)
-          if (t.kind === 'schedule') expect(ghosts.has(t.machineId)).toBe(false);
+        const away = new Set(s.machines.filter((m) => m.away === true).map((m) => m.id));
+        const plan = planCluster(s);
+        for (const t of plan.tasks) {
+          if (t.kind !== 'schedule') continue;
+          expect(ghosts.has(t.machineId)).toBe(false);
+          expect(away.has(t.machineId)).toBe(false);
+        }
+        const global = new Set(s.units.filter((u) => u.requirements.global).map((u) => u.name));
+        for (const a of apply(s, plan))
+          if (away.has(a.machineId)) expect(global.has(a.unit)).toBe(true);
       }),
       fcParams(1000),
     );
