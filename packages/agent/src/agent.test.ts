@@ -236,6 +236,32 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     },
   );
 
+  it('stops watching a unit whose file was removed outside the agent', async () => {
+    const watched = new Set<string>();
+    const spy = overriding(systemd, {
+      watch: (names: readonly string[]) => {
+        for (const n of names) watched.add(n);
+        systemd.watch(names);
+      },
+      unwatch: (names: readonly string[]) => {
+        for (const n of names) watched.delete(n);
+        systemd.unwatch(names);
+      },
+    });
+    agent(registry, spy);
+    await assign('web.service');
+    await assign('api.service');
+    await until(async () => (await published('web.service'))?.activeState === 'active');
+    expect([...watched].sort()).toEqual(['api.service', 'web.service']);
+    // Someone removes the file by hand, and the unit is unscheduled: no task is left to run.
+    await systemd.removeUnit('web.service');
+    await registry.applyAssignments(token, [
+      { type: 'unschedule', machineId: M1, unit: 'web.service' },
+    ]);
+    await advance(6_000, 100);
+    expect([...watched]).toEqual(['api.service']);
+  });
+
   it('adopts a running unit after a restart without starting it again', async () => {
     const first = agent();
     await assign('web.service');

@@ -11,6 +11,7 @@ import type { Systemd, UnitState } from '@fleet/systemd';
 import { AssignmentView } from './assignments.js';
 import { RetryBackoff, type BackoffPolicy } from './backoff.js';
 import { executeTasks, type TaskOutcome } from './executor.js';
+import { GlobalUnits, selfFenceAt } from './fence.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { StatePublisher } from './publisher.js';
 import { RefusedUnits } from './refused.js';
@@ -50,6 +51,20 @@ export interface AgentOptions {
   readonly retryBackoff?: BackoffPolicy;
   /** Collects the health record (default: {@link collectHealth}, which reads `/proc` and `/`). */
   readonly collectHealth?: (sources: HealthSources) => Promise<Record<string, JsonValue>>;
+  /**
+   * The machine's own assignments are listed again about this often (default 5 min, ±20 %
+   * jitter), and the view repaired if it differs: a watch that went silent without an error.
+   */
+  readonly relistIntervalMs?: number;
+  /** In [0, 1): randomness for jitter (default `Math.random`). */
+  readonly random?: () => number;
+  /**
+   * fleetd's `agent_self_fence` (ours; fleet had no such option): once the machine's lease has
+   * gone without an acknowledged renewal for its TTL less a margin (TTL/5, at least 1 s), stop
+   * every non-global unit, so that the copy the engine starts elsewhere is the only one running.
+   * Global units keep running. After registering again the agent follows its assignments.
+   */
+  readonly selfFence?: boolean;
 }
 
 /** Counters of the agent. */
@@ -106,6 +121,12 @@ export class Agent {
   private readonly backoff: RetryBackoff;
   /** Units systemd refused to load: not read again until their file changes. */
   private readonly refused = new RefusedUnits();
+  /** Which unit files are global: learned while the registry answers, for the self-fence. */
+  private readonly globals = new GlobalUnits();
+  /** Self-fenced since the lease went unrenewed (reset once a renewal or registration shows). */
+  private fenced = false;
+  /** Units watched through the systemd port (those with a file in the units directory). */
+  private watching = new Set<string>();
   private session: MachineSession | undefined;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -127,15 +148,23 @@ export class Agent {
     this.machineInfo = opts.machine;
     this.startedAt = this.clock.now();
     this.backoff = new RetryBackoff(opts.retryBackoff);
-    this.view = new AssignmentView(
-      opts.registry,
-      opts.machine.id,
-      () => {
+    this.view = new AssignmentView({
+      registry: opts.registry,
+      machineId: opts.machine.id,
+      clock: this.clock,
+      onChange: () => {
         this.metrics.assignmentChanges++;
         this.poke();
       },
-      (e) => this.outage(e),
-    );
+      onError: (e) => this.outage(e),
+      onRepair: (units) =>
+        this.log.warn(
+          { units },
+          'assignments differed from a fresh listing; view repaired and its watch restarted',
+        ),
+      ...(opts.relistIntervalMs === undefined ? {} : { relistIntervalMs: opts.relistIntervalMs }),
+      ...(opts.random === undefined ? {} : { random: opts.random }),
+    });
     this.publisher = new StatePublisher(
       (e) => this.outage(e),
       this.clock,
@@ -172,9 +201,31 @@ export class Agent {
     await this.refreshHealth();
   }
 
-  /** True while the machine is registered under a live session. */
+  /**
+   * True while the machine is registered under a live session (and its session is recorded in
+   * the session store, if there is one).
+   */
   get registered(): boolean {
     return this.session !== undefined && !this.session.signal.aborted;
+  }
+
+  /**
+   * Whether passes may run: registered (a machine ID another live fleetd holds is never acted
+   * on), the lease renewed within its TTL (it may have expired and the engine be moving the
+   * units), the assignment view current (listed since the registration, its watch live), and
+   * not self-fenced. Otherwise units are left as they are.
+   */
+  private mayAct(): boolean {
+    const s = this.session;
+    if (s === undefined || s.signal.aborted || this.fenced || !this.view.healthy) return false;
+    return this.clock.now() - s.lastRenewedAt() < this.ttl * 1000;
+  }
+
+  /** With `selfFence`: the lease (of the latest session, even a lost one) is due to be fenced. */
+  private fenceDue(): boolean {
+    const s = this.session;
+    if (this.opts.selfFence !== true || s === undefined) return false;
+    return this.clock.now() >= selfFenceAt(s.lastRenewedAt(), this.ttl);
   }
 
   start(): void {
@@ -214,24 +265,26 @@ export class Agent {
     const signal = this.abort.signal;
     const interval = this.opts.reconcileIntervalMs ?? 5_000;
     let nextHealth = 0;
-    let viewStarted = false;
     let failedRegistrations = 0;
     while (!signal.aborted) {
       if (!this.registered) {
         if (await this.register()) {
           failedRegistrations = 0;
           nextHealth = this.clock.now() + (this.opts.healthIntervalMs ?? 60_000);
+          // List again before acting: deletes seen around a lost session (the engine moving the
+          // units of a machine that had vanished) must not stop what the listing still assigns.
+          this.view.refresh();
         } else failedRegistrations++;
       }
-      if (!viewStarted && !signal.aborted) {
-        viewStarted = await this.view.start().then(
-          () => true,
-          (err: unknown) => (this.outage(err), false),
-        );
-      }
-      if (viewStarted && this.dirty && !signal.aborted) {
-        this.dirty = false;
-        await this.pass();
+      if (signal.aborted) break;
+      if (this.fenceDue()) await this.fence();
+      else {
+        if (this.fenced) this.log.info({}, 'machine lease renewed; self-fence lifted');
+        this.fenced = false;
+        if (this.dirty && this.mayAct()) {
+          this.dirty = false;
+          await this.pass();
+        }
       }
       if (this.registered && this.clock.now() >= nextHealth && !signal.aborted) {
         nextHealth = this.clock.now() + (this.opts.healthIntervalMs ?? 60_000);
@@ -239,8 +292,53 @@ export class Agent {
       }
       // Not registered: try again after 1 s, doubling up to the reconcile interval.
       const backoff = 1_000 * 2 ** Math.min(10, Math.max(0, failedRegistrations - 1));
-      await this.sleep(this.registered && viewStarted ? interval : Math.min(interval, backoff));
-      if (viewStarted) this.dirty = true; // the periodic pass checks systemd against assignments
+      let wait = this.registered ? interval : Math.min(interval, backoff);
+      const s = this.session;
+      if (this.opts.selfFence === true && s !== undefined && !this.fenced)
+        wait = Math.min(
+          wait,
+          Math.max(1, selfFenceAt(s.lastRenewedAt(), this.ttl) - this.clock.now()),
+        );
+      await this.sleep(wait);
+      this.dirty = true; // the periodic pass checks systemd against assignments
+    }
+  }
+
+  /**
+   * The self-fence: stops every running unit that is not global (or not known to be), keeping
+   * its file, so the pass after the next registration starts it again if it is still assigned
+   * here. Repeated on every loop while the lease stays unrenewed.
+   */
+  private async fence(): Promise<void> {
+    const { systemd } = this.opts;
+    const s = this.session;
+    if (!this.fenced && s !== undefined) {
+      this.fenced = true;
+      this.log.warn(
+        { silentMs: this.clock.now() - s.lastRenewedAt(), ttlSeconds: this.ttl },
+        'machine lease not renewed; self-fence: stopping every non-global unit (agent_self_fence)',
+      );
+    }
+    try {
+      const files = await systemd.listUnitFiles();
+      const states = await this.readStates(
+        files.map((f) => f.name),
+        new Map(files.map((f) => [f.name, f.hash])),
+      );
+      for (const f of files) {
+        if (this.globals.isGlobal(f.hash) === true) continue;
+        if (!RUNNING.has(states.get(f.name)?.active ?? 'inactive')) continue;
+        try {
+          await systemd.stop(f.name);
+          this.launched.delete(f.name);
+          this.startPending.delete(f.name);
+          this.log.warn({ unit: f.name }, 'self-fence: stopped unit');
+        } catch (err) {
+          this.log.warn({ unit: f.name, err }, 'self-fence: could not stop unit');
+        }
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'self-fence failed');
     }
   }
 
@@ -300,20 +398,28 @@ export class Agent {
           this.startPending.delete(t.unit);
         }
       }
+      let onDisk = files;
       if (tasks.length > 0) {
         // What the tasks changed: files and states are read again, once.
-        const after = await systemd.listUnitFiles();
-        const owned = new Set(after.map((f) => f.name));
-        for (const n of names) if (!owned.has(n)) systemd.unwatch([n]);
-        systemd.watch([...owned]);
+        onDisk = await systemd.listUnitFiles();
+        const owned = new Set(onDisk.map((f) => f.name));
+        this.watchOnly(owned);
         const fresh = await this.readStates(
           [...owned],
-          new Map(after.map((f) => [f.name, f.hash])),
+          new Map(onDisk.map((f) => [f.name, f.hash])),
         );
         this.publishAll(owned, fresh);
       } else {
-        systemd.watch(names);
+        this.watchOnly(new Set(names));
         this.publishAll(new Set(names), states);
+      }
+      if (this.opts.selfFence === true) {
+        this.globals.keepOnly(
+          new Set(onDisk.flatMap((f) => (f.hash === undefined ? [] : [f.hash]))),
+        );
+        await this.globals
+          .learn(onDisk, this.opts.registry)
+          .catch((err: unknown) => this.outage(err));
       }
       this.metrics.passes++;
     } catch (err) {
@@ -321,6 +427,17 @@ export class Agent {
       this.dirty = true;
       this.log.warn({ err }, 'agent pass failed');
     }
+  }
+
+  /**
+   * Watches exactly the units that have a file in the units directory: one whose file went away
+   * (removed by the agent or by anyone else) is no longer polled.
+   */
+  private watchOnly(owned: ReadonlySet<string>): void {
+    const gone = [...this.watching].filter((n) => !owned.has(n));
+    if (gone.length > 0) this.opts.systemd.unwatch(gone);
+    this.opts.systemd.watch([...owned]);
+    this.watching = new Set(owned);
   }
 
   private publishAll(owned: ReadonlySet<string>, states: ReadonlyMap<string, UnitState>): void {
@@ -365,16 +482,18 @@ export class Agent {
         this.ttl,
         replacing === undefined ? {} : { replacing },
       );
-      this.session = session;
       if (replacing !== undefined) {
         this.log.info(
           { previousLease: replacing },
           'took over the machine from the previous fleetd',
         );
       }
+      // Recorded before `registered` turns true (the API opens then): killed before the save, a
+      // successor would find no session to take over and wait out this lease's TTL.
       await store?.save(this.machineId, session.leaseId).catch((err: unknown) => {
         this.log.warn({ err }, 'could not record the machine session');
       });
+      this.session = session;
       this.metrics.registrations++;
       this.publisher.useSession(session);
       session.signal.addEventListener('abort', () => {
@@ -491,6 +610,9 @@ export class Agent {
     });
   }
 }
+
+/** systemd active states of a unit that runs (or is about to). */
+const RUNNING: ReadonlySet<string> = new Set(['active', 'activating', 'reloading']);
 
 /** Whether an error says the same call may succeed if simply repeated (an outage, a timeout). */
 function retryable(err: unknown): boolean {

@@ -1,33 +1,79 @@
-import type { Assignment, AssignmentEvent, Registry, Watch } from '@fleet/registry';
+import type { Assignment, AssignmentEvent, Listing, Registry, Watch } from '@fleet/registry';
+import type { Clock } from '@fleet/runtime';
+
+/** Options of {@link AssignmentView}. */
+export interface AssignmentViewOptions {
+  readonly registry: Registry;
+  readonly machineId: string;
+  readonly clock: Clock;
+  /** Called after every change of the view (an event, or a listing that changed it). */
+  readonly onChange: () => void;
+  /** A failed listing (it is retried with backoff). */
+  readonly onError: (err: unknown) => void;
+  /**
+   * A listing found the view wrong while its watch was live (a watch gone silent, or events
+   * still in flight): `units` are those that differed; the view was replaced and re-watched.
+   */
+  readonly onRepair?: (units: readonly string[]) => void;
+  /** The own prefix is listed again about this often (default 5 min, ±20 % jitter). */
+  readonly relistIntervalMs?: number;
+  /** A failed listing is retried after `initialMs`, doubling up to `maxMs` (500 ms, 10 s). */
+  readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+  /** In [0, 1): the jitter of the periodic listing (default `Math.random`). */
+  readonly random?: () => number;
+}
 
 /**
- * This machine's assignments, kept current by one list and a watch on the machine's own prefix
- * (so a change elsewhere in the cluster never wakes this agent). `onChange` is called after every
- * change; a `resync` from the watch (compacted history) re-lists.
+ * This machine's assignments, kept current by a listing and a watch on the machine's own prefix
+ * (a change elsewhere in the cluster never wakes this agent).
+ *
+ * - A listing that fails (the first one, one after a `resync`, or any other) is retried with
+ *   backoff until one succeeds; meanwhile the view is not {@link healthy}.
+ * - Every event carries its revision: events at or below the revision of the listing the view
+ *   was built from (already part of it, e.g. a stale replay after a cut) are dropped.
+ * - Anti-entropy: the own prefix is listed again every few minutes; a view that differs from the
+ *   listing (a watch that went silent without an error) is replaced and its watch restarted.
  */
 export class AssignmentView {
-  private readonly byUnit = new Map<string, Assignment>();
+  private byUnit = new Map<string, Assignment>();
+  /** The revision the view is current to (its listing's, or a later event's). */
+  private revision = -1n;
+  /** The revision of the listing the view was last built from: events up to it are in it. */
+  private listedAt = -1n;
   private watch: Watch | undefined;
+  private watchGeneration = 0;
+  /** A watch is delivering events (started from a listing and not ended by a `resync`). */
+  private watchLive = false;
+  /** Refresh requests made, and the last request a listing issued after it has answered. */
+  private requested = 0;
+  private answered = 0;
+  private listing: Promise<void> | undefined;
+  private again = false;
+  private failures = 0;
+  private cancelRetry: (() => void) | undefined;
+  private cancelPeriodic: (() => void) | undefined;
   private closed = false;
 
-  constructor(
-    private readonly registry: Registry,
-    private readonly machineId: string,
-    private readonly onChange: () => void,
-    private readonly onError: (err: unknown) => void,
-  ) {}
+  constructor(private readonly opts: AssignmentViewOptions) {}
 
-  /** Lists and starts watching. Throws what the registry throws (the caller retries). */
-  async start(): Promise<void> {
-    const list = await this.registry.listAssignments(this.machineId);
+  /**
+   * Whether the view can be acted on: a listing issued after the latest {@link refresh} was
+   * applied, and its watch has not ended since.
+   */
+  get healthy(): boolean {
+    return !this.closed && this.watchLive && this.answered >= this.requested;
+  }
+
+  /**
+   * Lists the own prefix again (retrying until a listing succeeds) and starts the periodic
+   * re-list; the view is not {@link healthy} until that listing is applied. The agent calls it on
+   * every registration, so it never acts on deletes seen around a lost session.
+   */
+  refresh(): void {
     if (this.closed) return;
-    this.byUnit.clear();
-    for (const a of list.items) this.byUnit.set(a.unit, a);
-    await this.watch?.close();
-    this.watch = this.registry.watchAssignments(this.machineId, list.revision, (e) =>
-      this.onEvent(e),
-    );
-    this.onChange();
+    this.requested++;
+    if (this.cancelPeriodic === undefined) this.schedulePeriodic();
+    this.kick();
   }
 
   /** The desired units of this machine, sorted by name. */
@@ -37,16 +83,125 @@ export class AssignmentView {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.cancelRetry?.();
+    this.cancelPeriodic?.();
+    this.watchGeneration++;
     await this.watch?.close();
   }
 
-  private onEvent(e: AssignmentEvent): void {
-    if (e.type === 'resync') {
-      this.start().catch(this.onError);
+  private kick(): void {
+    if (this.closed) return;
+    if (this.listing !== undefined) {
+      this.again = true; // a listing issued before this request cannot answer it
       return;
     }
+    this.cancelRetry?.();
+    this.cancelRetry = undefined;
+    const request = this.requested;
+    this.listing = this.opts.registry
+      .listAssignments(this.opts.machineId)
+      .then(
+        (list) => {
+          this.failures = 0;
+          this.apply(list, request);
+        },
+        (err: unknown) => {
+          this.failures++;
+          this.opts.onError(err);
+          this.scheduleRetry();
+        },
+      )
+      .finally(() => {
+        this.listing = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed) return;
+    const { initialMs, maxMs } = this.opts.retry ?? { initialMs: 500, maxMs: 10_000 };
+    const delay = Math.min(maxMs, initialMs * 2 ** Math.min(20, this.failures - 1));
+    this.cancelRetry?.();
+    this.cancelRetry = this.opts.clock.setTimer(delay, () => {
+      this.cancelRetry = undefined;
+      this.kick();
+    });
+  }
+
+  private schedulePeriodic(): void {
+    if (this.closed) return;
+    const every = this.opts.relistIntervalMs ?? 300_000;
+    const jitter = 0.8 + 0.4 * (this.opts.random ?? Math.random)();
+    this.cancelPeriodic = this.opts.clock.setTimer(Math.round(every * jitter), () => {
+      this.schedulePeriodic();
+      this.kick();
+    });
+  }
+
+  private apply(list: Listing<Assignment>, request: number): void {
+    if (this.closed) return;
+    const rev = BigInt(list.revision);
+    const answers = request > this.answered;
+    this.answered = Math.max(this.answered, request);
+    if (this.watchLive && rev < this.revision) {
+      // The live watch has shown something newer than this listing: the view is ahead of it.
+      if (answers) this.opts.onChange();
+      return;
+    }
+    const fresh = new Map(list.items.map((a) => [a.unit, a]));
+    const differing = differences(this.byUnit, fresh);
+    const ended = !this.watchLive;
+    this.byUnit = fresh;
+    this.revision = rev;
+    this.listedAt = rev;
+    if (ended || differing.length > 0) {
+      if (!ended) this.opts.onRepair?.(differing);
+      this.restartWatch(list.revision);
+    }
+    if (ended || answers || differing.length > 0) this.opts.onChange();
+  }
+
+  private restartWatch(afterRevision: string): void {
+    const old = this.watch;
+    const generation = ++this.watchGeneration;
+    this.watch = this.opts.registry.watchAssignments(this.opts.machineId, afterRevision, (e) =>
+      this.onEvent(generation, e),
+    );
+    this.watchLive = true;
+    old?.close().catch(this.opts.onError);
+  }
+
+  private onEvent(generation: number, e: AssignmentEvent): void {
+    if (this.closed || generation !== this.watchGeneration) return; // a replaced watch
+    if (e.type === 'resync') {
+      this.watchLive = false; // not healthy until a listing succeeds
+      this.kick();
+      return;
+    }
+    const rev = BigInt(e.revision);
+    // Already in the listing the view was built from (several events of one transaction share
+    // a revision, so only the listing's revision can tell).
+    if (rev <= this.listedAt) return;
+    if (rev > this.revision) this.revision = rev;
     if (e.type === 'put') this.byUnit.set(e.assignment.unit, e.assignment);
     else this.byUnit.delete(e.unit);
-    this.onChange();
+    this.opts.onChange();
   }
+}
+
+/** Units whose assignment (hash or desired state) differs between `a` and `b`, sorted. */
+function differences(
+  a: ReadonlyMap<string, Assignment>,
+  b: ReadonlyMap<string, Assignment>,
+): string[] {
+  const out: string[] = [];
+  for (const [unit, x] of a) {
+    const y = b.get(unit);
+    if (y === undefined || y.hash !== x.hash || y.desiredState !== x.desiredState) out.push(unit);
+  }
+  for (const unit of b.keys()) if (!a.has(unit)) out.push(unit);
+  return out.sort();
 }

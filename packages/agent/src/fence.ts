@@ -1,0 +1,48 @@
+// Opt-in self-fencing (`agent_self_fence`): a machine whose lease has gone unrenewed for
+// nearly its TTL stops its non-global units before the engine can start them elsewhere.
+import type { Registry } from '@fleet/registry';
+import { fleetRequirements } from '@fleet/unit';
+
+/**
+ * When a machine that last had a renewal of its lease acknowledged at `lastRenewedAt` fences
+ * itself: a safety margin (TTL/5, at least 1 s) before the lease can expire. The renewal's send
+ * time is used, so the lease cannot have been extended past this by a later, unacknowledged one.
+ */
+export function selfFenceAt(lastRenewedAt: number, ttlSeconds: number): number {
+  const ttlMs = ttlSeconds * 1000;
+  return lastRenewedAt + ttlMs - Math.max(1_000, ttlMs / 5);
+}
+
+/**
+ * Which unit files are global (`[X-Fleet] Global=true`), by content hash. Learned from the
+ * registry while it answers, so that a machine cut from etcd still knows which units to keep.
+ */
+export class GlobalUnits {
+  private readonly byHash = new Map<string, boolean>();
+
+  /** Looks up the contents of files not seen yet. Throws what the registry throws. */
+  async learn(
+    files: readonly { readonly name: string; readonly hash?: string }[],
+    registry: Registry,
+  ): Promise<void> {
+    const unknown = files.filter(
+      (f): f is { name: string; hash: string } => f.hash !== undefined && !this.byHash.has(f.hash),
+    );
+    if (unknown.length === 0) return;
+    const contents = await registry.getContentsMany([...new Set(unknown.map((f) => f.hash))]);
+    for (const f of unknown) {
+      const options = contents.get(f.hash);
+      if (options !== undefined) this.byHash.set(f.hash, fleetRequirements(f.name, options).global);
+    }
+  }
+
+  /** True or false once learned; `undefined` if the contents were never read. */
+  isGlobal(hash: string | undefined): boolean | undefined {
+    return hash === undefined ? undefined : this.byHash.get(hash);
+  }
+
+  /** Forgets hashes no longer on the machine. */
+  keepOnly(hashes: ReadonlySet<string>): void {
+    for (const h of this.byHash.keys()) if (!hashes.has(h)) this.byHash.delete(h);
+  }
+}

@@ -1,0 +1,214 @@
+// Helpers for the agent's fault tests: agents over one InMemoryRegistry and FakeSystemds on one
+// ManualClock, and a link to the registry that a test can cut (and restore) like a partition.
+import {
+  InMemoryRegistry,
+  UnavailableError,
+  type AssignmentEvent,
+  type JsonValue,
+  type MachineSession,
+  type Registry,
+} from '@fleet/registry';
+import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { FakeSystemd } from '@fleet/systemd';
+import { overriding } from '@fleet/testkit';
+import { unitHash, type UnitOption } from '@fleet/unit';
+import { Agent, type AgentOptions } from './agent.js';
+
+export const M1 = 'a1000000000000000000000000000001';
+
+/** A unit that runs until stopped; `global` adds `[X-Fleet] Global=true`. */
+export function unitOptions(name: string, global = false): UnitOption[] {
+  return [
+    { section: 'Unit', name: 'Description', value: name },
+    { section: 'Service', name: 'ExecStart', value: '/bin/sleep 1000' },
+    ...(global ? [{ section: 'X-Fleet', name: 'Global', value: 'true' }] : []),
+  ];
+}
+
+/** Lets pending promise callbacks run. */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** FakeSystemd calls that change nothing. */
+const READS = new Set(['listUnitFiles', 'unitStates', 'systemState']);
+
+/** The calls of `sd` that change something in systemd (writes, links, starts, stops, ...). */
+export function changingCalls(sd: FakeSystemd): string[] {
+  return sd.calls.filter((c) => !READS.has(c.method)).map((c) => `${c.method} ${c.name ?? ''}`);
+}
+
+/** How many times `method` was called for `unit`. */
+export function callCount(sd: FakeSystemd, method: string, unit: string): number {
+  return sd.calls.filter((c) => c.method === method && c.name === unit).length;
+}
+
+/** Agents over one in-memory registry, each with its own FakeSystemd, on one manual clock. */
+export class AgentBench {
+  readonly clock = new ManualClock();
+  readonly registry = new InMemoryRegistry({ clock: this.clock });
+  private readonly agents: Agent[] = [];
+  private readonly systemds: FakeSystemd[] = [];
+  private token = '';
+
+  static async create(): Promise<AgentBench> {
+    const b = new AgentBench();
+    const l = await b.registry.campaign('engine-under-test', 600);
+    if (l === undefined) throw new Error('no leadership');
+    b.token = l.token;
+    return b;
+  }
+
+  systemd(): FakeSystemd {
+    const sd = new FakeSystemd({ clock: this.clock });
+    this.systemds.push(sd);
+    return sd;
+  }
+
+  /** A started agent of machine M1 (TTL 10 s) over `registry` and `systemd`. */
+  agent(opts: Partial<AgentOptions> & { systemd: FakeSystemd; logger?: RecordingLogger }): Agent {
+    const a = new Agent({
+      registry: this.registry,
+      machine: { id: M1, publicIP: '127.0.0.11', metadata: {}, version: '0.1.0', capabilities: [] },
+      ttlSeconds: 10,
+      clock: this.clock,
+      logger: new RecordingLogger(),
+      collectHealth: async (): Promise<Record<string, JsonValue>> => ({}),
+      ...opts,
+    });
+    this.agents.push(a);
+    a.start();
+    return a;
+  }
+
+  /** Creates `unit` (if new) and assigns it to M1, launched. */
+  async assign(unit: string, global = false): Promise<void> {
+    await this.assignAll([unit], global);
+  }
+
+  /** Creates the units (if new) and assigns them to M1, launched, in one transaction. */
+  async assignAll(units: readonly string[], global = false): Promise<void> {
+    for (const unit of units) {
+      if ((await this.registry.getUnit(unit)) === undefined)
+        await this.registry.createUnit({
+          name: unit,
+          options: unitOptions(unit, global),
+          desiredState: 'launched',
+        });
+    }
+    await this.registry.applyAssignments(
+      this.token,
+      units.map((unit) => ({
+        type: 'schedule',
+        machineId: M1,
+        unit,
+        hash: unitHash(unitOptions(unit, global)),
+        desiredState: 'launched',
+      })),
+    );
+  }
+
+  async unschedule(unit: string): Promise<void> {
+    await this.registry.applyAssignments(this.token, [{ type: 'unschedule', machineId: M1, unit }]);
+  }
+
+  async advance(ms: number, step = 10): Promise<void> {
+    for (let t = 0; t < ms; t += step) {
+      this.clock.advance(step);
+      await flush();
+    }
+  }
+
+  /** Advances until `cond` holds; returns the clock time it took. Throws after `maxMs`. */
+  async until(cond: () => boolean | Promise<boolean>, maxMs = 30_000, step = 10): Promise<number> {
+    const start = this.clock.now();
+    await flush();
+    while (!(await cond())) {
+      if (this.clock.now() - start > maxMs)
+        throw new Error(`condition not met within ${maxMs} ms of clock time`);
+      await this.advance(step, step);
+    }
+    return this.clock.now() - start;
+  }
+
+  async close(): Promise<void> {
+    for (const a of this.agents) {
+      const p = a.stop();
+      await this.advance(100);
+      await p;
+    }
+    for (const sd of this.systemds) await sd.close();
+    await this.registry.close();
+  }
+}
+
+/** systemd's active state of `unit` on `sd`. */
+export async function activeState(sd: FakeSystemd, unit: string): Promise<string | undefined> {
+  return (await sd.unitStates([unit])).get(unit)?.active;
+}
+
+/**
+ * The agent's link to the registry, which a test cuts like a partition: while cut, every call
+ * fails as unavailable, the machine's lease is no longer renewed (it expires after its TTL) but
+ * the agent is not told, and watch events are held. On `restore` the agent learns that a lease
+ * that expired is gone, and the held events are replayed one every `replayStepMs` (etcd replays
+ * a long history in chunks about 100 ms apart).
+ */
+export function cuttable(registry: Registry, clock: ManualClock, replayStepMs = 100) {
+  let cut = false;
+  const held: (() => void)[] = [];
+  const sessions: { inner: MachineSession; lost: AbortController }[] = [];
+  const down = () => new UnavailableError(['http://127.0.0.1:1']);
+  const unlessCut =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    (...a: A): Promise<R> =>
+      cut ? Promise.reject(down()) : fn(...a);
+  const replay = () => {
+    const next = held.shift();
+    next?.();
+    if (held.length > 0) clock.setTimer(replayStepMs, replay);
+  };
+  const link = overriding(registry, {
+    listAssignments: unlessCut((m?: string) => registry.listAssignments(m)),
+    getContents: unlessCut((h: string) => registry.getContents(h)),
+    getContentsMany: unlessCut((h: readonly string[]) => registry.getContentsMany(h)),
+    watchAssignments: (m: string | undefined, rev: string, fn: (e: AssignmentEvent) => void) =>
+      registry.watchAssignments(m, rev, (e) => {
+        if (cut || held.length > 0) held.push(() => fn(e));
+        else fn(e);
+      }),
+    registerMachine: unlessCut(async (...args: Parameters<Registry['registerMachine']>) => {
+      const inner = await registry.registerMachine(...args);
+      const lost = new AbortController();
+      inner.signal.addEventListener('abort', () => {
+        if (!cut) lost.abort(inner.signal.reason);
+      });
+      sessions.push({ inner, lost });
+      return overriding(inner, {
+        signal: lost.signal,
+        update: unlessCut((r: Parameters<MachineSession['update']>[0]) => inner.update(r)),
+        publishUnitStates: unlessCut((s: Parameters<MachineSession['publishUnitStates']>[0]) =>
+          inner.publishUnitStates(s),
+        ),
+        removeUnitState: unlessCut((u: string) => inner.removeUnitState(u)),
+      });
+    }),
+  });
+  return {
+    link,
+    /** When the latest session's lease was last renewed (acknowledged). */
+    lastRenewedAt: (): number | undefined => sessions.at(-1)?.inner.lastRenewedAt(),
+    /** Events held so far and not replayed yet. */
+    held: () => held.length,
+    cut(): void {
+      cut = true;
+      // Keepalives stop reaching etcd: the lease expires after its TTL, unknown to the agent.
+      for (const s of sessions) s.inner.release();
+    },
+    restore(): void {
+      cut = false;
+      for (const s of sessions) if (s.inner.signal.aborted) s.lost.abort(s.inner.signal.reason);
+      replay();
+    },
+  };
+}
