@@ -231,7 +231,13 @@ function checkBounds(c: FleetdConfig, warnings: readonly string[]): void {
     expect(k).toMatch(/^[A-Za-z0-9_.-]+$/);
     expect(printable(v)).toBe(true);
   }
-  for (const b of [c.systemdUser, c.disableEngine, c.disableWatches, c.drainOnShutdown])
+  for (const b of [
+    c.systemdUser,
+    c.disableEngine,
+    c.disableWatches,
+    c.drainOnShutdown,
+    c.agentSelfFence,
+  ])
     expect(typeof b).toBe('boolean');
   expect((c.etcdCertfile === '') === (c.etcdKeyfile === '')).toBe(true);
   for (const w of warnings) expect(w).not.toMatch(/[\r\n\u0085\u2028\u2029]/);

@@ -16,8 +16,18 @@ describe('fleetd configuration', () => {
       listenUnix: '/var/run/fleet.sock',
       listenTcp: [],
       drainOnShutdown: true,
+      agentSelfFence: false,
       metadata: {},
     });
+  });
+
+  it('reads agent_self_fence (ours, off by default) from the file, the environment and flags', () => {
+    const file = { path: '/etc/fleet/fleet.conf', text: 'agent_self_fence=true' };
+    expect(buildConfig({ file }).config.agentSelfFence).toBe(true);
+    expect(buildConfig({ env: { FLEET_AGENT_SELF_FENCE: '1' } }).config.agentSelfFence).toBe(true);
+    expect(
+      buildConfig({ file, flags: { 'agent-self-fence': 'false' } }).config.agentSelfFence,
+    ).toBe(false);
   });
 
   it('reads fleet.conf, then FLEET_* variables, then flags', () => {
@@ -54,6 +64,14 @@ describe('fleetd configuration', () => {
     [
       { flags: { token_limit: '0' } },
       'invalid value for token_limit: "0" (expected a whole number from 1 to 65535)',
+    ],
+    [
+      { flags: { agent_self_fence: 'sometimes' } },
+      'invalid value for agent_self_fence: "sometimes" (expected true or false)',
+    ],
+    [
+      { env: { FLEET_AGENT_SELF_FENCE: '30s' } },
+      'invalid value for agent_self_fence: "30s" (expected true or false)',
     ],
     [
       { env: { FLEET_DISABLE_ENGINE: 'maybe' } },

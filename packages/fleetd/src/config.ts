@@ -66,6 +66,12 @@ export interface FleetdConfig {
   tlsCaFile: string;
   /** On SIGTERM, stop and unload every unit and leave the cluster (fleet's behaviour). */
   drainOnShutdown: boolean;
+  /**
+   * Ours (fleet had no such option; cf. Nomad's `stop_on_client_after`): once the machine's
+   * lease has gone nearly its TTL without an acknowledged renewal, stop its non-global units so
+   * that the copies the engine starts elsewhere are the only ones running.
+   */
+  agentSelfFence: boolean;
   machineIdFile: string;
 }
 
@@ -117,6 +123,7 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   tls_key_file: { key: 'tlsKeyFile', parse: str, deflt: '' },
   tls_ca_file: { key: 'tlsCaFile', parse: str, deflt: '' },
   drain_on_shutdown: { key: 'drainOnShutdown', parse: bool, deflt: 'true' },
+  agent_self_fence: { key: 'agentSelfFence', parse: bool, deflt: 'false' },
   machine_id_file: { key: 'machineIdFile', parse: absolutePath(false), deflt: '/etc/machine-id' },
 };
 

@@ -98,6 +98,7 @@ export class Fleetd {
       logger: log,
       // Beside the units directory (/run/fleet by default: a tmpfs, forgotten at reboot).
       sessionStore: new SessionFile(sessionFilePath(config.unitsDirectory)),
+      selfFence: config.agentSelfFence,
     });
     const engine = config.disableEngine
       ? undefined
@@ -164,6 +165,7 @@ export class Fleetd {
         'etcdServers',
         'etcdKeyPrefix',
         'agentTtl',
+        'agentSelfFence',
         'unitsDirectory',
         'systemdUser',
         'disableEngine',
