@@ -11,7 +11,7 @@ import type { Systemd, UnitState } from '@fleet/systemd';
 import { AssignmentView } from './assignments.js';
 import { RetryBackoff, type BackoffPolicy } from './backoff.js';
 import { executeTasks, type TaskOutcome } from './executor.js';
-import { GlobalUnits, selfFenceAt } from './fence.js';
+import { GlobalUnits, selfFenceAt, unitsToFence } from './fence.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { StatePublisher } from './publisher.js';
 import { RefusedUnits } from './refused.js';
@@ -325,16 +325,14 @@ export class Agent {
         files.map((f) => f.name),
         new Map(files.map((f) => [f.name, f.hash])),
       );
-      for (const f of files) {
-        if (this.globals.isGlobal(f.hash) === true) continue;
-        if (!RUNNING.has(states.get(f.name)?.active ?? 'inactive')) continue;
+      for (const unit of unitsToFence(files, states, this.globals)) {
         try {
-          await systemd.stop(f.name);
-          this.launched.delete(f.name);
-          this.startPending.delete(f.name);
-          this.log.warn({ unit: f.name }, 'self-fence: stopped unit');
+          await systemd.stop(unit);
+          this.launched.delete(unit);
+          this.startPending.delete(unit);
+          this.log.warn({ unit }, 'self-fence: stopped unit');
         } catch (err) {
-          this.log.warn({ unit: f.name, err }, 'self-fence: could not stop unit');
+          this.log.warn({ unit, err }, 'self-fence: could not stop unit');
         }
       }
     } catch (err) {
@@ -413,14 +411,8 @@ export class Agent {
         this.watchOnly(new Set(names));
         this.publishAll(new Set(names), states);
       }
-      if (this.opts.selfFence === true) {
-        this.globals.keepOnly(
-          new Set(onDisk.flatMap((f) => (f.hash === undefined ? [] : [f.hash]))),
-        );
-        await this.globals
-          .learn(onDisk, this.opts.registry)
-          .catch((err: unknown) => this.outage(err));
-      }
+      if (this.opts.selfFence === true)
+        await this.globals.sync(onDisk, this.opts.registry).catch((e: unknown) => this.outage(e));
       this.metrics.passes++;
     } catch (err) {
       this.metrics.passFailures++;
@@ -610,9 +602,6 @@ export class Agent {
     });
   }
 }
-
-/** systemd active states of a unit that runs (or is about to). */
-const RUNNING: ReadonlySet<string> = new Set(['active', 'activating', 'reloading']);
 
 /** Whether an error says the same call may succeed if simply repeated (an outage, a timeout). */
 function retryable(err: unknown): boolean {

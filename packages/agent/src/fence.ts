@@ -1,7 +1,11 @@
 // Opt-in self-fencing (`agent_self_fence`): a machine whose lease has gone unrenewed for
 // nearly its TTL stops its non-global units before the engine can start them elsewhere.
 import type { Registry } from '@fleet/registry';
+import type { UnitFileInfo, UnitState } from '@fleet/systemd';
 import { fleetRequirements } from '@fleet/unit';
+
+/** systemd active states of a unit that runs (or is about to). */
+const RUNNING: ReadonlySet<string> = new Set(['active', 'activating', 'reloading']);
 
 /**
  * When a machine that last had a renewal of its lease acknowledged at `lastRenewedAt` fences
@@ -19,6 +23,12 @@ export function selfFenceAt(lastRenewedAt: number, ttlSeconds: number): number {
  */
 export class GlobalUnits {
   private readonly byHash = new Map<string, boolean>();
+
+  /** Forgets the files no longer on the machine and learns the new ones. Throws as `learn`. */
+  async sync(files: readonly UnitFileInfo[], registry: Registry): Promise<void> {
+    this.keepOnly(new Set(files.flatMap((f) => (f.hash === undefined ? [] : [f.hash]))));
+    await this.learn(files, registry);
+  }
 
   /** Looks up the contents of files not seen yet. Throws what the registry throws. */
   async learn(
@@ -45,4 +55,20 @@ export class GlobalUnits {
   keepOnly(hashes: ReadonlySet<string>): void {
     for (const h of this.byHash.keys()) if (!hashes.has(h)) this.byHash.delete(h);
   }
+}
+
+/**
+ * What the self-fence stops: every running unit whose file is not known to be global (a unit whose
+ * contents were never read is stopped too: the fence errs towards one copy). Sorted by name.
+ */
+export function unitsToFence(
+  files: readonly UnitFileInfo[],
+  states: ReadonlyMap<string, UnitState>,
+  globals: GlobalUnits,
+): string[] {
+  return files
+    .filter((f) => globals.isGlobal(f.hash) !== true)
+    .filter((f) => RUNNING.has(states.get(f.name)?.active ?? 'inactive'))
+    .map((f) => f.name)
+    .sort();
 }
