@@ -97,27 +97,26 @@ export class AssignmentView {
     }
     this.cancelRetry?.();
     this.cancelRetry = undefined;
-    const request = this.requested;
-    this.listing = this.opts.registry
-      .listAssignments(this.opts.machineId)
-      .then(
-        (list) => {
-          this.failures = 0;
-          this.apply(list, request);
-        },
-        (err: unknown) => {
-          this.failures++;
-          this.opts.onError(err);
-          this.scheduleRetry();
-        },
-      )
-      .finally(() => {
-        this.listing = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.listing = this.list(this.requested).finally(() => {
+      this.listing = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** One listing, applied; a failure (of the listing or of the new watch) is retried. */
+  private async list(request: number): Promise<void> {
+    try {
+      const list = await this.opts.registry.listAssignments(this.opts.machineId);
+      this.apply(list, request);
+      this.failures = 0;
+    } catch (err) {
+      this.failures++;
+      this.opts.onError(err);
+      this.scheduleRetry();
+    }
   }
 
   private scheduleRetry(): void {
@@ -166,12 +165,14 @@ export class AssignmentView {
 
   private restartWatch(afterRevision: string): void {
     const old = this.watch;
-    const generation = ++this.watchGeneration;
+    const generation = ++this.watchGeneration; // the old watch's events are dropped from now
+    this.watch = undefined;
+    this.watchLive = false; // until the new watch is running (a throw here is retried)
+    old?.close().catch(this.opts.onError);
     this.watch = this.opts.registry.watchAssignments(this.opts.machineId, afterRevision, (e) =>
       this.onEvent(generation, e),
     );
     this.watchLive = true;
-    old?.close().catch(this.opts.onError);
   }
 
   private onEvent(generation: number, e: AssignmentEvent): void {
