@@ -1,85 +1,17 @@
-import {
-  isRegistryError,
-  type JsonValue,
-  type MachineRecord,
-  type MachineSession,
-  type Registry,
-} from '@fleet/registry';
+import { isRegistryError, type MachineRecord, type MachineSession } from '@fleet/registry';
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { adoptLaunched, planAgent, type AgentCurrent, type AgentTask } from '@fleet/scheduler';
-import type { Systemd, UnitState } from '@fleet/systemd';
+import type { UnitState } from '@fleet/systemd';
+import type { AgentMetrics, AgentOptions } from './agent-options.js';
 import { AssignmentView } from './assignments.js';
-import { RetryBackoff, type BackoffPolicy } from './backoff.js';
+import { RetryBackoff } from './backoff.js';
 import { executeTasks, type TaskOutcome } from './executor.js';
 import { GlobalUnits, selfFenceAt, unitsToFence } from './fence.js';
-import { collectHealth, type HealthSources } from './health.js';
+import { collectHealth } from './health.js';
 import { StatePublisher } from './publisher.js';
 import { RefusedUnits } from './refused.js';
-import type { SessionStore } from './session-file.js';
 
-export interface AgentOptions {
-  readonly registry: Registry;
-  readonly systemd: Systemd;
-  /** The machine as registered (its health is filled in by the agent). */
-  readonly machine: Omit<MachineRecord, 'health'>;
-  /** fleet's `agent_ttl` in seconds (default 30): how long the machine outlives silence. */
-  readonly ttlSeconds?: number;
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  /** A full local pass (files and systemd states against assignments), default every 5 s as in fleet. */
-  readonly reconcileIntervalMs?: number;
-  /** Health refresh into the machine record (default 60 s). */
-  readonly healthIntervalMs?: number;
-  /** Changes arriving within this window are acted on together (default 20 ms). */
-  readonly debounceMs?: number;
-  /**
-   * Unit state changes within this window are published together, the latest winning
-   * (default 50 ms): a started unit's `activating` is then rarely written before its `active`.
-   */
-  readonly publishDelayMs?: number;
-  /** systemd's overall state for the health record (default: the Systemd port's). */
-  readonly systemState?: () => Promise<string>;
-  /**
-   * Remembers the machine session across processes, so that a fleetd restarted after a crash
-   * takes its machine over in place (default: none; a restarted agent waits out the old lease).
-   */
-  readonly sessionStore?: SessionStore;
-  /**
-   * How long a unit whose load or start failed (systemd refused it) waits before the next attempt:
-   * default 5 s doubling to 5 min, reset when its assignment changes or a start succeeds.
-   */
-  readonly retryBackoff?: BackoffPolicy;
-  /** Collects the health record (default: {@link collectHealth}, which reads `/proc` and `/`). */
-  readonly collectHealth?: (sources: HealthSources) => Promise<Record<string, JsonValue>>;
-  /**
-   * The machine's own assignments are listed again about this often (default 5 min, ±20 %
-   * jitter), and the view repaired if it differs: a watch that went silent without an error.
-   */
-  readonly relistIntervalMs?: number;
-  /** In [0, 1): randomness for jitter (default `Math.random`). */
-  readonly random?: () => number;
-  /**
-   * fleetd's `agent_self_fence` (ours; fleet had no such option): once the machine's lease has
-   * gone without an acknowledged renewal for its TTL less a margin (TTL/5, at least 1 s), stop
-   * every non-global unit, so that the copy the engine starts elsewhere is the only one running.
-   * Global units keep running. After registering again the agent follows its assignments.
-   */
-  readonly selfFence?: boolean;
-}
-
-/** Counters of the agent. */
-export interface AgentMetrics {
-  passes: number;
-  passFailures: number;
-  tasks: number;
-  taskFailures: number;
-  registrations: number;
-  /**
-   * Times a change to this machine's assignments (a watch event, or a fresh listing) woke the
-   * agent. A change elsewhere in the cluster never counts here.
-   */
-  assignmentChanges: number;
-}
+export type { AgentMetrics, AgentOptions } from './agent-options.js';
 
 /**
  * The agent of one machine: registers it under a lease, watches only its own assignments, runs
