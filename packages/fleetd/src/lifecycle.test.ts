@@ -11,6 +11,7 @@ describe('runFleetd with a configuration it refuses', () => {
     [['--agent_ttl=soon']],
     [['--units_directory=/etc/systemd/system']],
     [['--no-such-option=1']],
+    [['--agent_self_fence=maybe']],
     [['-config', '/nonexistent/fleet.conf']],
   ])('%j exits with EX_CONFIG and one line', async (argv) => {
     const lines: string[] = [];
