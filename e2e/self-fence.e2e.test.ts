@@ -1,8 +1,9 @@
 // The agent's registration gate and `agent_self_fence` on three real machines (real etcd, real
 // systemd): what each machine's systemd really runs while a machine is cut from etcd past its TTL,
 // and while a second fleetd holds a cloned machine ID. Times are read from one monotonic clock:
-// the host's (process.hrtime) and systemd's `*TimestampMonotonic` in the machines are the same
-// CLOCK_MONOTONIC (the machines share the host's kernel and have no time namespace).
+// the host's (process.hrtime), systemd's `*TimestampMonotonic` and the journal's monotonic time in
+// the machines are the same CLOCK_MONOTONIC (the machines share the host's kernel, no time
+// namespace), so the order of a stop on one machine and a start on another is systemd's own.
 import { sleep, waitFor } from '@fleet/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, loopUnit, sh } from './src/index.js';
