@@ -16,8 +16,12 @@ function seedFromEnv(raw: string | undefined): number {
 const seed = seedFromEnv(process.env.FLEET_FC_SEED);
 fc.configureGlobal({ ...fc.readConfigureGlobal(), seed });
 
+// fast-check's own failure message gives the seed of that property; this line says how to replay
+// the whole file's draws. Only for property failures: other tests need no seed.
 beforeEach((ctx) => {
-  ctx.onTestFailed(() => {
-    console.error(`[fast-check] seed ${seed} (replay with FLEET_FC_SEED=${seed})`);
+  ctx.onTestFailed(({ task }) => {
+    const errors = task.result?.errors ?? [];
+    if (errors.some((e) => /Property failed/.test(String(e.message))))
+      console.error(`[fast-check] global seed ${seed} (replay with FLEET_FC_SEED=${seed})`);
   });
 });
