@@ -73,6 +73,9 @@ describe('EtcdCluster with one member', () => {
     expect(flag(args, '--auto-compaction-mode')).toBe('periodic');
     expect(flag(args, '--auto-compaction-retention')).toBe('1m');
     expect(flag(args, '--quota-backend-bytes')).toBe(String(512 * 1024 * 1024));
+    expect(etcd.flags).toBe(
+      '--auto-compaction-mode=periodic --auto-compaction-retention=1m --quota-backend-bytes=536870912',
+    );
   });
 });
 

@@ -226,7 +226,21 @@ export class EtcdCluster {
     readonly root: string,
     /** With `tls: true`: the CA, etcd's and a client's certificate, and an unrelated CA. */
     readonly tls: EtcdTlsFiles | undefined,
+    /** The auto-compaction every member runs with. */
+    readonly compaction: EtcdCompaction,
+    /** Every member's `--quota-backend-bytes`. */
+    readonly quotaBackendBytes: number,
   ) {}
+
+  /** The etcd flags that matter to an operator, as a command line would give them. */
+  get flags(): string {
+    return [
+      `--auto-compaction-mode=${this.compaction.mode}`,
+      `--auto-compaction-retention=${this.compaction.retention}`,
+      `--quota-backend-bytes=${this.quotaBackendBytes}`,
+      ...(this.tls ? ['--client-cert-auth', '--trusted-ca-file=…', '--cert-file=…'] : []),
+    ].join(' ');
+  }
 
   /** Client URLs of all members, for a client's `hosts`. */
   get endpoints(): string[] {
@@ -251,6 +265,8 @@ export class EtcdCluster {
       await rm(root, { recursive: true, force: true });
       throw err;
     }
+    const compaction = opts.compaction ?? TEST_COMPACTION;
+    const quotaBackendBytes = opts.quotaBackendBytes ?? TEST_QUOTA_BYTES;
     const ports = await freePorts(n * 2);
     const specs: MemberSpec[] = [];
     for (let i = 0; i < n; i++) {
@@ -259,8 +275,8 @@ export class EtcdCluster {
         clientPort: ports[2 * i] ?? 0,
         peerPort: ports[2 * i + 1] ?? 0,
         dataDir: join(root, `m${i}`),
-        compaction: opts.compaction ?? TEST_COMPACTION,
-        quotaBackendBytes: opts.quotaBackendBytes ?? TEST_QUOTA_BYTES,
+        compaction,
+        quotaBackendBytes,
         tls,
       });
     }
@@ -269,7 +285,7 @@ export class EtcdCluster {
     const members = specs.map(
       (s) => new EtcdMember(s, initialCluster, token, opts.binary ?? 'etcd', clientTls),
     );
-    const cluster = new EtcdCluster(members, root, tls);
+    const cluster = new EtcdCluster(members, root, tls, compaction, quotaBackendBytes);
     try {
       for (const m of members) m.start();
       await cluster.waitHealthy(opts.startTimeoutMs ?? 30_000);
