@@ -112,13 +112,18 @@ export class Cluster {
     );
   }
 
-  /** The machine (name) whose systemd runs `unit` as active, or undefined. */
+  /**
+   * The machines (names) whose systemd runs `unit` as active. A machine that cannot be asked is an
+   * error, never "not active": that would hide a second copy from a test.
+   */
   async whereActive(unit: string): Promise<string[]> {
     const out: string[] = [];
     for (const m of this.nodes) {
       if (!m.running) continue;
-      const r = await m.exec('systemctl', ['is-active', unit]).catch(() => undefined);
-      if (r?.stdout.trim() === 'active') out.push(m.name);
+      const r = await m.exec('systemctl', ['is-active', unit]).catch((err: unknown) => {
+        throw new Error(`${m.name}: cannot ask systemd whether ${unit} is active`, { cause: err });
+      });
+      if (r.stdout.trim() === 'active') out.push(m.name);
     }
     return out;
   }
