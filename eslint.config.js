@@ -4,6 +4,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 
+/** Selectors for it/test/describe/suite .only, .skip, .todo, .skipIf, .runIf (also one level down). */
+function focusOrSkip() {
+  const runner = '/^(it|test|describe|suite)$/';
+  const modifier = '/^(only|skip|todo|skipIf|runIf)$/';
+  const message = 'no .only, .skip, .todo, .skipIf or .runIf in tests: every test runs in CI';
+  return [
+    `MemberExpression[property.name=${modifier}][object.name=${runner}]`,
+    `MemberExpression[property.name=${modifier}][object.type='MemberExpression'][object.object.name=${runner}]`,
+  ].map((selector) => ({ selector, message }));
+}
+
 export default tseslint.config(
   {
     ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.cache/**'],
@@ -14,7 +25,7 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['vitest.config.ts'] },
+        projectService: { allowDefaultProject: ['vitest.config.ts', 'vitest.setup.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -34,6 +45,14 @@ export default tseslint.config(
       ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'no-console': 'off',
+    },
+  },
+  {
+    // A focused or skipped test would leave others unrun: CI (.ci/summary.mjs) fails on a skipped
+    // test, and this says so where the code is written. Also chained: it.concurrent.only.
+    files: ['**/*.ts', '**/*.mjs'],
+    rules: {
+      'no-restricted-syntax': ['error', ...focusOrSkip()],
     },
   },
   {

@@ -8,7 +8,13 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
   test: {
-    // The JSON report feeds CI's closing "N passed, N failed" line (.ci/summary.mjs).
+    // A stray `.only` fails the run everywhere, not only where CI=true (vitest's default).
+    allowOnly: false,
+    // Every property test draws from one seed (FLEET_FC_SEED, fixed by default); printed on failure.
+    setupFiles: ['./vitest.setup.ts'],
+    // The JSON report feeds CI's closing "N passed, N failed" line (.ci/summary.mjs), which also
+    // fails on a project that ran fewer tests than .ci/minimums.json states, and on any test that
+    // never ran (skipped, todo, or behind a failed beforeAll).
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
     projects: [
@@ -16,7 +22,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', '.ci/**/*.test.mjs'],
           exclude: ['packages/*/src/**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
           environment: 'node',
         },

@@ -70,7 +70,8 @@ describe('faults and rules on 3 machines and a 3-member etcd', () => {
   /** Each machine's clock, to read its journal from now on. */
   const now = async () => {
     const out = new Map<string, string>();
-    for (const n of NODES) out.set(n, (await sh(c.node(n), 'date "+%Y-%m-%d %H:%M:%S"')).trim());
+    for (const n of NODES)
+      out.set(n, (await sh(c.node(n), 'date "+%Y-%m-%d %H:%M:%S.%6N"')).trim());
     return out;
   };
   const journal = async (node: string, name: string, since: Map<string, string>) =>
@@ -84,6 +85,19 @@ describe('faults and rules on 3 machines and a 3-member etcd', () => {
       timeoutMs: 30_000,
       what: 'every unit to be unloaded',
     });
+  };
+  /** Waits until etcd holds exactly these published states (`unit@node`), each active/running. */
+  const published = async (want: string[]) => {
+    const sorted = [...want].sort();
+    await waitFor(
+      async () => {
+        const items = (await c.registry.listUnitStates()).items;
+        const got = items.map((x) => `${x.unit}@${nameOf(x.machineId) ?? x.machineId}`).sort();
+        const running = items.every((x) => x.activeState === 'active' && x.subState === 'running');
+        return running && got.join() === sorted.join();
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: `published states ${sorted.join(', ')}` },
+    );
   };
   // Every test ends with its units destroyed and unloaded everywhere, failed or not.
   afterEach(async () => {
@@ -222,7 +236,7 @@ describe('faults and rules on 3 machines and a 3-member etcd', () => {
     expect(await reasonOf(waiting)).toBe(
       `it and ${running} replace each other, and ${running} is scheduled`,
     );
-    await sleep(1_000); // let the agents publish their states
+    await published([`${running}@${where}`]); // the agents are done with it
     const pid = await c.prop(where, running, 'MainPID');
     const before = await counters();
     const since = await now();
@@ -295,7 +309,10 @@ describe('faults and rules on 3 machines and a 3-member etcd', () => {
     for (let i = 1; i <= 3; i++)
       placed.set(`spread.${i}.service`, await one(`spread.${i}.service`));
     expect(new Set(placed.values()).size).toBe(3);
-    await sleep(1_000); // let the agents publish their states
+    await published([
+      ...[...placed].map(([u, m]) => `${u}@${m}`),
+      ...NODES.map((n) => `everywhere.service@${n}`),
+    ]);
     const pids = await mainPids(placed);
     const before = await counters();
     const since = await now();

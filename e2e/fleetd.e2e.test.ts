@@ -168,7 +168,12 @@ describe('fleetd in a systemd-nspawn machine', () => {
     const mainPid = await unitProperty(m, 'hello.service', 'MainPID');
     const since = (await sh(m, 'date "+%Y-%m-%d %H:%M:%S"')).trim();
     proxy.cut();
-    await sleep(12_000); // agent_ttl 5s + 5s + 2s, as fleet's connectivity-loss test
+    // Until its lease has expired in etcd (agent_ttl 5s): the machine is gone from the cluster's
+    // view, and fleetd, cut off, cannot know. It keeps the unit running all along.
+    await waitFor(
+      async () => !(await registry.listMachines()).items.some((x) => x.id === m.machineId),
+      { timeoutMs: 60_000, intervalMs: 250, what: "the cut machine's lease to expire" },
+    );
     expect(await helloActive()).toBe(true);
     proxy.restore();
     await waitFor(

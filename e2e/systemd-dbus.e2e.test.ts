@@ -2,6 +2,9 @@
 // contract: match rules, reconnect after a cut or wedged bus (through a proxy that fails on
 // command), signals after a reconnect, many calls at once, and nothing left behind by close().
 import { createHook } from 'node:async_hooks';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DbusSystemd, type DbusSystemdOptions, type Systemd } from '@fleet/systemd';
 import {
@@ -43,6 +46,7 @@ afterAll(async () => {
 describe('DbusSystemd on a real bus', () => {
   const opened: Systemd[] = [];
   const proxies: SocketProxy[] = [];
+  const counters: CallCounter[] = [];
   const units: string[] = [];
 
   afterEach(async () => {
@@ -52,6 +56,7 @@ describe('DbusSystemd on a real bus', () => {
     units.length = 0;
     await Promise.all(opened.splice(0).map((sd) => sd.close()));
     await Promise.all(proxies.splice(0).map((p) => p.close()));
+    await Promise.all(counters.splice(0).map((p) => p.close()));
   });
 
   const unit = (label: string): string => {
@@ -172,13 +177,20 @@ describe('DbusSystemd on a real bus', () => {
     seen.stop();
   });
 
-  it('answers 500 concurrent calls (at most 16 in flight on the bus)', async () => {
-    const sd = await DbusSystemd.connect({ busAddress: `unix:path=${busSocket}`, filesRoot: root });
+  it('answers 500 concurrent calls, at most 16 in flight on the bus (counted on the wire)', async () => {
+    const counter = await CallCounter.start(busSocket);
+    counters.push(counter);
+    const sd = await DbusSystemd.connect({ busAddress: counter.address, filesRoot: root });
     opened.push(sd);
     const names = Array.from({ length: 500 }, (_, i) => `fd-${process.pid}-many${i}.service`);
     const results = await Promise.all(names.map((name) => sd.unitStates([name])));
     const loads = results.map((states, i) => states.get(names[i] ?? '')?.load);
     expect(loads).toEqual(names.map(() => 'not-found'));
+    // Counted on the wire: method calls sent that still await their reply, at the peak.
+    console.log(`[e2e] ${counter.calls} calls, at most ${counter.peakInFlight} in flight`);
+    expect(counter.calls).toBeGreaterThanOrEqual(500);
+    expect(counter.peakInFlight).toBeGreaterThan(1); // the calls did overlap
+    expect(counter.peakInFlight).toBeLessThanOrEqual(16); // and never past the default limit
   });
 
   it('close() leaves no socket or timer behind', async () => {
@@ -213,3 +225,113 @@ describe('DbusSystemd on a real bus', () => {
     }
   });
 });
+
+/**
+ * A unix-socket proxy in front of the bus that reads the D-Bus wire protocol as it passes: method
+ * calls the client sends that expect a reply, replies (returns and errors) it receives, and the
+ * peak of calls still waiting for their reply. The authentication lines before BEGIN are skipped.
+ */
+class CallCounter {
+  calls = 0;
+  replies = 0;
+  peakInFlight = 0;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly dir: string,
+    private readonly sockets: Set<Socket>,
+  ) {}
+
+  get address(): string {
+    return `unix:path=${join(this.dir, 'bus')}`;
+  }
+
+  static async start(target: string): Promise<CallCounter> {
+    const dir = await mkdtemp(join(tmpdir(), 'fleet-bus-count-'));
+    const sockets = new Set<Socket>();
+    const server = createServer();
+    const counter = new CallCounter(server, dir, sockets);
+    server.on('connection', (client) => {
+      const bus = connect(target);
+      for (const s of [client, bus]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      const up = wireReader(true, (type, flags) => {
+        if (type === METHOD_CALL && (flags & NO_REPLY_EXPECTED) === 0) counter.calls++;
+        counter.peakInFlight = Math.max(counter.peakInFlight, counter.calls - counter.replies);
+      });
+      const down = wireReader(false, (type) => {
+        if (type === METHOD_RETURN || type === ERROR) counter.replies++;
+      });
+      client.on('data', (chunk: Buffer) => {
+        up(chunk);
+        bus.write(chunk);
+      });
+      bus.on('data', (chunk: Buffer) => {
+        down(chunk);
+        client.write(chunk);
+      });
+      client.on('close', () => bus.destroy());
+      bus.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(join(dir, 'bus'), resolve);
+    });
+    return counter;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+const METHOD_CALL = 1;
+const METHOD_RETURN = 2;
+const ERROR = 3;
+const NO_REPLY_EXPECTED = 0x1;
+
+/**
+ * Feeds one direction of a D-Bus connection; calls `onMessage(type, flags)` per whole message.
+ * The client's side starts with a NUL byte and text lines up to `BEGIN`; the bus's side with text
+ * lines (`OK …`, `AGREE_UNIX_FD`), which never start with a message's endianness byte `l` or `B`.
+ */
+function wireReader(
+  fromClient: boolean,
+  onMessage: (type: number, flags: number) => void,
+): (chunk: Buffer) => void {
+  let buf = Buffer.alloc(0);
+  let authenticating = true;
+  return (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      if (authenticating) {
+        if (fromClient && buf[0] === 0) buf = buf.subarray(1);
+        const first = buf[0];
+        if (first === undefined) return;
+        if (!fromClient && (first === 0x6c || first === 0x42)) {
+          authenticating = false;
+          continue;
+        }
+        const eol = buf.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buf.subarray(0, eol).toString('latin1');
+        buf = buf.subarray(eol + 2);
+        if (fromClient && line === 'BEGIN') authenticating = false;
+        continue;
+      }
+      if (buf.length < 16) return;
+      const little = buf[0] === 0x6c;
+      const u32 = (at: number) => (little ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
+      const fields = u32(12);
+      const size = 16 + Math.ceil(fields / 8) * 8 + u32(4);
+      if (buf.length < size) return;
+      onMessage(buf[1] ?? 0, buf[2] ?? 0);
+      buf = buf.subarray(size);
+    }
+  };
+}

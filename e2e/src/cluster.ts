@@ -5,6 +5,9 @@ import { fleetClient, installFleet, sh, unitProperty } from './fleet.js';
 import type { NspawnMachine } from './machine.js';
 import { bootMachines, type Machines } from './machines.js';
 
+/** Where `killFleetAndHold` puts its drop-in (runtime: gone at the machine's next boot). */
+const HOLD_DIR = '/run/systemd/system/fleet.service.d';
+
 /** How a test cluster is made. */
 export interface ClusterOptions {
   /** Number of machines (node1 … nodeN). */
@@ -109,13 +112,18 @@ export class Cluster {
     );
   }
 
-  /** The machine (name) whose systemd runs `unit` as active, or undefined. */
+  /**
+   * The machines (names) whose systemd runs `unit` as active. A machine that cannot be asked is an
+   * error, never "not active": that would hide a second copy from a test.
+   */
   async whereActive(unit: string): Promise<string[]> {
     const out: string[] = [];
     for (const m of this.nodes) {
       if (!m.running) continue;
-      const r = await m.exec('systemctl', ['is-active', unit]).catch(() => undefined);
-      if (r?.stdout.trim() === 'active') out.push(m.name);
+      const r = await m.exec('systemctl', ['is-active', unit]).catch((err: unknown) => {
+        throw new Error(`${m.name}: cannot ask systemd whether ${unit} is active`, { cause: err });
+      });
+      if (r.stdout.trim() === 'active') out.push(m.name);
     }
     return out;
   }
@@ -132,6 +140,41 @@ export class Cluster {
   /** SIGKILL to a machine's fleetd (systemd restarts it after 5 s). */
   async killFleet(name: string): Promise<void> {
     await sh(this.node(name), 'systemctl kill -s SIGKILL --kill-who=main fleet.service');
+  }
+
+  /**
+   * SIGKILL to a machine's fleetd, which stays dead (a runtime drop-in sets Restart=no) until
+   * `releaseFleet`: a test can watch what the others do without the killed one coming back.
+   */
+  async killFleetAndHold(name: string): Promise<void> {
+    const m = this.node(name);
+    await sh(
+      m,
+      [
+        `mkdir -p ${HOLD_DIR}`,
+        `printf '[Service]\\nRestart=no\\n' > ${HOLD_DIR}/e2e-hold.conf`,
+        'systemctl daemon-reload',
+        'systemctl kill -s SIGKILL --kill-who=main fleet.service',
+      ].join('\n'),
+    );
+    await waitFor(async () => (await this.prop(name, 'fleet.service', 'MainPID')) === '0', {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: `${name}'s fleetd to die`,
+    });
+  }
+
+  /** Undoes `killFleetAndHold` (a no-op if nothing is held) and starts fleetd if it is not running. */
+  async releaseFleet(name: string): Promise<void> {
+    await sh(
+      this.node(name),
+      [
+        `if [ -e ${HOLD_DIR}/e2e-hold.conf ]; then rm -f ${HOLD_DIR}/e2e-hold.conf; systemctl daemon-reload; fi`,
+        'systemctl reset-failed fleet.service 2>/dev/null || true',
+        'systemctl start fleet.service',
+      ].join('\n'),
+      120_000,
+    );
   }
 
   /** Power cut: the machine and everything in it dies at once. */
@@ -156,6 +199,26 @@ export class Cluster {
 
   restore(name: string): void {
     for (const p of this.proxies.get(name) ?? []) p.restore();
+  }
+
+  /** Cuts every machine from etcd at once (a cluster-wide etcd outage, as the machines see it). */
+  cutAll(): void {
+    for (const m of this.nodes) this.cut(m.name);
+  }
+
+  restoreAll(): void {
+    for (const m of this.nodes) this.restore(m.name);
+  }
+
+  /**
+   * Brings a cluster back to its starting shape after a test, failed or not: every link restored,
+   * every machine powered on, every fleetd running (not held), all of them registered.
+   */
+  async heal(): Promise<void> {
+    this.restoreAll();
+    for (const m of this.nodes) if (!m.running) await this.powerOn(m.name);
+    for (const m of this.nodes) await this.releaseFleet(m.name);
+    await this.waitMachines(this.nodes.length);
   }
 
   /** The etcd member that is the raft leader now (waits for one to be elected). */

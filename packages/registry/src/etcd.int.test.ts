@@ -94,8 +94,10 @@ describe('on three etcd members', () => {
       // Four writers, each creating and assigning its units one after another; the etcd
       // leader is killed once 20 units are done, so writes and the watch are in flight.
       let done = 0;
-      let killed: Promise<void> | undefined;
+      let started = 0;
+      let killed: Promise<{ started: number; done: number }> | undefined;
       const writeOne = async (n: string): Promise<void> => {
+        started++;
         await persist(async () => {
           try {
             return await registry.createUnit(unit(n));
@@ -116,13 +118,21 @@ describe('on three etcd members', () => {
             },
           ]),
         );
-        if (++done === 20) killed = cluster?.leader().then((m) => m.kill());
+        if (++done === 20)
+          killed = cluster
+            ?.leader()
+            .then((m) => m.kill())
+            .then(() => ({ started, done }));
       };
       const writes = [0, 1, 2, 3].map(async (k) => {
         for (const n of names.filter((_, i) => i % 4 === k)) await writeOne(n);
       });
       await Promise.all(writes);
-      await killed;
+      // The kill landed while writes were in flight: some had started and not finished when the
+      // leader died, and some were still to come.
+      const atKill = await killed;
+      expect(atKill?.started).toBeGreaterThan(atKill?.done ?? Infinity);
+      expect(atKill?.done).toBeLessThan(60);
       expect(cluster.members.filter((m) => m.running)).toHaveLength(2);
       const list = await persist(() => registry.listUnits());
       expect(list.items.map((u) => u.name)).toEqual(names);
@@ -145,13 +155,17 @@ describe('on three etcd members', () => {
 });
 
 describe('with etcd unreachable', () => {
-  it('fails with a retryable UnavailableError naming the endpoints, within a deadline', async () => {
+  it('fails with a retryable UnavailableError naming the endpoints, within its retry deadline', async () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;
-    const registry = new EtcdRegistry({ endpoints: [endpoint], dialTimeoutMs: 1_000 });
+    // A call retries until its budget is spent; the last attempt may then take its own timeout,
+    // after a backoff of at most 1 s. That bound, with generous slack for a loaded host:
+    const opts = { dialTimeoutMs: 1_000, requestTimeoutMs: 1_000, retryBudgetMs: 3_000 };
+    const bound = 3 * (opts.retryBudgetMs + opts.requestTimeoutMs + 1_000);
+    const registry = new EtcdRegistry({ endpoints: [endpoint], ...opts });
     try {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'deadline'>((resolve) => {
-        timer = setTimeout(() => resolve('deadline'), 30_000);
+        timer = setTimeout(() => resolve('deadline'), bound);
       });
       const outcome = await Promise.race([registry.listUnits().catch((e: unknown) => e), deadline]);
       clearTimeout(timer);

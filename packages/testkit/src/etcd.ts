@@ -1,6 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeEtcdTls, type EtcdTlsFiles } from './etcd-tls.js';
 import { freePorts } from './ports.js';
 import { spawnTracked, type TrackedProcess } from './process.js';
 import { waitFor } from './wait.js';
@@ -12,13 +15,52 @@ export interface EtcdOptions {
   binary?: string;
   /** How long to wait for the cluster to become healthy (default 30 s). */
   startTimeoutMs?: number;
+  /**
+   * etcd's auto-compaction, as production runs it (default {@link TEST_COMPACTION}: periodic,
+   * keeping one minute of history, so every test cluster compacts while tests run).
+   */
+  compaction?: EtcdCompaction;
+  /** etcd's `--quota-backend-bytes` (default {@link TEST_QUOTA_BYTES}, 512 MiB). */
+  quotaBackendBytes?: number;
+  /**
+   * Serve clients over TLS on loopback (`https://127.0.0.1:<port>`), requiring a client certificate
+   * signed by the cluster's own CA (`--client-cert-auth`). The PEM files are in `cluster.tls`.
+   */
+  tls?: boolean;
 }
+
+/** `--auto-compaction-mode` and `--auto-compaction-retention`. */
+export interface EtcdCompaction {
+  /** `periodic`: keep `retention` of time (e.g. `1h`, `1m`); `revision`: keep that many revisions. */
+  readonly mode: 'periodic' | 'revision';
+  readonly retention: string;
+}
+
+/**
+ * Test clusters compact once a minute, keeping a minute of history (etcd 3.4's periodic compactor
+ * compacts every `retention` when it is under an hour). Production keeps more (see the README's
+ * etcd section): the point here is that the code under test always runs against a compacting etcd.
+ */
+export const TEST_COMPACTION: EtcdCompaction = { mode: 'periodic', retention: '1m' };
+
+/** 512 MiB: far above what any test writes, so only a runaway history or leak reaches it. */
+export const TEST_QUOTA_BYTES = 512 * 1024 * 1024;
 
 interface MemberSpec {
   name: string;
   clientPort: number;
   peerPort: number;
   dataDir: string;
+  compaction: EtcdCompaction;
+  quotaBackendBytes: number;
+  tls: EtcdTlsFiles | undefined;
+}
+
+/** What a request to etcd's HTTP gateway needs over TLS: the CA, and the client's certificate. */
+interface ClientTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
 }
 
 /** One etcd member process on loopback, with its own data dir; can be killed and started again. */
@@ -29,13 +71,18 @@ export class EtcdMember {
     private readonly initialCluster: string,
     private readonly clusterToken: string,
     private readonly binary: string,
+    private readonly clientTls: ClientTls | undefined,
   ) {}
 
   get name(): string {
     return this.spec.name;
   }
   get clientUrl(): string {
-    return `http://127.0.0.1:${this.spec.clientPort}`;
+    return `${this.spec.tls ? 'https' : 'http'}://127.0.0.1:${this.spec.clientPort}`;
+  }
+  /** The member's data directory (removed by `EtcdCluster.stop()`). */
+  get dataDir(): string {
+    return this.spec.dataDir;
   }
   get running(): boolean {
     return this.proc?.running ?? false;
@@ -71,11 +118,71 @@ export class EtcdMember {
       '100',
       '--election-timeout',
       '1000',
+      '--auto-compaction-mode',
+      s.compaction.mode,
+      '--auto-compaction-retention',
+      s.compaction.retention,
+      '--quota-backend-bytes',
+      String(s.quotaBackendBytes),
+      ...(s.tls === undefined
+        ? []
+        : [
+            '--cert-file',
+            s.tls.serverCertFile,
+            '--key-file',
+            s.tls.serverKeyFile,
+            '--trusted-ca-file',
+            s.tls.caFile,
+            '--client-cert-auth',
+          ]),
       '--logger',
       'zap',
       '--log-outputs',
       'stderr',
     ]);
+  }
+
+  /**
+   * POST to etcd's JSON gateway (`/v3/...`): the status and the parsed body. Over TLS with the
+   * cluster's client certificate.
+   */
+  post(path: string, body: unknown = {}): Promise<{ status: number; body: unknown }> {
+    return this.request('POST', path, JSON.stringify(body));
+  }
+
+  private request(
+    method: 'GET' | 'POST',
+    path: string,
+    payload?: string,
+  ): Promise<{ status: number; body: unknown }> {
+    const tls = this.clientTls;
+    return new Promise((resolve, reject) => {
+      const req = (tls ? httpsRequest : httpRequest)(
+        `${this.clientUrl}${path}`,
+        {
+          method,
+          headers: { 'content-type': 'application/json' },
+          timeout: 2_000,
+          ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            try {
+              resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+            } catch {
+              reject(new Error(`etcd ${this.name}: ${path} answered ${res.statusCode}: ${text}`));
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`etcd ${this.name}: ${path} timed out`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
   }
 
   /** SIGKILL: the member dies as in a power cut. */
@@ -95,21 +202,16 @@ export class EtcdMember {
 
   /** etcd's own status of this member: its ID and the ID of the leader it sees. */
   async status(): Promise<{ memberId: string; leader: string }> {
-    const res = await fetch(`${this.clientUrl}/v3/maintenance/status`, {
-      method: 'POST',
-      body: '{}',
-      signal: AbortSignal.timeout(2_000),
-    });
-    if (!res.ok) throw new Error(`etcd ${this.name}: status ${res.status}`);
-    const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+    const res = await this.post('/v3/maintenance/status');
+    if (res.status !== 200) throw new Error(`etcd ${this.name}: status ${res.status}`);
+    const body = res.body as { header?: { member_id?: string }; leader?: string };
     return { memberId: body.header?.member_id ?? '', leader: body.leader ?? '' };
   }
 
   async healthy(): Promise<boolean> {
     try {
-      const res = await fetch(`${this.clientUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-      const body = (await res.json()) as { health?: string };
-      return res.ok && body.health === 'true';
+      const res = await this.request('GET', '/health');
+      return res.status === 200 && (res.body as { health?: string }).health === 'true';
     } catch {
       return false;
     }
@@ -120,8 +222,25 @@ export class EtcdMember {
 export class EtcdCluster {
   private constructor(
     readonly members: readonly EtcdMember[],
-    private readonly root: string,
+    /** The temporary directory holding every member's data dir (and the TLS files). */
+    readonly root: string,
+    /** With `tls: true`: the CA, etcd's and a client's certificate, and an unrelated CA. */
+    readonly tls: EtcdTlsFiles | undefined,
+    /** The auto-compaction every member runs with. */
+    readonly compaction: EtcdCompaction,
+    /** Every member's `--quota-backend-bytes`. */
+    readonly quotaBackendBytes: number,
   ) {}
+
+  /** The etcd flags that matter to an operator, as a command line would give them. */
+  get flags(): string {
+    return [
+      `--auto-compaction-mode=${this.compaction.mode}`,
+      `--auto-compaction-retention=${this.compaction.retention}`,
+      `--quota-backend-bytes=${this.quotaBackendBytes}`,
+      ...(this.tls ? ['--client-cert-auth', '--trusted-ca-file=…', '--cert-file=…'] : []),
+    ].join(' ');
+  }
 
   /** Client URLs of all members, for a client's `hosts`. */
   get endpoints(): string[] {
@@ -131,6 +250,23 @@ export class EtcdCluster {
   static async start(opts: EtcdOptions = {}): Promise<EtcdCluster> {
     const n = opts.members ?? 1;
     const root = await mkdtemp(join(tmpdir(), 'fleet-etcd-'));
+    let tls: EtcdTlsFiles | undefined;
+    let clientTls: ClientTls | undefined;
+    try {
+      if (opts.tls === true) {
+        tls = await makeEtcdTls(join(root, 'tls'));
+        clientTls = {
+          ca: await readFile(tls.caFile),
+          cert: await readFile(tls.clientCertFile),
+          key: await readFile(tls.clientKeyFile),
+        };
+      }
+    } catch (err) {
+      await rm(root, { recursive: true, force: true });
+      throw err;
+    }
+    const compaction = opts.compaction ?? TEST_COMPACTION;
+    const quotaBackendBytes = opts.quotaBackendBytes ?? TEST_QUOTA_BYTES;
     const ports = await freePorts(n * 2);
     const specs: MemberSpec[] = [];
     for (let i = 0; i < n; i++) {
@@ -139,14 +275,17 @@ export class EtcdCluster {
         clientPort: ports[2 * i] ?? 0,
         peerPort: ports[2 * i + 1] ?? 0,
         dataDir: join(root, `m${i}`),
+        compaction,
+        quotaBackendBytes,
+        tls,
       });
     }
     const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
     const token = `fleet-test-${ports[0] ?? 0}`;
     const members = specs.map(
-      (s) => new EtcdMember(s, initialCluster, token, opts.binary ?? 'etcd'),
+      (s) => new EtcdMember(s, initialCluster, token, opts.binary ?? 'etcd', clientTls),
     );
-    const cluster = new EtcdCluster(members, root);
+    const cluster = new EtcdCluster(members, root, tls, compaction, quotaBackendBytes);
     try {
       for (const m of members) m.start();
       await cluster.waitHealthy(opts.startTimeoutMs ?? 30_000);

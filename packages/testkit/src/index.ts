@@ -1,6 +1,14 @@
 export { freePort, freePorts } from './ports.js';
 export { waitFor, sleep, WaitTimeoutError, type WaitOptions } from './wait.js';
 export { spawnTracked, liveProcesses, TrackedProcess } from './process.js';
-export { EtcdCluster, EtcdMember, type EtcdOptions } from './etcd.js';
+export {
+  EtcdCluster,
+  EtcdMember,
+  TEST_COMPACTION,
+  TEST_QUOTA_BYTES,
+  type EtcdCompaction,
+  type EtcdOptions,
+} from './etcd.js';
+export { makeEtcdTls, type EtcdTlsFiles } from './etcd-tls.js';
 export { TcpProxy } from './proxy.js';
 export { overriding } from './override.js';

@@ -186,6 +186,16 @@ describe('parseUnitFile: errors', () => {
       'unknown section [ Unit ]',
     ],
     ['empty section name', '[]\nA=1\n', 'UNIT_SECTION_UNKNOWN', 'unknown section []'],
+    // Extension sections are `X-` and a name; an X without the dash is not one of them.
+    [
+      'X without a dash',
+      '[Unit]\nA=1\n[XFleet]\nB=2\n',
+      'UNIT_SECTION_UNKNOWN',
+      'line 3: unknown section [XFleet]',
+    ],
+    ['X and a name', '[Xfoo]\nA=1\n', 'UNIT_SECTION_UNKNOWN', 'line 1: unknown section [Xfoo]'],
+    ['a lone X', '[X]\nA=1\n', 'UNIT_SECTION_UNKNOWN', 'unknown section [X]'],
+    ['a lowercase x-', '[x-fleet]\nA=1\n', 'UNIT_SECTION_UNKNOWN', 'unknown section [x-fleet]'],
     ['empty file', '', 'UNIT_EMPTY', 'empty'],
     ['blank lines only', '\n  \n\r\n', 'UNIT_EMPTY', 'empty'],
     ['comments only', '# a\n; b\n', 'UNIT_EMPTY', 'empty'],
