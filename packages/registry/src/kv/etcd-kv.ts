@@ -9,6 +9,7 @@ import { fromKeyValue, fromTxnResponses, toTxnRequest } from './etcd-codec.js';
 import { isTransient, mapEtcdError, type ErrorContext } from './etcd-errors.js';
 import { EtcdLease, type LeaseRpc } from './etcd-lease.js';
 import { watchEtcd } from './etcd-watch.js';
+import { WatchStreamMonitor, type WatchStreamStats } from './etcd-watch-stream.js';
 import type {
   Kv,
   KvLease,
@@ -30,6 +31,12 @@ export interface EtcdKvOptions extends EtcdConnectionOptions {
   readonly clock?: Clock;
   /** Uniform in [0, 1): jitters lease keepalive retries (default Math.random). */
   readonly random?: () => number;
+  /** Silence on the watch stream after which it is probed (default 60,000 ms). */
+  readonly watchIdleMs?: number;
+  /** How long a probe of the watch stream may go unanswered (default 10,000 ms). */
+  readonly watchProbeTimeoutMs?: number;
+  /** Told when a silent watch stream is failed and re-created (for tests). */
+  readonly onWatchStreamReset?: (reason: string) => void;
 }
 
 function leaseOf(ops: readonly KvOp[]): bigint | undefined {
@@ -51,6 +58,7 @@ export class EtcdKv implements Kv {
   readonly clock: Clock;
   readonly endpoints: readonly string[];
   private readonly client: Etcd3;
+  private readonly streams: WatchStreamMonitor;
   private readonly maxAttempts: number;
   private readonly retryBudgetMs: number;
   private readonly requestTimeoutMs: number;
@@ -65,8 +73,16 @@ export class EtcdKv implements Kv {
 
   constructor(opts: EtcdKvOptions) {
     this.endpoints = [...opts.endpoints];
-    this.client = createEtcdClient(opts);
     this.clock = opts.clock ?? systemClock;
+    this.streams = new WatchStreamMonitor({
+      clock: this.clock,
+      ...(opts.watchIdleMs === undefined ? {} : { idleMs: opts.watchIdleMs }),
+      ...(opts.watchProbeTimeoutMs === undefined
+        ? {}
+        : { probeTimeoutMs: opts.watchProbeTimeoutMs }),
+      ...(opts.onWatchStreamReset === undefined ? {} : { onReset: opts.onWatchStreamReset }),
+    });
+    this.client = createEtcdClient(opts, this.streams.interceptor);
     this.maxAttempts = opts.maxAttempts ?? 6;
     this.retryBudgetMs = opts.retryBudgetMs ?? 10_000;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
@@ -202,6 +218,11 @@ export class EtcdKv implements Kv {
     return handle;
   }
 
+  /** What the watch stream's watchdog has done: probes sent and answered, silent streams reset. */
+  get watchStream(): WatchStreamStats {
+    return this.streams.stats;
+  }
+
   async compact(revision: bigint): Promise<void> {
     await this.call(() =>
       this.client.kv.compact({ revision: revision.toString(), physical: true }),
@@ -214,6 +235,7 @@ export class EtcdKv implements Kv {
     this.closed = true;
     for (const lease of this.leases) lease.stopRenewing();
     this.leases.clear();
+    this.streams.close();
     this.client.close();
   }
 }
