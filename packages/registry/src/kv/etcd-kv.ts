@@ -35,8 +35,6 @@ export interface EtcdKvOptions extends EtcdConnectionOptions {
   readonly watchIdleMs?: number;
   /** How long a probe of the watch stream may go unanswered (default 10,000 ms). */
   readonly watchProbeTimeoutMs?: number;
-  /** Told when a silent watch stream is failed and re-created (for tests). */
-  readonly onWatchStreamReset?: (reason: string) => void;
 }
 
 function leaseOf(ops: readonly KvOp[]): bigint | undefined {
@@ -80,7 +78,6 @@ export class EtcdKv implements Kv {
       ...(opts.watchProbeTimeoutMs === undefined
         ? {}
         : { probeTimeoutMs: opts.watchProbeTimeoutMs }),
-      ...(opts.onWatchStreamReset === undefined ? {} : { onReset: opts.onWatchStreamReset }),
     });
     this.client = createEtcdClient(opts, this.streams.interceptor);
     this.maxAttempts = opts.maxAttempts ?? 6;
