@@ -4,7 +4,7 @@
 // resumes from its revision without losing an event; a revoke survives a cut link.
 import { ManualClock } from '@fleet/runtime';
 import { EtcdCluster, sleep, TcpProxy, waitFor } from '@fleet/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { prefixEnd } from '../keys.js';
 import { EtcdKv } from './etcd-kv.js';
 import type { KvEvent } from './kv.js';
@@ -119,6 +119,45 @@ describe('EtcdKv on one etcd member', () => {
       await writer.close();
       await a.close();
       await b.close();
+    }
+  });
+
+  it('keeps a lease across a wall-clock step of an hour and a failed keepalive', async () => {
+    // etcd3's Lease declared a lease lost on the first keepalive error once Date.now() was 2×TTL
+    // past its last renewal: a forward NTP step and one failed keepalive ended every session.
+    const proxy = await proxyTo(endpoint());
+    const kv = new EtcdKv({
+      endpoints: [proxy.url],
+      requestTimeoutMs: 1_000,
+      dialTimeoutMs: 1_000,
+    });
+    const p = '/ntp-step/';
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    try {
+      const lease = await kv.grantLease(10);
+      let renewals = 0;
+      lease.onRenewed(() => renewals++);
+      await kv.txn({
+        compare: [],
+        success: [{ type: 'put', key: `${p}k`, value: 'v', lease: lease.id }],
+        failure: [],
+      });
+      vi.setSystemTime(Date.now() + 3_600_000);
+      proxy.cut();
+      await sleep(4_000); // longer than TTL/3: a keepalive runs into the cut and fails
+      proxy.restore();
+      const before = renewals;
+      await waitFor(() => renewals >= before + 2, {
+        timeoutMs: 30_000,
+        what: 'renewals after the cut',
+      });
+      expect(lease.lost.aborted).toBe(false);
+      expect((await kv.range({ key: `${p}k` })).kvs).toHaveLength(1);
+      await lease.revoke();
+    } finally {
+      vi.useRealTimers();
+      await kv.close();
+      await proxy.close();
     }
   });
 
