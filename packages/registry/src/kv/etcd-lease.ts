@@ -26,7 +26,10 @@ export interface LeaseDeps {
   readonly random?: () => number;
 }
 
-/** First retry delay after a failed keepalive; it doubles per failure up to TTL/3. */
+/**
+ * Ceiling of the first retry delay after a failed keepalive (jitter takes it down to half); it
+ * doubles per failure, up to TTL/3.
+ */
 const RETRY_BASE_MS = 200;
 
 /** {@link KvLease} over etcd: keepalive every TTL/3, loss decided on the monotonic clock. */
