@@ -1,6 +1,6 @@
 import { ManualClock } from '@fleet/runtime';
 import { describe, expect, it } from 'vitest';
-import { ListingCache } from './listing-cache.js';
+import { ListingCache, MAX_LISTING_ITEMS } from './listing-cache.js';
 
 /** A read that counts its calls and answers `value()` when `release()` is called. */
 function gatedRead<T>(value: () => T) {
@@ -135,5 +135,34 @@ describe('ListingCache', () => {
     await cache.get('units', false, r.read);
     expect(r.calls).toBe(3);
     expect(cache.size).toBe(0);
+  });
+
+  it('bounds the items all kept listings hold, however many filters clients page with', async () => {
+    const clock = new ManualClock();
+    const cache = new ListingCache(5_000, clock);
+    const listing = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `u${i}` }));
+    // A client pages through states with 30 different filters, each matching 10,000 items.
+    for (let f = 0; f < 30; f++) {
+      await cache.get(`state\u0000m${f}\u0000`, true, () => Promise.resolve(listing(10_000)));
+      expect(cache.items).toBeLessThanOrEqual(MAX_LISTING_ITEMS);
+    }
+    expect(cache.size).toBe(MAX_LISTING_ITEMS / 10_000);
+    // The newest listings are the ones kept: a walk in progress still reads no more.
+    const r = countingRead();
+    await cache.get('state\u0000m29\u0000', false, r.read);
+    expect(r.calls).toBe(0);
+    // A units listing counts its units, assignments and states; one larger than the whole budget
+    // is kept alone for the walk that read it.
+    await cache.get('units', true, () =>
+      Promise.resolve({
+        units: listing(60_000),
+        assigned: new Map([['a', 1]]),
+        published: new Map(),
+      }),
+    );
+    await cache.get('machines', true, () => Promise.resolve(listing(MAX_LISTING_ITEMS)));
+    expect([cache.size, cache.items]).toEqual([1, MAX_LISTING_ITEMS]);
+    clock.advance(5_001);
+    expect([cache.size, cache.items]).toEqual([0, 0]);
   });
 });

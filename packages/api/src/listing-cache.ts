@@ -11,11 +11,40 @@ export const DEFAULT_LISTING_MAX_AGE_MS = 5_000;
 /** Listings kept at most (one per collection and filter; the oldest goes first). */
 const MAX_ENTRIES = 32;
 
+/**
+ * Items kept at most across all listings (the oldest go first): about three complete `units`
+ * listings of a 10,000-unit cluster (units plus their assignments and states), tens of MB rather
+ * than the hundreds that 32 full listings could pin. A single listing larger than this is still
+ * kept, alone, for the walk that read it.
+ */
+export const MAX_LISTING_ITEMS = 100_000;
+
 interface Entry {
   readonly items: Promise<unknown>;
   /** When the read finished (clock ms); `undefined` while it is in flight. */
   readAt: number | undefined;
+  /** Items the listing holds (see {@link countItems}); 0 while in flight. */
+  size: number;
   cancelExpiry: (() => void) | undefined;
+}
+
+/**
+ * How many items a listing holds: an array's or a map's elements, or, for an object of several
+ * collections (the units listing with its assignments and states), the sum of theirs.
+ */
+export function countItems(value: unknown): number {
+  if (Array.isArray(value)) return value.length;
+  if (value instanceof Map || value instanceof Set) return value.size;
+  if (typeof value === 'object' && value !== null) {
+    let n = 0;
+    for (const v of Object.values(value)) {
+      if (Array.isArray(v)) n += v.length;
+      else if (v instanceof Map || v instanceof Set) n += v.size;
+      else n += 1;
+    }
+    return n;
+  }
+  return 1;
 }
 
 /**
@@ -31,10 +60,12 @@ interface Entry {
  */
 export class ListingCache {
   private readonly entries = new Map<string, Entry>();
+  private totalItems = 0;
 
   constructor(
     private readonly maxAgeMs: number,
     private readonly clock: Clock,
+    private readonly maxItems = MAX_LISTING_ITEMS,
   ) {}
 
   /**
@@ -50,6 +81,7 @@ export class ListingCache {
     const entry: Entry = {
       items: (async () => read())(),
       readAt: undefined,
+      size: 0,
       cancelExpiry: undefined,
     };
     this.drop(key);
@@ -63,9 +95,12 @@ export class ListingCache {
       const items = (await entry.items) as T;
       if (this.entries.get(key) === entry) {
         entry.readAt = this.clock.now();
+        entry.size = countItems(items);
+        this.totalItems += entry.size;
         entry.cancelExpiry = this.clock.setTimer(this.maxAgeMs, () => {
-          if (this.entries.get(key) === entry) this.entries.delete(key);
+          if (this.entries.get(key) === entry) this.drop(key);
         });
+        this.trim(key);
       }
       return items;
     } catch (err) {
@@ -96,6 +131,19 @@ export class ListingCache {
     return this.entries.size;
   }
 
+  /** How many items the kept listings hold in all (for tests). */
+  get items(): number {
+    return this.totalItems;
+  }
+
+  /** Drops the oldest listings, except `keep`, until the items fit the budget. */
+  private trim(keep: string): void {
+    for (const key of [...this.entries.keys()]) {
+      if (this.totalItems <= this.maxItems) return;
+      if (key !== keep) this.drop(key);
+    }
+  }
+
   private usable(e: Entry): boolean {
     return e.readAt === undefined || this.clock.now() - e.readAt <= this.maxAgeMs;
   }
@@ -104,6 +152,7 @@ export class ListingCache {
     const e = this.entries.get(key);
     if (e === undefined) return;
     e.cancelExpiry?.();
+    this.totalItems -= e.size;
     this.entries.delete(key);
   }
 }

@@ -193,8 +193,9 @@ export interface MachineSession {
   /** Aborted when the session is over: closed, or its lease found expired. Re-register then. */
   readonly signal: AbortSignal;
   /**
-   * Clock time (ms) at which the latest acknowledged renewal of the lease was sent (the grant at
-   * first): how long the machine has gone without a heartbeat etcd answered.
+   * Monotonic clock time (ms, `Clock.monotonic()`) at which the latest acknowledged renewal of the
+   * lease was sent (the grant at first): how long the machine has gone without a heartbeat etcd
+   * answered. Not wall-clock time: an NTP step does not move it.
    */
   lastRenewedAt(): number;
   /**
@@ -215,7 +216,11 @@ export interface MachineSession {
   publishUnitStates(states: readonly UnitStateInput[]): Promise<void>;
   /** Removes this machine's state for one unit. Idempotent. */
   removeUnitState(unit: string): Promise<void>;
-  /** Revokes the lease: the machine and its unit states disappear at once. Idempotent. */
+  /**
+   * Revokes the lease: the machine and its unit states disappear at once. Revokes even after the
+   * session was lost locally, unless etcd is known to have dropped the lease; retried, and a lease
+   * already gone counts as revoked. Rejects if etcd could not be told (call again). Idempotent.
+   */
   close(): Promise<void>;
   /**
    * Stops renewing the lease without revoking it: the machine and its unit states expire after
@@ -237,7 +242,11 @@ export interface Leadership {
    * send time of the renewal), so a paused or cut-off leader stops before its lease can expire.
    */
   isLeader(): boolean;
-  /** Gives up leadership at once (revokes the lease). Idempotent. */
+  /**
+   * Gives up leadership at once (revokes the lease), even after it ended locally, unless etcd is
+   * known to have dropped the lease; retried, and a lease already gone counts as revoked. Rejects
+   * if etcd could not be told. Idempotent.
+   */
   resign(): Promise<void>;
 }
 

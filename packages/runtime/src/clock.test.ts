@@ -34,4 +34,15 @@ describe('ManualClock', () => {
   it('refuses to go backwards', () => {
     expect(() => new ManualClock().advance(-1)).toThrow(RangeError);
   });
+
+  it('stepWall() moves only the wall clock: monotonic time and timers stay put', () => {
+    const clock = new ManualClock(1_000);
+    let fired = 0;
+    clock.setTimer(100, () => fired++);
+    clock.stepWall(3_600_000);
+    expect([clock.now(), clock.monotonic(), fired]).toEqual([3_601_000, 1_000, 0]);
+    clock.stepWall(-7_200_000);
+    clock.advance(100);
+    expect([clock.now(), clock.monotonic(), fired]).toEqual([-3_598_900, 1_100, 1]);
+  });
 });

@@ -1,17 +1,26 @@
 // Time, injected: the registry reads the clock for lease fencing and arms timers for
 // keepalives and expiry. Real code uses systemClock; tests and dev mode may use ManualClock.
 
-/** A source of time and timers. `now()` is in milliseconds. */
+/** A source of time and timers, in milliseconds. */
 export interface Clock {
-  /** Milliseconds since an arbitrary epoch; never goes backwards. */
+  /**
+   * Wall-clock time (ms since the Unix epoch): for timestamps people read. It can jump either way
+   * when NTP or an operator sets the clock, so never measure a duration or a deadline with it.
+   */
   now(): number;
+  /**
+   * Monotonic time (ms since an arbitrary origin): for durations, deadlines and lease fencing.
+   * It never jumps and never goes backwards; timers run on it.
+   */
+  monotonic(): number;
   /** Calls `fn` once after `delayMs`; returns a function that cancels it. Never keeps the process alive. */
   setTimer(delayMs: number, fn: () => void): () => void;
 }
 
-/** Wall-clock time and real (unref'd) timers. */
+/** Wall-clock time, `performance.now()` as monotonic time, and real (unref'd) timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimer(delayMs, fn) {
     const t = setTimeout(fn, Math.max(0, delayMs));
     t.unref();
@@ -27,20 +36,38 @@ interface PendingTimer {
 
 /**
  * A clock that moves only when told to. `advance(ms)` runs every timer that falls due on the
- * way, in time order, with `now()` set to each timer's due time while it runs.
+ * way, in time order, with the time set to each timer's due time while it runs. `now()` and
+ * `monotonic()` move together, except that `stepWall(ms)` moves the wall clock alone, as an NTP
+ * step does.
  */
 export class ManualClock implements Clock {
+  /** Monotonic time; timers are due on it. */
   private current: number;
+  /** Wall clock minus monotonic time. */
+  private wallOffset = 0;
   private seq = 0;
   private readonly timers = new Set<PendingTimer>();
 
-  /** @param start - the initial value of `now()` (default 1,000,000 ms). */
+  /** @param start - the initial value of `now()` and `monotonic()` (default 1,000,000 ms). */
   constructor(start = 1_000_000) {
     this.current = start;
   }
 
   now(): number {
+    return this.current + this.wallOffset;
+  }
+
+  monotonic(): number {
     return this.current;
+  }
+
+  /**
+   * Sets the wall clock `ms` forward (or back, if negative) without time passing: `monotonic()`
+   * and timers do not move, as when NTP steps the system clock.
+   */
+  stepWall(ms: number): void {
+    if (!Number.isFinite(ms)) throw new RangeError(`cannot step a wall clock by ${ms} ms`);
+    this.wallOffset += ms;
   }
 
   setTimer(delayMs: number, fn: () => void): () => void {

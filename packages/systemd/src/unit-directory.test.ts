@@ -91,4 +91,27 @@ describe('UnitDirectory', () => {
       retryable: false,
     });
   });
+
+  it('forgets the names it removed, so its cache stays bounded under name churn', async () => {
+    // Instances come and go (job@<id>.service): 20,000 distinct names, a few on disk at a time.
+    for (let i = 0; i < 20_000; i += 100) {
+      const batch = Array.from({ length: 100 }, (_, j) => `job@${i + j}.service`);
+      if (i % 2_000 === 0) {
+        // Some are really written; the rest are removed and asked for, as an agent does.
+        await Promise.all(batch.slice(0, 5).map((n) => dir.write(n, UNIT)));
+      }
+      await Promise.all(batch.map((n) => dir.hash(n)));
+      await Promise.all(batch.map((n) => dir.remove(n)));
+      expect(dir.cachedNames).toBeLessThanOrEqual(5);
+    }
+    expect(dir.cachedNames).toBe(0);
+    // A file removed behind its back is forgotten at the next listing.
+    await dir.write('a.service', UNIT);
+    await dir.write('b.service', UNIT);
+    await rm(join(hostDir(), 'a.service'));
+    expect(await dir.list()).toEqual([{ name: 'b.service', hash: expect.any(String) }]);
+    expect(dir.cachedNames).toBe(1);
+    expect(await dir.hash('a.service')).toBeUndefined();
+    expect(dir.cachedNames).toBe(1);
+  }, 60_000);
 });

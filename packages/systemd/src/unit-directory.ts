@@ -29,7 +29,10 @@ export interface UnitDirectoryOptions {
  * the only writer of the directory.
  */
 export class UnitDirectory {
-  /** name → hash; `null` for a file that is absent or does not parse. */
+  /**
+   * name → hash of the files on disk; `null` for one that does not parse. Absent files have no
+   * entry (removing deletes it), so the map never outgrows the directory, whatever names churn.
+   */
   private readonly hashes = new Map<string, string | null>();
   private readonly hostDir: string;
 
@@ -76,7 +79,7 @@ export class UnitDirectory {
         cause: err,
       });
     }
-    this.hashes.set(name, null);
+    this.hashes.delete(name);
   }
 
   /** The recognised unit files and their hashes, sorted by name (re-read from disk). */
@@ -88,9 +91,15 @@ export class UnitDirectory {
         .filter((d) => d.isFile() && isRecognizedUnitName(d.name))
         .map((d) => d.name);
     } catch (err) {
-      if (isNotFound(err)) return [];
+      if (isNotFound(err)) {
+        this.hashes.clear();
+        return [];
+      }
       throw new SystemdFileError(describe(err), { operation: 'list unit files', cause: err });
     }
+    // Forget names that are no longer on disk (removed by someone else).
+    const present = new Set(entries);
+    for (const name of [...this.hashes.keys()]) if (!present.has(name)) this.hashes.delete(name);
     const files: UnitFileInfo[] = [];
     for (const name of entries.sort()) {
       const hash = await this.readHash(name);
@@ -106,6 +115,11 @@ export class UnitDirectory {
     return cached ?? undefined;
   }
 
+  /** How many names the hash cache holds (for tests: bounded by the files on disk). */
+  get cachedNames(): number {
+    return this.hashes.size;
+  }
+
   private async readHash(name: string): Promise<string | null | undefined> {
     let content: string;
     try {
@@ -117,7 +131,7 @@ export class UnitDirectory {
           cause: err,
         });
       }
-      this.hashes.set(name, null);
+      this.hashes.delete(name);
       return undefined;
     }
     const hash = contentHash(content) ?? null;

@@ -93,6 +93,50 @@ export function watchContract(h: () => ContractHarness): void {
     await w.close();
   });
 
+  it('tells every kind of watch to re-list once its history is compacted, then sends nothing', async () => {
+    // Units are covered above; assignments (one machine's and all), machines and the leader here.
+    const { registry } = h();
+    const token = (await registry.campaign('engine', 10))?.token ?? '';
+    const first = (await registry.listAssignments('m1')).revision;
+    const op = { type: 'schedule', hash: HASH, desiredState: 'launched' } as const;
+    await registry.applyAssignments(token, [{ ...op, machineId: 'm1', unit: 'a.service' }]);
+    const s = await registry.registerMachine(machine('m1'), 10);
+    await registry.setMachineMetadata([{ machineId: 'm1', key: 'disk', value: 'ssd' }]);
+    await h().compact();
+    const mine = collector<AssignmentEvent>();
+    const all = collector<AssignmentEvent>();
+    const machines = collector<MachineEvent>();
+    const leader = collector<LeaderEvent | ResyncEvent>();
+    const ws = [
+      registry.watchAssignments('m1', first, mine.push),
+      registry.watchAssignments(undefined, first, all.push),
+      registry.watchMachines(first, machines.push),
+      registry.watchLeader(leader.push),
+    ];
+    const resync = [{ type: 'resync', reason: expect.any(String) as string }];
+    await eventually(
+      h(),
+      () => mine.events.length + all.events.length + machines.events.length >= 3,
+      'resync events',
+    );
+    // The leader watch reads the leader first and watches from there: compaction is no reason
+    // for it to re-list.
+    await eventually(h(), () => leader.events.length >= 1, 'the current leader');
+    await registry.applyAssignments(token, [{ ...op, machineId: 'm1', unit: 'b.service' }]);
+    await s.update(machine('m1', { publicIP: '127.0.0.2' }));
+    await eventually(
+      h(),
+      async () => (await registry.listMachines()).items[0]?.publicIP === '127.0.0.2',
+      'the update',
+    );
+    expect([mine.events, all.events, machines.events]).toEqual([resync, resync, resync]);
+    expect(leader.events).toEqual([
+      expect.objectContaining({ type: 'leader', leader: { candidateId: 'engine', token } }),
+    ]);
+    await Promise.all(ws.map((w) => w.close()));
+    await s.close();
+  });
+
   it("watches one machine's assignments, or all", async () => {
     const { registry } = h();
     const token = (await registry.campaign('engine', 10))?.token ?? '';

@@ -54,8 +54,10 @@ export function decodeContent(
 }
 
 /**
- * Contents for `hashes`, from the cache (unless `useCache` is false) or the store (latest, then
- * at `revision` for any collected since). Hashes that cannot be found are absent.
+ * Contents for `hashes`, from the cache or the store (latest, then at `revision` for any
+ * collected since). Hashes that cannot be found are absent. With `useCache` false the cache is
+ * neither read nor filled: those callers (agents, the API) read each content once or must see
+ * whether it still exists, and would only push the engine's working set out.
  */
 export async function fetchContents(
   core: Core,
@@ -74,7 +76,7 @@ export async function fetchContents(
     if (rec === undefined) return;
     const options = decodeContent(core, rec, h);
     if (options === undefined) return;
-    core.contents.set(h, options);
+    if (useCache) core.contents.set(h, options);
     out.set(h, options);
   };
   for (let i = 0; i < missing.length; i += FETCH_BATCH) {

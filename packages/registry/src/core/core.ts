@@ -29,17 +29,21 @@ export const DEFAULT_LIMITS: CoreLimits = {
 /** The registry's working context. */
 export class Core {
   /**
-   * Unit contents by hash (immutable, so never stale). Large enough for a 10,000-unit cluster, so
-   * the leader's periodic resync reads no contents it has seen (about 0.5 KiB each).
+   * Unit contents by hash (immutable, so never stale), bounded by bytes: 64 MiB holds a
+   * 10,000-unit cluster of typical units (about 1-2 KiB each on the heap) many times over, so the
+   * leader's periodic resync reads no contents it has seen, while large units cannot pin GiBs.
    */
-  readonly contents = new ContentCache(16_384);
+  readonly contents: ContentCache;
 
   constructor(
     readonly kv: Kv,
     readonly keys: Keys,
     readonly limits: CoreLimits,
     private readonly reporter: (issue: RegistryIssue) => void,
-  ) {}
+    contentCacheBytes?: number,
+  ) {
+    this.contents = new ContentCache(contentCacheBytes);
+  }
 
   report(issue: RegistryIssue): void {
     try {

@@ -22,7 +22,8 @@ export class LeadershipHandle implements Leadership {
     readonly token: string,
   ) {
     lease.onRenewed(() => this.armFence());
-    lease.lost.addEventListener('abort', () => this.end('its lease was lost'), { once: true });
+    if (lease.lost.aborted) this.end('its lease was lost');
+    else lease.lost.addEventListener('abort', () => this.end('its lease was lost'), { once: true });
     this.armFence();
   }
 
@@ -30,7 +31,7 @@ export class LeadershipHandle implements Leadership {
     return this.controller.signal;
   }
 
-  /** When local fencing ends this leadership, by the clock. */
+  /** When local fencing ends this leadership, on the monotonic clock (NTP steps do not move it). */
   private get fenceAt(): number {
     return this.lease.lastRenewedAt() + (this.ttlSeconds - 1) * 1000;
   }
@@ -38,7 +39,7 @@ export class LeadershipHandle implements Leadership {
   private armFence(): void {
     this.cancelFence();
     if (this.signal.aborted) return;
-    const delay = this.fenceAt - this.core.kv.clock.now();
+    const delay = this.fenceAt - this.core.kv.clock.monotonic();
     if (delay <= 0) {
       this.end(`its lease was not renewed for ${this.ttlSeconds - 1} s`);
       return;
@@ -48,7 +49,7 @@ export class LeadershipHandle implements Leadership {
 
   isLeader(): boolean {
     if (this.signal.aborted) return false;
-    if (this.core.kv.clock.now() >= this.fenceAt) {
+    if (this.core.kv.clock.monotonic() >= this.fenceAt) {
       this.end(`its lease was not renewed for ${this.ttlSeconds - 1} s`);
       return false;
     }
@@ -80,10 +81,18 @@ export class LeadershipHandle implements Leadership {
     this.controller.abort(new Error(`leadership of ${this.candidateId} ended: registry closed`));
   }
 
+  /**
+   * Ends the leadership and revokes its lease, even if it already ended locally (fenced, or
+   * ended by `end`, whose revoke may have failed): only a lease etcd is known to have dropped is
+   * not revoked. The revoke is retried; if etcd cannot be told, this rejects.
+   */
   async resign(): Promise<void> {
-    if (this.signal.aborted) return;
     this.cancelFence();
-    this.controller.abort(new Error(`leadership of ${this.candidateId} ended: resigned`));
+    this.lease.stopRenewing();
+    if (!this.signal.aborted) {
+      this.controller.abort(new Error(`leadership of ${this.candidateId} ended: resigned`));
+    }
+    if (this.lease.gone()) return;
     await this.lease.revoke();
   }
 }

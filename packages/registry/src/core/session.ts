@@ -16,6 +16,8 @@ import { checkMachineRecord, checkTtl, checkStoredUnitName, checkUnitState } fro
 /** A registered machine. */
 export class Session implements MachineSession {
   private readonly controller = new AbortController();
+  /** etcd refused a write for the lease: it no longer exists, there is nothing to revoke. */
+  private expired = false;
 
   constructor(
     private readonly core: Core,
@@ -23,7 +25,10 @@ export class Session implements MachineSession {
     readonly machineId: string,
     readonly ttlSeconds: number,
   ) {
-    lease.lost.addEventListener('abort', () => this.lose(lease.lost.reason), { once: true });
+    // A lease lost before the session existed (between grant and here) must end it at once:
+    // an abort listener added after the abort never runs.
+    if (lease.lost.aborted) this.lose(lease.lost.reason);
+    else lease.lost.addEventListener('abort', () => this.lose(lease.lost.reason), { once: true });
   }
 
   get signal(): AbortSignal {
@@ -50,6 +55,7 @@ export class Session implements MachineSession {
       return await this.core.kv.txn(txn);
     } catch (err) {
       if (!(err instanceof LeaseExpiredError)) throw err;
+      this.expired = true;
       this.lose(err);
       throw new SessionLostError(this.machineId, err);
     }
@@ -105,9 +111,15 @@ export class Session implements MachineSession {
     });
   }
 
+  /**
+   * Ends the session and revokes its lease, even if the session was already lost locally
+   * (renewals given up on, record taken over, released): only a lease etcd is known to have
+   * dropped is not revoked. The revoke is retried; if etcd cannot be told, this rejects and a
+   * later call tries again.
+   */
   async close(): Promise<void> {
-    if (this.signal.aborted) return;
-    this.controller.abort(new SessionLostError(this.machineId, 'closed'));
+    if (!this.signal.aborted) this.controller.abort(new SessionLostError(this.machineId, 'closed'));
+    if (this.expired || this.lease.gone()) return;
     await this.lease.revoke();
   }
 

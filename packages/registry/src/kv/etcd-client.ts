@@ -11,7 +11,8 @@ import {
   noop,
   type IBackoff,
 } from 'cockatiel';
-import { isRecoverableError } from 'etcd3';
+import { isRecoverableError, type CallContext } from 'etcd3';
+import type { CallOptions, Interceptor } from '@grpc/grpc-js';
 
 /** Connection settings for etcd. */
 export interface EtcdConnectionOptions {
@@ -24,24 +25,51 @@ export interface EtcdConnectionOptions {
   /** TLS and basic auth, passed to etcd3 as is. */
   readonly credentials?: { rootCertificate: Buffer; privateKey?: Buffer; certChain?: Buffer };
   readonly auth?: { username: string; password: string };
+  /**
+   * gRPC keepalive ping interval while calls are open (default 10,000 ms; 0 turns pings off).
+   * Pings find a dead connection, not a member that answers them but has lost its leader.
+   */
+  readonly keepaliveMs?: number;
+}
+
+/**
+ * The options of each call: a deadline on unary calls (etcd3 has none by default: a call could
+ * hang as long as gRPC lets it), and on the Watch stream the interceptor that requires a leader
+ * and watches the stream (etcd-watch-stream.ts). Other streams (lease keepalives) get their own
+ * deadlines from the caller.
+ */
+export function callOptions(
+  ctx: CallContext,
+  requestTimeoutMs: number,
+  watchInterceptor: Interceptor | undefined,
+): CallOptions {
+  if (!ctx.isStream) return { deadline: Date.now() + requestTimeoutMs };
+  if (ctx.service === 'Watch' && watchInterceptor !== undefined) {
+    return { interceptors: [watchInterceptor] };
+  }
+  return {};
 }
 
 /** A configured etcd3 client. */
-export function createEtcdClient(opts: EtcdConnectionOptions): Etcd3 {
+export function createEtcdClient(
+  opts: EtcdConnectionOptions,
+  watchInterceptor?: Interceptor,
+): Etcd3 {
   if (opts.endpoints.length === 0) throw new RangeError('etcd needs at least one endpoint');
   const requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
+  const keepaliveMs = opts.keepaliveMs ?? 10_000;
   return new Etcd3({
     hosts: [...opts.endpoints],
     dialTimeout: opts.dialTimeoutMs ?? 5_000,
-    // etcd3 has no default deadline: without one a unary call can hang as long as gRPC lets it.
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
+    defaultCallOptions: (ctx) => callOptions(ctx, requestTimeoutMs, watchInterceptor),
     grpcOptions: {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 5_000,
+      ...(keepaliveMs > 0
+        ? { 'grpc.keepalive_time_ms': keepaliveMs, 'grpc.keepalive_timeout_ms': 5_000 }
+        : {}),
       // Pings only while a call or stream is open: etcd's enforcement policy refuses pings on an
       // idle connection (PermitWithoutStream=false) and answers GOAWAY "too_many_pings". A fleetd
-      // always has its lease keepalive and watch streams open, so its connection stays checked.
+      // always has its watch stream open, so its connection stays checked.
       'grpc.keepalive_permit_without_calls': 0,
     },
     ...(opts.credentials === undefined ? {} : { credentials: opts.credentials }),

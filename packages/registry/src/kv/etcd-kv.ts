@@ -1,14 +1,15 @@
 // EtcdKv: the Kv port on a real etcd v3 through etcd3 1.1.2. Unary calls are retried here
 // (transient errors only, with backoff, within a budget) so that a retried write is known
 // to be ambiguous; errors leave as RegistryErrors that name the endpoints.
-import { EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
+import { castGrpcError, EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
 import { systemClock, type Clock } from '@fleet/runtime';
 import { ClosedError, type RegistryError } from '../errors.js';
 import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
 import { fromKeyValue, fromTxnResponses, toTxnRequest } from './etcd-codec.js';
 import { isTransient, mapEtcdError, type ErrorContext } from './etcd-errors.js';
-import { grantEtcdLease, type EtcdLease } from './etcd-lease.js';
+import { EtcdLease, type LeaseRpc } from './etcd-lease.js';
 import { watchEtcd } from './etcd-watch.js';
+import { WatchStreamMonitor, type WatchStreamStats } from './etcd-watch-stream.js';
 import type {
   Kv,
   KvLease,
@@ -28,6 +29,12 @@ export interface EtcdKvOptions extends EtcdConnectionOptions {
   /** No new attempt starts after this long (default 10,000 ms). */
   readonly retryBudgetMs?: number;
   readonly clock?: Clock;
+  /** Uniform in [0, 1): jitters lease keepalive retries (default Math.random). */
+  readonly random?: () => number;
+  /** Silence on the watch stream after which it is probed (default 60,000 ms). */
+  readonly watchIdleMs?: number;
+  /** How long a probe of the watch stream may go unanswered (default 10,000 ms). */
+  readonly watchProbeTimeoutMs?: number;
 }
 
 function leaseOf(ops: readonly KvOp[]): bigint | undefined {
@@ -49,18 +56,34 @@ export class EtcdKv implements Kv {
   readonly clock: Clock;
   readonly endpoints: readonly string[];
   private readonly client: Etcd3;
+  private readonly streams: WatchStreamMonitor;
   private readonly maxAttempts: number;
   private readonly retryBudgetMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly random: () => number;
+  private readonly leaseRpc: LeaseRpc = {
+    keepAlive: (id) => this.keepAliveOnce(id),
+    revoke: (id) => this.revokeLease(id),
+  };
   private readonly leases = new Set<EtcdLease>();
   private readonly watches = new Set<KvWatch>();
   private closed = false;
 
   constructor(opts: EtcdKvOptions) {
     this.endpoints = [...opts.endpoints];
-    this.client = createEtcdClient(opts);
     this.clock = opts.clock ?? systemClock;
+    this.streams = new WatchStreamMonitor({
+      clock: this.clock,
+      ...(opts.watchIdleMs === undefined ? {} : { idleMs: opts.watchIdleMs }),
+      ...(opts.watchProbeTimeoutMs === undefined
+        ? {}
+        : { probeTimeoutMs: opts.watchProbeTimeoutMs }),
+    });
+    this.client = createEtcdClient(opts, this.streams.interceptor);
     this.maxAttempts = opts.maxAttempts ?? 6;
     this.retryBudgetMs = opts.retryBudgetMs ?? 10_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
+    this.random = opts.random ?? Math.random;
   }
 
   /** Runs `fn`, retrying transient failures. `retried` tells whether an attempt failed. */
@@ -69,14 +92,15 @@ export class EtcdKv implements Kv {
     ctx: Omit<ErrorContext, 'endpoints'> = {},
   ): Promise<{ value: T; retried: boolean }> {
     if (this.closed) throw new ClosedError('the registry is closed');
-    const started = Date.now();
+    // Real time, as the sleeps between attempts are (the injected clock may be a manual one).
+    const started = performance.now();
     let retried = false;
     for (let attempt = 1; ; attempt++) {
       try {
         return { value: await fn(), retried };
       } catch (err) {
         const out: RegistryError = mapEtcdError(err, { ...ctx, endpoints: this.endpoints });
-        const budgetLeft = Date.now() - started < this.retryBudgetMs;
+        const budgetLeft = performance.now() - started < this.retryBudgetMs;
         if (!isTransient(err) || attempt >= this.maxAttempts || !budgetLeft || this.closed) {
           throw out;
         }
@@ -123,12 +147,43 @@ export class EtcdKv implements Kv {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
       throw new RangeError(`a lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
     }
-    const { value: lease } = await this.call(() =>
-      grantEtcdLease(this.client, ttlSeconds, this.clock),
+    const sentAt = this.clock.monotonic();
+    const { value: res } = await this.call(() =>
+      this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }),
     );
+    const deps = { rpc: this.leaseRpc, clock: this.clock, random: this.random };
+    const lease = new EtcdLease(deps, BigInt(res.ID), ttlSeconds, sentAt);
+    if (this.closed) {
+      lease.stopRenewing();
+      throw new ClosedError('the registry is closed');
+    }
     this.leases.add(lease);
     lease.lost.addEventListener('abort', () => this.leases.delete(lease), { once: true });
     return lease;
+  }
+
+  /**
+   * One keepalive on its own short stream (etcd3's keepaliveOnce, with a deadline): the TTL etcd
+   * granted, 0 if the lease is gone. Not retried here: the lease's loop retries with backoff.
+   */
+  private async keepAliveOnce(id: bigint): Promise<number> {
+    if (this.closed) throw new ClosedError('the registry is closed');
+    try {
+      const stream = await this.client.leaseClient.leaseKeepAlive({
+        deadline: Date.now() + this.requestTimeoutMs,
+      });
+      return await new Promise<number>((resolve, reject) => {
+        stream.on('data', (res: { TTL: string }) => {
+          resolve(Number(res.TTL));
+          stream.end(); // half-close: etcd ends the call cleanly (a cancel would count as a fault)
+        });
+        stream.on('error', (err: Error) => reject(castGrpcError(err)));
+        stream.on('end', () => reject(new Error('the keepalive stream ended without an answer')));
+        stream.write({ ID: id.toString() });
+      });
+    } catch (err) {
+      throw mapEtcdError(err, { endpoints: this.endpoints, leaseId: id });
+    }
   }
 
   async revokeLease(id: bigint): Promise<void> {
@@ -160,6 +215,11 @@ export class EtcdKv implements Kv {
     return handle;
   }
 
+  /** What the watch stream's watchdog has done: probes sent and answered, silent streams reset. */
+  get watchStream(): WatchStreamStats {
+    return this.streams.stats;
+  }
+
   async compact(revision: bigint): Promise<void> {
     await this.call(() =>
       this.client.kv.compact({ revision: revision.toString(), physical: true }),
@@ -172,6 +232,7 @@ export class EtcdKv implements Kv {
     this.closed = true;
     for (const lease of this.leases) lease.stopRenewing();
     this.leases.clear();
+    this.streams.close();
     this.client.close();
   }
 }

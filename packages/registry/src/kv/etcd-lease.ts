@@ -1,67 +1,71 @@
-// A lease on etcd with automatic keepalive (etcd3's Lease), tracking when the latest
-// acknowledged renewal was *sent*, so that local fencing errs on the safe side.
-import type { Etcd3, Lease } from 'etcd3';
+// A lease on etcd kept alive by our own loop rather than etcd3's `Lease`: etcd3 declares a lease
+// lost after 2×TTL measured with Date.now() (an NTP step ends or prolongs it) and retries a failed
+// keepalive stream every 100 ms with no backoff (a thundering herd when etcd returns). Here every
+// time is monotonic (`clock.monotonic()`), retries back off with jitter, and the revoke goes
+// through EtcdKv's retrying call path.
 import type { Clock } from '@fleet/runtime';
 import { LeaseExpiredError } from '../errors.js';
 import type { KvLease } from './kv.js';
 
-/** Grants a lease and keeps it alive. Rejects (with the raw etcd3 error) if the grant fails. */
-export async function grantEtcdLease(
-  client: Etcd3,
-  ttlSeconds: number,
-  clock: Clock,
-): Promise<EtcdLease> {
-  const sentAt = clock.now();
-  const lease = client.lease(ttlSeconds);
-  // 'lost' fires on a failed grant too: listen before awaiting so it never goes unheard.
-  const early: { err?: unknown } = {};
-  lease.on('lost', (err) => {
-    early.err = err;
-  });
-  const id = BigInt(await lease.grant());
-  return new EtcdLease(lease, id, ttlSeconds, clock, sentAt, early.err);
+/** The etcd calls a lease makes (EtcdKv supplies them; tests may fake them). */
+export interface LeaseRpc {
+  /**
+   * Sends one keepalive for `id` and resolves with the TTL etcd granted, in seconds: 0 means the
+   * lease no longer exists. Rejects (with a RegistryError) if etcd could not be asked.
+   */
+  keepAlive(id: bigint): Promise<number>;
+  /** Revokes `id`, retrying transient failures; a lease that is already gone is fine. */
+  revoke(id: bigint): Promise<void>;
 }
 
-/** {@link KvLease} over etcd3's Lease. */
+/** What a lease needs besides its ID and TTL. */
+export interface LeaseDeps {
+  readonly rpc: LeaseRpc;
+  readonly clock: Clock;
+  /** Uniform in [0, 1): jitters the retry delays (default Math.random). */
+  readonly random?: () => number;
+}
+
+/**
+ * Ceiling of the first retry delay after a failed keepalive (jitter takes it down to half); it
+ * doubles per failure, up to TTL/3.
+ */
+const RETRY_BASE_MS = 200;
+
+/** {@link KvLease} over etcd: keepalive every TTL/3, loss decided on the monotonic clock. */
 export class EtcdLease implements KvLease {
   private readonly controller = new AbortController();
   private lastRenewal: number;
-  private pendingSince: number | undefined;
   private readonly renewed: (() => void)[] = [];
+  private cancelTimer: () => void = () => {};
+  private cancelGiveUp: () => void = () => {};
+  private renewing = true;
+  private failures = 0;
+  private isGone = false;
+  private readonly random: () => number;
 
+  /**
+   * @param grantSentAt - `clock.monotonic()` when the grant was sent: the lease lives at least
+   *   TTL after it
+   */
   constructor(
-    private readonly lease: Lease,
+    private readonly deps: LeaseDeps,
     readonly id: bigint,
     readonly ttlSeconds: number,
-    private readonly clock: Clock,
     grantSentAt: number,
-    lostAlready: unknown,
   ) {
     this.lastRenewal = grantSentAt;
-    lease.on('keepaliveFired', () => {
-      this.pendingSince ??= clock.now();
-    });
-    lease.on('keepaliveSucceeded', () => {
-      this.lastRenewal = this.pendingSince ?? clock.now();
-      this.pendingSince = undefined;
-      for (const fn of this.renewed) fn();
-    });
-    lease.on('keepaliveFailed', () => {
-      this.pendingSince = undefined;
-    });
-    lease.on('lost', (err) => this.markLost(err));
-    if (lostAlready !== undefined) this.markLost(lostAlready);
+    this.random = deps.random ?? Math.random;
+    this.armGiveUp();
+    this.schedule(this.intervalMs);
   }
 
   get lost(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** Records that the lease is gone (etcd said so, or we gave up on it). */
-  markLost(cause?: unknown): void {
-    if (this.controller.signal.aborted) return;
-    this.lease.release();
-    this.controller.abort(new LeaseExpiredError(this.id, cause));
+  private get intervalMs(): number {
+    return (this.ttlSeconds * 1000) / 3;
   }
 
   lastRenewedAt(): number {
@@ -72,15 +76,92 @@ export class EtcdLease implements KvLease {
     this.renewed.push(fn);
   }
 
-  async revoke(): Promise<void> {
+  gone(): boolean {
+    return this.isGone;
+  }
+
+  /** How long after the failure-th consecutive failed keepalive the next one is tried. */
+  retryDelayMs(failure: number): number {
+    const ceiling = Math.min(this.intervalMs, RETRY_BASE_MS * 2 ** Math.min(failure - 1, 16));
+    return ceiling / 2 + (ceiling / 2) * this.random();
+  }
+
+  /**
+   * etcd may extend a lease beyond its TTL (it does on a leader change), so the lease is given up
+   * on only 2×TTL after the last acknowledged renewal was sent, as etcd3 did, but on the
+   * monotonic clock, and on time even while a keepalive hangs.
+   */
+  private armGiveUp(): void {
+    this.cancelGiveUp();
+    const at = this.lastRenewal + 2 * this.ttlSeconds * 1000;
+    this.cancelGiveUp = this.deps.clock.setTimer(at - this.deps.clock.monotonic(), () =>
+      this.markLost(`no keepalive was acknowledged for ${2 * this.ttlSeconds} s`, false),
+    );
+  }
+
+  private schedule(delayMs: number): void {
+    this.cancelTimer();
+    if (!this.renewing) return;
+    this.cancelTimer = this.deps.clock.setTimer(delayMs, () => void this.beat());
+  }
+
+  private async beat(): Promise<void> {
+    if (!this.renewing) return;
+    const sentAt = this.deps.clock.monotonic();
+    let ttl: number;
     try {
-      await this.lease.revoke();
-    } finally {
-      this.markLost();
+      ttl = await this.deps.rpc.keepAlive(this.id);
+    } catch (err) {
+      if (!this.renewing) return;
+      if (err instanceof LeaseExpiredError) {
+        this.markLost(err, true);
+        return;
+      }
+      this.failures++;
+      this.schedule(this.retryDelayMs(this.failures));
+      return;
     }
+    if (!this.renewing) return;
+    if (ttl <= 0) {
+      this.markLost(new LeaseExpiredError(this.id), true);
+      return;
+    }
+    this.failures = 0;
+    this.lastRenewal = Math.max(this.lastRenewal, sentAt);
+    this.armGiveUp();
+    for (const fn of this.renewed) fn();
+    this.schedule(this.intervalMs);
+  }
+
+  /**
+   * Records that the lease is gone, or given up on.
+   * @param known - etcd said so (it expired or was revoked), so there is nothing to revoke
+   */
+  markLost(cause?: unknown, known = false): void {
+    this.stopRenewing();
+    if (known) this.isGone = true;
+    if (this.controller.signal.aborted) return;
+    this.controller.abort(
+      cause instanceof LeaseExpiredError ? cause : new LeaseExpiredError(this.id, cause),
+    );
+  }
+
+  async revoke(): Promise<void> {
+    this.stopRenewing();
+    try {
+      await this.deps.rpc.revoke(this.id);
+    } catch (err) {
+      this.markLost(err, false);
+      throw err;
+    }
+    this.markLost('revoked', true);
   }
 
   stopRenewing(): void {
-    this.lease.release();
+    this.renewing = false;
+    this.cancelTimer();
+    this.cancelTimer = () => {};
+    this.cancelGiveUp();
+    this.cancelGiveUp = () => {};
   }
 }

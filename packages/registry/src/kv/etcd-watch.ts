@@ -5,6 +5,7 @@ import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
 import type { Clock } from '@fleet/runtime';
 import { CompactedError } from '../errors.js';
 import { fromKeyValue } from './etcd-codec.js';
+import { isProbeAnswer } from './etcd-watch-stream.js';
 import type { KvEvent, KvRangeRequest, KvRangeResult, KvWatch, KvWatchListener } from './kv.js';
 
 /** What the watch needs from its Kv. */
@@ -48,6 +49,8 @@ export function watchEtcd(
     w.on('data', (res) => {
       if (closed || current !== w) return;
       failures = 0;
+      // Our watchdog's probe answered: the stream is alive; it says nothing about this range.
+      if (isProbeAnswer(res)) return;
       const events = toEvents(res);
       const last = events.at(-1);
       if (last !== undefined) {
@@ -59,10 +62,12 @@ export function watchEtcd(
         if (next > resume) resume = next;
       }
     });
-    w.on('disconnected', () => {
+    w.on('disconnected', (err: unknown) => {
       // etcd3 will re-create the watcher from request.start_revision, which it moved to the
       // header revision on connect; put back the revision of what was actually delivered.
       w.request.start_revision = resume.toString();
+      // The stream failed (connection lost, "no leader", or found silent): etcd3 re-creates it.
+      if (!closed && current === w) listener.restarted?.(err);
     });
     w.on('error', (err) => {
       if (closed || current !== w) return;

@@ -87,11 +87,24 @@ export interface KvLease {
   readonly ttlSeconds: number;
   /** Aborted when the lease is known to be gone (expired, revoked, or given up on). */
   readonly lost: AbortSignal;
-  /** `clock.now()` at which the latest acknowledged renewal (or the grant) was sent. */
+  /**
+   * `clock.monotonic()` at which the latest acknowledged renewal (or the grant) was sent: the
+   * lease lives at least TTL after it. Monotonic, so an NTP step neither ends nor extends it.
+   */
   lastRenewedAt(): number;
+  /**
+   * True once the store is known to have dropped the lease (it expired, or a revoke succeeded):
+   * there is nothing left to revoke. False while it may still exist, even after `lost` fired
+   * because renewals were given up on.
+   */
+  gone(): boolean;
   /** Calls `fn` after every acknowledged renewal. */
   onRenewed(fn: () => void): void;
-  /** Revokes the lease: its keys are deleted at once. Idempotent. */
+  /**
+   * Revokes the lease: its keys are deleted at once. Idempotent; transient failures are retried,
+   * and a lease the store no longer has counts as revoked. Rejects if the store could not be
+   * told (then `gone()` stays false).
+   */
   revoke(): Promise<void>;
   /** Stops renewing without revoking (as a paused process would): keys expire after the TTL. */
   stopRenewing(): void;

@@ -37,13 +37,14 @@ class MemoryLease implements KvLease {
   private lastRenewal: number;
   private cancelKeepalive: () => void = () => {};
   private readonly renewed: (() => void)[] = [];
+  private isGone = false;
 
   constructor(
     private readonly kv: MemoryKv,
     readonly id: bigint,
     readonly ttlSeconds: number,
   ) {
-    this.lastRenewal = kv.clock.now();
+    this.lastRenewal = kv.clock.monotonic();
     this.scheduleKeepalive();
   }
 
@@ -54,7 +55,7 @@ class MemoryLease implements KvLease {
   private scheduleKeepalive(): void {
     this.cancelKeepalive = this.kv.clock.setTimer((this.ttlSeconds * 1000) / 3, () => {
       if (this.lost.aborted) return;
-      this.lastRenewal = this.kv.clock.now();
+      this.lastRenewal = this.kv.clock.monotonic();
       this.kv.renew(this.id);
       for (const fn of this.renewed) fn();
       this.scheduleKeepalive();
@@ -63,6 +64,9 @@ class MemoryLease implements KvLease {
 
   lastRenewedAt(): number {
     return this.lastRenewal;
+  }
+  gone(): boolean {
+    return this.isGone;
   }
   onRenewed(fn: () => void): void {
     this.renewed.push(fn);
@@ -80,6 +84,7 @@ class MemoryLease implements KvLease {
   /** Called by the store when the lease is gone. */
   markLost(): void {
     this.stopRenewing();
+    this.isGone = true;
     if (!this.controller.signal.aborted) this.controller.abort(new LeaseExpiredError(this.id));
   }
 }
