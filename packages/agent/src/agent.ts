@@ -150,14 +150,14 @@ export class Agent {
   private mayAct(): boolean {
     const s = this.session;
     if (s === undefined || s.signal.aborted || this.fenced || !this.view.healthy) return false;
-    return this.clock.now() - s.lastRenewedAt() < this.ttl * 1000;
+    return this.clock.monotonic() - s.lastRenewedAt() < this.ttl * 1000;
   }
 
   /** With `selfFence`: the lease (of the latest session, even a lost one) is due to be fenced. */
   private fenceDue(): boolean {
     const s = this.session;
     if (this.opts.selfFence !== true || s === undefined) return false;
-    return this.clock.now() >= selfFenceAt(s.lastRenewedAt(), this.ttl);
+    return this.clock.monotonic() >= selfFenceAt(s.lastRenewedAt(), this.ttl);
   }
 
   start(): void {
@@ -202,7 +202,7 @@ export class Agent {
       if (!this.registered) {
         if (await this.register()) {
           failedRegistrations = 0;
-          nextHealth = this.clock.now() + (this.opts.healthIntervalMs ?? 60_000);
+          nextHealth = this.clock.monotonic() + (this.opts.healthIntervalMs ?? 60_000);
           // List again before acting: deletes seen around a lost session (the engine moving the
           // units of a machine that had vanished) must not stop what the listing still assigns.
           this.view.refresh();
@@ -218,8 +218,8 @@ export class Agent {
           await this.pass();
         }
       }
-      if (this.registered && this.clock.now() >= nextHealth && !signal.aborted) {
-        nextHealth = this.clock.now() + (this.opts.healthIntervalMs ?? 60_000);
+      if (this.registered && this.clock.monotonic() >= nextHealth && !signal.aborted) {
+        nextHealth = this.clock.monotonic() + (this.opts.healthIntervalMs ?? 60_000);
         await this.refreshHealth();
       }
       // Not registered: try again after 1 s, doubling up to the reconcile interval.
@@ -229,7 +229,7 @@ export class Agent {
       if (this.opts.selfFence === true && s !== undefined && !this.fenced)
         wait = Math.min(
           wait,
-          Math.max(1, selfFenceAt(s.lastRenewedAt(), this.ttl) - this.clock.now()),
+          Math.max(1, selfFenceAt(s.lastRenewedAt(), this.ttl) - this.clock.monotonic()),
         );
       await this.sleep(wait);
       this.dirty = true; // the periodic pass checks systemd against assignments
@@ -247,7 +247,7 @@ export class Agent {
     if (!this.fenced && s !== undefined) {
       this.fenced = true;
       this.log.warn(
-        { silentMs: this.clock.now() - s.lastRenewedAt(), ttlSeconds: this.ttl },
+        { silentMs: this.clock.monotonic() - s.lastRenewedAt(), ttlSeconds: this.ttl },
         'machine lease not renewed; self-fence: stopping every non-global unit (agent_self_fence)',
       );
     }
@@ -289,7 +289,7 @@ export class Agent {
         hash: f.hash ?? '',
         activeState: states.get(f.name)?.active ?? 'inactive',
       }));
-      const holdOff = this.backoff.held(this.clock.now());
+      const holdOff = this.backoff.held(this.clock.monotonic());
       const snapshot = { desired, current, launched: this.launched, holdOff };
       const tasks = planAgent(snapshot);
       this.launched = adoptLaunched(snapshot);
@@ -302,7 +302,7 @@ export class Agent {
           const d = assigned.get(t.unit);
           if ((t.kind === 'load' || t.kind === 'start') && d !== undefined && !retryable(o.error)) {
             // systemd refuses this unit: retrying every pass only floods its journal.
-            const { failures, delayMs } = this.backoff.failed(d, this.clock.now());
+            const { failures, delayMs } = this.backoff.failed(d, this.clock.monotonic());
             this.log.warn(
               { task: t.kind, unit: t.unit, reason: t.reason, err: o.error, failures, delayMs },
               `task failed; next attempt in ${Math.round(delayMs / 1000)} s`,
@@ -471,7 +471,7 @@ export class Agent {
 
   /** Logs registry trouble at most once per TTL: an outage changes nothing here. */
   private outage(err: unknown): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     if (now - this.lastOutageLog < this.ttl * 1000) return;
     this.lastOutageLog = now;
     this.log.warn({ err }, 'registry unreachable; keeping units as they are');

@@ -121,14 +121,14 @@ export class AgentBench {
 
   /** Advances until `cond` holds; returns the clock time it took. Throws after `maxMs`. */
   async until(cond: () => boolean | Promise<boolean>, maxMs = 30_000, step = 10): Promise<number> {
-    const start = this.clock.now();
+    const start = this.clock.monotonic();
     await flush();
     while (!(await cond())) {
-      if (this.clock.now() - start > maxMs)
+      if (this.clock.monotonic() - start > maxMs)
         throw new Error(`condition not met within ${maxMs} ms of clock time`);
       await this.advance(step, step);
     }
-    return this.clock.now() - start;
+    return this.clock.monotonic() - start;
   }
 
   async close(): Promise<void> {

@@ -94,7 +94,7 @@ export class ListingCache {
     try {
       const items = (await entry.items) as T;
       if (this.entries.get(key) === entry) {
-        entry.readAt = this.clock.now();
+        entry.readAt = this.clock.monotonic();
         entry.size = countItems(items);
         this.totalItems += entry.size;
         entry.cancelExpiry = this.clock.setTimer(this.maxAgeMs, () => {
@@ -145,7 +145,7 @@ export class ListingCache {
   }
 
   private usable(e: Entry): boolean {
-    return e.readAt === undefined || this.clock.now() - e.readAt <= this.maxAgeMs;
+    return e.readAt === undefined || this.clock.monotonic() - e.readAt <= this.maxAgeMs;
   }
 
   private drop(key: string): void {

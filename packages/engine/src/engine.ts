@@ -181,7 +181,7 @@ export class Engine {
     let resyncAt = 0;
     let needLoad = true;
     let dirty = true;
-    const termStart = this.clock.now();
+    const termStart = this.clock.monotonic();
     // Read again every round: a record with a longer TTL read meanwhile lengthens the grace.
     const graceUntil = () => termStart + Math.max(this.graceMs, this.largestAgentTtlMs);
     const history = new MachineHistory(this.clock, (ttl) => {
@@ -191,7 +191,7 @@ export class Engine {
     let awayPlanned = Infinity;
     try {
       while (!stop.aborted && l.isLeader()) {
-        if (needLoad || this.clock.now() >= resyncAt) {
+        if (needLoad || this.clock.monotonic() >= resyncAt) {
           await cache?.close();
           cache = undefined;
           try {
@@ -215,16 +215,16 @@ export class Engine {
             continue;
           }
           needLoad = false;
-          resyncAt = this.clock.now() + this.resyncMs;
+          resyncAt = this.clock.monotonic() + this.resyncMs;
           dirty = true;
         }
-        if (inGrace && this.clock.now() >= graceUntil()) {
+        if (inGrace && this.clock.monotonic() >= graceUntil()) {
           inGrace = false;
           dirty = true; // machines still missing are gone: plan without them
         }
         // A machine missing for awayGlobalsMs is gone: plan without its global units.
         const awayEnds = history.firstMissingAt() + this.awayMs;
-        if (this.clock.now() >= awayEnds && awayEnds !== awayPlanned) {
+        if (this.clock.monotonic() >= awayEnds && awayEnds !== awayPlanned) {
           awayPlanned = awayEnds; // once: a pass that cannot drop them retries on its own
           dirty = true;
         }
@@ -248,8 +248,8 @@ export class Engine {
           Math.min(
             resyncAt,
             inGrace ? graceUntil() : Infinity,
-            awayEnds > this.clock.now() ? awayEnds : Infinity,
-          ) - this.clock.now();
+            awayEnds > this.clock.monotonic() ? awayEnds : Infinity,
+          ) - this.clock.monotonic();
         await trigger.wait(Math.min(this.intervalMs, Math.max(0, until)));
       }
     } catch (err) {
@@ -271,7 +271,7 @@ export class Engine {
 
   /** One reconcile pass; returns how many tasks were held back or refused. */
   private async pass(cache: ClusterCache, l: Leadership, ghosts: boolean): Promise<number> {
-    const started = this.clock.now();
+    const started = this.clock.monotonic();
     try {
       const r = await reconcileOnce(cache, this.registry, l, this.log, this.metrics, {
         ghosts,
@@ -287,7 +287,7 @@ export class Engine {
       this.log.warn({ err }, 'reconcile failed');
       throw err;
     } finally {
-      this.metrics.lastReconcileMs = this.clock.now() - started;
+      this.metrics.lastReconcileMs = this.clock.monotonic() - started;
     }
   }
 

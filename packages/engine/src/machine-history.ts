@@ -31,7 +31,7 @@ export class MachineHistory {
 
   /** How long (ms) a machine that holds assignments has been missing; counts from the first ask. */
   missingFor(id: string): number {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const since = this.missingSince.get(id);
     if (since === undefined) this.missingSince.set(id, now);
     return since === undefined ? 0 : now - since;

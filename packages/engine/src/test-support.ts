@@ -17,15 +17,15 @@ export async function advanceUntil(
   cond: () => boolean | Promise<boolean>,
   { stepMs = 5, maxMs = 60_000, what = 'a condition' } = {},
 ): Promise<number> {
-  const start = clock.now();
+  const start = clock.monotonic();
   await flush();
   while (!(await cond())) {
-    if (clock.now() - start > maxMs)
+    if (clock.monotonic() - start > maxMs)
       throw new Error(`${what} did not happen within ${maxMs} ms of clock time`);
     clock.advance(stepMs);
     await flush();
   }
-  return clock.now() - start;
+  return clock.monotonic() - start;
 }
 
 export function unitInput(

@@ -285,7 +285,7 @@ async function tcpListeners(config: FleetdConfig): Promise<TcpListenOptions[]> {
 function rateLimited(log: Logger, msg: string): (err: unknown) => void {
   let last = -Infinity;
   return (err) => {
-    const now = Date.now();
+    const now = performance.now();
     if (now - last < 60_000) return;
     last = now;
     log.warn({ err }, msg);

@@ -10,7 +10,7 @@ import { monitorDeadlineMs, watchHeartbeats } from './monitor.js';
 function fixture(ttlSeconds = 30) {
   const clock = new ManualClock();
   const controller = new AbortController();
-  let renewedAt = clock.now();
+  let renewedAt = clock.monotonic();
   const session = {
     machineId: 'm1',
     ttlSeconds,
@@ -29,7 +29,7 @@ function fixture(ttlSeconds = 30) {
     clock,
     reports,
     register: () => watched.registerMachine({} as never, ttlSeconds),
-    renew: () => (renewedAt = clock.now()),
+    renew: () => (renewedAt = clock.monotonic()),
     lose: (cause: unknown) => controller.abort(new SessionLostError('m1', cause)),
   };
 }
@@ -38,6 +38,17 @@ describe('watchHeartbeats', () => {
   it("is fleet's deadline: TTL/2 + TTL/3", () => {
     expect(monitorDeadlineMs(30)).toBe(25_000);
     expect(monitorDeadlineMs(3)).toBe(2_500);
+  });
+
+  it('measures the silence on the monotonic clock: an NTP step reports nothing', async () => {
+    const f = fixture(30);
+    await f.register();
+    f.clock.stepWall(3_600_000);
+    for (let i = 0; i < 6; i++) {
+      f.clock.advance(10_000);
+      f.renew();
+    }
+    expect(f.reports).toEqual([]);
   });
 
   it('reports a machine silent past the deadline once, and again after it recovered', async () => {

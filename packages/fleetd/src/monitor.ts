@@ -42,7 +42,7 @@ function monitor(
   let cancel: (() => void) | undefined;
   const check = () => {
     if (session.signal.aborted) return;
-    const silentMs = clock.now() - session.lastRenewedAt();
+    const silentMs = clock.monotonic() - session.lastRenewedAt();
     if (silentMs <= deadline) reported = false;
     else if (!reported) {
       reported = true;

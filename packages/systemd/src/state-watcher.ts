@@ -125,7 +125,7 @@ export class StateWatcher {
     this.cancelPoll = this.opts.timers.setTimer(this.opts.pollIntervalMs, () => {
       this.cancelPoll = undefined;
       if (!this.running) return;
-      const now = this.opts.timers.now();
+      const now = this.opts.timers.monotonic();
       const withRefused = now - this.refusedPolledAt >= (this.opts.refusedPollIntervalMs ?? 60_000);
       if (withRefused) this.refusedPolledAt = now;
       for (const name of this.watched) {
