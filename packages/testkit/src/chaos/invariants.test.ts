@@ -434,3 +434,18 @@ describe('checkAll', () => {
     expect(checkAll(r.history(), opts)).toEqual([]);
   });
 });
+
+describe('(a) oneCopy with slow stops', () => {
+  it('explains a copy kept by a slow stop until its delay + the move slack after the heal', () => {
+    const make = (stopAt: number) => {
+      const r = new HistoryRecorder(T0);
+      const f = r.applyFault(s(1), 'systemd-slow-stop', 'm1', { machine: 'm1', extendsMs: 10_000 });
+      r.healFault(s(5), f);
+      run(r, 'm1', 'a.service', 0, stopAt);
+      run(r, 'm2', 'a.service', 4);
+      return oneCopy(r.history(), opts);
+    };
+    expect(make(17)).toEqual([]); // 5 + 10 + 3 = 18 s
+    expect(make(20)).toHaveLength(1);
+  });
+});

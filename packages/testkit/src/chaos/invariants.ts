@@ -77,7 +77,11 @@ function byUnit(runs: readonly RunInterval[]): Map<string, RunInterval[]> {
   return m;
 }
 
-/** (a) At most one running copy of each non-global unit, beyond explained overlap. */
+/**
+ * (a) At most one running copy of each non-global unit, beyond explained overlap: a move (the
+ * move slack after the new copy starts), an isolating fault of the older copy's machine (until
+ * TTL + slack after its heal), or slow stops there (until the stop delay + move slack after).
+ */
 export function oneCopy(h: History, o: InvariantOptions): Violation[] {
   const end = historyEnd(h);
   const faults = faultWindows(h);
@@ -97,8 +101,12 @@ export function oneCopy(h: History, o: InvariantOptions): Violation[] {
         const why: string[] = [];
         if (o.strict !== true)
           for (const f of faults)
-            if (FAULTS[f.kind].isolates && f.machine === older.machine) {
+            if (f.machine !== older.machine) continue;
+            else if (FAULTS[f.kind].isolates) {
               cover.push({ from: f.from, to: healed(f, end) + o.ttlMs + o.slackMs });
+              why.push(`${f.kind} ${at(h, f.from)}–${f.to === undefined ? 'end' : at(h, f.to)}`);
+            } else if (FAULTS[f.kind].delaysStops) {
+              cover.push({ from: f.from, to: healed(f, end) + (f.extendsMs ?? 0) + o.moveSlackMs });
               why.push(`${f.kind} ${at(h, f.from)}–${f.to === undefined ? 'end' : at(h, f.to)}`);
             }
         const left = subtract({ from, to }, cover);
@@ -116,7 +124,7 @@ export function oneCopy(h: History, o: InvariantOptions): Violation[] {
               ? 'strict: no partition allowance)'
               : why.length === 0
                 ? `no isolating fault on ${older.machine})`
-                : `faults on ${older.machine}: ${why.join(', ')}, each + TTL ${fmtMs(o.ttlMs)} + ${fmtMs(o.slackMs)})`),
+                : `allowed for faults on ${older.machine}: ${why.join(', ')})`),
         });
       }
   }

@@ -56,6 +56,11 @@ export interface FaultKindInfo {
    */
   readonly isolates: boolean;
   readonly stops: FaultStops;
+  /**
+   * Stop jobs on the machine wait: a unit moved away keeps running on it for the fault's length
+   * plus the fault's `extendsMs` (the delay of a stop queued just before the heal).
+   */
+  readonly delaysStops: boolean;
   /** One line for reports. */
   readonly summary: string;
 }
@@ -66,7 +71,14 @@ const info = (
   isolates: boolean,
   stops: FaultStops,
   summary: string,
-): FaultKindInfo => ({ kind, scope, isolates, stops, summary });
+): FaultKindInfo => ({
+  kind,
+  scope,
+  isolates,
+  stops,
+  delaysStops: kind === 'systemd-slow-stop',
+  summary,
+});
 
 export const FAULTS: Readonly<Record<FaultKind, FaultKindInfo>> = {
   'fleetd-kill': info(
