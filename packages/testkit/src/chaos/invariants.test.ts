@@ -3,6 +3,7 @@ import { HistoryRecorder, type FinalUnit, type UnitSpec } from './history.js';
 import {
   checkAll,
   conflicts,
+  exclusive,
   fencing,
   globals,
   lostWrites,
@@ -447,5 +448,19 @@ describe('(a) oneCopy with slow stops', () => {
     };
     expect(make(17)).toEqual([]); // 5 + 10 + 3 = 18 s
     expect(make(20)).toHaveLength(1);
+  });
+});
+
+describe('(g) which units exclude each other', () => {
+  it('follows the scheduler: Conflicts always, Replaces only between non-globals and one way', () => {
+    const a = spec('a.service', { conflicts: ['b*.service'] });
+    const b = spec('b1.service');
+    expect(exclusive(a, b, 'a.service', 'b1.service')).toBe(true);
+    expect(exclusive(b, a, 'b1.service', 'a.service')).toBe(true);
+    const r = spec('r.service', { replaces: ['g.service'] });
+    expect(exclusive(r, spec('g.service'), 'r.service', 'g.service')).toBe(true);
+    expect(exclusive(r, spec('g.service', { global: true }), 'r.service', 'g.service')).toBe(false);
+    const back = spec('g.service', { replaces: ['r.service'] });
+    expect(exclusive(r, back, 'r.service', 'g.service')).toBe(false);
   });
 });

@@ -327,15 +327,22 @@ function glob(pattern: string, name: string): boolean {
   return new RegExp(`^${re}$`).test(name);
 }
 
-/** A and B may not share a machine: one names the other in Conflicts or Replaces. */
+/**
+ * A and B may not share a machine, as the scheduler reads their relations: either one's Conflicts
+ * names the other; or exactly one Replaces the other and neither is global (Replaces moves a unit,
+ * which means nothing for a global; a circular pair is ignored, as fleet ignores it).
+ */
 export function exclusive(
   a: UnitSpec | undefined,
   b: UnitSpec | undefined,
   an: string,
   bn: string,
 ): boolean {
-  const names = (s: UnitSpec | undefined) => [...(s?.conflicts ?? []), ...(s?.replaces ?? [])];
-  return names(a).some((p) => glob(p, bn)) || names(b).some((p) => glob(p, an));
+  const names = (s: UnitSpec | undefined, n: string, field: 'conflicts' | 'replaces') =>
+    (s?.[field] ?? []).some((p) => glob(p, n));
+  if (names(a, bn, 'conflicts') || names(b, an, 'conflicts')) return true;
+  if (a?.global === true || b?.global === true) return false;
+  return names(a, bn, 'replaces') !== names(b, an, 'replaces');
 }
 
 /** The units related to `unit` by Conflicts, Replaces or MachineOf, in either direction. */
