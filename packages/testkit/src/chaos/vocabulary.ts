@@ -99,8 +99,8 @@ export const FAULTS: Readonly<Record<FaultKind, FaultKindInfo>> = {
     'fleetd-restart',
     'machine',
     true,
-    'moved',
-    'fleetd stopped with a drain and started again',
+    'all',
+    'fleetd stopped with a drain (its units stopped) and started again',
   ),
   'leader-kill': info(
     'leader-kill',
