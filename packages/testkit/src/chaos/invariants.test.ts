@@ -464,3 +464,25 @@ describe('(g) which units exclude each other', () => {
     expect(exclusive(r, back, 'r.service', 'g.service')).toBe(false);
   });
 });
+
+describe('(e) restarts through a chain of relations', () => {
+  it('explains a follower moved with the unit a new unit replaced', () => {
+    const r = new HistoryRecorder(T0);
+    r.describeUnit(spec('follower.service', { machineOf: 'b.service' }));
+    r.describeUnit(spec('b.service'));
+    r.describeUnit(spec('c.service', { replaces: ['b.service'] }));
+    run(r, 'm1', 'follower.service', 0, 10);
+    const w = r.writeStarted(s(9), 'c.service', 'create', 'launched');
+    r.writeEnded(s(9.1), w, 'ok');
+    r.finish({ at: s(100), machines: [], units: [] });
+    expect(restarts(r.history(), opts)).toEqual([]);
+    const alone = new HistoryRecorder(T0);
+    alone.describeUnit(spec('follower.service', { machineOf: 'b.service' }));
+    alone.describeUnit(spec('c.service'));
+    run(alone, 'm1', 'follower.service', 0, 10);
+    const x = alone.writeStarted(s(9), 'c.service', 'create', 'launched');
+    alone.writeEnded(s(9.1), x, 'ok');
+    alone.finish({ at: s(100), machines: [], units: [] });
+    expect(restarts(alone.history(), opts)).toHaveLength(1);
+  });
+});

@@ -345,14 +345,24 @@ export function exclusive(
   return names(a, bn, 'replaces') !== names(b, an, 'replaces');
 }
 
-/** The units related to `unit` by Conflicts, Replaces or MachineOf, in either direction. */
+/**
+ * The units related to `unit` by Conflicts, Replaces or MachineOf, in either direction and through
+ * chains (a write to C that replaces B moves B, and A, which follows B, moves with it).
+ */
 function related(h: History, unit: string): Set<string> {
+  const named = (s: UnitSpec | undefined, n: string) =>
+    [...(s?.conflicts ?? []), ...(s?.replaces ?? [])].some((p) => glob(p, n)) || s?.machineOf === n;
   const out = new Set<string>();
-  const mine = h.units[unit];
-  for (const [name, spec] of Object.entries(h.units)) {
-    if (name === unit) continue;
-    if (exclusive(mine, spec, unit, name) || spec.machineOf === unit || mine?.machineOf === name)
-      out.add(name);
+  const todo = [unit];
+  for (let u = todo.pop(); u !== undefined; u = todo.pop()) {
+    const mine = h.units[u];
+    for (const [name, spec] of Object.entries(h.units)) {
+      if (name === unit || out.has(name)) continue;
+      if (named(mine, name) || named(spec, u)) {
+        out.add(name);
+        todo.push(name);
+      }
+    }
   }
   return out;
 }
