@@ -3,7 +3,7 @@
 import { Keys } from '@fleet/registry';
 import type { FaultKind } from '@fleet/testkit';
 import type { FaultyKv } from './faulty-kv.js';
-import { MemorySessionStore } from './fleetd.js';
+import { MemorySessionStore, TIMINGS } from './fleetd.js';
 import type { PlannedFault } from './schedule.js';
 import type { SimMachine, World } from './world.js';
 
@@ -177,6 +177,7 @@ export function applyFault(world: World, f: PlannedFault): ActiveFault | undefin
       return windowed(
         () => fleetd && (fleetd.bus.unavailable = true),
         () => fleetd && (fleetd.bus.unavailable = false),
+        { extendsMs: TIMINGS.agentReconcileMs }, // the stop waits for the agent's next pass
       );
     case 'systemd-failing-link':
       return windowed(

@@ -39,6 +39,8 @@ export function invariantOptions(schedule: Schedule): InvariantOptions {
     conflictSlackMs: STEP_MS,
     // Pending work: the leader passes on every change and at least at each resync.
     stuckMs: TIMINGS.engineResyncMs + 3 * TIMINGS.engineReconcileMs,
+    // A plain unit: placed at the next pass (a new leader first waits out its machine grace).
+    placeMs: TIMINGS.agentTtlSeconds * 1000 + 10 * TIMINGS.engineReconcileMs,
     settleMs: SETTLE_MS,
   };
 }

@@ -76,6 +76,19 @@ const INSTANT: ReadonlySet<FaultKind> = new Set([
   'clock-step',
 ]);
 
+const LEADER_BIASED: ReadonlySet<FaultKind> = new Set([
+  'link-cut',
+  'link-delay',
+  'watch-replay',
+  'watch-lag',
+  'watch-resync',
+  'ambiguous-write',
+  'failed-write',
+  'failed-list',
+  'lease-loss',
+  'clock-step',
+]);
+
 /** When faults may begin (after the cluster is up) and by when they start. */
 export const FAULTS_FROM_MS = 15_000;
 const FAULTS_UNTIL_MS = 100_000;
@@ -99,6 +112,8 @@ export function drawSchedule(seed: number): Schedule {
     let target: FaultTarget = machine;
     if (kind === 'leader-kill' || kind === 'leader-pause') target = 'leader';
     if (kind === 'compaction') target = 'cluster';
+    // Faults the engine must survive hit the leader's fleetd as often as not.
+    if (LEADER_BIASED.has(kind) && prng.chance(0.5)) target = 'leader';
     if ((kind === 'ambiguous-write' || kind === 'failed-write') && prng.chance(0.3))
       target = 'client';
     const long = prng.chance(0.5); // longer than the TTL, or not

@@ -5,6 +5,7 @@ import { InMemoryRegistry, isRegistryError, Keys, KvRegistry, type Watch } from 
 import { ManualClock, type Logger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import {
+  exclusive,
   HistoryRecorder,
   type FinalState,
   type RegisterValue,
@@ -185,7 +186,11 @@ export class World {
       this.store.listAssignments(),
       this.store.listMachines(),
     ]);
-    const placed = new Set(assignments.items.map((a) => a.unit));
+    // Placed: assigned to a live machine (a unit left on a machine that is gone waits too).
+    const live = new Set(machines.items.map((m) => m.id));
+    const placed = new Set(
+      assignments.items.filter((a) => live.has(a.machineId)).map((a) => a.unit),
+    );
     const pending = units.items
       .filter(
         (u) =>
@@ -275,6 +280,18 @@ export class World {
       this.store.listMachines(),
     ]);
     const names = units.items.map((u) => u.name);
+    const live = machines.items.map((m) => m.id);
+    // A global runs on every live machine that runs no unit it excludes (the scheduler's filters).
+    const eligible = (global: string): string[] =>
+      live.filter(
+        (m) =>
+          !assignments.items.some(
+            (a) =>
+              a.machineId === m &&
+              a.unit !== global &&
+              exclusive(this.specs.get(global), this.specs.get(a.unit), global, a.unit),
+          ),
+      );
     const final: FinalState = {
       at: this.clock.now(),
       machines: this.machines.map((m) => ({
@@ -287,6 +304,7 @@ export class World {
         global: this.specs.get(u.name)?.global ?? false,
         assignedTo: assignments.items.filter((a) => a.unit === u.name).map((a) => a.machineId),
         placeable: machines.items.length > 0 && this.placeable(u.name, names),
+        ...(this.specs.get(u.name)?.global === true ? { eligible: eligible(u.name) } : {}),
       })),
     };
     this.recorder.finish(final);

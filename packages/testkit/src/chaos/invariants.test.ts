@@ -486,3 +486,19 @@ describe('(e) restarts through a chain of relations', () => {
     expect(restarts(alone.history(), opts)).toHaveLength(1);
   });
 });
+
+describe('(e) a stop the desired state asks for', () => {
+  it('explains a stop of a unit started from a stale view after it was set to loaded', () => {
+    const r = new HistoryRecorder(T0);
+    const c = r.writeStarted(s(1), 'a.service', 'create', 'launched');
+    r.writeEnded(s(1.1), c, 'ok');
+    const w = r.writeStarted(s(5), 'a.service', 'set-state', 'loaded');
+    r.writeEnded(s(5.1), w, 'ok');
+    run(r, 'm1', 'a.service', 8, 9); // started late from a lagging watch, then stopped
+    r.finish({ at: s(100), machines: [], units: [] });
+    expect(restarts(r.history(), opts)).toEqual([]);
+    const back = r.writeStarted(s(6), 'a.service', 'set-state', 'launched');
+    r.writeEnded(s(6.1), back, 'ok');
+    expect(restarts(r.history(), opts)).toHaveLength(1);
+  });
+});

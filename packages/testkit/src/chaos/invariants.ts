@@ -51,8 +51,10 @@ export interface InvariantOptions {
   readonly conflictSlackMs: number;
   /** No allowance for isolating faults in (a): the partition duplicates of F7 count too. */
   readonly strict?: boolean;
-  /** (c) How long pending work may wait while a leader is held and no fault excuses it. */
+  /** (c) How long pending work may wait for a pass of the leader when no fault excuses it. */
   readonly stuckMs: number;
+  /** (c) How long a placeable unit may wait for a machine when no fault excuses it (default stuckMs). */
+  readonly placeMs?: number;
   /** (f) How long after the last heal the run must be settled. */
   readonly settleMs: number;
   /** (h) Upper bounds per resource sample name. */
@@ -218,7 +220,7 @@ function pendingSpans(h: History, end: number) {
  * (c) The leader-key holder keeps scheduling: while it holds the key, and no isolating fault on
  * its machine or fault of etcd itself excuses it (until TTL + slack after the heal), pending work
  * may not wait longer than `stuckMs` without a pass of that term, and a placeable unit may not
- * stay unplaced longer than `stuckMs`.
+ * stay unplaced longer than `placeMs`.
  */
 export function stuckLeader(h: History, o: InvariantOptions): Violation[] {
   const end = historyEnd(h);
@@ -270,7 +272,9 @@ export function stuckLeader(h: History, o: InvariantOptions): Violation[] {
           .filter((s) => s.pending.some((p) => p.unit === unit && p.placeable))
           .map((s) => s.span),
       );
-      const long = intersect(waiting, accountable).find((s) => s.to - s.from > o.stuckMs);
+      const long = intersect(waiting, accountable).find(
+        (s) => s.to - s.from > (o.placeMs ?? o.stuckMs),
+      );
       if (long === undefined) continue;
       out.push({
         invariant: 'stuck-leader',
@@ -368,8 +372,26 @@ function related(h: History, unit: string): Set<string> {
 }
 
 /**
+ * Whether the unit's desired state at `t` may be other than launched: the last acknowledged
+ * write before `t`, or a write it cannot be ordered before (concurrent, or unknown), says so.
+ */
+function mayWantStopped(h: History, unit: string, t: number): boolean {
+  const before = h.writes.filter((w) => w.unit === unit && w.start <= t && w.outcome !== 'error');
+  const ok = before.filter((w) => w.outcome === 'ok' && w.end !== undefined && w.end <= t);
+  const last = ok.reduce<(typeof ok)[number] | undefined>(
+    (a, w) => (a === undefined || (w.end ?? 0) > (a.end ?? 0) ? w : a),
+    undefined,
+  );
+  const current = before.filter(
+    (w) => last === undefined || w === last || (w.end ?? Infinity) >= last.start,
+  );
+  return current.some((w) => w.value !== 'launched');
+}
+
+/**
  * (e) Nothing stops (or restarts) without a reason. A run that ends before the history does is
- * explained by a write to its unit while it ran; by a fault of its machine that may stop it (a
+ * explained by a write to its unit while it ran, or a desired state other than launched when it
+ * stopped (a unit started from a stale view may be stopped); by a fault of its machine that may stop it (a
  * power cut stops all; an isolating fault lets the engine move non-global units away) until
  * TTL + slack after the heal; or, for a unit with relations, by a write to a related unit or
  * any fault while it ran. Globals restarted after a cut (F7) and flaps (F4) are not explained.
@@ -383,6 +405,7 @@ export function restarts(h: History, o: InvariantOptions): Violation[] {
     const stop = r.to;
     const during = (s: number, e: number | undefined) => s <= stop && (e ?? end) >= r.from;
     if (h.writes.some((w) => w.unit === r.unit && during(w.start, w.end))) continue;
+    if (mayWantStopped(h, r.unit, stop)) continue;
     const global = isGlobal(h, r.unit);
     const machineFault = faults.find((f) => {
       const stops = FAULTS[f.kind].stops;

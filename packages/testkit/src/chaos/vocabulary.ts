@@ -57,8 +57,9 @@ export interface FaultKindInfo {
   readonly isolates: boolean;
   readonly stops: FaultStops;
   /**
-   * Stop jobs on the machine wait: a unit moved away keeps running on it for the fault's length
-   * plus the fault's `extendsMs` (the delay of a stop queued just before the heal).
+   * Stop jobs on the machine wait (or cannot be sent): a unit moved away keeps running on it for
+   * the fault's length plus the fault's `extendsMs` (a stop queued just before the heal, or the
+   * agent's next pass after it).
    */
   readonly delaysStops: boolean;
   /** One line for reports. */
@@ -76,7 +77,7 @@ const info = (
   scope,
   isolates,
   stops,
-  delaysStops: kind === 'systemd-slow-stop',
+  delaysStops: kind === 'systemd-slow-stop' || kind === 'systemd-unavailable',
   summary,
 });
 
