@@ -190,6 +190,19 @@ export function applyFault(world: World, f: PlannedFault): ActiveFault | undefin
         () => fleetd && (fleetd.bus.slowStopMs = 0),
         { detail: `stops wait ${f.amount} ms`, extendsMs: f.amount },
       );
+    case 'machine-id-clash': {
+      if (machine === undefined) return undefined;
+      const clone = world.clone(machine);
+      const id = world.recorder.applyFault(now(), f.kind, machine.id, { machine: clone.host });
+      return {
+        kind: f.kind,
+        heal: () => {
+          clone.end();
+          world.recorder.healFault(now(), id);
+          return true;
+        },
+      };
+    }
     case 'etcd-member-kill':
     case 'etcd-member-pause':
       return undefined; // one in-memory store: no members (the e2e tier has them)

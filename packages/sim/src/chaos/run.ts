@@ -46,8 +46,16 @@ export function invariantOptions(schedule: Schedule): InvariantOptions {
 }
 
 /** Runs the schedule of `seed`; `trace` receives every agent and engine log line. */
-export async function runSeed(seed: number, trace?: (line: string) => void): Promise<RunResult> {
-  const schedule = drawSchedule(seed);
+export function runSeed(seed: number, trace?: (line: string) => void): Promise<RunResult> {
+  return runSchedule(drawSchedule(seed), trace);
+}
+
+/** Runs one schedule (drawn from a seed, or written by hand for a scenario). */
+export async function runSchedule(
+  schedule: Schedule,
+  trace?: (line: string) => void,
+): Promise<RunResult> {
+  const seed = schedule.seed;
   const world = new World(schedule.machines, new Prng(seed).fork('world'), trace);
   const start = world.clock.now();
   const applied: Partial<Record<FaultKind, number>> = {};

@@ -31,10 +31,38 @@ export interface MachineConfig {
   readonly latency: { readonly start: number; readonly stop: number };
 }
 
+/**
+ * A stand-in for each unit's main PID on one fake systemd: it changes when a start follows a
+ * stop, so a restart between two observations (stop and start within one step, the unit never
+ * seen inactive) still shows as a new run.
+ */
+class Generations {
+  private seen = 0;
+  private readonly gen = new Map<string, number>();
+  private readonly stopped = new Set<string>();
+
+  constructor(readonly fake: FakeSystemd) {}
+
+  pid(unit: string): number {
+    const calls = this.fake.calls;
+    for (; this.seen < calls.length; this.seen++) {
+      const c = calls[this.seen];
+      if (c?.name === undefined) continue;
+      if (c.method === 'stop') this.stopped.add(c.name);
+      else if (c.method === 'start' && this.stopped.delete(c.name))
+        this.gen.set(c.name, (this.gen.get(c.name) ?? 0) + 1);
+    }
+    return 1 + (this.gen.get(unit) ?? 0);
+  }
+}
+
 export class SimMachine {
   fake: FakeSystemd;
+  private generations: Generations | undefined;
   fleetd: SimFleetd | undefined;
   incarnations = 0;
+  /** The host is switched off for good (a clone that went away). */
+  gone = false;
   sessions = new MemorySessionStore();
 
   constructor(
@@ -52,6 +80,13 @@ export class SimMachine {
   newSystemd(): FakeSystemd {
     return new FakeSystemd({ clock: this.base, latency: { ...this.config.latency, exit: 5 } });
   }
+
+  /** The pseudo-PID of `unit` on this machine's current systemd. */
+  pid(unit: string): number {
+    if (this.generations === undefined || this.generations.fake !== this.fake)
+      this.generations = new Generations(this.fake);
+    return this.generations.pid(unit);
+  }
 }
 
 const START = 1_000_000;
@@ -67,6 +102,7 @@ export class World {
   leader: { holder: string; token: string } | undefined;
   private readonly leaderWatch: Watch;
   private readonly reconciles = new Map<SimFleetd, number>();
+  private readonly clones: { host: SimMachine; machine: string }[] = [];
   private nextPendingAt = 0;
   /** What each unit name was last created as. */
   readonly specs = new Map<string, UnitSpec>();
@@ -153,18 +189,9 @@ export class World {
   async step(ms: number): Promise<void> {
     await this.clock.tick(ms);
     const now = this.clock.now();
+    for (const c of this.clones) await this.observe(now, c.host, c.machine);
     for (const m of this.machines) {
-      const states = await m.fake.unitStates(UNIT_POOL);
-      const running = new Map<string, number | undefined>();
-      for (const [name, s] of states)
-        if (
-          s.active === 'active' ||
-          s.active === 'activating' ||
-          s.active === 'deactivating' ||
-          s.active === 'reloading'
-        )
-          running.set(name, undefined);
-      this.recorder.observeUnits(now, m.id, running);
+      await this.observe(now, m, m.id);
       const f = m.fleetd;
       if (f === undefined || f.dead) continue;
       const passes = f.engine.metrics.reconciles;
@@ -178,6 +205,46 @@ export class World {
       this.nextPendingAt = now + 1_000;
       await this.observePending(now);
     }
+  }
+
+  /** What runs on `m`'s systemd now, as host `host` of the history. */
+  private async observe(now: number, m: SimMachine, host: string): Promise<void> {
+    const running = new Map<string, number | undefined>();
+    if (!m.gone) {
+      const states = await m.fake.unitStates(UNIT_POOL);
+      for (const [name, s] of states)
+        if (
+          s.active === 'active' ||
+          s.active === 'activating' ||
+          s.active === 'deactivating' ||
+          s.active === 'reloading'
+        )
+          running.set(name, m.pid(name));
+    }
+    this.recorder.observeUnits(now, host, running);
+  }
+
+  /**
+   * A second host with `of`'s machine ID (a cloned /etc/machine-id): its own systemd and a
+   * fleetd started with the same ID. Recorded as host `<id>~clone`.
+   */
+  clone(of: SimMachine): { host: string; end: () => void } {
+    const host = new SimMachine(
+      { ...of.config },
+      this.machines.length + this.clones.length,
+      this.clock,
+    );
+    const entry = { host, machine: `${of.id}~clone` };
+    this.clones.push(entry);
+    this.boot(host);
+    return {
+      host: entry.machine,
+      end: () => {
+        host.fleetd?.kill();
+        host.gone = true; // the host is switched off: its units are gone with it
+        void host.fake.close();
+      },
+    };
   }
 
   private async observePending(now: number): Promise<void> {
@@ -314,9 +381,10 @@ export class World {
   /** Ends everything at once (no clock time needed). */
   async close(): Promise<void> {
     for (const m of this.machines) m.fleetd?.kill();
+    for (const c of this.clones) c.host.fleetd?.kill();
     this.client.kv.setMode('dead');
     await this.leaderWatch.close();
-    for (const m of this.machines) await m.fake.close();
+    for (const m of [...this.machines, ...this.clones.map((c) => c.host)]) await m.fake.close();
     await this.store.close();
   }
 }

@@ -217,10 +217,10 @@ function pendingSpans(h: History, end: number) {
 }
 
 /**
- * (c) The leader-key holder keeps scheduling: while it holds the key, and no isolating fault on
- * its machine or fault of etcd itself excuses it (until TTL + slack after the heal), pending work
- * may not wait longer than `stuckMs` without a pass of that term, and a placeable unit may not
- * stay unplaced longer than `placeMs`.
+ * (c) The leader-key holder keeps scheduling: while it holds the key, and no fault that isolates
+ * its machine or delays its watches, nor a fault of etcd itself, excuses it (until TTL + slack
+ * after the heal), pending work may not wait longer than `stuckMs` without a pass of that term,
+ * and a placeable unit may not stay unplaced longer than `placeMs`.
  */
 export function stuckLeader(h: History, o: InvariantOptions): Violation[] {
   const end = historyEnd(h);
@@ -232,7 +232,7 @@ export function stuckLeader(h: History, o: InvariantOptions): Violation[] {
       faults
         .filter(
           (f) =>
-            (FAULTS[f.kind].isolates && f.machine === t.holder) ||
+            ((FAULTS[f.kind].isolates || FAULTS[f.kind].delaysWatches) && f.machine === t.holder) ||
             FAULTS[f.kind].scope === 'etcd-member',
         )
         .map((f) => ({ from: f.from, to: healed(f, end) + o.ttlMs + o.slackMs })),
