@@ -81,8 +81,8 @@ function byUnit(runs: readonly RunInterval[]): Map<string, RunInterval[]> {
 
 /**
  * (a) At most one running copy of each non-global unit, beyond explained overlap: a move (the
- * move slack after the new copy starts), an isolating fault of the older copy's machine (until
- * TTL + slack after its heal), or slow stops there (until the stop delay + move slack after).
+ * move slack after the new copy starts), a fault of the older copy's machine that isolates it or
+ * holds back its watch events (until TTL + slack after its heal), or slow stops there (until the stop delay + move slack after).
  */
 export function oneCopy(h: History, o: InvariantOptions): Violation[] {
   const end = historyEnd(h);
@@ -104,7 +104,7 @@ export function oneCopy(h: History, o: InvariantOptions): Violation[] {
         if (o.strict !== true)
           for (const f of faults)
             if (f.machine !== older.machine) continue;
-            else if (FAULTS[f.kind].isolates) {
+            else if (FAULTS[f.kind].isolates || FAULTS[f.kind].delaysWatches) {
               cover.push({ from: f.from, to: healed(f, end) + o.ttlMs + o.slackMs });
               why.push(`${f.kind} ${at(h, f.from)}–${f.to === undefined ? 'end' : at(h, f.to)}`);
             } else if (FAULTS[f.kind].delaysStops) {
