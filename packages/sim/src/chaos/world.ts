@@ -203,6 +203,8 @@ export class World {
     }
     if (now >= this.nextPendingAt) {
       this.nextPendingAt = now + 1_000;
+      // Timers armed on the clock: every loop re-arms its own, so a leak shows as growth.
+      this.recorder.sample({ at: now, name: 'armed timers', value: this.clock.pendingTimers });
       await this.observePending(now);
     }
   }
