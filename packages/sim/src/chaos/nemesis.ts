@@ -5,7 +5,8 @@ import type { FaultKind } from '@fleet/testkit';
 import type { FaultyKv } from './faulty-kv.js';
 import { MemorySessionStore, TIMINGS } from './fleetd.js';
 import type { PlannedFault } from './schedule.js';
-import type { SimMachine, World } from './world.js';
+import type { SimMachine } from './machine.js';
+import type { World } from './world.js';
 
 const keys = new Keys();
 

@@ -3,7 +3,7 @@
 import type { FaultKind } from '@fleet/testkit';
 import { Prng } from './prng.js';
 import { drawUnit, UNIT_POOL, type WorkloadUnit } from './workload.js';
-import type { MachineConfig } from './world.js';
+import type { MachineConfig } from './machine.js';
 
 /** What a fault hits: a machine (by index), the current leader's machine, the client, or all. */
 export type FaultTarget = number | 'leader' | 'client' | 'cluster';
