@@ -128,6 +128,7 @@ export function applyFault(world: World, f: PlannedFault): ActiveFault | undefin
       return windowed(
         () => kv && (kv.silent = true),
         () => kv && (kv.silent = false),
+        { detail: 'events lost', extendsMs: TIMINGS.agentRelistMs },
       );
     case 'watch-replay':
       return windowed(

@@ -2,6 +2,7 @@
 // heal, let it settle, and check the invariants of testkit/chaos on the recorded history.
 import {
   checkAll,
+  faultWindows,
   type FaultKind,
   type History,
   type InvariantOptions,
@@ -114,8 +115,13 @@ export async function runSchedule(
           healing.splice(i, 1);
           lastHeal = t;
         }
-      if (t >= schedule.healedBy && due.length === 0 && healing.length === 0 && end === Infinity)
-        end = Math.max(t, lastHeal) + SETTLE_MS;
+      if (t >= schedule.healedBy && due.length === 0 && healing.length === 0 && end === Infinity) {
+        // Settle from when the last fault's effects may end (a lost watch event: the next re-list).
+        const effects = faultWindows(world.recorder.history()).map(
+          (w) => (w.to ?? 0) - start + (w.extendsMs ?? 0),
+        );
+        end = Math.max(t, lastHeal, ...effects) + SETTLE_MS;
+      }
       await world.step(STEP_MS);
     }
     await world.finish();

@@ -120,7 +120,8 @@ export function settled(h: History, o: InvariantOptions): Violation[] {
     );
     return out;
   }
-  const lastHeal = Math.max(h.start, ...windows.map((w) => w.to ?? h.start));
+  // A fault's effects may outlast its heal by its extendsMs (a lost watch event until a re-list).
+  const lastHeal = Math.max(h.start, ...windows.map((w) => (w.to ?? h.start) + (w.extendsMs ?? 0)));
   if (final.at < lastHeal + o.settleMs)
     v(
       `the final state was read ${fmtMs(final.at - lastHeal)} after the last heal, before the ${fmtMs(o.settleMs)} to settle`,

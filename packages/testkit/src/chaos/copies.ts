@@ -17,7 +17,8 @@ import { FAULTS } from './vocabulary.js';
 /**
  * (a) At most one running copy of each non-global unit, beyond explained overlap: a move (the
  * move slack after the new copy starts), a fault of the older copy's machine that isolates it or
- * holds back its watch events (until TTL + slack after its heal), or slow stops there (until the
+ * holds back its watch events (until its `extendsMs` + TTL + slack after its heal: a watch that
+ * lost events is repaired only by the next re-list), or slow stops there (until the
  * stop delay + move slack after).
  */
 export function oneCopy(h: History, o: InvariantOptions): Violation[] {
@@ -41,7 +42,10 @@ export function oneCopy(h: History, o: InvariantOptions): Violation[] {
           for (const f of faults)
             if (f.machine !== older.machine) continue;
             else if (FAULTS[f.kind].isolates || FAULTS[f.kind].delaysWatches) {
-              cover.push({ from: f.from, to: healed(f, end) + o.ttlMs + o.slackMs });
+              cover.push({
+                from: f.from,
+                to: healed(f, end) + (f.extendsMs ?? 0) + o.ttlMs + o.slackMs,
+              });
               why.push(`${f.kind} ${at(h, f.from)}–${f.to === undefined ? 'end' : at(h, f.to)}`);
             } else if (FAULTS[f.kind].delaysStops) {
               cover.push({ from: f.from, to: healed(f, end) + (f.extendsMs ?? 0) + o.moveSlackMs });

@@ -524,3 +524,18 @@ describe('(c) stuckLeader and a late watch', () => {
     expect(make('failed-list')).toHaveLength(1);
   });
 });
+
+describe('(a) oneCopy and a watch that lost events', () => {
+  it('allows the copy until the re-list after the heal (extendsMs), not after', () => {
+    const make = (stopAt: number) => {
+      const r = new HistoryRecorder(T0);
+      const f = r.applyFault(s(1), 'watch-drop', 'm1', { machine: 'm1', extendsMs: 60_000 });
+      r.healFault(s(5), f);
+      run(r, 'm1', 'a.service', 0, stopAt);
+      run(r, 'm2', 'a.service', 3);
+      return oneCopy(r.history(), opts);
+    };
+    expect(make(75)).toEqual([]); // 5 + 60 + 10 + 5 = 80 s
+    expect(make(90)).toHaveLength(1);
+  });
+});

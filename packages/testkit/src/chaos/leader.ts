@@ -71,7 +71,10 @@ export function stuckLeader(h: History, o: InvariantOptions): Violation[] {
             ((FAULTS[f.kind].isolates || FAULTS[f.kind].delaysWatches) && f.machine === t.holder) ||
             FAULTS[f.kind].scope === 'etcd-member',
         )
-        .map((f) => ({ from: f.from, to: healed(f, end) + o.ttlMs + o.slackMs })),
+        .map((f) => ({
+          from: f.from,
+          to: healed(f, end) + (f.extendsMs ?? 0) + o.ttlMs + o.slackMs,
+        })),
     );
     const accountable = subtract(t.span, excused);
     // Work pending, and no pass of this term for stuckMs.
