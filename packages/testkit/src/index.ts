@@ -12,3 +12,4 @@ export {
 export { makeEtcdTls, type EtcdTlsFiles } from './etcd-tls.js';
 export { TcpProxy } from './proxy.js';
 export { overriding } from './override.js';
+export * from './chaos/index.js';
