@@ -194,6 +194,9 @@ export class Engine {
         if (needLoad || this.clock.monotonic() >= resyncAt) {
           await cache?.close();
           cache = undefined;
+          // Cleared before the load: a resync from a watch the load has just opened may arrive
+          // before the load returns, and must not be overwritten by it.
+          needLoad = false;
           try {
             cache = await ClusterCache.load(
               this.registry,
@@ -214,7 +217,6 @@ export class Engine {
             await trigger.wait(this.intervalMs);
             continue;
           }
-          needLoad = false;
           resyncAt = this.clock.monotonic() + this.resyncMs;
           dirty = true;
         }

@@ -20,6 +20,11 @@ export class ComponentClock implements Clock {
     return this.base.now() + this.offset;
   }
 
+  /** A wall-clock step does not move it; a paused process finds it moved on when resumed. */
+  monotonic(): number {
+    return this.base.monotonic();
+  }
+
   setTimer(delayMs: number, fn: () => void): () => void {
     let cancelled = false;
     const seq = this.seq++;
@@ -40,7 +45,7 @@ export class ComponentClock implements Clock {
   }
 
   pause(): void {
-    this.pausedAt ??= this.base.now();
+    this.pausedAt ??= this.base.monotonic();
   }
 
   resume(): void {

@@ -120,7 +120,7 @@ export class FaultyKv implements Kv {
    * reconnect: about 1,000 revisions per 100 ms).
    */
   release(chunk: number, gapMs: number): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     for (const w of this.watches) {
       let i = 0;
       for (const q of w.queue)
@@ -212,12 +212,12 @@ export class FaultyKv implements Kv {
     inner.stopRenewing();
     const state: LinkLease = { id: inner.id, stopped: false };
     this.leases.set(inner.id, state);
-    let last = this.clock.now();
+    let last = this.clock.monotonic();
     const renewed: (() => void)[] = [];
     const renewable = this.store as Kv & Partial<Renewable>;
     const keepalive = () => {
       if (state.stopped || inner.lost.aborted) return;
-      const sent = this.clock.now();
+      const sent = this.clock.monotonic();
       if (this.mode === 'ok' && typeof renewable.renew === 'function') {
         const lag = this.lagMs;
         const ack = () => {
@@ -239,6 +239,7 @@ export class FaultyKv implements Kv {
       ttlSeconds,
       lost: inner.lost,
       lastRenewedAt: () => last,
+      gone: () => inner.gone(),
       onRenewed: (fn) => void renewed.push(fn),
       revoke: async () => {
         state.stopped = true;
@@ -280,7 +281,7 @@ export class FaultyKv implements Kv {
     const last = w.queue[w.queue.length - 1];
     const due =
       this.mode === 'ok' && !this.holdEvents
-        ? this.clock.now() + this.lagMs + this.eventLagMs
+        ? this.clock.monotonic() + this.lagMs + this.eventLagMs
         : Infinity;
     w.queue.push({ events: [...evs], due: Math.max(due, last?.due ?? -Infinity) });
     this.pump(w);
@@ -294,7 +295,7 @@ export class FaultyKv implements Kv {
     for (;;) {
       const head = w.queue[0];
       if (w.closed || head === undefined) return;
-      const wait = head.due - this.clock.now();
+      const wait = head.due - this.clock.monotonic();
       if (wait === Infinity) return;
       if (wait > 0) {
         w.cancelTimer = this.clock.setTimer(wait, () => this.pump(w));
