@@ -105,8 +105,25 @@ export class Transport {
     return { ...base, host: ep.host, port: ep.port, agent: this.agent };
   }
 
-  /** Sends one request; `body` is JSON-encoded. Rejects with ConnectionError or TimeoutError. */
-  request(method: string, path: string, body?: unknown): Promise<RawResponse> {
+  /**
+   * Sends one request; `body` is JSON-encoded. Rejects with ConnectionError or TimeoutError.
+   * A kept-alive connection that fleetd closed as idle just as the request went out (it fails
+   * with ECONNRESET or EPIPE before any answer) is not an answer: the request is sent once more
+   * on a new connection, unless it is a PATCH (the only method of the API that is not
+   * idempotent).
+   */
+  async request(method: string, path: string, body?: unknown): Promise<RawResponse> {
+    try {
+      return await this.attempt(method, path, body);
+    } catch (err) {
+      if (!(err instanceof StaleConnectionError) || method === 'PATCH') throw unwrap(err);
+      return await this.attempt(method, path, body).catch((e: unknown) => {
+        throw unwrap(e);
+      });
+    }
+  }
+
+  private attempt(method: string, path: string, body?: unknown): Promise<RawResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
     const headers: http.OutgoingHttpHeaders = {
       Accept: 'application/json',
@@ -145,8 +162,27 @@ export class Transport {
         finish(err);
         req.destroy(err);
       }, this.timeoutMs);
-      req.on('error', (err) => finish(err));
+      req.on('error', (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(new StaleConnectionError(new ConnectionError(this.endpoint.text, err)));
+        } else finish(err);
+      });
       req.end(payload);
     });
   }
+}
+
+/** A request lost on a kept-alive connection the server had already closed. */
+class StaleConnectionError extends Error {
+  constructor(override readonly cause: ConnectionError) {
+    super(cause.message);
+  }
+}
+
+function unwrap(err: unknown): unknown {
+  return err instanceof StaleConnectionError ? err.cause : err;
 }
