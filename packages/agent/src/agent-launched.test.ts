@@ -2,6 +2,7 @@
 // agent stops a unit its predecessor launched once the unit is set to loaded, and still leaves
 // alone one that systemd started by itself.
 import { RecordingLogger } from '@fleet/runtime';
+import { overriding } from '@fleet/testkit';
 import type { FakeSystemd } from '@fleet/systemd';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentError } from './errors.js';
@@ -114,5 +115,34 @@ describe('Agent: the units it launched, across a restart', () => {
     await bench.advance(6_000, 100);
     expect(store.saved).toEqual(['web.service']);
     expect(warns()).toHaveLength(1);
+  });
+});
+
+describe('Agent: a stop that fails', () => {
+  it('is tried again on a later pass: the unit still counts as launched until it is stopped', async () => {
+    const bench = await AgentBench.create();
+    try {
+      const sd = bench.systemd();
+      const store = new MemoryLaunchedStore();
+      let failures = 0;
+      const flaky = overriding(sd, {
+        stop: (name: string) => {
+          if (name === 'web.service' && failures++ === 0)
+            return Promise.reject(new Error('StopUnit: connection reset'));
+          return sd.stop(name);
+        },
+      });
+      bench.agent({ systemd: flaky, launchedStore: store });
+      await bench.assign('web.service');
+      await bench.until(async () => (await activeState(sd, 'web.service')) === 'active');
+      await bench.assignAs('web.service', 'loaded');
+      await bench.until(() => failures === 1);
+      expect(store.saved).toEqual(['web.service']);
+      await bench.until(async () => (await activeState(sd, 'web.service')) === 'inactive');
+      expect(failures).toBe(2);
+      expect(store.saved).toEqual([]);
+    } finally {
+      await bench.close();
+    }
   });
 });
