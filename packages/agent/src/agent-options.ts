@@ -4,6 +4,7 @@ import type { Clock, Logger } from '@fleet/runtime';
 import type { Systemd } from '@fleet/systemd';
 import type { BackoffPolicy } from './backoff.js';
 import type { HealthSources } from './health.js';
+import type { LaunchedStore } from './launched-store.js';
 import type { SessionStore } from './session-file.js';
 
 export interface AgentOptions {
@@ -33,6 +34,13 @@ export interface AgentOptions {
    * takes its machine over in place (default: none; a restarted agent waits out the old lease).
    */
   readonly sessionStore?: SessionStore;
+  /**
+   * Remembers which units this agent launched across processes, so that a fleetd restarted after
+   * a crash still stops a unit it launched once the unit's desired state is `loaded` (and still
+   * leaves alone one systemd started by itself). Default: none; a restarted agent counts only the
+   * units it finds running as desired (`launched`) as its own.
+   */
+  readonly launchedStore?: LaunchedStore;
   /**
    * How long a unit whose load or start failed (systemd refused it) waits before the next attempt:
    * default 5 s doubling to 5 min, reset when its assignment changes or a start succeeds.

@@ -8,6 +8,7 @@ import { RetryBackoff } from './backoff.js';
 import { executeTasks, type TaskOutcome } from './executor.js';
 import { GlobalUnits, selfFenceAt, unitsToFence } from './fence.js';
 import { collectHealth } from './health.js';
+import { LaunchedRecord } from './launched-record.js';
 import { StatePublisher } from './publisher.js';
 import { RefusedUnits } from './refused.js';
 
@@ -43,8 +44,13 @@ export class Agent {
    * publishes every state once.
    */
   private rewriting: ReadonlySet<string> = new Set();
-  /** Units this agent started (or adopted running) and has not stopped since. */
+  /**
+   * Units this agent (or the fleetd before it on this machine, through the launched store) started
+   * or adopted running, and has not stopped since.
+   */
   private launched = new Set<string>();
+  /** Keeps `launched` across fleetd restarts (in the launched store, if there is one). */
+  private readonly launchedRecord: LaunchedRecord;
   /**
    * Launched units whose start job systemd has not finished yet: published as `loaded` until a
    * state without a `start` job shows, so `launched` + `inactive` means "ran and exited".
@@ -80,6 +86,7 @@ export class Agent {
     this.machineInfo = opts.machine;
     this.startedAt = this.clock.now();
     this.backoff = new RetryBackoff(opts.retryBackoff);
+    this.launchedRecord = new LaunchedRecord(opts.launchedStore, this.log);
     this.view = new AssignmentView({
       registry: opts.registry,
       machineId: opts.machine.id,
@@ -194,6 +201,7 @@ export class Agent {
   }
 
   private async run(): Promise<void> {
+    this.launched = await this.launchedRecord.restore();
     const signal = this.abort.signal;
     const interval = this.opts.reconcileIntervalMs ?? 5_000;
     let nextHealth = 0;
@@ -270,6 +278,7 @@ export class Agent {
     } catch (err) {
       this.log.warn({ err }, 'self-fence failed');
     }
+    await this.launchedRecord.record(this.launched);
   }
 
   /** One local pass: plan from assignments, unit files and systemd states; run; publish. */
@@ -328,6 +337,7 @@ export class Agent {
           this.startPending.delete(t.unit);
         }
       }
+      await this.launchedRecord.record(this.launched);
       let onDisk = files;
       if (tasks.length > 0) {
         // What the tasks changed: files and states are read again, once.
@@ -351,6 +361,7 @@ export class Agent {
       this.dirty = true;
       this.log.warn({ err }, 'agent pass failed');
     }
+    await this.launchedRecord.record(this.launched);
   }
 
   /**
@@ -494,11 +505,15 @@ export class Agent {
             { unit: o.task.unit, err: o.error },
             'could not unload unit while draining',
           );
-        else this.log.info({ task: o.task.kind, unit: o.task.unit }, 'drained');
+        else {
+          if (o.skipped !== true) this.launched.delete(o.task.unit);
+          this.log.info({ task: o.task.kind, unit: o.task.unit }, 'drained');
+        }
       }
     } catch (err) {
       this.log.warn({ err }, 'draining failed');
     }
+    await this.launchedRecord.record(this.launched);
     for (const u of this.publisher.units()) this.publisher.drop(u);
     await this.publisher.settled();
     const left = await (this.session?.close() ?? Promise.resolve()).then(

@@ -1,5 +1,9 @@
 /** Stable codes of the agent's own errors. */
-export type AgentErrorCode = 'AGENT_NO_MACHINE_ID' | 'AGENT_NO_PUBLIC_IP';
+export type AgentErrorCode =
+  | 'AGENT_NO_MACHINE_ID'
+  | 'AGENT_NO_PUBLIC_IP'
+  | 'AGENT_LAUNCHED_FILE_UNREADABLE'
+  | 'AGENT_LAUNCHED_FILE_CORRUPT';
 
 /** An error of the agent: a stable `code`, whether retrying can help, and the cause. */
 export class AgentError extends Error {

@@ -5,3 +5,4 @@ export { readMachineId, detectPublicIP, defaultRouteInterface } from './identity
 export { collectHealth, type HealthSources } from './health.js';
 export { executeTasks, type TaskOutcome } from './executor.js';
 export { SessionFile, type SessionStore } from './session-file.js';
+export { LaunchedFile, MemoryLaunchedStore, type LaunchedStore } from './launched-store.js';

@@ -11,7 +11,7 @@ import {
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { overriding } from '@fleet/testkit';
-import { unitHash, type UnitOption } from '@fleet/unit';
+import { unitHash, type DesiredState, type UnitOption } from '@fleet/unit';
 import { Agent, type AgentOptions } from './agent.js';
 
 export const M1 = 'a1000000000000000000000000000001';
@@ -106,6 +106,19 @@ export class AgentBench {
         desiredState: 'launched',
       })),
     );
+  }
+
+  /**
+   * Sets the desired state of `unit` (created if new) and assigns it to M1 with that state, as the
+   * API and then the engine would.
+   */
+  async assignAs(unit: string, desiredState: DesiredState): Promise<void> {
+    if ((await this.registry.getUnit(unit)) === undefined)
+      await this.registry.createUnit({ name: unit, options: unitOptions(unit), desiredState });
+    else await this.registry.setDesiredState(unit, desiredState);
+    await this.registry.applyAssignments(this.token, [
+      { type: 'schedule', machineId: M1, unit, hash: unitHash(unitOptions(unit)), desiredState },
+    ]);
   }
 
   async unschedule(unit: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { Agent, detectPublicIP, readMachineId, SessionFile } from '@fleet/agent';
+import { Agent, detectPublicIP, LaunchedFile, readMachineId, SessionFile } from '@fleet/agent';
 import {
   createApi,
   DEFAULT_SOCKET_PATH,
@@ -98,6 +98,7 @@ export class Fleetd {
       logger: log,
       // Beside the units directory (/run/fleet by default: a tmpfs, forgotten at reboot).
       sessionStore: new SessionFile(sessionFilePath(config.unitsDirectory)),
+      launchedStore: new LaunchedFile(launchedFilePath(config.unitsDirectory)),
       selfFence: config.agentSelfFence,
     });
     const engine = config.disableEngine
@@ -298,4 +299,12 @@ function rateLimited(log: Logger, msg: string): (err: unknown) => void {
  */
 export function sessionFilePath(unitsDirectory: string): string {
   return join(dirname(unitsDirectory.replace(/\/+$/, '')), 'fleetd-session.json');
+}
+
+/**
+ * Where the agent records the units it launched, so that the fleetd restarted after a crash still
+ * stops one of them once it is set to loaded: `fleetd-launched.json` beside the session file.
+ */
+export function launchedFilePath(unitsDirectory: string): string {
+  return join(dirname(unitsDirectory.replace(/\/+$/, '')), 'fleetd-launched.json');
 }

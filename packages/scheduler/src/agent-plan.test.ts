@@ -103,6 +103,32 @@ describe('planAgent', () => {
     expect([...adoptLaunched(s)]).toEqual(['a.service']);
   });
 
+  it('keeps counting as launched a unit set to loaded (or unassigned) until its stop or unload is done', () => {
+    // adoptLaunched runs before the pass's tasks: the agent removes a unit once its stop or unload
+    // went through. Dropped here, a stop that failed would never be tried again.
+    const s = {
+      desired: [
+        want('a.service', 'loaded'),
+        want('b.service', 'inactive'),
+        want('dep.service', 'loaded'),
+      ],
+      current: [
+        have('a.service', 'active'),
+        have('b.service', 'active'),
+        have('c.service', 'active'),
+        have('dep.service', 'active'),
+      ],
+      launched: new Set(['a.service', 'b.service', 'c.service', 'gone.service']),
+    };
+    expect(planAgent(s).map((t) => `${t.kind} ${t.unit}`.trim())).toEqual([
+      'unload b.service',
+      'unload c.service',
+      'reload',
+      'stop a.service',
+    ]);
+    expect([...adoptLaunched(s)].sort()).toEqual(['a.service', 'b.service', 'c.service']);
+  });
+
   it('does not start again a unit it launched that has since exited or failed', () => {
     expect(
       plan([want('a.service', 'launched')], [have('a.service', 'failed')], ['a.service']),

@@ -59,14 +59,20 @@ export const AgentReason = {
 const ORDER: Record<AgentTaskKind, number> = { unload: 1, load: 2, reload: 3, stop: 4, start: 5 };
 const RUNNING = new Set(['active', 'activating', 'reloading']);
 
-/** The units this agent should count as launched after a pass: for adoption after a restart. */
+/**
+ * The units this agent counts as launched before the tasks of a pass run (the agent then adds the
+ * units it starts and removes those it stops or unloads): the launched units that still have a
+ * unit file (kept until a stop or unload of theirs goes through, so a failed one is planned
+ * again), plus, for adoption after a restart, the units already running as desired `launched`.
+ */
 export function adoptLaunched(snapshot: AgentSnapshot): Set<string> {
   const out = new Set<string>();
   const current = new Map(snapshot.current.map((c) => [c.unit, c]));
+  for (const u of snapshot.launched) if (current.has(u)) out.add(u);
   for (const d of snapshot.desired) {
     const c = current.get(d.unit);
     if (d.desiredState !== 'launched' || c === undefined || c.hash !== d.hash) continue;
-    if (snapshot.launched.has(d.unit) || RUNNING.has(c.activeState)) out.add(d.unit);
+    if (RUNNING.has(c.activeState)) out.add(d.unit);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // One simulated fleetd process: its clock, its etcd link, its registry client, its systemd
 // connection, and the Agent and Engine it runs, wired as fleetd wires them (one registry
 // client shared by both). A kill leaves it inert; a restart is a new Fleetd on the same machine.
-import { Agent, type SessionStore } from '@fleet/agent';
+import { Agent, type LaunchedStore, type SessionStore } from '@fleet/agent';
 import { Engine } from '@fleet/engine';
 import { KvRegistry, type JsonValue } from '@fleet/registry';
 import type { Logger, ManualClock } from '@fleet/runtime';
@@ -54,6 +54,8 @@ export interface FleetdDeps {
   readonly store: Kv;
   readonly fake: FakeSystemd;
   readonly sessions: SessionStore;
+  /** The units this machine's fleetds launched (in /run, as the session file). */
+  readonly launched: LaunchedStore;
   readonly random: () => number;
   readonly onCommit: (c: CommittedTxn) => void;
   /** Where the agent and engine log (default: nowhere). */
@@ -88,6 +90,7 @@ export class SimFleetd {
       clock: this.clock,
       reconcileIntervalMs: TIMINGS.agentReconcileMs,
       sessionStore: deps.sessions,
+      launchedStore: deps.launched,
       collectHealth: fixedHealth,
       ...(deps.logger === undefined
         ? {}

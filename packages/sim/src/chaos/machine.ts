@@ -1,5 +1,6 @@
 // One simulated machine: its config, its (fake) systemd, which outlives any fleetd on it, the
-// fleetd running there now, and the session file it keeps in /run.
+// fleetd running there now, and the session and launched-units files it keeps in /run.
+import { MemoryLaunchedStore } from '@fleet/agent';
 import type { ManualClock } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { MemorySessionStore, type SimFleetd } from './fleetd.js';
@@ -42,6 +43,7 @@ export class SimMachine {
   /** The host is switched off for good (a clone that went away). */
   gone = false;
   sessions = new MemorySessionStore();
+  launched = new MemoryLaunchedStore();
 
   constructor(
     readonly config: MachineConfig,

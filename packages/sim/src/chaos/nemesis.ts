@@ -1,5 +1,6 @@
 // Applies and heals the faults of a schedule on the simulated world, and records each in the
 // history (apply and heal, with the machine it hit).
+import { MemoryLaunchedStore } from '@fleet/agent';
 import { Keys } from '@fleet/registry';
 import type { FaultKind } from '@fleet/testkit';
 import type { FaultyKv } from './faulty-kv.js';
@@ -82,6 +83,7 @@ export function applyFault(world: World, f: PlannedFault): ActiveFault | undefin
           void machine.fake.close();
           machine.fake = machine.newSystemd(); // /run is gone: no unit runs, no file is left
           machine.sessions = new MemorySessionStore();
+          machine.launched = new MemoryLaunchedStore();
         },
         () => machine && world.boot(machine),
       );

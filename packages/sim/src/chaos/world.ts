@@ -87,6 +87,7 @@ export class World {
       store: this.store.kv,
       fake: m.fake,
       sessions: m.sessions.for(n, (i) => m.fleetd?.deps.incarnation === i && !m.fleetd.dead),
+      launched: m.launched,
       random: () => this.prng.float(),
       onCommit: (c) => this.committed(c),
       ...(this.logger === undefined ? {} : { logger: this.logger }),
