@@ -4,3 +4,4 @@ export { spawnTracked, liveProcesses, TrackedProcess } from './process.js';
 export { EtcdCluster, EtcdMember, type EtcdOptions } from './etcd.js';
 export { TcpProxy } from './proxy.js';
 export { overriding } from './override.js';
+export * from './chaos/index.js';

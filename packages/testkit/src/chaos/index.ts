@@ -1,0 +1,4 @@
+export * from './vocabulary.js';
+export * from './history.js';
+export * from './invariants.js';
+export { union, subtract, intersect, type Span } from './spans.js';
