@@ -41,6 +41,9 @@ interface WireWatchResponse {
   error?: { message?: string };
 }
 
+/** A watch stream silent this long is reopened (on the next member). */
+const QUIET_MS = 5_000;
+
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const unb64 = (s: string | undefined): string | undefined =>
   s === undefined ? undefined : Buffer.from(s, 'base64').toString('utf8');
@@ -142,45 +145,50 @@ export class EtcdRecorder {
   }
 
   private async stream(url: string, signal: AbortSignal): Promise<void> {
-    const res = await fetch(`${url}/v3/watch`, {
-      method: 'POST',
-      signal,
-      body: JSON.stringify({
-        create_request: {
-          key: b64(this.prefix),
-          range_end: b64(prefixEnd(this.prefix)),
-          start_revision: String(this.next),
-          prev_kv: true,
-          progress_notify: true,
-        },
-      }),
-    });
-    if (!res.ok || res.body === null) throw new Error(`watch on ${url}: ${res.status}`);
-    const reader = res.body.getReader();
-    // A paused member keeps the stream open and silent: give up on it after a while.
+    // A paused member accepts the request and says nothing, or keeps an open stream silent (etcd
+    // sends progress notifications only every 10 min): give up on it after a quiet while and
+    // reopen the watch, on the next member, from the next revision.
     let quiet: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(quiet);
-      quiet = setTimeout(() => this.abort?.abort(), 15_000);
+      quiet = setTimeout(() => this.abort?.abort(), QUIET_MS);
     };
     arm();
-    let buf = '';
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        arm();
-        buf += Buffer.from(value).toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line !== '' && this.message(JSON.parse(line) as WireWatchResponse)) return;
+      const res = await fetch(`${url}/v3/watch`, {
+        method: 'POST',
+        signal,
+        body: JSON.stringify({
+          create_request: {
+            key: b64(this.prefix),
+            range_end: b64(prefixEnd(this.prefix)),
+            start_revision: String(this.next),
+            prev_kv: true,
+            progress_notify: true,
+          },
+        }),
+      });
+      if (!res.ok || res.body === null) throw new Error(`watch on ${url}: ${res.status}`);
+      const reader = res.body.getReader();
+      let buf = '';
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          arm();
+          buf += Buffer.from(value).toString('utf8');
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (line !== '' && this.message(JSON.parse(line) as WireWatchResponse)) return;
+          }
         }
+      } finally {
+        await reader.cancel().catch(() => undefined);
       }
     } finally {
       clearTimeout(quiet);
-      await reader.cancel().catch(() => undefined);
     }
   }
 

@@ -1,7 +1,7 @@
 // A chaos run on a real cluster: rounds of (workload on, fault or two overlapping, heal,
 // workload off, wait until fleet agrees with itself and with systemd, check every invariant of
 // testkit's chaos suite on the history so far). Shared by the CI smoke test and `npm run chaos`.
-import { checkAll, type InvariantOptions, type Violation } from '@fleet/testkit';
+import { checkAll, waitFor, type InvariantOptions, type Violation } from '@fleet/testkit';
 import { mono } from './chaos-clock.js';
 import { Rng } from './chaos-rng.js';
 import { Workload, placeable } from './chaos-workload.js';
@@ -163,19 +163,46 @@ export class ChaosRun {
     return report;
   }
 
-  /** Waits until fleet agrees with itself and systemd; the time it took, or undefined. */
+  /**
+   * Waits until fleet agrees with itself and with systemd (`fleetConsistent`: every launched unit
+   * assigned and active where assigned, and only there), and until what really runs (the
+   * heartbeats) is only that: no unit that is loaded, inactive or destroyed still runs anywhere.
+   * Returns the time it took, or undefined if it did not within the deadline.
+   */
   private async settle(): Promise<number | undefined> {
     const t = mono();
+    const deadline = this.opts.settleTimeoutMs ?? 60_000;
     try {
-      await fleetConsistent(this.c, {
-        global: this.workload.globals,
-        timeoutMs: this.opts.settleTimeoutMs ?? 60_000,
+      await fleetConsistent(this.c, { global: this.workload.globals, timeoutMs: deadline });
+      await waitFor(() => this.strays(), {
+        timeoutMs: Math.max(1_000, deadline - (mono() - t)),
+        intervalMs: 200,
+        what: 'no unit to run where it is not launched',
       });
       return mono() - t;
     } catch (err) {
       this.log(`did not settle: ${(err as Error).message}`);
       return undefined;
     }
+  }
+
+  /** True when every unit that beats runs launched where it is assigned; throws otherwise. */
+  private async strays(): Promise<true> {
+    const [units, assigned] = await Promise.all([
+      this.c.registry.listUnits(),
+      this.c.registry.listAssignments(),
+    ]);
+    const launched = new Set(
+      units.items.filter((u) => u.desiredState === 'launched').map((u) => u.name),
+    );
+    const at = new Set(assigned.items.map((a) => `${a.unit} ${a.machineId}`));
+    const stray = this.recording.heartbeats
+      .runs()
+      .filter((r) => r.to === undefined)
+      .filter((r) => !launched.has(r.unit) || !at.has(`${r.unit} ${r.machine}`));
+    if (stray.length > 0)
+      throw new Error(`still running: ${stray.map((r) => `${r.unit} on ${r.machine}`).join(', ')}`);
+    return true;
   }
 
   /** Checks the history so far; returns the violations not reported in an earlier round. */
