@@ -17,6 +17,8 @@ export interface FaultEvent {
   /** The machine whose fleetd the fault hits, if any (the leader's machine for leader-*). */
   readonly machine?: string;
   readonly detail?: string;
+  /** How long the fault's effects may outlast its heal (a slow stop queued just before it). */
+  readonly extendsMs?: number;
 }
 
 /** A unit running on a machine from `from` to `to` (open: still running when the history ended). */
@@ -135,6 +137,7 @@ export interface FaultWindow {
   readonly from: number;
   readonly to?: number;
   readonly detail?: string;
+  readonly extendsMs?: number;
 }
 
 /** The faults of a history as windows, in the order they were applied. */
@@ -150,6 +153,7 @@ export function faultWindows(h: Pick<History, 'faults'>): FaultWindow[] {
         from: e.at,
         ...(e.machine === undefined ? {} : { machine: e.machine }),
         ...(e.detail === undefined ? {} : { detail: e.detail }),
+        ...(e.extendsMs === undefined ? {} : { extendsMs: e.extendsMs }),
       };
       open.set(e.id, w);
       out.push(w);
@@ -214,7 +218,7 @@ export class HistoryRecorder {
     at: number,
     kind: FaultKind,
     target: string,
-    more: { machine?: string; detail?: string } = {},
+    more: { machine?: string; detail?: string; extendsMs?: number } = {},
   ): number {
     const id = this.nextId++;
     this.faults.push({ at, phase: 'apply', id, kind, target, ...more });
@@ -225,7 +229,7 @@ export class HistoryRecorder {
     const applied = this.faults.find((f) => f.id === id && f.phase === 'apply');
     if (applied === undefined) throw new Error(`no fault ${id} was applied`);
     if (this.faults.some((f) => f.id === id && f.phase === 'heal')) return;
-    const { kind, target, machine, detail } = applied;
+    const { kind, target, machine, detail, extendsMs } = applied;
     this.faults.push({
       at,
       phase: 'heal',
@@ -234,6 +238,7 @@ export class HistoryRecorder {
       target,
       ...(machine === undefined ? {} : { machine }),
       ...(detail === undefined ? {} : { detail }),
+      ...(extendsMs === undefined ? {} : { extendsMs }),
     });
   }
 

@@ -3,6 +3,7 @@ import { HistoryRecorder, type FinalUnit, type UnitSpec } from './history.js';
 import {
   checkAll,
   conflicts,
+  exclusive,
   fencing,
   globals,
   lostWrites,
@@ -432,5 +433,72 @@ describe('checkAll', () => {
       units: [unit('a.service', { assignedTo: ['m2'] })],
     });
     expect(checkAll(r.history(), opts)).toEqual([]);
+  });
+});
+
+describe('(a) oneCopy with slow stops', () => {
+  it('explains a copy kept by a slow stop until its delay + the move slack after the heal', () => {
+    const make = (stopAt: number) => {
+      const r = new HistoryRecorder(T0);
+      const f = r.applyFault(s(1), 'systemd-slow-stop', 'm1', { machine: 'm1', extendsMs: 10_000 });
+      r.healFault(s(5), f);
+      run(r, 'm1', 'a.service', 0, stopAt);
+      run(r, 'm2', 'a.service', 4);
+      return oneCopy(r.history(), opts);
+    };
+    expect(make(17)).toEqual([]); // 5 + 10 + 3 = 18 s
+    expect(make(20)).toHaveLength(1);
+  });
+});
+
+describe('(g) which units exclude each other', () => {
+  it('follows the scheduler: Conflicts always, Replaces only between non-globals and one way', () => {
+    const a = spec('a.service', { conflicts: ['b*.service'] });
+    const b = spec('b1.service');
+    expect(exclusive(a, b, 'a.service', 'b1.service')).toBe(true);
+    expect(exclusive(b, a, 'b1.service', 'a.service')).toBe(true);
+    const r = spec('r.service', { replaces: ['g.service'] });
+    expect(exclusive(r, spec('g.service'), 'r.service', 'g.service')).toBe(true);
+    expect(exclusive(r, spec('g.service', { global: true }), 'r.service', 'g.service')).toBe(false);
+    const back = spec('g.service', { replaces: ['r.service'] });
+    expect(exclusive(r, back, 'r.service', 'g.service')).toBe(false);
+  });
+});
+
+describe('(e) restarts through a chain of relations', () => {
+  it('explains a follower moved with the unit a new unit replaced', () => {
+    const r = new HistoryRecorder(T0);
+    r.describeUnit(spec('follower.service', { machineOf: 'b.service' }));
+    r.describeUnit(spec('b.service'));
+    r.describeUnit(spec('c.service', { replaces: ['b.service'] }));
+    run(r, 'm1', 'follower.service', 0, 10);
+    const w = r.writeStarted(s(9), 'c.service', 'create', 'launched');
+    r.writeEnded(s(9.1), w, 'ok');
+    r.finish({ at: s(100), machines: [], units: [] });
+    expect(restarts(r.history(), opts)).toEqual([]);
+    const alone = new HistoryRecorder(T0);
+    alone.describeUnit(spec('follower.service', { machineOf: 'b.service' }));
+    alone.describeUnit(spec('c.service'));
+    run(alone, 'm1', 'follower.service', 0, 10);
+    const x = alone.writeStarted(s(9), 'c.service', 'create', 'launched');
+    alone.writeEnded(s(9.1), x, 'ok');
+    alone.finish({ at: s(100), machines: [], units: [] });
+    expect(restarts(alone.history(), opts)).toHaveLength(1);
+  });
+});
+
+describe('(e) a stop the desired state asks for', () => {
+  it('explains a stop of a unit started from a stale view after it was set to loaded', () => {
+    const r = new HistoryRecorder(T0);
+    const c = r.writeStarted(s(1), 'a.service', 'create', 'launched');
+    r.writeEnded(s(1.1), c, 'ok');
+    const w = r.writeStarted(s(5), 'a.service', 'set-state', 'loaded');
+    r.writeEnded(s(5.1), w, 'ok');
+    run(r, 'm1', 'a.service', 8, 9); // started late from a lagging watch, then stopped
+    r.finish({ at: s(100), machines: [], units: [] });
+    expect(restarts(r.history(), opts)).toEqual([]);
+    const back = r.writeStarted(s(6), 'a.service', 'set-state', 'launched');
+    r.writeEnded(s(6.1), back, 'ok');
+    expect(restarts(r.history(), opts)).toHaveLength(1);
   });
 });

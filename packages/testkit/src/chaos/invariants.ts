@@ -51,8 +51,10 @@ export interface InvariantOptions {
   readonly conflictSlackMs: number;
   /** No allowance for isolating faults in (a): the partition duplicates of F7 count too. */
   readonly strict?: boolean;
-  /** (c) How long pending work may wait while a leader is held and no fault excuses it. */
+  /** (c) How long pending work may wait for a pass of the leader when no fault excuses it. */
   readonly stuckMs: number;
+  /** (c) How long a placeable unit may wait for a machine when no fault excuses it (default stuckMs). */
+  readonly placeMs?: number;
   /** (f) How long after the last heal the run must be settled. */
   readonly settleMs: number;
   /** (h) Upper bounds per resource sample name. */
@@ -77,7 +79,11 @@ function byUnit(runs: readonly RunInterval[]): Map<string, RunInterval[]> {
   return m;
 }
 
-/** (a) At most one running copy of each non-global unit, beyond explained overlap. */
+/**
+ * (a) At most one running copy of each non-global unit, beyond explained overlap: a move (the
+ * move slack after the new copy starts), an isolating fault of the older copy's machine (until
+ * TTL + slack after its heal), or slow stops there (until the stop delay + move slack after).
+ */
 export function oneCopy(h: History, o: InvariantOptions): Violation[] {
   const end = historyEnd(h);
   const faults = faultWindows(h);
@@ -97,8 +103,12 @@ export function oneCopy(h: History, o: InvariantOptions): Violation[] {
         const why: string[] = [];
         if (o.strict !== true)
           for (const f of faults)
-            if (FAULTS[f.kind].isolates && f.machine === older.machine) {
+            if (f.machine !== older.machine) continue;
+            else if (FAULTS[f.kind].isolates) {
               cover.push({ from: f.from, to: healed(f, end) + o.ttlMs + o.slackMs });
+              why.push(`${f.kind} ${at(h, f.from)}–${f.to === undefined ? 'end' : at(h, f.to)}`);
+            } else if (FAULTS[f.kind].delaysStops) {
+              cover.push({ from: f.from, to: healed(f, end) + (f.extendsMs ?? 0) + o.moveSlackMs });
               why.push(`${f.kind} ${at(h, f.from)}–${f.to === undefined ? 'end' : at(h, f.to)}`);
             }
         const left = subtract({ from, to }, cover);
@@ -116,7 +126,7 @@ export function oneCopy(h: History, o: InvariantOptions): Violation[] {
               ? 'strict: no partition allowance)'
               : why.length === 0
                 ? `no isolating fault on ${older.machine})`
-                : `faults on ${older.machine}: ${why.join(', ')}, each + TTL ${fmtMs(o.ttlMs)} + ${fmtMs(o.slackMs)})`),
+                : `allowed for faults on ${older.machine}: ${why.join(', ')})`),
         });
       }
   }
@@ -210,7 +220,7 @@ function pendingSpans(h: History, end: number) {
  * (c) The leader-key holder keeps scheduling: while it holds the key, and no isolating fault on
  * its machine or fault of etcd itself excuses it (until TTL + slack after the heal), pending work
  * may not wait longer than `stuckMs` without a pass of that term, and a placeable unit may not
- * stay unplaced longer than `stuckMs`.
+ * stay unplaced longer than `placeMs`.
  */
 export function stuckLeader(h: History, o: InvariantOptions): Violation[] {
   const end = historyEnd(h);
@@ -262,7 +272,9 @@ export function stuckLeader(h: History, o: InvariantOptions): Violation[] {
           .filter((s) => s.pending.some((p) => p.unit === unit && p.placeable))
           .map((s) => s.span),
       );
-      const long = intersect(waiting, accountable).find((s) => s.to - s.from > o.stuckMs);
+      const long = intersect(waiting, accountable).find(
+        (s) => s.to - s.from > (o.placeMs ?? o.stuckMs),
+      );
       if (long === undefined) continue;
       out.push({
         invariant: 'stuck-leader',
@@ -319,32 +331,67 @@ function glob(pattern: string, name: string): boolean {
   return new RegExp(`^${re}$`).test(name);
 }
 
-/** A and B may not share a machine: one names the other in Conflicts or Replaces. */
+/**
+ * A and B may not share a machine, as the scheduler reads their relations: either one's Conflicts
+ * names the other; or exactly one Replaces the other and neither is global (Replaces moves a unit,
+ * which means nothing for a global; a circular pair is ignored, as fleet ignores it).
+ */
 export function exclusive(
   a: UnitSpec | undefined,
   b: UnitSpec | undefined,
   an: string,
   bn: string,
 ): boolean {
-  const names = (s: UnitSpec | undefined) => [...(s?.conflicts ?? []), ...(s?.replaces ?? [])];
-  return names(a).some((p) => glob(p, bn)) || names(b).some((p) => glob(p, an));
+  const names = (s: UnitSpec | undefined, n: string, field: 'conflicts' | 'replaces') =>
+    (s?.[field] ?? []).some((p) => glob(p, n));
+  if (names(a, bn, 'conflicts') || names(b, an, 'conflicts')) return true;
+  if (a?.global === true || b?.global === true) return false;
+  return names(a, bn, 'replaces') !== names(b, an, 'replaces');
 }
 
-/** The units related to `unit` by Conflicts, Replaces or MachineOf, in either direction. */
+/**
+ * The units related to `unit` by Conflicts, Replaces or MachineOf, in either direction and through
+ * chains (a write to C that replaces B moves B, and A, which follows B, moves with it).
+ */
 function related(h: History, unit: string): Set<string> {
+  const named = (s: UnitSpec | undefined, n: string) =>
+    [...(s?.conflicts ?? []), ...(s?.replaces ?? [])].some((p) => glob(p, n)) || s?.machineOf === n;
   const out = new Set<string>();
-  const mine = h.units[unit];
-  for (const [name, spec] of Object.entries(h.units)) {
-    if (name === unit) continue;
-    if (exclusive(mine, spec, unit, name) || spec.machineOf === unit || mine?.machineOf === name)
-      out.add(name);
+  const todo = [unit];
+  for (let u = todo.pop(); u !== undefined; u = todo.pop()) {
+    const mine = h.units[u];
+    for (const [name, spec] of Object.entries(h.units)) {
+      if (name === unit || out.has(name)) continue;
+      if (named(mine, name) || named(spec, u)) {
+        out.add(name);
+        todo.push(name);
+      }
+    }
   }
   return out;
 }
 
 /**
+ * Whether the unit's desired state at `t` may be other than launched: the last acknowledged
+ * write before `t`, or a write it cannot be ordered before (concurrent, or unknown), says so.
+ */
+function mayWantStopped(h: History, unit: string, t: number): boolean {
+  const before = h.writes.filter((w) => w.unit === unit && w.start <= t && w.outcome !== 'error');
+  const ok = before.filter((w) => w.outcome === 'ok' && w.end !== undefined && w.end <= t);
+  const last = ok.reduce<(typeof ok)[number] | undefined>(
+    (a, w) => (a === undefined || (w.end ?? 0) > (a.end ?? 0) ? w : a),
+    undefined,
+  );
+  const current = before.filter(
+    (w) => last === undefined || w === last || (w.end ?? Infinity) >= last.start,
+  );
+  return current.some((w) => w.value !== 'launched');
+}
+
+/**
  * (e) Nothing stops (or restarts) without a reason. A run that ends before the history does is
- * explained by a write to its unit while it ran; by a fault of its machine that may stop it (a
+ * explained by a write to its unit while it ran, or a desired state other than launched when it
+ * stopped (a unit started from a stale view may be stopped); by a fault of its machine that may stop it (a
  * power cut stops all; an isolating fault lets the engine move non-global units away) until
  * TTL + slack after the heal; or, for a unit with relations, by a write to a related unit or
  * any fault while it ran. Globals restarted after a cut (F7) and flaps (F4) are not explained.
@@ -358,6 +405,7 @@ export function restarts(h: History, o: InvariantOptions): Violation[] {
     const stop = r.to;
     const during = (s: number, e: number | undefined) => s <= stop && (e ?? end) >= r.from;
     if (h.writes.some((w) => w.unit === r.unit && during(w.start, w.end))) continue;
+    if (mayWantStopped(h, r.unit, stop)) continue;
     const global = isGlobal(h, r.unit);
     const machineFault = faults.find((f) => {
       const stops = FAULTS[f.kind].stops;

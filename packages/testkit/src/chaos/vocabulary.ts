@@ -56,6 +56,12 @@ export interface FaultKindInfo {
    */
   readonly isolates: boolean;
   readonly stops: FaultStops;
+  /**
+   * Stop jobs on the machine wait (or cannot be sent): a unit moved away keeps running on it for
+   * the fault's length plus the fault's `extendsMs` (a stop queued just before the heal, or the
+   * agent's next pass after it).
+   */
+  readonly delaysStops: boolean;
   /** One line for reports. */
   readonly summary: string;
 }
@@ -66,7 +72,14 @@ const info = (
   isolates: boolean,
   stops: FaultStops,
   summary: string,
-): FaultKindInfo => ({ kind, scope, isolates, stops, summary });
+): FaultKindInfo => ({
+  kind,
+  scope,
+  isolates,
+  stops,
+  delaysStops: kind === 'systemd-slow-stop' || kind === 'systemd-unavailable',
+  summary,
+});
 
 export const FAULTS: Readonly<Record<FaultKind, FaultKindInfo>> = {
   'fleetd-kill': info(
@@ -87,8 +100,8 @@ export const FAULTS: Readonly<Record<FaultKind, FaultKindInfo>> = {
     'fleetd-restart',
     'machine',
     true,
-    'moved',
-    'fleetd stopped with a drain and started again',
+    'all',
+    'fleetd stopped with a drain (its units stopped) and started again',
   ),
   'leader-kill': info(
     'leader-kill',
