@@ -12,7 +12,7 @@ import { formatReport, writeArtefacts } from './src/chaos-report.js';
 import { ChaosRun, type ChaosReport } from './src/chaos-run.js';
 import { Cluster } from './src/index.js';
 
-const ROUNDS = 5;
+const ROUNDS = 6;
 const TTL_MS = 5_000;
 
 describe('chaos smoke: 3 machines, 3 etcd members, seeded faults', () => {

@@ -58,6 +58,8 @@ export function invariantOptions(ttlMs: number, strict: boolean): InvariantOptio
     conflictSlackMs: 400,
     // 3 × engine_reconcile_interval (2 s), plus a second of sampling each side.
     stuckMs: 8_000,
+    // A placeable unit: a TTL (its machine's lease) plus ten engine intervals.
+    placeMs: ttlMs + 20_000,
     settleMs: 0,
     ...(strict ? { strict: true } : {}),
   };
@@ -100,7 +102,7 @@ export class ChaosRun {
 
   /** Runs every round; returns the report (violations included, never thrown). */
   async run(): Promise<ChaosReport> {
-    for (let r = 1; r <= this.opts.rounds; r++) this.out.push(await this.round(r));
+    for (let r = 1; r <= this.opts.rounds; r++) await this.round(r);
     return this.report();
   }
 
@@ -114,6 +116,7 @@ export class ChaosRun {
     };
   }
 
+  /** Plays round `n`; its report is also kept for {@link report}. */
   async round(n: number): Promise<RoundReport> {
     const t0 = mono();
     const maxFault = 3 * this.opts.ttlMs;
@@ -160,6 +163,7 @@ export class ChaosRun {
         `round ${(report.roundMs / 1000).toFixed(1)} s; ${violations.length} new violation(s)`,
     );
     for (const v of violations) this.log(`  VIOLATION ${v.invariant}: ${v.description}`);
+    this.out.push(report);
     return report;
   }
 

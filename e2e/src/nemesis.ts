@@ -69,6 +69,9 @@ function proxiesOf(c: Cluster, node: string): readonly TcpProxy[] {
   return all.get(node) ?? [];
 }
 
+/** The agent's 5 s pass plus a stop job and a D-Bus reconnect. */
+const STOP_DELAY_AFTER_HEAL_MS = 8_000;
+
 const fleetSignal = (sig: string) => `systemctl kill -s ${sig} --kill-who=main fleet.service`;
 
 export class Nemesis {
@@ -147,6 +150,8 @@ export class Nemesis {
     const id = this.rec.recorder.applyFault(mono(), kind, target, {
       ...(machine === undefined ? {} : { machine }),
       detail: `${op}: ${detail}`,
+      // A stop held up by D-Bus or a busy systemd runs at the agent's next pass after the heal.
+      ...(FAULTS[kind].delaysStops ? { extendsMs: STOP_DELAY_AFTER_HEAL_MS } : {}),
     });
     this.rec.note(`apply ${op} (${detail}) [${FAULTS[kind].summary}]`);
     return id;
