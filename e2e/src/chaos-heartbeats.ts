@@ -23,12 +23,18 @@ interface Segment {
 /**
  * The `[Service]` of a chaos unit that beats to `port` on the host. systemd expands `%n` (the
  * unit's name) and `$$` (a literal `$`) in ExecStart=; bash's `/dev/udp` sends the datagram.
+ * With `stopMs`, SIGTERM does not end it at once: it keeps beating that long (the unit shows
+ * `deactivating`), as a service with a slow shutdown, so that what runs during a stop is seen.
  */
-export function heartbeatService(port: number): WireUnitOption[] {
+export function heartbeatService(port: number, stopMs = 0): WireUnitOption[] {
+  const beats = Math.ceil(stopMs / HEARTBEAT_MS);
   const script =
     'read -r m < /etc/machine-id; ' +
-    'while :; do read -r up _ < /proc/uptime; ' +
-    `echo "%n $$m $$$$ $$up" > /dev/udp/127.0.0.1/${port}; sleep 0.2; done`;
+    `b() { read -r up _ < /proc/uptime; echo "%n $$m $$$$ $$up" > /dev/udp/127.0.0.1/${port}; }; ` +
+    (beats > 0
+      ? `s() { for i in {1..${beats}}; do b; sleep 0.2; done; exit 0; }; trap s TERM; `
+      : '') +
+    'while :; do b; sleep 0.2; done';
   return [{ section: 'Service', name: 'ExecStart', value: `/bin/bash -c '${script}'` }];
 }
 

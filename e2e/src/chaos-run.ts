@@ -4,7 +4,7 @@
 import { checkAll, waitFor, type InvariantOptions, type Violation } from '@fleet/testkit';
 import { mono } from './chaos-clock.js';
 import { Rng } from './chaos-rng.js';
-import { Workload, placeable } from './chaos-workload.js';
+import { SLOW_STOP_MS, Workload, placeable } from './chaos-workload.js';
 import type { Cluster } from './cluster.js';
 import { fleetConsistent } from './faults.js';
 import { ChaosRecording } from './history.js';
@@ -51,9 +51,9 @@ export function invariantOptions(ttlMs: number, strict: boolean): InvariantOptio
     ttlMs,
     // The review's reconnect slack, plus the agent's 5 s reconcile pass that acts on it.
     slackMs: 5_000 + 5_000,
-    // A move: the old host's stop and the new host's start are independent (fleet's design);
-    // the units stop at once (bash), so the agents' reaction difference and a heartbeat.
-    moveSlackMs: 2_000 + 400,
+    // A move: the old host's stop and the new host's start are independent (fleet's design):
+    // the agents' reaction difference, the slowest unit's stop, and a heartbeat each side.
+    moveSlackMs: 2_000 + SLOW_STOP_MS + 400,
     // F9 fixed: none really; two heartbeats of observation granularity.
     conflictSlackMs: 400,
     // 3 × engine_reconcile_interval (2 s), plus a second of sampling each side.

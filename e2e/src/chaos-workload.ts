@@ -6,6 +6,8 @@
 //   global  g-<k>.service   Global=true            every machine (at most 2)
 //   excl    x-<k>.service   Conflicts=x-*.service  one per machine (at most 2)
 //   pair    ra-<k>.service, rb-<k>.service with Replaces=ra-<k>.service (at most 1 pair)
+// Units with relations (excl, pair) take SLOW_STOP_MS to stop, so that a conflicting unit started
+// before the stop finished (reliability review F9) shows in the heartbeats.
 import { ApiError, type WireUnitOption } from '@fleet/api';
 import type { RegisterValue, UnitSpec, WriteOutcome } from '@fleet/testkit';
 import { mono } from './chaos-clock.js';
@@ -15,6 +17,8 @@ import type { Cluster } from './cluster.js';
 import type { ChaosRecording, Placeable } from './history.js';
 
 const MAX_UNITS = 10;
+/** How long units with Conflicts= or Replaces= relations keep running after SIGTERM. */
+export const SLOW_STOP_MS = 2_000;
 const STATES = ['launched', 'launched', 'loaded', 'inactive'] as const;
 
 /** A unit's kind, from its name. */
@@ -116,8 +120,13 @@ export class Workload {
       if (count('excl') < 2) choices.push(() => this.create(`x-${++this.seq}.service`));
       if (count('replaced') === 0 && count('replacer') === 0) {
         const k = ++this.seq;
+        // The replaced unit first, and the replacer once it runs: the engine moves ra- away
+        // and the agent starts rb- in its place only after ra-'s slow stop (F9). Created back
+        // to back, the engine may place ra- before it sees rb- and move it at once: a start and
+        // a stop no write made while it ran explains, which the checker reports.
         choices.push(async () => {
           await this.create(`ra-${k}.service`);
+          await new Promise((r) => setTimeout(r, 1_500));
           await this.create(`rb-${k}.service`);
         });
       }
@@ -161,7 +170,9 @@ export class Workload {
     const s = spec(unit);
     this.rec.describeUnit(s);
     const state = this.rng.pick(['launched', 'launched', 'launched', 'loaded'] as const);
-    const options = [...heartbeatService(this.rec.heartbeats.port), ...xfleet(s)];
+    const related = s.conflicts.length > 0 || s.replaces.length > 0 || kindOf(unit) === 'replaced';
+    const port = this.rec.heartbeats.port;
+    const options = [...heartbeatService(port, related ? SLOW_STOP_MS : 0), ...xfleet(s)];
     const outcome = await this.write(unit, 'create', state, (via) =>
       this.c.api(via).createUnit({ name: unit, options, desiredState: state }),
     );
