@@ -1,7 +1,7 @@
 // A chaos run's report (what `npm run chaos` prints) and its artefacts on failure:
 // test-results/chaos/<seed>/ with the seed, the op log, the history, the raw etcd events and
 // every machine's journal.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChaosReport, ChaosRun } from './chaos-run.js';
 import type { Cluster } from './cluster.js';
@@ -46,6 +46,7 @@ export async function writeArtefacts(
   report: ChaosReport,
 ): Promise<string> {
   const dir = join(projectDir(), 'test-results', 'chaos', String(report.seed));
+  await rm(dir, { recursive: true, force: true }); // an earlier run of the same seed
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'seed'), `${report.seed}\n`);
   await writeFile(join(dir, 'report.txt'), formatReport(report) + '\n');

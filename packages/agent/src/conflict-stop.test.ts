@@ -180,6 +180,48 @@ describe('conflicting units on one machine (F9)', () => {
     expect(await state('b.service')).toBe('active');
   });
 
+  it('ends the pass that stops a unit declaring Conflicts= only once it is inactive (globs)', async () => {
+    // Found by the real-cluster chaos run: x-7 (Conflicts=x-*) unloaded in one pass, x-41 (same)
+    // assigned in the next; by then x-7's file, and so its name, was gone.
+    const a = opts('x-a.service', { Conflicts: 'x-*.service' });
+    await launch('x-a.service', a);
+    await registry.applyAssignments(token, [
+      {
+        type: 'schedule',
+        machineId: M1,
+        unit: 'x-a.service',
+        hash: unitHash(a),
+        desiredState: 'launched',
+      },
+    ]);
+    for (let i = 0; i < 100 && (await state('x-a.service')) !== 'active'; i++) {
+      clock.advance(20);
+      await flush();
+    }
+    await registry.applyAssignments(token, [
+      { type: 'unschedule', machineId: M1, unit: 'x-a.service' },
+    ]);
+    for (let i = 0; i < 50 && (await state('x-a.service')) !== 'deactivating'; i++) {
+      clock.advance(20);
+      await flush();
+    }
+    expect(await state('x-a.service')).toBe('deactivating');
+    const b = opts('x-b.service', { Conflicts: 'x-*.service' });
+    await launch('x-b.service', b);
+    await registry.applyAssignments(token, [
+      {
+        type: 'schedule',
+        machineId: M1,
+        unit: 'x-b.service',
+        hash: unitHash(b),
+        desiredState: 'launched',
+      },
+    ]);
+    const { bStartedAfter } = await watchOverlap('x-a.service', 'x-b.service', STOP_MS + 3_000);
+    expect(bStartedAfter).toBeGreaterThan(0);
+    expect(await state('x-b.service')).toBe('active');
+  });
+
   it('does not wait for an unrelated unit that stops', async () => {
     await runA();
     const b = opts('b.service');

@@ -36,7 +36,9 @@ export const DEFAULT_STOP_WAIT_MS = 90_000;
  * `StopUnit` resolves when systemd has *queued* the stop job, so a unit that `Conflicts=` with or
  * `Replaces=` a unit of this machine that is still stopping is started only once that unit is
  * inactive or failed (or after {@link ExecutorOptions.stopWaitMs}, logged): the two never run
- * together here (reliability review F9).
+ * together here (reliability review F9). A plan that stops a unit which itself declares
+ * `Conflicts=` or `Replaces=` also ends only once it stopped, so that a later plan cannot start a
+ * unit its globs match (the file, and so its name, is gone by then).
  */
 export async function executeTasks(
   tasks: readonly AgentTask[],
@@ -47,8 +49,9 @@ export async function executeTasks(
   const failed = new Set<string>();
   const out: TaskOutcome[] = [];
   const starts = tasks.some((t) => t.kind === 'start');
+  const stops = tasks.some((t) => t.kind === 'unload' || t.kind === 'stop');
   // Read before any task runs: an unload removes the file (and so the hash) of what it stops.
-  const files = starts ? await fileHashes(systemd) : new Map<string, string>();
+  const files = starts || stops ? await fileHashes(systemd) : new Map<string, string>();
   const contents = await readContents(tasks, registry, relationHashes(tasks, files));
   const relations = new Relations(tasks, files, contents);
   for (const task of tasks) {
@@ -58,7 +61,8 @@ export async function executeTasks(
     }
     try {
       if (task.kind === 'start') {
-        await waitStopped(task.unit, relations.conflicting(task.unit), relations, systemd, opts);
+        const before = `starting ${task.unit}`;
+        await waitStopped(before, relations.conflicting(task.unit), relations, systemd, opts);
       }
       await runTask(task, systemd, contents);
       out.push({ task });
@@ -67,6 +71,8 @@ export async function executeTasks(
       out.push({ task, error });
     }
   }
+  const declaring = [...relations.stopping].filter((u) => !failed.has(u) && relations.declares(u));
+  await waitStopped('ending the pass', declaring, relations, systemd, opts).catch(() => undefined);
   return out;
 }
 
@@ -148,7 +154,6 @@ function stoppedBy(tasks: readonly AgentTask[]): Set<string> {
  * already loaded (a started unit loaded by this plan has its load's hash) and of the stopped ones.
  */
 function relationHashes(tasks: readonly AgentTask[], files: ReadonlyMap<string, string>): string[] {
-  if (!tasks.some((t) => t.kind === 'start')) return [];
   const names = new Set(stoppedBy(tasks));
   for (const t of tasks) if (t.kind === 'start') names.add(t.unit);
   const out: string[] = [];
@@ -204,6 +209,12 @@ class Relations {
     return out.sort();
   }
 
+  /** Whether `unit` declares Conflicts= or Replaces= (or its contents are unknown). */
+  declares(unit: string): boolean {
+    const mine = this.globs(unit);
+    return mine === undefined || mine.length > 0;
+  }
+
   private globs(unit: string): string[] | undefined {
     const o = this.options.get(unit);
     if (o === undefined) return undefined;
@@ -230,7 +241,7 @@ function stopping(unit: string, s: UnitState | undefined, relations: Relations):
  * and every `stopPollMs`, for at most `stopWaitMs`, then logs and lets the start go on.
  */
 async function waitStopped(
-  unit: string,
+  before: string,
   names: readonly string[],
   relations: Relations,
   systemd: Systemd,
@@ -255,8 +266,8 @@ async function waitStopped(
       const left = limit - (clock.now() - started);
       if (left <= 0) {
         (opts.logger ?? silentLogger).warn(
-          { unit, stopping: pending, waitedMs: clock.now() - started },
-          `${pending.join(', ')} still stopping after ${Math.round(limit / 1000)} s; starting ${unit} anyway`,
+          { stopping: pending, waitedMs: clock.now() - started },
+          `${pending.join(', ')} still stopping after ${Math.round(limit / 1000)} s; ${before} anyway`,
         );
         return;
       }
