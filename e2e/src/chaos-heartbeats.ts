@@ -11,6 +11,8 @@ import { fromUptime, mono } from './chaos-clock.js';
 
 /** Heartbeat period of the chaos units. */
 export const HEARTBEAT_MS = 200;
+/** A unit that beat within this is taken to be running. */
+export const HEARTBEAT_OPEN_MS = 4 * HEARTBEAT_MS + 400;
 
 interface Segment {
   unit: string;
@@ -88,7 +90,7 @@ export class HeartbeatCollector {
    * would have sent, and is taken to end at that next one (a stop caused by a write lands after
    * the write began, which may be after the last heartbeat).
    */
-  runs(now = mono(), openMs = 4 * HEARTBEAT_MS + 400): RunInterval[] {
+  runs(now = mono(), openMs = HEARTBEAT_OPEN_MS): RunInterval[] {
     const out: RunInterval[] = [];
     const add = (s: Segment, running: boolean) =>
       out.push({
@@ -110,7 +112,12 @@ export class HeartbeatCollector {
       .map((r) => r.unit);
   }
 
+  private listening = true;
+
+  /** Stops listening (idempotent); the runs seen so far stay readable. */
   async close(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }

@@ -3,6 +3,7 @@
 // testkit's chaos suite on the history so far). Shared by the CI smoke test and `npm run chaos`.
 import { checkAll, waitFor, type InvariantOptions, type Violation } from '@fleet/testkit';
 import { mono } from './chaos-clock.js';
+import { HEARTBEAT_OPEN_MS } from './chaos-heartbeats.js';
 import { Rng } from './chaos-rng.js';
 import { SLOW_STOP_MS, Workload, placeable } from './chaos-workload.js';
 import type { Cluster } from './cluster.js';
@@ -211,9 +212,11 @@ export class ChaosRun {
 
   /** Checks the history so far; returns the violations not reported in an earlier round. */
   private async check(round: number): Promise<Violation[]> {
-    // Let the heartbeats of what runs now arrive, so that open runs are seen open.
+    // Let the heartbeats of what runs now arrive, so that open runs are seen open; and read the
+    // runs a heartbeat window after the final state, so that what had stopped by then is closed.
     await sleep(1_000);
     const final = await this.recording.finalState();
+    await sleep(HEARTBEAT_OPEN_MS + 300);
     const h = this.recording.history(final);
     const all = checkAll(h, invariantOptions(this.opts.ttlMs, this.opts.strict === true));
     const fresh = all.filter((v) => {

@@ -189,10 +189,14 @@ export class ChaosRecording {
     };
   }
 
-  /** The history so far, its runs from the heartbeats (as of now, or of the final state). */
+  /**
+   * The history so far, its runs from the heartbeats as known now: read it at least
+   * `HEARTBEAT_OPEN_MS` after the final state, so that a unit that stopped just before the final
+   * read is seen to have stopped (its heartbeats simply ended) rather than still running.
+   */
   history(final?: FinalState): History {
     const h = this.recorder.history();
-    const runs = this.heartbeats.runs(final?.at ?? mono());
+    const runs = this.heartbeats.runs(mono());
     return { ...h, runs, ...(final === undefined ? {} : { final }) };
   }
 
