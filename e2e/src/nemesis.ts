@@ -77,6 +77,8 @@ const fleetSignal = (sig: string) => `systemctl kill -s ${sig} --kill-who=main f
 export class Nemesis {
   /** Applied and not yet healed. */
   private readonly active = new Set<Applied>();
+  /** The revision of the last compaction (etcd refuses one at or below it). */
+  private compacted = 0;
   readonly injected = new Map<NemesisOp, number>();
 
   constructor(
@@ -106,7 +108,7 @@ export class Nemesis {
     return this.ops.filter((op) => {
       if (op.startsWith('etcd-')) return this.c.etcd.members.length >= 3 && members === 0;
       if (op.startsWith('leader-')) return leader !== undefined && !nodes.has(leader);
-      if (op === 'compaction') return true;
+      if (op === 'compaction') return this.rec.etcd.revision > this.compacted;
       // A power cut with another machine down would leave a single machine.
       if (op === 'power-cut') return free.length >= 2 && nodes.size === 0;
       return free.length > 0;
@@ -265,6 +267,7 @@ export class Nemesis {
               revision: String(revision),
               physical: true,
             });
+            this.compacted = revision;
           },
           async () => undefined,
         );
