@@ -5,7 +5,7 @@ import { describeRun, runSeed } from './run.js';
 
 function usage(message: string): never {
   console.error(
-    `chaos:sim: ${message} (usage: npm run chaos:sim -- --schedules N --seed S [--trace])`,
+    `chaos:sim: ${message} (usage: npm run chaos:sim -- --schedules N --seed S [--trace] [--strict])`,
   );
   process.exit(2);
 }
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
         schedules: { type: 'string' },
         seed: { type: 'string' },
         trace: { type: 'boolean' },
+        strict: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -36,7 +37,9 @@ async function main(): Promise<void> {
   let failed = 0;
   const started = performance.now();
   for (let i = 0; i < schedules; i++) {
-    const r = await runSeed(base + i, values.trace === true ? (l) => console.log(l) : undefined);
+    const r = await runSeed(base + i, values.trace === true ? (l) => console.log(l) : undefined, {
+      strict: values.strict === true,
+    });
     for (const [k, n] of Object.entries(r.applied)) faults.set(k, (faults.get(k) ?? 0) + n);
     if (r.violations.length > 0) {
       failed++;

@@ -16,6 +16,11 @@ export const TIMINGS = {
   agentReconcileMs: 5_000,
   engineReconcileMs: 2_000,
   engineResyncMs: 60_000,
+  /**
+   * How long an agent may take to notice that its watch lost events: its periodic re-list of its
+   * own assignments (reliability review F5; every 5 min in the agent's fix).
+   */
+  agentRelistMs: 300_000,
 } as const;
 
 async function fixedHealth(): Promise<Record<string, JsonValue>> {

@@ -5,7 +5,8 @@ import type { FaultKind } from '@fleet/testkit';
 import type { FaultyKv } from './faulty-kv.js';
 import { MemorySessionStore, TIMINGS } from './fleetd.js';
 import type { PlannedFault } from './schedule.js';
-import type { SimMachine, World } from './world.js';
+import type { SimMachine } from './machine.js';
+import type { World } from './world.js';
 
 const keys = new Keys();
 
@@ -127,6 +128,7 @@ export function applyFault(world: World, f: PlannedFault): ActiveFault | undefin
       return windowed(
         () => kv && (kv.silent = true),
         () => kv && (kv.silent = false),
+        { detail: 'events lost', extendsMs: TIMINGS.agentRelistMs },
       );
     case 'watch-replay':
       return windowed(
@@ -190,6 +192,19 @@ export function applyFault(world: World, f: PlannedFault): ActiveFault | undefin
         () => fleetd && (fleetd.bus.slowStopMs = 0),
         { detail: `stops wait ${f.amount} ms`, extendsMs: f.amount },
       );
+    case 'machine-id-clash': {
+      if (machine === undefined) return undefined;
+      const clone = world.clone(machine);
+      const id = world.recorder.applyFault(now(), f.kind, machine.id, { machine: clone.host });
+      return {
+        kind: f.kind,
+        heal: () => {
+          clone.end();
+          world.recorder.healFault(now(), id);
+          return true;
+        },
+      };
+    }
     case 'etcd-member-kill':
     case 'etcd-member-pause':
       return undefined; // one in-memory store: no members (the e2e tier has them)

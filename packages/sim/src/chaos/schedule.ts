@@ -3,7 +3,7 @@
 import type { FaultKind } from '@fleet/testkit';
 import { Prng } from './prng.js';
 import { drawUnit, UNIT_POOL, type WorkloadUnit } from './workload.js';
-import type { MachineConfig } from './world.js';
+import type { MachineConfig } from './machine.js';
 
 /** What a fault hits: a machine (by index), the current leader's machine, the client, or all. */
 export type FaultTarget = number | 'leader' | 'client' | 'cluster';
@@ -67,6 +67,7 @@ export const SIM_FAULTS: readonly FaultKind[] = [
   'systemd-failing-link',
   'systemd-slow-stop',
   'power-cut',
+  'machine-id-clash',
 ];
 
 const INSTANT: ReadonlySet<FaultKind> = new Set([
@@ -156,6 +157,8 @@ export function drawSchedule(seed: number): Schedule {
     }
     faults.push({ at, kind, target, durationMs, amount, scope });
   }
+  // The review's findings need two faults at once: often, add one of these pairs.
+  if (prng.chance(0.4)) faults.push(...drawPair(prng, n));
   faults.sort((a, b) => a.at - b.at);
   // Each name keeps one kind for the whole run: the history's relations are per name.
   const units = new Map(UNIT_POOL.map((name) => [name, drawUnit(prng, name)]));
@@ -193,4 +196,45 @@ export function drawSchedule(seed: number): Schedule {
   }
   const healedBy = Math.max(t, ...faults.map((f) => f.at + f.durationMs));
   return { seed, machines, faults, writes, healedBy };
+}
+
+/** Two faults that together reach paths one alone does not (reliability review §2). */
+function drawPair(prng: Prng, n: number): PlannedFault[] {
+  const at = prng.int(FAULTS_FROM_MS, FAULTS_UNTIL_MS);
+  const other = prng.int(0, n - 1);
+  const f = (
+    kind: FaultKind,
+    target: FaultTarget,
+    offset: number,
+    durationMs: number,
+    amount = 0,
+    scope = '',
+  ): PlannedFault => ({ at: at + offset, kind, target, durationMs, amount, scope });
+  switch (prng.int(0, 3)) {
+    case 0: // an ambiguous commit while the leader's echoes lag (F4)
+      return [
+        f('watch-lag', 'leader', 0, prng.int(5_000, 30_000), prng.int(500, 5_000)),
+        f('ambiguous-write', 'leader', 1_000, prng.int(5_000, 25_000), prng.int(1, 3), 'assign/'),
+      ];
+    case 1: // a resync whose re-list fails (F5a)
+      return [
+        f('failed-list', other, 0, 2_000, prng.int(1, 3), 'assign/'),
+        f('watch-resync', other, 1, 0),
+      ];
+    case 2: // a machine leaves while the leader's machine listing fails (F10)
+      return [
+        f('failed-list', 'leader', 0, 15_000, prng.int(1, 3), 'machine/'),
+        f(
+          prng.pick(['lease-loss', 'fleetd-kill', 'power-cut'] as const),
+          other,
+          100,
+          prng.int(11_000, 30_000),
+        ),
+      ];
+    default: // the leader's watch replays a machine's leave and return late (F4, stale echo)
+      return [
+        f('watch-replay', 'leader', 0, prng.int(15_000, 40_000), prng.int(1, 5)),
+        f('link-cut', other, 500, prng.int(11_000, 25_000), prng.int(1, 5)),
+      ];
+  }
 }

@@ -3,7 +3,6 @@
 // the recorder that turns what happens into a testkit History.
 import { InMemoryRegistry, isRegistryError, Keys, KvRegistry, type Watch } from '@fleet/registry';
 import { ManualClock, type Logger } from '@fleet/runtime';
-import { FakeSystemd } from '@fleet/systemd';
 import {
   exclusive,
   HistoryRecorder,
@@ -14,7 +13,8 @@ import {
 } from '@fleet/testkit';
 import { ComponentClock } from './component-clock.js';
 import { FaultyKv, type CommittedTxn, type Kv, type KvOp } from './faulty-kv.js';
-import { MemorySessionStore, SimFleetd } from './fleetd.js';
+import { SimFleetd } from './fleetd.js';
+import { SimMachine, type MachineConfig } from './machine.js';
 import type { Prng } from './prng.js';
 import { TraceLogger } from './trace.js';
 import { alwaysPlaceable, UNIT_POOL, type WorkloadUnit } from './workload.js';
@@ -23,34 +23,6 @@ import { alwaysPlaceable, UNIT_POOL, type WorkloadUnit } from './workload.js';
 class SharedStore extends InMemoryRegistry {
   get kv(): Kv {
     return this.core.kv;
-  }
-}
-
-export interface MachineConfig {
-  readonly id: string;
-  readonly latency: { readonly start: number; readonly stop: number };
-}
-
-export class SimMachine {
-  fake: FakeSystemd;
-  fleetd: SimFleetd | undefined;
-  incarnations = 0;
-  sessions = new MemorySessionStore();
-
-  constructor(
-    readonly config: MachineConfig,
-    readonly index: number,
-    private readonly base: ManualClock,
-  ) {
-    this.fake = this.newSystemd();
-  }
-
-  get id(): string {
-    return this.config.id;
-  }
-
-  newSystemd(): FakeSystemd {
-    return new FakeSystemd({ clock: this.base, latency: { ...this.config.latency, exit: 5 } });
   }
 }
 
@@ -67,6 +39,7 @@ export class World {
   leader: { holder: string; token: string } | undefined;
   private readonly leaderWatch: Watch;
   private readonly reconciles = new Map<SimFleetd, number>();
+  private readonly clones: { host: SimMachine; machine: string }[] = [];
   private nextPendingAt = 0;
   /** What each unit name was last created as. */
   readonly specs = new Map<string, UnitSpec>();
@@ -153,18 +126,9 @@ export class World {
   async step(ms: number): Promise<void> {
     await this.clock.tick(ms);
     const now = this.clock.now();
+    for (const c of this.clones) await this.observe(now, c.host, c.machine);
     for (const m of this.machines) {
-      const states = await m.fake.unitStates(UNIT_POOL);
-      const running = new Map<string, number | undefined>();
-      for (const [name, s] of states)
-        if (
-          s.active === 'active' ||
-          s.active === 'activating' ||
-          s.active === 'deactivating' ||
-          s.active === 'reloading'
-        )
-          running.set(name, undefined);
-      this.recorder.observeUnits(now, m.id, running);
+      await this.observe(now, m, m.id);
       const f = m.fleetd;
       if (f === undefined || f.dead) continue;
       const passes = f.engine.metrics.reconciles;
@@ -176,8 +140,50 @@ export class World {
     }
     if (now >= this.nextPendingAt) {
       this.nextPendingAt = now + 1_000;
+      // Timers armed on the clock: every loop re-arms its own, so a leak shows as growth.
+      this.recorder.sample({ at: now, name: 'armed timers', value: this.clock.pendingTimers });
       await this.observePending(now);
     }
+  }
+
+  /** What runs on `m`'s systemd now, as host `host` of the history. */
+  private async observe(now: number, m: SimMachine, host: string): Promise<void> {
+    const running = new Map<string, number | undefined>();
+    if (!m.gone) {
+      const states = await m.fake.unitStates(UNIT_POOL);
+      for (const [name, s] of states)
+        if (
+          s.active === 'active' ||
+          s.active === 'activating' ||
+          s.active === 'deactivating' ||
+          s.active === 'reloading'
+        )
+          running.set(name, m.pid(name));
+    }
+    this.recorder.observeUnits(now, host, running);
+  }
+
+  /**
+   * A second host with `of`'s machine ID (a cloned /etc/machine-id): its own systemd and a
+   * fleetd started with the same ID. Recorded as host `<id>~clone`.
+   */
+  clone(of: SimMachine): { host: string; end: () => void } {
+    const host = new SimMachine(
+      { ...of.config },
+      this.machines.length + this.clones.length,
+      this.clock,
+    );
+    const entry = { host, machine: `${of.id}~clone` };
+    this.clones.push(entry);
+    this.boot(host);
+    return {
+      host: entry.machine,
+      end: () => {
+        host.fleetd?.kill();
+        host.gone = true; // the host is switched off: its units are gone with it
+        void host.fake.close();
+      },
+    };
   }
 
   private async observePending(now: number): Promise<void> {
@@ -314,9 +320,10 @@ export class World {
   /** Ends everything at once (no clock time needed). */
   async close(): Promise<void> {
     for (const m of this.machines) m.fleetd?.kill();
+    for (const c of this.clones) c.host.fleetd?.kill();
     this.client.kv.setMode('dead');
     await this.leaderWatch.close();
-    for (const m of this.machines) await m.fake.close();
+    for (const m of [...this.machines, ...this.clones.map((c) => c.host)]) await m.fake.close();
     await this.store.close();
   }
 }

@@ -17,7 +17,10 @@ export interface FaultEvent {
   /** The machine whose fleetd the fault hits, if any (the leader's machine for leader-*). */
   readonly machine?: string;
   readonly detail?: string;
-  /** How long the fault's effects may outlast its heal (a slow stop queued just before it). */
+  /**
+   * How long the fault's effects may outlast its heal: a slow stop queued just before it, a lag,
+   * or events a watch lost, which only the next full re-list repairs.
+   */
   readonly extendsMs?: number;
 }
 

@@ -502,3 +502,40 @@ describe('(e) a stop the desired state asks for', () => {
     expect(restarts(r.history(), opts)).toHaveLength(1);
   });
 });
+
+describe('(c) stuckLeader and a late watch', () => {
+  it("excuses a wait while the leader's watches are held, not while its listings fail", () => {
+    const make = (kind: 'watch-replay' | 'failed-list') => {
+      const r = new HistoryRecorder(T0);
+      r.leader({ at: s(0), holder: 'm1', token: '5' });
+      for (let t = 0; t <= 60; t += 2) {
+        r.observePending({
+          at: s(t),
+          pending: t >= 10 ? [{ unit: 'a.service', placeable: true }] : [],
+        });
+        r.pass({ at: s(t), holder: 'm1', token: '5' });
+      }
+      const f = r.applyFault(s(8), kind, 'm1', { machine: 'm1' });
+      r.healFault(s(40), f);
+      r.finish({ at: s(60), machines: [], units: [] });
+      return stuckLeader(r.history(), opts);
+    };
+    expect(make('watch-replay')).toEqual([]);
+    expect(make('failed-list')).toHaveLength(1);
+  });
+});
+
+describe('(a) oneCopy and a watch that lost events', () => {
+  it('allows the copy until the re-list after the heal (extendsMs), not after', () => {
+    const make = (stopAt: number) => {
+      const r = new HistoryRecorder(T0);
+      const f = r.applyFault(s(1), 'watch-drop', 'm1', { machine: 'm1', extendsMs: 60_000 });
+      r.healFault(s(5), f);
+      run(r, 'm1', 'a.service', 0, stopAt);
+      run(r, 'm2', 'a.service', 3);
+      return oneCopy(r.history(), opts);
+    };
+    expect(make(75)).toEqual([]); // 5 + 60 + 10 + 5 = 80 s
+    expect(make(90)).toHaveLength(1);
+  });
+});

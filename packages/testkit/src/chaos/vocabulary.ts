@@ -30,6 +30,7 @@ export const FAULT_KINDS = [
   'systemd-failing-link',
   'systemd-slow-stop',
   'power-cut',
+  'machine-id-clash',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -62,9 +63,23 @@ export interface FaultKindInfo {
    * agent's next pass after it).
    */
   readonly delaysStops: boolean;
+  /**
+   * The machine's watches are silent or late while it lasts: its fleetd (a leader too) acts on
+   * an old view until the fault heals or a full re-list repairs it.
+   */
+  readonly delaysWatches: boolean;
   /** One line for reports. */
   readonly summary: string;
 }
+
+const WATCH_DELAYS: ReadonlySet<FaultKind> = new Set([
+  'link-cut',
+  'link-blackhole',
+  'link-delay',
+  'watch-drop',
+  'watch-replay',
+  'watch-lag',
+]);
 
 const info = (
   kind: FaultKind,
@@ -78,6 +93,7 @@ const info = (
   isolates,
   stops,
   delaysStops: kind === 'systemd-slow-stop' || kind === 'systemd-unavailable',
+  delaysWatches: WATCH_DELAYS.has(kind),
   summary,
 });
 
@@ -242,6 +258,13 @@ export const FAULTS: Readonly<Record<FaultKind, FaultKindInfo>> = {
     false,
     'none',
     "the machine's stop jobs take long (TimeoutStopSec)",
+  ),
+  'machine-id-clash': info(
+    'machine-id-clash',
+    'machine',
+    false,
+    'all',
+    'a second host runs a fleetd with the same machine ID (a cloned /etc/machine-id); the host goes away at the heal',
   ),
   'power-cut': info(
     'power-cut',
