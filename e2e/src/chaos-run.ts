@@ -1,7 +1,13 @@
 // A chaos run on a real cluster: rounds of (workload on, fault or two overlapping, heal,
 // workload off, wait until fleet agrees with itself and with systemd, check every invariant of
 // testkit's chaos suite on the history so far). Shared by the CI smoke test and `npm run chaos`.
-import { checkAll, waitFor, type InvariantOptions, type Violation } from '@fleet/testkit';
+import {
+  checkAll,
+  faultWindows,
+  waitFor,
+  type InvariantOptions,
+  type Violation,
+} from '@fleet/testkit';
 import { mono } from './chaos-clock.js';
 import { HEARTBEAT_OPEN_MS } from './chaos-heartbeats.js';
 import { Rng } from './chaos-rng.js';
@@ -215,6 +221,10 @@ export class ChaosRun {
     // Let the heartbeats of what runs now arrive, so that open runs are seen open; and read the
     // runs a heartbeat window after the final state, so that what had stopped by then is closed.
     await sleep(1_000);
+    // A fault whose effects may outlast its heal (a stop delayed by D-Bus) settles only after.
+    const windows = faultWindows(this.recording.recorder.history());
+    const effectsEnd = Math.max(0, ...windows.map((w) => (w.to ?? 0) + (w.extendsMs ?? 0)));
+    if (effectsEnd > mono()) await sleep(effectsEnd - mono() + 100);
     const final = await this.recording.finalState();
     await sleep(HEARTBEAT_OPEN_MS + 300);
     const h = this.recording.history(final);
