@@ -224,7 +224,12 @@ export class ChaosRun {
     // A fault whose effects may outlast its heal (a stop delayed by D-Bus) settles only after.
     const windows = faultWindows(this.recording.recorder.history());
     const effectsEnd = Math.max(0, ...windows.map((w) => (w.to ?? 0) + (w.extendsMs ?? 0)));
-    if (effectsEnd > mono()) await sleep(effectsEnd - mono() + 100);
+    if (effectsEnd > mono()) {
+      await sleep(effectsEnd - mono() + 100);
+      await waitFor(() => this.strays(), { timeoutMs: 10_000, intervalMs: 200 }).catch(
+        (err: unknown) => this.log(`after the faults' effects: ${(err as Error).message}`),
+      );
+    }
     const final = await this.recording.finalState();
     await sleep(HEARTBEAT_OPEN_MS + 300);
     const h = this.recording.history(final);
