@@ -1,7 +1,8 @@
 import type { Registry } from '@fleet/registry';
+import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import type { AgentTask } from '@fleet/scheduler';
-import type { Systemd } from '@fleet/systemd';
-import { serializeUnitOptions, type UnitOption } from '@fleet/unit';
+import type { Systemd, UnitState } from '@fleet/systemd';
+import { fleetRequirements, matchGlob, serializeUnitOptions, type UnitOption } from '@fleet/unit';
 
 /** What happened to one task. */
 export interface TaskOutcome {
@@ -11,24 +12,58 @@ export interface TaskOutcome {
   readonly skipped?: boolean;
 }
 
+/** How {@link executeTasks} waits for conflicting units to stop. Every field has a default. */
+export interface ExecutorOptions {
+  /** Timers for the wait's bound and its re-reads (default: real time). */
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /**
+   * How long a start waits for a conflicting or replaced unit of this machine to finish stopping
+   * before it starts anyway (default 90 s, systemd's `DefaultTimeoutStopSec`).
+   */
+  readonly stopWaitMs?: number;
+  /** The wait re-reads the stopping units this often, besides on every change (default 1 s). */
+  readonly stopPollMs?: number;
+}
+
+/** systemd's default `TimeoutStopSec`: a stop job that takes longer is killed by systemd. */
+export const DEFAULT_STOP_WAIT_MS = 90_000;
+
 /**
  * Runs an agent plan against systemd, in order. A failed task skips the later tasks of its unit
  * (no start after a failed load) but not those of other units; the next pass retries.
+ *
+ * `StopUnit` resolves when systemd has *queued* the stop job, so a unit that `Conflicts=` with or
+ * `Replaces=` a unit of this machine that is still stopping is started only once that unit is
+ * inactive or failed (or after {@link ExecutorOptions.stopWaitMs}, logged): the two never run
+ * together here (reliability review F9). A plan that stops a unit which itself declares
+ * `Conflicts=` or `Replaces=` also ends only once it stopped, so that a later plan cannot start a
+ * unit its globs match (the file, and so its name, is gone by then).
  */
 export async function executeTasks(
   tasks: readonly AgentTask[],
   systemd: Systemd,
   registry: Registry,
+  opts: ExecutorOptions = {},
 ): Promise<TaskOutcome[]> {
   const failed = new Set<string>();
   const out: TaskOutcome[] = [];
-  const contents = await readContents(tasks, registry);
+  const starts = tasks.some((t) => t.kind === 'start');
+  const stops = tasks.some((t) => t.kind === 'unload' || t.kind === 'stop');
+  // Read before any task runs: an unload removes the file (and so the hash) of what it stops.
+  const files = starts || stops ? await fileHashes(systemd) : new Map<string, string>();
+  const contents = await readContents(tasks, registry, relationHashes(tasks, files));
+  const relations = new Relations(tasks, files, contents);
   for (const task of tasks) {
     if (task.unit !== '' && failed.has(task.unit)) {
       out.push({ task, skipped: true });
       continue;
     }
     try {
+      if (task.kind === 'start') {
+        const before = `starting ${task.unit}`;
+        await waitStopped(before, relations.conflicting(task.unit), relations, systemd, opts);
+      }
       await runTask(task, systemd, contents);
       out.push({ task });
     } catch (error) {
@@ -36,6 +71,8 @@ export async function executeTasks(
       out.push({ task, error });
     }
   }
+  const declaring = [...relations.stopping].filter((u) => !failed.has(u) && relations.declares(u));
+  await waitStopped('ending the pass', declaring, relations, systemd, opts).catch(() => undefined);
   return out;
 }
 
@@ -49,8 +86,10 @@ type Contents = ReadonlyMap<string, readonly UnitOption[]>;
 async function readContents(
   tasks: readonly AgentTask[],
   registry: Registry,
+  more: readonly string[],
 ): Promise<Contents | Error> {
-  const hashes = [...new Set(tasks.filter((t) => t.kind === 'load').map((t) => t.hash ?? ''))];
+  const loads = tasks.filter((t) => t.kind === 'load').map((t) => t.hash ?? '');
+  const hashes = [...new Set([...loads, ...more])];
   if (hashes.length === 0) return new Map();
   return registry
     .getContentsMany(hashes)
@@ -94,5 +133,158 @@ async function runTask(
       return systemd.start(name);
     case 'stop':
       return systemd.stop(name);
+  }
+}
+
+/** The hash of each unit file in the units directory; empty if they cannot be listed. */
+async function fileHashes(systemd: Systemd): Promise<Map<string, string>> {
+  const files = await systemd.listUnitFiles().catch(() => []);
+  const out = new Map<string, string>();
+  for (const f of files) if (f.hash !== undefined) out.set(f.name, f.hash);
+  return out;
+}
+
+/** Units the plan stops (a stop, or the stop of an unload). */
+function stoppedBy(tasks: readonly AgentTask[]): Set<string> {
+  return new Set(tasks.filter((t) => t.kind === 'unload' || t.kind === 'stop').map((t) => t.unit));
+}
+
+/**
+ * The contents needed to know the relations of the plan's starts: those of the started units
+ * already loaded (a started unit loaded by this plan has its load's hash) and of the stopped ones.
+ */
+function relationHashes(tasks: readonly AgentTask[], files: ReadonlyMap<string, string>): string[] {
+  const names = new Set(stoppedBy(tasks));
+  for (const t of tasks) if (t.kind === 'start') names.add(t.unit);
+  const out: string[] = [];
+  for (const n of names) {
+    const h = files.get(n);
+    if (h !== undefined) out.push(h);
+  }
+  return out;
+}
+
+/** Conflicts= and Replaces= between the units this plan starts and the units of this machine. */
+class Relations {
+  /** Units this plan stops. */
+  readonly stopping: ReadonlySet<string>;
+  /** Units with a file in the units directory before the plan ran. */
+  readonly owned: ReadonlySet<string>;
+  private readonly options = new Map<string, readonly UnitOption[]>();
+
+  constructor(
+    tasks: readonly AgentTask[],
+    files: ReadonlyMap<string, string>,
+    contents: Contents | Error,
+  ) {
+    this.stopping = stoppedBy(tasks);
+    this.owned = new Set(files.keys());
+    if (contents instanceof Error) return;
+    for (const [name, hash] of files) {
+      const o = contents.get(hash);
+      if (o !== undefined) this.options.set(name, o);
+    }
+    for (const t of tasks) {
+      const o = t.kind === 'load' ? contents.get(t.hash ?? '') : undefined;
+      if (o !== undefined) this.options.set(t.unit, o);
+    }
+  }
+
+  /**
+   * The units of this machine that may not run together with `unit`: either one's Conflicts= or
+   * Replaces= globs match the other. If `unit`'s own contents are unknown, every unit this plan
+   * stops counts (a wait for a unit that stops anyway costs only its stop time).
+   */
+  conflicting(unit: string): string[] {
+    const mine = this.globs(unit);
+    if (mine === undefined) return [...this.stopping].filter((n) => n !== unit);
+    const candidates = new Set([...this.stopping, ...this.owned]);
+    for (const g of mine) if (!/[*?[\\]/.test(g)) candidates.add(g);
+    const out: string[] = [];
+    for (const c of candidates) {
+      if (c === unit) continue;
+      const theirs = this.globs(c) ?? [];
+      if (mine.some((g) => matchGlob(g, c)) || theirs.some((g) => matchGlob(g, unit))) out.push(c);
+    }
+    return out.sort();
+  }
+
+  /** Whether `unit` declares Conflicts= or Replaces= (or its contents are unknown). */
+  declares(unit: string): boolean {
+    const mine = this.globs(unit);
+    return mine === undefined || mine.length > 0;
+  }
+
+  private globs(unit: string): string[] | undefined {
+    const o = this.options.get(unit);
+    if (o === undefined) return undefined;
+    const r = fleetRequirements(unit, o);
+    return [...r.conflicts, ...r.replaces];
+  }
+}
+
+/** Active states of a unit that has not finished stopping. */
+const NOT_STOPPED = new Set(['active', 'activating', 'deactivating', 'reloading']);
+
+/**
+ * Whether `unit` should be waited for: it has not finished stopping and is on its way down (this
+ * plan stops it, or systemd runs or queued its stop job). A conflicting unit that is simply
+ * running, which the engine never places together, is not waited for: nothing would stop it.
+ */
+function stopping(unit: string, s: UnitState | undefined, relations: Relations): boolean {
+  if (s === undefined || !NOT_STOPPED.has(s.active)) return false;
+  return relations.stopping.has(unit) || s.active === 'deactivating' || s.job === 'stop';
+}
+
+/**
+ * Waits until none of `names` is still stopping: re-reads them on every change systemd reports
+ * and every `stopPollMs`, for at most `stopWaitMs`, then logs and lets the start go on.
+ */
+async function waitStopped(
+  before: string,
+  names: readonly string[],
+  relations: Relations,
+  systemd: Systemd,
+  opts: ExecutorOptions,
+): Promise<void> {
+  if (names.length === 0) return;
+  const clock = opts.clock ?? systemClock;
+  const limit = opts.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
+  const started = clock.now();
+  const states = await systemd.unitStates(names);
+  let pending = names.filter((n) => stopping(n, states.get(n), relations));
+  if (pending.length === 0) return;
+  const watched = pending.filter((n) => !relations.owned.has(n));
+  systemd.watch(watched);
+  let wake: (() => void) | undefined;
+  const nudge = (): void => wake?.();
+  const off = systemd.onChange((changes) => {
+    if (changes.some((c) => pending.includes(c.name))) nudge();
+  });
+  try {
+    for (;;) {
+      const left = limit - (clock.now() - started);
+      if (left <= 0) {
+        (opts.logger ?? silentLogger).warn(
+          { stopping: pending, waitedMs: clock.now() - started },
+          `${pending.join(', ')} still stopping after ${Math.round(limit / 1000)} s; ${before} anyway`,
+        );
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const cancel = clock.setTimer(Math.min(left, opts.stopPollMs ?? 1_000), () => resolve());
+        wake = () => {
+          cancel();
+          resolve();
+        };
+      });
+      wake = undefined;
+      const now = await systemd.unitStates(pending);
+      pending = pending.filter((n) => stopping(n, now.get(n), relations));
+      if (pending.length === 0) return;
+    }
+  } finally {
+    off();
+    systemd.unwatch(watched);
   }
 }

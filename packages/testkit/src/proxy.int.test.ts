@@ -80,4 +80,23 @@ describe('TcpProxy', () => {
     await waitFor(() => closed, { what: 'the silenced connection closed on restore' });
     expect(await ask(proxy.port, 'after')).toBe('after');
   });
+
+  it('holds traffic of open and new connections while delayed, in order, and lets it go on restore', async () => {
+    const c = createConnection({ host: '127.0.0.1', port: proxy.port });
+    c.on('error', () => undefined);
+    await new Promise<void>((r) => c.once('connect', () => r()));
+    const replies: string[] = [];
+    c.on('data', (d) => replies.push(d.toString()));
+    c.write('a');
+    await waitFor(() => replies.join('') === 'a', { what: 'the echo before the delay' });
+    proxy.delay(600_000);
+    c.write('b');
+    c.write('c');
+    expect(await ask(proxy.port, 'new')).toBe('silence');
+    expect(replies.join('')).toBe('a');
+    proxy.restore();
+    await waitFor(() => replies.join('') === 'abc', { what: 'the held chunks, in order' });
+    expect(await ask(proxy.port, 'after')).toBe('after');
+    c.destroy();
+  });
 });

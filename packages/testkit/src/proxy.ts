@@ -4,12 +4,16 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
  * A TCP proxy on loopback in front of a server (etcd, say), to cut one client's link for a fault
  * test without touching the server: `cut()` drops every connection and black-holes new ones (they
  * are accepted and then hear nothing, as behind a dropped route); `blackhole()` silences the open
- * ones too, without closing them; `restore()` lets traffic through again.
+ * ones too, without closing them; `delay(ms)` holds every chunk for `ms` each way, as a slow link;
+ * `restore()` lets traffic through again, undelayed.
  */
 export class TcpProxy {
   private readonly pairs = new Set<[Socket, Socket | undefined]>();
   /** Open connections that `blackhole()` silenced: closed by `restore()`. */
   private readonly silenced = new Set<[Socket, Socket | undefined]>();
+  /** Pairs forwarded chunk by chunk through a delay (not piped): how to stop their timers. */
+  private readonly delayed = new Map<[Socket, Socket | undefined], Forwarding>();
+  private delayMs = 0;
   private isCut = false;
 
   private constructor(
@@ -72,6 +76,8 @@ export class TcpProxy {
     for (const pair of this.pairs) {
       const [c, u] = pair;
       if (u === undefined) continue;
+      this.delayed.get(pair)?.stop();
+      this.delayed.delete(pair);
       c.unpipe(u);
       u.unpipe(c);
       for (const s of [c, u]) {
@@ -83,9 +89,30 @@ export class TcpProxy {
     }
   }
 
+  /**
+   * Holds every chunk, both ways, for `ms` before forwarding it (in order), on open connections
+   * and new ones, as a slow or congested link. `delay(0)` or `restore()` forwards at once again.
+   */
+  delay(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`cannot delay a link by ${ms} ms`);
+    this.delayMs = ms;
+    if (ms === 0) {
+      for (const f of this.delayed.values()) f.flush();
+      return;
+    }
+    for (const pair of this.pairs) {
+      const [c, u] = pair;
+      if (u === undefined || this.silenced.has(pair) || this.delayed.has(pair)) continue;
+      c.unpipe(u);
+      u.unpipe(c);
+      this.delayed.set(pair, both(this.forwardLater(c, u), this.forwardLater(u, c)));
+    }
+  }
+
   /** Forwards again; connections held or silenced meanwhile are closed so that clients reconnect. */
   restore(): void {
     this.isCut = false;
+    this.delay(0);
     for (const pair of this.pairs) {
       const [c, u] = pair;
       if (u === undefined || this.silenced.has(pair)) {
@@ -118,12 +145,81 @@ export class TcpProxy {
     const done = () => {
       this.pairs.delete(pair);
       this.silenced.delete(pair);
+      this.delayed.get(pair)?.stop();
+      this.delayed.delete(pair);
       client.destroy();
       upstream.destroy();
     };
     client.once('close', done);
     upstream.once('close', done);
+    if (this.delayMs > 0) {
+      this.delayed.set(
+        pair,
+        both(this.forwardLater(client, upstream), this.forwardLater(upstream, client)),
+      );
+      return;
+    }
     client.pipe(upstream);
     upstream.pipe(client);
   }
+
+  /**
+   * Forwards `from` to `to` chunk by chunk, each held for the delay in force when it arrived and
+   * never before an earlier one.
+   */
+  private forwardLater(from: Socket, to: Socket): Forwarding {
+    const queue: { at: number; chunk: Buffer }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const drain = (): void => {
+      timer = undefined;
+      const now = Date.now();
+      while (queue.length > 0 && (queue[0]?.at ?? 0) <= now) {
+        const next = queue.shift();
+        if (next !== undefined && !to.destroyed) to.write(next.chunk);
+      }
+      const head = queue[0];
+      if (head !== undefined) timer = setTimeout(drain, Math.max(0, head.at - now));
+    };
+    const onData = (chunk: Buffer): void => {
+      const last = queue[queue.length - 1]?.at ?? 0;
+      queue.push({ at: Math.max(Date.now() + this.delayMs, last), chunk });
+      if (timer === undefined)
+        timer = setTimeout(drain, Math.max(0, (queue[0]?.at ?? 0) - Date.now()));
+    };
+    from.on('data', onData);
+    from.resume();
+    return {
+      stop: () => {
+        from.off('data', onData);
+        if (timer !== undefined) clearTimeout(timer);
+        queue.length = 0;
+      },
+      flush: () => {
+        for (const q of queue) q.at = 0;
+        if (timer !== undefined) clearTimeout(timer);
+        drain();
+      },
+    };
+  }
+}
+
+/** A delayed forwarding of one direction (or both) of a connection. */
+interface Forwarding {
+  /** Stops forwarding; what is held is dropped. */
+  stop(): void;
+  /** Forwards what is held at once. */
+  flush(): void;
+}
+
+function both(a: Forwarding, b: Forwarding): Forwarding {
+  return {
+    stop: () => {
+      a.stop();
+      b.stop();
+    },
+    flush: () => {
+      a.flush();
+      b.flush();
+    },
+  };
 }
