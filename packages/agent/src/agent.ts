@@ -2,6 +2,7 @@ import { isRegistryError, type MachineRecord, type MachineSession } from '@fleet
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { adoptLaunched, planAgent, type AgentCurrent, type AgentTask } from '@fleet/scheduler';
 import type { UnitState } from '@fleet/systemd';
+import type { UnitOption } from '@fleet/unit';
 import type { AgentMetrics, AgentOptions } from './agent-options.js';
 import { AssignmentView } from './assignments.js';
 import { RetryBackoff } from './backoff.js';
@@ -11,6 +12,9 @@ import { collectHealth } from './health.js';
 import { LaunchedRecord } from './launched-record.js';
 import { StatePublisher } from './publisher.js';
 import { RefusedUnits } from './refused.js';
+
+/** How soon a pass looks again at a start it put off while a conflicting unit stops. */
+const DEFERRED_START_RECHECK_MS = 1_000;
 
 export type { AgentMetrics, AgentOptions } from './agent-options.js';
 
@@ -56,6 +60,10 @@ export class Agent {
    * state without a `start` job shows, so `launched` + `inactive` means "ran and exited".
    */
   private readonly startPending = new Set<string>();
+  /** Starts put off while a conflicting unit stops, and since when (executor's deferrals). */
+  private readonly deferrals = new Map<string, number>();
+  /** Units stopped by earlier plans that declare Conflicts=/Replaces=, until they stopped. */
+  private readonly stoppingDeclared = new Map<string, readonly UnitOption[]>();
   private readonly backoff: RetryBackoff;
   /** Units systemd refused to load: not read again until their file changes. */
   private readonly refused = new RefusedUnits();
@@ -304,6 +312,7 @@ export class Agent {
       this.launched = adoptLaunched(snapshot);
       for (const u of this.startPending) if (!this.launched.has(u)) this.startPending.delete(u);
       const outcomes = await this.runPlan(tasks);
+      let deferred = false;
       for (const o of outcomes) {
         const t = o.task;
         if (o.error !== undefined) {
@@ -324,6 +333,7 @@ export class Agent {
           }
           continue;
         }
+        if (o.deferred === true) deferred = true;
         if (o.skipped === true) continue;
         this.metrics.tasks++;
         this.log.info({ task: t.kind, unit: t.unit, reason: t.reason }, 'applied task');
@@ -337,6 +347,8 @@ export class Agent {
           this.startPending.delete(t.unit);
         }
       }
+      // A start put off while a conflicting unit stops: look again soon, not a whole interval on.
+      if (deferred) this.clock.setTimer(DEFERRED_START_RECHECK_MS, () => this.poke());
       await this.launchedRecord.record(this.launched);
       let onDisk = files;
       if (tasks.length > 0) {
@@ -474,7 +486,12 @@ export class Agent {
       tasks.filter((t) => t.kind === 'load' || t.kind === 'unload').map((t) => t.unit),
     );
     try {
-      return await executeTasks(tasks, this.opts.systemd, this.opts.registry);
+      return await executeTasks(tasks, this.opts.systemd, this.opts.registry, {
+        clock: this.clock,
+        logger: this.log,
+        deferrals: this.deferrals,
+        stoppingDeclared: this.stoppingDeclared,
+      });
     } finally {
       this.rewriting = new Set();
     }

@@ -8,8 +8,13 @@ import { fleetRequirements, matchGlob, serializeUnitOptions, type UnitOption } f
 export interface TaskOutcome {
   readonly task: AgentTask;
   readonly error?: unknown;
-  /** Not run because an earlier task of the same unit failed. */
+  /** Not run because an earlier task of the same unit failed, or deferred. */
   readonly skipped?: boolean;
+  /**
+   * A start put off because a conflicting or replaced unit of this machine is still stopping:
+   * the pass goes on without waiting, and a later pass starts it (see {@link ExecutorOptions}).
+   */
+  readonly deferred?: boolean;
 }
 
 /** How {@link executeTasks} waits for conflicting units to stop. Every field has a default. */
@@ -24,6 +29,17 @@ export interface ExecutorOptions {
   readonly stopWaitMs?: number;
   /** The wait re-reads the stopping units this often, besides on every change (default 1 s). */
   readonly stopPollMs?: number;
+  /**
+   * Kept by the caller across passes: when each deferred start was first put off (monotonic ms).
+   * A start put off for {@link stopWaitMs} runs anyway, logged.
+   */
+  readonly deferrals?: Map<string, number>;
+  /**
+   * Kept by the caller across passes: units stopped by earlier plans that declare `Conflicts=`
+   * or `Replaces=`, with their options, until systemd reports them stopped. Their files are gone,
+   * so without this a later plan could start a unit their globs match while they still run.
+   */
+  readonly stoppingDeclared?: Map<string, readonly UnitOption[]>;
 }
 
 /** systemd's default `TimeoutStopSec`: a stop job that takes longer is killed by systemd. */
@@ -53,7 +69,13 @@ export async function executeTasks(
   // Read before any task runs: an unload removes the file (and so the hash) of what it stops.
   const files = starts || stops ? await fileHashes(systemd) : new Map<string, string>();
   const contents = await readContents(tasks, registry, relationHashes(tasks, files));
-  const relations = new Relations(tasks, files, contents);
+  const earlier = opts.stoppingDeclared ?? new Map<string, readonly UnitOption[]>();
+  await forgetStopped(earlier, systemd);
+  const relations = new Relations(tasks, files, contents, earlier);
+  const clock = opts.clock ?? systemClock;
+  const deferrals = opts.deferrals ?? new Map<string, number>();
+  const planned = new Set(tasks.filter((t) => t.kind === 'start').map((t) => t.unit));
+  for (const u of deferrals.keys()) if (!planned.has(u)) deferrals.delete(u);
   for (const task of tasks) {
     if (task.unit !== '' && failed.has(task.unit)) {
       out.push({ task, skipped: true });
@@ -61,8 +83,21 @@ export async function executeTasks(
     }
     try {
       if (task.kind === 'start') {
-        const before = `starting ${task.unit}`;
-        await waitStopped(before, relations.conflicting(task.unit), relations, systemd, opts);
+        const waiting = await stillStopping(relations.conflicting(task.unit), relations, systemd);
+        if (waiting.length > 0) {
+          const since = deferrals.get(task.unit) ?? clock.monotonic();
+          deferrals.set(task.unit, since);
+          const limit = opts.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
+          if (clock.monotonic() - since < limit) {
+            out.push({ task, skipped: true, deferred: true });
+            continue;
+          }
+          (opts.logger ?? silentLogger).warn(
+            { stopping: waiting, waitedMs: clock.monotonic() - since },
+            `${waiting.join(', ')} still stopping after ${Math.round(limit / 1000)} s; starting ${task.unit} anyway`,
+          );
+        }
+        deferrals.delete(task.unit);
       }
       await runTask(task, systemd, contents);
       out.push({ task });
@@ -71,9 +106,36 @@ export async function executeTasks(
       out.push({ task, error });
     }
   }
-  const declaring = [...relations.stopping].filter((u) => !failed.has(u) && relations.declares(u));
-  await waitStopped('ending the pass', declaring, relations, systemd, opts).catch(() => undefined);
+  for (const u of relations.stopping) {
+    const o = relations.optionsOf(u);
+    if (!failed.has(u) && o !== undefined && relations.declares(u)) earlier.set(u, o);
+  }
   return out;
+}
+
+/** Drops the units of `earlier` that systemd no longer reports running or stopping. */
+async function forgetStopped(
+  earlier: Map<string, readonly UnitOption[]>,
+  systemd: Systemd,
+): Promise<void> {
+  if (earlier.size === 0) return;
+  const states = await systemd.unitStates([...earlier.keys()]).catch(() => undefined);
+  if (states === undefined) return;
+  for (const u of [...earlier.keys()]) {
+    const s = states.get(u);
+    if (s === undefined || !NOT_STOPPED.has(s.active)) earlier.delete(u);
+  }
+}
+
+/** Which of `names` have not finished stopping (systemd says so now). */
+async function stillStopping(
+  names: readonly string[],
+  relations: Relations,
+  systemd: Systemd,
+): Promise<string[]> {
+  if (names.length === 0) return [];
+  const states = await systemd.unitStates(names);
+  return names.filter((n) => stopping(n, states.get(n), relations));
 }
 
 type Contents = ReadonlyMap<string, readonly UnitOption[]>;
@@ -176,9 +238,11 @@ class Relations {
     tasks: readonly AgentTask[],
     files: ReadonlyMap<string, string>,
     contents: Contents | Error,
+    earlier: ReadonlyMap<string, readonly UnitOption[]> = new Map(),
   ) {
-    this.stopping = stoppedBy(tasks);
+    this.stopping = new Set([...stoppedBy(tasks), ...earlier.keys()]);
     this.owned = new Set(files.keys());
+    for (const [name, o] of earlier) this.options.set(name, o);
     if (contents instanceof Error) return;
     for (const [name, hash] of files) {
       const o = contents.get(hash);
@@ -215,6 +279,11 @@ class Relations {
     return mine === undefined || mine.length > 0;
   }
 
+  /** The options of `unit`, if known. */
+  optionsOf(unit: string): readonly UnitOption[] | undefined {
+    return this.options.get(unit);
+  }
+
   private globs(unit: string): string[] | undefined {
     const o = this.options.get(unit);
     if (o === undefined) return undefined;
@@ -234,57 +303,4 @@ const NOT_STOPPED = new Set(['active', 'activating', 'deactivating', 'reloading'
 function stopping(unit: string, s: UnitState | undefined, relations: Relations): boolean {
   if (s === undefined || !NOT_STOPPED.has(s.active)) return false;
   return relations.stopping.has(unit) || s.active === 'deactivating' || s.job === 'stop';
-}
-
-/**
- * Waits until none of `names` is still stopping: re-reads them on every change systemd reports
- * and every `stopPollMs`, for at most `stopWaitMs`, then logs and lets the start go on.
- */
-async function waitStopped(
-  before: string,
-  names: readonly string[],
-  relations: Relations,
-  systemd: Systemd,
-  opts: ExecutorOptions,
-): Promise<void> {
-  if (names.length === 0) return;
-  const clock = opts.clock ?? systemClock;
-  const limit = opts.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
-  const started = clock.now();
-  const states = await systemd.unitStates(names);
-  let pending = names.filter((n) => stopping(n, states.get(n), relations));
-  if (pending.length === 0) return;
-  const watched = pending.filter((n) => !relations.owned.has(n));
-  systemd.watch(watched);
-  let wake: (() => void) | undefined;
-  const nudge = (): void => wake?.();
-  const off = systemd.onChange((changes) => {
-    if (changes.some((c) => pending.includes(c.name))) nudge();
-  });
-  try {
-    for (;;) {
-      const left = limit - (clock.now() - started);
-      if (left <= 0) {
-        (opts.logger ?? silentLogger).warn(
-          { stopping: pending, waitedMs: clock.now() - started },
-          `${pending.join(', ')} still stopping after ${Math.round(limit / 1000)} s; ${before} anyway`,
-        );
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        const cancel = clock.setTimer(Math.min(left, opts.stopPollMs ?? 1_000), () => resolve());
-        wake = () => {
-          cancel();
-          resolve();
-        };
-      });
-      wake = undefined;
-      const now = await systemd.unitStates(pending);
-      pending = pending.filter((n) => stopping(n, now.get(n), relations));
-      if (pending.length === 0) return;
-    }
-  } finally {
-    off();
-    systemd.unwatch(watched);
-  }
 }
