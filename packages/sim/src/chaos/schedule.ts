@@ -1,6 +1,6 @@
 // A seeded schedule of one chaos run: the machines, the faults (when, on what, how long) and the
 // workload's writes. Drawn up front from the seed, so a run is a pure function of its seed.
-import type { FaultKind } from '@fleet/testkit';
+import { FAULT_KINDS, FAULTS, type FaultKind } from '@fleet/testkit';
 import { Prng } from './prng.js';
 import { drawUnit, UNIT_POOL, type WorkloadUnit } from './workload.js';
 import type { MachineConfig } from './machine.js';
@@ -44,31 +44,9 @@ export interface Schedule {
 }
 
 /** The kinds the simulation injects (etcd member faults need real etcd: the e2e tier). */
-export const SIM_FAULTS: readonly FaultKind[] = [
-  'fleetd-kill',
-  'fleetd-pause',
-  'fleetd-restart',
-  'leader-kill',
-  'leader-pause',
-  'link-cut',
-  'link-blackhole',
-  'link-delay',
-  'compaction',
-  'watch-drop',
-  'watch-replay',
-  'watch-lag',
-  'watch-resync',
-  'ambiguous-write',
-  'failed-write',
-  'failed-list',
-  'lease-loss',
-  'clock-step',
-  'systemd-unavailable',
-  'systemd-failing-link',
-  'systemd-slow-stop',
-  'power-cut',
-  'machine-id-clash',
-];
+export const SIM_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter(
+  (k) => FAULTS[k].scope !== 'etcd-member',
+);
 
 const INSTANT: ReadonlySet<FaultKind> = new Set([
   'compaction',
