@@ -162,6 +162,26 @@ describe('Engine over InMemoryRegistry', () => {
     expect((await placement(registry))['kept.service']).toEqual([M3]);
   });
 
+  it('measures its grace on the monotonic clock: an NTP step of an hour does not end it', async () => {
+    const l = await registry.campaign('old-leader', 5);
+    if (l === undefined) throw new Error('no leadership');
+    await registry.createUnit(unitInput('kept.service'));
+    const hash = (await registry.getUnit('kept.service'))?.hash ?? '';
+    await registry.applyAssignments(l.token, [
+      { type: 'schedule', machineId: M3, unit: 'kept.service', hash, desiredState: 'launched' },
+    ]);
+    await l.resign();
+    const e = engine(M1);
+    await advanceUntil(clock, () => e.isLeader() && e.metrics.reconciles > 0);
+    clock.stepWall(3_600_000);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(500);
+      await flush();
+    }
+    expect(e.isLeader()).toBe(true);
+    expect(await placement(registry)).toEqual({ 'kept.service': [M3] });
+  });
+
   it('records why a unit waits, and clears it once the unit is placed', async () => {
     await registry.createUnit(unitInput('eu.service', ['MachineMetadata=region=eu']));
     engine(M1);
