@@ -5,7 +5,7 @@
 // for 1 s .. 3×TTL and healed, the cluster settles, and every invariant of testkit's chaos suite
 // is checked on the history so far. Prints a report; on a violation (or a round that never
 // settled) writes test-results/chaos/<seed>/ and exits 1. Needs root, like the e2e tests, and a
-// built checkout (`npx tsc -b`: the machines run fleetd from dist).
+// built checkout (the npm script runs `tsc -b` first: the machines run fleetd from dist).
 import { parseArgs } from 'node:util';
 import { freshSeed } from '../src/chaos-rng.js';
 import { formatReport, writeArtefacts } from '../src/chaos-report.js';
