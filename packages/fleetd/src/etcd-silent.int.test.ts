@@ -74,7 +74,12 @@ describe('fleetd while etcd silently drops its packets', () => {
     });
     const monitorLines = () => log.records.filter((r) => r.msg === MONITOR_TRIGGERED);
     try {
-      await waitFor(() => registered(d.machineId), { timeoutMs: 20_000, what: 'registration' });
+      // fleetd's own view, not etcd's: a blackhole right after the commit but before fleetd read
+      // the answer leaves it with no session, and so nothing for the monitor to watch.
+      await waitFor(async () => d.agent.registered && (await registered(d.machineId)), {
+        timeoutMs: 20_000,
+        what: 'registration',
+      });
       expect(monitorLines()).toEqual([]);
       proxy.blackhole();
       await waitFor(() => monitorLines().length > 0, {
@@ -111,7 +116,11 @@ describe('fleetd while etcd silently drops its packets', () => {
     });
     try {
       const id = `${'5'.repeat(31)}${n}`;
-      await waitFor(() => registered(id), { timeoutMs: 20_000, what: 'registration' });
+      // As fleetd logs it, not only as etcd holds it (see above).
+      await waitFor(async () => p.log().includes('machine registered') && (await registered(id)), {
+        timeoutMs: 20_000,
+        what: 'registration',
+      });
       proxy.blackhole();
       await waitFor(() => p.log().includes(MONITOR_TRIGGERED), {
         timeoutMs: 30_000,
