@@ -1,6 +1,7 @@
 // @fleet/registry: fleet's cluster state in etcd v3, and an in-memory twin held to the
 // same contract. May import @fleet/unit; must not import scheduler, engine, agent or api.
 export type { Leadership, MachineSession, RegisterOptions, Registry, Watch } from './registry.js';
+export type { AgentStore, EngineStore, UnitStore } from './roles.js';
 export type {
   ApplyResult,
   Assignment,

@@ -1,0 +1,46 @@
+// The registry's roles: each loop is typed with the slice of the port it may use, so that "the API
+// does not schedule" and "an agent only reads its own assignments" are compile-time facts, not
+// review notes (fleet split its Registry the same way). KvRegistry implements every role; the
+// methods' contracts are documented once, on Registry.
+import type { Registry } from './registry.js';
+
+/** What the HTTP API may do: unit CRUD, reads of the cluster, dynamic metadata. It never schedules. */
+export interface UnitStore
+  extends Pick<
+    Registry,
+    | 'createUnit'
+    | 'replaceUnit'
+    | 'setDesiredState'
+    | 'destroyUnit'
+    | 'getUnit'
+    | 'listUnits'
+    | 'listAssignments'
+    | 'listMachines'
+    | 'listUnitStates'
+    | 'setMachineMetadata'
+    | 'getLeader'
+  > {}
+
+/** What the elected engine may do: read desired state and machines, campaign, write fenced. */
+export interface EngineStore
+  extends Pick<
+    Registry,
+    | 'campaign'
+    | 'watchLeader'
+    | 'listUnits'
+    | 'listMachines'
+    | 'listAssignments'
+    | 'watchUnits'
+    | 'watchMachines'
+    | 'watchAssignments'
+    | 'getContentsMany'
+    | 'applyAssignments'
+    | 'setUnitReason'
+  > {}
+
+/** What a machine's agent may do: register itself and read what is assigned to it. */
+export interface AgentStore
+  extends Pick<
+    Registry,
+    'registerMachine' | 'listAssignments' | 'watchAssignments' | 'getContentsMany'
+  > {}
