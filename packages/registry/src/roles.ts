@@ -5,42 +5,39 @@
 import type { Registry } from './registry.js';
 
 /** What the HTTP API may do: unit CRUD, reads of the cluster, dynamic metadata. It never schedules. */
-export interface UnitStore
-  extends Pick<
-    Registry,
-    | 'createUnit'
-    | 'replaceUnit'
-    | 'setDesiredState'
-    | 'destroyUnit'
-    | 'getUnit'
-    | 'listUnits'
-    | 'listAssignments'
-    | 'listMachines'
-    | 'listUnitStates'
-    | 'setMachineMetadata'
-    | 'getLeader'
-  > {}
+export type UnitStore = Pick<
+  Registry,
+  | 'createUnit'
+  | 'replaceUnit'
+  | 'setDesiredState'
+  | 'destroyUnit'
+  | 'getUnit'
+  | 'listUnits'
+  | 'listAssignments'
+  | 'listMachines'
+  | 'listUnitStates'
+  | 'setMachineMetadata'
+  | 'getLeader'
+>;
 
 /** What the elected engine may do: read desired state and machines, campaign, write fenced. */
-export interface EngineStore
-  extends Pick<
-    Registry,
-    | 'campaign'
-    | 'watchLeader'
-    | 'listUnits'
-    | 'listMachines'
-    | 'listAssignments'
-    | 'watchUnits'
-    | 'watchMachines'
-    | 'watchAssignments'
-    | 'getContentsMany'
-    | 'applyAssignments'
-    | 'setUnitReason'
-  > {}
+export type EngineStore = Pick<
+  Registry,
+  | 'campaign'
+  | 'watchLeader'
+  | 'listUnits'
+  | 'listMachines'
+  | 'listAssignments'
+  | 'watchUnits'
+  | 'watchMachines'
+  | 'watchAssignments'
+  | 'getContentsMany'
+  | 'applyAssignments'
+  | 'setUnitReason'
+>;
 
 /** What a machine's agent may do: register itself and read what is assigned to it. */
-export interface AgentStore
-  extends Pick<
-    Registry,
-    'registerMachine' | 'listAssignments' | 'watchAssignments' | 'getContentsMany'
-  > {}
+export type AgentStore = Pick<
+  Registry,
+  'registerMachine' | 'listAssignments' | 'watchAssignments' | 'getContentsMany'
+>;
