@@ -5,7 +5,7 @@
 // A wait is never silent: without a terminal, a unit whose status has not changed for
 // STALL_ATTEMPTS attempts gets one `Still waiting ...` line on stderr naming what it waits for
 // and where the unit is (again each time a new status stands that long).
-import type { FleetClient } from '@fleet/api';
+import type { FleetClient } from '@fleet/client';
 import type { Context } from '../cli/context.js';
 import { machineLegend } from '../output/legend.js';
 import { judge, type Goal, type Observation, type Verdict } from './judge.js';

@@ -7,8 +7,6 @@ export interface CatalogEntry {
   readonly name: string;
   readonly summary: string;
   readonly load: () => Promise<CommandSpec>;
-  /** Talks to no API (its client is then not preloaded). */
-  readonly offline?: boolean;
 }
 
 /** fleetctl's commands, sorted by name. */
@@ -25,7 +23,6 @@ export const CATALOG: readonly CatalogEntry[] = [
   },
   {
     name: 'fd-forward',
-    offline: true,
     summary: 'Proxy stdin and stdout to a unix domain socket',
     load: async () => (await import('../commands/fd-forward.js')).fdForwardCommand,
   },
@@ -33,7 +30,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     name: 'help',
     summary: 'Show a list of commands or help for one command',
     load: noLoad,
-    offline: true,
   },
   {
     name: 'journal',
@@ -97,13 +93,11 @@ export const CATALOG: readonly CatalogEntry[] = [
   },
   {
     name: 'verify',
-    offline: true,
     summary: 'DEPRECATED - No longer works',
     load: async () => (await import('../commands/verify.js')).verifyCommand,
   },
   {
     name: 'version',
-    offline: true,
     summary: 'Print the version and exit',
     load: async () => (await import('../commands/version.js')).versionCommand,
   },

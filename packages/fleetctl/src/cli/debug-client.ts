@@ -1,5 +1,5 @@
 // --debug: every API call fleetctl makes, with its duration and outcome, on stderr.
-import type { FleetClient } from '@fleet/api';
+import type { FleetClient } from '@fleet/client';
 
 /** Wraps `client` so that each method call is logged. */
 export function debugClient(client: FleetClient, log: (msg: string) => void): FleetClient {

@@ -1,6 +1,5 @@
 // fleetctl's entry point as a function: parse the command line, run one command, turn every
 // failure into one line on stderr and an exit code. Used by main.ts and, in-process, by tests.
-import type { ApiModule } from './api-module.js';
 import type { Parsed } from './parser.js';
 import { CATALOG } from './catalog.js';
 import { Args, type CommandSpec } from './command.js';
@@ -19,12 +18,6 @@ async function loadSpec(name: string): Promise<CommandSpec> {
   const entry = CATALOG.find((c) => c.name === name);
   if (entry === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
   return entry.load();
-}
-
-function preloadApi(): Promise<ApiModule> {
-  const loading = import('./api-module.js').then((m) => m.loadApi());
-  loading.catch(() => undefined); // reported when (if) the client is created
-  return loading;
 }
 
 async function dispatch(argv: string[], io: RunIo): Promise<number> {
@@ -51,9 +44,6 @@ async function dispatch(argv: string[], io: RunIo): Promise<number> {
   }
   const defaults = globalDefaults(io.env);
   const width = Math.min(ttyColumns(io.stdout) ?? 100, 120);
-  // Load the API client while the command line is parsed: module loading overlaps its file reads.
-  const online = CATALOG.find((c) => c.name === name)?.offline !== true;
-  const api = online && !argv.includes('--help') && !argv.includes('-h') ? preloadApi() : undefined;
   const spec = name === undefined ? undefined : await loadSpec(name);
   // yargs-parser first; full yargs only for help, errors and anything doubtful.
   const fast = spec === undefined ? undefined : await fastParse(argv, spec, defaults);
@@ -76,7 +66,7 @@ async function dispatch(argv: string[], io: RunIo): Promise<number> {
     io.stdout.write(`${help.kind === 'help' ? help.text : ''}\n`);
     return 0;
   }
-  const ctx = new Context(io, globalOptions(parsed.args), api);
+  const ctx = new Context(io, globalOptions(parsed.args));
   try {
     return await spec.run(ctx, new Args(parsed.args));
   } finally {

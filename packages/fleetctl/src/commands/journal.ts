@@ -1,7 +1,7 @@
 // `fleetctl journal UNIT`: the unit's journal from its machine, `[sudo] journalctl --unit <u>
 // --no-pager -n <N> --output <mode> [-f]`. For a global unit, from every machine it is on (with
 // --follow, all at once with each line prefixed by its machine).
-import type { WireMachine } from '@fleet/api';
+import type { WireMachine } from '@fleet/client';
 import type { CommandSpec } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { errorLine } from '../cli/errors.js';

@@ -2,7 +2,7 @@
 // /etc/machine-id), else over SSH to its public IP, nested through the --tunnel bastion when
 // one is given.
 import type { Writable } from 'node:stream';
-import type { WireMachine } from '@fleet/api';
+import type { WireMachine } from '@fleet/client';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
 import { sshConnect } from '../ssh/connect.js';

@@ -2,7 +2,7 @@
 // creating it from the local file, or for an instance from its template (registered, else on
 // disk next to the argument), and replacing a registered unit whose local file differs when
 // --replace allows it. Validation is the API's, done before anything is sent.
-import type { FleetClient, WireUnit } from '@fleet/api';
+import type { FleetClient, WireUnit } from '@fleet/client';
 import {
   splitUnitName,
   unitHash,

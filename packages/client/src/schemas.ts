@@ -1,7 +1,7 @@
 // What the client accepts from the server, checked at the boundary. Lenient where fleet's Go
 // server was terse (omitted empty lists and fields), strict about types.
 import { z } from 'zod';
-import type { WireMachine, WireUnit, WireUnitState } from '../wire.js';
+import type { WireMachine, WireUnit, WireUnitState } from './wire.js';
 
 const desiredState = z.enum(['inactive', 'loaded', 'launched']);
 

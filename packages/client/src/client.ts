@@ -2,9 +2,15 @@
 // one unit or state means "absent"; every other error status is an ApiError with the server's
 // message.
 import { STATUS_CODES } from 'node:http';
-import type { DesiredState, UnitOption } from '@fleet/unit';
 import type { z } from 'zod';
-import type { MachineMetadataOp, WireMachine, WireUnit, WireUnitState } from '../wire.js';
+import type {
+  MachineMetadataOp,
+  WireDesiredState,
+  WireMachine,
+  WireUnit,
+  WireUnitOption,
+  WireUnitState,
+} from './wire.js';
 import { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 import { ApiError, BadResponseError } from './errors.js';
 import {
@@ -33,9 +39,9 @@ export interface FleetClientOptions extends TlsFiles {
 /** A unit to create or replace. */
 export interface UnitSpec {
   readonly name: string;
-  readonly options: readonly UnitOption[];
+  readonly options: readonly WireUnitOption[];
   /** Omitted: `inactive` for a new unit, unchanged for a replaced one. */
-  readonly desiredState?: DesiredState;
+  readonly desiredState?: WireDesiredState;
 }
 
 const PREFIX = '/fleet/v1';
@@ -87,7 +93,7 @@ export class FleetClient {
   }
 
   /** Sets an existing unit's desired state. */
-  async setDesiredState(name: string, desiredState: DesiredState): Promise<void> {
+  async setDesiredState(name: string, desiredState: WireDesiredState): Promise<void> {
     await this.call('PUT', `/units/${encodeURIComponent(name)}`, { name, desiredState });
   }
 
@@ -152,7 +158,7 @@ export class FleetClient {
     try {
       json = JSON.parse(res.body);
     } catch (err) {
-      throw new BadResponseError(`${what}: the server's answer is not JSON`, err);
+      throw new BadResponseError(`${what}: the server's answer is not JSON`, { cause: err });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {

@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { oneLine } from '@fleet/runtime';
 import type { Endpoint } from './endpoint.js';
 import { ConnectionError, EndpointError, TimeoutError } from './errors.js';
 
@@ -30,8 +31,9 @@ function readPem(what: string, path: string | undefined): Buffer | undefined {
   try {
     return readFileSync(path);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new EndpointError(`cannot read the ${what} file ${path}: ${why}`, err);
+    throw new EndpointError(`cannot read the ${what} file ${path}: ${oneLine(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -144,7 +146,11 @@ export class Transport {
         clearTimeout(timer);
         if (res !== undefined) resolve(res);
         else
-          reject(err instanceof TimeoutError ? err : new ConnectionError(this.endpoint.text, err));
+          reject(
+            err instanceof TimeoutError
+              ? err
+              : new ConnectionError(this.endpoint.text, { cause: err }),
+          );
       };
       const req = send(opts, (res) => {
         const chunks: Buffer[] = [];
@@ -168,7 +174,7 @@ export class Transport {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          reject(new StaleConnectionError(new ConnectionError(this.endpoint.text, err)));
+          reject(new StaleConnectionError(new ConnectionError(this.endpoint.text, { cause: err })));
         } else finish(err);
       });
       req.end(payload);
