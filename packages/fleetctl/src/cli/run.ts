@@ -1,10 +1,12 @@
 // fleetctl's entry point as a function: parse the command line, run one command, turn every
 // failure into one line on stderr and an exit code. Used by main.ts and, in-process, by tests.
 import type { Parsed } from './parser.js';
-import { CATALOG } from './catalog.js';
+import { CATALOG, COMMAND_NAMES, type CommandName } from './catalog.js';
 import { Args, type CommandSpec } from './command.js';
 import { Context } from './context.js';
 import { fastParse } from './fast-parse.js';
+import { LOADERS } from './loaders.js';
+import { quickAnswer } from './quick.js';
 import { CliError, errorLine, UsageError } from './errors.js';
 import { globalDefaults, globalOptions } from './globals.js';
 import { ttyColumns, type RunIo } from './io.js';
@@ -12,17 +14,18 @@ import { commandIndex, resolveCommand } from './resolve.js';
 import { versionLine } from '../version.js';
 import { escapeLine } from '../output/escape.js';
 
-const NAMES = CATALOG.map((c) => c.name);
+const NAMES: readonly string[] = COMMAND_NAMES;
 
-async function loadSpec(name: string): Promise<CommandSpec> {
-  const entry = CATALOG.find((c) => c.name === name);
-  if (entry === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
-  return entry.load();
+function loadSpec(name: string): Promise<CommandSpec> {
+  const load = name === 'help' ? undefined : LOADERS[name as Exclude<CommandName, 'help'>];
+  if (load === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  return load();
 }
 
 async function dispatch(argv: string[], io: RunIo): Promise<number> {
-  if (argv[0] === '--version' || argv[0] === '-v') {
-    io.stdout.write(`${versionLine()}\n`);
+  const quick = quickAnswer(argv);
+  if (quick !== undefined) {
+    io.stdout.write(`${quick}\n`);
     return 0;
   }
   const index = commandIndex(argv);
@@ -30,11 +33,6 @@ async function dispatch(argv: string[], io: RunIo): Promise<number> {
   const after = argv.slice(index + 1);
   // The command word first: flags may come before it (global ones, or the command's own).
   if (name !== undefined) argv = [name, ...argv.slice(0, index), ...argv.slice(index + 1)];
-  // `fleetctl version` needs neither the parser nor the API: answer at once.
-  if (name === 'version' && argv.length === 1) {
-    io.stdout.write(`${versionLine()}\n`);
-    return 0;
-  }
   if (name === 'help') {
     // `fleetctl help [command]` is `fleetctl [command] --help`.
     const rest = after.filter((a) => !a.startsWith('-'));
