@@ -6,6 +6,7 @@
 // STALL_ATTEMPTS attempts gets one `Still waiting ...` line on stderr naming what it waits for
 // and where the unit is (again each time a new status stands that long).
 import type { FleetClient } from '@fleet/client';
+import { oneLine } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 import { machineLegend } from '../output/legend.js';
 import { judge, type Goal, type Observation, type Verdict } from './judge.js';
@@ -66,7 +67,7 @@ export async function pollUnit(
     try {
       verdict = await check();
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = oneLine(err);
       if ((err as { retryable?: unknown }).retryable !== true) return fail(why);
       verdict = { kind: 'waiting', status: `API error: ${why}` };
     }

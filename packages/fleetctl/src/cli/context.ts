@@ -91,7 +91,7 @@ export class Context {
    */
   api(): Promise<FleetClient> {
     this.client ??= this.createClient().catch((err: unknown) => {
-      throw new CliError(`Unable to initialize client: ${oneLine(err)}`, 1, { cause: err });
+      throw new CliError(`Unable to initialize client: ${oneLine(err)}`, { cause: err });
     });
     return this.client;
   }
@@ -175,7 +175,8 @@ export class Context {
         // input must not answer for the user, nor lose a line to the question).
         ask: async (question) => {
           const { readLine } = await import('../ssh/prompt.js');
-          const { NoTerminalError, openControllingTerminal } = await import('../ssh/terminal.js');
+          const { openControllingTerminal } = await import('../ssh/terminal.js');
+          const { NoTerminalError } = await import('../ssh/errors.js');
           const term = (this.openTerminal ?? openControllingTerminal)();
           if (term === undefined) throw new NoTerminalError();
           try {
@@ -208,7 +209,7 @@ export class Context {
         });
         return conn;
       } catch (err) {
-        throw new CliError(`failed initializing SSH tunnel: ${oneLine(err)}`, 1, { cause: err });
+        throw new CliError(`failed initializing SSH tunnel: ${oneLine(err)}`, { cause: err });
       }
     })();
     return this.bastionConn;

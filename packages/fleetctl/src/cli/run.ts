@@ -1,5 +1,6 @@
 // fleetctl's entry point as a function: parse the command line, run one command, turn every
 // failure into one line on stderr and an exit code. Used by main.ts and, in-process, by tests.
+import { oneLine } from '@fleet/runtime';
 import type { Parsed } from './parser.js';
 import { CATALOG, COMMAND_NAMES, type CommandName } from './catalog.js';
 import { Args, type CommandSpec } from './command.js';
@@ -7,7 +8,7 @@ import { Context } from './context.js';
 import { fastParse } from './fast-parse.js';
 import { LOADERS } from './loaders.js';
 import { quickAnswer } from './quick.js';
-import { CliError, errorLine, UsageError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
 import { globalDefaults, globalOptions } from './globals.js';
 import { ttyColumns, type RunIo } from './io.js';
 import { commandIndex, resolveCommand } from './resolve.js';
@@ -82,7 +83,7 @@ export async function run(argv: readonly string[], io: RunIo): Promise<number> {
     return await dispatch([...argv], io);
   } catch (err) {
     // An error's message may quote the cluster (a reason, an API error): escape its controls.
-    io.stderr.write(`${escapeLine(errorLine(err))}\n`);
+    io.stderr.write(`${escapeLine(oneLine(err))}\n`);
     return err instanceof CliError ? err.exitCode : 1;
   }
 }

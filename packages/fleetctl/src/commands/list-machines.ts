@@ -1,4 +1,5 @@
 // `fleetctl list-machines`: the live machines, with health columns when the API reports them.
+import { oneLine } from '@fleet/runtime';
 import type { CommandSpec } from '../cli/command.js';
 import { CliError } from '../cli/errors.js';
 import { parseFields, parseOutputFormat, value, type Row } from '../output/fields.js';
@@ -31,8 +32,8 @@ export const listMachinesCommand: CommandSpec = {
     try {
       machines = await api.listMachines();
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new CliError(`Error retrieving list of active machines: ${why}`, 1, { cause: err });
+      const why = oneLine(err);
+      throw new CliError(`Error retrieving list of active machines: ${why}`, { cause: err });
     }
     const rows: Row[] = machines.map((m) => {
       const meta = m.metadata ?? {};

@@ -1,6 +1,7 @@
 // `fleetctl list-unit-files`: the units in the cluster, their desired and current state and
 // where they are scheduled.
 import { shortHash, unitDescription, unitHash } from '@fleet/unit';
+import { oneLine } from '@fleet/runtime';
 import type { CommandSpec } from '../cli/command.js';
 import { CliError } from '../cli/errors.js';
 import { isGlobal } from '../block/judge.js';
@@ -49,8 +50,8 @@ export const listUnitFilesCommand: CommandSpec = {
     try {
       units = await api.listUnits();
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new CliError(`Error retrieving list of units from repository: ${why}`, 1, {
+      const why = oneLine(err);
+      throw new CliError(`Error retrieving list of units from repository: ${why}`, {
         cause: err,
       });
     }

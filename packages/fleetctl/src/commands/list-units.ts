@@ -1,4 +1,5 @@
 // `fleetctl list-units`: what systemd reports for each unit on each machine.
+import { oneLine } from '@fleet/runtime';
 import type { CommandSpec } from '../cli/command.js';
 import { CliError } from '../cli/errors.js';
 import { parseFields, parseOutputFormat, value, type Row } from '../output/fields.js';
@@ -29,8 +30,8 @@ export const listUnitsCommand: CommandSpec = {
     try {
       states = await api.listUnitStates();
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new CliError(`Error retrieving list of units from repository: ${why}`, 1, {
+      const why = oneLine(err);
+      throw new CliError(`Error retrieving list of units from repository: ${why}`, {
         cause: err,
       });
     }
