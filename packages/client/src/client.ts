@@ -2,7 +2,6 @@
 // one unit or state means "absent"; every other error status is an ApiError with the server's
 // message.
 import { STATUS_CODES } from 'node:http';
-import type { z } from 'zod';
 import type {
   MachineMetadataOp,
   WireDesiredState,
@@ -15,6 +14,7 @@ import { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 import { ApiError, BadResponseError } from './errors.js';
 import {
   errorSchema,
+  type Schema,
   machinePageSchema,
   unitPageSchema,
   unitSchema,
@@ -153,7 +153,7 @@ export class FleetClient {
     throw new ApiError(res.status, message, method, `${PREFIX}${path}`);
   }
 
-  private decode<T>(res: RawResponse, schema: z.ZodType<T>, what: string): T {
+  private decode<T>(res: RawResponse, schema: Schema<T>, what: string): T {
     let json: unknown;
     try {
       json = JSON.parse(res.body);
@@ -162,16 +162,16 @@ export class FleetClient {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new BadResponseError(
-        `${what}: unexpected answer: ${parsed.error.issues[0]?.message ?? ''}`,
-      );
+      throw new BadResponseError(`${what}: unexpected answer: ${parsed.error.message}`, {
+        cause: parsed.error,
+      });
     }
     return parsed.data;
   }
 
   private async collect<P extends { readonly nextPageToken?: string | undefined }, T>(
     path: string,
-    schema: z.ZodType<P>,
+    schema: Schema<P>,
     items: (page: P) => readonly T[],
   ): Promise<T[]> {
     const all: T[] = [];

@@ -1,6 +1,6 @@
-// @fleet/client: fleet's HTTP API v1 client and the wire types. It imports node built-ins, zod
-// and @fleet/runtime only, so a CLI or a test that talks to fleetd loads no server code, no
-// registry and no etcd.
+// @fleet/client: fleet's HTTP API v1 client and the wire types. It imports node built-ins and
+// @fleet/runtime only, so a CLI or a test that talks to fleetd loads no server code, no registry,
+// no etcd, and no validation library.
 export { FleetClient } from './client.js';
 export type { FleetClientOptions, UnitSpec } from './client.js';
 export { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';

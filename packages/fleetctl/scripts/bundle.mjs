@@ -1,8 +1,8 @@
 // Bundles the compiled fleetctl (dist/, so run `npx tsc -b` first; `npm run build` does both)
 // into two CommonJS files beside it in dist/ that bin/fleetctl runs:
 // - fleetctl.cjs (dist/bin.js): answers `fleetctl version` without loading anything else;
-// - fleetctl-cli.cjs (dist/cli/process.js): the rest, @fleet/client, @fleet/unit,
-//   @fleet/runtime and zod included. yargs and ssh2 stay in node_modules (loaded by the commands
+// - fleetctl-cli.cjs (dist/cli/process.js): the rest, @fleet/client, @fleet/unit and
+//   @fleet/runtime included. yargs and ssh2 stay in node_modules (loaded by the commands
 //   that need them; ssh2 has optional native parts).
 // One CommonJS file starts faster than the ES modules it is made of: node's ESM loader resolves,
 // reads and links each module asynchronously. `bundle({ outdir })` is also what the

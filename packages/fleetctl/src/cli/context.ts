@@ -1,7 +1,7 @@
 // What a running command works with: its streams, the global flags, a lazily created API client
 // (through the SSH tunnel when --tunnel is given), the machine list, SSH settings and cleanup.
-// The API client (and zod with it) and ssh2 are imported on first use only, so that help and
-// usage errors do not load them.
+// The API client and ssh2 are imported on first use only, so that help and usage errors do not
+// load them.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
