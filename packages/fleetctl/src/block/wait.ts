@@ -6,7 +6,7 @@
 // STALL_ATTEMPTS attempts gets one `Still waiting ...` line on stderr naming what it waits for
 // and where the unit is (again each time a new status stands that long).
 import type { FleetClient } from '@fleet/client';
-import { oneLine } from '@fleet/runtime';
+import { isRetryable, oneLine } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 import { machineLegend } from '../output/legend.js';
 import { judge, type Goal, type Observation, type Verdict } from './judge.js';
@@ -68,7 +68,7 @@ export async function pollUnit(
       verdict = await check();
     } catch (err) {
       const why = oneLine(err);
-      if ((err as { retryable?: unknown }).retryable !== true) return fail(why);
+      if (!isRetryable(err)) return fail(why);
       verdict = { kind: 'waiting', status: `API error: ${why}` };
     }
     if (verdict.kind === 'done') {
