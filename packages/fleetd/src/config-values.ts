@@ -2,12 +2,8 @@
 // configuration show, and the bounds that keep a value from starting a daemon that cannot work.
 import { isIP } from 'node:net';
 import { normalizeKeyPrefix } from '@fleet/registry';
-
-/** A configuration problem: one line that names the option and what is wrong with it. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'FLEETD_CONFIG_INVALID';
-}
+import { oneLine } from '@fleet/runtime';
+import { ConfigError } from './errors.js';
 
 /** Reads one raw value; `warn` records a one-line warning (e.g. a value that was rounded). */
 export type Parser = (raw: string, name: string, warn: (msg: string) => void) => unknown;
@@ -183,6 +179,6 @@ export const keyPrefix: Parser = (raw, name) => {
   try {
     return normalizeKeyPrefix(unquote(raw));
   } catch (err) {
-    throw new ConfigError(`invalid value for ${name}: ${(err as Error).message}`);
+    throw new ConfigError(`invalid value for ${name}: ${oneLine(err)}`, { cause: err });
   }
 };

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
+import { oneLine } from '@fleet/runtime';
 import {
   absolutePath,
   bool,
-  ConfigError,
   int,
   ipAddress,
   keyPrefix,
@@ -14,9 +14,10 @@ import {
   wholeSeconds,
   type Parser,
 } from './config-values.js';
+import { ConfigError } from './errors.js';
 import { unitsDirectoryMessage, unitsDirectoryProblem } from './units-directory.js';
 
-export { ConfigError } from './config-values.js';
+export { ConfigError } from './errors.js';
 
 /**
  * The documented bounds of numeric options, `[min, max]` (seconds for durations): no 0 ms
@@ -283,6 +284,6 @@ export async function readConfFile(
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     if (path === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError(`cannot read config file ${p}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read config file ${p}: ${oneLine(err)}`, { cause: err });
   }
 }

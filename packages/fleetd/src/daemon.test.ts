@@ -8,7 +8,8 @@ import { RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildConfig, ConfigError } from './config.js';
-import { etcdCredentials, Fleetd, SHUTDOWN_TIMEOUT_MS } from './daemon.js';
+import { Fleetd, SHUTDOWN_TIMEOUT_MS } from './daemon.js';
+import { etcdCredentials } from './start-files.js';
 import { heartbeatFailed } from './monitor.js';
 
 describe('fleetd start-up checks', () => {

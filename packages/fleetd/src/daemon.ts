@@ -1,22 +1,23 @@
-import { readFile, realpath } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { rootCertificates } from 'node:tls';
+// One fleetd: its parts built in order on a resource stack, started, reloaded and stopped.
 import { Agent, detectPublicIP, LaunchedFile, readMachineId, SessionFile } from '@fleet/agent';
-import {
-  createApi,
-  DEFAULT_SOCKET_PATH,
-  FleetServer,
-  UNAVAILABLE_MESSAGE,
-  type TcpListenOptions,
-} from '@fleet/api';
+import { createApi, DEFAULT_SOCKET_PATH, FleetServer, UNAVAILABLE_MESSAGE } from '@fleet/api';
 import { Engine } from '@fleet/engine';
 import { EtcdRegistry, type Registry } from '@fleet/registry';
-import { systemClock, type Clock, type Logger } from '@fleet/runtime';
+import { oneLine, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
-import { ConfigError, type FleetdConfig } from './config.js';
-import { unitsDirectoryMessage, unitsDirectoryProblem } from './units-directory.js';
+import type { FleetdConfig } from './config.js';
+import { EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
+import { rateLimited } from './rate-limit.js';
+import { ResourceStack } from './resources.js';
+import {
+  checkRealUnitsDirectory,
+  etcdCredentials,
+  launchedFilePath,
+  sessionFilePath,
+  tcpListeners,
+} from './start-files.js';
 import { VERSION } from './version.js';
 
 /** Parts a test may supply instead of the real ones. */
@@ -29,6 +30,9 @@ export interface FleetdParts {
 /** How long a graceful stop may take before fleetd gives up waiting (fleet: 1 min). */
 export const SHUTDOWN_TIMEOUT_MS = 60_000;
 
+/** Background trouble of the systemd connection is logged at most this often. */
+export const SYSTEMD_TROUBLE_LOG_MS = 60_000;
+
 /**
  * One fleetd: the agent of this machine, an engine that acts while elected, and the HTTP API,
  * over one registry and one systemd connection. The only place that builds etcd clients, D-Bus
@@ -39,49 +43,78 @@ export class Fleetd {
     private config: FleetdConfig,
     private readonly log: Logger,
     readonly machineId: string,
-    private readonly registry: Registry,
-    private readonly systemd: Systemd,
+    /** What start() opened, closed in reverse by stop(): registry, systemd, listeners. */
+    private readonly resources: ResourceStack,
     readonly agent: Agent,
     readonly engine: Engine | undefined,
     readonly server: FleetServer,
   ) {}
 
-  /** Builds and starts everything; throws (with a one-line message) if it cannot. */
+  /**
+   * Builds and starts everything; throws a FleetdError (one line) if it cannot, having closed
+   * whatever it had opened (each part's close is pushed as the part is acquired).
+   */
   static async start(config: FleetdConfig, log: Logger, parts: FleetdParts = {}): Promise<Fleetd> {
+    const resources = new ResourceStack();
+    try {
+      return await Fleetd.build(config, log, parts, resources);
+    } catch (err) {
+      await resources.unwind();
+      throw err;
+    }
+  }
+
+  private static async build(
+    config: FleetdConfig,
+    log: Logger,
+    parts: FleetdParts,
+    resources: ResourceStack,
+  ): Promise<Fleetd> {
     const clock = parts.clock ?? systemClock;
     await checkRealUnitsDirectory(config.unitsDirectory);
-    const machineId = await readMachineId(config.machineIdFile);
+    const machineId = await readMachineId(config.machineIdFile).catch((err: unknown) => {
+      throw new MachineIdError(oneLine(err), { cause: err });
+    });
     const publicIP = config.publicIp !== '' ? config.publicIp : ((await detectPublicIP()) ?? '');
     if (publicIP === '')
       log.warn(
         {},
         'no public IP configured or found on a default route; fleetctl ssh will not reach this machine',
       );
-    const registry =
-      parts.registry ??
-      new EtcdRegistry({
-        endpoints: config.etcdServers,
-        prefix: config.etcdKeyPrefix,
-        requestTimeoutMs: Math.round(config.etcdRequestTimeout * 1000),
-        ...(await etcdCredentials(config).catch((err: unknown) => {
-          throw new Error(`cannot read the etcd TLS files: ${(err as Error).message}`);
-        })),
-        clock,
-        report: (issue) => log.warn({ issue }, 'registry issue'),
-      });
-    let systemd: Systemd;
-    try {
-      systemd =
+    const registry = await resources.use(
+      async () =>
+        parts.registry ??
+        new EtcdRegistry({
+          endpoints: config.etcdServers,
+          prefix: config.etcdKeyPrefix,
+          requestTimeoutMs: Math.round(config.etcdRequestTimeout * 1000),
+          ...(await etcdCredentials(config).catch((err: unknown) => {
+            throw new EtcdTlsError(`cannot read the etcd TLS files: ${oneLine(err)}`, {
+              cause: err,
+            });
+          })),
+          clock,
+          report: (issue) => log.warn({ issue }, 'registry issue'),
+        }),
+      (r) => r.close(),
+    );
+    const systemd = await resources.use(
+      async () =>
         parts.systemd ??
         (await DbusSystemd.connect({
           bus: config.systemdUser ? 'user' : 'system',
           unitsDir: config.unitsDirectory.replace(/\/+$/, ''),
-          onBackgroundError: rateLimited(log, 'systemd connection trouble'),
-        }));
-    } catch (err) {
-      await registry.close();
-      throw new Error(`cannot reach systemd over D-Bus: ${(err as Error).message}`, { cause: err });
-    }
+          clock,
+          onBackgroundError: rateLimited(clock, SYSTEMD_TROUBLE_LOG_MS, (err: unknown) =>
+            log.warn({ err }, 'systemd connection trouble'),
+          ),
+        }).catch((err: unknown) => {
+          throw new NoDbusError(`cannot reach systemd over D-Bus: ${oneLine(err)}`, {
+            cause: err,
+          });
+        })),
+      (s) => s.close(),
+    );
     const agent = new Agent({
       // fleet's "Server monitor triggered" line when the machine's heartbeat fails.
       registry: watchHeartbeats(registry, clock, logMonitorTriggered(log)),
@@ -124,22 +157,24 @@ export class Fleetd {
       metrics,
       logger: log.child({ component: 'api' }),
     });
-    let server: FleetServer;
-    try {
-      server = await FleetServer.listen(handler, {
-        // The default path is created only when systemd did not pass sockets (fleet.socket).
-        ...(config.listenUnix === DEFAULT_SOCKET_PATH
-          ? {}
-          : { unixSocket: config.listenUnix === '' ? null : config.listenUnix }),
-        tcp: await tcpListeners(config),
-        logger: log.child({ component: 'api' }),
-      });
-    } catch (err) {
-      await systemd.close();
-      await registry.close();
-      throw new Error(`cannot serve the API: ${(err as Error).message}`, { cause: err });
-    }
-    const d = new Fleetd(config, log, machineId, registry, systemd, agent, engine, server);
+    const server = await resources.use(
+      async () => {
+        try {
+          return await FleetServer.listen(handler, {
+            // The default path is created only when systemd did not pass sockets (fleet.socket).
+            ...(config.listenUnix === DEFAULT_SOCKET_PATH
+              ? {}
+              : { unixSocket: config.listenUnix === '' ? null : config.listenUnix }),
+            tcp: await tcpListeners(config),
+            logger: log.child({ component: 'api' }),
+          });
+        } catch (err) {
+          throw new ListenError(`cannot serve the API: ${oneLine(err)}`, { cause: err });
+        }
+      },
+      (s) => s.close(),
+    );
+    const d = new Fleetd(config, log, machineId, resources, agent, engine, server);
     agent.start();
     engine?.start();
     log.info(
@@ -196,9 +231,8 @@ export class Fleetd {
       await this.agent
         .stop({ drain: this.config.drainOnShutdown })
         .catch((err: unknown) => this.log.warn({ err }, 'agent stop failed'));
-      await this.server.close().catch(() => undefined);
-      await this.systemd.close().catch(() => undefined);
-      await this.registry.close().catch(() => undefined);
+      // The listeners, then systemd, then the registry: the reverse of start().
+      await this.resources.unwind();
     })();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>(
@@ -230,81 +264,4 @@ export class Fleetd {
 
 function capabilities(config: FleetdConfig): string[] {
   return config.disableEngine ? ['DISABLE_ENGINE'] : [];
-}
-
-/**
- * The units directory through its symlinks must not be one of systemd's either (the config
- * checked the path as written). A directory that does not exist yet is created by fleetd.
- */
-async function checkRealUnitsDirectory(dir: string): Promise<void> {
-  const real = await realpath(dir).catch(() => undefined);
-  const problem = real === undefined ? undefined : unitsDirectoryProblem(real);
-  if (real !== undefined && problem !== undefined)
-    throw new ConfigError(unitsDirectoryMessage(`${dir} -> ${real}`, problem));
-}
-
-/** etcd TLS and authentication as etcd3 takes them. */
-export async function etcdCredentials(config: FleetdConfig) {
-  const out: {
-    credentials?: { rootCertificate: Buffer; privateKey?: Buffer; certChain?: Buffer };
-    auth?: { username: string; password: string };
-  } = {};
-  if (config.etcdCafile !== '' || config.etcdCertfile !== '') {
-    out.credentials = {
-      // A client certificate without etcd_cafile: etcd's certificate is checked against the
-      // system's trusted CAs (an etcd with a public certificate).
-      rootCertificate:
-        config.etcdCafile !== ''
-          ? await readFile(config.etcdCafile)
-          : Buffer.from(rootCertificates.join('\n')),
-      ...(config.etcdKeyfile !== '' ? { privateKey: await readFile(config.etcdKeyfile) } : {}),
-      ...(config.etcdCertfile !== '' ? { certChain: await readFile(config.etcdCertfile) } : {}),
-    };
-  }
-  if (config.etcdUsername !== '')
-    out.auth = { username: config.etcdUsername, password: config.etcdPassword };
-  return out;
-}
-
-async function tcpListeners(config: FleetdConfig): Promise<TcpListenOptions[]> {
-  const tls =
-    config.tlsCertFile === ''
-      ? undefined
-      : {
-          cert: await readFile(config.tlsCertFile),
-          key: await readFile(config.tlsKeyFile),
-          ca: await readFile(config.tlsCaFile),
-        };
-  return config.listenTcp.map((hp) => {
-    const i = hp.lastIndexOf(':');
-    const host = hp.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
-    return { host, port: Number(hp.slice(i + 1)), ...(tls ? { tls } : {}) };
-  });
-}
-
-/** A background-error logger that says the same thing at most once a minute. */
-function rateLimited(log: Logger, msg: string): (err: unknown) => void {
-  let last = -Infinity;
-  return (err) => {
-    const now = performance.now();
-    if (now - last < 60_000) return;
-    last = now;
-    log.warn({ err }, msg);
-  };
-}
-
-/**
- * Where the agent records its machine session, so that the fleetd restarted after a crash takes
- * the machine over in place: `fleetd-session.json` beside the units directory.
- */
-export function sessionFilePath(unitsDirectory: string): string {
-  return join(dirname(unitsDirectory.replace(/\/+$/, '')), 'fleetd-session.json');
-}
-
-/**
- * Where the agent records the units it launched, so that the fleetd restarted after a crash still
- * stops one of them once it is set to loaded: `fleetd-launched.json` beside the session file.
- */
-export function launchedFilePath(unitsDirectory: string): string {
-  return join(dirname(unitsDirectory.replace(/\/+$/, '')), 'fleetd-launched.json');
 }

@@ -15,8 +15,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { buildConfig } from './config.js';
 import { Fleetd } from './daemon.js';
 import { MONITOR_TRIGGERED } from './monitor.js';
+import { FAKE_SYSTEMD_FLEETD as FIXTURE } from './testing/index.js';
 
-const FIXTURE = fileURLToPath(new URL('../dist/testing/fleetd-fake-systemd.js', import.meta.url));
 const SERVICE = fileURLToPath(new URL('../../../units/fleet.service', import.meta.url));
 
 /** units/fleet.service's TimeoutStopSec in milliseconds: how long systemd waits before SIGKILL. */

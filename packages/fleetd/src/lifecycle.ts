@@ -1,6 +1,7 @@
 // fleetd's life as a process: command line, configuration, logger, start, and the signals
 // (TERM/INT stop, HUP reload, USR1 dump). main.ts runs it on the real machine; tests run it in a
 // child process with a fake systemd (the only part that needs a system bus).
+import { isFleetError, oneLine } from '@fleet/runtime';
 import { buildConfig, ConfigError, readConfFile } from './config.js';
 import { parseArgs, USAGE } from './args.js';
 import { Fleetd, type FleetdParts } from './daemon.js';
@@ -20,6 +21,23 @@ export interface RunOptions {
  * same bad configuration; fixing it and `systemctl restart fleet` starts it again.
  */
 export const EXIT_CONFIG = 78;
+
+/**
+ * A start that failed (no machine ID, etcd TLS files missing, no D-Bus, busy socket, a units
+ * directory that is systemd's): the log line carries the FleetdError's code, `stderr` (when the
+ * log is not already on the terminal) gets the same one line, and the exit status is
+ * {@link EXIT_CONFIG} for a refused configuration, else 1.
+ */
+export function startFailed(
+  err: unknown,
+  log: { fatal(fields: object, msg: string): void },
+  stderr: { write(line: string): unknown } | undefined,
+): number {
+  const message = oneLine(err);
+  log.fatal(isFleetError(err) ? { code: err.code } : {}, message);
+  stderr?.write(`fleetd: ${message}\n`);
+  return err instanceof ConfigError ? EXIT_CONFIG : 1;
+}
 
 /**
  * Runs fleetd until a stop signal; resolves with the exit code. Bad configuration: one line,
@@ -54,11 +72,7 @@ export async function runFleetd(opts: RunOptions): Promise<number> {
   try {
     daemon = await Fleetd.start(built.config, log, opts.parts);
   } catch (err) {
-    // An expected failure (no machine ID, etcd TLS files missing, no D-Bus, busy socket): one line.
-    const message = (err as Error).message;
-    log.fatal({ code: (err as { code?: string }).code }, message);
-    if (!process.stdout.isTTY) process.stderr.write(`fleetd: ${message}\n`);
-    return err instanceof ConfigError ? EXIT_CONFIG : 1;
+    return startFailed(err, log, process.stdout.isTTY ? undefined : process.stderr);
   }
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -81,7 +95,7 @@ export async function runFleetd(opts: RunOptions): Promise<number> {
           for (const w of next.warnings) log.warn({}, w);
           await daemon.reload(next.config, (v) => (log.level = v > 0 ? 'debug' : 'info'));
         } catch (err) {
-          log.error({ err }, `configuration not reloaded: ${(err as Error).message}`);
+          log.error({ err }, `configuration not reloaded: ${oneLine(err)}`);
         }
       })();
     });

@@ -4,9 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ManualClock } from '@fleet/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DbusSystemd } from './dbus-systemd.js';
 import { SystemdError } from './errors.js';
+import { FakeSystemd } from './fake/fake-systemd.js';
 
 /** A unix socket that accepts connections and never says a word: a wedged bus. */
 async function silentBus(path: string): Promise<{ server: Server; sockets: Set<Socket> }> {
@@ -89,5 +91,47 @@ describe('DbusSystemd without a bus', () => {
     } finally {
       bus.server.close();
     }
+  });
+
+  it('runs its timers on the clock option, as FakeSystemd does: nothing times out until it moves', async () => {
+    const bus = await silentBus(join(dir, 'silent'));
+    try {
+      const clock = new ManualClock();
+      const sd = new DbusSystemd({
+        busAddress: `unix:path=${join(dir, 'silent')}`,
+        filesRoot: dir,
+        callTimeoutMs: 200,
+        reconnectInitialMs: 60_000,
+        clock,
+      });
+      opened.push(sd);
+      let settled = false;
+      const pending = failure(sd.start('web.service')).finally(() => (settled = true));
+      await new Promise<void>((resolve) => bus.server.once('connection', () => resolve()));
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
+      expect(clock.pendingTimers).toBeGreaterThan(0);
+      await clock.tick(200);
+      expect(await pending).toMatchObject({ code: 'SYSTEMD_UNAVAILABLE', retryable: true });
+    } finally {
+      bus.server.close();
+    }
+  });
+
+  it('after close, checks watch() and calls as FakeSystemd does: SYSTEMD_CLOSED before the name', async () => {
+    const closedErrors = async (sd: DbusSystemd | FakeSystemd): Promise<unknown[]> => {
+      await sd.close();
+      return [
+        await failure(Promise.resolve().then(() => sd.watch(['web.service']))),
+        await failure(Promise.resolve().then(() => sd.watch(['no suffix']))),
+        await failure(sd.unitStates(['no suffix'])),
+      ].map((err) => ({ ...(err as SystemdError), message: (err as Error).message }));
+    };
+    const dbus = await closedErrors(make('none'));
+    const fake = await closedErrors(new FakeSystemd());
+    expect(dbus[0]).toMatchObject({ code: 'SYSTEMD_CLOSED', operation: 'watch', retryable: false });
+    expect(dbus.slice(0, 2)).toEqual(fake.slice(0, 2));
+    expect(dbus[2]).toMatchObject({ code: 'SYSTEMD_CLOSED' });
+    expect(fake[2]).toMatchObject({ code: 'SYSTEMD_CLOSED' });
   });
 });

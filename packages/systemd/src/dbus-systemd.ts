@@ -7,18 +7,11 @@ import { resolveBusAddress, type BusKind } from './dbus/address.js';
 import { ManagerClient } from './dbus/manager.js';
 import { BusSession } from './dbus/session.js';
 import { interpretSignal, MATCH_RULES } from './dbus/signals.js';
-import { isSystemdError, SystemdClosedError, type SystemdError } from './errors.js';
+import { isSystemdError, type SystemdError } from './errors.js';
 import { requireUnitName } from './names.js';
-import { StateWatcher } from './state-watcher.js';
-import type {
-  EnableResult,
-  Systemd,
-  UnitChangeListener,
-  UnitFileChange,
-  UnitFileInfo,
-  UnitState,
-} from './systemd.js';
+import type { EnableResult, Systemd, UnitFileChange, UnitFileInfo, UnitState } from './systemd.js';
 import { DEFAULT_UNITS_DIR, UnitDirectory } from './unit-directory.js';
+import { WatchedSystemd } from './watched-systemd.js';
 
 /** How a {@link DbusSystemd} connects and behaves. Every field has a default. */
 export interface DbusSystemdOptions {
@@ -50,7 +43,8 @@ export interface DbusSystemdOptions {
   reconnectMaxMs?: number;
   /** States are read in `ListUnitsByNames` calls of at most this many names (default 256). */
   batchSize?: number;
-  timers?: Clock;
+  /** Clock and timers (default: real ones); the same option as `FakeSystemdOptions.clock`. */
+  clock?: Clock;
   /** Trouble in the background (lost connection, failed re-read), for the caller to log. */
   onBackgroundError?: (err: SystemdError) => void;
 }
@@ -60,19 +54,25 @@ export interface DbusSystemdOptions {
  * {@link DbusSystemd.connect} to wait for the first connection. Always `close()` it: an open bus
  * keeps the process alive.
  */
-export class DbusSystemd implements Systemd {
+export class DbusSystemd extends WatchedSystemd implements Systemd {
   private readonly session: BusSession;
   private readonly manager: ManagerClient;
   private readonly files: UnitDirectory;
-  private readonly watcher: StateWatcher;
   private readonly reloadTimeoutMs: number;
   private readonly batchSize: number;
-  private closed = false;
 
   constructor(opts: DbusSystemdOptions = {}) {
-    const timers = opts.timers ?? systemClock;
-    const callTimeoutMs = opts.callTimeoutMs ?? 10_000;
+    const clock = opts.clock ?? systemClock;
     const report = opts.onBackgroundError ?? (() => undefined);
+    super({
+      clock,
+      coalesceMs: opts.coalesceMs ?? 5,
+      pollIntervalMs: opts.pollIntervalMs ?? 1_000,
+      onError: (err) => {
+        if (isSystemdError(err)) report(err);
+      },
+    });
+    const callTimeoutMs = opts.callTimeoutMs ?? 10_000;
     this.reloadTimeoutMs = opts.reloadTimeoutMs ?? Math.max(60_000, callTimeoutMs);
     this.batchSize = opts.batchSize ?? 256;
     this.files = new UnitDirectory({
@@ -81,7 +81,7 @@ export class DbusSystemd implements Systemd {
     });
     this.session = new BusSession({
       address: resolveBusAddress(opts.bus ?? 'system', opts.busAddress),
-      timers,
+      timers: clock,
       callTimeoutMs,
       maxPendingCalls: opts.maxPendingCalls ?? 16,
       healthIntervalMs: opts.healthIntervalMs ?? 5_000,
@@ -107,15 +107,6 @@ export class DbusSystemd implements Systemd {
     this.manager = new ManagerClient((operation, spec, timeoutMs) =>
       this.session.call(operation, spec, timeoutMs),
     );
-    this.watcher = new StateWatcher({
-      read: (names) => this.unitStates(names),
-      timers,
-      coalesceMs: opts.coalesceMs ?? 5,
-      pollIntervalMs: opts.pollIntervalMs ?? 1_000,
-      onError: (err) => {
-        if (isSystemdError(err)) report(err);
-      },
-    });
     this.session.start();
     this.watcher.start();
   }
@@ -146,74 +137,74 @@ export class DbusSystemd implements Systemd {
   }
 
   async writeUnit(name: string, content: string): Promise<void> {
-    this.check(name, `write unit file ${name}`);
+    this.checkOpen(`write unit file ${name}`, name);
     await this.files.write(name, content);
     this.watcher.hint(name);
   }
 
   async removeUnit(name: string): Promise<void> {
-    this.check(name, `remove unit file ${name}`);
+    this.checkOpen(`remove unit file ${name}`, name);
     await this.files.remove(name);
     this.watcher.hint(name);
   }
 
   async listUnitFiles(): Promise<UnitFileInfo[]> {
-    this.check(undefined, 'list unit files');
+    this.checkOpen('list unit files');
     return this.files.list();
   }
 
   async link(name: string): Promise<UnitFileChange[]> {
-    this.check(name, `LinkUnitFiles ${name}`);
+    this.checkOpen(`LinkUnitFiles ${name}`, name);
     const changes = await this.manager.linkUnitFiles([this.files.systemdPath(name)]);
     this.watcher.hint(name);
     return changes;
   }
 
   async enable(name: string): Promise<EnableResult> {
-    this.check(name, `EnableUnitFiles ${name}`);
+    this.checkOpen(`EnableUnitFiles ${name}`, name);
     const result = await this.manager.enableUnitFiles([this.files.systemdPath(name)]);
     this.watcher.hint(name);
     return result;
   }
 
   async disable(name: string): Promise<UnitFileChange[]> {
-    this.check(name, `DisableUnitFiles ${name}`);
+    this.checkOpen(`DisableUnitFiles ${name}`, name);
     const changes = await this.ignoringNoSuchUnit(this.manager.disableUnitFiles([name]), []);
     this.watcher.hint(name);
     return changes;
   }
 
   async daemonReload(): Promise<void> {
-    this.check(undefined, 'Reload');
+    this.checkOpen('Reload');
     await this.manager.reload(this.reloadTimeoutMs);
     this.watcher.hintAll();
   }
 
   async start(name: string): Promise<void> {
-    this.check(name, `StartUnit ${name}`);
+    this.checkOpen(`StartUnit ${name}`, name);
     await this.manager.startUnit(name);
     this.watcher.hint(name);
   }
 
   async stop(name: string): Promise<void> {
-    this.check(name, `StopUnit ${name}`);
+    this.checkOpen(`StopUnit ${name}`, name);
     await this.ignoringNoSuchUnit(this.manager.stopUnit(name), undefined);
     this.watcher.hint(name);
   }
 
   async resetFailed(name: string): Promise<void> {
-    this.check(name, `ResetFailedUnit ${name}`);
+    this.checkOpen(`ResetFailedUnit ${name}`, name);
     await this.ignoringNoSuchUnit(this.manager.resetFailedUnit(name), undefined);
     this.watcher.hint(name);
   }
 
   async systemState(): Promise<string> {
-    this.check(undefined, 'Get SystemState');
+    this.checkOpen('Get SystemState');
     return this.manager.systemState();
   }
 
   async unitStates(names: readonly string[]): Promise<Map<string, UnitState>> {
-    this.check(undefined, 'ListUnitsByNames');
+    this.checkOpen('ListUnitsByNames');
     for (const name of names) requireUnitName(name, 'ListUnitsByNames');
     const unique = [...new Set(names)];
     const batches: string[][] = [];
@@ -239,30 +230,8 @@ export class DbusSystemd implements Systemd {
     return states;
   }
 
-  watch(names: readonly string[]): void {
-    this.check(undefined, 'watch');
-    for (const name of names) requireUnitName(name, 'watch');
-    this.watcher.watch(names);
-  }
-
-  unwatch(names: readonly string[]): void {
-    this.watcher.unwatch(names);
-  }
-
-  onChange(listener: UnitChangeListener): () => void {
-    return this.watcher.onChange(listener);
-  }
-
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.watcher.stop();
-    this.session.close();
-  }
-
-  private check(name: string | undefined, operation: string): void {
-    if (this.closed) throw new SystemdClosedError('closed', { operation });
-    if (name !== undefined) requireUnitName(name, operation);
+    if (this.closeWatcher()) this.session.close();
   }
 
   /** "Unit … not loaded" and "Unit file … does not exist" mean there is nothing to do. */

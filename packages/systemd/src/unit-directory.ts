@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { oneLine } from '@fleet/runtime';
 import { contentHash } from './content-hash.js';
 import { SystemdFileError, SystemdInvalidArgsError } from './errors.js';
 import { isRecognizedUnitName } from './names.js';
@@ -64,7 +65,7 @@ export class UnitDirectory {
       await rename(temp, join(this.hostDir, name));
     } catch (err) {
       await rm(temp, { force: true }).catch(() => undefined);
-      throw new SystemdFileError(describe(err), { operation, cause: err });
+      throw new SystemdFileError(oneLine(err), { operation, cause: err });
     }
     this.hashes.set(name, contentHash(content) ?? null);
   }
@@ -74,7 +75,7 @@ export class UnitDirectory {
     try {
       await rm(join(this.hostDir, name), { force: true });
     } catch (err) {
-      throw new SystemdFileError(describe(err), {
+      throw new SystemdFileError(oneLine(err), {
         operation: `remove unit file ${name}`,
         cause: err,
       });
@@ -95,7 +96,7 @@ export class UnitDirectory {
         this.hashes.clear();
         return [];
       }
-      throw new SystemdFileError(describe(err), { operation: 'list unit files', cause: err });
+      throw new SystemdFileError(oneLine(err), { operation: 'list unit files', cause: err });
     }
     // Forget names that are no longer on disk (removed by someone else).
     const present = new Set(entries);
@@ -126,7 +127,7 @@ export class UnitDirectory {
       content = await readFile(join(this.hostDir, name), 'utf8');
     } catch (err) {
       if (!isNotFound(err)) {
-        throw new SystemdFileError(describe(err), {
+        throw new SystemdFileError(oneLine(err), {
           operation: `read unit file ${name}`,
           cause: err,
         });
@@ -142,8 +143,4 @@ export class UnitDirectory {
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,5 +1,12 @@
 export { freePort, freePorts } from './ports.js';
-export { waitFor, sleep, WaitTimeoutError, type WaitOptions } from './wait.js';
+export {
+  realTime,
+  sleep,
+  waitFor,
+  WaitTimeoutError,
+  type WaitOptions,
+  type WaitTime,
+} from './wait.js';
 export { spawnTracked, liveProcesses, TrackedProcess } from './process.js';
 export {
   EtcdCluster,

@@ -1,3 +1,4 @@
+import { FleetError, isFleetError, isRetryable } from '@fleet/runtime';
 import { describe, expect, it } from 'vitest';
 import { UnitError } from './errors.js';
 
@@ -13,5 +14,12 @@ describe('UnitError', () => {
     expect(error.line).toBe(3);
     expect(new UnitError('UNIT_EMPTY', 'x').line).toBeUndefined();
     expect('cause' in new UnitError('UNIT_EMPTY', 'x')).toBe(false);
+  });
+
+  it('is a FleetError, so loops and logs read its code and retryable like any other', () => {
+    const error = new UnitError('UNIT_EMPTY', 'unit file is empty');
+    expect(error).toBeInstanceOf(FleetError);
+    expect(isFleetError(error)).toBe(true);
+    expect(isRetryable(error)).toBe(false);
   });
 });

@@ -1,3 +1,5 @@
+import { FleetError } from '@fleet/runtime';
+
 /**
  * Stable codes for everything that can be wrong with a unit file, a unit name or a set of
  * unit options. Callers branch on the code, never on the message.
@@ -23,12 +25,17 @@ export interface UnitErrorOptions {
 /**
  * The only error this package throws. Bad input is never retryable: the same input gives
  * the same error, so `retryable` is always `false`.
+ *
+ * One class with the code as its first argument, not a class per code: every failure here is
+ * "this input is bad", none carries behaviour of its own, and the parser picks the code and the
+ * line together (`fail(code, line, message)`). The cause rides in the options as everywhere
+ * (`FleetError`'s `(message, { cause })`), beside the unit-file `line`.
  */
-export class UnitError extends Error {
+export class UnitError extends FleetError {
   /** Stable, machine-readable reason. */
   readonly code: UnitErrorCode;
   /** Always `false`: retrying with the same input cannot succeed. */
-  readonly retryable = false as const;
+  override readonly retryable = false as const;
   /** 1-based line number for errors found while parsing a unit file. */
   readonly line: number | undefined;
 
@@ -39,7 +46,6 @@ export class UnitError extends Error {
    */
   constructor(code: UnitErrorCode, message: string, options?: UnitErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'UnitError';
     this.code = code;
     this.line = options?.line;
   }

@@ -1,6 +1,7 @@
 // @fleet/unit: systemd unit files as fleet sees them. Pure: no I/O.
 export { DESIRED_STATES, isDesiredState } from './desired-state.js';
 export type { DesiredState } from './desired-state.js';
+export { compareStrings } from './compare.js';
 export { unitDescription } from './description.js';
 export { UnitError } from './errors.js';
 export type { UnitErrorCode, UnitErrorOptions } from './errors.js';

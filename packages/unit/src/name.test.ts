@@ -8,7 +8,7 @@ import {
   UNMANAGED_UNIT_TYPES,
   validateUnitName,
 } from './name.js';
-import { thrown } from './test-support.js';
+import { thrown } from './testing/index.js';
 
 describe('validateUnitName: accepted', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UnitOption } from './option.js';
 import { parseUnitFile } from './parse.js';
-import { thrown } from './test-support.js';
+import { thrown } from './testing/index.js';
 
 const opt = (section: string, name: string, value: string): UnitOption => ({
   section,

@@ -1,4 +1,5 @@
 // What a unit's [X-Fleet] section asks of the scheduler.
+import { compareStrings } from './compare.js';
 import { goTrim } from './go-space.js';
 import { splitMultiValue } from './multivalue.js';
 import { splitUnitName } from './name.js';
@@ -86,7 +87,7 @@ function parseMetadata(items: readonly string[], warnings: string[]): Record<str
     if (values === undefined) metadata.set(key, [value]);
     else if (!values.includes(value)) values.push(value);
   }
-  const keys = [...metadata.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = [...metadata.keys()].sort(compareStrings);
   return Object.fromEntries(keys.map((key) => [key, metadata.get(key) ?? []]));
 }
 

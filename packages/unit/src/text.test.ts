@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_UNIT_FILE_BYTES } from './limits.js';
 import { parseUnitFile } from './parse.js';
-import { thrown } from './test-support.js';
+import { thrown } from './testing/index.js';
 import { decodeUnitText, utf8Length } from './text.js';
 
 /** A valid unit file of exactly `bytes` bytes, made of short comment lines. */

@@ -1,7 +1,13 @@
 // Where a unit must (or may) run, worked out from the unit, the other units and the machines
 // alone, without the scheduler: the fuzzer's independent view of fleet's placement rules.
 import type { Machine, Unit } from '@fleet/registry';
-import { fleetRequirements, matchGlob, splitUnitName, type FleetRequirements } from '@fleet/unit';
+import {
+  compareStrings,
+  fleetRequirements,
+  matchGlob,
+  splitUnitName,
+  type FleetRequirements,
+} from '@fleet/unit';
 
 /** Where a unit should be once the cluster has converged. */
 export type Expected =
@@ -38,7 +44,7 @@ function targetedByGlobs(name: string, units: readonly Unit[]): boolean {
   });
 }
 
-const sorted = (ids: string[]) => ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const sorted = (ids: string[]) => ids.sort(compareStrings);
 
 /** Where `unit` should run, given every unit and the live machines. */
 export function expectedPlacement(

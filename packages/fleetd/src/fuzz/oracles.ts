@@ -2,6 +2,7 @@
 // systemd and the filesystem take as a unit name, what a unit file reads back as, and what an
 // error answer looks like.
 import type { InjectResponse } from '@fleet/api';
+import { oneLine } from '@fleet/runtime';
 import { parseUnitFile, serializeUnitOptions, type UnitOption } from '@fleet/unit';
 
 /** systemd's UNIT_NAME_MAX is 256 including the terminating NUL. */
@@ -66,7 +67,7 @@ export function roundTripProblem(options: readonly UnitOption[]): string | undef
   try {
     back = parseUnitFile(serializeUnitOptions(options));
   } catch (err) {
-    return `its unit file does not parse: ${err instanceof Error ? err.message : String(err)}`;
+    return `its unit file does not parse: ${oneLine(err)}`;
   }
   // A unit file groups options by section, sections in order of first appearance.
   const order = new Map<string, number>();

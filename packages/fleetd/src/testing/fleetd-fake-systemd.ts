@@ -1,5 +1,6 @@
 // Test fixture, not installed anywhere: the real fleetd process (command line, configuration,
 // signals, etcd) with systemd faked, for integration tests on hosts without a system bus.
+import { oneLine } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { runFleetd } from '../lifecycle.js';
 
@@ -12,7 +13,7 @@ runFleetd({
 }).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`fleetd: ${(err as Error).message}\n`);
+    process.stderr.write(`fleetd: ${oneLine(err)}\n`);
     process.exit(1);
   },
 );

@@ -2,7 +2,7 @@
 // no disconnect event), and closing it settles every call in flight (dbus-next never does).
 import dbus from 'dbus-next';
 import type { Message, MessageBus } from 'dbus-next';
-import { systemClock, type Clock } from '@fleet/runtime';
+import { type Clock, oneLine, systemClock } from '@fleet/runtime';
 import { SystemdCallFailedError, SystemdUnavailableError, type SystemdError } from '../errors.js';
 import { fromDbusError, isDbusErrorReply } from './error-map.js';
 
@@ -63,7 +63,7 @@ export class BusConnection {
       try {
         bus = dbus.sessionBus({ busAddress: address });
       } catch (err) {
-        reject(new SystemdUnavailableError(describe(err), { operation, cause: err }));
+        reject(new SystemdUnavailableError(oneLine(err), { operation, cause: err }));
         return;
       }
       let connection: BusConnection | undefined;
@@ -78,7 +78,7 @@ export class BusConnection {
       );
       // Without a listener, an 'error' event would crash the process; keep it for good.
       bus.on('error', (err: unknown) =>
-        fail(new SystemdUnavailableError(describe(err), { operation, cause: err })),
+        fail(new SystemdUnavailableError(oneLine(err), { operation, cause: err })),
       );
       streamOf(bus)?.once('close', () =>
         fail(new SystemdUnavailableError('connection closed', { operation })),
@@ -134,8 +134,8 @@ export class BusConnection {
         (err: unknown) => {
           this.inFlight.delete(abandon);
           if (isDbusErrorReply(err)) reject(fromDbusError(err, operation));
-          else if (this.closed) reject(new SystemdUnavailableError(describe(err), { operation }));
-          else reject(new SystemdCallFailedError(describe(err), { operation, cause: err }));
+          else if (this.closed) reject(new SystemdUnavailableError(oneLine(err), { operation }));
+          else reject(new SystemdCallFailedError(oneLine(err), { operation, cause: err }));
         },
       );
     });
@@ -165,8 +165,4 @@ function destroy(bus: MessageBus): void {
     // already closed
   }
   streamOf(bus)?.destroy();
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,31 +3,28 @@
 import { posix } from 'node:path';
 import { systemClock, type Clock } from '@fleet/runtime';
 import { contentHash } from '../content-hash.js';
-import {
-  SystemdClosedError,
-  SystemdNoSuchUnitError,
-  SystemdUnavailableError,
-  type SystemdError,
-} from '../errors.js';
+import { SystemdNoSuchUnitError, SystemdUnavailableError, type SystemdError } from '../errors.js';
 import { isRecognizedUnitName, requireUnitName } from '../names.js';
-import { StateWatcher } from '../state-watcher.js';
 import type {
   EnableResult,
   LoadState,
   Systemd,
-  UnitChangeListener,
   UnitFileChange,
   UnitFileInfo,
   UnitState,
 } from '../systemd.js';
 import { DEFAULT_UNITS_DIR } from '../unit-directory.js';
+import { WatchedSystemd } from '../watched-systemd.js';
 import { carriesInstallInfo, fakeUnitConfig, type FakeUnitConfig } from './fake-config.js';
 import { FakeLinks } from './fake-links.js';
 import { FakeRuntime, type FakeLatency } from './fake-runtime.js';
 
 /** How a {@link FakeSystemd} behaves. Every field has a default. */
 export interface FakeSystemdOptions {
-  /** Clock and timers (default: real ones). Pass a `ManualClock` for deterministic tests. */
+  /**
+   * Clock and timers (default: real ones; the same option as `DbusSystemdOptions.clock`). Pass a
+   * `ManualClock` for deterministic tests.
+   */
   clock?: Clock;
   /** The units directory whose paths `link`/`enable` use (default `/run/fleet/units`). */
   unitsDir?: string;
@@ -52,20 +49,23 @@ export interface FakeCall {
  * Test controls: {@link failNext}, {@link exit}, {@link putFile}, {@link setAvailable},
  * {@link dropSignals}, {@link calls}.
  */
-export class FakeSystemd implements Systemd {
+export class FakeSystemd extends WatchedSystemd implements Systemd {
   private readonly files = new Map<string, string>();
   private readonly hashes = new Map<string, string | undefined>();
   private readonly links = new FakeLinks();
   private readonly runtime: FakeRuntime;
-  private readonly watcher: StateWatcher;
   private readonly unitsDir: string;
   private readonly log: FakeCall[] = [];
   private available = true;
   private signalsDropped = false;
-  private closed = false;
 
   constructor(opts: FakeSystemdOptions = {}) {
     const timers = opts.clock ?? systemClock;
+    super({
+      clock: timers,
+      coalesceMs: opts.coalesceMs ?? 5,
+      pollIntervalMs: opts.pollIntervalMs ?? 1_000,
+    });
     this.unitsDir = opts.unitsDir ?? DEFAULT_UNITS_DIR;
     this.runtime = new FakeRuntime({
       timers,
@@ -74,12 +74,6 @@ export class FakeSystemd implements Systemd {
       changed: (name) => {
         if (!this.signalsDropped) this.watcher.hint(name);
       },
-    });
-    this.watcher = new StateWatcher({
-      read: (names) => this.unitStates(names),
-      timers,
-      coalesceMs: opts.coalesceMs ?? 5,
-      pollIntervalMs: opts.pollIntervalMs ?? 1_000,
     });
     this.watcher.start();
   }
@@ -236,23 +230,8 @@ export class FakeSystemd implements Systemd {
     return states;
   }
 
-  watch(names: readonly string[]): void {
-    if (this.closed) throw new SystemdClosedError('closed', { operation: 'watch' });
-    for (const name of names) requireUnitName(name, 'watch');
-    this.watcher.watch(names);
-  }
-
-  unwatch(names: readonly string[]): void {
-    this.watcher.unwatch(names);
-  }
-
-  onChange(listener: UnitChangeListener): () => void {
-    return this.watcher.onChange(listener);
-  }
-
   async close(): Promise<void> {
-    this.closed = true;
-    this.watcher.stop();
+    this.closeWatcher();
     this.runtime.stopAll();
   }
 
@@ -261,8 +240,7 @@ export class FakeSystemd implements Systemd {
   /** Checks and records a call; `viaBus` calls fail while unavailable. Returns the operation. */
   private enter(method: string, name: string | undefined, viaBus = true): string {
     const operation = name === undefined ? method : `${method} ${name}`;
-    if (this.closed) throw new SystemdClosedError('closed', { operation });
-    if (name !== undefined) requireUnitName(name, operation);
+    this.checkOpen(operation, name);
     this.log.push(name === undefined ? { method } : { method, name });
     if (viaBus && !this.available) throw unavailable(operation);
     return operation;

@@ -1,4 +1,3 @@
-import { systemdContract } from '../contract.js';
-import { fakeHarness } from './fake-harness.js';
+import { fakeHarness, systemdContract } from '../testing/index.js';
 
 systemdContract('FakeSystemd', () => fakeHarness());

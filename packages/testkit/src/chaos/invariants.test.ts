@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HistoryRecorder, type FinalUnit, type UnitSpec } from './history.js';
+import type { FinalUnit, UnitSpec } from './history.js';
+import { HistoryRecorder } from './recorder.js';
 import {
   checkAll,
   conflicts,

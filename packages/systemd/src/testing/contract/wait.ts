@@ -1,25 +1,30 @@
 // Waiting in contract tests: on a condition, with a deadline in the implementation's own time.
-import type { Systemd, UnitState, UnitStateChange } from '../systemd.js';
+import { waitFor } from '@fleet/testkit';
+import type { Systemd, UnitState, UnitStateChange } from '../../systemd.js';
 import type { HarnessTime } from './harness.js';
 
 /** How long a contract test waits for a condition, in the implementation's time. */
 export const WAIT_MS = 20_000;
 const STEP_MS = 10;
 
-/** Polls `probe` until it returns something other than `undefined`/`false`; throws at the deadline. */
-export async function waitUntil<T>(
+/**
+ * Polls `probe` until it returns something other than `undefined`/`false`; throws testkit's
+ * `WaitTimeoutError` at the deadline. testkit's `waitFor`, in the harness's time (a manual
+ * clock's advance for the fake, real time for DbusSystemd), and a probe that throws fails the
+ * wait at once: in the contract, an error is a failure, never a "not yet".
+ */
+export function waitUntil<T>(
   time: HarnessTime,
   what: string,
   probe: () => T | undefined | false | Promise<T | undefined | false>,
 ): Promise<T> {
-  const start = time.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (time.now() - start > WAIT_MS)
-      throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await time.sleep(STEP_MS);
-  }
+  return waitFor(probe, {
+    time,
+    what,
+    timeoutMs: WAIT_MS,
+    intervalMs: STEP_MS,
+    retryErrors: false,
+  });
 }
 
 /** Records every change a Systemd reports, from construction on. */

@@ -1,6 +1,6 @@
 // Per-test context of the contract suite: the harness, and unique unit names that are cleaned
 // up after the test (a real systemd outlives the test).
-import type { Systemd } from '../systemd.js';
+import type { Systemd } from '../../systemd.js';
 import type { SystemdHarness } from './harness.js';
 
 /** What each contract test gets. */

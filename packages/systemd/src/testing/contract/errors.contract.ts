@@ -1,6 +1,7 @@
 // Contract: failures are typed, retryable when retrying can help, and never a hang.
+import { isFleetError } from '@fleet/runtime';
 import { expect, it } from 'vitest';
-import { SystemdError } from '../errors.js';
+import { SystemdError } from '../../errors.js';
 import type { ContractContext } from './context.js';
 
 /** The error a promise rejects with (fails the test if it resolves). */
@@ -10,6 +11,7 @@ async function failure(promise: Promise<unknown>): Promise<SystemdError> {
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(SystemdError);
+  expect(isFleetError(err)).toBe(true);
   return err as SystemdError;
 }
 
@@ -43,5 +45,13 @@ export function errorsContract(ctx: ContractContext): void {
       const err = await failure(call());
       expect(err).toMatchObject({ code: 'SYSTEMD_CLOSED', retryable: false });
     }
+    // watch() is checked like every other call: closed first (even before a bad name), and
+    // named by its operation.
+    for (const names of [[name], ['no suffix']]) {
+      const err = await failure(Promise.resolve().then(() => systemd.watch(names)));
+      expect(err).toMatchObject({ code: 'SYSTEMD_CLOSED', operation: 'watch' });
+    }
+    const bad = await failure(systemd.start('no suffix'));
+    expect(bad).toMatchObject({ code: 'SYSTEMD_CLOSED' });
   });
 }

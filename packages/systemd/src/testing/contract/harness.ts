@@ -1,12 +1,12 @@
 // What the contract suite needs from each implementation under test.
-import type { Systemd } from '../systemd.js';
+import type { WaitTime } from '@fleet/testkit';
+import type { Systemd } from '../../systemd.js';
 
-/** How time passes for the implementation under test. */
-export interface HarnessTime {
-  now(): number;
-  /** Lets `ms` pass: real time for the real systemd, a fake clock's advance for the fake. */
-  sleep(ms: number): Promise<void>;
-}
+/**
+ * How time passes for the implementation under test (testkit's `WaitTime`): `sleep` lets `ms`
+ * pass, real time for the real systemd, a fake clock's advance for the fake.
+ */
+export type HarnessTime = WaitTime;
 
 /** One implementation, fresh for one test. */
 export interface SystemdHarness {

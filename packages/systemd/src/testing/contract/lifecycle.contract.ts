@@ -1,6 +1,6 @@
 // Contract: loading, starting, stopping, failing and unloading units.
 import { expect, it } from 'vitest';
-import type { Systemd } from '../systemd.js';
+import type { Systemd } from '../../systemd.js';
 import type { ContractContext } from './context.js';
 import { hashOf } from './files.contract.js';
 import { ChangeRecorder, waitForState, waitUntil } from './wait.js';

@@ -1,5 +1,5 @@
-// Helpers shared by this package's tests. Not exported from the package.
-import { UnitError } from './errors.js';
+// @fleet/unit/testing: helpers for tests of unit handling. Never exported from the main entry.
+import { UnitError } from '../errors.js';
 
 /** Runs `fn`, which must throw a {@link UnitError}, and returns that error. */
 export function thrown(fn: () => unknown): UnitError {

@@ -1,7 +1,7 @@
 // The contract harness for FakeSystemd: a manual clock, so the suite runs in simulated time.
 import { ManualClock } from '@fleet/runtime';
-import type { SystemdHarness } from '../contract/harness.js';
-import { FakeSystemd, type FakeSystemdOptions } from './fake-systemd.js';
+import type { SystemdHarness } from './contract/harness.js';
+import { FakeSystemd, type FakeSystemdOptions } from '../fake/fake-systemd.js';
 
 /** A fresh FakeSystemd on its own ManualClock, as a contract harness. */
 export async function fakeHarness(opts: FakeSystemdOptions = {}): Promise<SystemdHarness> {

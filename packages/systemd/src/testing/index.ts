@@ -9,6 +9,6 @@ export {
   type SystemdHarness,
   type SystemdHarnessFactory,
 } from './contract.js';
-export { fakeHarness } from './fake/fake-harness.js';
-export { connectionStats, type ConnectionStats } from './testing/bus-stats.js';
-export { SocketProxy } from './testing/socket-proxy.js';
+export { fakeHarness } from './fake-harness.js';
+export { connectionStats, type ConnectionStats } from './bus-stats.js';
+export { SocketProxy } from './socket-proxy.js';
