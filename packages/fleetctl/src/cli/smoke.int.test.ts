@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTestBundle,
   COMPILED_MAIN,
+  PACKAGE_DIR,
   requireCompiled,
   type TestBundle,
 } from '../testing/bundle.js';
@@ -23,6 +24,15 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bundled?.remove();
+});
+
+it('bin/fleetctl runs the program (the bundle when fresh, else dist/main.js)', async () => {
+  const bin = join(PACKAGE_DIR, '..', '..', 'bin', 'fleetctl');
+  const p = spawnTracked('fleetctl', bin, ['version'], {
+    env: { PATH: process.env.PATH ?? '', HOME: tmpdir() },
+  });
+  expect((await p.exited).code).toBe(0);
+  expect(p.log()).toMatch(/^fleetctl version \d+\.\d+\.\d+\n$/);
 });
 
 describe.each([
