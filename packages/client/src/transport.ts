@@ -2,10 +2,10 @@
 // certificates, or a caller-supplied stream (an SSH tunnel). Every request has a deadline.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { oneLine } from '@fleet/runtime';
 import type { Endpoint } from './endpoint.js';
 import { ConnectionError, EndpointError, TimeoutError } from './errors.js';
@@ -25,6 +25,13 @@ export interface RawResponse {
   readonly status: number;
   readonly body: string;
 }
+
+/**
+ * node:https and node:tls, loaded on first use: only https endpoints need them, and loading them
+ * is a tenth of a CLI's start.
+ */
+const lazyHttps = (): typeof https => process.getBuiltinModule('node:https');
+const lazyTls = (): typeof tls => process.getBuiltinModule('node:tls');
 
 function readPem(what: string, path: string | undefined): Buffer | undefined {
   if (path === undefined || path === '') return undefined;
@@ -58,7 +65,7 @@ export class Transport {
     };
     if (createConnection !== undefined) this.agent = undefined;
     else if (endpoint.kind === 'https')
-      this.agent = new https.Agent({ keepAlive: true, ...this.tlsOptions });
+      this.agent = new (lazyHttps().Agent)({ keepAlive: true, ...this.tlsOptions });
     else this.agent = new http.Agent({ keepAlive: true });
   }
 
@@ -89,7 +96,7 @@ export class Transport {
             .then((stream) =>
               done(
                 null,
-                secure === undefined ? stream : tls.connect({ ...secure, socket: stream }),
+                secure === undefined ? stream : lazyTls().connect({ ...secure, socket: stream }),
               ),
             )
             .catch((err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
@@ -136,7 +143,7 @@ export class Transport {
     const opts = this.options(method, path, headers);
     const send =
       this.endpoint.kind === 'https' && this.createConnection === undefined
-        ? https.request
+        ? lazyHttps().request
         : http.request;
     return new Promise<RawResponse>((resolve, reject) => {
       let settled = false;
