@@ -81,12 +81,15 @@ describe('the modules fleetctl loads', () => {
     ['the compiled program (dist/main.js)', () => COMPILED_MAIN],
     ['the bundle (bin/fleetctl)', () => bundled.main],
   ])('%s', (_name, main) => {
-    it('runs version without loading server code', async () => {
+    it('runs version without loading server code, the client or any command', async () => {
       const r = await loaded(main(), ['version']);
       expect(r.out).toMatch(/^fleetctl version \d+\.\d+\.\d+\n$/);
       expect(r.code).toBe(0);
       expect(r.modules.some((m) => m.includes('/packages/fleetctl/'))).toBe(true);
       expect(serverCode(r.modules)).toEqual([]);
+      // Nor the client, a command, the parser or the rest of the bundle: version is answered first.
+      const beyond = /\/packages\/client\/|\/commands\/|yargs|fleetctl-cli\.cjs$/;
+      expect(r.modules.filter((m) => beyond.test(m))).toEqual([]);
     });
 
     it('talks to the API (list-machines) without loading server code', async () => {
