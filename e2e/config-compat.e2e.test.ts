@@ -4,7 +4,7 @@
 // is rewritten and fleet restarted. Then `systemctl reload fleet` applies new metadata without
 // touching units, and `systemctl stop fleet` ends cleanly while etcd silently drops packets
 // (fleet's TestMonitorVsShutdown).
-import { FleetClient } from '@fleet/api';
+import { FleetClient } from '@fleet/client';
 import { EtcdRegistry, normalizeKeyPrefix } from '@fleet/registry';
 import { EtcdCluster, TcpProxy, waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,7 @@
 // machine can take reporting why through the API, and the etcd leader killed under a running
 // cluster. The other faults (power-off, drain, fleetd leader killed, partition, one machine cut from
 // etcd) are in cluster-scheduling.e2e.test.ts and fleetd.e2e.test.ts.
-import type { WireUnit } from '@fleet/api';
+import type { WireUnit } from '@fleet/client';
 import { sleep, waitFor } from '@fleet/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {

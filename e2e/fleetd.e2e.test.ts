@@ -4,7 +4,7 @@
 // than the TTL without stopping or flapping anything, and drain on `systemctl stop fleet`.
 import { EtcdRegistry } from '@fleet/registry';
 import { EtcdCluster, TcpProxy, waitFor, sleep } from '@fleet/testkit';
-import type { FleetClient } from '@fleet/api';
+import type { FleetClient } from '@fleet/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bootMachines,

@@ -5,7 +5,7 @@
 // does not stretch them). A process that sends nothing for `splitMs` and then again (PID reuse)
 // starts a new interval.
 import { createSocket, type Socket } from 'node:dgram';
-import type { WireUnitOption } from '@fleet/api';
+import type { WireUnitOption } from '@fleet/client';
 import type { RunInterval } from '@fleet/testkit';
 import { fromUptime, mono } from './chaos-clock.js';
 

@@ -8,7 +8,7 @@
 //   pair    ra-<k>.service, rb-<k>.service with Replaces=ra-<k>.service (at most 1 pair)
 // Units with relations (excl, pair) take SLOW_STOP_MS to stop, so that a conflicting unit started
 // before the stop finished (reliability review F9) shows in the heartbeats.
-import { ApiError, type WireUnitOption } from '@fleet/api';
+import { ApiError, type WireUnitOption } from '@fleet/client';
 import type { RegisterValue, UnitSpec, WriteOutcome } from '@fleet/testkit';
 import { mono } from './chaos-clock.js';
 import { heartbeatService } from './chaos-heartbeats.js';

@@ -1,4 +1,4 @@
-import type { FleetClient } from '@fleet/api';
+import type { FleetClient } from '@fleet/client';
 import { EtcdRegistry } from '@fleet/registry';
 import { EtcdCluster, TcpProxy, waitFor, type EtcdMember } from '@fleet/testkit';
 import { fleetClient, installFleet, sh, unitProperty } from './fleet.js';

@@ -1,7 +1,7 @@
 // Checks for fault tests on a Cluster: that every etcd member holds the same data, that fleet's
 // view agrees with itself and with each machine's systemd, and load on the API while a fault
 // happens (reads on every machine, or unit creations) with what it answered.
-import type { WireUnitOption } from '@fleet/api';
+import type { WireUnitOption } from '@fleet/client';
 import type { EtcdMember } from '@fleet/testkit';
 import { sleep, waitFor } from '@fleet/testkit';
 import type { Cluster } from './cluster.js';

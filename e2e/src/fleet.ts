@@ -1,4 +1,4 @@
-import { FleetClient } from '@fleet/api';
+import { FleetClient } from '@fleet/client';
 import type { NspawnMachine } from './machine.js';
 
 /** How a machine's fleetd is configured for a test (written to /etc/fleet/fleet.conf). */

@@ -22,8 +22,9 @@ import {
   type MachineSession,
   type Registry,
 } from '@fleet/registry';
+import { FleetClient } from '@fleet/client';
 import { EtcdCluster } from '@fleet/testkit';
-import { createApi, DEFAULT_LISTING_MAX_AGE_MS, FleetClient, FleetServer } from '../src/index.js';
+import { createApi, DEFAULT_LISTING_MAX_AGE_MS, FleetServer } from '../src/index.js';
 
 const { values } = parseArgs({
   options: {

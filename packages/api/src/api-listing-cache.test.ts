@@ -8,7 +8,7 @@ import { createApi, type ApiHandler, type ApiOptions } from './api.js';
 import { encodePageToken } from './pagination.js';
 import { Fixture, flakyRegistry } from './test-support.js';
 import { inject } from './testing/inject.js';
-import type { MachinePage, UnitPage, UnitStatePage } from './wire.js';
+import type { MachinePage, UnitPage, UnitStatePage } from '@fleet/client';
 
 let fx: Fixture;
 afterEach(async () => {

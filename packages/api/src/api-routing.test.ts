@@ -6,7 +6,7 @@ import { DISCOVERY_DOCUMENT } from './discovery-document.js';
 import { RecordingLogger } from '@fleet/runtime';
 import { inject } from './testing/inject.js';
 import { Fixture, flakyRegistry, serviceOptions } from './test-support.js';
-import type { UnitPage } from './wire.js';
+import type { UnitPage } from '@fleet/client';
 
 let fx: Fixture;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_BYTES } from './metadata-patch.js';
 import { Fixture, snapshot } from './test-support.js';
-import type { MachinePage, UnitStatePage, WireUnitState } from './wire.js';
+import type { MachinePage, UnitStatePage, WireUnitState } from '@fleet/client';
 
 let fx: Fixture;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePageToken } from './pagination.js';
 import { Fixture, GLOBAL_OPTIONS, serviceOptions } from './test-support.js';
-import type { UnitPage, WireUnit } from './wire.js';
+import type { UnitPage, WireUnit } from '@fleet/client';
 
 let fx: Fixture;
 afterEach(async () => {

@@ -1,6 +1,7 @@
 // @fleet/api: fleet's HTTP API v1 — a handler built without listening, the servers that listen
-// (unix socket, TCP, TLS, systemd socket activation) and a typed client. May import only
-// @fleet/registry and @fleet/unit (and node built-ins, prom-client, zod).
+// (unix socket, TCP, TLS, systemd socket activation). The client and the wire types are
+// @fleet/client's. May import only @fleet/client, @fleet/registry, @fleet/runtime and
+// @fleet/unit (and node built-ins, prom-client, zod).
 export { createApi } from './api.js';
 export type { ApiHandler, ApiOptions } from './api.js';
 export { currentStateOf, publishedState } from './current-state.js';
@@ -31,5 +32,3 @@ export type {
 export { activationFds, LISTEN_FDS_START } from './server/activation.js';
 export type { ActivationOptions } from './server/activation.js';
 export { removeStaleSocket } from './server/unix-socket.js';
-// The typed client and the wire types, also on their own as @fleet/api/client.
-export * from './client/index.js';

@@ -2,7 +2,7 @@
 import type { Assignment, Machine, Unit, UnitState } from '@fleet/registry';
 import { fleetRequirements } from '@fleet/unit';
 import { currentStateOf, publishedState } from './current-state.js';
-import type { WireMachine, WireUnit, WireUnitState } from './wire.js';
+import type { WireMachine, WireUnit, WireUnitState } from '@fleet/client';
 
 /** Groups records by unit name, keeping their (sorted) order. */
 export function byUnit<T>(records: readonly T[], unitOf: (r: T) => string): Map<string, T[]> {

@@ -1,32 +1,69 @@
-// How long the compiled fleetctl takes from exec to exit: `--help`, `version` and `list-units`
-// (against an API over InMemoryRegistry that this script serves on a temp unix socket), each run
-// RUNS times, beside `node -e 0` as the baseline of the same machine in the same run. Prints
-// medians. Not a test: figures only. Build first: npx tsc -b packages/fleetctl
-//   npx tsx packages/fleetctl/bench/startup-bench.ts
-import { spawn } from 'node:child_process';
+// fleetctl's startup, this checkout against a baseline revision, in one run on one machine: exec
+// of bin/fleetctl to exit, for `version` and for `list-machines` (against an API over an
+// InMemoryRegistry that this script serves on a temp unix socket). The baseline is built from git
+// (default 476e1a1, before the bundle) in a temp `git worktree` sharing this checkout's
+// node_modules, and removed at the end. Cases run round-robin, so that load from elsewhere weighs
+// on all alike. Prints medians and the ratio. Not a test: figures only.
+//   npm run bench:fleetctl -- [--rev <commit>] [--runs N]
+// node reads NODE_EXTRA_CA_CERTS at startup, before any script; when it is set, every case also
+// runs without it (node's share of the time is then smaller).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createApi, FleetServer } from '@fleet/api';
 import { InMemoryRegistry } from '@fleet/registry';
+import { oneLine } from '@fleet/runtime';
 
-const RUNS = 10;
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    rev: { type: 'string', default: '476e1a1' },
+    runs: { type: 'string', default: '15' },
+  },
+});
+const RUNS = Number(values.runs);
+
+function sh(cmd: string, args: readonly string[], cwd: string): void {
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/**
+ * A worktree of `rev` whose node_modules is this checkout's, except the workspace links, which
+ * point at the worktree's own packages.
+ */
+async function baselineTree(rev: string): Promise<string> {
+  const dir = join(await mkdtemp(join(tmpdir(), 'fleetctl-bench-')), 'tree');
+  sh('git', ['worktree', 'add', '--detach', '--quiet', dir, rev], ROOT);
+  await mkdir(join(dir, 'node_modules', '@fleet'), { recursive: true });
+  for (const name of await readdir(join(ROOT, 'node_modules'))) {
+    if (name === '@fleet') continue;
+    await symlink(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
+  }
+  for (const pkg of await readdir(join(dir, 'packages'))) {
+    await symlink(join(dir, 'packages', pkg), join(dir, 'node_modules', '@fleet', pkg));
+    const own = join(ROOT, 'packages', pkg, 'node_modules');
+    if (existsSync(own)) await symlink(own, join(dir, 'packages', pkg, 'node_modules'));
+  }
+  return dir;
+}
 
 /** Runs a process to its end (asynchronously: the API is served from this process). */
-function timeRun(args: readonly string[]): Promise<number> {
+function timeRun(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('error', reject);
     child.once('close', (code) => {
       const ms = performance.now() - started;
       if (code === 0) resolve(ms);
-      else reject(new Error(`node ${args.join(' ')} exited ${String(code)}: ${err}`));
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${String(code)}: ${err}`));
     });
   });
 }
@@ -37,67 +74,92 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 }
 
+interface Case {
+  readonly label: string;
+  readonly cmd: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+}
+
 async function main(): Promise<void> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npx tsc -b packages/fleetctl`);
-  const dir = await mkdtemp(join(tmpdir(), 'fleetctl-bench-'));
+  console.log(`building this checkout and the baseline ${values.rev} ...`);
+  sh('npx', ['tsc', '-b', 'packages/fleetctl'], ROOT);
+  sh(process.execPath, ['packages/fleetctl/scripts/bundle.mjs'], ROOT);
+  const base = await baselineTree(values.rev);
+  const dir = await mkdtemp(join(tmpdir(), 'fleetctl-bench-api-'));
   const registry = new InMemoryRegistry();
   const socket = join(dir, 'fleet.sock');
-  const server = await FleetServer.listen(createApi({ registry, version: 'bench' }), {
-    unixSocket: socket,
-    activation: false,
-  });
+  let server: FleetServer | undefined;
   try {
-    const session = await registry.registerMachine(
-      {
-        id: 'b'.repeat(32),
-        publicIP: '127.0.0.1',
-        metadata: {},
-        health: {},
-        version: 'bench',
-        capabilities: [],
-      },
-      60,
-    );
-    for (let i = 0; i < 50; i++) {
-      const name = `app-${i}.service`;
-      const options = [{ section: 'Service', name: 'ExecStart', value: `/bin/sleep ${i}` }];
-      const u = await registry.createUnit({ name, options, desiredState: 'launched' });
-      await session.publishUnitState({
-        unit: name,
-        hash: u.hash,
-        loadState: 'loaded',
-        activeState: 'active',
-        subState: 'running',
-      });
+    sh(join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'packages/fleetctl'], base);
+    server = await FleetServer.listen(createApi({ registry, version: 'bench' }), {
+      unixSocket: socket,
+      activation: false,
+    });
+    for (let i = 0; i < 5; i++) {
+      await registry.registerMachine(
+        {
+          id: `${i}`.repeat(32),
+          publicIP: `127.0.0.${i + 1}`,
+          metadata: { region: 'bench' },
+          health: {},
+          version: 'bench',
+          capabilities: [],
+        },
+        600,
+      );
     }
-    const cases: [string, string[]][] = [
-      ['node -e 0 (baseline)', ['-e', '0']],
-      ['fleetctl --help', [MAIN, '--help']],
-      ['fleetctl version', [MAIN, 'version']],
-      ['fleetctl list-units (50 units)', [MAIN, '--endpoint', `unix://${socket}`, 'list-units']],
-    ];
-    for (const [, args] of cases) await timeRun(args); // warm the file cache
-    // Round-robin, so that load from elsewhere on the machine weighs on every case alike.
+    const envs: [string, NodeJS.ProcessEnv][] = [['', process.env]];
+    if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+      const { NODE_EXTRA_CA_CERTS: _ca, ...rest } = process.env;
+      envs.push([' (no NODE_EXTRA_CA_CERTS)', rest]);
+    }
+    const cases: Case[] = [];
+    for (const [note, env] of envs) {
+      cases.push({ label: `node -e ''${note}`, cmd: process.execPath, args: ['-e', ''], env });
+      for (const [what, args] of [
+        ['version', ['version']],
+        ['list-machines', ['--endpoint', `unix://${socket}`, 'list-machines']],
+      ] as const) {
+        for (const [rev, tree] of [
+          ['baseline', base],
+          ['current', ROOT],
+        ] as const) {
+          cases.push({
+            label: `${rev} fleetctl ${what}${note}`,
+            cmd: join(tree, 'bin', 'fleetctl'),
+            args,
+            env,
+          });
+        }
+      }
+    }
+    for (const c of cases) await timeRun(c.cmd, c.args, c.env); // warm the file cache
     const times = cases.map((): number[] => []);
     for (let i = 0; i < RUNS; i++) {
-      for (const [c, [, args]] of cases.entries()) times[c]?.push(await timeRun(args));
+      for (const [n, c] of cases.entries()) times[n]?.push(await timeRun(c.cmd, c.args, c.env));
     }
-    console.log(`startup, median of ${RUNS} runs (node ${process.version}):`);
-    const baseline = median(times[0] ?? []);
-    for (const [c, [label]] of cases.entries()) {
-      const m = median(times[c] ?? []);
-      const extra = c === 0 ? '' : `  (+${(m - baseline).toFixed(0)} ms over node)`;
-      console.log(`  ${label.padEnd(32)} ${m.toFixed(0).padStart(5)} ms${extra}`);
+    const med = new Map(cases.map((c, n) => [c.label, median(times[n] ?? [])]));
+    console.log(`exec→exit of bin/fleetctl, median of ${RUNS} runs (node ${process.version}):`);
+    for (const c of cases) {
+      const m = med.get(c.label) ?? NaN;
+      let extra = '';
+      if (c.label.startsWith('current')) {
+        const b = med.get(c.label.replace('current', 'baseline')) ?? NaN;
+        extra = `  current/baseline ${(m / b).toFixed(2)} (${((1 - m / b) * 100).toFixed(0)} % faster)`;
+      }
+      console.log(`  ${c.label.padEnd(58)} ${m.toFixed(1).padStart(6)} ms${extra}`);
     }
-    await session.close();
   } finally {
-    await server.close();
+    await server?.close();
     await registry.close();
     await rm(dir, { recursive: true, force: true });
+    sh('git', ['worktree', 'remove', '--force', base], ROOT);
+    await rm(join(base, '..'), { recursive: true, force: true });
   }
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
+  console.error(oneLine(err));
   process.exitCode = 1;
 });

@@ -1,7 +1,7 @@
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, FleetClient } from '@fleet/api';
+import { ApiError, FleetClient } from '@fleet/client';
 import { EtcdRegistry } from '@fleet/registry';
 import { RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';

@@ -5,7 +5,7 @@ import { parseMetadataPatch } from '../metadata-patch.js';
 import { paginate, requestedPage } from '../pagination.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { toWireMachine } from '../unit-view.js';
-import type { MachinePage } from '../wire.js';
+import type { MachinePage } from '@fleet/client';
 
 /** Handlers of the machines resource. */
 export interface MachineRoutes {

@@ -6,7 +6,7 @@ import { paginate, requestedPage } from '../pagination.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { toWireUnitState } from '../unit-view.js';
 import { checkStoredUnitName } from '../validation.js';
-import type { UnitStatePage } from '../wire.js';
+import type { UnitStatePage } from '@fleet/client';
 
 /** Handlers of the state resource. */
 export interface StateRoutes {

@@ -6,7 +6,7 @@ import { paginate, requestedPage } from '../pagination.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { byUnit, toWireUnit } from '../unit-view.js';
 import { checkStoredUnitName } from '../validation.js';
-import type { UnitPage } from '../wire.js';
+import type { UnitPage } from '@fleet/client';
 
 /** Handlers of the units resource. */
 export interface UnitReadRoutes {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FleetClient } from '../client/client.js';
+import { FleetClient } from '@fleet/client';
 import { serviceOptions } from '../test-support.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { InMemoryRegistry } from '@fleet/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, type ApiOptions } from '../api.js';
-import { FleetClient } from '../client/client.js';
-import { ApiError, ConnectionError, TimeoutError } from '../client/errors.js';
+import { ApiError, ConnectionError, FleetClient, TimeoutError } from '@fleet/client';
 import { serviceOptions } from '../test-support.js';
 import { FleetServer } from './fleet-server.js';
 

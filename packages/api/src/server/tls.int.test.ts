@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { InMemoryRegistry } from '@fleet/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../api.js';
-import { FleetClient } from '../client/client.js';
-import { ConnectionError } from '../client/errors.js';
+import { ConnectionError, FleetClient } from '@fleet/client';
 import { serviceOptions } from '../test-support.js';
 import { FleetServer } from './fleet-server.js';
 

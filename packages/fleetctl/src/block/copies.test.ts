@@ -1,4 +1,4 @@
-import type { WireUnitState } from '@fleet/api';
+import type { WireUnitState } from '@fleet/client';
 import { describe, expect, it } from 'vitest';
 import { judgeCopies, type Copy } from './copies.js';
 

@@ -1,7 +1,7 @@
 // Whether every machine's copy of a global unit has got where a restart sent it: a pure decision
 // over the states the machines published (the API gives a global unit no machine and no
 // current state, so its copies are judged one by one, from `GET /state`).
-import type { WireUnitState } from '@fleet/api';
+import type { WireUnitState } from '@fleet/client';
 import { seeStatus, UNSTARTABLE_LOAD_STATES, type Verdict } from './judge.js';
 
 /** A restart phase: every copy stopped, or every copy running again. */

@@ -1,4 +1,4 @@
-import type { WireUnit, WireUnitState } from '@fleet/api';
+import type { WireUnit, WireUnitState } from '@fleet/client';
 import { unitHash } from '@fleet/unit';
 import { describe, expect, it } from 'vitest';
 import { exitsWhenDone, judge, UNSTARTABLE_LOAD_STATES, type Goal } from './judge.js';

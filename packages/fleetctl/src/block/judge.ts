@@ -1,6 +1,6 @@
 // Whether a unit being waited on has got where it was sent: a pure decision over one poll's
 // observation, with the reason it is still waiting (or failed), for progress and error lines.
-import type { WireUnit, WireUnitState } from '@fleet/api';
+import type { WireUnit, WireUnitState } from '@fleet/client';
 import { fleetRequirements, unitHash, type DesiredState, type UnitOption } from '@fleet/unit';
 
 /** What a wait waits for. */

@@ -5,7 +5,8 @@
 // A wait is never silent: without a terminal, a unit whose status has not changed for
 // STALL_ATTEMPTS attempts gets one `Still waiting ...` line on stderr naming what it waits for
 // and where the unit is (again each time a new status stands that long).
-import type { FleetClient } from '@fleet/api';
+import type { FleetClient } from '@fleet/client';
+import { isRetryable, oneLine } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 import { machineLegend } from '../output/legend.js';
 import { judge, type Goal, type Observation, type Verdict } from './judge.js';
@@ -66,8 +67,8 @@ export async function pollUnit(
     try {
       verdict = await check();
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      if ((err as { retryable?: unknown }).retryable !== true) return fail(why);
+      const why = oneLine(err);
+      if (!isRetryable(err)) return fail(why);
       verdict = { kind: 'waiting', status: `API error: ${why}` };
     }
     if (verdict.kind === 'done') {

@@ -1,14 +1,15 @@
 // What a running command works with: its streams, the global flags, a lazily created API client
 // (through the SSH tunnel when --tunnel is given), the machine list, SSH settings and cleanup.
-// Heavy modules (the API client, ssh2) are imported on first use only.
+// The API client and ssh2 are imported on first use only, so that help and usage errors do not
+// load them.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { FleetClient, WireMachine } from '@fleet/api';
+import type { FleetClient, WireMachine } from '@fleet/client';
+import { oneLine } from '@fleet/runtime';
 import type { SshClient, SshSettings } from '../ssh/connect.js';
 import type { TerminalOpener } from '../ssh/terminal.js';
-import type { ApiModule } from './api-module.js';
 import { CliError, UsageError } from './errors.js';
 import type { GlobalOptions } from './globals.js';
 import { escapeLine } from '../output/escape.js';
@@ -32,13 +33,9 @@ export class Context {
   private readonly cleanups: (() => void | Promise<void>)[] = [];
   private readonly openTerminal: TerminalOpener | undefined;
 
-  /**
-   * @param preloaded - the API client module, if its loading has already begun
-   */
   constructor(
     io: RunIo,
     readonly globals: GlobalOptions,
-    private readonly preloaded?: Promise<ApiModule>,
   ) {
     this.io = { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, env: io.env };
     this.openTerminal = io.openTerminal;
@@ -94,15 +91,13 @@ export class Context {
    */
   api(): Promise<FleetClient> {
     this.client ??= this.createClient().catch((err: unknown) => {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new CliError(`Unable to initialize client: ${why}`, 1, { cause: err });
+      throw new CliError(`Unable to initialize client: ${oneLine(err)}`, { cause: err });
     });
     return this.client;
   }
 
   private async createClient(): Promise<FleetClient> {
-    const { FleetClient: Client, parseEndpoint } = await (this.preloaded ??
-      import('./api-module.js').then((m) => m.loadApi()));
+    const { FleetClient: Client, parseEndpoint } = await import('@fleet/client');
     const g = this.globals;
     const endpoints = g.endpoint.split(',');
     const endpoint = endpoints[0] ?? '';
@@ -180,7 +175,8 @@ export class Context {
         // input must not answer for the user, nor lose a line to the question).
         ask: async (question) => {
           const { readLine } = await import('../ssh/prompt.js');
-          const { NoTerminalError, openControllingTerminal } = await import('../ssh/terminal.js');
+          const { openControllingTerminal } = await import('../ssh/terminal.js');
+          const { NoTerminalError } = await import('../ssh/errors.js');
           const term = (this.openTerminal ?? openControllingTerminal)();
           if (term === undefined) throw new NoTerminalError();
           try {
@@ -213,8 +209,7 @@ export class Context {
         });
         return conn;
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
-        throw new CliError(`failed initializing SSH tunnel: ${why}`, 1, { cause: err });
+        throw new CliError(`failed initializing SSH tunnel: ${oneLine(err)}`, { cause: err });
       }
     })();
     return this.bastionConn;

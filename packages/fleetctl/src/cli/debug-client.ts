@@ -1,5 +1,6 @@
 // --debug: every API call fleetctl makes, with its duration and outcome, on stderr.
-import type { FleetClient } from '@fleet/api';
+import type { FleetClient } from '@fleet/client';
+import { oneLine } from '@fleet/runtime';
 
 /** Wraps `client` so that each method call is logged. */
 export function debugClient(client: FleetClient, log: (msg: string) => void): FleetClient {
@@ -16,7 +17,7 @@ export function debugClient(client: FleetClient, log: (msg: string) => void): Fl
           log(`API ${call}: ok in ${Date.now() - started} ms`);
           return result;
         } catch (err) {
-          log(`API ${call}: ${err instanceof Error ? err.message : String(err)}`);
+          log(`API ${call}: ${oneLine(err)}`);
           throw err;
         }
       };

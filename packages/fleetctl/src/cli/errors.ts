@@ -1,32 +1,31 @@
 // fleetctl's errors. Every failure reaches the user as one clear line on stderr and an exit
-// code, never as a stack trace.
+// code, never as a stack trace. Both classes are fleet's FleetErrors (code, cause).
+import { FleetError } from '@fleet/runtime';
+
+/** Stable codes of fleetctl's own errors. */
+export type CliErrorCode = 'CLI_FAILED' | 'CLI_USAGE';
+
+/** Options of {@link CliError}. */
+export interface CliErrorOptions {
+  /** What fleetctl exits with (default 1). */
+  readonly exitCode?: number;
+  readonly cause?: unknown;
+}
 
 /** A failure with the line to print and the exit code to return. */
-export class CliError extends Error {
-  /**
-   * @param message - one line for the user
-   * @param exitCode - what fleetctl exits with (default 1)
-   */
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-    options?: { readonly cause?: unknown },
-  ) {
+export class CliError extends FleetError {
+  readonly code: CliErrorCode = 'CLI_FAILED';
+  /** What fleetctl exits with. */
+  readonly exitCode: number;
+
+  /** @param message - one line for the user */
+  constructor(message: string, options: CliErrorOptions = {}) {
     super(message, options);
-    this.name = 'CliError';
+    this.exitCode = options.exitCode ?? 1;
   }
 }
 
 /** The command line is wrong: unknown command or flag, bad value, missing argument. */
 export class UsageError extends CliError {
-  constructor(message: string) {
-    super(message, 1);
-    this.name = 'UsageError';
-  }
-}
-
-/** The message of any thrown value, on one line. */
-export function errorLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
+  override readonly code = 'CLI_USAGE';
 }

@@ -1,35 +1,32 @@
 // fleetctl's entry point as a function: parse the command line, run one command, turn every
 // failure into one line on stderr and an exit code. Used by main.ts and, in-process, by tests.
-import type { ApiModule } from './api-module.js';
+import { oneLine } from '@fleet/runtime';
 import type { Parsed } from './parser.js';
-import { CATALOG } from './catalog.js';
+import { CATALOG, COMMAND_NAMES, type CommandName } from './catalog.js';
 import { Args, type CommandSpec } from './command.js';
 import { Context } from './context.js';
 import { fastParse } from './fast-parse.js';
-import { CliError, errorLine, UsageError } from './errors.js';
+import { LOADERS } from './loaders.js';
+import { quickAnswer } from './quick.js';
+import { CliError, UsageError } from './errors.js';
 import { globalDefaults, globalOptions } from './globals.js';
 import { ttyColumns, type RunIo } from './io.js';
 import { commandIndex, resolveCommand } from './resolve.js';
 import { versionLine } from '../version.js';
 import { escapeLine } from '../output/escape.js';
 
-const NAMES = CATALOG.map((c) => c.name);
+const NAMES: readonly string[] = COMMAND_NAMES;
 
-async function loadSpec(name: string): Promise<CommandSpec> {
-  const entry = CATALOG.find((c) => c.name === name);
-  if (entry === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
-  return entry.load();
-}
-
-function preloadApi(): Promise<ApiModule> {
-  const loading = import('./api-module.js').then((m) => m.loadApi());
-  loading.catch(() => undefined); // reported when (if) the client is created
-  return loading;
+function loadSpec(name: string): Promise<CommandSpec> {
+  const load = name === 'help' ? undefined : LOADERS[name as Exclude<CommandName, 'help'>];
+  if (load === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  return load();
 }
 
 async function dispatch(argv: string[], io: RunIo): Promise<number> {
-  if (argv[0] === '--version' || argv[0] === '-v') {
-    io.stdout.write(`${versionLine()}\n`);
+  const quick = quickAnswer(argv);
+  if (quick !== undefined) {
+    io.stdout.write(`${quick}\n`);
     return 0;
   }
   const index = commandIndex(argv);
@@ -37,11 +34,6 @@ async function dispatch(argv: string[], io: RunIo): Promise<number> {
   const after = argv.slice(index + 1);
   // The command word first: flags may come before it (global ones, or the command's own).
   if (name !== undefined) argv = [name, ...argv.slice(0, index), ...argv.slice(index + 1)];
-  // `fleetctl version` needs neither the parser nor the API: answer at once.
-  if (name === 'version' && argv.length === 1) {
-    io.stdout.write(`${versionLine()}\n`);
-    return 0;
-  }
   if (name === 'help') {
     // `fleetctl help [command]` is `fleetctl [command] --help`.
     const rest = after.filter((a) => !a.startsWith('-'));
@@ -51,9 +43,6 @@ async function dispatch(argv: string[], io: RunIo): Promise<number> {
   }
   const defaults = globalDefaults(io.env);
   const width = Math.min(ttyColumns(io.stdout) ?? 100, 120);
-  // Load the API client while the command line is parsed: module loading overlaps its file reads.
-  const online = CATALOG.find((c) => c.name === name)?.offline !== true;
-  const api = online && !argv.includes('--help') && !argv.includes('-h') ? preloadApi() : undefined;
   const spec = name === undefined ? undefined : await loadSpec(name);
   // yargs-parser first; full yargs only for help, errors and anything doubtful.
   const fast = spec === undefined ? undefined : await fastParse(argv, spec, defaults);
@@ -76,7 +65,7 @@ async function dispatch(argv: string[], io: RunIo): Promise<number> {
     io.stdout.write(`${help.kind === 'help' ? help.text : ''}\n`);
     return 0;
   }
-  const ctx = new Context(io, globalOptions(parsed.args), api);
+  const ctx = new Context(io, globalOptions(parsed.args));
   try {
     return await spec.run(ctx, new Args(parsed.args));
   } finally {
@@ -94,7 +83,7 @@ export async function run(argv: readonly string[], io: RunIo): Promise<number> {
     return await dispatch([...argv], io);
   } catch (err) {
     // An error's message may quote the cluster (a reason, an API error): escape its controls.
-    io.stderr.write(`${escapeLine(errorLine(err))}\n`);
+    io.stderr.write(`${escapeLine(oneLine(err))}\n`);
     return err instanceof CliError ? err.exitCode : 1;
   }
 }

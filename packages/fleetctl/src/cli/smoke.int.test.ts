@@ -1,30 +1,52 @@
-// The compiled CLI under plain node, as users run it. vitest rewrites CommonJS interop, so a
-// broken ESM import (e.g. a named import from ssh2) passes every other test and only crashes
-// here (libs.md 1.3). Nothing is built here: CI builds first; without dist/ this fails clearly.
-import { existsSync } from 'node:fs';
+// The compiled CLI under plain node, and the bundle bin/fleetctl runs, as users run them. vitest
+// rewrites CommonJS interop, so a broken ESM import (e.g. a named import from ssh2) passes every
+// other test and only crashes here (libs.md 1.3). Nothing is compiled here: CI builds first;
+// without dist/ this fails clearly. The bundle is made from dist/ for this file.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createApi, FleetServer } from '@fleet/api';
 import { InMemoryRegistry } from '@fleet/registry';
 import { spawnTracked } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildTestBundle,
+  COMPILED_MAIN,
+  PACKAGE_DIR,
+  requireCompiled,
+  type TestBundle,
+} from '../testing/bundle.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+let bundled: TestBundle | undefined;
+beforeAll(async () => {
+  requireCompiled();
+  bundled = await buildTestBundle();
+});
+afterAll(async () => {
+  await bundled?.remove();
+});
 
-async function cli(args: readonly string[]): Promise<{ code: number | null; out: string }> {
-  if (!existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: build first (npx tsc -b packages/fleetctl)`);
-  }
-  const p = spawnTracked('fleetctl', process.execPath, [MAIN, ...args], {
+it('bin/fleetctl runs the program (the bundle when fresh, else dist/main.js)', async () => {
+  const bin = join(PACKAGE_DIR, '..', '..', 'bin', 'fleetctl');
+  const p = spawnTracked('fleetctl', bin, ['version'], {
     env: { PATH: process.env.PATH ?? '', HOME: tmpdir() },
   });
-  const { code } = await p.exited;
-  return { code, out: p.log() };
-}
+  expect((await p.exited).code).toBe(0);
+  expect(p.log()).toMatch(/^fleetctl version \d+\.\d+\.\d+\n$/);
+});
 
-describe('the compiled fleetctl under node', () => {
+describe.each([
+  ['the compiled fleetctl (dist/main.js)', () => COMPILED_MAIN],
+  ['the bundled fleetctl (bin/fleetctl)', () => bundled?.main ?? ''],
+])('%s under node', (_name, main) => {
+  async function cli(args: readonly string[]): Promise<{ code: number | null; out: string }> {
+    const p = spawnTracked('fleetctl', process.execPath, [main(), ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir() },
+    });
+    const { code } = await p.exited;
+    return { code, out: p.log() };
+  }
+
   let dir: string;
   let registry: InMemoryRegistry;
   let server: FleetServer;

@@ -7,6 +7,7 @@
 // running. load and start set their state on every named unit, as fleet did: `load` of a
 // launched unit sets it to `loaded`, which stops it (fleet's setTargetStateOfUnits).
 import type { DesiredState } from '@fleet/unit';
+import { oneLine } from '@fleet/runtime';
 import type { Args } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { CliError, UsageError } from '../cli/errors.js';
@@ -67,8 +68,8 @@ export async function activate(
       changed = (await setTargetStates(ctx, created.names, desiredState)).map((u) => u.name);
     }
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new CliError(`Error ${gerund} units: ${why}`, 1, { cause: err });
+    const why = oneLine(err);
+    throw new CliError(`Error ${gerund} units: ${why}`, { cause: err });
   }
   const touched = new Set([...created.created, ...created.replaced, ...changed]);
   const waitOn = created.names.filter((n, i) => touched.has(n) && created.names.indexOf(n) === i);

@@ -1,5 +1,6 @@
 // `fleetctl destroy UNIT...`: remove units from the cluster, then (unless --no-block) wait until
 // their machines have unloaded them. fleet waited only *with* --no-block (inverted).
+import { oneLine } from '@fleet/runtime';
 import type { CommandSpec } from '../cli/command.js';
 import { waitForUnloaded } from '../block/wait.js';
 import { requireUnits } from '../units/names.js';
@@ -27,7 +28,7 @@ export const destroyCommand: CommandSpec = {
         ctx.out(`Destroyed ${name}`);
         destroyed.push(name);
       } catch (err) {
-        ctx.err(`Error destroying units: ${err instanceof Error ? err.message : String(err)}`);
+        ctx.err(`Error destroying units: ${oneLine(err)}`);
         failed = true;
       }
     }

@@ -19,7 +19,7 @@ export const fdForwardCommand: CommandSpec = {
     return new Promise((resolve, reject) => {
       const sock = connect(path);
       sock.once('error', (err) =>
-        reject(new CliError(`Failed to connect to ${path}: ${err.message}`, 1, { cause: err })),
+        reject(new CliError(`Failed to connect to ${path}: ${err.message}`, { cause: err })),
       );
       sock.once('connect', () => {
         ctx.io.stdin.pipe(sock);

@@ -1,10 +1,10 @@
 // `fleetctl journal UNIT`: the unit's journal from its machine, `[sudo] journalctl --unit <u>
 // --no-pager -n <N> --output <mode> [-f]`. For a global unit, from every machine it is on (with
 // --follow, all at once with each line prefixed by its machine).
-import type { WireMachine } from '@fleet/api';
+import type { WireMachine } from '@fleet/client';
+import { oneLine } from '@fleet/runtime';
 import type { CommandSpec } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
-import { errorLine } from '../cli/errors.js';
 import { isGlobal } from '../block/judge.js';
 import { legendOf } from '../block/wait.js';
 import { escapeControls } from '../output/escape.js';
@@ -22,7 +22,7 @@ async function runCaught(
   try {
     return await runOnMachine(ctx, m, argv, how);
   } catch (err) {
-    ctx.err(errorLine(err));
+    ctx.err(oneLine(err));
     return 255;
   }
 }

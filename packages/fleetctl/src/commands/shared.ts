@@ -38,7 +38,7 @@ export const SIGN_DEPRECATED =
 
 /** Fails with exit code 2 when --sign is given. */
 export function rejectSign(args: Args): void {
-  if (args.bool('sign')) throw new CliError(SIGN_DEPRECATED, 2);
+  if (args.bool('sign')) throw new CliError(SIGN_DEPRECATED, { exitCode: 2 });
 }
 
 /** Block attempts from the flags: -1 with --no-block, else --block-attempts (0 = no limit). */

@@ -1,7 +1,7 @@
 // `fleetctl ssh {MACHINE|UNIT} [-- command...]`: a shell, or a command, on a machine named by an
 // ID prefix or its IP, or on the machine of a unit (each machine of a global unit, for a command). The exit
 // status is the remote command's.
-import type { WireMachine } from '@fleet/api';
+import type { WireMachine } from '@fleet/client';
 import type { CommandSpec } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { CliError, UsageError } from '../cli/errors.js';

@@ -1,8 +1,8 @@
 // `fleetctl status UNIT...`: `systemctl status -l <unit>` on the unit's machine (every machine,
 // for a global unit), locally when that is this machine. The exit status is the first non-zero
 // one of the commands run.
+import { oneLine } from '@fleet/runtime';
 import type { CommandSpec } from '../cli/command.js';
-import { errorLine } from '../cli/errors.js';
 import { isGlobal } from '../block/judge.js';
 import { legendOf } from '../block/wait.js';
 import { runOnMachine } from '../remote/run.js';
@@ -60,7 +60,7 @@ export const statusCommand: CommandSpec = {
         try {
           note(await runOnMachine(ctx, m, statusArgv(name), { sshPort }));
         } catch (err) {
-          ctx.err(errorLine(err));
+          ctx.err(oneLine(err));
           note(255);
         }
       }

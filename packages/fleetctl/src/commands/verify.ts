@@ -10,6 +10,6 @@ export const verifyCommand: CommandSpec = {
   summary: 'DEPRECATED - No longer works',
   positional: '[units..]',
   run() {
-    return Promise.reject(new CliError(SIGN_DEPRECATED, 2));
+    return Promise.reject(new CliError(SIGN_DEPRECATED, { exitCode: 2 }));
   },
 };

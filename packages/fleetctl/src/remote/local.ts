@@ -17,7 +17,9 @@ export function runLocal(argv: readonly string[], io: CliIo): Promise<number> {
     child.stdout.pipe(io.stdout, { end: false });
     child.stderr.pipe(io.stderr, { end: false });
     child.once('error', (err) =>
-      reject(new CliError(`Error running local command: ${err.message}`, 255, { cause: err })),
+      reject(
+        new CliError(`Error running local command: ${err.message}`, { exitCode: 255, cause: err }),
+      ),
     );
     child.once('close', (code, signal) =>
       resolve(code ?? (signal === null ? 255 : signalStatus(signal))),

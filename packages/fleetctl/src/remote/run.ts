@@ -2,7 +2,8 @@
 // /etc/machine-id), else over SSH to its public IP, nested through the --tunnel bastion when
 // one is given.
 import type { Writable } from 'node:stream';
-import type { WireMachine } from '@fleet/api';
+import type { WireMachine } from '@fleet/client';
+import { oneLine } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
 import { sshConnect } from '../ssh/connect.js';
@@ -42,7 +43,7 @@ export async function runOnMachine(
   }
   const ip = machine.primaryIP;
   if (ip === undefined || ip === '') {
-    throw new CliError(`machine ${machine.id} has no public IP to connect to`, 255);
+    throw new CliError(`machine ${machine.id} has no public IP to connect to`, { exitCode: 255 });
   }
   let conn;
   try {
@@ -52,8 +53,8 @@ export async function runOnMachine(
       forwardAgent: how.forwardAgent === true,
     });
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new CliError(`Failed building SSH client: ${why}`, 255, { cause: err });
+    const why = oneLine(err);
+    throw new CliError(`Failed building SSH client: ${why}`, { exitCode: 255, cause: err });
   }
   const stdinTty = (ctx.io.stdin as { isTTY?: boolean }).isTTY === true;
   const io = {
@@ -70,8 +71,8 @@ export async function runOnMachine(
     ctx.debug(`running on ${ip}:${how.sshPort}: ${line}`);
     return await execRemote(conn, line, io);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new CliError(`Failed running command over SSH: ${why}`, 255, { cause: err });
+    const why = oneLine(err);
+    throw new CliError(`Failed running command over SSH: ${why}`, { exitCode: 255, cause: err });
   } finally {
     conn.end();
   }

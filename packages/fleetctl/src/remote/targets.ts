@@ -1,7 +1,7 @@
 // Which machines a command runs on: a unit's machine (for a global unit, every machine that
 // reports a state for it, since the API gives global units no machine), or a machine named by
 // an ID prefix.
-import type { WireMachine, WireUnit } from '@fleet/api';
+import type { WireMachine, WireUnit } from '@fleet/client';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
 import { isGlobal } from '../block/judge.js';

@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnyAuthMethod } from 'ssh2';
+import { oneLine } from '@fleet/runtime';
 
 /** Where credentials come from. */
 export interface AuthSources {
@@ -59,7 +60,7 @@ export function authPlan(
       key = readFileSync(file);
     } catch (err) {
       if (file === sources.identityFile) {
-        const why = err instanceof Error ? err.message : String(err);
+        const why = oneLine(err);
         debug(`cannot read identity file ${file}: ${why}`);
       }
       continue;

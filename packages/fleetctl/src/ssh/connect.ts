@@ -3,8 +3,16 @@
 // has a setup deadline (--ssh-timeout) that does not count time spent answering a prompt.
 import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
-import { CliError } from '../cli/errors.js';
+import { oneLine } from '@fleet/runtime';
 import { authPlan, type AuthSources } from './auth.js';
+import {
+  SshAuthError,
+  SshChannelError,
+  SshConnectError,
+  SshHostKeyError,
+  SshTimeoutError,
+  type SshError,
+} from './errors.js';
 import { hostCheck, type HostCheckSettings } from './host-check.js';
 
 /** A connected SSH client. */
@@ -51,8 +59,8 @@ export function forwardTcp(via: SshClient, host: string, port: number): Promise<
 
 /**
  * Connects and authenticates to `host:port`.
- * @throws CliError naming the host: unreachable, timed out, host key refused, authentication
- * failed
+ * @throws SshError naming the host: SshChannelError (through the tunnel), SshConnectError,
+ * SshTimeoutError, SshHostKeyError, SshAuthError
  */
 export async function sshConnect(
   host: string,
@@ -94,14 +102,17 @@ export async function sshConnect(
     if (opts.via !== undefined) {
       settings.debug(`opening a channel to ${addr} through the tunnel`);
       sock = await new Promise<ClientChannel>((resolve, reject) => {
-        onTimeout = () => reject(new Error('timed out opening a channel through the tunnel'));
+        onTimeout = () =>
+          reject(new SshTimeoutError('timed out opening a channel through the tunnel'));
         forwardTcp(opts.via as SshClient, host, port).then(resolve, reject);
       });
     }
   } catch (err) {
     clearTimeout(timer);
-    const why = err instanceof Error ? err.message : String(err);
-    throw new CliError(`cannot reach ${addr} through the SSH tunnel: ${why}`, 1, { cause: err });
+    const Failure = err instanceof SshTimeoutError ? SshTimeoutError : SshChannelError;
+    throw new Failure(`cannot reach ${addr} through the SSH tunnel: ${oneLine(err)}`, {
+      cause: err,
+    });
   }
 
   const client = new ssh2.Client();
@@ -121,16 +132,20 @@ export async function sshConnect(
 
   settings.debug(`connecting to ${settings.username}@${addr} over SSH`);
   return new Promise<SshClient>((resolve, reject) => {
-    const fail = (message: string, cause?: unknown) => {
+    const fail = (err: SshError) => {
       clearTimeout(timer);
       client.removeAllListeners('ready');
       client.on('error', () => undefined);
       client.end();
       sock?.destroy();
-      reject(new CliError(message, 1, { cause }));
+      reject(err);
     };
     onTimeout = () =>
-      fail(`timed out after ${settings.timeoutMs / 1000} s setting up SSH to ${addr}`);
+      fail(
+        new SshTimeoutError(
+          `timed out after ${settings.timeoutMs / 1000} s setting up SSH to ${addr}`,
+        ),
+      );
     client.once('ready', () => {
       clearTimeout(timer);
       client.removeAllListeners('error');
@@ -145,14 +160,25 @@ export async function sshConnect(
     });
     client.once('error', (err: Error & { level?: string }) => {
       const refusal = check.refusal();
-      if (refusal !== undefined) fail(refusal, err);
+      if (refusal !== undefined) fail(new SshHostKeyError(refusal, { cause: err }));
       else if (err.level === 'client-authentication') {
         const tried =
           plan.tried.length === 0
             ? 'no ssh-agent (SSH_AUTH_SOCK) and no key file to offer'
             : `tried ${plan.tried.join(', ')}`;
-        fail(`SSH authentication failed for ${settings.username}@${addr} (${tried})`, err);
-      } else fail(`cannot connect to ${addr} over SSH: ${err.message}`, err);
+        fail(
+          new SshAuthError(
+            `SSH authentication failed for ${settings.username}@${addr} (${tried})`,
+            {
+              cause: err,
+            },
+          ),
+        );
+      } else {
+        fail(
+          new SshConnectError(`cannot connect to ${addr} over SSH: ${err.message}`, { cause: err }),
+        );
+      }
     });
     client.connect(config);
   });

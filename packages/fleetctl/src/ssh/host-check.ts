@@ -16,7 +16,8 @@ import {
   knownHostsLine,
   knownKeyTypes,
 } from './known-hosts.js';
-import { NoTerminalError } from './terminal.js';
+import { oneLine } from '@fleet/runtime';
+import { NoTerminalError } from './errors.js';
 
 /** What host key checking needs. */
 export interface HostCheckSettings {
@@ -138,7 +139,7 @@ export function hostCheck(host: string, port: number, settings: HostCheckSetting
         `Warning: Permanently added '${token}' (${algorithmName(type)}) to the list of known hosts.\n`,
       );
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = oneLine(err);
       settings.stderr.write(
         `Failed to add the host to the list of known hosts (${file}): ${why}\n`,
       );
@@ -175,7 +176,7 @@ export function hostCheck(host: string, port: number, settings: HostCheckSetting
         }
         trust(key, status.otherTypes).then(
           (ok) => (ok ? done(true) : refuse('unauthorized host (not trusted)', done)),
-          (err: unknown) => refuse(err instanceof Error ? err.message : String(err), done),
+          (err: unknown) => refuse(oneLine(err), done),
         );
     }
   };

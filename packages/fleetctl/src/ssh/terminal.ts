@@ -39,13 +39,3 @@ export const openControllingTerminal: TerminalOpener = () => {
     },
   };
 };
-
-/** Thrown by a question asked with no terminal to ask on. */
-export class NoTerminalError extends Error {
-  readonly code = 'NO_TERMINAL';
-  readonly retryable = false;
-  constructor() {
-    super('no terminal to ask on');
-    this.name = 'NoTerminalError';
-  }
-}

@@ -3,7 +3,7 @@
 // fleet's `fleetctl fd-forward`) or to a TCP endpoint (direct-tcpip).
 import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
-import type { Endpoint } from '@fleet/api';
+import type { Endpoint } from '@fleet/client';
 import { forwardTcp, type SshClient } from './connect.js';
 
 function streamLocal(bastion: SshClient, socketPath: string): Promise<ClientChannel> {

@@ -2,7 +2,7 @@
 // creating it from the local file, or for an instance from its template (registered, else on
 // disk next to the argument), and replacing a registered unit whose local file differs when
 // --replace allows it. Validation is the API's, done before anything is sent.
-import type { FleetClient, WireUnit } from '@fleet/api';
+import type { FleetClient, WireUnit } from '@fleet/client';
 import {
   splitUnitName,
   unitHash,
@@ -12,6 +12,7 @@ import {
   type DesiredState,
   type UnitOption,
 } from '@fleet/unit';
+import { oneLine } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
 import { findLocalUnit, type LocalUnit } from './local-file.js';
@@ -175,8 +176,8 @@ export async function lazyCreate(
       created.push(name);
     }
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new CliError(`Error creating units: ${why}`, 1, { cause: err });
+    const why = oneLine(err);
+    throw new CliError(`Error creating units: ${why}`, { cause: err });
   }
   return { names, created, replaced };
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseUnitFile, splitUnitName, type UnitOption } from '@fleet/unit';
+import { oneLine } from '@fleet/runtime';
 import { CliError } from '../cli/errors.js';
 
 /** A unit file read from disk. */
@@ -21,8 +22,8 @@ export function readUnitFile(path: string, shown: string): UnitOption[] {
   try {
     return parseUnitFile(readFileSync(path));
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new CliError(`failed getting Unit(${shown}) from file: ${why}`, 1, { cause: err });
+    const why = oneLine(err);
+    throw new CliError(`failed getting Unit(${shown}) from file: ${why}`, { cause: err });
   }
 }
 

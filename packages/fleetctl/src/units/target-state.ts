@@ -1,6 +1,6 @@
 // Setting units' desired state, as fleet's setTargetStateOfUnits: units already there are
 // skipped; the others are returned as "triggered".
-import type { WireUnit } from '@fleet/api';
+import type { WireUnit } from '@fleet/client';
 import type { DesiredState } from '@fleet/unit';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';

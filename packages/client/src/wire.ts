@@ -1,6 +1,8 @@
 // The JSON shapes of fleet's API v1, field for field (schema/v1.json). Empty scalar fields are
 // left out, as Go's `omitempty` did; page lists are always present (an empty page is `[]`).
-import type { DesiredState } from '@fleet/unit';
+
+/** A unit's desired (or current) state as the API spells it; the same words as @fleet/unit's. */
+export type WireDesiredState = 'inactive' | 'loaded' | 'launched';
 
 /** One `Name=Value` line of a unit, and its section. */
 export interface WireUnitOption {
@@ -13,9 +15,9 @@ export interface WireUnitOption {
 export interface WireUnit {
   readonly name: string;
   readonly options: readonly WireUnitOption[];
-  readonly desiredState: DesiredState;
+  readonly desiredState: WireDesiredState;
   /** Absent for global units, which run on many machines. */
-  readonly currentState?: DesiredState;
+  readonly currentState?: WireDesiredState;
   /** The machine the unit is scheduled to; absent when unscheduled and for global units. */
   readonly machineID?: string;
   /** Additive field: why the scheduler placed the unit where it did or why it waits. */
@@ -74,7 +76,7 @@ export interface MachinePage {
 export interface UnitPutBody {
   readonly name?: string;
   readonly options?: readonly WireUnitOption[];
-  readonly desiredState?: DesiredState;
+  readonly desiredState?: WireDesiredState;
 }
 
 /** One op of `PATCH /machines`. `value` may be bare or nested (`{"value": "x"}`). */

@@ -2,13 +2,19 @@
 // one unit or state means "absent"; every other error status is an ApiError with the server's
 // message.
 import { STATUS_CODES } from 'node:http';
-import type { DesiredState, UnitOption } from '@fleet/unit';
-import type { z } from 'zod';
-import type { MachineMetadataOp, WireMachine, WireUnit, WireUnitState } from '../wire.js';
+import type {
+  MachineMetadataOp,
+  WireDesiredState,
+  WireMachine,
+  WireUnit,
+  WireUnitOption,
+  WireUnitState,
+} from './wire.js';
 import { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 import { ApiError, BadResponseError } from './errors.js';
 import {
   errorSchema,
+  type Schema,
   machinePageSchema,
   unitPageSchema,
   unitSchema,
@@ -33,9 +39,9 @@ export interface FleetClientOptions extends TlsFiles {
 /** A unit to create or replace. */
 export interface UnitSpec {
   readonly name: string;
-  readonly options: readonly UnitOption[];
+  readonly options: readonly WireUnitOption[];
   /** Omitted: `inactive` for a new unit, unchanged for a replaced one. */
-  readonly desiredState?: DesiredState;
+  readonly desiredState?: WireDesiredState;
 }
 
 const PREFIX = '/fleet/v1';
@@ -87,7 +93,7 @@ export class FleetClient {
   }
 
   /** Sets an existing unit's desired state. */
-  async setDesiredState(name: string, desiredState: DesiredState): Promise<void> {
+  async setDesiredState(name: string, desiredState: WireDesiredState): Promise<void> {
     await this.call('PUT', `/units/${encodeURIComponent(name)}`, { name, desiredState });
   }
 
@@ -147,25 +153,25 @@ export class FleetClient {
     throw new ApiError(res.status, message, method, `${PREFIX}${path}`);
   }
 
-  private decode<T>(res: RawResponse, schema: z.ZodType<T>, what: string): T {
+  private decode<T>(res: RawResponse, schema: Schema<T>, what: string): T {
     let json: unknown;
     try {
       json = JSON.parse(res.body);
     } catch (err) {
-      throw new BadResponseError(`${what}: the server's answer is not JSON`, err);
+      throw new BadResponseError(`${what}: the server's answer is not JSON`, { cause: err });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new BadResponseError(
-        `${what}: unexpected answer: ${parsed.error.issues[0]?.message ?? ''}`,
-      );
+      throw new BadResponseError(`${what}: unexpected answer: ${parsed.error.message}`, {
+        cause: parsed.error,
+      });
     }
     return parsed.data;
   }
 
   private async collect<P extends { readonly nextPageToken?: string | undefined }, T>(
     path: string,
-    schema: z.ZodType<P>,
+    schema: Schema<P>,
     items: (page: P) => readonly T[],
   ): Promise<T[]> {
     const all: T[] = [];

@@ -2,10 +2,11 @@
 // certificates, or a caller-supplied stream (an SSH tunnel). Every request has a deadline.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+import { oneLine } from '@fleet/runtime';
 import type { Endpoint } from './endpoint.js';
 import { ConnectionError, EndpointError, TimeoutError } from './errors.js';
 
@@ -25,13 +26,21 @@ export interface RawResponse {
   readonly body: string;
 }
 
+/**
+ * node:https and node:tls, loaded on first use: only https endpoints need them, and loading them
+ * is a tenth of a CLI's start.
+ */
+const lazyHttps = (): typeof https => process.getBuiltinModule('node:https');
+const lazyTls = (): typeof tls => process.getBuiltinModule('node:tls');
+
 function readPem(what: string, path: string | undefined): Buffer | undefined {
   if (path === undefined || path === '') return undefined;
   try {
     return readFileSync(path);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new EndpointError(`cannot read the ${what} file ${path}: ${why}`, err);
+    throw new EndpointError(`cannot read the ${what} file ${path}: ${oneLine(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -56,7 +65,7 @@ export class Transport {
     };
     if (createConnection !== undefined) this.agent = undefined;
     else if (endpoint.kind === 'https')
-      this.agent = new https.Agent({ keepAlive: true, ...this.tlsOptions });
+      this.agent = new (lazyHttps().Agent)({ keepAlive: true, ...this.tlsOptions });
     else this.agent = new http.Agent({ keepAlive: true });
   }
 
@@ -87,7 +96,7 @@ export class Transport {
             .then((stream) =>
               done(
                 null,
-                secure === undefined ? stream : tls.connect({ ...secure, socket: stream }),
+                secure === undefined ? stream : lazyTls().connect({ ...secure, socket: stream }),
               ),
             )
             .catch((err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
@@ -134,7 +143,7 @@ export class Transport {
     const opts = this.options(method, path, headers);
     const send =
       this.endpoint.kind === 'https' && this.createConnection === undefined
-        ? https.request
+        ? lazyHttps().request
         : http.request;
     return new Promise<RawResponse>((resolve, reject) => {
       let settled = false;
@@ -144,7 +153,11 @@ export class Transport {
         clearTimeout(timer);
         if (res !== undefined) resolve(res);
         else
-          reject(err instanceof TimeoutError ? err : new ConnectionError(this.endpoint.text, err));
+          reject(
+            err instanceof TimeoutError
+              ? err
+              : new ConnectionError(this.endpoint.text, { cause: err }),
+          );
       };
       const req = send(opts, (res) => {
         const chunks: Buffer[] = [];
@@ -168,7 +181,7 @@ export class Transport {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          reject(new StaleConnectionError(new ConnectionError(this.endpoint.text, err)));
+          reject(new StaleConnectionError(new ConnectionError(this.endpoint.text, { cause: err })));
         } else finish(err);
       });
       req.end(payload);

@@ -1,5 +1,6 @@
-// @fleet/api/client: the typed client alone. It imports node built-ins and zod only, so a CLI
-// that talks to fleetd does not load the server side (registry, etcd3, gRPC) at startup.
+// @fleet/client: fleet's HTTP API v1 client and the wire types. It imports node built-ins and
+// @fleet/runtime only, so a CLI or a test that talks to fleetd loads no server code, no registry,
+// no etcd, and no validation library.
 export { FleetClient } from './client.js';
 export type { FleetClientOptions, UnitSpec } from './client.js';
 export { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
@@ -20,8 +21,9 @@ export type {
   UnitPage,
   UnitPutBody,
   UnitStatePage,
+  WireDesiredState,
   WireMachine,
   WireUnit,
   WireUnitOption,
   WireUnitState,
-} from '../wire.js';
+} from './wire.js';

@@ -1,0 +1,26 @@
+// How each command is loaded: only the command that runs is imported, so help and version never
+// load the API client or ssh2. `help` is built into the command-line parser.
+import type { CommandName } from './catalog.js';
+import type { CommandSpec } from './command.js';
+
+/** The loader of every command but `help`. */
+export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promise<CommandSpec>>> = {
+  cat: async () => (await import('../commands/cat.js')).catCommand,
+  destroy: async () => (await import('../commands/destroy.js')).destroyCommand,
+  'fd-forward': async () => (await import('../commands/fd-forward.js')).fdForwardCommand,
+  journal: async () => (await import('../commands/journal.js')).journalCommand,
+  'list-machines': async () => (await import('../commands/list-machines.js')).listMachinesCommand,
+  'list-unit-files': async () =>
+    (await import('../commands/list-unit-files.js')).listUnitFilesCommand,
+  'list-units': async () => (await import('../commands/list-units.js')).listUnitsCommand,
+  load: async () => (await import('../commands/load.js')).loadCommand,
+  restart: async () => (await import('../commands/restart.js')).restartCommand,
+  ssh: async () => (await import('../commands/ssh.js')).sshCommand,
+  start: async () => (await import('../commands/start.js')).startCommand,
+  status: async () => (await import('../commands/status.js')).statusCommand,
+  stop: async () => (await import('../commands/stop.js')).stopCommand,
+  submit: async () => (await import('../commands/submit.js')).submitCommand,
+  unload: async () => (await import('../commands/unload.js')).unloadCommand,
+  verify: async () => (await import('../commands/verify.js')).verifyCommand,
+  version: async () => (await import('../commands/version.js')).versionCommand,
+};
