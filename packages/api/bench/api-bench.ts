@@ -16,12 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  EtcdRegistry,
   InMemoryRegistry,
   type AssignmentOp,
   type MachineSession,
   type Registry,
 } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
 import { createApi, DEFAULT_LISTING_MAX_AGE_MS, FleetClient, FleetServer } from '../src/index.js';
 

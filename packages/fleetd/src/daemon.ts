@@ -10,7 +10,8 @@ import {
   type TcpListenOptions,
 } from '@fleet/api';
 import { Engine } from '@fleet/engine';
-import { EtcdRegistry, type Registry } from '@fleet/registry';
+import type { Registry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
 import { ConfigError, type FleetdConfig } from './config.js';

@@ -49,7 +49,5 @@ export type { RegistryErrorCode } from './errors.js';
 export { DEFAULT_PREFIX, Keys, normalizeKeyPrefix } from './keys.js';
 export { KvRegistry } from './kv-registry.js';
 export type { RegistryOptions } from './kv-registry.js';
-export { EtcdRegistry } from './etcd-registry.js';
-export type { EtcdRegistryOptions } from './etcd-registry.js';
 export { InMemoryRegistry } from './inmemory-registry.js';
 export type { InMemoryRegistryOptions } from './inmemory-registry.js';
