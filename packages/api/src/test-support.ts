@@ -1,11 +1,6 @@
 // Fixtures for this package's tests: an in-memory registry, an API over it, ways to put
-// assignments and unit states in it, a registry that is "down", and a snapshot of everything.
-import {
-  InMemoryRegistry,
-  UnavailableError,
-  type MachineSession,
-  type Registry,
-} from '@fleet/registry';
+// assignments and unit states in it, and a snapshot of everything (faults: `registry.faults`).
+import { InMemoryRegistry, type MachineSession, type Registry } from '@fleet/registry';
 import type { DesiredState, UnitOption } from '@fleet/unit';
 import { createApi, type ApiHandler, type ApiOptions } from './api.js';
 import { inject, type InjectResponse } from './testing/inject.js';
@@ -143,26 +138,4 @@ export async function snapshot(registry: Registry): Promise<string> {
     registry.listUnitStates(),
   ]);
   return JSON.stringify({ units, assignments, machines, states });
-}
-
-/**
- * A registry whose every call fails (by default with UnavailableError) while `down` is true,
- * wrapping a complete InMemoryRegistry (no partial fake).
- */
-export function flakyRegistry(
-  inner: Registry,
-  failure: () => Error = () => new UnavailableError(['http://127.0.0.1:2379']),
-): { registry: Registry; setDown(down: boolean): void } {
-  let down = false;
-  const registry = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (down) return Promise.reject(failure());
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { registry, setDown: (d) => (down = d) };
 }

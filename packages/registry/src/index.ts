@@ -51,3 +51,4 @@ export { KvRegistry } from './kv-registry.js';
 export type { RegistryOptions } from './kv-registry.js';
 export { InMemoryRegistry } from './inmemory-registry.js';
 export type { InMemoryRegistryOptions } from './inmemory-registry.js';
+export type { FailableKvCall, KvCallName, KvCalls, KvFaults } from './kv/memory-faults.js';
