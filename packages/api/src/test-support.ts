@@ -83,6 +83,20 @@ export class Fixture {
     ]);
   }
 
+  /** Schedules many units at once (one registry call), as the engine would. */
+  async assignAll(
+    placements: readonly {
+      readonly machineId: string;
+      readonly unit: string;
+      readonly hash: string;
+    }[],
+  ): Promise<void> {
+    await this.registry.applyAssignments(
+      await this.leader(),
+      placements.map((p) => ({ type: 'schedule', ...p, desiredState: 'launched' })),
+    );
+  }
+
   /** Records the engine's reason for `unit`. */
   async reason(unit: string, reason: string): Promise<void> {
     await this.registry.setUnitReason(await this.leader(), unit, reason);

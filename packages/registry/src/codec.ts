@@ -50,6 +50,9 @@ export const unitStateSchema = z.object({
   state: z.enum(['loaded', 'launched']).optional(),
 });
 
+/** `placed-ready`: the revision of the assignment table the placement index was completed from. */
+export const placementsReadySchema = z.object({ revision: z.string() });
+
 /** `leader`. */
 export const leaderSchema = z.object({ candidateId: z.string() });
 
@@ -111,3 +114,5 @@ export const encodeUnitState = (machineId: string, s: UnitStateInput): string =>
   });
 
 export const encodeLeader = (candidateId: string): string => JSON.stringify({ candidateId });
+
+export const encodePlacementsReady = (revision: string): string => JSON.stringify({ revision });

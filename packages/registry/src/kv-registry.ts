@@ -5,6 +5,7 @@ import { Core, DEFAULT_LIMITS } from './core/core.js';
 import { applyAssignments, listAssignments, setUnitReason } from './core/assignments.js';
 import { campaign, getLeader, type LeadershipHandle } from './core/leadership.js';
 import { listMachines, listUnitStates, setMachineMetadata } from './core/machines.js';
+import { getPlacement } from './core/placement.js';
 import { registerMachine, type Session } from './core/session.js';
 import {
   createUnit,
@@ -136,6 +137,9 @@ export class KvRegistry implements Registry {
   }
   async listAssignments(machineId?: string): Promise<Listing<Assignment>> {
     return listAssignments(this.open(), machineId);
+  }
+  async getPlacement(name: string): Promise<Listing<Assignment>> {
+    return getPlacement(this.open(), name);
   }
   async registerMachine(
     record: MachineRecord,

@@ -4,7 +4,7 @@ import { errorBody } from '../errors.js';
 import { emptyReply, jsonReply } from '../http/reply.js';
 import { paginate, requestedPage } from '../pagination.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
-import { byUnit, toWireUnit } from '../unit-view.js';
+import { byUnit, isGlobalUnit, toWireUnit } from '../unit-view.js';
 import { checkStoredUnitName } from '../validation.js';
 import type { UnitPage } from '../wire.js';
 
@@ -59,12 +59,14 @@ export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
       checkStoredUnitName(name);
       const unit = await registry.getUnit(name);
       if (unit === undefined) return jsonReply(404, errorBody(404, 'unit does not exist'));
-      const [assignments, states] = await Promise.all([
-        registry.listAssignments(),
+      // A global unit shows no machine or current state: nothing more to read.
+      if (isGlobalUnit(unit)) return jsonReply(200, toWireUnit(unit, [], []));
+      // This unit's placement and states: a few keys, whatever the size of the cluster.
+      const [placement, states] = await Promise.all([
+        registry.getPlacement(name),
         registry.listUnitStates({ unitName: name }),
       ]);
-      const mine = assignments.items.filter((a) => a.unit === name);
-      return jsonReply(200, toWireUnit(unit, mine, states.items));
+      return jsonReply(200, toWireUnit(unit, placement.items, states.items));
     },
 
     /** `DELETE /units/<name>`: 204, or 404 `unit does not exist`. */
