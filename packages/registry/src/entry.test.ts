@@ -1,13 +1,13 @@
-// The package's main entry carries no etcd: importing it (as built, in a fresh node) never
-// resolves etcd3, gRPC or cockatiel; only `@fleet/registry/etcd` does. Reads dist/, which
-// `npm test` (and `npx tsc -b`) builds before the tests run.
+// The package's main entry carries no etcd and no test code: importing it (as built, in a fresh
+// node) never resolves etcd3, gRPC, cockatiel, vitest or testkit; `/etcd` and `/testing` do.
+// Reads dist/, which `npm test` (and `npx tsc -b`) builds before the tests run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
-const HEAVY = ['etcd3', '@grpc/grpc-js', 'cockatiel'];
+const HEAVY = ['etcd3', '@grpc/grpc-js', 'cockatiel', 'vitest', '@fleet/testkit'];
 
 // A resolve hook that prints every bare specifier resolved, one per line, on stderr.
 const HOOKS = `
@@ -43,7 +43,7 @@ function bareImportsOf(file: string): string[] {
 }
 
 describe('entry points', () => {
-  it('the main entry resolves neither etcd3 nor gRPC nor cockatiel', () => {
+  it('the main entry resolves neither etcd3, gRPC, cockatiel nor test code', () => {
     const bare = bareImportsOf('index.js');
     expect(bare).toContain('zod'); // the hook sees what the entry does load
     expect(bare.filter((s) => HEAVY.some((h) => s === h || s.startsWith(`${h}/`)))).toEqual([]);
@@ -51,5 +51,11 @@ describe('entry points', () => {
 
   it('the etcd subpath does', () => {
     expect(bareImportsOf('etcd.js')).toEqual(expect.arrayContaining(['etcd3', 'cockatiel']));
+  });
+
+  it('the testing subpath brings vitest and testkit', () => {
+    expect(bareImportsOf('testing/index.js')).toEqual(
+      expect.arrayContaining(['vitest', '@fleet/testkit']),
+    );
   });
 });

@@ -1,7 +1,7 @@
 // The in-memory registry's fault handle: an unreachable store, one failed call, call counts.
 import { ManualClock } from '@fleet/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { machine, unit } from './contract/harness.js';
+import { machine, unit } from './testing/index.js';
 import { isRegistryError, UnavailableError } from './errors.js';
 import { InMemoryRegistry } from './inmemory-registry.js';
 

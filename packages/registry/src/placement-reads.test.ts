@@ -1,7 +1,7 @@
 // "Where is unit U" costs O(1) keys, not O(cluster): counted on the in-memory store's calls.
 import { ManualClock } from '@fleet/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { coreOf, rawAccess } from './contract/raw.js';
+import { coreOf, rawAccess } from './testing/contract/raw.js';
 import { InMemoryRegistry } from './inmemory-registry.js';
 import { prefixEnd } from './keys.js';
 import type { AssignmentOp } from './types.js';

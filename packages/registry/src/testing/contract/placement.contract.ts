@@ -1,7 +1,7 @@
 // Contract: "where is unit U" (getPlacement) through the per-unit index, which lives and dies with
 // its assignment, and on a store whose assignments predate the index.
 import { expect, it } from 'vitest';
-import type { AssignmentOp } from '../types.js';
+import type { AssignmentOp } from '../../types.js';
 import type { ContractHarness } from './harness.js';
 import { rejectsWith } from './harness.js';
 
