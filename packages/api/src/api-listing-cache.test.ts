@@ -6,8 +6,7 @@ import { ManualClock } from '@fleet/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApi, type ApiHandler, type ApiOptions } from './api.js';
 import { encodePageToken } from './pagination.js';
-import { Fixture } from './test-support.js';
-import { inject } from './testing/inject.js';
+import { Fixture, inject } from './testing/index.js';
 import type { MachinePage, UnitPage, UnitStatePage } from './wire.js';
 
 let fx: Fixture;

@@ -4,8 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApi } from './api.js';
 import { DISCOVERY_DOCUMENT } from './discovery-document.js';
 import { RecordingLogger } from '@fleet/runtime';
-import { inject } from './testing/inject.js';
-import { Fixture, serviceOptions } from './test-support.js';
+import { Fixture, inject, serviceOptions } from './testing/index.js';
 import type { UnitPage } from './wire.js';
 
 let fx: Fixture;

@@ -1,6 +1,6 @@
 // GET /units/<name> reads a few keys, not the whole cluster: counted on the registry's store.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Fixture, GLOBAL_OPTIONS } from './test-support.js';
+import { Fixture, GLOBAL_OPTIONS } from './testing/index.js';
 import type { WireUnit } from './wire.js';
 
 let fx: Fixture;

@@ -19,8 +19,6 @@ export {
 } from './pagination.js';
 export type { Page, PageToken } from './pagination.js';
 export { API_PREFIXES } from './router.js';
-export { inject } from './testing/inject.js';
-export type { InjectRequest, InjectResponse } from './testing/inject.js';
 export { FleetServer, DEFAULT_SOCKET_PATH } from './server/fleet-server.js';
 export type {
   ListenOptions,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../api.js';
 import { FleetClient } from '../client/client.js';
 import { ConnectionError } from '../client/errors.js';
-import { serviceOptions } from '../test-support.js';
+import { serviceOptions } from '../testing/index.js';
 import { FleetServer } from './fleet-server.js';
 
 let dir: string;

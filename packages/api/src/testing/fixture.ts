@@ -2,8 +2,8 @@
 // assignments and unit states in it, and a snapshot of everything (faults: `registry.faults`).
 import { InMemoryRegistry, type MachineSession, type Registry } from '@fleet/registry';
 import type { DesiredState, UnitOption } from '@fleet/unit';
-import { createApi, type ApiHandler, type ApiOptions } from './api.js';
-import { inject, type InjectResponse } from './testing/inject.js';
+import { createApi, type ApiHandler, type ApiOptions } from '../api.js';
+import { inject, type InjectResponse } from './inject.js';
 
 /** A plain service. */
 export function serviceOptions(command = '/bin/sleep 1000'): UnitOption[] {
