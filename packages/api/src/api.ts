@@ -109,7 +109,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
       if (handler === undefined) {
         const allow = Object.keys(resource.methods).join(', ');
         throw new HttpError(resource.wrongMethodStatus, wrongMethodMessage(resource), {
-          Allow: allow,
+          headers: { Allow: allow },
         });
       }
       if (resource.gated && !readiness(isReady).ready) {
