@@ -89,16 +89,23 @@ export const encodeReason = (reason: string): string => JSON.stringify({ reason 
 export const encodeAssignment = (unit: string, h: string, state: DesiredState): string =>
   JSON.stringify({ unit, hash: h, desiredState: state } satisfies AssignmentRecord);
 
-export const encodeMachine = (m: MachineRecord, ttlSeconds: number): string =>
-  JSON.stringify({
+/**
+ * The fields of a machine record, and only those: the one list both directions copy (a field added
+ * to MachineRecord is added here once, and the compiler asks for it).
+ */
+export function machineFields(m: MachineRecord): MachineRecord {
+  return {
     id: m.id,
     publicIP: m.publicIP,
     metadata: m.metadata,
     health: m.health as Record<string, JsonValue>,
     version: m.version,
     capabilities: m.capabilities,
-    ttlSeconds,
-  });
+  };
+}
+
+export const encodeMachine = (m: MachineRecord, ttlSeconds: number): string =>
+  JSON.stringify({ ...machineFields(m), ttlSeconds });
 
 export const encodeMetadata = (value: string | null): string => JSON.stringify({ value });
 

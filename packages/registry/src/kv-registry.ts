@@ -20,6 +20,7 @@ import {
 import { watchAssignments, watchLeader, watchMachines, watchUnits } from './core/watches.js';
 import { ClosedError } from './errors.js';
 import { Keys } from './keys.js';
+import { holdUntilClosed, holdWhileLive } from './tracked.js';
 import type { Kv } from './kv/kv.js';
 import type { Leadership, MachineSession, RegisterOptions, Registry, Watch } from './registry.js';
 import type {
@@ -87,20 +88,12 @@ export class KvRegistry implements Registry {
   }
 
   private track<T extends Session | LeadershipHandle>(h: T): T {
-    this.handles.add(h);
-    h.signal.addEventListener('abort', () => this.handles.delete(h), { once: true });
+    holdWhileLive<Session | LeadershipHandle>(this.handles, h, h.signal);
     return h;
   }
 
   private trackWatch(w: Watch): Watch {
-    const tracked: Watch = {
-      close: async () => {
-        this.watches.delete(tracked);
-        await w.close();
-      },
-    };
-    this.watches.add(tracked);
-    return tracked;
+    return holdUntilClosed(this.watches, w);
   }
 
   async createUnit(input: UnitInput): Promise<UnitHead> {
