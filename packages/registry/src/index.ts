@@ -47,6 +47,22 @@ export {
 } from './errors.js';
 export type { RegistryErrorCode } from './errors.js';
 export { DEFAULT_PREFIX, Keys, normalizeKeyPrefix } from './keys.js';
+export type { KeyRange, ParsedKey } from './keys.js';
+export type {
+  Kv,
+  KvCompare,
+  KvEvent,
+  KvLease,
+  KvOp,
+  KvOpResult,
+  KvRangeRequest,
+  KvRangeResult,
+  KvRecord,
+  KvTxn,
+  KvTxnResult,
+  KvWatch,
+  KvWatchListener,
+} from './kv/kv.js';
 export { KvRegistry } from './kv-registry.js';
 export type { RegistryOptions } from './kv-registry.js';
 export { InMemoryRegistry } from './inmemory-registry.js';
