@@ -7,7 +7,7 @@ export { currentStateOf, publishedState } from './current-state.js';
 export type { CurrentState, PublishedState } from './current-state.js';
 export { DISCOVERY_DOCUMENT } from './discovery-document.js';
 export { errorBody, HttpError, UNAVAILABLE_MESSAGE } from './errors.js';
-export type { ErrorBody } from './errors.js';
+export type { ApiErrorCode, ErrorBody } from './errors.js';
 export { DEFAULT_BODY_LIMIT_BYTES } from './http/body.js';
 export { DEFAULT_LISTING_MAX_AGE_MS } from './listing-cache.js';
 export {

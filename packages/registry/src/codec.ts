@@ -1,5 +1,6 @@
 // The JSON stored in etcd, checked with zod at the boundary. Anything that does not decode
 // is reported with its key and skipped by reads; writes always encode through here.
+import { oneLine } from '@fleet/runtime';
 import { z } from 'zod';
 import type { UnitOption } from '@fleet/unit';
 import type { DesiredState } from '@fleet/unit';
@@ -65,7 +66,7 @@ export function decode<T>(schema: z.ZodType<T>, raw: string): DecodeResult<T> {
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    return { ok: false, detail: `not JSON: ${(err as Error).message}` };
+    return { ok: false, detail: `not JSON: ${oneLine(err)}` };
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

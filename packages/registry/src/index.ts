@@ -45,7 +45,7 @@ export {
   UnitNotFoundError,
   UnitTooLargeError,
 } from './errors.js';
-export type { RegistryErrorCode } from './errors.js';
+export type { CauseOptions, RegistryErrorCode } from './errors.js';
 export { DEFAULT_PREFIX, Keys, normalizeKeyPrefix } from './keys.js';
 export type { KeyRange, ParsedKey } from './keys.js';
 export type {
