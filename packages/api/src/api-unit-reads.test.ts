@@ -1,4 +1,5 @@
 // GET /units/<name> reads a few keys, not the whole cluster: counted on the registry's store.
+import { rawAccess } from '@fleet/registry/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Fixture, GLOBAL_OPTIONS } from './testing/index.js';
 import type { WireUnit } from './wire.js';
@@ -56,5 +57,20 @@ describe('GET /units/<name> reads', () => {
       desiredState: 'launched',
     });
     expect(fx.registry.faults.calls.keysRead).toBeLessThanOrEqual(3);
+  });
+
+  it('shows the machine of a unit assigned before the placement index existed', async () => {
+    fx = new Fixture();
+    const hash = await fx.unit('a.service', 'launched');
+    // What an older engine wrote: the assignment alone, no index entry, no marker.
+    await rawAccess(fx.registry).putRaw(
+      'assign/m1/a.service',
+      JSON.stringify({ unit: 'a.service', hash, desiredState: 'launched' }),
+    );
+    await fx.publish('m1', 'a.service');
+    for (let i = 0; i < 2; i++) {
+      const res = await fx.request('GET', '/fleet/v1/units/a.service');
+      expect(res.json<WireUnit>()).toMatchObject({ machineID: 'm1', currentState: 'launched' });
+    }
   });
 });
