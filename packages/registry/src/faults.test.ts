@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { machine, unit } from './testing/index.js';
 import { isRegistryError, UnavailableError } from './errors.js';
 import { InMemoryRegistry } from './inmemory-registry.js';
+import { DEFAULT_PREFIX } from './keys.js';
 
 let registry: InMemoryRegistry;
 afterEach(async () => {
@@ -67,6 +68,6 @@ describe('InMemoryRegistry faults', () => {
     const { counts, keysRead, rangesAt } = registry.faults.calls;
     expect(counts.txn).toBe(0);
     expect(keysRead).toBeGreaterThanOrEqual(3);
-    expect(rangesAt.get('/_coreos.com/fleet/unit/')).toBe(1);
+    expect(rangesAt.get(`${DEFAULT_PREFIX}unit/`)).toBe(1);
   });
 });
