@@ -5,7 +5,8 @@
 // touching units, and `systemctl stop fleet` ends cleanly while etcd silently drops packets
 // (fleet's TestMonitorVsShutdown).
 import { FleetClient } from '@fleet/client';
-import { EtcdRegistry, normalizeKeyPrefix } from '@fleet/registry';
+import { normalizeKeyPrefix } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, TcpProxy, waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -2,7 +2,7 @@
 // reached through a proxy that the test can cut. Covers the agent's and fleetd's acceptance
 // criteria: run a unit, survive SIGKILL without restarting the unit, survive losing etcd for longer
 // than the TTL without stopping or flapping anything, and drain on `systemctl stop fleet`.
-import { EtcdRegistry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, TcpProxy, waitFor, sleep } from '@fleet/testkit';
 import type { FleetClient } from '@fleet/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

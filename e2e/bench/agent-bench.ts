@@ -15,7 +15,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EtcdRegistry, type AssignmentOp, type Leadership } from '@fleet/registry';
+import type { AssignmentOp, Leadership } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, sleep, waitFor } from '@fleet/testkit';
 import {
   bootMachines,

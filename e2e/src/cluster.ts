@@ -1,5 +1,5 @@
 import type { FleetClient } from '@fleet/client';
-import { EtcdRegistry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, TcpProxy, waitFor, type EtcdMember } from '@fleet/testkit';
 import { fleetClient, installFleet, sh, unitProperty } from './fleet.js';
 import type { NspawnMachine } from './machine.js';

@@ -16,13 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  EtcdRegistry,
   InMemoryRegistry,
   type AssignmentOp,
   type MachineSession,
   type Registry,
 } from '@fleet/registry';
 import { FleetClient } from '@fleet/client';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
 import { createApi, DEFAULT_LISTING_MAX_AGE_MS, FleetServer } from '../src/index.js';
 

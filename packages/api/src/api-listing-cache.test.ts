@@ -1,13 +1,12 @@
 // Pagination over kept listings (listing-cache.ts) through the API: one registry read per walk of
 // all pages, pages that are consistent when the registry changes in the middle of a walk, and
 // nothing staler than a stateless re-list would give once a listing has expired or the API wrote.
-import type { Registry } from '@fleet/registry';
+import { DEFAULT_PREFIX, type InMemoryRegistry, type Registry } from '@fleet/registry';
 import { ManualClock } from '@fleet/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApi, type ApiHandler, type ApiOptions } from './api.js';
 import { encodePageToken } from './pagination.js';
-import { Fixture, flakyRegistry } from './test-support.js';
-import { inject } from './testing/inject.js';
+import { Fixture, inject } from './testing/index.js';
 import type { MachinePage, UnitPage, UnitStatePage } from '@fleet/client';
 
 let fx: Fixture;
@@ -15,20 +14,11 @@ afterEach(async () => {
   await fx.close();
 });
 
-/** `inner`, counting the calls of each method. */
-function counted(inner: Registry): { registry: Registry; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const registry = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.set(String(prop), (calls.get(String(prop)) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { registry, calls };
+/** Range reads since the last `faults.resetCalls()`, by key relative to the prefix. */
+function reads(registry: InMemoryRegistry): Record<string, number> {
+  return Object.fromEntries(
+    [...registry.faults.calls.rangesAt].map(([key, n]) => [key.slice(DEFAULT_PREFIX.length), n]),
+  );
 }
 
 const get = async <T>(api: ApiHandler, url: string): Promise<T> => {
@@ -74,13 +64,12 @@ describe('pagination over kept listings', () => {
       await fx.assign(`m${i % 3}`, name);
       await fx.publish(`m${i % 3}`, name);
     }
-    const { registry, calls } = counted(fx.registry);
-    const api = apiOver(registry, { tokenLimit: 2 });
+    const names = (await fx.registry.listUnits()).items.map((u) => u.name);
+    fx.registry.faults.resetCalls();
+    const api = apiOver(fx.registry, { tokenLimit: 2 });
 
     const units = (await walk<UnitPage>(api, '/fleet/v1/units')).flatMap((p) => p.units);
-    expect(units.map((u) => u.name)).toEqual(
-      (await fx.registry.listUnits()).items.map((u) => u.name),
-    );
+    expect(units.map((u) => u.name)).toEqual(names);
     expect(units.every((u) => u.currentState === 'launched')).toBe(true);
     const states = (await walk<UnitStatePage>(api, '/fleet/v1/state')).flatMap((p) => p.states);
     expect(states).toHaveLength(250);
@@ -89,11 +78,13 @@ describe('pagination over kept listings', () => {
     );
     expect(machines.map((m) => m.id)).toEqual(['m0', 'm1', 'm2']);
 
-    expect(Object.fromEntries(calls)).toEqual({
-      listUnits: 1,
-      listAssignments: 1,
-      listUnitStates: 2, // one for /units, one for /state
-      listMachines: 1,
+    // Whole collections read (listUnits reads units and their reasons), and nothing else.
+    expect(reads(fx.registry)).toEqual({
+      'unit/': 1,
+      'reason/': 1,
+      'assign/': 1,
+      'state/': 2, // one for /units, one for /state
+      'machine/': 1,
     });
   });
 
@@ -190,20 +181,20 @@ describe('pagination over kept listings', () => {
 
   it('serves a first page fresh, always', async () => {
     fx = new Fixture();
-    const { registry, calls } = counted(fx.registry);
-    const api = apiOver(registry);
+    const api = apiOver(fx.registry);
     await fx.unit('a.service');
+    fx.registry.faults.resetCalls();
     expect(await unitPage(api, 1, 100)).toEqual(['a.service']);
     await fx.unit('b.service');
     expect(await unitPage(api, 1, 100)).toEqual(['a.service', 'b.service']);
-    expect(calls.get('listUnits')).toBe(2);
+    expect(reads(fx.registry)['unit/']).toBe(2);
   });
 
   it('shares one read among later pages requested at once', async () => {
     fx = new Fixture();
     for (let i = 0; i < 10; i++) await fx.unit(`u${i}.service`);
-    const { registry, calls } = counted(fx.registry);
-    const api = apiOver(registry, { tokenLimit: 2 });
+    fx.registry.faults.resetCalls();
+    const api = apiOver(fx.registry, { tokenLimit: 2 });
     const pages = await Promise.all(
       [2, 3, 4, 5].map((p) => get<UnitPage>(api, `/fleet/v1/units?nextPageToken=${tokenOf(p, 2)}`)),
     );
@@ -213,7 +204,7 @@ describe('pagination over kept listings', () => {
       ['u6.service', 'u7.service'],
       ['u8.service', 'u9.service'],
     ]);
-    expect(calls.get('listUnits')).toBe(1);
+    expect(reads(fx.registry)['unit/']).toBe(1);
   });
 
   it('keeps listings of different state filters apart', async () => {
@@ -236,13 +227,12 @@ describe('pagination over kept listings', () => {
   it('answers 503 when the read fails, and reads again on the next request', async () => {
     fx = new Fixture();
     for (const n of ['a', 'b', 'c']) await fx.unit(`${n}.service`);
-    const flaky = flakyRegistry(fx.registry);
-    const api = apiOver(flaky.registry, { tokenLimit: 2 });
-    flaky.setDown(true);
+    const api = apiOver(fx.registry, { tokenLimit: 2 });
+    fx.registry.faults.setUnavailable(true);
     expect((await inject(api, { method: 'GET', url: '/fleet/v1/units' })).status).toBe(503);
     const page2 = `/fleet/v1/units?nextPageToken=${tokenOf(2, 2)}`;
     expect((await inject(api, { method: 'GET', url: page2 })).status).toBe(503);
-    flaky.setDown(false);
+    fx.registry.faults.setUnavailable(false);
     expect((await get<UnitPage>(api, page2)).units.map((u) => u.name)).toEqual(['c.service']);
   });
 

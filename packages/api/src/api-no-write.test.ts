@@ -2,8 +2,7 @@
 // before and after each bad request.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from './api.js';
-import { inject, type InjectRequest } from './testing/inject.js';
-import { Fixture, serviceOptions, snapshot } from './test-support.js';
+import { Fixture, inject, serviceOptions, snapshot, type InjectRequest } from './testing/index.js';
 
 let fx: Fixture;
 beforeEach(async () => {

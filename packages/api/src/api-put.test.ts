@@ -1,6 +1,6 @@
 import { unitHash } from '@fleet/unit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Fixture, serviceOptions } from './test-support.js';
+import { Fixture, serviceOptions } from './testing/index.js';
 
 let fx: Fixture;
 afterEach(async () => {

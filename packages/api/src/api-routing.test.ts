@@ -4,8 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApi } from './api.js';
 import { DISCOVERY_DOCUMENT } from './discovery-document.js';
 import { RecordingLogger } from '@fleet/runtime';
-import { inject } from './testing/inject.js';
-import { Fixture, flakyRegistry, serviceOptions } from './test-support.js';
+import { Fixture, inject, serviceOptions } from './testing/index.js';
 import type { UnitPage } from '@fleet/client';
 
 let fx: Fixture;
@@ -190,10 +189,9 @@ describe('availability', () => {
 
   it('answers 503 when the registry is unavailable, and recovers', async () => {
     fx = new Fixture();
-    const flaky = flakyRegistry(fx.registry);
-    const api = createApi({ registry: flaky.registry, version: '1' });
+    const api = createApi({ registry: fx.registry, version: '1' });
     await fx.unit('a.service');
-    flaky.setDown(true);
+    fx.registry.faults.setUnavailable(true);
     for (const [method, url, body] of [
       ['GET', '/fleet/v1/units', undefined],
       ['GET', '/fleet/v1/units/a.service', undefined],
@@ -214,10 +212,8 @@ describe('availability', () => {
     }
     const health = await inject(api, { url: '/health' });
     expect(health.status).toBe(503);
-    expect(health.json<{ reason: string }>().reason).toMatch(
-      /etcd is unavailable at http:\/\/127.0.0.1:2379/,
-    );
-    flaky.setDown(false);
+    expect(health.json<{ reason: string }>().reason).toMatch(/etcd is unavailable at memory/);
+    fx.registry.faults.setUnavailable(false);
     expect((await inject(api, { url: '/fleet/v1/units/a.service' })).status).toBe(200);
     expect((await inject(api, { url: '/health' })).status).toBe(200);
   });
@@ -225,9 +221,8 @@ describe('availability', () => {
   it('answers unexpected failures 500 with an empty message, and logs them', async () => {
     fx = new Fixture();
     const logger = new RecordingLogger();
-    const broken = flakyRegistry(fx.registry, () => new Error('disk on fire at /secret/path'));
-    broken.setDown(true);
-    const api = createApi({ registry: broken.registry, version: '1', logger });
+    fx.registry.faults.failNext('range', new Error('disk on fire at /secret/path'));
+    const api = createApi({ registry: fx.registry, version: '1', logger });
     const res = await inject(api, { url: '/fleet/v1/units' });
     expect([res.status, res.body]).toEqual([500, '{"error":{"code":500,"message":""}}']);
     const errors = logger.records.filter((r) => r.level === 'error');

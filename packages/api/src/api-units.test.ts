@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePageToken } from './pagination.js';
-import { Fixture, GLOBAL_OPTIONS, serviceOptions } from './test-support.js';
+import { Fixture, GLOBAL_OPTIONS, serviceOptions } from './testing/index.js';
 import type { UnitPage, WireUnit } from '@fleet/client';
 
 let fx: Fixture;

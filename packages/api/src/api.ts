@@ -2,7 +2,7 @@
 // be served by any node:http/https server and tested by injecting requests.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Registry } from '@fleet/registry';
+import type { UnitStore } from '@fleet/registry';
 import { Registry as PromRegistry } from 'prom-client';
 import { errorBody, HttpError, toHttpError, UNAVAILABLE_MESSAGE } from './errors.js';
 import { ClientGoneError, DEFAULT_BODY_LIMIT_BYTES } from './http/body.js';
@@ -21,8 +21,11 @@ import { unitReadRoutes } from './routes/units.js';
 
 /** Options of {@link createApi}. */
 export interface ApiOptions {
-  /** Where units, assignments, machines and states live. */
-  readonly registry: Registry;
+  /**
+   * Where units, assignments, machines and states live: the registry's API role (a Registry is
+   * one), which has no way to schedule, campaign or register a machine.
+   */
+  readonly registry: UnitStore;
   /** fleetd's version, sent as `Server: fleetd/<version>` and in /health. */
   readonly version: string;
   /** Page size of every list, 1–65535 (fleet's `token_limit`, default 100). */
@@ -106,7 +109,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
       if (handler === undefined) {
         const allow = Object.keys(resource.methods).join(', ');
         throw new HttpError(resource.wrongMethodStatus, wrongMethodMessage(resource), {
-          Allow: allow,
+          headers: { Allow: allow },
         });
       }
       if (resource.gated && !readiness(isReady).ready) {

@@ -8,7 +8,7 @@ export { currentStateOf, publishedState } from './current-state.js';
 export type { CurrentState, PublishedState } from './current-state.js';
 export { DISCOVERY_DOCUMENT } from './discovery-document.js';
 export { errorBody, HttpError, UNAVAILABLE_MESSAGE } from './errors.js';
-export type { ErrorBody } from './errors.js';
+export type { ApiErrorCode, ErrorBody } from './errors.js';
 export { DEFAULT_BODY_LIMIT_BYTES } from './http/body.js';
 export { DEFAULT_LISTING_MAX_AGE_MS } from './listing-cache.js';
 export {
@@ -20,8 +20,6 @@ export {
 } from './pagination.js';
 export type { Page, PageToken } from './pagination.js';
 export { API_PREFIXES } from './router.js';
-export { inject } from './testing/inject.js';
-export type { InjectRequest, InjectResponse } from './testing/inject.js';
 export { FleetServer, DEFAULT_SOCKET_PATH } from './server/fleet-server.js';
 export type {
   ListenOptions,

@@ -1,13 +1,14 @@
 // What every route gets and returns. Routes are functions from a request context to a Reply.
 import type { IncomingMessage } from 'node:http';
-import type { Registry } from '@fleet/registry';
+import type { UnitStore } from '@fleet/registry';
 import type { Reply } from './http/reply.js';
 import type { ListingCache } from './listing-cache.js';
 import type { Logger } from '@fleet/runtime';
 
 /** What routes depend on, fixed when the API is created. */
 export interface RouteDeps {
-  readonly registry: Registry;
+  /** The API's role of the registry: it reads the cluster and writes units, never schedules. */
+  readonly registry: UnitStore;
   /** Page size, and the only limit a page token may carry. */
   readonly tokenLimit: number;
   /** Largest request body accepted (413 above it). */

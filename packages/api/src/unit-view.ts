@@ -16,6 +16,11 @@ export function byUnit<T>(records: readonly T[], unitOf: (r: T) => string): Map<
   return groups;
 }
 
+/** Whether `unit` is global (`[X-Fleet] Global=true`): it runs on many machines. */
+export function isGlobalUnit(unit: Unit): boolean {
+  return fleetRequirements(unit.name, unit.options).global;
+}
+
 /**
  * A unit as the API shows it.
  * @param assignments - this unit's assignments (any order; the first by machine ID is used)
@@ -33,7 +38,7 @@ export function toWireUnit(
     ...(unit.reason === undefined || unit.reason === '' ? {} : { reason: unit.reason }),
   };
   // Global units run on many machines: like fleet, no single current state or machine.
-  if (fleetRequirements(unit.name, unit.options).global) return base;
+  if (isGlobalUnit(unit)) return base;
   const assignment = [...assignments].sort((a, b) =>
     a.machineId < b.machineId ? -1 : a.machineId > b.machineId ? 1 : 0,
   )[0];

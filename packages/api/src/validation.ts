@@ -102,7 +102,7 @@ export function checkUnitName(name: string): UnitNameInfo {
   try {
     return parseUnitName(name);
   } catch (err) {
-    if (err instanceof UnitError) throw new HttpError(400, err.message, {}, { cause: err });
+    if (err instanceof UnitError) throw new HttpError(400, err.message, { cause: err });
     throw err;
   }
 }
@@ -131,7 +131,7 @@ export function checkUnitOptions(name: string, options: readonly UnitOption[]): 
   } catch (err) {
     if (err instanceof UnitError) {
       const status = err.code === 'UNIT_TOO_LARGE' ? 413 : 400;
-      throw new HttpError(status, `invalid unit options: ${err.message}`, {}, { cause: err });
+      throw new HttpError(status, `invalid unit options: ${err.message}`, { cause: err });
     }
     throw err;
   }

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { EtcdRegistry, type MachineSession } from '@fleet/registry';
+import type { MachineSession } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineRecord, placement, unitInput } from './test-support.js';

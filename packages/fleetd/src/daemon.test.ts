@@ -68,10 +68,14 @@ describe('fleetd start-up checks', () => {
 describe("fleet's monitor line", () => {
   it('is for a session lost to its heartbeat, not for one fleetd closed or released', () => {
     const id = 'm1';
-    expect(heartbeatFailed(new SessionLostError(id, new LeaseExpiredError(5n)))).toBe(true);
-    expect(heartbeatFailed(new SessionLostError(id, new SessionLostError(id)))).toBe(true);
+    expect(heartbeatFailed(new SessionLostError(id, { cause: new LeaseExpiredError(5n) }))).toBe(
+      true,
+    );
+    expect(heartbeatFailed(new SessionLostError(id, { cause: new SessionLostError(id) }))).toBe(
+      true,
+    );
     for (const why of ['closed', 'released', 'the registry was closed'])
-      expect(heartbeatFailed(new SessionLostError(id, why))).toBe(false);
+      expect(heartbeatFailed(new SessionLostError(id, { cause: why }))).toBe(false);
     expect(heartbeatFailed(new Error('other'))).toBe(false);
   });
 });

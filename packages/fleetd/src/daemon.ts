@@ -2,7 +2,8 @@
 import { Agent, detectPublicIP, LaunchedFile, readMachineId, SessionFile } from '@fleet/agent';
 import { createApi, DEFAULT_SOCKET_PATH, FleetServer, UNAVAILABLE_MESSAGE } from '@fleet/api';
 import { Engine } from '@fleet/engine';
-import { EtcdRegistry, type Registry } from '@fleet/registry';
+import type { Registry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { oneLine, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
 import type { FleetdConfig } from './config.js';

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EtcdRegistry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { EtcdCluster, spawnTracked, TcpProxy, waitFor, type TrackedProcess } from '@fleet/testkit';

@@ -2,7 +2,7 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, FleetClient } from '@fleet/client';
-import { EtcdRegistry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { EtcdCluster, waitFor } from '@fleet/testkit';

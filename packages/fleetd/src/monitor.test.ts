@@ -30,7 +30,7 @@ function fixture(ttlSeconds = 30) {
     reports,
     register: () => watched.registerMachine({} as never, ttlSeconds),
     renew: () => (renewedAt = clock.monotonic()),
-    lose: (cause: unknown) => controller.abort(new SessionLostError('m1', cause)),
+    lose: (cause: unknown) => controller.abort(new SessionLostError('m1', { cause })),
   };
 }
 

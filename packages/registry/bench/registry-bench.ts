@@ -6,7 +6,8 @@
 // Needs `etcd` on PATH and a built @fleet/testkit (`npx tsc -b packages/registry`).
 import { EtcdCluster } from '@fleet/testkit';
 import { parseArgs } from 'node:util';
-import { EtcdRegistry, type AssignmentOp } from '../src/index.js';
+import { EtcdRegistry } from '../src/etcd.js';
+import type { AssignmentOp } from '../src/index.js';
 import { createEtcdClient } from '../src/kv/etcd-client.js';
 
 const { values } = parseArgs({

@@ -1,5 +1,6 @@
 // The JSON stored in etcd, checked with zod at the boundary. Anything that does not decode
 // is reported with its key and skipped by reads; writes always encode through here.
+import { oneLine } from '@fleet/runtime';
 import { z } from 'zod';
 import type { UnitOption } from '@fleet/unit';
 import type { DesiredState } from '@fleet/unit';
@@ -50,6 +51,9 @@ export const unitStateSchema = z.object({
   state: z.enum(['loaded', 'launched']).optional(),
 });
 
+/** `placed-ready`: the revision of the assignment table the placement index was completed from. */
+export const placementsReadySchema = z.object({ revision: z.string() });
+
 /** `leader`. */
 export const leaderSchema = z.object({ candidateId: z.string() });
 
@@ -62,7 +66,7 @@ export function decode<T>(schema: z.ZodType<T>, raw: string): DecodeResult<T> {
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    return { ok: false, detail: `not JSON: ${(err as Error).message}` };
+    return { ok: false, detail: `not JSON: ${oneLine(err)}` };
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
@@ -86,16 +90,23 @@ export const encodeReason = (reason: string): string => JSON.stringify({ reason 
 export const encodeAssignment = (unit: string, h: string, state: DesiredState): string =>
   JSON.stringify({ unit, hash: h, desiredState: state } satisfies AssignmentRecord);
 
-export const encodeMachine = (m: MachineRecord, ttlSeconds: number): string =>
-  JSON.stringify({
+/**
+ * The fields of a machine record, and only those: the one list both directions copy (a field added
+ * to MachineRecord is added here once, and the compiler asks for it).
+ */
+export function machineFields(m: MachineRecord): MachineRecord {
+  return {
     id: m.id,
     publicIP: m.publicIP,
     metadata: m.metadata,
     health: m.health as Record<string, JsonValue>,
     version: m.version,
     capabilities: m.capabilities,
-    ttlSeconds,
-  });
+  };
+}
+
+export const encodeMachine = (m: MachineRecord, ttlSeconds: number): string =>
+  JSON.stringify({ ...machineFields(m), ttlSeconds });
 
 export const encodeMetadata = (value: string | null): string => JSON.stringify({ value });
 
@@ -111,3 +122,5 @@ export const encodeUnitState = (machineId: string, s: UnitStateInput): string =>
   });
 
 export const encodeLeader = (candidateId: string): string => JSON.stringify({ candidateId });
+
+export const encodePlacementsReady = (revision: string): string => JSON.stringify({ revision });

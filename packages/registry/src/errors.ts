@@ -1,6 +1,13 @@
 // The registry's error catalogue. Callers branch on `code` (stable) and retry on `retryable`,
-// never on messages. Every error names what it is about in one clear line.
+// never on messages. Every error names what it is about in one clear line. Every class extends
+// runtime's FleetError; constructors take what the error is about, then `{ cause }`.
+import { FleetError, oneLine } from '@fleet/runtime';
 import type { LeaderInfo, UnitHead } from './types.js';
+
+/** The last constructor argument of every error: what caused it. */
+export interface CauseOptions {
+  readonly cause?: unknown;
+}
 
 /** Stable codes of every error the registry throws. */
 export type RegistryErrorCode =
@@ -20,26 +27,18 @@ export type RegistryErrorCode =
   | 'REGISTRY_CLOSED';
 
 /** Base class: a stable `code`, whether retrying the same call can succeed, and the `cause`. */
-export abstract class RegistryError extends Error {
-  abstract readonly code: RegistryErrorCode;
-  abstract readonly retryable: boolean;
-
-  constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = new.target.name;
-  }
+export abstract class RegistryError extends FleetError {
+  abstract override readonly code: RegistryErrorCode;
 }
 
 /** A name, state, ID, token or record the caller passed is malformed. Nothing was written. */
 export class InvalidInputError extends RegistryError {
   readonly code = 'REGISTRY_INVALID_INPUT';
-  readonly retryable = false;
 }
 
 /** `createUnit` found a unit with that name. `existing` is what is stored. */
 export class UnitExistsError extends RegistryError {
   readonly code = 'REGISTRY_UNIT_EXISTS';
-  readonly retryable = false;
   constructor(
     readonly unitName: string,
     readonly existing: UnitHead | undefined,
@@ -51,7 +50,6 @@ export class UnitExistsError extends RegistryError {
 /** The unit does not exist. */
 export class UnitNotFoundError extends RegistryError {
   readonly code = 'REGISTRY_UNIT_NOT_FOUND';
-  readonly retryable = false;
   constructor(readonly unitName: string) {
     super(`unit ${unitName} does not exist`);
   }
@@ -60,7 +58,6 @@ export class UnitNotFoundError extends RegistryError {
 /** The unit's stored form would exceed etcd's request limit; refused before anything was written. */
 export class UnitTooLargeError extends RegistryError {
   readonly code = 'REGISTRY_UNIT_TOO_LARGE';
-  readonly retryable = false;
   constructor(
     readonly unitName: string,
     readonly bytes: number,
@@ -75,7 +72,6 @@ export class UnitTooLargeError extends RegistryError {
 /** A fenced write was refused: the fencing token no longer matches the leader key. */
 export class NotLeaderError extends RegistryError {
   readonly code = 'REGISTRY_NOT_LEADER';
-  readonly retryable = false;
   constructor(
     readonly token: string,
     readonly currentLeader: LeaderInfo | undefined,
@@ -97,7 +93,7 @@ export class NotLeaderError extends RegistryError {
  */
 export class MachineExistsError extends RegistryError {
   readonly code = 'REGISTRY_MACHINE_EXISTS';
-  readonly retryable = true;
+  override readonly retryable = true;
   constructor(readonly machineId: string) {
     super(`machine ${machineId} is already registered by a live session`);
   }
@@ -106,81 +102,76 @@ export class MachineExistsError extends RegistryError {
 /** The session's lease is gone (expired or revoked): register again with a new session. */
 export class SessionLostError extends RegistryError {
   readonly code = 'REGISTRY_SESSION_LOST';
-  readonly retryable = false;
   constructor(
     readonly machineId: string,
-    cause?: unknown,
+    options?: CauseOptions,
   ) {
-    super(`session of machine ${machineId} is lost: its lease expired or was revoked`, cause);
+    super(`session of machine ${machineId} is lost: its lease expired or was revoked`, options);
   }
 }
 
 /** The store could not be reached or did not answer in time. Retry later. */
 export class UnavailableError extends RegistryError {
   readonly code = 'REGISTRY_UNAVAILABLE';
-  readonly retryable = true;
+  override readonly retryable = true;
   constructor(
     readonly endpoints: readonly string[],
-    cause?: unknown,
+    options?: CauseOptions,
   ) {
-    const why = cause instanceof Error ? `: ${cause.message}` : '';
-    super(`etcd is unavailable at ${endpoints.join(', ')}${why}`, cause);
+    const why = options?.cause instanceof Error ? `: ${oneLine(options.cause)}` : '';
+    super(`etcd is unavailable at ${endpoints.join(', ')}${why}`, options);
   }
 }
 
 /** Optimistic retries ran out because other writers kept changing the same keys. */
 export class ConflictError extends RegistryError {
   readonly code = 'REGISTRY_CONFLICT';
-  readonly retryable = true;
+  override readonly retryable = true;
 }
 
 /** A stored record could not be decoded; `key` names it. Reads skip such records instead. */
 export class CorruptRecordError extends RegistryError {
   readonly code = 'REGISTRY_CORRUPT_RECORD';
-  readonly retryable = false;
   constructor(
     readonly key: string,
     detail: string,
-    cause?: unknown,
+    options?: CauseOptions,
   ) {
-    super(`corrupt record at ${key}: ${detail}`, cause);
+    super(`corrupt record at ${key}: ${detail}`, options);
   }
 }
 
 /** The store refused the request as malformed (a registry bug or a misconfigured limit). */
 export class StoreRejectedError extends RegistryError {
   readonly code = 'REGISTRY_STORE_REJECTED';
-  readonly retryable = false;
 }
 
 /** A write used a lease that the store no longer knows. Internal; surfaces as a handle's loss. */
 export class LeaseExpiredError extends RegistryError {
   readonly code = 'REGISTRY_LEASE_EXPIRED';
-  readonly retryable = false;
   constructor(
     readonly leaseId: bigint,
-    cause?: unknown,
+    options?: CauseOptions,
   ) {
-    super(`lease ${leaseId} expired or was revoked`, cause);
+    super(`lease ${leaseId} expired or was revoked`, options);
   }
 }
 
 /** A read at a revision the store has compacted away. Retry from a fresh read. */
 export class CompactedError extends RegistryError {
   readonly code = 'REGISTRY_COMPACTED';
-  readonly retryable = true;
+  override readonly retryable = true;
   constructor(
     readonly revision: bigint,
-    cause?: unknown,
+    options?: CauseOptions,
   ) {
-    super(`revision ${revision} has been compacted`, cause);
+    super(`revision ${revision} has been compacted`, options);
   }
 }
 
 /** The registry (or the handle) was closed. */
 export class ClosedError extends RegistryError {
   readonly code = 'REGISTRY_CLOSED';
-  readonly retryable = false;
 }
 
 /** Whether `err` is a registry error with the given code. */

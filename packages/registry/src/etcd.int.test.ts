@@ -2,12 +2,9 @@
 // members (leader killed mid-flight), and etcd unreachable.
 import { EtcdCluster, freePort, waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registryContract } from './contract/contract.js';
-import { unit } from './contract/harness.js';
-import { rawAccess } from './contract/raw.js';
+import { kvContract, rawAccess, registryContract, unit } from './testing/index.js';
 import { EtcdRegistry } from './etcd-registry.js';
 import { EtcdKv } from './kv/etcd-kv.js';
-import { kvContract } from './kv/kv.contract.js';
 import { isRegistryError, UnavailableError } from './errors.js';
 import type { RegistryIssue, UnitEvent } from './types.js';
 

@@ -45,11 +45,26 @@ export {
   UnitNotFoundError,
   UnitTooLargeError,
 } from './errors.js';
-export type { RegistryErrorCode } from './errors.js';
+export type { CauseOptions, RegistryErrorCode } from './errors.js';
 export { DEFAULT_PREFIX, Keys, normalizeKeyPrefix } from './keys.js';
+export type { KeyRange, ParsedKey } from './keys.js';
+export type {
+  Kv,
+  KvCompare,
+  KvEvent,
+  KvLease,
+  KvOp,
+  KvOpResult,
+  KvRangeRequest,
+  KvRangeResult,
+  KvRecord,
+  KvTxn,
+  KvTxnResult,
+  KvWatch,
+  KvWatchListener,
+} from './kv/kv.js';
 export { KvRegistry } from './kv-registry.js';
 export type { RegistryOptions } from './kv-registry.js';
-export { EtcdRegistry } from './etcd-registry.js';
-export type { EtcdRegistryOptions } from './etcd-registry.js';
 export { InMemoryRegistry } from './inmemory-registry.js';
 export type { InMemoryRegistryOptions } from './inmemory-registry.js';
+export type { FailableKvCall, KvCallName, KvCalls, KvFaults } from './kv/memory-faults.js';

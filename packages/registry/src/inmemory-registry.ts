@@ -2,6 +2,7 @@
 // single-process dev mode.
 import { systemClock, type Clock } from '@fleet/runtime';
 import { KvRegistry, type RegistryOptions } from './kv-registry.js';
+import type { KvFaults } from './kv/memory-faults.js';
 import { MemoryKv } from './kv/memory-kv.js';
 
 /** Options of {@link InMemoryRegistry}. */
@@ -31,6 +32,15 @@ export class InMemoryRegistry extends KvRegistry {
     });
     super(kv, opts);
     this.memory = kv;
+  }
+
+  /**
+   * Fault controls and call counts of the store under this registry: `setUnavailable(true)` makes
+   * every call fail with a retryable UnavailableError naming `memory`, `failNext(op, err)` fails
+   * one call, `calls` counts the store's calls and the keys they read.
+   */
+  get faults(): KvFaults {
+    return this.memory.faults;
   }
 
   /** Drops watch history before `revision`, as etcd's compaction does. */

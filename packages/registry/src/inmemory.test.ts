@@ -2,13 +2,9 @@
 // show exactly (expiry and fencing to the millisecond, no timers left behind).
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@fleet/runtime';
-import { registryContract } from './contract/contract.js';
-import { machine } from './contract/harness.js';
-import { rawAccess } from './contract/raw.js';
+import { kvContract, machine, rawAccess, registryContract, stall } from './testing/index.js';
 import { InMemoryRegistry } from './inmemory-registry.js';
-import { kvContract } from './kv/kv.contract.js';
 import { MemoryKv } from './kv/memory-kv.js';
-import { stall } from './testing.js';
 import type { RegistryIssue } from './types.js';
 
 registryContract('InMemoryRegistry', async () => {

@@ -17,6 +17,8 @@ describe('Keys', () => {
       [keys.metadata('m1', 'disk'), { kind: 'metadata', machineId: 'm1', key: 'disk' }],
       [keys.state('a.service', 'm1'), { kind: 'state', name: 'a.service', machineId: 'm1' }],
       [keys.leader(), { kind: 'leader' }],
+      [keys.placement('a.service', 'm1'), { kind: 'placed', name: 'a.service', machineId: 'm1' }],
+      [keys.placementsReady(), { kind: 'placed-ready' }],
     ] as const;
     for (const [key, parsed] of cases) expect(keys.parse(key)).toEqual(parsed);
     expect(keys.unit('a.service')).toBe('/_coreos.com/fleet/unit/a.service');

@@ -5,6 +5,8 @@
 //   content/<hash>                   {options}                                     API, GC'd
 //   ref/<hash>/<name>                '' (unit <name> uses content <hash>)          API
 //   assign/<machineId>/<name>        {unit, hash, desiredState}                    engine, fenced
+//   placed/<name>/<machineId>        '' (index: <name> is assigned to <machineId>)  engine, fenced
+//   placed-ready                     {revision} (the index covers older assignments) backfill
 //   machine/<machineId>/object       machine record                                agent, leased
 //   machine/<machineId>/metadata/<k> {value: string | null}                        API
 //   state/<name>/<machineId>         unit state                                    agent, leased
@@ -26,6 +28,8 @@ export type ParsedKey =
   | { readonly kind: 'content'; readonly hash: string }
   | { readonly kind: 'ref'; readonly hash: string; readonly name: string }
   | { readonly kind: 'assign'; readonly machineId: string; readonly name: string }
+  | { readonly kind: 'placed'; readonly name: string; readonly machineId: string }
+  | { readonly kind: 'placed-ready' }
   | { readonly kind: 'machine'; readonly machineId: string }
   | { readonly kind: 'metadata'; readonly machineId: string; readonly key: string }
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
@@ -121,6 +125,18 @@ export class Keys {
       machineId === undefined ? `${this.prefix}assign/` : `${this.prefix}assign/${machineId}/`,
     );
   }
+  /** The index entry of an assignment: written and removed in the same transaction as it. */
+  placement(name: string, machineId: string): string {
+    return `${this.prefix}placed/${name}/${machineId}`;
+  }
+  /** The index entries of one unit: the machines it is assigned to. */
+  placements(name: string): KeyRange {
+    return prefixRange(`${this.prefix}placed/${name}/`);
+  }
+  /** Present once the placement index also covers assignments written before it existed. */
+  placementsReady(): string {
+    return `${this.prefix}placed-ready`;
+  }
   machine(machineId: string): string {
     return `${this.prefix}machine/${machineId}/object`;
   }
@@ -151,6 +167,7 @@ export class Keys {
     const [kind, a, b, c] = parts;
     const ok = (n: number) => parts.length === n && parts.every((p) => p.length > 0);
     if (kind === 'leader' && ok(1)) return { kind: 'leader' };
+    if (kind === 'placed-ready' && ok(1)) return { kind: 'placed-ready' };
     if (a === undefined) return undefined;
     switch (kind) {
       case 'unit':
@@ -165,6 +182,8 @@ export class Keys {
         return ok(3) && b !== undefined ? { kind: 'assign', machineId: a, name: b } : undefined;
       case 'state':
         return ok(3) && b !== undefined ? { kind: 'state', name: a, machineId: b } : undefined;
+      case 'placed':
+        return ok(3) && b !== undefined ? { kind: 'placed', name: a, machineId: b } : undefined;
       case 'machine':
         if (ok(3) && b === 'object') return { kind: 'machine', machineId: a };
         if (ok(4) && b === 'metadata' && c !== undefined) {

@@ -5,6 +5,7 @@ import { Core, DEFAULT_LIMITS } from './core/core.js';
 import { applyAssignments, listAssignments, setUnitReason } from './core/assignments.js';
 import { campaign, getLeader, type LeadershipHandle } from './core/leadership.js';
 import { listMachines, listUnitStates, setMachineMetadata } from './core/machines.js';
+import { getPlacement } from './core/placement.js';
 import { registerMachine, type Session } from './core/session.js';
 import {
   createUnit,
@@ -19,6 +20,7 @@ import {
 import { watchAssignments, watchLeader, watchMachines, watchUnits } from './core/watches.js';
 import { ClosedError } from './errors.js';
 import { Keys } from './keys.js';
+import { holdUntilClosed, holdWhileLive } from './tracked.js';
 import type { Kv } from './kv/kv.js';
 import type { Leadership, MachineSession, RegisterOptions, Registry, Watch } from './registry.js';
 import type {
@@ -86,20 +88,12 @@ export class KvRegistry implements Registry {
   }
 
   private track<T extends Session | LeadershipHandle>(h: T): T {
-    this.handles.add(h);
-    h.signal.addEventListener('abort', () => this.handles.delete(h), { once: true });
+    holdWhileLive<Session | LeadershipHandle>(this.handles, h, h.signal);
     return h;
   }
 
   private trackWatch(w: Watch): Watch {
-    const tracked: Watch = {
-      close: async () => {
-        this.watches.delete(tracked);
-        await w.close();
-      },
-    };
-    this.watches.add(tracked);
-    return tracked;
+    return holdUntilClosed(this.watches, w);
   }
 
   async createUnit(input: UnitInput): Promise<UnitHead> {
@@ -136,6 +130,9 @@ export class KvRegistry implements Registry {
   }
   async listAssignments(machineId?: string): Promise<Listing<Assignment>> {
     return listAssignments(this.open(), machineId);
+  }
+  async getPlacement(name: string): Promise<Listing<Assignment>> {
+    return getPlacement(this.open(), name);
   }
   async registerMachine(
     record: MachineRecord,

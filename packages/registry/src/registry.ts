@@ -106,6 +106,14 @@ export interface Registry {
   listAssignments(machineId?: string): Promise<Listing<Assignment>>;
 
   /**
+   * Where one unit is placed: its assignments (none, one, or one per machine for a global unit),
+   * sorted by machine, read through a per-unit index in a few keys whatever the cluster's size.
+   * On a store written before the index existed, the first reads scan every assignment once and
+   * complete the index.
+   */
+  getPlacement(name: string): Promise<Listing<Assignment>>;
+
+  /**
    * Registers a machine under a new lease of `ttlSeconds`: the machine record and every unit
    * state the session publishes live exactly as long as the lease. Keepalive is automatic.
    * With `opts.replacing` (the {@link MachineSession.leaseId} of this machine's previous session,

@@ -14,6 +14,7 @@ export type UnitStore = Pick<
   | 'getUnit'
   | 'listUnits'
   | 'listAssignments'
+  | 'getPlacement'
   | 'listMachines'
   | 'listUnitStates'
   | 'setMachineMetadata'

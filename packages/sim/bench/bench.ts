@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApi, FleetServer } from '@fleet/api';
-import { EtcdRegistry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
 import { Etcd3 } from 'etcd3';
 import { requestDelta, scrapeEtcdRequests } from '../src/etcd-metrics.js';

@@ -3,7 +3,8 @@
 // fleetd wires them (packages/fleetd/src/daemon.ts), minus the API listener and D-Bus.
 import { Agent } from '@fleet/agent';
 import { Engine } from '@fleet/engine';
-import { EtcdRegistry, type Registry } from '@fleet/registry';
+import type { Registry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { FakeSystemd } from '@fleet/systemd';
 import { cpuMs, heapUsed } from './memory.js';
 import type { AgentsInit, AgentsStats } from './protocol.js';

@@ -1,7 +1,7 @@
 // The engine of the simulation, in a process of its own so that its memory and CPU are its own:
 // the real Engine over its own EtcdRegistry, as the leader fleetd's engine.
 import { Engine } from '@fleet/engine';
-import { EtcdRegistry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { cpuMs, heapUsed } from './memory.js';
 import type { EngineInit, EngineStats } from './protocol.js';
 

@@ -1,7 +1,10 @@
 // Watches what the cluster publishes (unit states and machine records) straight from etcd, as an
 // outside observer: one listing, then one watch per prefix. Conditions are checked on every
-// event, so a wait ends when the event that satisfies it arrives (no polling of etcd).
-import { Etcd3, type IKeyValue, type Watcher } from 'etcd3';
+// event, so a wait ends when the event that satisfies it arrives (no polling of etcd). Keys are
+// the registry's (its Keys build the ranges and parse what arrives); etcd is reached through the
+// registry's own store client, which resumes its watches after a dropped connection.
+import { DEFAULT_PREFIX, Keys, type KeyRange, type KvEvent, type KvWatch } from '@fleet/registry';
+import { EtcdKv } from '@fleet/registry/etcd';
 
 interface Waiter {
   readonly ok: () => boolean;
@@ -14,34 +17,39 @@ export class ClusterObserver {
   private readonly machines = new Set<string>();
   private readonly assignments = new Set<string>();
   private readonly waiters = new Set<Waiter>();
-  private watchers: Watcher[] = [];
+  private watches: KvWatch[] = [];
   private activeUnits = 0;
+  private closed = false;
 
   private constructor(
-    private readonly client: Etcd3,
-    private readonly prefix: string,
+    private readonly kv: EtcdKv,
+    private readonly keys: Keys,
   ) {}
 
   static async start(
     endpoints: readonly string[],
-    prefix = '/_coreos.com/fleet/',
+    prefix = DEFAULT_PREFIX,
   ): Promise<ClusterObserver> {
-    const o = new ClusterObserver(new Etcd3({ hosts: [...endpoints] }), prefix);
-    for (const sub of ['state/', 'machine/', 'assign/']) {
-      const p = prefix + sub;
-      const res = await o.client.getAll().prefix(p).exec();
-      for (const kv of res.kvs) o.apply('put', kv);
-      const w = await o.client
-        .watch()
-        .prefix(p)
-        .startRevision(String(BigInt(res.header.revision) + 1n))
-        .create();
-      w.on('put', (kv) => o.event('put', kv));
-      w.on('delete', (kv) => o.event('delete', kv));
-      w.on('error', () => undefined); // the watch manager reconnects by itself
-      o.watchers.push(w);
-    }
+    const keys = new Keys(prefix);
+    const o = new ClusterObserver(new EtcdKv({ endpoints }), keys);
+    for (const range of [keys.states(), keys.machines(), keys.assignments()]) await o.follow(range);
     return o;
+  }
+
+  /** Lists `range`, then watches it from the listing's revision (again if history is compacted). */
+  private async follow(range: KeyRange): Promise<void> {
+    const res = await this.kv.range({ key: range.start, rangeEnd: range.end });
+    for (const rec of res.kvs) this.apply('put', rec.key, rec.value);
+    const watch = this.kv.watch(range.start, range.end, res.revision, {
+      events: (events) => {
+        for (const e of events) this.event(e);
+      },
+      resync: () => {
+        this.watches = this.watches.filter((w) => w !== watch);
+        if (!this.closed) this.follow(range).catch(() => undefined);
+      },
+    });
+    this.watches.push(watch);
   }
 
   /** Units with at least one machine reporting them active. */
@@ -97,17 +105,20 @@ export class ClusterObserver {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.watchers.map((w) => w.cancel().catch(() => undefined)));
-    this.client.close();
+    this.closed = true;
+    await Promise.all(this.watches.map((w) => w.close().catch(() => undefined)));
+    await this.kv.close();
   }
 
   /** Changes seen since the start, by the first part of the key (`state`, `machine`, `assign`). */
   readonly changes = new Map<string, number>();
 
-  private event(type: 'put' | 'delete', kv: IKeyValue): void {
-    const kind = kv.key.toString().slice(this.prefix.length).split('/')[0] ?? '?';
-    this.changes.set(`${kind} ${type}`, (this.changes.get(`${kind} ${type}`) ?? 0) + 1);
-    this.apply(type, kv);
+  private event(e: KvEvent): void {
+    const key = e.type === 'put' ? e.kv.key : e.key;
+    const kind = this.keys.parse(key)?.kind;
+    const part = kind === 'metadata' ? 'machine' : (kind ?? '?');
+    this.changes.set(`${part} ${e.type}`, (this.changes.get(`${part} ${e.type}`) ?? 0) + 1);
+    this.apply(e.type, key, e.type === 'put' ? e.kv.value : '');
     for (const w of this.waiters) {
       if (w.ok()) {
         this.waiters.delete(w);
@@ -116,28 +127,28 @@ export class ClusterObserver {
     }
   }
 
-  private apply(type: 'put' | 'delete', kv: IKeyValue): void {
-    const rel = kv.key.toString().slice(this.prefix.length);
-    if (rel.startsWith('assign/')) {
-      if (type === 'put') this.assignments.add(rel);
-      else this.assignments.delete(rel);
+  private apply(type: 'put' | 'delete', key: string, value: string): void {
+    const parsed = this.keys.parse(key);
+    if (parsed?.kind === 'assign') {
+      const id = `${parsed.machineId}/${parsed.name}`;
+      if (type === 'put') this.assignments.add(id);
+      else this.assignments.delete(id);
       return;
     }
-    const parts = rel.split('/');
-    if (parts[0] === 'machine' && parts[2] === 'object' && parts[1] !== undefined) {
-      if (type === 'put') this.machines.add(parts[1]);
-      else this.machines.delete(parts[1]);
+    if (parsed?.kind === 'machine') {
+      if (type === 'put') this.machines.add(parsed.machineId);
+      else this.machines.delete(parsed.machineId);
       return;
     }
-    const [kind, unit, machine] = parts;
-    if (kind !== 'state' || unit === undefined || machine === undefined) return;
+    if (parsed?.kind !== 'state') return;
+    const { name: unit, machineId: machine } = parsed;
     const before = this.activeOn(unit).length > 0;
     let by = this.states.get(unit);
     if (type === 'delete') by?.delete(machine);
     else {
       let active = 'unknown';
       try {
-        active = String((JSON.parse(kv.value.toString()) as { activeState?: unknown }).activeState);
+        active = String((JSON.parse(value) as { activeState?: unknown }).activeState);
       } catch {
         // unreadable: counted as not active
       }

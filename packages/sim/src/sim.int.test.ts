@@ -1,7 +1,7 @@
 // The simulation at a small size against a real etcd: every unit ends active exactly once, and
 // the units of a machine that loses power move to others. No timing thresholds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdRegistry } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
 import { ClusterObserver } from './observer.js';
 import { simUnitName, simUnitOptions } from './machines.js';

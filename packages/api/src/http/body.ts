@@ -1,16 +1,17 @@
 // Request bodies: the content-type check, a size limit enforced while reading, and JSON decoding
 // with fleet's "unable to decode body" message.
 import type { IncomingMessage } from 'node:http';
+import { FleetError, oneLine } from '@fleet/runtime';
 import { HttpError } from '../errors.js';
 
 /** Default request body limit: 1 MiB (a unit file is at most 512 KiB). */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** The request ended before its body was read (the client went away). Nothing is answered. */
-export class ClientGoneError extends Error {
-  constructor(cause?: unknown) {
-    super('the client closed the connection before sending its body', { cause });
-    this.name = 'ClientGoneError';
+export class ClientGoneError extends FleetError {
+  readonly code = 'API_CLIENT_GONE';
+  constructor(options?: { readonly cause?: unknown }) {
+    super('the client closed the connection before sending its body', options);
   }
 }
 
@@ -35,7 +36,9 @@ export function requireContentType(
 
 function tooLarge(limit: number): HttpError {
   // The rest of the body is not read: tell the client this connection is done.
-  return new HttpError(413, `request body is larger than ${limit} bytes`, { Connection: 'close' });
+  return new HttpError(413, `request body is larger than ${limit} bytes`, {
+    headers: { Connection: 'close' },
+  });
 }
 
 /**
@@ -74,7 +77,7 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
     };
     const onError = (err: Error) => {
       cleanup();
-      reject(new ClientGoneError(err));
+      reject(new ClientGoneError({ cause: err }));
     };
     const onAborted = () => {
       cleanup();
@@ -105,7 +108,6 @@ export async function readJson(req: IncomingMessage, limitBytes: number): Promis
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new HttpError(400, `unable to decode body: ${why}`);
+    throw new HttpError(400, `unable to decode body: ${oneLine(err)}`, { cause: err });
   }
 }

@@ -1,11 +1,12 @@
 // `/machines`: list live machines, and fleet's PATCH of dynamic machine metadata.
 import { readJson } from '../http/body.js';
-import { emptyReply, jsonReply } from '../http/reply.js';
+import { emptyReply } from '../http/reply.js';
 import { parseMetadataPatch } from '../metadata-patch.js';
-import { paginate, requestedPage } from '../pagination.js';
+import { pagedList, type ItemField, type PagedCollection } from './paged.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { toWireMachine } from '../unit-view.js';
-import type { MachinePage } from '@fleet/client';
+import type { Machine } from '@fleet/registry';
+import type { MachinePage, WireMachine } from '@fleet/client';
 
 /** Handlers of the machines resource. */
 export interface MachineRoutes {
@@ -15,23 +16,22 @@ export interface MachineRoutes {
 
 /** Builds the machines handlers over `deps`. */
 export function machineRoutes(deps: RouteDeps): MachineRoutes {
-  const { registry, tokenLimit, listings } = deps;
+  const { registry } = deps;
   return {
     /** `GET /machines`: a page of live machines sorted by ID. */
-    async list({ query }) {
-      const page = requestedPage(query, tokenLimit);
-      const machines = await listings.get(
-        'machines',
-        page === 1,
-        async () => (await registry.listMachines()).items,
-      );
-      const { items, nextPageToken } = paginate(machines, page, tokenLimit);
-      const body: MachinePage = {
-        machines: items.map(toWireMachine),
-        ...(nextPageToken === undefined ? {} : { nextPageToken }),
-      };
-      return jsonReply(200, body);
-    },
+    list: ({ query }) =>
+      pagedList(deps, query, {
+        key: 'machines',
+        read: async () => (await registry.listMachines()).items,
+        items: (l) => l,
+        toWire: toWireMachine,
+        field: 'machines',
+      } satisfies PagedCollection<
+        readonly Machine[],
+        Machine,
+        WireMachine,
+        ItemField<MachinePage>
+      >),
 
     /**
      * `PATCH /machines`: all ops are validated, then applied in one transaction (204). Machines

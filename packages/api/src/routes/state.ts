@@ -2,11 +2,11 @@
 import { InvalidInputError, type Listing, type UnitState } from '@fleet/registry';
 import { errorBody } from '../errors.js';
 import { jsonReply } from '../http/reply.js';
-import { paginate, requestedPage } from '../pagination.js';
+import { pagedList, type ItemField, type PagedCollection } from './paged.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { toWireUnitState } from '../unit-view.js';
 import { checkStoredUnitName } from '../validation.js';
-import type { UnitStatePage } from '@fleet/client';
+import type { UnitStatePage, WireUnitState } from '@fleet/client';
 
 /** Handlers of the state resource. */
 export interface StateRoutes {
@@ -16,7 +16,7 @@ export interface StateRoutes {
 
 /** Builds the state handlers over `deps`. */
 export function stateRoutes(deps: RouteDeps): StateRoutes {
-  const { registry, tokenLimit, listings } = deps;
+  const { registry } = deps;
 
   /** States matching exact filters; a filter no unit or machine can have matches nothing. */
   async function filtered(machineId: string, unitName: string): Promise<readonly UnitState[]> {
@@ -38,18 +38,21 @@ export function stateRoutes(deps: RouteDeps): StateRoutes {
      * `GET /state?machineID=&unitName=`: a page of states sorted by unit, then machine. Filters
      * are exact; only the first value of each is used; an empty value does not filter.
      */
-    async list({ query }) {
-      const page = requestedPage(query, tokenLimit);
+    list({ query }) {
       const machineId = query.get('machineID') ?? '';
       const unitName = query.get('unitName') ?? '';
-      const key = `state\u0000${machineId}\u0000${unitName}`;
-      const states = await listings.get(key, page === 1, () => filtered(machineId, unitName));
-      const { items, nextPageToken } = paginate(states, page, tokenLimit);
-      const body: UnitStatePage = {
-        states: items.map(toWireUnitState),
-        ...(nextPageToken === undefined ? {} : { nextPageToken }),
-      };
-      return jsonReply(200, body);
+      return pagedList(deps, query, {
+        key: `state\u0000${machineId}\u0000${unitName}`,
+        read: () => filtered(machineId, unitName),
+        items: (l) => l,
+        toWire: toWireUnitState,
+        field: 'states',
+      } satisfies PagedCollection<
+        readonly UnitState[],
+        UnitState,
+        WireUnitState,
+        ItemField<UnitStatePage>
+      >);
     },
 
     /** `GET /state/<name>`: the unit's state on the first machine (by ID) that published one. */

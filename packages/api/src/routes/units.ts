@@ -2,11 +2,11 @@
 import type { Assignment, Unit, UnitState } from '@fleet/registry';
 import { errorBody } from '../errors.js';
 import { emptyReply, jsonReply } from '../http/reply.js';
-import { paginate, requestedPage } from '../pagination.js';
+import { pagedList, type ItemField, type PagedCollection } from './paged.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
-import { byUnit, toWireUnit } from '../unit-view.js';
+import { byUnit, isGlobalUnit, toWireUnit } from '../unit-view.js';
 import { checkStoredUnitName } from '../validation.js';
-import type { UnitPage } from '@fleet/client';
+import type { UnitPage, WireUnit } from '@fleet/client';
 
 /** Handlers of the units resource. */
 export interface UnitReadRoutes {
@@ -24,7 +24,7 @@ interface UnitListing {
 
 /** Builds the units handlers over `deps`. */
 export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
-  const { registry, tokenLimit, listings } = deps;
+  const { registry, listings } = deps;
 
   async function readUnits(): Promise<UnitListing> {
     const [units, assignments, states] = await Promise.all([
@@ -41,30 +41,29 @@ export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
 
   return {
     /** `GET /units`: a page of units sorted by name. */
-    async list({ query }) {
-      const page = requestedPage(query, tokenLimit);
-      const { units, assigned, published } = await listings.get('units', page === 1, readUnits);
-      const { items, nextPageToken } = paginate(units, page, tokenLimit);
-      const body: UnitPage = {
-        units: items.map((u) =>
-          toWireUnit(u, assigned.get(u.name) ?? [], published.get(u.name) ?? []),
-        ),
-        ...(nextPageToken === undefined ? {} : { nextPageToken }),
-      };
-      return jsonReply(200, body);
-    },
+    list: ({ query }) =>
+      pagedList(deps, query, {
+        key: 'units',
+        read: readUnits,
+        items: (l) => l.units,
+        toWire: (u, l) =>
+          toWireUnit(u, l.assigned.get(u.name) ?? [], l.published.get(u.name) ?? []),
+        field: 'units',
+      } satisfies PagedCollection<UnitListing, Unit, WireUnit, ItemField<UnitPage>>),
 
     /** `GET /units/<name>`: one unit, or 404 `unit does not exist`. */
     async get({ name }) {
       checkStoredUnitName(name);
       const unit = await registry.getUnit(name);
       if (unit === undefined) return jsonReply(404, errorBody(404, 'unit does not exist'));
-      const [assignments, states] = await Promise.all([
-        registry.listAssignments(),
+      // A global unit shows no machine or current state: nothing more to read.
+      if (isGlobalUnit(unit)) return jsonReply(200, toWireUnit(unit, [], []));
+      // This unit's placement and states: a few keys, whatever the size of the cluster.
+      const [placement, states] = await Promise.all([
+        registry.getPlacement(name),
         registry.listUnitStates({ unitName: name }),
       ]);
-      const mine = assignments.items.filter((a) => a.unit === name);
-      return jsonReply(200, toWireUnit(unit, mine, states.items));
+      return jsonReply(200, toWireUnit(unit, placement.items, states.items));
     },
 
     /** `DELETE /units/<name>`: 204, or 404 `unit does not exist`. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FleetClient } from '@fleet/client';
-import { serviceOptions } from '../test-support.js';
+import { serviceOptions } from '../testing/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const child = join(here, '..', 'testing', 'activated-fleetd.ts');

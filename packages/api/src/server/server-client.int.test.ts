@@ -9,7 +9,7 @@ import { InMemoryRegistry } from '@fleet/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, type ApiOptions } from '../api.js';
 import { ApiError, ConnectionError, FleetClient, TimeoutError } from '@fleet/client';
-import { serviceOptions } from '../test-support.js';
+import { serviceOptions } from '../testing/index.js';
 import { FleetServer } from './fleet-server.js';
 
 let dir: string;

@@ -9,7 +9,7 @@ import { InMemoryRegistry } from '@fleet/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../api.js';
 import { ConnectionError, FleetClient } from '@fleet/client';
-import { serviceOptions } from '../test-support.js';
+import { serviceOptions } from '../testing/index.js';
 import { FleetServer } from './fleet-server.js';
 
 let dir: string;

@@ -4,7 +4,8 @@
 //   mode "hold":   campaigns once, prints "TOKEN <token>", then on each stdin line tries one
 //                  fenced write with that token and prints "WRITE ok" or "WRITE <error code>".
 import { createInterface } from 'node:readline';
-import { EtcdRegistry, isRegistryError } from '@fleet/registry';
+import { isRegistryError } from '@fleet/registry';
+import { EtcdRegistry } from '@fleet/registry/etcd';
 import { Engine } from '../engine.js';
 
 const [mode, candidateId = '', endpoints = '', prefix = ''] = process.argv.slice(2);

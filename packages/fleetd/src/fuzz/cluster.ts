@@ -2,8 +2,8 @@
 // an InMemoryRegistry, the real Engine and 2–4 real Agents over FakeSystemd, all on one manual
 // clock, wired as fleetd wires them (daemon.ts) minus listeners, etcd and D-Bus.
 import { Agent } from '@fleet/agent';
-import { createApi, inject, type ApiHandler, type InjectResponse } from '@fleet/api';
-import type { InjectRequest } from '@fleet/api';
+import { createApi, type ApiHandler } from '@fleet/api';
+import { inject, type InjectRequest, type InjectResponse } from '@fleet/api/testing';
 import { Engine } from '@fleet/engine';
 import { InMemoryRegistry, type JsonValue } from '@fleet/registry';
 import { ManualClock } from '@fleet/runtime';

@@ -1,6 +1,6 @@
 // The fuzzer's oracles must be able to say no: each one against input it must flag and input it
 // must pass.
-import type { InjectResponse } from '@fleet/api';
+import type { InjectResponse } from '@fleet/api/testing';
 import { describe, expect, it } from 'vitest';
 import {
   errorAnswerProblem,

@@ -1,7 +1,7 @@
 // What must hold of anything the API accepts or refuses, independent of fleet's own code: what
 // systemd and the filesystem take as a unit name, what a unit file reads back as, and what an
 // error answer looks like.
-import type { InjectResponse } from '@fleet/api';
+import type { InjectResponse } from '@fleet/api/testing';
 import { oneLine } from '@fleet/runtime';
 import { parseUnitFile, serializeUnitOptions, type UnitOption } from '@fleet/unit';
 

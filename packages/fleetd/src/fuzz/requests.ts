@@ -1,7 +1,7 @@
 // The requests of a case: an op turned into an HTTP request, sent by injection, and its answer
 // checked (never 5xx; a refusal is one line of fleet's error JSON and changes nothing; what is
 // accepted must be something systemd can take).
-import type { InjectRequest, InjectResponse } from '@fleet/api';
+import type { InjectRequest, InjectResponse } from '@fleet/api/testing';
 import { UNKNOWN_MACHINE_ID, type CaseSpec, type Op, type OptionSpec } from './case-spec.js';
 import type { FuzzCluster } from './cluster.js';
 import { errorAnswerProblem, roundTripProblem, systemdNameProblem } from './oracles.js';

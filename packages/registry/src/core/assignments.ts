@@ -1,8 +1,14 @@
-// The assignment table (`assign/<machineId>/<unit>`) and unit reasons: written only by the
-// engine, every write fenced by the leader key.
-import { assignmentSchema, encodeAssignment, encodeReason } from '../codec.js';
+// The assignment table (`assign/<machineId>/<unit>`, with its per-unit index
+// `placed/<unit>/<machineId>`) and unit reasons: written only by the engine, every write fenced
+// by the leader key.
+import {
+  assignmentSchema,
+  encodeAssignment,
+  encodePlacementsReady,
+  encodeReason,
+} from '../codec.js';
 import { InvalidInputError, NotLeaderError } from '../errors.js';
-import type { KvOp, KvTxnResult } from '../kv/kv.js';
+import type { KvCompare, KvOp, KvRecord, KvTxnResult } from '../kv/kv.js';
 import type { ApplyResult, Assignment, AssignmentOp, Listing } from '../types.js';
 import type { Core } from './core.js';
 import { fenceCompare, leaderFromResult } from './fence.js';
@@ -14,23 +20,34 @@ const ORDER: Record<AssignmentOp['type'], number> = { unschedule: 0, update: 1, 
 /** Batched transactions of one kind in flight at once. */
 const BATCHES_IN_FLIGHT = 8;
 
+/**
+ * One assignment op as one nested transaction that writes the assignment and its index entry
+ * together (one op of the outer transaction, so `maxOpsPerTxn` still counts assignments). An
+ * update writes the index too, which also indexes an assignment written before the index existed.
+ */
 function toKvOp(core: Core, op: AssignmentOp): KvOp {
   const key = core.keys.assignment(op.machineId, op.unit);
-  if (op.type === 'unschedule') return { type: 'delete', key };
-  const put: KvOp = {
-    type: 'put',
-    key,
-    value: encodeAssignment(op.unit, op.hash, op.desiredState),
-  };
-  if (op.type === 'schedule') return put;
-  return {
-    type: 'txn',
-    txn: { compare: [{ key, target: 'version', op: '>', value: 0n }], success: [put], failure: [] },
-  };
+  const index = core.keys.placement(op.unit, op.machineId);
+  if (op.type === 'unschedule') {
+    const success: KvOp[] = [
+      { type: 'delete', key },
+      { type: 'delete', key: index },
+    ];
+    return { type: 'txn', txn: { compare: [], success, failure: [] } };
+  }
+  const success: KvOp[] = [
+    { type: 'put', key, value: encodeAssignment(op.unit, op.hash, op.desiredState) },
+    { type: 'put', key: index, value: '' },
+  ];
+  const compare = op.type === 'schedule' ? [] : [existsCompare(key)];
+  return { type: 'txn', txn: { compare, success, failure: [] } };
 }
 
+const existsCompare = (key: string): KvCompare => ({ key, target: 'version', op: '>', value: 0n });
+
+/** An op's share of the request: its two keys (of one length), the value and some framing. */
 function opBytes(core: Core, op: AssignmentOp): number {
-  return core.keys.assignment(op.machineId, op.unit).length + 200 + op.unit.length;
+  return 2 * core.keys.assignment(op.machineId, op.unit).length + 200 + op.unit.length;
 }
 
 /** Splits ordered ops into batches within the op and byte limits. */
@@ -67,6 +84,7 @@ export async function applyAssignments(
     if (seen.has(id)) throw new InvalidInputError(`assignment ${id} appears more than once`);
     seen.add(id);
   }
+  if (!core.placementsChecked && opsIn.length > 0) await markFreshIndex(core);
   const ordered = opsIn
     .map((op, i) => ({ op, i }))
     .sort((a, b) => ORDER[a.op.type] - ORDER[b.op.type] || a.i - b.i)
@@ -114,6 +132,24 @@ export async function applyAssignments(
   return { revision: revision.toString(), batches: committed, skipped: skipped.flat() };
 }
 
+/**
+ * On a store with no assignment yet, the placement index is complete from the start: marks it so
+ * (once per registry), so that no placement read ever needs the one-time scan (placement.ts).
+ */
+async function markFreshIndex(core: Core): Promise<void> {
+  const table = core.keys.assignments();
+  const ready = core.keys.placementsReady();
+  await core.kv.txn({
+    compare: [
+      { key: table.start, rangeEnd: table.end, target: 'version', op: '==', value: 0n },
+      { key: ready, target: 'version', op: '==', value: 0n },
+    ],
+    success: [{ type: 'put', key: ready, value: encodePlacementsReady('0') }],
+    failure: [],
+  });
+  core.placementsChecked = true;
+}
+
 /** Consecutive batches grouped by the kind of their first op (batches never mix kinds' order). */
 function phasesOf(batches: AssignmentOp[][]): { batch: AssignmentOp[]; index: number }[][] {
   const out: { batch: AssignmentOp[]; index: number }[][] = [];
@@ -137,30 +173,26 @@ export async function listAssignments(
   const machineId = machineIdIn === undefined ? undefined : checkMachineId(machineIdIn);
   return snapshot(async () => {
     const { kvs, revision } = await rangeAll(core, core.keys.assignments(machineId));
-    const items: Assignment[] = [];
-    for (const rec of kvs) {
-      const parsed = core.keys.parse(rec.key);
-      if (parsed?.kind !== 'assign') {
-        core.corrupt(rec.key, 'not an assignment key');
-        continue;
-      }
-      const a = core.decode(assignmentSchema, rec);
-      if (a === undefined) continue;
-      if (a.unit !== parsed.name) {
-        core.corrupt(rec.key, `record names unit ${a.unit}`);
-        continue;
-      }
-      items.push({
-        machineId: parsed.machineId,
-        unit: a.unit,
-        hash: a.hash,
-        desiredState: a.desiredState,
-        revision: rec.modRevision.toString(),
-      });
-    }
+    const items = kvs.flatMap((rec) => toAssignment(core, rec) ?? []);
     items.sort((a, b) => byteOrder(a.machineId, b.machineId) || byteOrder(a.unit, b.unit));
     return { items, revision: revision.toString() };
   });
+}
+
+/** A stored assignment as the public type, or undefined (reported) if it is corrupt. */
+export function toAssignment(core: Core, rec: KvRecord): Assignment | undefined {
+  const parsed = core.keys.parse(rec.key);
+  if (parsed?.kind !== 'assign') return core.corrupt(rec.key, 'not an assignment key');
+  const a = core.decode(assignmentSchema, rec);
+  if (a === undefined) return undefined;
+  if (a.unit !== parsed.name) return core.corrupt(rec.key, `record names unit ${a.unit}`);
+  return {
+    machineId: parsed.machineId,
+    unit: a.unit,
+    hash: a.hash,
+    desiredState: a.desiredState,
+    revision: rec.modRevision.toString(),
+  };
 }
 
 /** See {@link Registry.setUnitReason}. */

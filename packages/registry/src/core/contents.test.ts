@@ -2,7 +2,7 @@
 import { ManualClock } from '@fleet/runtime';
 import type { UnitOption } from '@fleet/unit';
 import { describe, expect, it } from 'vitest';
-import { unit } from '../contract/harness.js';
+import { unit } from '../testing/index.js';
 import { Keys } from '../keys.js';
 import { MemoryKv } from '../kv/memory-kv.js';
 import { ContentCache, DEFAULT_CONTENT_CACHE_BYTES, optionsBytes } from './content-cache.js';

@@ -34,6 +34,8 @@ export class Core {
    * leader's periodic resync reads no contents it has seen, while large units cannot pin GiBs.
    */
   readonly contents: ContentCache;
+  /** Whether this registry has checked for a fresh store's placement index (assignments.ts). */
+  placementsChecked = false;
 
   constructor(
     readonly kv: Kv,

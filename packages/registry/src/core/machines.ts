@@ -1,5 +1,11 @@
 // Reading machines and unit states, and fleet's dynamic machine metadata.
-import { encodeMetadata, machineSchema, metadataSchema, unitStateSchema } from '../codec.js';
+import {
+  encodeMetadata,
+  machineFields,
+  machineSchema,
+  metadataSchema,
+  unitStateSchema,
+} from '../codec.js';
 import { InvalidInputError } from '../errors.js';
 import type { KvOp } from '../kv/kv.js';
 import type {
@@ -22,12 +28,7 @@ function sortedRecord(r: ReadonlyMap<string, string>): Record<string, string> {
 /** A decoded machine record as the public type. */
 export function toMachineRecord(m: ReturnType<typeof machineSchema.parse>): StoredMachineRecord {
   return {
-    id: m.id,
-    publicIP: m.publicIP,
-    metadata: m.metadata,
-    health: m.health as Record<string, JsonValue>,
-    version: m.version,
-    capabilities: m.capabilities,
+    ...machineFields({ ...m, health: m.health as Record<string, JsonValue> }),
     ...(m.ttlSeconds === undefined ? {} : { ttlSeconds: m.ttlSeconds }),
   };
 }

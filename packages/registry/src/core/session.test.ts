@@ -4,7 +4,7 @@
 import { ManualClock } from '@fleet/runtime';
 import { overriding } from '@fleet/testkit';
 import { describe, expect, it } from 'vitest';
-import { machine } from '../contract/harness.js';
+import { machine } from '../testing/index.js';
 import { UnavailableError } from '../errors.js';
 import { Keys } from '../keys.js';
 import type { Kv, KvLease } from '../kv/kv.js';

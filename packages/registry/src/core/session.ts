@@ -46,18 +46,19 @@ export class Session implements MachineSession {
   private lose(cause: unknown): void {
     if (this.controller.signal.aborted) return;
     this.lease.stopRenewing();
-    this.controller.abort(new SessionLostError(this.machineId, cause));
+    this.controller.abort(new SessionLostError(this.machineId, { cause }));
   }
 
   private async run(txn: KvTxn): Promise<KvTxnResult> {
-    if (this.signal.aborted) throw new SessionLostError(this.machineId, this.signal.reason);
+    if (this.signal.aborted)
+      throw new SessionLostError(this.machineId, { cause: this.signal.reason });
     try {
       return await this.core.kv.txn(txn);
     } catch (err) {
       if (!(err instanceof LeaseExpiredError)) throw err;
       this.expired = true;
       this.lose(err);
-      throw new SessionLostError(this.machineId, err);
+      throw new SessionLostError(this.machineId, { cause: err });
     }
   }
 
@@ -118,7 +119,8 @@ export class Session implements MachineSession {
    * later call tries again.
    */
   async close(): Promise<void> {
-    if (!this.signal.aborted) this.controller.abort(new SessionLostError(this.machineId, 'closed'));
+    if (!this.signal.aborted)
+      this.controller.abort(new SessionLostError(this.machineId, { cause: 'closed' }));
     if (this.expired || this.lease.gone()) return;
     await this.lease.revoke();
   }

@@ -15,11 +15,23 @@ import type { Listing, Unit, UnitHead, UnitInput } from '../types.js';
 import { dropContentIfUnused, fetchContents, putContentIfAbsent } from './contents.js';
 import type { Core } from './core.js';
 import { byteOrder, rangeAll, snapshot } from './read.js';
-import { decodeReason, decodeUnit, prepareUnit, toHead } from './unit-records.js';
+import {
+  decodeReason,
+  decodeUnit,
+  prepareUnit,
+  toHead,
+  type PreparedUnit,
+} from './unit-records.js';
 import { checkDesiredState, checkHash, checkStoredUnitName } from './validate.js';
 
 async function readRecord(core: Core, name: string): Promise<KvRecord | undefined> {
   return (await core.kv.range({ key: core.keys.unit(name) })).kvs[0];
+}
+
+/** The head of a unit just written at `revision`, whose contents are now known by hash. */
+function headOf(core: Core, p: PreparedUnit, revision: bigint): UnitHead {
+  core.contents.set(p.hash, p.options);
+  return { name: p.name, hash: p.hash, desiredState: p.desiredState, revision: `${revision}` };
 }
 
 /** See {@link Registry.createUnit}. */
@@ -36,13 +48,7 @@ export async function createUnit(core: Core, input: UnitInput): Promise<UnitHead
     failure: [{ type: 'range', key }],
   });
   if (res.succeeded) {
-    core.contents.set(p.hash, p.options);
-    return {
-      name: p.name,
-      hash: p.hash,
-      desiredState: p.desiredState,
-      revision: `${res.revision}`,
-    };
+    return headOf(core, p, res.revision);
   }
   const found = res.results[0];
   const rec = found?.type === 'range' ? found.kvs[0] : undefined;
@@ -81,13 +87,7 @@ export async function replaceUnit(core: Core, input: UnitInput): Promise<UnitHea
       failure: [],
     });
     if (res.succeeded) {
-      core.contents.set(p.hash, p.options);
-      return {
-        name: p.name,
-        hash: p.hash,
-        desiredState: p.desiredState,
-        revision: `${res.revision}`,
-      };
+      return headOf(core, p, res.revision);
     }
   }
   throw new ConflictError(`unit ${p.name} kept changing; replace gave up`);

@@ -22,7 +22,7 @@ const METADATA_KEY = /^[A-Za-z0-9_.-]+$/;
 const HASH = /^[0-9a-f]{40}$/;
 const TOKEN = /^[1-9][0-9]{0,18}$/;
 
-const bad = (message: string, cause?: unknown) => new InvalidInputError(message, cause);
+const bad = (message: string, cause?: unknown) => new InvalidInputError(message, { cause });
 
 /** A unit name for a new unit or new contents: every rule of {@link validateUnitName}. */
 export function checkUnitName(name: unknown): string {

@@ -1,6 +1,7 @@
 // Typed change streams over Kv watches. Events are decoded at the boundary (corrupt values
 // are reported and skipped); a throwing listener is reported, never allowed to kill the
 // stream; compaction becomes one terminal `resync`.
+import { oneLine } from '@fleet/runtime';
 import { assignmentSchema, machineSchema, metadataSchema, unitRecordSchema } from '../codec.js';
 import { InvalidInputError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
@@ -179,7 +180,7 @@ export function watchLeader(core: Core, onEvent: (e: LeaderEvent | ResyncEvent) 
     try {
       read = await core.kv.range({ key });
     } catch (err) {
-      deliver({ type: 'resync', reason: `could not read the leader: ${(err as Error).message}` });
+      deliver({ type: 'resync', reason: `could not read the leader: ${oneLine(err)}` });
       closed = true;
       return;
     }

@@ -1,4 +1,5 @@
 // etcd3's errors, translated into the registry's catalogue at the edge.
+import { oneLine } from '@fleet/runtime';
 import {
   ClientClosedError,
   EtcdLeaseInvalidError,
@@ -32,12 +33,13 @@ export function isTransient(err: unknown): boolean {
 /** Maps anything etcd3 throws to a RegistryError. */
 export function mapEtcdError(err: unknown, ctx: ErrorContext): RegistryError {
   if (err instanceof RegistryError) return err;
-  if (err instanceof EtcdLeaseInvalidError) return new LeaseExpiredError(ctx.leaseId ?? 0n, err);
+  if (err instanceof EtcdLeaseInvalidError)
+    return new LeaseExpiredError(ctx.leaseId ?? 0n, { cause: err });
   if (err instanceof GRPCOutOfRangeError && /compacted/.test(err.message)) {
-    return new CompactedError(ctx.revision ?? 0n, err);
+    return new CompactedError(ctx.revision ?? 0n, { cause: err });
   }
-  if (err instanceof ClientClosedError) return new ClosedError('the etcd client is closed', err);
-  if (isTransient(err)) return new UnavailableError(ctx.endpoints, err);
-  const message = err instanceof Error ? err.message : String(err);
-  return new StoreRejectedError(`etcd refused the request: ${message}`, err);
+  if (err instanceof ClientClosedError)
+    return new ClosedError('the etcd client is closed', { cause: err });
+  if (isTransient(err)) return new UnavailableError(ctx.endpoints, { cause: err });
+  return new StoreRejectedError(`etcd refused the request: ${oneLine(err)}`, { cause: err });
 }

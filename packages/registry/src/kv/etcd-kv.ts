@@ -8,6 +8,7 @@ import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
 import { fromKeyValue, fromTxnResponses, toTxnRequest } from './etcd-codec.js';
 import { isTransient, mapEtcdError, type ErrorContext } from './etcd-errors.js';
 import { EtcdLease, type LeaseRpc } from './etcd-lease.js';
+import { holdUntilClosed, holdWhileLive } from '../tracked.js';
 import { watchEtcd } from './etcd-watch.js';
 import { WatchStreamMonitor, type WatchStreamStats } from './etcd-watch-stream.js';
 import type {
@@ -157,9 +158,7 @@ export class EtcdKv implements Kv {
       lease.stopRenewing();
       throw new ClosedError('the registry is closed');
     }
-    this.leases.add(lease);
-    lease.lost.addEventListener('abort', () => this.leases.delete(lease), { once: true });
-    return lease;
+    return holdWhileLive(this.leases, lease, lease.lost);
   }
 
   /**
@@ -204,15 +203,7 @@ export class EtcdKv implements Kv {
       clock: this.clock,
       range: (r: KvRangeRequest) => this.range(r),
     };
-    const inner = watchEtcd(deps, key, rangeEnd, afterRevision, listener);
-    const handle: KvWatch = {
-      close: async () => {
-        this.watches.delete(handle);
-        await inner.close();
-      },
-    };
-    this.watches.add(handle);
-    return handle;
+    return holdUntilClosed(this.watches, watchEtcd(deps, key, rangeEnd, afterRevision, listener));
   }
 
   /** What the watch stream's watchdog has done: probes sent and answered, silent streams reset. */

@@ -142,7 +142,7 @@ export class EtcdLease implements KvLease {
     if (known) this.isGone = true;
     if (this.controller.signal.aborted) return;
     this.controller.abort(
-      cause instanceof LeaseExpiredError ? cause : new LeaseExpiredError(this.id, cause),
+      cause instanceof LeaseExpiredError ? cause : new LeaseExpiredError(this.id, { cause }),
     );
   }
 

@@ -14,6 +14,7 @@ import type {
   KvWatch,
   KvWatchListener,
 } from './kv.js';
+import { KvFaults } from './memory-faults.js';
 import { MemoryStore, type StoreLimits } from './memory-store.js';
 import { MemoryWatchHub } from './memory-watch.js';
 
@@ -72,6 +73,7 @@ class MemoryLease implements KvLease {
     this.renewed.push(fn);
   }
   async revoke(): Promise<void> {
+    this.kv.faults.enter('revokeLease');
     this.stopRenewing();
     this.kv.expire(this.id);
     this.markLost();
@@ -93,6 +95,8 @@ class MemoryLease implements KvLease {
 export class MemoryKv implements Kv {
   readonly clock: Clock;
   readonly endpoints: readonly string[] = ['memory'];
+  /** Fault controls and call counts (see {@link KvFaults}). */
+  readonly faults = new KvFaults(this.endpoints);
   private readonly store: MemoryStore;
   private readonly hub = new MemoryWatchHub();
   private readonly leases = new Map<bigint, LeaseState>();
@@ -139,7 +143,9 @@ export class MemoryKv implements Kv {
 
   async txn(txn: KvTxn): Promise<KvTxnResult> {
     this.ensureOpen();
+    this.faults.enter('txn');
     const applied = this.store.apply(txn, (id) => this.leases.has(id));
+    this.faults.readTxn(applied.results);
     this.publish(applied.events);
     await Promise.resolve();
     return {
@@ -152,7 +158,9 @@ export class MemoryKv implements Kv {
 
   async range(req: KvRangeRequest): Promise<KvRangeResult> {
     this.ensureOpen();
+    this.faults.enter('range');
     const { kvs, more } = this.store.range(req.key, req.rangeEnd, req.revision, req.limit);
+    this.faults.readRange(req, kvs.length);
     // The revision of the data read, taken before yielding: a write landing in between must not
     // make a listing claim a revision whose changes it does not hold (a watch from it would miss them).
     const revision =
@@ -163,6 +171,7 @@ export class MemoryKv implements Kv {
 
   async grantLease(ttlSeconds: number): Promise<KvLease> {
     this.ensureOpen();
+    this.faults.enter('grantLease');
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
       throw new RangeError(`a lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
     }
@@ -183,6 +192,7 @@ export class MemoryKv implements Kv {
 
   async revokeLease(id: bigint): Promise<void> {
     this.ensureOpen();
+    this.faults.enter('revokeLease');
     this.expire(id);
     await Promise.resolve();
   }
@@ -210,6 +220,7 @@ export class MemoryKv implements Kv {
 
   watch(key: string, rangeEnd: string, afterRevision: bigint, listener: KvWatchListener): KvWatch {
     this.ensureOpen();
+    this.faults.enter('watch');
     const from = afterRevision + 1n;
     if (from < this.store.compactRevision) {
       return this.hub.resync(listener, new CompactedError(afterRevision).message);
@@ -219,6 +230,7 @@ export class MemoryKv implements Kv {
 
   async compact(revision: bigint): Promise<void> {
     this.ensureOpen();
+    this.faults.enter('compact');
     this.compactNow(revision);
     await Promise.resolve();
   }

@@ -3,7 +3,7 @@
 import { waitFor } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prefixEnd } from '../keys.js';
-import type { Kv, KvEvent, KvOp } from './kv.js';
+import type { Kv, KvEvent, KvOp } from '../kv/kv.js';
 
 /** A fresh store and a key prefix nobody else uses. */
 export interface KvHarness {

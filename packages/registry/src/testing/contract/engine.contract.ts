@@ -1,7 +1,7 @@
 // Contract: leadership, fencing, assignments and unit reasons (everything the engine writes).
 import { expect, it } from 'vitest';
-import type { AssignmentEvent, AssignmentOp } from '../types.js';
-import { stall } from '../testing.js';
+import type { AssignmentEvent, AssignmentOp } from '../../types.js';
+import { stall } from '../stall.js';
 import type { ContractHarness } from './harness.js';
 import { eventually, rejectsWith, unit } from './harness.js';
 

@@ -1,14 +1,9 @@
 // Fixtures for this package's tests: an in-memory registry, an API over it, ways to put
-// assignments and unit states in it, a registry that is "down", and a snapshot of everything.
-import {
-  InMemoryRegistry,
-  UnavailableError,
-  type MachineSession,
-  type Registry,
-} from '@fleet/registry';
+// assignments and unit states in it, and a snapshot of everything (faults: `registry.faults`).
+import { InMemoryRegistry, type MachineSession, type Registry } from '@fleet/registry';
 import type { DesiredState, UnitOption } from '@fleet/unit';
-import { createApi, type ApiHandler, type ApiOptions } from './api.js';
-import { inject, type InjectResponse } from './testing/inject.js';
+import { createApi, type ApiHandler, type ApiOptions } from '../api.js';
+import { inject, type InjectResponse } from './inject.js';
 
 /** A plain service. */
 export function serviceOptions(command = '/bin/sleep 1000'): UnitOption[] {
@@ -88,6 +83,20 @@ export class Fixture {
     ]);
   }
 
+  /** Schedules many units at once (one registry call), as the engine would. */
+  async assignAll(
+    placements: readonly {
+      readonly machineId: string;
+      readonly unit: string;
+      readonly hash: string;
+    }[],
+  ): Promise<void> {
+    await this.registry.applyAssignments(
+      await this.leader(),
+      placements.map((p) => ({ type: 'schedule', ...p, desiredState: 'launched' })),
+    );
+  }
+
   /** Records the engine's reason for `unit`. */
   async reason(unit: string, reason: string): Promise<void> {
     await this.registry.setUnitReason(await this.leader(), unit, reason);
@@ -143,26 +152,4 @@ export async function snapshot(registry: Registry): Promise<string> {
     registry.listUnitStates(),
   ]);
   return JSON.stringify({ units, assignments, machines, states });
-}
-
-/**
- * A registry whose every call fails (by default with UnavailableError) while `down` is true,
- * wrapping a complete InMemoryRegistry (no partial fake).
- */
-export function flakyRegistry(
-  inner: Registry,
-  failure: () => Error = () => new UnavailableError(['http://127.0.0.1:2379']),
-): { registry: Registry; setDown(down: boolean): void } {
-  let down = false;
-  const registry = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (down) return Promise.reject(failure());
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { registry, setDown: (d) => (down = d) };
 }

@@ -6,7 +6,7 @@ import type {
   MachineEvent,
   ResyncEvent,
   UnitEvent,
-} from '../types.js';
+} from '../../types.js';
 import type { ContractHarness } from './harness.js';
 import { collector, eventually, machine, rejectsWith, unit } from './harness.js';
 

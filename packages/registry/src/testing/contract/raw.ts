@@ -1,7 +1,7 @@
 // Raw store access for contract harnesses: planting corrupt records, checking the layout.
-import type { Core } from '../core/core.js';
-import type { KvRegistry } from '../kv-registry.js';
-import { prefixEnd } from '../keys.js';
+import type { Core } from '../../core/core.js';
+import type { KvRegistry } from '../../kv-registry.js';
+import { prefixEnd } from '../../keys.js';
 
 /** The Core behind a registry of this package (tests only). */
 export function coreOf(registry: KvRegistry): Core {

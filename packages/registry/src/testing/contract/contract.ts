@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { engineContract } from './engine.contract.js';
 import type { ContractHarness, HarnessFactory } from './harness.js';
 import { machineContract } from './machines.contract.js';
+import { placementContract } from './placement.contract.js';
 import { unitContract } from './units.contract.js';
 import { watchContract } from './watches.contract.js';
 
@@ -27,6 +28,7 @@ export function registryContract(name: string, factory: HarnessFactory): void {
     describe('units', () => unitContract(h));
     describe('engine', () => engineContract(h));
     describe('machines', () => machineContract(h));
+    describe('placement', () => placementContract(h));
     describe('watches', () => watchContract(h));
   });
 }

@@ -2,9 +2,9 @@
 import { waitFor } from '@fleet/testkit';
 import type { UnitOption } from '@fleet/unit';
 import { expect } from 'vitest';
-import type { RegistryErrorCode } from '../errors.js';
-import type { Registry } from '../registry.js';
-import type { MachineRecord, RegistryIssue, UnitInput } from '../types.js';
+import type { RegistryErrorCode } from '../../errors.js';
+import type { Registry } from '../../registry.js';
+import type { MachineRecord, RegistryIssue, UnitInput } from '../../types.js';
 
 /** One fresh, empty registry (and a way to poke at its store) per test. */
 export interface ContractHarness {

@@ -1,7 +1,7 @@
 // Contract: machine sessions, unit states, dynamic metadata, lease expiry.
 import { expect, it } from 'vitest';
-import { stall } from '../testing.js';
-import type { MachineEvent, UnitStateInput } from '../types.js';
+import { stall } from '../stall.js';
+import type { MachineEvent, UnitStateInput } from '../../types.js';
 import type { ContractHarness } from './harness.js';
 import { collector, eventually, machine, rejectsWith } from './harness.js';
 

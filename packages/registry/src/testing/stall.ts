@@ -1,7 +1,7 @@
-// Fault injection for tests of this package: not exported from the package.
-import { LeadershipHandle } from './core/leadership.js';
-import { Session } from './core/session.js';
-import type { Leadership, MachineSession } from './registry.js';
+// Fault injection: stops a handle's keepalives as a frozen process would. Exported from ./testing.
+import { LeadershipHandle } from '../core/leadership.js';
+import { Session } from '../core/session.js';
+import type { Leadership, MachineSession } from '../registry.js';
 
 /**
  * Stops a session's or leadership's keepalives without telling it, as a frozen or cut-off
