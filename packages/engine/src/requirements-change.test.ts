@@ -15,7 +15,8 @@ import { ClusterCache } from './cluster-cache.js';
 import { Engine } from './engine.js';
 import { newMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
-import { advanceUntil, machineRecord, placement, unitInput } from './test-support.js';
+import { advanceUntil } from '@fleet/runtime/testing';
+import { machineRecord, placement, unitInput } from './testing/index.js';
 
 const M1 = 'a1000000000000000000000000000001';
 const M2 = 'b2000000000000000000000000000002';
