@@ -1,9 +1,9 @@
-import type { Assignment, AssignmentEvent, Listing, Registry, Watch } from '@fleet/registry';
+import type { AgentStore, Assignment, AssignmentEvent, Listing, Watch } from '@fleet/registry';
 import type { Clock } from '@fleet/runtime';
 
 /** Options of {@link AssignmentView}. */
 export interface AssignmentViewOptions {
-  readonly registry: Registry;
+  readonly registry: AgentStore;
   readonly machineId: string;
   readonly clock: Clock;
   /** Called after every change of the view (an event, or a listing that changed it). */

@@ -1,6 +1,6 @@
 // Opt-in self-fencing (`agent_self_fence`): a machine whose lease has gone unrenewed for
 // nearly its TTL stops its non-global units before the engine can start them elsewhere.
-import type { Registry } from '@fleet/registry';
+import type { AgentStore } from '@fleet/registry';
 import type { UnitFileInfo, UnitState } from '@fleet/systemd';
 import { fleetRequirements } from '@fleet/unit';
 
@@ -25,7 +25,7 @@ export class GlobalUnits {
   private readonly byHash = new Map<string, boolean>();
 
   /** Forgets the files no longer on the machine and learns the new ones. Throws as `learn`. */
-  async sync(files: readonly UnitFileInfo[], registry: Registry): Promise<void> {
+  async sync(files: readonly UnitFileInfo[], registry: Pick<AgentStore, 'getContentsMany'>): Promise<void> {
     this.keepOnly(new Set(files.flatMap((f) => (f.hash === undefined ? [] : [f.hash]))));
     await this.learn(files, registry);
   }
@@ -33,7 +33,7 @@ export class GlobalUnits {
   /** Looks up the contents of files not seen yet. Throws what the registry throws. */
   async learn(
     files: readonly { readonly name: string; readonly hash?: string }[],
-    registry: Registry,
+    registry: Pick<AgentStore, 'getContentsMany'>,
   ): Promise<void> {
     const unknown = files.filter(
       (f): f is { name: string; hash: string } => f.hash !== undefined && !this.byHash.has(f.hash),

@@ -1,7 +1,14 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { Agent, detectPublicIP, LaunchedFile, readMachineId, SessionFile } from '@fleet/agent';
+import {
+  Agent,
+  collectHealth,
+  detectPublicIP,
+  LaunchedFile,
+  readMachineId,
+  SessionFile,
+} from '@fleet/agent';
 import {
   createApi,
   DEFAULT_SOCKET_PATH,
@@ -100,6 +107,8 @@ export class Fleetd {
       sessionStore: new SessionFile(sessionFilePath(config.unitsDirectory)),
       launchedStore: new LaunchedFile(launchedFilePath(config.unitsDirectory)),
       selfFence: config.agentSelfFence,
+      // The agent reads no files itself: load, memory and disk come from /proc and statfs here.
+      collectHealth,
     });
     const engine = config.disableEngine
       ? undefined

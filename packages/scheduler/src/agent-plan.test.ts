@@ -3,6 +3,7 @@ import {
   AgentReason,
   adoptLaunched,
   planAgent,
+  taskUnit,
   type AgentCurrent,
   type AgentDesired,
 } from './agent-plan.js';
@@ -19,7 +20,7 @@ const have = (unit: string, activeState: string, hash = 'h1'): AgentCurrent => (
 });
 const plan = (desired: AgentDesired[], current: AgentCurrent[], launched: string[] = []) =>
   planAgent({ desired, current, launched: new Set(launched) }).map((t) =>
-    `${t.kind} ${t.unit}`.trim(),
+    `${t.kind} ${taskUnit(t) ?? ''}`.trim(),
   );
 
 describe('planAgent', () => {
@@ -29,7 +30,7 @@ describe('planAgent', () => {
       current: [have('refused.service', 'inactive'), have('old.service', 'active')],
       launched: new Set(),
       holdOff: new Set(['refused.service', 'new.service']),
-    }).map((t) => `${t.kind} ${t.unit}`.trim());
+    }).map((t) => `${t.kind} ${taskUnit(t) ?? ''}`.trim());
     expect(tasks).toEqual(['unload old.service', 'reload']);
   });
 
@@ -51,7 +52,7 @@ describe('planAgent', () => {
       current: [have('a.service', 'active'), have('b.service', 'inactive')],
       launched: new Set(),
     });
-    expect(tasks.map((t) => [t.kind, t.unit, t.reason])).toEqual([
+    expect(tasks.map((t) => [t.kind, taskUnit(t) ?? '', t.reason])).toEqual([
       ['unload', 'a.service', AgentReason.notScheduled],
       ['unload', 'b.service', AgentReason.targetInactive],
       ['reload', '', AgentReason.reload],
@@ -120,7 +121,7 @@ describe('planAgent', () => {
       ],
       launched: new Set(['a.service', 'b.service', 'c.service', 'gone.service']),
     };
-    expect(planAgent(s).map((t) => `${t.kind} ${t.unit}`.trim())).toEqual([
+    expect(planAgent(s).map((t) => `${t.kind} ${taskUnit(t) ?? ''}`.trim())).toEqual([
       'unload b.service',
       'unload c.service',
       'reload',
