@@ -81,3 +81,15 @@ export interface AgentMetrics {
    */
   assignmentChanges: number;
 }
+
+/** Counters at zero. */
+export function newAgentMetrics(): AgentMetrics {
+  return {
+    passes: 0,
+    passFailures: 0,
+    tasks: 0,
+    taskFailures: 0,
+    registrations: 0,
+    assignmentChanges: 0,
+  };
+}

@@ -11,6 +11,7 @@ import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { unitHash, type UnitOption } from '@fleet/unit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { advanceBy, advanceUntil } from '@fleet/runtime/testing';
 import { overriding } from '@fleet/testkit';
 import { Agent, type AgentOptions } from './agent.js';
 import { collectHealth, type HealthSources } from './health.js';
@@ -25,10 +26,6 @@ const options = (name: string): UnitOption[] => [
 
 async function fixedHealth(src: HealthSources): Promise<Record<string, JsonValue>> {
   return { version: src.version, systemState: (await src.systemState?.()) ?? 'unknown' };
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
 describe('Agent over InMemoryRegistry and FakeSystemd', () => {
@@ -83,7 +80,9 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
       clock,
       logger,
       // The real collector (fleetd's) reads /proc and / (file I/O the manual clock cannot wait for).
-      ...(health === 'default' ? {} : { collectHealth: health === 'fleetd' ? collectHealth : fixedHealth }),
+      ...(health === 'default'
+        ? {}
+        : { collectHealth: health === 'fleetd' ? collectHealth : fixedHealth }),
       ...extra,
     });
     agents.push(a);
@@ -91,23 +90,10 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     return a;
   }
 
-  async function advance(ms: number, step = 10): Promise<void> {
-    for (let t = 0; t < ms; t += step) {
-      clock.advance(step);
-      await flush();
-    }
-  }
+  const advance = (ms: number, step = 10): Promise<void> => advanceBy(clock, ms, step);
 
-  async function until(cond: () => boolean | Promise<boolean>, maxMs = 30_000): Promise<number> {
-    const start = clock.now();
-    await flush();
-    while (!(await cond())) {
-      if (clock.now() - start > maxMs)
-        throw new Error(`condition not met within ${maxMs} ms of clock time`);
-      await advance(10);
-    }
-    return clock.now() - start;
-  }
+  const until = (cond: () => boolean | Promise<boolean>, maxMs = 30_000): Promise<number> =>
+    advanceUntil(clock, cond, { maxMs, stepMs: 10 });
 
   async function assign(unit: string, desiredState: 'loaded' | 'launched' = 'launched') {
     const created = await registry.getUnit(unit);
@@ -372,7 +358,9 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     });
     const starts = () => systemd.calls.filter((c) => c.method === 'start').length;
     const startsBefore = starts();
-    const second = agent(registry, systemd, new RecordingLogger(), 'fixed', { sessionStore: store });
+    const second = agent(registry, systemd, new RecordingLogger(), 'fixed', {
+      sessionStore: store,
+    });
     // Well inside the old lease's 10 s TTL: nothing had to expire.
     await until(() => second.registered, 2_000);
     expect(saved).toBeDefined();

@@ -1,14 +1,14 @@
 import type { MachineRecord } from '@fleet/registry';
 import { silentLogger, systemClock, Trigger, type Clock, type Logger } from '@fleet/runtime';
-import type { AgentMetrics, AgentOptions } from './agent-options.js';
+import { newAgentMetrics, type AgentMetrics, type AgentOptions } from './agent-options.js';
 import { AssignmentView } from './assignments.js';
 import { RetryBackoff } from './backoff.js';
-import { selfFenceAt } from './fence.js';
+import { SelfFence } from './fence.js';
 import { LaunchedRecord } from './launched-record.js';
 import { LocalUnits } from './local.js';
 import { StatePublisher } from './publisher.js';
 import { reconcileOnce } from './reconcile.js';
-import { basicHealth, Registration } from './registration.js';
+import { Registration } from './registration.js';
 
 /** How soon a pass looks again at a start it put off while a conflicting unit stops. */
 const DEFERRED_START_RECHECK_MS = 1_000;
@@ -24,14 +24,7 @@ export type { AgentMetrics, AgentOptions } from './agent-options.js';
  * registration.ts, one pass in reconcile.ts, the machine's own state in local.ts.
  */
 export class Agent {
-  readonly metrics: AgentMetrics = {
-    passes: 0,
-    passFailures: 0,
-    tasks: 0,
-    taskFailures: 0,
-    registrations: 0,
-    assignmentChanges: 0,
-  };
+  readonly metrics: AgentMetrics = newAgentMetrics();
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly ttl: number;
@@ -45,30 +38,26 @@ export class Agent {
   private readonly unsubscribe: () => void;
   /** A pass is wanted (a change, or the periodic check of systemd against assignments). */
   private dirty = true;
-  /** Self-fenced since the lease went unrenewed (reset once a renewal or registration shows). */
-  private fenced = false;
+  private readonly selfFence: SelfFence;
   private running: Promise<void> | undefined;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.log = (opts.logger ?? silentLogger).child({ component: 'agent', machine: opts.machine.id });
+    this.log = (opts.logger ?? silentLogger).child({
+      component: 'agent',
+      machine: opts.machine.id,
+    });
     this.ttl = opts.ttlSeconds ?? 30;
     this.trigger = new Trigger(this.clock, opts.debounceMs ?? 20);
+    this.selfFence = new SelfFence(opts.selfFence === true, this.ttl, this.clock, this.log);
     this.backoff = new RetryBackoff(opts.retryBackoff, opts.random);
     const outage = (err: unknown) => this.registration.outage(err);
     this.publisher = new StatePublisher(outage, this.clock, opts.publishDelayMs ?? 50);
-    this.registration = new Registration({
-      store: opts.registry,
+    this.registration = new Registration(opts, {
       clock: this.clock,
       log: this.log,
       metrics: this.metrics,
       publisher: this.publisher,
-      ttlSeconds: this.ttl,
-      machine: opts.machine,
-      sessionStore: opts.sessionStore,
-      collectHealth: opts.collectHealth ?? basicHealth,
-      systemState: opts.systemState ?? (() => opts.systemd.systemState()),
-      random: opts.random ?? Math.random,
       onLost: () => this.trigger.fire(),
       signal: this.abort.signal,
     });
@@ -174,16 +163,9 @@ export class Agent {
    */
   private mayAct(): boolean {
     const s = this.registration.session;
-    if (!this.registration.registered || s === undefined || this.fenced || !this.view.healthy)
+    if (!this.registered || s === undefined || this.selfFence.fenced || !this.view.healthy)
       return false;
     return this.clock.monotonic() - s.lastRenewedAt() < this.ttl * 1000;
-  }
-
-  /** With `selfFence`: the lease (of the latest session, even a lost one) is due to be fenced. */
-  private fenceDue(): boolean {
-    const s = this.registration.session;
-    if (this.opts.selfFence !== true || s === undefined) return false;
-    return this.clock.monotonic() >= selfFenceAt(s.lastRenewedAt(), this.ttl);
   }
 
   private async run(): Promise<void> {
@@ -200,10 +182,12 @@ export class Agent {
         this.view.refresh();
       }
       if (signal.aborted) break;
-      if (this.fenceDue()) await this.fence();
-      else {
-        if (this.fenced) this.log.info({}, 'machine lease renewed; self-fence lifted');
-        this.fenced = false;
+      const session = this.registration.session;
+      if (this.selfFence.due(session)) {
+        this.selfFence.enter(session);
+        await this.local.fence();
+      } else {
+        this.selfFence.lift();
         if (this.dirty && this.mayAct()) {
           this.dirty = false;
           await this.pass();
@@ -213,14 +197,8 @@ export class Agent {
         nextHealth = this.clock.monotonic() + healthEvery;
         await this.registration.refreshHealth();
       }
-      let wait = this.registered ? interval : this.registration.retryDelay(interval);
-      const s = this.registration.session;
-      if (this.opts.selfFence === true && s !== undefined && !this.fenced)
-        wait = Math.min(
-          wait,
-          Math.max(1, selfFenceAt(s.lastRenewedAt(), this.ttl) - this.clock.monotonic()),
-        );
-      await this.trigger.wait(wait);
+      const wait = this.registered ? interval : this.registration.retryDelay(interval);
+      await this.trigger.wait(this.selfFence.wakeBy(this.registration.session, wait));
       this.dirty = true; // the periodic pass checks systemd against assignments
     }
   }
@@ -235,18 +213,5 @@ export class Agent {
     if (!r.ok) this.dirty = true;
     // A start put off while a conflicting unit stops: look again soon, not a whole interval on.
     if (r.deferred) this.clock.setTimer(DEFERRED_START_RECHECK_MS, () => this.poke());
-  }
-
-  /** Self-fences (logged once per unrenewed lease), then stops the non-global units. */
-  private async fence(): Promise<void> {
-    const s = this.registration.session;
-    if (!this.fenced && s !== undefined) {
-      this.fenced = true;
-      this.log.warn(
-        { silentMs: this.clock.monotonic() - s.lastRenewedAt(), ttlSeconds: this.ttl },
-        'machine lease not renewed; self-fence: stopping every non-global unit (agent_self_fence)',
-      );
-    }
-    await this.local.fence();
   }
 }

@@ -7,6 +7,7 @@ import { taskUnit, type AgentTask } from '@fleet/scheduler';
 import { FakeSystemd } from '@fleet/systemd';
 import { unitHash, type UnitOption } from '@fleet/unit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { settle as flush } from '@fleet/runtime/testing';
 import { Agent } from './agent.js';
 import { executeTasks } from './executor.js';
 
@@ -17,10 +18,6 @@ const opts = (name: string, xfleet: Record<string, string> = {}): UnitOption[] =
   { section: 'Service', name: 'ExecStart', value: `/bin/sleep 1000 # ${name}` },
   ...Object.entries(xfleet).map(([n, value]) => ({ section: 'X-Fleet', name: n, value })),
 ];
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
-}
 
 const RUNNING = new Set(['active', 'activating', 'reloading']);
 const GONE = new Set(['inactive', 'failed']);
@@ -295,7 +292,9 @@ describe('executeTasks: a start put off while a conflicting unit stops', () => {
       { kind: 'unload', unit: 'c.service', reason: 'test' },
       ...w.load('b.service', w.b),
     ]);
-    expect(out.filter((o) => o.deferred === true).map((o) => taskUnit(o.task))).toEqual(['b.service']);
+    expect(out.filter((o) => o.deferred === true).map((o) => taskUnit(o.task))).toEqual([
+      'b.service',
+    ]);
     expect(await w.active('b.service')).toBe('inactive');
     expect(await w.active('a.service')).toBe('deactivating');
     expect(['deactivating', 'inactive']).toContain(await w.active('c.service'));

@@ -170,7 +170,9 @@ async function runTask(
       if (contents instanceof Error) throw contents;
       const options = contents.get(task.hash);
       if (options === undefined)
-        throw new ContentsGoneError(`contents of ${name} (${task.hash}) are gone from the registry`);
+        throw new ContentsGoneError(
+          `contents of ${name} (${task.hash}) are gone from the registry`,
+        );
       await systemd.writeUnit(name, serializeUnitOptions(options));
       try {
         await systemd.link(name);

@@ -105,7 +105,10 @@ export async function reconcileOnce(
       // What the tasks changed: files and states are read again, once.
       onDisk = await systemd.listUnitFiles();
       const owned = new Set(onDisk.map((f) => f.name));
-      const fresh = await local.readStates([...owned], new Map(onDisk.map((f) => [f.name, f.hash])));
+      const fresh = await local.readStates(
+        [...owned],
+        new Map(onDisk.map((f) => [f.name, f.hash])),
+      );
       local.own(owned, fresh);
     } else local.own(new Set(names), states);
     if (selfFence) await local.globals.sync(onDisk, store).catch(outage);

@@ -10,7 +10,7 @@ import {
   type MachineSession,
 } from '@fleet/registry';
 import { backoff, oneLine, rateLimited, type Clock, type Logger } from '@fleet/runtime';
-import type { AgentMetrics } from './agent-options.js';
+import type { AgentMetrics, AgentOptions } from './agent-options.js';
 import { retryable } from './errors.js';
 import type { HealthSources } from './health.js';
 import type { StatePublisher } from './publisher.js';
@@ -26,27 +26,18 @@ export type HealthCollector = (sources: HealthSources) => Promise<Record<string,
  */
 export async function basicHealth(src: HealthSources): Promise<Record<string, JsonValue>> {
   const h: Record<string, JsonValue> = {};
-  if (src.systemState !== undefined)
-    h.systemState = await src.systemState().catch(() => 'unknown');
+  if (src.systemState !== undefined) h.systemState = await src.systemState().catch(() => 'unknown');
   h.version = src.version;
   h.agentUptimeSeconds = Math.round((src.now() - src.startedAt) / 1000);
   return h;
 }
 
-/** What a {@link Registration} works with. */
+/** What a {@link Registration} shares with the agent's other parts. */
 export interface RegistrationDeps {
-  readonly store: AgentStore;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: AgentMetrics;
   readonly publisher: StatePublisher;
-  readonly ttlSeconds: number;
-  readonly machine: Omit<MachineRecord, 'health'>;
-  readonly sessionStore: SessionStore | undefined;
-  readonly collectHealth: HealthCollector;
-  readonly systemState: () => Promise<string>;
-  /** In [0, 1): the backoff's jitter. */
-  readonly random: () => number;
   /** Called when the session is lost before the agent stops: the loop registers again. */
   readonly onLost: () => void;
   /** Aborted when the agent stops: a session lost from then on is not registered again. */
@@ -54,6 +45,12 @@ export interface RegistrationDeps {
 }
 
 export class Registration {
+  private readonly store: AgentStore;
+  private readonly ttlSeconds: number;
+  private readonly sessionStore: SessionStore | undefined;
+  private readonly collectHealth: HealthCollector;
+  private readonly systemState: () => Promise<string>;
+  private readonly random: () => number;
   private current: MachineSession | undefined;
   private info: Omit<MachineRecord, 'health'>;
   private readonly startedAt: number;
@@ -63,10 +60,19 @@ export class Registration {
   /** Logs registry trouble at most once per TTL: an outage changes nothing here. */
   readonly outage: (err: unknown) => boolean;
 
-  constructor(private readonly deps: RegistrationDeps) {
-    this.info = deps.machine;
+  constructor(
+    opts: AgentOptions,
+    private readonly deps: RegistrationDeps,
+  ) {
+    this.store = opts.registry;
+    this.ttlSeconds = opts.ttlSeconds ?? 30;
+    this.sessionStore = opts.sessionStore;
+    this.collectHealth = opts.collectHealth ?? basicHealth;
+    this.systemState = opts.systemState ?? (() => opts.systemd.systemState());
+    this.random = opts.random ?? Math.random;
+    this.info = opts.machine;
     this.startedAt = deps.clock.now();
-    this.outage = rateLimited(deps.clock, deps.ttlSeconds * 1000, (err: unknown) =>
+    this.outage = rateLimited(deps.clock, this.ttlSeconds * 1000, (err: unknown) =>
       deps.log.warn({ err }, 'registry unreachable; keeping units as they are'),
     );
   }
@@ -93,7 +99,7 @@ export class Registration {
   retryDelay(intervalMs: number): number {
     if (!this.lastRetryable) return intervalMs;
     const policy = { initialMs: 1_000, maxMs: intervalMs, jitter: 0.2 };
-    return Math.min(intervalMs, backoff(this.failures, policy, this.deps.random));
+    return Math.min(intervalMs, backoff(this.failures, policy, this.random));
   }
 
   /** Changes what the machine record says and writes it now (with fresh health). */
@@ -104,7 +110,8 @@ export class Registration {
 
   /** Registers the machine; returns whether it is registered now. Never throws. */
   async register(): Promise<boolean> {
-    const { store, log, sessionStore, ttlSeconds } = this.deps;
+    const { store, sessionStore, ttlSeconds } = this;
+    const { log } = this.deps;
     const id = this.info.id;
     try {
       const health = await this.health();
@@ -176,15 +183,15 @@ export class Registration {
       },
     );
     // Forgotten only once the lease is gone: otherwise the next fleetd would wait out its TTL.
-    if (left) await this.deps.sessionStore?.clear().catch(() => undefined);
+    if (left) await this.sessionStore?.clear().catch(() => undefined);
   }
 
   private health(): Promise<Record<string, JsonValue>> {
-    return this.deps.collectHealth({
+    return this.collectHealth({
       version: this.info.version,
       startedAt: this.startedAt,
       now: () => this.deps.clock.now(),
-      systemState: this.deps.systemState,
+      systemState: this.systemState,
     });
   }
 }

@@ -77,4 +77,3 @@ export class Relations {
     return [...r.conflicts, ...r.replaces];
   }
 }
-

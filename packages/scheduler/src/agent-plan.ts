@@ -131,7 +131,13 @@ export function planAgent(snapshot: AgentSnapshot): AgentTask[] {
   return tasks.sort(
     (a, b) =>
       ORDER[a.kind] - ORDER[b.kind] ||
-      (a.kind === 'reload' || b.kind === 'reload' ? 0 : a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0),
+      (a.kind === 'reload' || b.kind === 'reload'
+        ? 0
+        : a.unit < b.unit
+          ? -1
+          : a.unit > b.unit
+            ? 1
+            : 0),
   );
 }
 
