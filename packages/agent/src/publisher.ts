@@ -65,6 +65,7 @@ export class StatePublisher {
 
   /** Resolves once everything wanted so far is published (or failed): a due flush runs now. */
   async settled(): Promise<void> {
+    this.trigger.cancel(); // the window's flush is this one
     await this.flushNow();
   }
 
