@@ -57,7 +57,10 @@ export interface AgentOptions {
    * jitter), and the view repaired if it differs: a watch that went silent without an error.
    */
   readonly relistIntervalMs?: number;
-  /** In [0, 1): randomness for jitter (default `Math.random`). */
+  /**
+   * In [0, 1): randomness for the jitter of retries and re-listings (default: seeded by the
+   * machine ID, so machines spread and each one's delays are reproducible).
+   */
   readonly random?: () => number;
   /**
    * fleetd's `agent_self_fence` (ours; fleet had no such option): once the machine's lease has

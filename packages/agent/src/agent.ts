@@ -1,5 +1,12 @@
 import type { MachineRecord } from '@fleet/registry';
-import { silentLogger, systemClock, Trigger, type Clock, type Logger } from '@fleet/runtime';
+import {
+  seededRandom,
+  silentLogger,
+  systemClock,
+  Trigger,
+  type Clock,
+  type Logger,
+} from '@fleet/runtime';
 import { newAgentMetrics, type AgentMetrics, type AgentOptions } from './agent-options.js';
 import { AssignmentView } from './assignments.js';
 import { RetryBackoff } from './backoff.js';
@@ -50,10 +57,13 @@ export class Agent {
     this.ttl = opts.ttlSeconds ?? 30;
     this.trigger = new Trigger(this.clock, opts.debounceMs ?? 20);
     this.selfFence = new SelfFence(opts.selfFence === true, this.ttl, this.clock, this.log);
-    this.backoff = new RetryBackoff(opts.retryBackoff, opts.random);
+    // Jitter seeded by the machine ID unless given: machines spread, each one reproducible.
+    const random = opts.random ?? seededRandom(opts.machine.id);
+    this.backoff = new RetryBackoff(opts.retryBackoff, random);
     const outage = (err: unknown) => this.registration.outage(err);
     this.publisher = new StatePublisher(outage, this.clock, opts.publishDelayMs ?? 50);
     this.registration = new Registration(opts, {
+      random,
       clock: this.clock,
       log: this.log,
       metrics: this.metrics,
@@ -76,7 +86,7 @@ export class Agent {
           'assignments differed from a fresh listing; view repaired and its watch restarted',
         ),
       ...(opts.relistIntervalMs === undefined ? {} : { relistIntervalMs: opts.relistIntervalMs }),
-      ...(opts.random === undefined ? {} : { random: opts.random }),
+      random,
     });
     const { systemd, registry: store } = opts;
     this.local = new LocalUnits({

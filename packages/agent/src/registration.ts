@@ -34,6 +34,8 @@ export async function basicHealth(src: HealthSources): Promise<Record<string, Js
 
 /** What a {@link Registration} shares with the agent's other parts. */
 export interface RegistrationDeps {
+  /** In [0, 1): the jitter of the registration backoff. */
+  readonly random: () => number;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: AgentMetrics;
@@ -50,7 +52,6 @@ export class Registration {
   private readonly sessionStore: SessionStore | undefined;
   private readonly collectHealth: HealthCollector;
   private readonly systemState: () => Promise<string>;
-  private readonly random: () => number;
   private current: MachineSession | undefined;
   private info: Omit<MachineRecord, 'health'>;
   private readonly startedAt: number;
@@ -69,7 +70,6 @@ export class Registration {
     this.sessionStore = opts.sessionStore;
     this.collectHealth = opts.collectHealth ?? basicHealth;
     this.systemState = opts.systemState ?? (() => opts.systemd.systemState());
-    this.random = opts.random ?? Math.random;
     this.info = opts.machine;
     this.startedAt = deps.clock.now();
     this.outage = rateLimited(deps.clock, this.ttlSeconds * 1000, (err: unknown) =>
@@ -99,7 +99,7 @@ export class Registration {
   retryDelay(intervalMs: number): number {
     if (!this.lastRetryable) return intervalMs;
     const policy = { initialMs: 1_000, maxMs: intervalMs, jitter: 0.2 };
-    return Math.min(intervalMs, backoff(this.failures, policy, this.random));
+    return Math.min(intervalMs, backoff(this.failures, policy, this.deps.random));
   }
 
   /** Changes what the machine record says and writes it now (with fresh health). */

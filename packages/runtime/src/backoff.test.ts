@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoff, jittered } from './backoff.js';
+import { backoff, jittered, seededRandom } from './backoff.js';
 import { ManualClock } from './clock.js';
 import { rateLimited } from './rate-limit.js';
 
@@ -54,5 +54,20 @@ describe('rateLimited', () => {
     clock.stepWall(-7_200_000);
     expect(say('e')).toBe(false);
     expect(said).toEqual(['a', 'd']);
+  });
+});
+
+describe('seededRandom', () => {
+  it('is reproducible per seed, differs between seeds, and stays in [0, 1)', () => {
+    const draw = (seed: string) => {
+      const r = seededRandom(seed);
+      return Array.from({ length: 1_000 }, () => r());
+    };
+    const a = draw('a1000000000000000000000000000001');
+    expect(draw('a1000000000000000000000000000001')).toEqual(a);
+    expect(draw('b2000000000000000000000000000002')).not.toEqual(a);
+    expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
+    const mean = a.reduce((s, x) => s + x, 0) / a.length;
+    expect(mean > 0.4 && mean < 0.6).toBe(true);
   });
 });

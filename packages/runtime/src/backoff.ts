@@ -39,3 +39,21 @@ export function jittered(
   if (jitter === undefined || jitter <= 0) return ms;
   return Math.round(ms * (1 - jitter + 2 * jitter * random()));
 }
+
+/**
+ * A deterministic source of numbers in [0, 1) seeded by `seed` (mulberry32 over an FNV-1a hash of
+ * the string). Seeded by a machine ID, it spreads machines as well as Math.random does while
+ * keeping each machine's delays reproducible (the chaos simulation replays a seed exactly).
+ */
+export function seededRandom(seed: string): () => number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193);
+  let state = h >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -4,5 +4,5 @@ export { ManualClock, systemClock, type Clock } from './clock.js';
 export { RecordingLogger, silentLogger, type LogRecord, type Logger } from './logger.js';
 export { FleetError, isFleetError, isRetryable, oneLine } from './errors.js';
 export { Trigger, sleep } from './trigger.js';
-export { backoff, jittered, type BackoffPolicy } from './backoff.js';
+export { backoff, jittered, seededRandom, type BackoffPolicy } from './backoff.js';
 export { rateLimited } from './rate-limit.js';
