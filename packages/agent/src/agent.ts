@@ -156,7 +156,7 @@ export class Agent {
       await this.publisher.settled();
       this.registration.release(); // units keep running; the machine expires after its TTL
     }
-    await this.publisher.close();
+    this.publisher.close();
   }
 
   /** Requests a pass soon (debounced). */

@@ -56,7 +56,7 @@ describe('StatePublisher', () => {
     expect(errors).toEqual([]);
     p.set('b.service', state('active'), false);
     expect(clock.pendingTimers).toBe(timers + 1); // the window of the next batch
-    await p.close();
+    p.close();
     expect(clock.pendingTimers).toBe(timers);
     await registry.close();
   });
@@ -67,7 +67,7 @@ describe('StatePublisher', () => {
     await p.settled();
     expect(calls).toEqual([['a.service active launched']]);
     expect(errors).toEqual([]);
-    await p.close();
+    p.close();
     clock.advance(1_000);
     await settle();
     expect(calls).toHaveLength(1); // closed: the window's flush never ran

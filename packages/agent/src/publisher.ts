@@ -15,7 +15,6 @@ export class StatePublisher {
   private readonly trigger: Trigger;
   /** The flush that runs or ran last: flushes run one at a time, in order. */
   private flushing: Promise<void> = Promise.resolve();
-  private readonly loop: Promise<void>;
   private closed = false;
 
   /**
@@ -28,7 +27,7 @@ export class StatePublisher {
     private readonly delayMs = 0,
   ) {
     this.trigger = new Trigger(clock, delayMs);
-    this.loop = this.run();
+    void this.run();
   }
 
   /** Publishes through a new session from now on (everything is sent again). */
@@ -69,12 +68,14 @@ export class StatePublisher {
     await this.flushNow();
   }
 
-  /** Ends the flush loop (after {@link settled}, if what is pending should go out). */
-  async close(): Promise<void> {
+  /**
+   * Ends the flush loop (after {@link settled}, if what is pending should go out). A flush in
+   * flight is not waited for: on a link that hangs it may never end.
+   */
+  close(): void {
     this.closed = true;
     this.trigger.cancel();
     this.trigger.fire();
-    await this.loop;
   }
 
   private kick(): void {

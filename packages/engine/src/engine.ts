@@ -201,12 +201,15 @@ export class Engine {
           }
         }
         const now = this.clock.monotonic();
+        // While backing off, a due (re)load or a failed pass waits for the backoff's end.
+        const backoffEnd = retryAt > now ? retryAt : -Infinity;
+        const retryPassAt = retryAt > now && (needLoad || dirty) ? retryAt : Infinity;
         const until =
           Math.min(
-            resyncAt,
+            Math.max(resyncAt, backoffEnd),
+            retryPassAt,
             inGrace ? graceUntil() : Infinity,
             awayEnds > now ? awayEnds : Infinity,
-            retryAt > now ? retryAt : Infinity,
           ) - now;
         await trigger.wait(Math.min(this.intervalMs, Math.max(0, until)));
       }

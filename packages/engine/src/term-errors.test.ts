@@ -2,7 +2,7 @@
 // backed off and the term goes on; a refused fenced write ends the term; anything else ends the
 // term as a fault, logged as an error, and the leader key is given up.
 import { NotLeaderError, UnavailableError, type Registry } from '@fleet/registry';
-import { RecordingLogger } from '@fleet/runtime';
+import { RecordingLogger, type Clock } from '@fleet/runtime';
 import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineBench, M1, M2, unitInput } from './testing/index.js';
@@ -49,6 +49,36 @@ describe('a leader facing an error of its term', () => {
     // 2 s, 4 s, 8 s after each failure (one reconcile interval, doubling; ±20 % jitter at 0.5).
     const gaps = f.attempts.slice(1).map((t, i) => t - (f.attempts[i] ?? 0));
     expect(gaps.map((g) => Math.round(g / 100) * 100)).toEqual([2_000, 4_000, 8_000]);
+  });
+
+  it('waits out the backoff of a failed load without spinning, then loads and schedules', async () => {
+    let left = 3;
+    const registry = overriding<Registry>(bench.registry, {
+      listUnits: (...a: Parameters<Registry['listUnits']>) =>
+        left-- > 0
+          ? Promise.reject(new UnavailableError(['http://127.0.0.1:1']))
+          : bench.registry.listUnits(...a),
+    });
+    let timers = 0;
+    const clock: Clock = {
+      now: () => bench.clock.now(),
+      monotonic: () => bench.clock.monotonic(),
+      setTimer: (ms, fn) => (timers++, bench.clock.setTimer(ms, fn)),
+    };
+    await bench.registry.createUnit(unitInput('a.service'));
+    const e = bench.engine({ registry, clock, random: () => 0.5 });
+    // Loads fail at 0, 2 s and 6 s (backoffs of 2, 4, 8 s); the fourth, at 14 s, succeeds.
+    const took = await bench.until(
+      async () => (await bench.placement())['a.service'] !== undefined,
+      {
+        stepMs: 100,
+      },
+    );
+    expect(took).toBeGreaterThanOrEqual(14_000);
+    expect(took).toBeLessThan(16_000);
+    expect(e.isLeader()).toBe(true);
+    // A loop that spins arms a timer every turn (thousands); waiting out a backoff arms a few.
+    expect(timers).toBeLessThan(50);
   });
 
   it('ends the term on a non-retryable error: logs it as an error and gives the leader key up', async () => {
