@@ -41,7 +41,6 @@ export class Agent {
   private readonly publisher: StatePublisher;
   private readonly registration: Registration;
   private readonly local: LocalUnits;
-  private readonly backoff: RetryBackoff;
   private readonly unsubscribe: () => void;
   /** A pass is wanted (a change, or the periodic check of systemd against assignments). */
   private dirty = true;
@@ -59,7 +58,6 @@ export class Agent {
     this.selfFence = new SelfFence(opts.selfFence === true, this.ttl, this.clock, this.log);
     // Jitter seeded by the machine ID unless given: machines spread, each one reproducible.
     const random = opts.random ?? seededRandom(opts.machine.id);
-    this.backoff = new RetryBackoff(opts.retryBackoff, random);
     const outage = (err: unknown) => this.registration.outage(err);
     this.publisher = new StatePublisher(outage, this.clock, opts.publishDelayMs ?? 50);
     this.registration = new Registration(opts, {
@@ -96,6 +94,7 @@ export class Agent {
       log: this.log,
       publisher: this.publisher,
       launchedRecord: new LaunchedRecord(opts.launchedStore, this.log),
+      backoff: new RetryBackoff(opts.retryBackoff, random),
     });
     this.unsubscribe = systemd.onChange((changes) => this.local.onSystemdChange(changes));
   }
@@ -216,7 +215,6 @@ export class Agent {
   private async pass(): Promise<void> {
     const r = await reconcileOnce(this.local, this.view.desired(), {
       metrics: this.metrics,
-      backoff: this.backoff,
       selfFence: this.opts.selfFence === true,
       outage: (err) => this.registration.outage(err),
     });

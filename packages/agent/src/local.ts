@@ -6,6 +6,7 @@ import type { Clock, Logger } from '@fleet/runtime';
 import { planAgent, taskUnit, type AgentTask } from '@fleet/scheduler';
 import type { Systemd, UnitState, UnitStateChange } from '@fleet/systemd';
 import type { UnitOption } from '@fleet/unit';
+import type { RetryBackoff } from './backoff.js';
 import { executeTasks, type TaskOutcome } from './executor.js';
 import { GlobalUnits, unitsToFence } from './fence.js';
 import type { LaunchedRecord } from './launched-record.js';
@@ -20,6 +21,8 @@ export interface LocalDeps {
   readonly log: Logger;
   readonly publisher: StatePublisher;
   readonly launchedRecord: LaunchedRecord;
+  /** Per-unit retry backoff of loads and starts systemd refused. */
+  readonly backoff: RetryBackoff;
 }
 
 export class LocalUnits {
@@ -33,6 +36,8 @@ export class LocalUnits {
    * state without a `start` job shows, so `launched` + `inactive` means "ran and exited".
    */
   readonly startPending = new Set<string>();
+  /** Per-unit retry backoff of loads and starts systemd refused (kept across passes). */
+  readonly backoff: RetryBackoff;
   /** Units systemd refused to load: not read again until their file changes. */
   readonly refused = new RefusedUnits();
   /** Which unit files are global: learned while the registry answers, for the self-fence. */
@@ -52,7 +57,9 @@ export class LocalUnits {
   /** Units watched through the systemd port (those with a file in the units directory). */
   private watching = new Set<string>();
 
-  constructor(readonly deps: LocalDeps) {}
+  constructor(readonly deps: LocalDeps) {
+    this.backoff = deps.backoff;
+  }
 
   /** Seeds {@link launched} from the launched store (once, at start). */
   async restore(): Promise<void> {

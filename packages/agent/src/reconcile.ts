@@ -4,7 +4,6 @@
 import type { Assignment } from '@fleet/registry';
 import { adoptLaunched, planAgent, type AgentCurrent } from '@fleet/scheduler';
 import type { AgentMetrics } from './agent-options.js';
-import type { RetryBackoff } from './backoff.js';
 import { retryable } from './errors.js';
 import type { TaskOutcome } from './executor.js';
 import type { LocalUnits } from './local.js';
@@ -21,8 +20,6 @@ export interface PassResult {
 /** What a pass acts with, besides the machine's local state. */
 export interface PassDeps {
   readonly metrics: AgentMetrics;
-  /** Per-unit retry backoff of loads and starts systemd refused. */
-  readonly backoff: RetryBackoff;
   /** With the self-fence on: learn which unit files are global while the registry answers. */
   readonly selfFence: boolean;
   /** Registry trouble (logged, rate-limited, by the caller). */
@@ -33,9 +30,10 @@ export interface PassDeps {
 export async function reconcileOnce(
   local: LocalUnits,
   desired: readonly Assignment[],
-  { metrics, backoff, selfFence, outage }: PassDeps,
+  { metrics, selfFence, outage }: PassDeps,
 ): Promise<PassResult> {
   const { systemd, clock, log, store } = local.deps;
+  const { backoff } = local;
   let outcomes: TaskOutcome[] = [];
   let deferred = false;
   let ok = true;
