@@ -170,7 +170,7 @@ export class LocalUnits {
       const files = await systemd.listUnitFiles();
       const tasks = planAgent({
         desired: [],
-        current: files.map((f) => ({ unit: f.name, hash: f.hash ?? '', activeState: 'active' })),
+        current: files.map((f) => ({ unit: f.name, hash: f.hash, activeState: 'active' })),
         launched: new Set(),
       });
       for (const o of await this.runPlan(tasks)) {

@@ -47,7 +47,7 @@ export async function reconcileOnce(
     const states = await local.readStates(names, hashes);
     const current: AgentCurrent[] = files.map((f) => ({
       unit: f.name,
-      hash: f.hash ?? '',
+      hash: f.hash,
       activeState: states.get(f.name)?.active ?? 'inactive',
     }));
     const holdOff = backoff.held(clock.monotonic());

@@ -69,6 +69,16 @@ describe('planAgent', () => {
     ).toEqual(['unload a.service', 'load a.service', 'reload', 'start a.service']);
   });
 
+  it('replaces a unit file whose hash is unknown (no sentinel: undefined never matches)', () => {
+    expect(
+      planAgent({
+        desired: [want('a.service', 'launched')],
+        current: [{ unit: 'a.service', hash: undefined, activeState: 'active' }],
+        launched: new Set(['a.service']),
+      }).map((t) => `${t.kind} ${taskUnit(t) ?? ''}`.trim()),
+    ).toEqual(['unload a.service', 'load a.service', 'reload', 'start a.service']);
+  });
+
   it('orders a batch: unloads, loads, one reload, stops, starts', () => {
     expect(
       plan(

@@ -10,8 +10,8 @@ export interface AgentDesired {
 /** What is on this machine now: a unit file fleet wrote, and what systemd says of the unit. */
 export interface AgentCurrent {
   readonly unit: string;
-  /** Content hash of the unit file in the units directory. */
-  readonly hash: string;
+  /** Content hash of the unit file in the units directory (undefined: unknown, never as desired). */
+  readonly hash?: string | undefined;
   /** systemd's ActiveState: active, reloading, inactive, failed, activating, deactivating. */
   readonly activeState: string;
 }
