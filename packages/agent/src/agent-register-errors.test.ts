@@ -44,6 +44,14 @@ describe('Agent registration errors', () => {
     expect(msgs(log, 'error')).toEqual([]);
   });
 
+  it('jitters the outage backoff (±20 %): a low draw retries sooner', async () => {
+    let left = 4;
+    const f = faulty(() => (left-- > 0 ? new UnavailableError(['http://127.0.0.1:1']) : undefined));
+    const a = b.agent({ registry: f.link, systemd: b.systemd(), random: () => 0 });
+    await b.until(() => a.registered, 30_000, 50);
+    expect(gaps(f.attempts)).toEqual([800, 1_600, 3_200, 4_000]);
+  });
+
   it('logs a refusal that retrying cannot help as an error, and retries once per interval', async () => {
     let left = 3;
     const f = faulty(() => (left-- > 0 ? new TypeError('machine record refused') : undefined));
