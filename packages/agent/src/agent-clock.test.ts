@@ -1,7 +1,7 @@
 // The agent measures its lease's silence on the monotonic clock: on a real machine the wall clock
 // (ms since 1970) and the monotonic clock (ms since boot) are far apart, and NTP steps the former.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activeState, AgentBench, callCount } from './test-support.js';
+import { activeState, AgentBench, callCount } from './testing/index.js';
 
 describe('Agent time', () => {
   let b: AgentBench;

@@ -3,7 +3,7 @@
 // and with `selfFence` stops its other units before the lease can expire.
 import { RecordingLogger } from '@fleet/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activeState, AgentBench, callCount, cuttable } from './test-support.js';
+import { activeState, AgentBench, callCount, cuttable } from './testing/index.js';
 
 const GLOBAL = 'node-exporter.service';
 

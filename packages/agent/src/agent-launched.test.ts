@@ -5,9 +5,9 @@ import { RecordingLogger } from '@fleet/runtime';
 import { overriding } from '@fleet/testkit';
 import type { FakeSystemd } from '@fleet/systemd';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentError } from './errors.js';
+import { LaunchedFileCorruptError } from './errors.js';
 import { MemoryLaunchedStore, type LaunchedStore } from './launched-store.js';
-import { activeState, AgentBench, callCount } from './test-support.js';
+import { activeState, AgentBench, callCount } from './testing/index.js';
 
 describe('Agent: the units it launched, across a restart', () => {
   let bench: AgentBench;
@@ -79,8 +79,7 @@ describe('Agent: the units it launched, across a restart', () => {
   it('with an unreadable record, warns once, counts none, and records afresh', async () => {
     const saved: string[][] = [];
     const broken: LaunchedStore = {
-      load: () =>
-        Promise.reject(new AgentError('AGENT_LAUNCHED_FILE_CORRUPT', 'launched.json is corrupt')),
+      load: () => Promise.reject(new LaunchedFileCorruptError('launched.json is corrupt')),
       save: (units) => Promise.resolve(void saved.push([...units])),
     };
     const logger = new RecordingLogger();

@@ -1,14 +1,13 @@
 // What an Agent is built from, and the counters it keeps.
-import type { JsonValue, MachineRecord, Registry } from '@fleet/registry';
-import type { Clock, Logger } from '@fleet/runtime';
+import type { AgentStore, MachineRecord } from '@fleet/registry';
+import type { BackoffPolicy, Clock, Logger } from '@fleet/runtime';
 import type { Systemd } from '@fleet/systemd';
-import type { BackoffPolicy } from './backoff.js';
-import type { HealthSources } from './health.js';
 import type { LaunchedStore } from './launched-store.js';
+import type { HealthCollector } from './registration.js';
 import type { SessionStore } from './session-file.js';
 
 export interface AgentOptions {
-  readonly registry: Registry;
+  readonly registry: AgentStore;
   readonly systemd: Systemd;
   /** The machine as registered (its health is filled in by the agent). */
   readonly machine: Omit<MachineRecord, 'health'>;
@@ -43,17 +42,25 @@ export interface AgentOptions {
   readonly launchedStore?: LaunchedStore;
   /**
    * How long a unit whose load or start failed (systemd refused it) waits before the next attempt:
-   * default 5 s doubling to 5 min, reset when its assignment changes or a start succeeds.
+   * default 5 s doubling to 5 min, reset when its assignment changes or a start succeeds (a
+   * policy with `jitter` draws from `random`).
    */
   readonly retryBackoff?: BackoffPolicy;
-  /** Collects the health record (default: {@link collectHealth}, which reads `/proc` and `/`). */
-  readonly collectHealth?: (sources: HealthSources) => Promise<Record<string, JsonValue>>;
+  /**
+   * Collects the health record. The default reads no files ({@link basicHealth}: version,
+   * uptime, systemd's state); fleetd passes {@link collectHealth}, which adds the load, memory and
+   * disk from `/proc` and `statfs`.
+   */
+  readonly collectHealth?: HealthCollector;
   /**
    * The machine's own assignments are listed again about this often (default 5 min, ±20 %
    * jitter), and the view repaired if it differs: a watch that went silent without an error.
    */
   readonly relistIntervalMs?: number;
-  /** In [0, 1): randomness for jitter (default `Math.random`). */
+  /**
+   * In [0, 1): randomness for the jitter of retries and re-listings (default: seeded by the
+   * machine ID, so machines spread and each one's delays are reproducible).
+   */
   readonly random?: () => number;
   /**
    * fleetd's `agent_self_fence` (ours; fleet had no such option): once the machine's lease has
@@ -76,4 +83,16 @@ export interface AgentMetrics {
    * agent. A change elsewhere in the cluster never counts here.
    */
   assignmentChanges: number;
+}
+
+/** Counters at zero. */
+export function newAgentMetrics(): AgentMetrics {
+  return {
+    passes: 0,
+    passFailures: 0,
+    tasks: 0,
+    taskFailures: 0,
+    registrations: 0,
+    assignmentChanges: 0,
+  };
 }

@@ -11,13 +11,10 @@ import {
 import { unitHash, validateUnitOptions, type UnitOption } from '@fleet/unit';
 import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { advanceBy, settle as flush } from '@fleet/runtime/testing';
 import { Agent } from './agent.js';
 
 const M1 = 'a1000000000000000000000000000001';
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
-}
 
 describe('Agent with units that do not go as planned', () => {
   let clock: ManualClock;
@@ -99,12 +96,7 @@ describe('Agent with units that do not go as planned', () => {
     return a;
   }
 
-  async function advance(ms: number, step = 10): Promise<void> {
-    for (let t = 0; t < ms; t += step) {
-      clock.advance(step);
-      await flush();
-    }
-  }
+  const advance = (ms: number, step = 10): Promise<void> => advanceBy(clock, ms, step);
 
   /** Submits a unit the way the API would (validated first) and assigns it to M1, launched. */
   async function assign(unit: string, options: UnitOption[]): Promise<void> {

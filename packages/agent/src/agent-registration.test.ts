@@ -2,7 +2,7 @@
 // with the same machine ID (a cloned /etc/machine-id) must not run that machine's units too.
 import { RecordingLogger } from '@fleet/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activeState, AgentBench, changingCalls } from './test-support.js';
+import { activeState, AgentBench, changingCalls } from './testing/index.js';
 
 describe('Agent registration gating', () => {
   let b: AgentBench;

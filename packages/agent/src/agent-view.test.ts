@@ -4,7 +4,7 @@ import { UnavailableError, type AssignmentEvent, type Registry } from '@fleet/re
 import { RecordingLogger } from '@fleet/runtime';
 import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activeState, AgentBench, callCount } from './test-support.js';
+import { activeState, AgentBench, callCount } from './testing/index.js';
 
 describe('Agent assignment view', () => {
   let b: AgentBench;

@@ -11,9 +11,10 @@ import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { unitHash, type UnitOption } from '@fleet/unit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { advanceBy, advanceUntil } from '@fleet/runtime/testing';
 import { overriding } from '@fleet/testkit';
 import { Agent, type AgentOptions } from './agent.js';
-import type { HealthSources } from './health.js';
+import { collectHealth, type HealthSources } from './health.js';
 
 const M1 = 'a1000000000000000000000000000001';
 const TOKEN_HOLDER = 'engine-under-test';
@@ -25,10 +26,6 @@ const options = (name: string): UnitOption[] => [
 
 async function fixedHealth(src: HealthSources): Promise<Record<string, JsonValue>> {
   return { version: src.version, systemState: (await src.systemState?.()) ?? 'unknown' };
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
 describe('Agent over InMemoryRegistry and FakeSystemd', () => {
@@ -66,7 +63,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     reg: Registry = registry,
     sd: FakeSystemd = systemd,
     logger = new RecordingLogger(),
-    realHealth = false,
+    health: 'fixed' | 'fleetd' | 'default' = 'fixed',
     extra: Partial<AgentOptions> = {},
   ): Agent {
     const a = new Agent({
@@ -82,8 +79,10 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
       ttlSeconds: 10,
       clock,
       logger,
-      // The real collector reads /proc and / (file I/O the manual clock cannot wait for).
-      ...(realHealth ? {} : { collectHealth: fixedHealth }),
+      // The real collector (fleetd's) reads /proc and / (file I/O the manual clock cannot wait for).
+      ...(health === 'default'
+        ? {}
+        : { collectHealth: health === 'fleetd' ? collectHealth : fixedHealth }),
       ...extra,
     });
     agents.push(a);
@@ -91,23 +90,10 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     return a;
   }
 
-  async function advance(ms: number, step = 10): Promise<void> {
-    for (let t = 0; t < ms; t += step) {
-      clock.advance(step);
-      await flush();
-    }
-  }
+  const advance = (ms: number, step = 10): Promise<void> => advanceBy(clock, ms, step);
 
-  async function until(cond: () => boolean | Promise<boolean>, maxMs = 30_000): Promise<number> {
-    const start = clock.now();
-    await flush();
-    while (!(await cond())) {
-      if (clock.now() - start > maxMs)
-        throw new Error(`condition not met within ${maxMs} ms of clock time`);
-      await advance(10);
-    }
-    return clock.now() - start;
-  }
+  const until = (cond: () => boolean | Promise<boolean>, maxMs = 30_000): Promise<number> =>
+    advanceUntil(clock, cond, { maxMs, stepMs: 10 });
 
   async function assign(unit: string, desiredState: 'loaded' | 'launched' = 'launched') {
     const created = await registry.getUnit(unit);
@@ -123,7 +109,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     (await registry.listUnitStates({ unitName: unit, machineId: M1 })).items[0];
 
   it('registers the machine with its health', async () => {
-    agent(registry, systemd, new RecordingLogger(), true);
+    agent(registry, systemd, new RecordingLogger(), 'fleetd');
     await until(async () => (await registry.listMachines()).items.length === 1);
     const m = (await registry.listMachines()).items[0];
     expect(m).toMatchObject({
@@ -136,6 +122,14 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     expect(Object.keys(m?.health ?? {})).toEqual(
       expect.arrayContaining(['load', 'memory', 'uptimeSeconds']),
     );
+  });
+
+  it('reads no files for its health unless given a collector: version, uptime and systemd state', async () => {
+    agent(registry, systemd, new RecordingLogger(), 'default');
+    await until(async () => (await registry.listMachines()).items.length === 1);
+    const health = (await registry.listMachines()).items[0]?.health ?? {};
+    expect(Object.keys(health).sort()).toEqual(['agentUptimeSeconds', 'systemState', 'version']);
+    expect(health).toMatchObject({ version: '0.1.0', systemState: 'running' });
   });
 
   it('loads and starts an assigned unit and publishes loaded/active/running, launched', async () => {
@@ -332,7 +326,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
       },
     });
     const logger = new RecordingLogger();
-    const first = agent(flaky, systemd, logger, false, { sessionStore: store });
+    const first = agent(flaky, systemd, logger, 'fixed', { sessionStore: store });
     await until(() => first.registered);
     const lease = saved;
     expect(lease).toBeDefined();
@@ -352,7 +346,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
       save: (_id: string, lease: string) => Promise.resolve(void (saved = lease)),
       clear: () => Promise.resolve(void (saved = undefined)),
     };
-    const first = agent(registry, systemd, new RecordingLogger(), false, { sessionStore: store });
+    const first = agent(registry, systemd, new RecordingLogger(), 'fixed', { sessionStore: store });
     await assign('web.service');
     await until(async () => (await published('web.service'))?.activeState === 'active');
     const firstLease = saved;
@@ -364,7 +358,9 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     });
     const starts = () => systemd.calls.filter((c) => c.method === 'start').length;
     const startsBefore = starts();
-    const second = agent(registry, systemd, new RecordingLogger(), false, { sessionStore: store });
+    const second = agent(registry, systemd, new RecordingLogger(), 'fixed', {
+      sessionStore: store,
+    });
     // Well inside the old lease's 10 s TTL: nothing had to expire.
     await until(() => second.registered, 2_000);
     expect(saved).toBeDefined();

@@ -2,7 +2,7 @@ import { UnavailableError, type AssignmentEvent, type Registry } from '@fleet/re
 import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssignmentView } from './assignments.js';
-import { AgentBench, flush, M1 } from './test-support.js';
+import { AgentBench, flush, M1 } from './testing/index.js';
 
 describe('AssignmentView', () => {
   let b: AgentBench;

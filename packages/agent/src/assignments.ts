@@ -1,9 +1,9 @@
-import type { Assignment, AssignmentEvent, Listing, Registry, Watch } from '@fleet/registry';
-import type { Clock } from '@fleet/runtime';
+import type { AgentStore, Assignment, AssignmentEvent, Listing, Watch } from '@fleet/registry';
+import { backoff, jittered, type Clock } from '@fleet/runtime';
 
 /** Options of {@link AssignmentView}. */
 export interface AssignmentViewOptions {
-  readonly registry: Registry;
+  readonly registry: AgentStore;
   readonly machineId: string;
   readonly clock: Clock;
   /** Called after every change of the view (an event, or a listing that changed it). */
@@ -17,9 +17,9 @@ export interface AssignmentViewOptions {
   readonly onRepair?: (units: readonly string[]) => void;
   /** The own prefix is listed again about this often (default 5 min, ±20 % jitter). */
   readonly relistIntervalMs?: number;
-  /** A failed listing is retried after `initialMs`, doubling up to `maxMs` (500 ms, 10 s). */
+  /** A failed listing is retried after `initialMs`, doubling up to `maxMs` (500 ms, 10 s), ±20 %. */
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
-  /** In [0, 1): the jitter of the periodic listing (default `Math.random`). */
+  /** In [0, 1): the jitter of the periodic listing and the retries (default `Math.random`). */
   readonly random?: () => number;
 }
 
@@ -121,8 +121,8 @@ export class AssignmentView {
 
   private scheduleRetry(): void {
     if (this.closed) return;
-    const { initialMs, maxMs } = this.opts.retry ?? { initialMs: 500, maxMs: 10_000 };
-    const delay = Math.min(maxMs, initialMs * 2 ** Math.min(20, this.failures - 1));
+    const policy = { ...(this.opts.retry ?? { initialMs: 500, maxMs: 10_000 }), jitter: 0.2 };
+    const delay = backoff(this.failures, policy, this.opts.random);
     this.cancelRetry?.();
     this.cancelRetry = this.opts.clock.setTimer(delay, () => {
       this.cancelRetry = undefined;
@@ -133,8 +133,7 @@ export class AssignmentView {
   private schedulePeriodic(): void {
     if (this.closed) return;
     const every = this.opts.relistIntervalMs ?? 300_000;
-    const jitter = 0.8 + 0.4 * (this.opts.random ?? Math.random)();
-    this.cancelPeriodic = this.opts.clock.setTimer(Math.round(every * jitter), () => {
+    this.cancelPeriodic = this.opts.clock.setTimer(jittered(every, 0.2, this.opts.random), () => {
       this.schedulePeriodic();
       this.kick();
     });

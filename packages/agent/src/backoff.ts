@@ -1,12 +1,10 @@
+import { backoff, type BackoffPolicy } from '@fleet/runtime';
 import type { AgentDesired } from '@fleet/scheduler';
 
-/** Retry delays after a unit's load or start fails: `initialMs`, doubling up to `maxMs`. */
-export interface BackoffPolicy {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
-
-/** 5 s (one reconcile interval) doubling to 5 min. */
+/**
+ * 5 s (one reconcile interval) doubling to 5 min, without jitter: the retries are of one
+ * machine's own systemd, not of a store that many machines wait on together.
+ */
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 5_000, maxMs: 300_000 };
 
 interface Entry {
@@ -27,7 +25,10 @@ const keyOf = (d: AgentDesired): string => `${d.hash}/${d.desiredState}`;
 export class RetryBackoff {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly policy: BackoffPolicy = DEFAULT_BACKOFF) {}
+  constructor(
+    private readonly policy: BackoffPolicy = DEFAULT_BACKOFF,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   /** Forgets units that are no longer assigned here or whose assignment changed. */
   sync(desired: readonly AgentDesired[]): void {
@@ -46,7 +47,7 @@ export class RetryBackoff {
   failed(d: AgentDesired, now: number): { failures: number; delayMs: number } {
     const prev = this.entries.get(d.unit);
     const failures = prev?.key === keyOf(d) ? prev.failures + 1 : 1;
-    const delayMs = Math.min(this.policy.maxMs, this.policy.initialMs * 2 ** (failures - 1));
+    const delayMs = backoff(failures, this.policy, this.random);
     this.entries.set(d.unit, { key: keyOf(d), failures, until: now + delayMs });
     return { failures, delayMs };
   }

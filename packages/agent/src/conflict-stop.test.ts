@@ -3,10 +3,11 @@
 // before it starts; otherwise both run for the whole stop time.
 import { InMemoryRegistry, type JsonValue } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
-import type { AgentTask } from '@fleet/scheduler';
+import { taskUnit, type AgentTask } from '@fleet/scheduler';
 import { FakeSystemd } from '@fleet/systemd';
 import { unitHash, type UnitOption } from '@fleet/unit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { settle as flush } from '@fleet/runtime/testing';
 import { Agent } from './agent.js';
 import { executeTasks } from './executor.js';
 
@@ -17,10 +18,6 @@ const opts = (name: string, xfleet: Record<string, string> = {}): UnitOption[] =
   { section: 'Service', name: 'ExecStart', value: `/bin/sleep 1000 # ${name}` },
   ...Object.entries(xfleet).map(([n, value]) => ({ section: 'X-Fleet', name: n, value })),
 ];
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
-}
 
 const RUNNING = new Set(['active', 'activating', 'reloading']);
 const GONE = new Set(['inactive', 'failed']);
@@ -263,7 +260,7 @@ describe('executeTasks: a start put off while a conflicting unit stops', () => {
       await registry.createUnit({ name, options: o, desiredState: 'launched' });
     const load = (unit: string, o: UnitOption[]): AgentTask[] => [
       { kind: 'load', unit, hash: unitHash(o), reason: 'test' },
-      { kind: 'reload', unit: '', reason: 'test' },
+      { kind: 'reload', reason: 'test' },
       { kind: 'start', unit, reason: 'test' },
     ];
     const run = async (tasks: AgentTask[], o: Parameters<typeof executeTasks>[3] = {}) => {
@@ -295,7 +292,9 @@ describe('executeTasks: a start put off while a conflicting unit stops', () => {
       { kind: 'unload', unit: 'c.service', reason: 'test' },
       ...w.load('b.service', w.b),
     ]);
-    expect(out.filter((o) => o.deferred === true).map((o) => o.task.unit)).toEqual(['b.service']);
+    expect(out.filter((o) => o.deferred === true).map((o) => taskUnit(o.task))).toEqual([
+      'b.service',
+    ]);
     expect(await w.active('b.service')).toBe('inactive');
     expect(await w.active('a.service')).toBe('deactivating');
     expect(['deactivating', 'inactive']).toContain(await w.active('c.service'));

@@ -1,8 +1,10 @@
-import type { Registry } from '@fleet/registry';
+import type { AgentStore } from '@fleet/registry';
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import type { AgentTask } from '@fleet/scheduler';
 import type { Systemd, UnitState } from '@fleet/systemd';
-import { fleetRequirements, matchGlob, serializeUnitOptions, type UnitOption } from '@fleet/unit';
+import { serializeUnitOptions, type UnitOption } from '@fleet/unit';
+import { ContentsGoneError } from './errors.js';
+import { Relations, stoppedBy, type Contents } from './relations.js';
 
 /** What happened to one task. */
 export interface TaskOutcome {
@@ -59,7 +61,7 @@ export const DEFAULT_STOP_WAIT_MS = 90_000;
 export async function executeTasks(
   tasks: readonly AgentTask[],
   systemd: Systemd,
-  registry: Registry,
+  registry: Pick<AgentStore, 'getContentsMany'>,
   opts: ExecutorOptions = {},
 ): Promise<TaskOutcome[]> {
   const failed = new Set<string>();
@@ -74,10 +76,10 @@ export async function executeTasks(
   const relations = new Relations(tasks, files, contents, earlier);
   const clock = opts.clock ?? systemClock;
   const deferrals = opts.deferrals ?? new Map<string, number>();
-  const planned = new Set(tasks.filter((t) => t.kind === 'start').map((t) => t.unit));
+  const planned = new Set(tasks.flatMap((t) => (t.kind === 'start' ? [t.unit] : [])));
   for (const u of deferrals.keys()) if (!planned.has(u)) deferrals.delete(u);
   for (const task of tasks) {
-    if (task.unit !== '' && failed.has(task.unit)) {
+    if (task.kind !== 'reload' && failed.has(task.unit)) {
       out.push({ task, skipped: true });
       continue;
     }
@@ -102,7 +104,7 @@ export async function executeTasks(
       await runTask(task, systemd, contents);
       out.push({ task });
     } catch (error) {
-      if (task.unit !== '') failed.add(task.unit);
+      if (task.kind !== 'reload') failed.add(task.unit);
       out.push({ task, error });
     }
   }
@@ -138,8 +140,6 @@ async function stillStopping(
   return names.filter((n) => stopping(n, states.get(n), relations));
 }
 
-type Contents = ReadonlyMap<string, readonly UnitOption[]>;
-
 /**
  * The contents of every unit the plan loads, read together before any task runs: read one by one
  * inside the tasks, a machine given many units waits a round trip per unit. If the read fails,
@@ -147,10 +147,10 @@ type Contents = ReadonlyMap<string, readonly UnitOption[]>;
  */
 async function readContents(
   tasks: readonly AgentTask[],
-  registry: Registry,
+  registry: Pick<AgentStore, 'getContentsMany'>,
   more: readonly string[],
 ): Promise<Contents | Error> {
-  const loads = tasks.filter((t) => t.kind === 'load').map((t) => t.hash ?? '');
+  const loads = tasks.flatMap((t) => (t.kind === 'load' ? [t.hash] : []));
   const hashes = [...new Set([...loads, ...more])];
   if (hashes.length === 0) return new Map();
   return registry
@@ -163,13 +163,16 @@ async function runTask(
   systemd: Systemd,
   contents: Contents | Error,
 ): Promise<void> {
+  if (task.kind === 'reload') return systemd.daemonReload();
   const name = task.unit;
   switch (task.kind) {
     case 'load': {
       if (contents instanceof Error) throw contents;
-      const options = contents.get(task.hash ?? '');
+      const options = contents.get(task.hash);
       if (options === undefined)
-        throw new Error(`contents of ${name} (${task.hash ?? ''}) are gone from the registry`);
+        throw new ContentsGoneError(
+          `contents of ${name} (${task.hash}) are gone from the registry`,
+        );
       await systemd.writeUnit(name, serializeUnitOptions(options));
       try {
         await systemd.link(name);
@@ -189,8 +192,6 @@ async function runTask(
       await systemd.resetFailed(name);
       await systemd.removeUnit(name);
       return;
-    case 'reload':
-      return systemd.daemonReload();
     case 'start':
       return systemd.start(name);
     case 'stop':
@@ -206,11 +207,6 @@ async function fileHashes(systemd: Systemd): Promise<Map<string, string>> {
   return out;
 }
 
-/** Units the plan stops (a stop, or the stop of an unload). */
-function stoppedBy(tasks: readonly AgentTask[]): Set<string> {
-  return new Set(tasks.filter((t) => t.kind === 'unload' || t.kind === 'stop').map((t) => t.unit));
-}
-
 /**
  * The contents needed to know the relations of the plan's starts: those of the started units
  * already loaded (a started unit loaded by this plan has its load's hash) and of the stopped ones.
@@ -224,72 +220,6 @@ function relationHashes(tasks: readonly AgentTask[], files: ReadonlyMap<string, 
     if (h !== undefined) out.push(h);
   }
   return out;
-}
-
-/** Conflicts= and Replaces= between the units this plan starts and the units of this machine. */
-class Relations {
-  /** Units this plan stops. */
-  readonly stopping: ReadonlySet<string>;
-  /** Units with a file in the units directory before the plan ran. */
-  readonly owned: ReadonlySet<string>;
-  private readonly options = new Map<string, readonly UnitOption[]>();
-
-  constructor(
-    tasks: readonly AgentTask[],
-    files: ReadonlyMap<string, string>,
-    contents: Contents | Error,
-    earlier: ReadonlyMap<string, readonly UnitOption[]> = new Map(),
-  ) {
-    this.stopping = new Set([...stoppedBy(tasks), ...earlier.keys()]);
-    this.owned = new Set(files.keys());
-    for (const [name, o] of earlier) this.options.set(name, o);
-    if (contents instanceof Error) return;
-    for (const [name, hash] of files) {
-      const o = contents.get(hash);
-      if (o !== undefined) this.options.set(name, o);
-    }
-    for (const t of tasks) {
-      const o = t.kind === 'load' ? contents.get(t.hash ?? '') : undefined;
-      if (o !== undefined) this.options.set(t.unit, o);
-    }
-  }
-
-  /**
-   * The units of this machine that may not run together with `unit`: either one's Conflicts= or
-   * Replaces= globs match the other. If `unit`'s own contents are unknown, every unit this plan
-   * stops counts (a wait for a unit that stops anyway costs only its stop time).
-   */
-  conflicting(unit: string): string[] {
-    const mine = this.globs(unit);
-    if (mine === undefined) return [...this.stopping].filter((n) => n !== unit);
-    const candidates = new Set([...this.stopping, ...this.owned]);
-    for (const g of mine) if (!/[*?[\\]/.test(g)) candidates.add(g);
-    const out: string[] = [];
-    for (const c of candidates) {
-      if (c === unit) continue;
-      const theirs = this.globs(c) ?? [];
-      if (mine.some((g) => matchGlob(g, c)) || theirs.some((g) => matchGlob(g, unit))) out.push(c);
-    }
-    return out.sort();
-  }
-
-  /** Whether `unit` declares Conflicts= or Replaces= (or its contents are unknown). */
-  declares(unit: string): boolean {
-    const mine = this.globs(unit);
-    return mine === undefined || mine.length > 0;
-  }
-
-  /** The options of `unit`, if known. */
-  optionsOf(unit: string): readonly UnitOption[] | undefined {
-    return this.options.get(unit);
-  }
-
-  private globs(unit: string): string[] | undefined {
-    const o = this.options.get(unit);
-    if (o === undefined) return undefined;
-    const r = fleetRequirements(unit, o);
-    return [...r.conflicts, ...r.replaces];
-  }
 }
 
 /** Active states of a unit that has not finished stopping. */

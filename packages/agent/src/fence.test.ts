@@ -4,7 +4,7 @@ import type { UnitState } from '@fleet/systemd';
 import { unitHash } from '@fleet/unit';
 import { describe, expect, it } from 'vitest';
 import { GlobalUnits, selfFenceAt, unitsToFence } from './fence.js';
-import { unitOptions } from './test-support.js';
+import { unitOptions } from './testing/index.js';
 
 const running: UnitState = { load: 'loaded', active: 'active', sub: 'running' };
 const dead: UnitState = { load: 'loaded', active: 'inactive', sub: 'dead' };

@@ -1,6 +1,7 @@
 // Opt-in self-fencing (`agent_self_fence`): a machine whose lease has gone unrenewed for
 // nearly its TTL stops its non-global units before the engine can start them elsewhere.
-import type { Registry } from '@fleet/registry';
+import type { AgentStore, MachineSession } from '@fleet/registry';
+import type { Clock, Logger } from '@fleet/runtime';
 import type { UnitFileInfo, UnitState } from '@fleet/systemd';
 import { fleetRequirements } from '@fleet/unit';
 
@@ -25,7 +26,10 @@ export class GlobalUnits {
   private readonly byHash = new Map<string, boolean>();
 
   /** Forgets the files no longer on the machine and learns the new ones. Throws as `learn`. */
-  async sync(files: readonly UnitFileInfo[], registry: Registry): Promise<void> {
+  async sync(
+    files: readonly UnitFileInfo[],
+    registry: Pick<AgentStore, 'getContentsMany'>,
+  ): Promise<void> {
     this.keepOnly(new Set(files.flatMap((f) => (f.hash === undefined ? [] : [f.hash]))));
     await this.learn(files, registry);
   }
@@ -33,7 +37,7 @@ export class GlobalUnits {
   /** Looks up the contents of files not seen yet. Throws what the registry throws. */
   async learn(
     files: readonly { readonly name: string; readonly hash?: string }[],
-    registry: Registry,
+    registry: Pick<AgentStore, 'getContentsMany'>,
   ): Promise<void> {
     const unknown = files.filter(
       (f): f is { name: string; hash: string } => f.hash !== undefined && !this.byHash.has(f.hash),
@@ -71,4 +75,57 @@ export function unitsToFence(
     .filter((f) => RUNNING.has(states.get(f.name)?.active ?? 'inactive'))
     .map((f) => f.name)
     .sort();
+}
+
+/**
+ * The self-fence's state in the agent's loop: whether it is on, and whether the machine is fenced
+ * now (entered when the latest session's lease is due, lifted once a renewal or a registration
+ * shows). Logs entering and lifting once each.
+ */
+export class SelfFence {
+  private fencedNow = false;
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly ttlSeconds: number,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** Fenced since the lease went unrenewed. */
+  get fenced(): boolean {
+    return this.fencedNow;
+  }
+
+  /** Whether the lease of `session` (the latest, even a lost one) is due to be fenced. */
+  due(session: MachineSession | undefined): boolean {
+    if (!this.enabled || session === undefined) return false;
+    return this.clock.monotonic() >= selfFenceAt(session.lastRenewedAt(), this.ttlSeconds);
+  }
+
+  /** Enters the fence (logged the first time); the caller then stops the non-global units. */
+  enter(session: MachineSession | undefined): void {
+    if (this.fencedNow || session === undefined) return;
+    this.fencedNow = true;
+    this.log.warn(
+      {
+        silentMs: this.clock.monotonic() - session.lastRenewedAt(),
+        ttlSeconds: this.ttlSeconds,
+      },
+      'machine lease not renewed; self-fence: stopping every non-global unit (agent_self_fence)',
+    );
+  }
+
+  /** The lease is renewed: the fence (if any) is lifted. */
+  lift(): void {
+    if (this.fencedNow) this.log.info({}, 'machine lease renewed; self-fence lifted');
+    this.fencedNow = false;
+  }
+
+  /** `waitMs`, shortened so the loop wakes when the lease of `session` becomes due. */
+  wakeBy(session: MachineSession | undefined, waitMs: number): number {
+    if (!this.enabled || session === undefined || this.fencedNow) return waitMs;
+    const dueIn = selfFenceAt(session.lastRenewedAt(), this.ttlSeconds) - this.clock.monotonic();
+    return Math.min(waitMs, Math.max(1, dueIn));
+  }
 }

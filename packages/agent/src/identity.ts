@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
-import { AgentError } from './errors.js';
+import { NoMachineIdError } from './errors.js';
 
 /**
  * The machine ID from `/etc/machine-id` (trimmed). Missing or empty is fatal, with fleet's words:
@@ -11,26 +11,15 @@ export async function readMachineId(path = '/etc/machine-id'): Promise<string> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new AgentError(
-      'AGENT_NO_MACHINE_ID',
-      `unable to determine local machine ID: cannot read ${path}`,
-      false,
-      {
-        cause: err,
-      },
-    );
+    throw new NoMachineIdError(`unable to determine local machine ID: cannot read ${path}`, {
+      cause: err,
+    });
   }
   const id = text.trim();
   if (id === '')
-    throw new AgentError(
-      'AGENT_NO_MACHINE_ID',
-      `unable to determine local machine ID: ${path} is empty`,
-    );
+    throw new NoMachineIdError(`unable to determine local machine ID: ${path} is empty`);
   if (!/^[A-Za-z0-9._-]+$/.test(id)) {
-    throw new AgentError(
-      'AGENT_NO_MACHINE_ID',
-      `unable to determine local machine ID: ${path} holds an invalid ID`,
-    );
+    throw new NoMachineIdError(`unable to determine local machine ID: ${path} holds an invalid ID`);
   }
   return id;
 }

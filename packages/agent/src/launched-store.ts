@@ -4,7 +4,8 @@
 // a fleetd restarted after a crash, so a unit set to `loaded` while fleetd was down kept running.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AgentError } from './errors.js';
+import { LaunchedFileCorruptError, LaunchedFileUnreadableError } from './errors.js';
+import { oneLine } from '@fleet/runtime';
 
 /** Where the agent keeps the units it launched, between its processes. */
 export interface LaunchedStore {
@@ -61,12 +62,9 @@ export class LaunchedFile implements LaunchedStore {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
-      throw new AgentError(
-        'AGENT_LAUNCHED_FILE_UNREADABLE',
-        `cannot read ${this.path}: ${(err as Error).message}`,
-        false,
-        { cause: err },
-      );
+      throw new LaunchedFileUnreadableError(`cannot read ${this.path}: ${oneLine(err)}`, {
+        cause: err,
+      });
     }
     let saved: unknown;
     try {
@@ -92,13 +90,8 @@ export class LaunchedFile implements LaunchedStore {
   }
 }
 
-function corrupt(path: string, what: string, cause?: unknown): AgentError {
-  return new AgentError(
-    'AGENT_LAUNCHED_FILE_CORRUPT',
-    `${path} is corrupt (${what})`,
-    false,
-    cause === undefined ? undefined : { cause },
-  );
+function corrupt(path: string, what: string, cause?: unknown): LaunchedFileCorruptError {
+  return new LaunchedFileCorruptError(`${path} is corrupt (${what})`, { cause });
 }
 
 function isSaved(v: unknown): v is Saved {

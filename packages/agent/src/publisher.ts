@@ -1,5 +1,5 @@
 import type { MachineSession, UnitStateInput } from '@fleet/registry';
-import type { Clock } from '@fleet/runtime';
+import { systemClock, Trigger, type Clock } from '@fleet/runtime';
 import type { UnitState } from '@fleet/systemd';
 
 /**
@@ -11,10 +11,11 @@ export class StatePublisher {
   private session: MachineSession | undefined;
   private readonly published = new Map<string, string>();
   private readonly wanted = new Map<string, UnitStateInput>();
-  private flushing: Promise<void> | undefined;
-  private again = false;
-  /** Cancels the timer of a flush that is due (set while one is). */
-  private due: (() => void) | undefined;
+  /** Wakes the flush loop: debounced by `delayMs` (at once if 0). */
+  private readonly trigger: Trigger;
+  /** The flush that runs or ran last: flushes run one at a time, in order. */
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
 
   /**
    * Changes within `delayMs` of the first are published together, the last state of each unit
@@ -22,9 +23,12 @@ export class StatePublisher {
    */
   constructor(
     private readonly onError: (err: unknown) => void,
-    private readonly clock?: Clock,
+    clock: Clock = systemClock,
     private readonly delayMs = 0,
-  ) {}
+  ) {
+    this.trigger = new Trigger(clock, delayMs);
+    void this.run();
+  }
 
   /** Publishes through a new session from now on (everything is sent again). */
   useSession(session: MachineSession | undefined): void {
@@ -58,41 +62,39 @@ export class StatePublisher {
     return [...this.wanted.keys()];
   }
 
-  /** Resolves once everything wanted so far is published (or failed). */
+  /** Resolves once everything wanted so far is published (or failed): a due flush runs now. */
   async settled(): Promise<void> {
-    while (this.flushing !== undefined || this.due !== undefined) {
-      if (this.due !== undefined) this.startFlush(); // publish what is pending now
-      await this.flushing;
-    }
+    this.trigger.cancel(); // the window's flush is this one
+    await this.flushNow();
+  }
+
+  /**
+   * Ends the flush loop (after {@link settled}, if what is pending should go out). A flush in
+   * flight is not waited for: on a link that hangs it may never end.
+   */
+  close(): void {
+    this.closed = true;
+    this.trigger.cancel();
+    this.trigger.fire();
   }
 
   private kick(): void {
-    if (this.due !== undefined) return; // the flush that is due will see this change
-    if (this.flushing !== undefined) {
-      this.again = true;
-      return;
-    }
-    if (this.clock === undefined || this.delayMs <= 0) return this.startFlush();
-    this.due = this.clock.setTimer(this.delayMs, () => {
-      this.due = undefined;
-      this.startFlush();
-    });
+    if (this.delayMs <= 0) this.trigger.fire();
+    else this.trigger.poke();
   }
 
-  private startFlush(): void {
-    this.due?.();
-    this.due = undefined;
-    if (this.flushing !== undefined) {
-      this.again = true;
-      return;
+  private async run(): Promise<void> {
+    for (;;) {
+      await this.trigger.wait();
+      if (this.closed) return;
+      await this.flushNow();
     }
-    this.flushing = this.flush().finally(() => {
-      this.flushing = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+  }
+
+  /** Runs a flush after the one in progress (if any): it sends whatever differs by then. */
+  private flushNow(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flush());
+    return this.flushing;
   }
 
   private async flush(): Promise<void> {

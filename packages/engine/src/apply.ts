@@ -1,4 +1,4 @@
-import { InvalidInputError, type AssignmentOp, type Registry } from '@fleet/registry';
+import { InvalidInputError, type AssignmentOp, type EngineStore } from '@fleet/registry';
 import type { Logger } from '@fleet/runtime';
 import type { Task } from '@fleet/scheduler';
 import type { EngineMetrics } from './metrics.js';
@@ -27,7 +27,7 @@ export interface Applied {
  * `NotLeaderError` ends the term).
  */
 export async function applyTasks(
-  registry: Registry,
+  registry: EngineStore,
   token: string,
   tasks: readonly Task[],
   log: Logger,

@@ -3,7 +3,7 @@ import type {
   AssignmentEvent,
   Machine,
   MachineEvent,
-  Registry,
+  EngineStore,
   UnitEvent,
   Watch,
 } from '@fleet/registry';
@@ -55,7 +55,7 @@ export class ClusterCache {
   private writeFailed = false;
 
   private constructor(
-    private readonly registry: Registry,
+    private readonly registry: EngineStore,
     private readonly onChange: (kind: ChangeKind) => void,
     private readonly onResync: (reason: string) => void,
     /** Machines seen live or missing during the engine's term (shared by its caches). */
@@ -64,7 +64,7 @@ export class ClusterCache {
 
   /** Lists everything at one go and starts the watches. */
   static async load(
-    registry: Registry,
+    registry: EngineStore,
     onChange: (kind: ChangeKind) => void,
     onResync: (reason: string) => void,
     history: MachineHistory = new MachineHistory(),

@@ -2,21 +2,19 @@
 // behind them (reliability review F4): an old echo must not bring back an assignment the engine
 // has moved since, and after a write that failed (perhaps after committing) the next pass must
 // plan from a fresh listing, never from a cache that lacks the write.
+import type { InMemoryRegistry } from '@fleet/registry';
 import {
-  InMemoryRegistry,
   UnavailableError,
   type AssignmentEvent,
   type MachineSession,
   type Registry,
 } from '@fleet/registry';
-import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { RecordingLogger, type ManualClock } from '@fleet/runtime';
+import { advanceUntil, settle as flush } from '@fleet/runtime/testing';
 import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine } from './engine.js';
-import { advanceUntil, flush, machineRecord, placement, unitInput } from './test-support.js';
-
-const M1 = 'a1000000000000000000000000000001';
-const M2 = 'b2000000000000000000000000000002';
+import type { Engine } from './engine.js';
+import { EngineBench, M1, M2, machineRecord, placement, unitInput } from './testing/index.js';
 
 /** An assignment watch that, while `lag.on`, holds its events back until `release()`. */
 function laggingWatch(registry: Registry, lag: { on: boolean; held: (() => void)[] }) {
@@ -34,33 +32,21 @@ function laggingWatch(registry: Registry, lag: { on: boolean; held: (() => void)
 }
 
 describe('the leader cache and lagging or ambiguous writes', () => {
+  let bench: EngineBench;
   let clock: ManualClock;
   let registry: InMemoryRegistry;
   let sessions: MachineSession[];
-  let engines: Engine[];
 
   beforeEach(async () => {
-    clock = new ManualClock();
-    registry = new InMemoryRegistry({ clock });
-    engines = [];
-    sessions = [];
-    for (const id of [M1, M2]) sessions.push(await registry.registerMachine(machineRecord(id), 30));
+    bench = new EngineBench();
+    ({ clock, registry, sessions } = bench);
+    await bench.register([M1, M2]);
   });
 
-  afterEach(async () => {
-    for (const e of engines) {
-      const stopped = e.stop();
-      clock.advance(10_000);
-      await stopped;
-    }
-    await registry.close();
-  });
+  afterEach(() => bench.close());
 
   function start(reg: Registry, log = new RecordingLogger()): Engine {
-    const e = new Engine({ registry: reg, candidateId: M1, clock, logger: log });
-    engines.push(e);
-    e.start();
-    return e;
+    return bench.engine({ registry: reg, logger: log });
   }
 
   it('ignores old echoes replayed after a move: the unit is never unscheduled again', async () => {

@@ -4,7 +4,7 @@ import type { MachineSession } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { machineRecord, placement, unitInput } from './test-support.js';
+import { machineRecord, placement, unitInput } from './testing/index.js';
 
 const SCRIPT = fileURLToPath(new URL('./testing/engine-proc.ts', import.meta.url));
 const M1 = 'a1000000000000000000000000000001';

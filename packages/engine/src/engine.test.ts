@@ -1,46 +1,27 @@
-import {
-  InMemoryRegistry,
-  type Leadership,
-  type MachineSession,
-  type Registry,
-} from '@fleet/registry';
+import type { InMemoryRegistry } from '@fleet/registry';
+import { type Leadership, type MachineSession, type Registry } from '@fleet/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine } from './engine.js';
-import { ManualClock, RecordingLogger } from '@fleet/runtime';
-import { advanceUntil, flush, machineRecord, placement, unitInput } from './test-support.js';
-
-const M1 = 'a1000000000000000000000000000001';
-const M2 = 'b2000000000000000000000000000002';
-const M3 = 'c3000000000000000000000000000003';
+import type { Engine } from './engine.js';
+import { RecordingLogger, type ManualClock } from '@fleet/runtime';
+import { advanceUntil, settle as flush } from '@fleet/runtime/testing';
+import { EngineBench, M1, M2, M3, machineRecord, placement, unitInput } from './testing/index.js';
 
 describe('Engine over InMemoryRegistry', () => {
+  let bench: EngineBench;
   let clock: ManualClock;
   let registry: InMemoryRegistry;
   let sessions: MachineSession[];
-  let engines: Engine[];
 
   beforeEach(async () => {
-    clock = new ManualClock();
-    registry = new InMemoryRegistry({ clock });
-    engines = [];
-    sessions = [];
-    for (const id of [M1, M2]) sessions.push(await registry.registerMachine(machineRecord(id), 30));
+    bench = new EngineBench();
+    ({ clock, registry, sessions } = bench);
+    await bench.register([M1, M2]);
   });
 
-  afterEach(async () => {
-    for (const e of engines) {
-      const stopped = e.stop();
-      clock.advance(10_000);
-      await stopped;
-    }
-    await registry.close();
-  });
+  afterEach(() => bench.close());
 
   function engine(id: string, reg: Registry = registry, logger = new RecordingLogger()): Engine {
-    const e = new Engine({ registry: reg, candidateId: id, clock, logger });
-    engines.push(e);
-    e.start();
-    return e;
+    return bench.engine({ registry: reg, candidateId: id, logger });
   }
 
   it('becomes leader and schedules every unit, with a reason logged for each task', async () => {
@@ -233,9 +214,7 @@ describe('Engine over InMemoryRegistry', () => {
     let campaigns = 0;
     const counted: Registry = Object.create(registry) as Registry;
     counted.campaign = async (id, ttl) => (campaigns++, registry.campaign(id, ttl));
-    const b = new Engine({ registry: counted, candidateId: M2, clock, random: () => 0.5 });
-    engines.push(b);
-    b.start();
+    const b = bench.engine({ registry: counted, candidateId: M2, random: () => 0.5 });
     await advanceUntil(clock, () => campaigns === 1);
     for (let i = 0; i < 60; i++) {
       clock.advance(1_000); // a minute: 30 reconcile intervals

@@ -1,58 +1,27 @@
-import { NotLeaderError, type Leadership, type Registry } from '@fleet/registry';
-import { systemClock, type Clock } from '@fleet/runtime';
+import { NotLeaderError, type EngineStore, type Leadership } from '@fleet/registry';
+import {
+  backoff,
+  silentLogger,
+  sleep,
+  systemClock,
+  Trigger,
+  type BackoffPolicy,
+  type Clock,
+  type Logger,
+} from '@fleet/runtime';
+import { GlobCache } from '@fleet/scheduler';
 import { ClusterCache } from './cluster-cache.js';
+import type { EngineOptions } from './engine-options.js';
+import { followLeader } from './follow.js';
 import { MachineHistory } from './machine-history.js';
-import { silentLogger, type Logger } from '@fleet/runtime';
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
-import { GlobCache } from '@fleet/scheduler';
+import { verdictOf } from './verdict.js';
 
-export interface EngineOptions {
-  readonly registry: Registry;
-  /** This fleetd's machine ID: the candidate name in the election. */
-  readonly candidateId: string;
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  /**
-   * fleet's `engine_reconcile_interval` (default 2 s): how often a follower tries for
-   * leadership and a leader re-checks it. The lease TTL is five times this, as in fleet.
-   */
-  readonly reconcileIntervalMs?: number;
-  /** Events arriving within this window are planned together (default 25 ms). */
-  readonly debounceMs?: number;
-  /** A full re-list of the cluster, repairing anything a watch missed (default 60 s). */
-  readonly resyncIntervalMs?: number;
-  /**
-   * For this long after winning an election (default 30 s, fleet's agent_ttl), machines that hold
-   * assignments but are not registered keep their units: after an outage that expired every
-   * lease, agents need a moment to register again, and moving their units would restart them.
-   * A machine that leaves while this engine leads loses its (non-global) units at once. The
-   * grace is at least the largest session TTL in any machine record this engine has read (an
-   * agent with a longer TTL is given as long to come back); 0 turns the grace off.
-   */
-  readonly machineGraceMs?: number;
-  /**
-   * A machine whose record vanished (its lease expired: a partition, a pause, a crash) keeps
-   * the assignments of its global units this long (default 1 h) while its other units move at
-   * once. fleet's agents kept running global units through a cut; without this, a machine that
-   * comes back after a cut longer than its TTL would stop and restart every global unit. A
-   * machine that stays gone loses them after this time.
-   */
-  readonly awayGlobalsMs?: number;
-  /**
-   * A follower does not poll for leadership: it watches the leader key and campaigns when it is
-   * vacated, after a random delay below this (default 1 s, at most half the reconcile interval),
-   * during which another follower's win calls it off. Spreads a thousand followers' campaigns.
-   */
-  readonly campaignJitterMs?: number;
-  /** A follower campaigns at least this often even if its watch said nothing (default 5 min). */
-  readonly followerRecheckMs?: number;
-  /** Randomness for the jitter, in [0, 1) (default Math.random). */
-  readonly random?: () => number;
-}
+export type { EngineOptions } from './engine-options.js';
 
-/** Why a follower stopped following. */
-type FollowEnd = 'vacant' | 'resync' | 'recheck';
+/** A leader's retries after a retryable error: ±20 % jitter, from one interval up to this. */
+const RETRY_MAX_MS = 30_000;
 
 /**
  * The engine: runs in every fleetd, acts only while it holds leadership. A leader loads the
@@ -61,7 +30,7 @@ type FollowEnd = 'vacant' | 'resync' | 'recheck';
  */
 export class Engine {
   readonly metrics: EngineMetrics = newMetrics();
-  private readonly registry: Registry;
+  private readonly registry: EngineStore;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly intervalMs: number;
@@ -74,6 +43,7 @@ export class Engine {
   private readonly jitterMs: number;
   private readonly recheckMs: number;
   private readonly random: () => number;
+  private readonly retry: BackoffPolicy;
   private readonly abort = new AbortController();
   /** Compiled globs and match answers, kept across passes (a unit's globs are weighed once). */
   private readonly globs = new GlobCache();
@@ -92,6 +62,8 @@ export class Engine {
     this.jitterMs = opts.campaignJitterMs ?? Math.min(1_000, this.intervalMs / 2);
     this.recheckMs = opts.followerRecheckMs ?? 300_000;
     this.random = opts.random ?? Math.random;
+    const maxMs = Math.max(this.intervalMs, RETRY_MAX_MS);
+    this.retry = { initialMs: this.intervalMs, maxMs, jitter: 0.2 };
   }
 
   /** Lease TTL in seconds: five reconcile intervals, as in fleet (10 s by default). */
@@ -122,54 +94,29 @@ export class Engine {
 
   private async run(): Promise<void> {
     const signal = this.abort.signal;
+    const follow = {
+      clock: this.clock,
+      jitterMs: this.jitterMs,
+      recheckMs: this.recheckMs,
+      random: this.random,
+    };
     while (!signal.aborted) {
       try {
         const l = await this.registry.campaign(this.opts.candidateId, this.leaseTtlSeconds);
         if (l !== undefined) await this.term(l);
-        else if ((await this.follow(signal)) === 'vacant') continue; // campaign at once
+        else if ((await followLeader(this.registry, signal, follow)) === 'vacant') continue;
       } catch (err) {
         if (!signal.aborted) this.log.warn({ err }, 'engine could not campaign for leadership');
       }
-      await this.sleep(this.intervalMs, signal);
+      await sleep(this.clock, this.intervalMs, signal);
     }
   }
 
   /**
-   * A follower waits on the leader key instead of campaigning every interval (with a thousand
-   * fleetds that polling alone was ~1,500 etcd requests/s). Ends when the key has been vacant
-   * for a random jitter, when the watch asks for a resync, on stop, or after the recheck time.
+   * One leadership term: from winning the election until losing it, stopping, or an error that
+   * retrying cannot help (logged; the engine resigns). A retryable error is backed off and the
+   * term goes on.
    */
-  private follow(signal: AbortSignal): Promise<FollowEnd> {
-    return new Promise((resolve) => {
-      let done = false;
-      let cancelJitter: (() => void) | undefined;
-      const finish = (why: FollowEnd): void => {
-        if (done) return;
-        done = true;
-        cancelRecheck();
-        cancelJitter?.();
-        signal.removeEventListener('abort', onAbort);
-        void watch.close();
-        resolve(why);
-      };
-      const onAbort = () => finish('recheck');
-      const cancelRecheck = this.clock.setTimer(this.recheckMs, () => finish('recheck'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      const watch = this.registry.watchLeader((e) => {
-        if (e.type === 'resync') return finish('resync');
-        if (e.leader !== undefined) {
-          cancelJitter?.(); // someone else won: keep following
-          cancelJitter = undefined;
-        } else if (cancelJitter === undefined) {
-          const delay = Math.floor(this.random() * this.jitterMs);
-          cancelJitter = this.clock.setTimer(delay, () => finish('vacant'));
-        }
-      });
-      if (signal.aborted) finish('recheck');
-    });
-  }
-
-  /** One leadership term: from winning the election until losing it or stopping. */
   private async term(l: Leadership): Promise<void> {
     this.leadership = l;
     this.metrics.leaderSince = this.clock.now();
@@ -181,6 +128,16 @@ export class Engine {
     let resyncAt = 0;
     let needLoad = true;
     let dirty = true;
+    /** Retryable failures in a row, and no load or pass before `retryAt` (monotonic). */
+    let failures = 0;
+    let retryAt = -Infinity;
+    const failed = (err: unknown, what: string): void => {
+      if (verdictOf(err) !== 'retry') throw err;
+      failures++;
+      const delayMs = backoff(failures, this.retry, this.random);
+      retryAt = this.clock.monotonic() + delayMs;
+      this.log.warn({ err, failures, delayMs }, `${what}; trying again`);
+    };
     const termStart = this.clock.monotonic();
     // Read again every round: a record with a longer TTL read meanwhile lengthens the grace.
     const graceUntil = () => termStart + Math.max(this.graceMs, this.largestAgentTtlMs);
@@ -191,7 +148,8 @@ export class Engine {
     let awayPlanned = Infinity;
     try {
       while (!stop.aborted && l.isLeader()) {
-        if (needLoad || this.clock.monotonic() >= resyncAt) {
+        const backingOff = this.clock.monotonic() < retryAt;
+        if (!backingOff && (needLoad || this.clock.monotonic() >= resyncAt)) {
           await cache?.close();
           cache = undefined;
           // Cleared before the load: a resync from a watch the load has just opened may arrive
@@ -208,17 +166,14 @@ export class Engine {
               },
               history,
             );
+            resyncAt = this.clock.monotonic() + this.resyncMs;
+            dirty = true;
           } catch (err) {
-            // An etcd blip during the (re)load: the term goes on and loads again after the
-            // interval. Ending it here left the lease renewing and nobody scheduling.
-            if (err instanceof NotLeaderError) throw err;
-            this.log.warn({ err }, 'engine could not load the cluster; trying again');
+            // An etcd blip during the (re)load: the term goes on and loads again after a backoff.
+            // Ending it here left the lease renewing and nobody scheduling.
             needLoad = true;
-            await trigger.wait(this.intervalMs);
-            continue;
+            failed(err, 'engine could not load the cluster');
           }
-          resyncAt = this.clock.monotonic() + this.resyncMs;
-          dirty = true;
         }
         if (inGrace && this.clock.monotonic() >= graceUntil()) {
           inGrace = false;
@@ -230,33 +185,38 @@ export class Engine {
           awayPlanned = awayEnds; // once: a pass that cannot drop them retries on its own
           dirty = true;
         }
-        if (dirty && !stop.aborted && cache !== undefined) {
+        if (dirty && !stop.aborted && cache !== undefined && this.clock.monotonic() >= retryAt) {
           dirty = false;
           const planned = cache;
-          await this.pass(planned, l, inGrace).then(
-            (refused) => {
-              if (refused > 0) dirty = true; // plan the refused units again after the interval
-            },
-            (err: unknown) => {
-              if (err instanceof NotLeaderError) throw err;
-              dirty = true; // try again after the next interval
-              // A failed write may have committed: plan from a fresh listing, which holds every
-              // committed write, not from this cache, which may lack it (its echo may lag).
-              if (planned.unsure) needLoad = true;
-            },
-          );
+          try {
+            const refused = await this.pass(planned, l, inGrace);
+            failures = 0;
+            if (refused > 0) dirty = true; // plan the refused units again after the interval
+          } catch (err) {
+            dirty = true;
+            // A failed write may have committed: plan from a fresh listing, which holds every
+            // committed write, not from this cache, which may lack it (its echo may lag).
+            if (planned.unsure) needLoad = true;
+            failed(err, 'reconcile failed');
+          }
         }
+        const now = this.clock.monotonic();
+        // While backing off, a due (re)load or a failed pass waits for the backoff's end.
+        const backoffEnd = retryAt > now ? retryAt : -Infinity;
+        const retryPassAt = retryAt > now && (needLoad || dirty) ? retryAt : Infinity;
         const until =
           Math.min(
-            resyncAt,
+            Math.max(resyncAt, backoffEnd),
+            retryPassAt,
             inGrace ? graceUntil() : Infinity,
-            awayEnds > this.clock.monotonic() ? awayEnds : Infinity,
-          ) - this.clock.monotonic();
+            awayEnds > now ? awayEnds : Infinity,
+          ) - now;
         await trigger.wait(Math.min(this.intervalMs, Math.max(0, until)));
       }
     } catch (err) {
-      if (!(err instanceof NotLeaderError)) throw err;
-      this.log.warn({ err }, 'Engine leadership lost: a write was refused');
+      if (err instanceof NotLeaderError)
+        this.log.warn({ err }, 'Engine leadership lost: a write was refused');
+      else this.log.error({ err }, 'Engine term ended by an error that retrying cannot help');
     } finally {
       trigger.cancel();
       await cache?.close();
@@ -286,76 +246,9 @@ export class Engine {
       return r.refused;
     } catch (err) {
       this.metrics.reconcileFailures++;
-      this.log.warn({ err }, 'reconcile failed');
-      throw err;
+      throw err; // the term decides (and logs)
     } finally {
       this.metrics.lastReconcileMs = this.clock.monotonic() - started;
     }
-  }
-
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const cancel = this.clock.setTimer(ms, done);
-      signal.addEventListener('abort', done, { once: true });
-      function done() {
-        cancel();
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-    });
-  }
-}
-
-/**
- * Wakes the leader loop: `poke()` after a short debounce (so a burst of events is planned once),
- * `fire()` at once; `wait(ms)` resolves on either or after `ms`.
- */
-class Trigger {
-  private wake: (() => void) | undefined;
-  private pending = false;
-  private cancelDebounce: (() => void) | undefined;
-  private cancelWait: (() => void) | undefined;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly debounceMs: number,
-  ) {}
-
-  poke(): void {
-    if (this.cancelDebounce !== undefined) return;
-    this.cancelDebounce = this.clock.setTimer(this.debounceMs, () => {
-      this.cancelDebounce = undefined;
-      this.fire();
-    });
-  }
-
-  fire(): void {
-    this.pending = true;
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-
-  wait(ms: number): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      this.cancelWait = this.clock.setTimer(ms, () => this.fire());
-      this.wake = () => {
-        this.pending = false;
-        this.cancelWait?.();
-        this.cancelWait = undefined;
-        resolve();
-      };
-    });
-  }
-
-  cancel(): void {
-    this.cancelDebounce?.();
-    this.cancelWait?.();
-    this.cancelDebounce = this.cancelWait = undefined;
   }
 }

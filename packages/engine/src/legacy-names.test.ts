@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ClusterCache } from './cluster-cache.js';
 import { newMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
-import { machineRecord, placement, unitInput } from './test-support.js';
+import { machineRecord, placement, unitInput } from './testing/index.js';
 
 describe('units whose name is no longer accepted', () => {
   it('are scheduled like any other unit, and so is the rest', async () => {

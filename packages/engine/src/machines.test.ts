@@ -1,59 +1,35 @@
 // How the leader follows machines: a failed re-list does not forget a change (reliability review
 // F10), a machine cut for longer than its TTL keeps its global units (F7), a new leader's grace
 // follows the longest agent TTL (F12), and what it remembers of machines stays bounded (F11).
-import { InMemoryRegistry, UnavailableError, type MachineSession } from '@fleet/registry';
-import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import type { InMemoryRegistry } from '@fleet/registry';
+import { UnavailableError, type MachineSession } from '@fleet/registry';
+import type { ManualClock } from '@fleet/runtime';
+import { advanceUntil, settle as flush } from '@fleet/runtime/testing';
 import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from './cluster-cache.js';
-import { Engine, type EngineOptions } from './engine.js';
+import type { Engine, EngineOptions } from './engine.js';
 import { MachineHistory } from './machine-history.js';
-import { advanceUntil, flush, machineRecord, placement, unitInput } from './test-support.js';
-
-const M1 = 'a1000000000000000000000000000001';
-const M2 = 'b2000000000000000000000000000002';
-const M3 = 'c3000000000000000000000000000003';
+import { EngineBench, M1, M2, M3, machineRecord, placement, unitInput } from './testing/index.js';
 
 describe('the leader and its machines', () => {
+  let bench: EngineBench;
   let clock: ManualClock;
   let registry: InMemoryRegistry;
-  let engines: Engine[];
 
   beforeEach(() => {
-    clock = new ManualClock();
-    registry = new InMemoryRegistry({ clock });
-    engines = [];
+    bench = new EngineBench();
+    ({ clock, registry } = bench);
   });
 
-  afterEach(async () => {
-    for (const e of engines) {
-      const stopped = e.stop();
-      clock.advance(10_000);
-      await stopped;
-    }
-    await registry.close();
-  });
+  afterEach(() => bench.close());
 
   function start(opts: Partial<EngineOptions> = {}): Engine {
-    const e = new Engine({
-      registry,
-      candidateId: M1,
-      clock,
-      logger: new RecordingLogger(),
-      ...opts,
-    });
-    engines.push(e);
-    e.start();
-    return e;
+    return bench.engine(opts);
   }
 
   /** Runs the clock for `ms` in steps of `step`, letting the engine work. */
-  async function run(ms: number, step = 100): Promise<void> {
-    for (let t = 0; t < ms; t += step) {
-      clock.advance(step);
-      await flush();
-    }
-  }
+  const run = (ms: number, step = 100): Promise<void> => bench.run(ms, step);
 
   it('acts on a metadata change at the next pass even if the first re-list of machines fails', async () => {
     for (const id of [M1, M2]) await registry.registerMachine(machineRecord(id), 300);

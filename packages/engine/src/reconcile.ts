@@ -1,4 +1,4 @@
-import type { Leadership, Registry } from '@fleet/registry';
+import type { EngineStore, Leadership } from '@fleet/registry';
 import { oneTaskPerAssignment, planCluster, type GlobCache, type Task } from '@fleet/scheduler';
 import { applyTasks } from './apply.js';
 import type { ClusterCache } from './cluster-cache.js';
@@ -26,7 +26,7 @@ export interface PassResult {
  */
 export async function reconcileOnce(
   cache: ClusterCache,
-  registry: Registry,
+  registry: EngineStore,
   leadership: Leadership,
   log: Logger,
   metrics: EngineMetrics,

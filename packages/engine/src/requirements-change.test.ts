@@ -1,52 +1,35 @@
 // A scheduled unit whose [X-Fleet] requirements change must not stall the engine: the planner
 // once planned an unschedule and a schedule of one assignment in one pass, the registry refused
 // the whole batch, and every later pass failed alike, so no unit anywhere was scheduled again.
-import {
-  InMemoryRegistry,
-  type Assignment,
-  type Listing,
-  type MachineSession,
-  type Registry,
-} from '@fleet/registry';
+import { InMemoryRegistry, type Assignment, type Listing, type Registry } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from './cluster-cache.js';
-import { Engine } from './engine.js';
 import { newMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
-import { advanceUntil, machineRecord, placement, unitInput } from './test-support.js';
-
-const M1 = 'a1000000000000000000000000000001';
-const M2 = 'b2000000000000000000000000000002';
+import { advanceUntil } from '@fleet/runtime/testing';
+import { EngineBench, M1, M2, machineRecord, placement, unitInput } from './testing/index.js';
 
 describe('Engine: requirements of a scheduled unit change', () => {
+  let bench: EngineBench;
   let clock: ManualClock;
   let registry: InMemoryRegistry;
-  let sessions: MachineSession[];
-  let engine: Engine | undefined;
 
   beforeEach(async () => {
-    clock = new ManualClock();
-    registry = new InMemoryRegistry({ clock });
-    sessions = [];
-    for (const id of [M1, M2]) sessions.push(await registry.registerMachine(machineRecord(id), 30));
+    bench = new EngineBench();
+    ({ clock, registry } = bench);
+    await bench.register([M1, M2]);
   });
 
   afterEach(async () => {
-    if (engine !== undefined) {
-      const stopped = engine.stop();
-      clock.advance(10_000);
-      await stopped;
-    }
-    for (const s of sessions) await s.close();
-    await registry.close();
+    for (const s of bench.sessions) await s.close();
+    await bench.close();
   });
 
   it('keeps scheduling the other units, and gives the changed unit its new contents', async () => {
     const log = new RecordingLogger();
-    engine = new Engine({ registry, candidateId: M1, clock, logger: log });
-    engine.start();
+    const engine = bench.engine({ logger: log });
     await registry.createUnit(unitInput('a.service'));
     await advanceUntil(clock, async () => (await placement(registry))['a.service'] !== undefined, {
       what: 'a.service scheduled',

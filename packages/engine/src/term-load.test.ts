@@ -1,15 +1,12 @@
 // An etcd blip while the leader reloads the cluster (its periodic resync) must not leave a leader
 // that holds the key and schedules nothing (reliability review F1): the term loads again, and a
 // term that ends for any other reason than losing its lease gives the key up.
-import { InMemoryRegistry, UnavailableError, type Registry } from '@fleet/registry';
-import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { UnavailableError, type Registry } from '@fleet/registry';
+import { RecordingLogger } from '@fleet/runtime';
+import { advanceUntil } from '@fleet/runtime/testing';
 import { overriding } from '@fleet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine } from './engine.js';
-import { advanceUntil, machineRecord, placement, unitInput } from './test-support.js';
-
-const M1 = 'a1000000000000000000000000000001';
-const M2 = 'b2000000000000000000000000000002';
+import { EngineBench, M1, M2, machineRecord, placement, unitInput } from './testing/index.js';
 
 /** `registry`, with `listUnits` failing as often as `failures.left` says. */
 function flakyListing(registry: Registry, failures: { left: number }): Registry {
@@ -23,35 +20,18 @@ function flakyListing(registry: Registry, failures: { left: number }): Registry 
 }
 
 describe('a leader whose cluster load fails', () => {
-  const clock = new ManualClock();
-  const registry = new InMemoryRegistry({ clock });
-  const engines: Engine[] = [];
+  const bench = new EngineBench();
+  const { clock, registry } = bench;
 
-  afterEach(async () => {
-    for (const e of engines) {
-      const stopped = e.stop();
-      clock.advance(10_000);
-      await stopped;
-    }
-    await registry.close();
-  });
+  afterEach(() => bench.close());
 
   it('keeps scheduling after a failed resync, and the leader key stays with a live leader', async () => {
     for (const id of [M1, M2]) await registry.registerMachine(machineRecord(id), 3_600);
     const failures = { left: 0 };
     const log = new RecordingLogger();
-    const a = new Engine({
-      registry: flakyListing(registry, failures),
-      candidateId: M1,
-      clock,
-      logger: log,
-    });
-    engines.push(a);
-    a.start();
+    const a = bench.engine({ registry: flakyListing(registry, failures), logger: log });
     await advanceUntil(clock, () => a.isLeader() && a.metrics.reconciles > 0, { what: 'A leads' });
-    const b = new Engine({ registry, candidateId: M2, clock });
-    engines.push(b);
-    b.start();
+    const b = bench.engine({ candidateId: M2 });
     // The periodic resync (every 60 s) meets an etcd blip: two listings fail.
     failures.left = 2;
     await advanceUntil(clock, () => failures.left < 2, {

@@ -1,16 +1,22 @@
 // One fleetd: its parts built in order on a resource stack, started, reloaded and stopped.
-import { Agent, detectPublicIP, LaunchedFile, readMachineId, SessionFile } from '@fleet/agent';
+import {
+  Agent,
+  collectHealth,
+  detectPublicIP,
+  LaunchedFile,
+  readMachineId,
+  SessionFile,
+} from '@fleet/agent';
 import { createApi, DEFAULT_SOCKET_PATH, FleetServer, UNAVAILABLE_MESSAGE } from '@fleet/api';
 import { Engine } from '@fleet/engine';
 import type { Registry } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
-import { oneLine, systemClock, type Clock, type Logger } from '@fleet/runtime';
+import { oneLine, rateLimited, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
 import type { FleetdConfig } from './config.js';
 import { EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
-import { rateLimited } from './rate-limit.js';
 import { ResourceStack } from './resources.js';
 import {
   checkRealUnitsDirectory,
@@ -134,6 +140,8 @@ export class Fleetd {
       sessionStore: new SessionFile(sessionFilePath(config.unitsDirectory)),
       launchedStore: new LaunchedFile(launchedFilePath(config.unitsDirectory)),
       selfFence: config.agentSelfFence,
+      // The agent reads no files itself: load, memory and disk come from /proc and statfs here.
+      collectHealth,
     });
     const engine = config.disableEngine
       ? undefined

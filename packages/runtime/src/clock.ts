@@ -82,18 +82,8 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`cannot advance a clock by ${ms} ms`);
     const target = this.current + ms;
-    for (;;) {
-      let next: PendingTimer | undefined;
-      for (const t of this.timers) {
-        if (t.at > target) continue;
-        if (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))
-          next = t;
-      }
-      if (next === undefined) break;
-      this.timers.delete(next);
-      this.current = Math.max(this.current, next.at);
-      next.fn();
-    }
+    for (let next = this.nextDue(target); next !== undefined; next = this.nextDue(target))
+      this.fire(next);
     this.current = target;
   }
 
@@ -108,14 +98,20 @@ export class ManualClock implements Clock {
       await nextTurn();
       const next = this.nextDue(target);
       if (next === undefined) break;
-      this.timers.delete(next);
-      this.current = Math.max(this.current, next.at);
-      next.fn();
+      this.fire(next);
     }
     this.current = target;
     await nextTurn();
   }
 
+  /** Runs `timer` with the time set to its due time (never back). */
+  private fire(timer: PendingTimer): void {
+    this.timers.delete(timer);
+    this.current = Math.max(this.current, timer.at);
+    timer.fn();
+  }
+
+  /** The earliest timer due at or before `limit` (ties: the one set first). */
   private nextDue(limit: number): PendingTimer | undefined {
     let next: PendingTimer | undefined;
     for (const t of this.timers) {

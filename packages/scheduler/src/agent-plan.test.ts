@@ -3,6 +3,7 @@ import {
   AgentReason,
   adoptLaunched,
   planAgent,
+  taskUnit,
   type AgentCurrent,
   type AgentDesired,
 } from './agent-plan.js';
@@ -19,7 +20,7 @@ const have = (unit: string, activeState: string, hash = 'h1'): AgentCurrent => (
 });
 const plan = (desired: AgentDesired[], current: AgentCurrent[], launched: string[] = []) =>
   planAgent({ desired, current, launched: new Set(launched) }).map((t) =>
-    `${t.kind} ${t.unit}`.trim(),
+    `${t.kind} ${taskUnit(t) ?? ''}`.trim(),
   );
 
 describe('planAgent', () => {
@@ -29,7 +30,7 @@ describe('planAgent', () => {
       current: [have('refused.service', 'inactive'), have('old.service', 'active')],
       launched: new Set(),
       holdOff: new Set(['refused.service', 'new.service']),
-    }).map((t) => `${t.kind} ${t.unit}`.trim());
+    }).map((t) => `${t.kind} ${taskUnit(t) ?? ''}`.trim());
     expect(tasks).toEqual(['unload old.service', 'reload']);
   });
 
@@ -51,7 +52,7 @@ describe('planAgent', () => {
       current: [have('a.service', 'active'), have('b.service', 'inactive')],
       launched: new Set(),
     });
-    expect(tasks.map((t) => [t.kind, t.unit, t.reason])).toEqual([
+    expect(tasks.map((t) => [t.kind, taskUnit(t) ?? '', t.reason])).toEqual([
       ['unload', 'a.service', AgentReason.notScheduled],
       ['unload', 'b.service', AgentReason.targetInactive],
       ['reload', '', AgentReason.reload],
@@ -65,6 +66,16 @@ describe('planAgent', () => {
         [have('a.service', 'active', 'h1')],
         ['a.service'],
       ),
+    ).toEqual(['unload a.service', 'load a.service', 'reload', 'start a.service']);
+  });
+
+  it('replaces a unit file whose hash is unknown (no sentinel: undefined never matches)', () => {
+    expect(
+      planAgent({
+        desired: [want('a.service', 'launched')],
+        current: [{ unit: 'a.service', hash: undefined, activeState: 'active' }],
+        launched: new Set(['a.service']),
+      }).map((t) => `${t.kind} ${taskUnit(t) ?? ''}`.trim()),
     ).toEqual(['unload a.service', 'load a.service', 'reload', 'start a.service']);
   });
 
@@ -120,7 +131,7 @@ describe('planAgent', () => {
       ],
       launched: new Set(['a.service', 'b.service', 'c.service', 'gone.service']),
     };
-    expect(planAgent(s).map((t) => `${t.kind} ${t.unit}`.trim())).toEqual([
+    expect(planAgent(s).map((t) => `${t.kind} ${taskUnit(t) ?? ''}`.trim())).toEqual([
       'unload b.service',
       'unload c.service',
       'reload',

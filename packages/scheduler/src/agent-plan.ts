@@ -10,8 +10,8 @@ export interface AgentDesired {
 /** What is on this machine now: a unit file fleet wrote, and what systemd says of the unit. */
 export interface AgentCurrent {
   readonly unit: string;
-  /** Content hash of the unit file in the units directory. */
-  readonly hash: string;
+  /** Content hash of the unit file in the units directory (undefined: unknown, never as desired). */
+  readonly hash?: string | undefined;
   /** systemd's ActiveState: active, reloading, inactive, failed, activating, deactivating. */
   readonly activeState: string;
 }
@@ -36,14 +36,25 @@ export interface AgentSnapshot {
 /** Agent task kinds, in the order they run: unload < load < reload < stop < start. */
 export type AgentTaskKind = 'unload' | 'load' | 'reload' | 'stop' | 'start';
 
-export interface AgentTask {
-  readonly kind: AgentTaskKind;
-  /** The unit (empty for `reload`, which is systemd's daemon-reload). */
-  readonly unit: string;
-  /** For `load`: the hash of the contents to write. */
-  readonly hash?: string;
+/** A task on one unit: write its file (`load`, with the hash of the contents), start, stop, unload. */
+export type UnitTask =
+  | { readonly kind: 'unload' | 'stop' | 'start'; readonly unit: string; readonly reason: string }
+  | {
+      readonly kind: 'load';
+      readonly unit: string;
+      /** The hash of the contents to write. */
+      readonly hash: string;
+      readonly reason: string;
+    };
+
+/** systemd's daemon-reload: of no unit in particular. */
+export interface ReloadTask {
+  readonly kind: 'reload';
   readonly reason: string;
 }
+
+/** One step of an agent pass. */
+export type AgentTask = UnitTask | ReloadTask;
 
 /** Reasons for agent tasks, as named sentences (fleet's wording where fleet had one). */
 export const AgentReason = {
@@ -114,9 +125,23 @@ export function planAgent(snapshot: AgentSnapshot): AgentTask[] {
       tasks.push({ kind: 'stop', unit: d.unit, reason: AgentReason.stopLaunched });
   }
   if (tasks.some((t) => t.kind === 'load' || t.kind === 'unload')) {
-    tasks.push({ kind: 'reload', unit: '', reason: AgentReason.reload });
+    tasks.push({ kind: 'reload', reason: AgentReason.reload });
   }
+  // One reload at most: tasks of one kind other than reload are ordered by unit.
   return tasks.sort(
-    (a, b) => ORDER[a.kind] - ORDER[b.kind] || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0),
+    (a, b) =>
+      ORDER[a.kind] - ORDER[b.kind] ||
+      (a.kind === 'reload' || b.kind === 'reload'
+        ? 0
+        : a.unit < b.unit
+          ? -1
+          : a.unit > b.unit
+            ? 1
+            : 0),
   );
+}
+
+/** The unit a task acts on; `undefined` for a reload. */
+export function taskUnit(task: AgentTask): string | undefined {
+  return task.kind === 'reload' ? undefined : task.unit;
 }

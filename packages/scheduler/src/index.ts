@@ -29,6 +29,9 @@ export {
   type AgentCurrent,
   type AgentDesired,
   type AgentSnapshot,
+  taskUnit,
   type AgentTask,
   type AgentTaskKind,
+  type ReloadTask,
+  type UnitTask,
 } from './agent-plan.js';

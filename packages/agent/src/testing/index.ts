@@ -1,5 +1,6 @@
-// Helpers for the agent's fault tests: agents over one InMemoryRegistry and FakeSystemds on one
-// ManualClock, and a link to the registry that a test can cut (and restore) like a partition.
+// Test helpers for the agent (the `@fleet/agent/testing` subpath, never the main entry): agents
+// over one InMemoryRegistry and FakeSystemds on one ManualClock, and a link to the registry that a
+// test can cut (and restore) like a partition.
 import {
   InMemoryRegistry,
   UnavailableError,
@@ -9,10 +10,11 @@ import {
   type Registry,
 } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
+import { advanceBy, advanceUntil, settle } from '@fleet/runtime/testing';
 import { FakeSystemd } from '@fleet/systemd';
 import { overriding } from '@fleet/testkit';
 import { unitHash, type DesiredState, type UnitOption } from '@fleet/unit';
-import { Agent, type AgentOptions } from './agent.js';
+import { Agent, type AgentOptions } from '../agent.js';
 
 export const M1 = 'a1000000000000000000000000000001';
 
@@ -26,9 +28,7 @@ export function unitOptions(name: string, global = false): UnitOption[] {
 }
 
 /** Lets pending promise callbacks run. */
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
-}
+export const flush = (): Promise<void> => settle();
 
 /** FakeSystemd calls that change nothing. */
 const READS = new Set(['listUnitFiles', 'unitStates', 'systemState']);
@@ -125,23 +125,14 @@ export class AgentBench {
     await this.registry.applyAssignments(this.token, [{ type: 'unschedule', machineId: M1, unit }]);
   }
 
-  async advance(ms: number, step = 10): Promise<void> {
-    for (let t = 0; t < ms; t += step) {
-      this.clock.advance(step);
-      await flush();
-    }
+  /** Runs the clock for `ms` in steps of `step`, letting the agents work. */
+  advance(ms: number, step = 10): Promise<void> {
+    return advanceBy(this.clock, ms, step);
   }
 
   /** Advances until `cond` holds; returns the clock time it took. Throws after `maxMs`. */
-  async until(cond: () => boolean | Promise<boolean>, maxMs = 30_000, step = 10): Promise<number> {
-    const start = this.clock.monotonic();
-    await flush();
-    while (!(await cond())) {
-      if (this.clock.monotonic() - start > maxMs)
-        throw new Error(`condition not met within ${maxMs} ms of clock time`);
-      await this.advance(step, step);
-    }
-    return this.clock.monotonic() - start;
+  until(cond: () => boolean | Promise<boolean>, maxMs = 30_000, step = 10): Promise<number> {
+    return advanceUntil(this.clock, cond, { maxMs, stepMs: step });
   }
 
   async close(): Promise<void> {
