@@ -63,7 +63,9 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', structuredClone: 'readonly' },
+    },
   },
   // Last, so that for a part's files these carry the whole no-restricted-syntax list.
   ...partsConfig(parts, { extraSyntax: focusOrSkip() }),

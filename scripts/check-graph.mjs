@@ -215,8 +215,9 @@ function loadProblems(root, model) {
   return out;
 }
 
+/** `node scripts/check-graph.mjs [root]`: the repository this script is in, by default. */
 async function main() {
-  const root = resolve(import.meta.dirname, '..');
+  const root = resolve(process.argv[2] ?? join(import.meta.dirname, '..'));
   let model;
   try {
     model = loadParts(join(root, 'parts.json'));

@@ -42,6 +42,7 @@ export function checkParts(raw, file = 'parts.json') {
     }
   }
   const nevers = raw.nevers ?? [];
+  for (const tool of raw.testTools ?? []) known(tool, 'testTools');
   for (const { from, to, why } of nevers) {
     known(from, 'a never');
     known(to, 'a never');
@@ -53,6 +54,7 @@ export function checkParts(raw, file = 'parts.json') {
     parts: raw.parts,
     nevers,
     io: raw.io ?? [],
+    testTools: raw.testTools ?? [],
     testingWhy: raw.testing?.why ?? 'production code ships no test code',
     maxLines: raw.maxLines ?? {},
   };
@@ -112,7 +114,7 @@ export function allowedParts(model, part, kind) {
   const allowed = new Set([part, ...p.imports]);
   if (kind !== 'production') {
     for (const q of p.testImports?.parts ?? []) allowed.add(q);
-    if (model.parts.testkit !== undefined) allowed.add('testkit');
+    for (const tool of model.testTools) allowed.add(tool);
   }
   return allowed;
 }
@@ -130,7 +132,7 @@ export function forbiddenMessage(model, from, to, kind) {
     return `parts.json: ${from} may import ${list} — no arrow ${from} → ${to}`;
   }
   const extra = p.testImports?.parts ?? [];
-  const tests = [...p.imports, ...extra, 'testkit'].join(', ');
+  const tests = [...new Set([...p.imports, ...extra, ...model.testTools])].join(', ');
   return `parts.json: tests of ${from} may import only ${tests} — no arrow ${from} → ${to}`;
 }
 
