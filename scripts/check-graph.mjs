@@ -6,6 +6,7 @@
 // included) and reports, one line each:
 // - an import of a part its code may not import (arrows, nevers, ./testing, subpaths);
 // - a relative import that leaves its package;
+// - a test module (vitest, fast-check) in production code, and a main entry that loads src/testing/;
 // - a production import from outside the repo that a part's `thirdParty` list does not allow;
 // - an import its package.json does not declare (production: dependencies or peerDependencies;
 //   src/testing/: also devDependencies; tests, benches: also the root's devDependencies);
@@ -18,7 +19,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { loadedModules, matches } from './loads.mjs';
+import { loadClosure, loadedModules, matches } from './loads.mjs';
 import {
   allowedParts,
   forbiddenMessage,
@@ -127,6 +128,9 @@ export function checkGraph(root, model) {
           const refusal = subpathRefusal(model, part, kind, to, sub);
           if (refusal !== undefined) report(`${file}: imports ${spec} — ${refusal}`);
           if (to === part) continue;
+        } else if (kind === 'production' && model.testModules.includes(pkg)) {
+          report(`${file}: imports ${spec} — parts.json: ${model.testingWhy}`);
+          continue;
         } else if (kind === 'production' && p.thirdParty !== undefined) {
           if (!p.thirdParty.includes(pkg)) {
             const only = p.thirdParty.length === 0 ? 'nothing' : p.thirdParty.join(', ');
@@ -188,7 +192,35 @@ export function checkGraph(root, model) {
     }
   }
   for (const line of loadProblems(root, model)) report(line);
+  for (const line of mainEntryProblems(root, model)) report(line);
   return [...problems].sort();
+}
+
+/** A main entry (exports["."]) that loads test code: src/testing/ is the ./testing subpath's. */
+function mainEntryProblems(root, model) {
+  const out = [];
+  for (const p of Object.values(model.parts)) {
+    const manifestPath = join(root, p.dir, 'package.json');
+    if (p.tooling === true || !existsSync(manifestPath)) continue;
+    const main = readJson(manifestPath).exports?.['.'];
+    const source = typeof main === 'string' ? main : main?.source;
+    if (typeof source !== 'string') continue;
+    const entry = relative(root, join(root, p.dir, source))
+      .split('\\')
+      .join('/');
+    if (!existsSync(join(root, entry))) continue;
+    const { files, modules } = loadClosure(root, model, entry);
+    const shown = (path) => path.map((f) => f.replace(/^packages\//, '')).join(' → ');
+    for (const [file, path] of files) {
+      if (!/\/src\/testing\//.test(file)) continue;
+      out.push(`${entry}: loads ${file} (${shown(path)}) — parts.json: ${model.testingWhy}`);
+    }
+    for (const [mod, path] of modules) {
+      if (!model.testModules.includes(mod)) continue;
+      out.push(`${entry}: loads ${mod} (${shown(path)}) — parts.json: ${model.testingWhy}`);
+    }
+  }
+  return out;
 }
 
 /** Each entry file that loads a module its part must never load, with the chain that does. */

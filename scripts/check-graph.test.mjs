@@ -14,6 +14,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const PARTS = {
   io: ['etcd3'],
+  testing: { modules: ['vitest'], why: 'production code ships no test code' },
   testTools: ['kit'],
   parts: {
     base: { package: '@fleet/base', dir: 'packages/base', imports: [] },
@@ -102,22 +103,32 @@ describe('check-graph', () => {
     // A declared @fleet dependency nothing imports, and one only tests import.
     tree['packages/base/package.json'] = manifest('@fleet/base', {
       dependencies: { '@fleet/kit': '0.1.0' },
+      exports: { '.': { source: './src/index.ts' } },
     });
     tree['packages/kit/src/index.ts'] =
       "import { base } from '@fleet/base';\nexport const kit = base;\n";
     // The main entry loads etcd3 (a value export, where a type export loads nothing).
     tree['packages/store/src/index.ts'] =
       "import { base } from '@fleet/base';\nexport { Etcd } from './etcd.js';\nexport const store = base;\n";
+    // Test code in production: a test module, and a main entry that loads src/testing/.
+    tree['packages/base/src/index.ts'] =
+      "export const base = 1;\nexport { fake } from './testing/fake.js';\n";
+    tree['packages/base/src/testing/fake.ts'] = 'export const fake = 2;\n';
+    tree['packages/base/src/check.ts'] =
+      "import { expect } from 'vitest';\nexport const e = expect;\n";
     // A package in no part.
     tree['packages/stray/package.json'] = manifest('@fleet/stray');
     expect(checkGraph(write('broken', tree), model)).toEqual([
-      'packages/base/package.json: dependencies lists @fleet/kit — parts.json: production code ships no test code (base production code imports kit)',
+      'packages/base/package.json: dependencies lists @fleet/kit — parts.json: production code ships no test code',
+      'packages/base/src/check.ts: imports vitest — parts.json: production code ships no test code',
+      'packages/base/src/index.ts: loads packages/base/src/testing/fake.ts (base/src/index.ts → base/src/testing/fake.ts) — parts.json: production code ships no test code',
       'packages/base/src/peek.ts: imports ../../store/src/index.js, outside packages/base (import its package instead)',
       'packages/cli/src/etcd.test.ts: imports @fleet/store/etcd — parts.json: @fleet/store/etcd is for daemon, *.int.test.ts only — only the daemon',
       'packages/cli/src/run.ts: imports @fleet/store — parts.json: cli never imports store — the CLI talks to the API only',
       'packages/daemon/package.json: src/main.ts imports @fleet/base, not declared in dependencies (or peerDependencies)',
       'packages/kit/src/index.ts: imports @fleet/base — parts.json: tests of kit may import only kit — no arrow kit → base',
       'packages/store/src/index.ts: loads etcd3 (store/src/index.ts → store/src/etcd.ts → etcd3) — parts.json: store never loads it: the port loads no etcd',
+      'packages/store/src/index.ts: loads packages/base/src/testing/fake.ts (store/src/index.ts → base/src/index.ts → base/src/testing/fake.ts) — parts.json: production code ships no test code',
       'packages/stray: in no part of parts.json (add it, with its arrows)',
     ]);
   });

@@ -60,10 +60,11 @@ function resolvePackage(root, model, spec) {
 }
 
 /**
- * Every outside module (`etcd3`, `@grpc/grpc-js`) that loading `entry` loads, each with the chain
- * of files and specifiers that reaches it first (breadth first, so the chain is a shortest one).
+ * What loading `entry` loads: `modules`, every outside module (`etcd3`, `@grpc/grpc-js`), and
+ * `files`, every source file of the repo, each with the chain of files that reaches it first
+ * (breadth first, so the chain is a shortest one).
  */
-export function loadedModules(root, model, entry) {
+export function loadClosure(root, model, entry) {
   const via = new Map([[entry, undefined]]);
   const modules = new Map();
   const queue = [entry];
@@ -91,7 +92,13 @@ export function loadedModules(root, model, entry) {
       }
     }
   }
-  return modules;
+  const files = new Map([...via.keys()].map((file) => [file, chain(via, file)]));
+  return { modules, files };
+}
+
+/** The outside modules loading `entry` loads, each with its chain (see loadClosure). */
+export function loadedModules(root, model, entry) {
+  return loadClosure(root, model, entry).modules;
 }
 
 /** The files from the entry to `file`, each followed by what it imports next. */

@@ -32,6 +32,9 @@ export function restrictions(model, part, kind, file) {
   }
   if (kind === 'production') {
     out.push({ regex: '^@fleet/[^/]+/testing(/.*)?$', message: `parts.json: ${model.testingWhy}` });
+    for (const m of model.testModules) {
+      out.push({ regex: `^${escape(m)}(/.*)?$`, message: `parts.json: ${model.testingWhy}` });
+    }
     out.push(...purity(model, part, file));
   }
   return out;

@@ -125,10 +125,17 @@ describe('parts.json rules, as npm run lint runs them', () => {
     expect(await problems(use('@fleet/testkit'), file)).toEqual([
       expect.stringContaining('parts.json: production code ships no test code'),
     ]);
+    expect(await problems(use('vitest'), file)).toEqual([
+      expect.stringContaining('parts.json: production code ships no test code'),
+    ]);
+    expect(await problems(use('fast-check'), 'packages/fleetd/src/fixture.ts')).toEqual([
+      expect.stringContaining('parts.json: production code ships no test code'),
+    ]);
     for (const test of [
       'packages/engine/src/fixture.test.ts',
       'packages/engine/src/testing/x.ts',
     ]) {
+      expect(await problems(use('vitest'), test)).toEqual([]);
       expect(await problems(use('@fleet/registry/testing'), test)).toEqual([]);
       expect(await problems(use('@fleet/testkit'), test)).toEqual([]);
     }

@@ -56,6 +56,7 @@ export function checkParts(raw, file = 'parts.json') {
     io: raw.io ?? [],
     testTools: raw.testTools ?? [],
     testingWhy: raw.testing?.why ?? 'production code ships no test code',
+    testModules: raw.testing?.modules ?? [],
     maxLines: raw.maxLines ?? {},
   };
 }
@@ -122,7 +123,7 @@ export function allowedParts(model, part, kind) {
 /** The message for an import of part `to` that `from`'s code of `kind` may not make. */
 export function forbiddenMessage(model, from, to, kind) {
   if (kind === 'production' && model.parts[to]?.tooling === true) {
-    return `parts.json: ${model.testingWhy} (${from} production code imports ${to})`;
+    return `parts.json: ${model.testingWhy}`;
   }
   const never = model.nevers.find((n) => n.from === from && n.to === to);
   if (never !== undefined) return `parts.json: ${from} never imports ${to} — ${never.why}`;
