@@ -98,7 +98,8 @@ export function partsConfig(model, { extraSyntax = [] } = {}) {
       ...extra,
       rules: rulesFor(restrictions(model, part, kind, file), extraSyntax),
     });
-    configs.push(block('tests and tooling', [`${d}/${CODE}`], 'test'));
+    configs.push(block('tests', [`${d}/${CODE}`], 'test'));
+    configs.push(block('benches', [`${d}/${CODE}`], 'bench', { ignores: [`${d}/src/**`] }));
     if (p.tooling !== true) {
       const ignores = [`${d}/src/**/*.test.*`, `${d}/src/testing/**`];
       configs.push(block('production', [`${d}/src/${CODE}`], 'production', { ignores }));

@@ -100,7 +100,7 @@ describe('parts.json rules, as npm run lint runs them', () => {
   it('refuses @fleet/registry/etcd outside fleetd, sim, e2e and integration tests', async () => {
     expect(await problems(use('@fleet/registry/etcd'), 'packages/api/src/fixture.ts')).toEqual([
       expect.stringContaining(
-        'parts.json: @fleet/registry/etcd is for fleetd, sim, e2e, *.int.test.ts only',
+        'parts.json: @fleet/registry/etcd is for fleetd, sim, e2e, *.int.test.ts, benches only',
       ),
     ]);
     expect(await problems(use('@fleet/registry/etcd'), 'packages/api/src/x.test.ts')).toHaveLength(
@@ -112,6 +112,7 @@ describe('parts.json rules, as npm run lint runs them', () => {
       'packages/sim/src/fixture.ts',
       'e2e/src/fixture.ts',
       'packages/api/src/fixture.int.test.ts',
+      'packages/api/bench/fixture.ts',
     ]) {
       expect(await problems(use('@fleet/registry/etcd'), file)).toEqual([]);
     }

@@ -96,17 +96,18 @@ export function partOfPath(model, path) {
  * - `production`: under the part's src/, not a test and not src/testing/ (tooling parts have none);
  * - `testing`: src/testing/, shipped as the ./testing subpath (declares its own dependencies);
  * - `integration`: *.int.test.ts;
- * - `test`: every other file (unit tests, bench, fuzz, scripts, a tooling part's scripts).
+ * - `test`: the other *.test.ts;
+ * - `bench`: every other file outside src/ (bench/, fuzz/: scripts run by hand).
  * A tooling part's src/ is all test code that ships to other tests: `testing`.
  */
 export function kindOf(model, part, path) {
   const rel = path.slice(model.parts[part].dir.length + 1);
   if (/\.int\.test\.[cm]?[jt]s$/.test(rel)) return 'integration';
   if (/\.test\.[cm]?[jt]s$/.test(rel)) return 'test';
-  if (model.parts[part].tooling === true) return rel.startsWith('src/') ? 'testing' : 'test';
+  if (!rel.startsWith('src/')) return 'bench';
+  if (model.parts[part].tooling === true) return 'testing';
   if (rel.startsWith('src/testing/')) return 'testing';
-  if (rel.startsWith('src/')) return 'production';
-  return 'test';
+  return 'production';
 }
 
 /** The parts `part`'s code of `kind` may import by package name (its own included). */
@@ -142,7 +143,8 @@ export function subpathRefusal(model, from, kind, to, sub) {
   const rule = model.parts[to]?.subpaths?.[sub];
   if (rule === undefined || from === to) return undefined;
   if ((rule.onlyFrom ?? []).includes(from)) return undefined;
-  if (kind === 'integration' && rule.integrationTests === true) return undefined;
-  const who = [...(rule.onlyFrom ?? []), ...(rule.integrationTests ? ['*.int.test.ts'] : [])];
+  if ((rule.alsoIn ?? []).includes(kind)) return undefined;
+  const files = { integration: '*.int.test.ts', bench: 'benches', test: 'tests' };
+  const who = [...(rule.onlyFrom ?? []), ...(rule.alsoIn ?? []).map((k) => files[k] ?? k)];
   return `parts.json: ${model.parts[to].package}/${sub} is for ${who.join(', ')} only — ${rule.why}`;
 }
