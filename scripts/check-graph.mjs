@@ -7,6 +7,7 @@
 // - an import of a part its code may not import (arrows, nevers, ./testing, subpaths);
 // - a relative import that leaves its package;
 // - a test module (vitest, fast-check) in production code, and a main entry that loads src/testing/;
+// - a pure part's main entry that loads a node: module or an I/O module, through any chain;
 // - a production import from outside the repo that a part's `thirdParty` list does not allow;
 // - an import its package.json does not declare (production: dependencies or peerDependencies;
 //   src/testing/: also devDependencies; tests, benches: also the root's devDependencies);
@@ -28,6 +29,7 @@ import {
   loadParts,
   packageOf,
   partOfPackage,
+  partOfPath,
   subpathRefusal,
 } from './parts.mjs';
 
@@ -196,7 +198,10 @@ export function checkGraph(root, model) {
   return [...problems].sort();
 }
 
-/** A main entry (exports["."]) that loads test code: src/testing/ is the ./testing subpath's. */
+/**
+ * A main entry (exports["."]) that loads test code (src/testing/ is the ./testing subpath's), and
+ * a pure part's main entry that loads a node: module or an I/O module through any chain.
+ */
 function mainEntryProblems(root, model) {
   const out = [];
   for (const p of Object.values(model.parts)) {
@@ -209,8 +214,26 @@ function mainEntryProblems(root, model) {
       .split('\\')
       .join('/');
     if (!existsSync(join(root, entry))) continue;
-    const { files, modules } = loadClosure(root, model, entry);
+    const { files, modules, builtins } = loadClosure(root, model, entry);
     const shown = (path) => path.map((f) => f.replace(/^packages\//, '')).join(' → ');
+    const part = partOfPath(model, entry);
+    if (p.pure !== undefined) {
+      // A node: module is allowed where its importer's part allows it for that very file.
+      const allowed = (spec, path) => {
+        const importer = path[path.length - 2] ?? '';
+        const owner = model.parts[partOfPath(model, importer) ?? ''];
+        const rel = importer.slice((owner?.dir.length ?? 0) + 1);
+        return (owner?.pure?.allow?.[spec] ?? []).includes(rel);
+      };
+      for (const [spec, path] of builtins) {
+        if (allowed(spec, path)) continue;
+        out.push(`${entry}: loads ${spec} (${shown(path)}) — parts.json: ${part} is pure`);
+      }
+      for (const [mod, path] of modules) {
+        if (!model.io.some((m) => matches(m, mod))) continue;
+        out.push(`${entry}: loads ${mod} (${shown(path)}) — parts.json: ${part} is pure`);
+      }
+    }
     for (const [file, path] of files) {
       if (!/\/src\/testing\//.test(file)) continue;
       out.push(`${entry}: loads ${file} (${shown(path)}) — parts.json: ${model.testingWhy}`);

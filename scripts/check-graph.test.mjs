@@ -33,6 +33,12 @@ const PARTS = {
     },
     daemon: { package: '@fleet/daemon', dir: 'packages/daemon', imports: ['base', 'store'] },
     kit: { package: '@fleet/kit', dir: 'packages/kit', tooling: true, imports: [] },
+    core: {
+      package: '@fleet/core',
+      dir: 'packages/core',
+      imports: ['base'],
+      pure: { allow: { 'node:crypto': ['src/hash.ts'] } },
+    },
   },
   nevers: [{ from: 'cli', to: 'store', why: 'the CLI talks to the API only' }],
 };
@@ -65,6 +71,14 @@ function cleanTree() {
     }),
     'packages/daemon/src/main.ts':
       "import { base } from '@fleet/base';\nimport { Etcd } from '@fleet/store/etcd';\nexport const d = [base, Etcd];\n",
+    'packages/core/package.json': manifest('@fleet/core', {
+      dependencies: { '@fleet/base': '0.1.0' },
+      exports: { '.': { source: './src/index.ts' } },
+    }),
+    'packages/core/src/index.ts':
+      "import { base } from '@fleet/base';\nimport { hash } from './hash.js';\nexport const core = [base, hash];\n",
+    'packages/core/src/hash.ts':
+      "import { createHash } from 'node:crypto';\nexport const hash = createHash;\n",
     'packages/kit/package.json': manifest('@fleet/kit'),
     'packages/kit/src/index.ts': 'export const kit = 1;\n',
   };
@@ -112,7 +126,7 @@ describe('check-graph', () => {
       "import { base } from '@fleet/base';\nexport { Etcd } from './etcd.js';\nexport const store = base;\n";
     // Test code in production: a test module, and a main entry that loads src/testing/.
     tree['packages/base/src/index.ts'] =
-      "export const base = 1;\nexport { fake } from './testing/fake.js';\n";
+      "import 'node:os';\nexport const base = 1;\nexport { fake } from './testing/fake.js';\n";
     tree['packages/base/src/testing/fake.ts'] = 'export const fake = 2;\n';
     tree['packages/base/src/check.ts'] =
       "import { expect } from 'vitest';\nexport const e = expect;\n";
@@ -125,6 +139,8 @@ describe('check-graph', () => {
       'packages/base/src/peek.ts: imports ../../store/src/index.js, outside packages/base (import its package instead)',
       'packages/cli/src/etcd.test.ts: imports @fleet/store/etcd — parts.json: @fleet/store/etcd is for daemon, *.int.test.ts only — only the daemon',
       'packages/cli/src/run.ts: imports @fleet/store — parts.json: cli never imports store — the CLI talks to the API only',
+      'packages/core/src/index.ts: loads node:os (core/src/index.ts → base/src/index.ts → node:os) — parts.json: core is pure',
+      'packages/core/src/index.ts: loads packages/base/src/testing/fake.ts (core/src/index.ts → base/src/index.ts → base/src/testing/fake.ts) — parts.json: production code ships no test code',
       'packages/daemon/package.json: src/main.ts imports @fleet/base, not declared in dependencies (or peerDependencies)',
       'packages/kit/src/index.ts: imports @fleet/base — parts.json: tests of kit may import only kit — no arrow kit → base',
       'packages/store/src/index.ts: loads etcd3 (store/src/index.ts → store/src/etcd.ts → etcd3) — parts.json: store never loads it: the port loads no etcd',

@@ -60,13 +60,14 @@ function resolvePackage(root, model, spec) {
 }
 
 /**
- * What loading `entry` loads: `modules`, every outside module (`etcd3`, `@grpc/grpc-js`), and
- * `files`, every source file of the repo, each with the chain of files that reaches it first
- * (breadth first, so the chain is a shortest one).
+ * What loading `entry` loads: `modules`, every outside module (`etcd3`, `@grpc/grpc-js`),
+ * `builtins`, every node: module, and `files`, every source file of the repo, each with the chain
+ * of files that reaches it first (breadth first, so the chain is a shortest one).
  */
 export function loadClosure(root, model, entry) {
   const via = new Map([[entry, undefined]]);
   const modules = new Map();
+  const builtins = new Map();
   const queue = [entry];
   while (queue.length > 0) {
     const file = queue.shift();
@@ -77,7 +78,10 @@ export function loadClosure(root, model, entry) {
       continue;
     }
     for (const spec of runtimeImports(text)) {
-      if (isBuiltin(spec)) continue;
+      if (isBuiltin(spec)) {
+        if (!builtins.has(spec)) builtins.set(spec, [...chain(via, file), spec]);
+        continue;
+      }
       let next;
       if (spec.startsWith('.')) next = resolveRelative(root, file, spec);
       else if (spec.startsWith('@fleet/')) next = resolvePackage(root, model, spec);
@@ -93,7 +97,7 @@ export function loadClosure(root, model, entry) {
     }
   }
   const files = new Map([...via.keys()].map((file) => [file, chain(via, file)]));
-  return { modules, files };
+  return { modules, builtins, files };
 }
 
 /** The outside modules loading `entry` loads, each with its chain (see loadClosure). */

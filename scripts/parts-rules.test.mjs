@@ -97,10 +97,10 @@ describe('parts.json rules, as npm run lint runs them', () => {
     }
   });
 
-  it('refuses @fleet/registry/etcd outside fleetd, sim, e2e and integration tests', async () => {
+  it('refuses @fleet/registry/etcd outside fleetd, sim, e2e, integration tests, benches and src/testing/', async () => {
     expect(await problems(use('@fleet/registry/etcd'), 'packages/api/src/fixture.ts')).toEqual([
       expect.stringContaining(
-        'parts.json: @fleet/registry/etcd is for fleetd, sim, e2e, *.int.test.ts, benches only',
+        'parts.json: @fleet/registry/etcd is for fleetd, sim, e2e, *.int.test.ts, benches, src/testing/ only',
       ),
     ]);
     expect(await problems(use('@fleet/registry/etcd'), 'packages/api/src/x.test.ts')).toHaveLength(
@@ -113,6 +113,7 @@ describe('parts.json rules, as npm run lint runs them', () => {
       'e2e/src/fixture.ts',
       'packages/api/src/fixture.int.test.ts',
       'packages/api/bench/fixture.ts',
+      'packages/engine/src/testing/engine-proc.ts',
     ]) {
       expect(await problems(use('@fleet/registry/etcd'), file)).toEqual([]);
     }

@@ -144,7 +144,12 @@ export function subpathRefusal(model, from, kind, to, sub) {
   if (rule === undefined || from === to) return undefined;
   if ((rule.onlyFrom ?? []).includes(from)) return undefined;
   if ((rule.alsoIn ?? []).includes(kind)) return undefined;
-  const files = { integration: '*.int.test.ts', bench: 'benches', test: 'tests' };
+  const files = {
+    integration: '*.int.test.ts',
+    bench: 'benches',
+    test: 'tests',
+    testing: 'src/testing/',
+  };
   const who = [...(rule.onlyFrom ?? []), ...(rule.alsoIn ?? []).map((k) => files[k] ?? k)];
   return `parts.json: ${model.parts[to].package}/${sub} is for ${who.join(', ')} only — ${rule.why}`;
 }
