@@ -1,8 +1,14 @@
-// Lint: correctness rules that types make possible (floating promises) and the package graph
-// (no import cycles). Formatting is prettier's job, not eslint's.
+// Lint: correctness rules that types make possible (floating promises) and the package graph: no
+// import cycles, and the parts of parts.json with their arrows, nevers and purity (generated from
+// it here, at load time, by scripts/parts-rules.mjs). Formatting is prettier's job, not eslint's.
+import { join } from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
+import { loadParts } from './scripts/parts.mjs';
+import { partsConfig } from './scripts/parts-rules.mjs';
+
+const parts = loadParts(join(import.meta.dirname, 'parts.json'));
 
 /** Selectors for it/test/describe/suite .only, .skip, .todo, .skipIf, .runIf (also one level down). */
 function focusOrSkip() {
@@ -57,6 +63,10 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', structuredClone: 'readonly' },
+    },
   },
+  // Last, so that for a part's files these carry the whole no-restricted-syntax list.
+  ...partsConfig(parts, { extraSyntax: focusOrSkip() }),
 );

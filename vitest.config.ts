@@ -22,7 +22,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', '.ci/**/*.test.mjs'],
+          include: ['packages/*/src/**/*.test.ts', '.ci/**/*.test.mjs', 'scripts/**/*.test.mjs'],
           exclude: ['packages/*/src/**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
           environment: 'node',
         },

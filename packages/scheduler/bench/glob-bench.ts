@@ -1,13 +1,12 @@
 // What the costliest unit the API accepts (64 Conflicts= or 8 Replaces= globs of 256 characters,
-// each passing every quick check: see src/testing-globs.ts) costs a planning pass of 200 units on
+// each passing every quick check: see src/testing/globs.ts) costs a planning pass of 200 units on
 // 20 machines. Prints medians of repeated passes with and without it, their ratio (target: at most
 // 2x), and the deterministic glob matching steps (GlobCache.work) of the same passes.
 // Not a test: figures only. Run with `npm run bench:glob`.
 import { GlobCache } from '../src/globs.js';
 import { planCluster } from '../src/plan.js';
-import { apply } from '../src/testing.js';
+import { apply, cluster, worstUnit } from '../src/testing/index.js';
 import type { Snapshot } from '../src/types.js';
-import { cluster, worstUnit } from '../src/testing-globs.js';
 import { MAX_REPLACES_ENTRIES } from '@fleet/unit';
 
 const RUNS = 21;

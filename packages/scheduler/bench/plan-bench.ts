@@ -2,7 +2,7 @@
 // cluster, and a steady-state pass (everything already placed). Prints medians of several runs and
 // the ratio of the large cluster to the small one. Not a test: figures only.
 import { planCluster } from '../src/plan.js';
-import { apply, machine, unit } from '../src/testing.js';
+import { apply, machine, unit } from '../src/testing/index.js';
 import type { SchedUnit, Snapshot } from '../src/types.js';
 
 function cluster(units: number, machines: number): Snapshot {

@@ -15,19 +15,19 @@ export interface Rejection {
 
 /** A rejection whose sentences are only built if someone reads them (most are never shown). */
 class LazyRejection implements Rejection {
-  private t: Rejection | undefined;
-  constructor(private readonly texts: () => Rejection) {}
-  private get texts_(): Rejection {
-    return (this.t ??= this.texts());
+  private built: Rejection | undefined;
+  constructor(private readonly build: () => Rejection) {}
+  private get texts(): Rejection {
+    return (this.built ??= this.build());
   }
   get one(): string {
-    return this.texts_.one;
+    return this.texts.one;
   }
   get many(): string {
-    return this.texts_.many;
+    return this.texts.many;
   }
   get none(): string {
-    return this.texts_.none;
+    return this.texts.none;
   }
 }
 

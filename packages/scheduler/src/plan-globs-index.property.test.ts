@@ -6,8 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GlobCache } from './globs.js';
 import { planCluster } from './plan.js';
-import { apply, machine, unit } from './testing.js';
-import { FC_SEED, fcParams } from './testing-fc.js';
+import { apply, machine, unit, FC_SEED, fcParams } from './testing/index.js';
 import type { Assignment, SchedUnit, Snapshot } from './types.js';
 
 const NAMES = [

@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { GlobCache } from './globs.js';
 import { planCluster } from './plan.js';
-import { apply } from './testing.js';
-import { cluster, worstUnit } from './testing-globs.js';
+import { apply, cluster, worstUnit } from './testing/index.js';
 import type { Snapshot } from './types.js';
 
 const GLOBS = 64;

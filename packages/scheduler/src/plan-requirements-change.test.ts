@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planCluster } from './plan.js';
-import { apply, machine, placement, unit } from './testing.js';
+import { apply, machine, placement, unit } from './testing/index.js';
 import type { Assignment, SchedUnit, Snapshot, Task } from './types.js';
 
 // A unit whose [X-Fleet] requirements change may be unscheduled and placed again on the same

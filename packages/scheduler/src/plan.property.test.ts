@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { conflictsWith, replaces } from './cluster.js';
 import { machineIdMatches } from './filters.js';
 import { planCluster } from './plan.js';
-import { apply, machine, unit } from './testing.js';
-import { FC_SEED, fcParams } from './testing-fc.js';
+import { apply, machine, unit, FC_SEED, fcParams } from './testing/index.js';
 import type { Assignment, SchedUnit, Snapshot } from './types.js';
 
 const NAMES = ['a', 'b', 'c', 'd', 'e', 'f', 'web.1', 'web.2', 'db'].map((n) => `${n}.service`);

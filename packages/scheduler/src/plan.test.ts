@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planCluster } from './plan.js';
-import { apply, machine, placement, unit } from './testing.js';
+import { apply, machine, placement, unit } from './testing/index.js';
 import type { Assignment, SchedMachine, SchedUnit, Snapshot } from './types.js';
 
 const M1 = '1111111111111111111111111111111a';

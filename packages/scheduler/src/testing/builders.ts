@@ -1,5 +1,5 @@
 import { fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
-import type { Assignment, Plan, SchedMachine, SchedUnit, Snapshot } from './types.js';
+import type { Assignment, Plan, SchedMachine, SchedUnit, Snapshot } from '../types.js';
 
 /**
  * Test helpers: build scheduler inputs from `[X-Fleet]` lines the way a unit file would carry them,

@@ -6,8 +6,8 @@ import {
   validateUnitOptions,
   type UnitOption,
 } from '@fleet/unit';
-import { machine, unit } from './testing.js';
-import type { SchedUnit, Snapshot } from './types.js';
+import { machine, unit } from './builders.js';
+import type { SchedUnit, Snapshot } from '../types.js';
 
 /** `units` units on `machines` machines: mostly plain, some with metadata, conflicts or peers. */
 export function cluster(units: number, machines: number): Snapshot {
