@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { planCluster, type Snapshot } from '@fleet/scheduler';
 import { fleetRequirements } from '@fleet/unit';
-import { CI_SIZES } from '../src/fuzz/generators.js';
-import { KNOWN_BUGS_UNTIL_UNITS_MERGE, type KnownBug } from '../src/fuzz/known-bugs.js';
-import type { FinalState } from '../src/fuzz/pipeline.js';
-import { pipelineProperty } from '../src/fuzz/property.js';
+import { CI_SIZES } from '../src/testing/fuzz/generators.js';
+import { KNOWN_BUGS_UNTIL_UNITS_MERGE, type KnownBug } from '../src/testing/fuzz/known-bugs.js';
+import type { FinalState } from '../src/testing/fuzz/pipeline.js';
+import { pipelineProperty } from '../src/testing/fuzz/property.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
