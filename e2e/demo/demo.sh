@@ -42,8 +42,8 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
-step "npx tsc -b"
-npx tsc -b
+step "npm run build"
+npm run build
 
 # The demo runs in a session of its own, so that the terminal's Ctrl-C reaches only this script,
 # which passes it on to the demo as SIGTERM (SIGINT may be ignored by a background job). The demo
