@@ -1,6 +1,6 @@
 // The agent and units that do not go as planned: options that do not read back from their file,
 // units systemd refuses, and services that run and exit. One ManualClock drives everything.
-import { InMemoryRegistry, type UnitState as PublishedState } from '@fleet/registry';
+import { InMemoryRegistry, type UnitState } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import {
   FakeSystemd,
@@ -115,7 +115,7 @@ describe('Agent with units that do not go as planned', () => {
     ]);
   }
 
-  const published = async (unit: string): Promise<PublishedState | undefined> =>
+  const published = async (unit: string): Promise<UnitState | undefined> =>
     (await registry.listUnitStates({ unitName: unit, machineId: M1 })).items[0];
   const calls = (method: string, unit: string): number =>
     systemd.calls.filter((c) => c.method === method && c.name === unit).length;

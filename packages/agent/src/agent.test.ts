@@ -5,7 +5,7 @@ import {
   type MachineSession,
   type Registry,
   type UnitStateInput,
-  type UnitState as PublishedState,
+  type UnitState,
 } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
@@ -105,7 +105,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     ]);
   }
 
-  const published = async (unit: string): Promise<PublishedState | undefined> =>
+  const published = async (unit: string): Promise<UnitState | undefined> =>
     (await registry.listUnitStates({ unitName: unit, machineId: M1 })).items[0];
 
   it('registers the machine with its health', async () => {
