@@ -16,9 +16,9 @@ export {
 export type {
   Assignment,
   Plan,
-  SchedMachine,
-  SchedUnit,
   Snapshot,
+  SnapshotMachine,
+  SnapshotUnit,
   Task,
   Waiting,
 } from './types.js';

@@ -5,7 +5,7 @@ import { check, machineIdFilter, metadataFilter } from './filters.js';
 import { circularRival, isActive, type PlanContext } from './plan-context.js';
 import { compareStrings } from './plan-tasks.js';
 import { Reason } from './reasons.js';
-import type { Assignment, SchedUnit } from './types.js';
+import type { Assignment, SnapshotUnit } from './types.js';
 
 /**
  * Drops each assignment whose unit was destroyed or made inactive, whose machine went away or no
@@ -95,7 +95,7 @@ function dropStrandedFollowers(ctx: PlanContext): void {
  * there, or elsewhere for a circular Replaces pair. A unit that replaces one already accepted
  * takes its place.
  */
-function clash(ctx: PlanContext, unit: SchedUnit, machineId: string): string | undefined {
+function clash(ctx: PlanContext, unit: SnapshotUnit, machineId: string): string | undefined {
   const { state, match } = ctx;
   const slot = state.slots.get(machineId);
   if (slot === undefined) return undefined;

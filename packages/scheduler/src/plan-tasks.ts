@@ -1,4 +1,4 @@
-import type { Assignment, Plan, SchedUnit, Task, Waiting } from './types.js';
+import type { Assignment, Plan, SnapshotUnit, Task, Waiting } from './types.js';
 import { Reason } from './reasons.js';
 
 type Unschedule = Extract<Task, { kind: 'unschedule' }>;
@@ -42,7 +42,7 @@ export class TaskBook {
   }
 
   /** Brings a kept assignment to the unit's current contents and target state, if they changed. */
-  refresh(assignment: Assignment, unit: SchedUnit): void {
+  refresh(assignment: Assignment, unit: SnapshotUnit): void {
     if (assignment.hash !== unit.hash) this.update(assignment, unit, Reason.contentChanged);
     else if (assignment.desiredState !== unit.desiredState) {
       this.update(
@@ -62,7 +62,7 @@ export class TaskBook {
     if (index >= 0) this.updates.splice(index, 1);
   }
 
-  private update(assignment: Assignment, unit: SchedUnit, reason: string): void {
+  private update(assignment: Assignment, unit: SnapshotUnit, reason: string): void {
     this.updates.push({
       kind: 'update',
       unit: assignment.unit,
@@ -79,7 +79,7 @@ export class TaskBook {
    * assignment is kept instead: the unschedule is withdrawn and at most an update is planned, so
    * the plan never holds two tasks for one assignment (the registry refuses such a batch whole).
    */
-  schedule(unit: SchedUnit, machineId: string, reason: string): void {
+  schedule(unit: SnapshotUnit, machineId: string, reason: string): void {
     const key = assignmentKey(unit.name, machineId);
     const dropped = this.dropped.get(key);
     if (dropped !== undefined) {

@@ -1,7 +1,7 @@
 import type { DesiredState, FleetRequirements } from '@fleet/unit';
 
 /** A unit as the scheduler sees it: its desired state and its parsed `[X-Fleet]` requirements. */
-export interface SchedUnit {
+export interface SnapshotUnit {
   readonly name: string;
   readonly hash: string;
   readonly desiredState: DesiredState;
@@ -9,7 +9,7 @@ export interface SchedUnit {
 }
 
 /** A live machine (its presence lease is held). */
-export interface SchedMachine {
+export interface SnapshotMachine {
   readonly id: string;
   readonly metadata: Readonly<Record<string, string>>;
   /**
@@ -35,8 +35,8 @@ export interface Assignment {
 
 /** Plain immutable data read for one reconcile pass. */
 export interface Snapshot {
-  readonly units: readonly SchedUnit[];
-  readonly machines: readonly SchedMachine[];
+  readonly units: readonly SnapshotUnit[];
+  readonly machines: readonly SnapshotMachine[];
   readonly assignments: readonly Assignment[];
 }
 

@@ -1,5 +1,5 @@
 import { fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
-import type { Assignment, Plan, SchedMachine, SchedUnit, Snapshot } from '../types.js';
+import type { Assignment, Plan, Snapshot, SnapshotMachine, SnapshotUnit } from '../types.js';
 
 /**
  * Test helpers: build scheduler inputs from `[X-Fleet]` lines the way a unit file would carry them,
@@ -10,7 +10,7 @@ export function unit(
   xfleet: readonly string[] = [],
   desiredState: DesiredState = 'launched',
   hash = 'h-' + name,
-): SchedUnit {
+): SnapshotUnit {
   const options: UnitOption[] = [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }];
   for (const line of xfleet) {
     const i = line.indexOf('=');
@@ -19,7 +19,7 @@ export function unit(
   return { name, hash, desiredState, requirements: fleetRequirements(name, options) };
 }
 
-export function machine(id: string, metadata: Record<string, string> = {}): SchedMachine {
+export function machine(id: string, metadata: Record<string, string> = {}): SnapshotMachine {
   return { id, metadata };
 }
 
