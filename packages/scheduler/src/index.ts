@@ -14,9 +14,9 @@ export {
   type Rejection,
 } from './filters.js';
 export type {
-  Assignment,
   Plan,
   Snapshot,
+  SnapshotAssignment,
   SnapshotMachine,
   SnapshotUnit,
   Task,

@@ -4,7 +4,7 @@ import { conflictsWith, replaces } from './cluster.js';
 import { machineIdMatches } from './filters.js';
 import { planCluster } from './plan.js';
 import { apply, machine, unit, FC_SEED, fcParams } from './testing/index.js';
-import type { Assignment, Snapshot, SnapshotUnit } from './types.js';
+import type { Snapshot, SnapshotAssignment, SnapshotUnit } from './types.js';
 
 const NAMES = ['a', 'b', 'c', 'd', 'e', 'f', 'web.1', 'web.2', 'db'].map((n) => `${n}.service`);
 const IDS = ['m0000000aaaa', 'm1111111bbbb', 'm2222222cccc', 'm3333333dddd'];
@@ -72,7 +72,7 @@ const arbSnapshotWith = (ghostRate: number): fc.Arbitrary<Snapshot> =>
           // An away machine's metadata is unknown, as a ghost's.
           return p === 'away' ? { id, metadata: {}, away: true } : m;
         });
-        const assignments: Assignment[] = stale.map((s) => ({
+        const assignments: SnapshotAssignment[] = stale.map((s) => ({
           ...s,
           hash: 'h-' + s.unit,
           desiredState: 'launched',

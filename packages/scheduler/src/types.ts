@@ -25,8 +25,12 @@ export interface SnapshotMachine {
   readonly away?: boolean;
 }
 
-/** Unit `unit` is scheduled to machine `machineId`; the agent there runs `hash` in `desiredState`. */
-export interface Assignment {
+/**
+ * Unit `unit` is scheduled to machine `machineId`; the agent there runs `hash` in `desiredState`.
+ * The registry's `Assignment` as the planner reads it: the same record without its revision
+ * (the scheduler imports no registry; a registry `Assignment` is one of these).
+ */
+export interface SnapshotAssignment {
   readonly unit: string;
   readonly machineId: string;
   readonly hash: string;
@@ -37,7 +41,7 @@ export interface Assignment {
 export interface Snapshot {
   readonly units: readonly SnapshotUnit[];
   readonly machines: readonly SnapshotMachine[];
-  readonly assignments: readonly Assignment[];
+  readonly assignments: readonly SnapshotAssignment[];
 }
 
 /** One step that moves the cluster towards its desired state, always with a human reason. */

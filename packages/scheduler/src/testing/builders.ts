@@ -1,5 +1,11 @@
 import { fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
-import type { Assignment, Plan, Snapshot, SnapshotMachine, SnapshotUnit } from '../types.js';
+import type {
+  Plan,
+  Snapshot,
+  SnapshotAssignment,
+  SnapshotMachine,
+  SnapshotUnit,
+} from '../types.js';
 
 /**
  * Test helpers: build scheduler inputs from `[X-Fleet]` lines the way a unit file would carry them,
@@ -24,9 +30,9 @@ export function machine(id: string, metadata: Record<string, string> = {}): Snap
 }
 
 /** The assignments after the engine commits `plan` on top of `snapshot`. */
-export function apply(snapshot: Snapshot, plan: Plan): Assignment[] {
+export function apply(snapshot: Snapshot, plan: Plan): SnapshotAssignment[] {
   const key = (u: string, m: string) => `${u}\u0000${m}`;
-  const out = new Map<string, Assignment>();
+  const out = new Map<string, SnapshotAssignment>();
   for (const a of snapshot.assignments) out.set(key(a.unit, a.machineId), a);
   for (const t of plan.tasks) {
     const k = key(t.unit, t.machineId);
@@ -43,7 +49,7 @@ export function apply(snapshot: Snapshot, plan: Plan): Assignment[] {
 }
 
 /** unit -> sorted machine IDs, for compact assertions. */
-export function placement(assignments: readonly Assignment[]): Record<string, string[]> {
+export function placement(assignments: readonly SnapshotAssignment[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const a of [...assignments].sort((x, y) => (x.machineId < y.machineId ? -1 : 1))) {
     (out[a.unit] ??= []).push(a.machineId);
