@@ -106,7 +106,7 @@ describe('Agent with units that do not go as planned', () => {
     await registry.createUnit({ name: unit, options, desiredState: 'launched' });
     await registry.applyAssignments(token, [
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit,
         hash: unitHash(options),
@@ -160,7 +160,7 @@ describe('Agent with units that do not go as planned', () => {
     await registry.createUnit({ name: 'r.service', options: v2, desiredState: 'launched' });
     await registry.applyAssignments(token, [
       {
-        type: 'update',
+        kind: 'update',
         machineId: M1,
         unit: 'r.service',
         hash: unitHash(v2),

@@ -59,13 +59,13 @@ export interface Assignment {
  */
 export type AssignmentOp =
   | {
-      readonly type: 'schedule' | 'update';
+      readonly kind: 'schedule' | 'update';
       readonly machineId: string;
       readonly unit: string;
       readonly hash: string;
       readonly desiredState: DesiredState;
     }
-  | { readonly type: 'unschedule'; readonly machineId: string; readonly unit: string };
+  | { readonly kind: 'unschedule'; readonly machineId: string; readonly unit: string };
 
 /** What `applyAssignments` did. */
 export interface ApplyResult {
