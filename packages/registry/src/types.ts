@@ -1,4 +1,7 @@
 // The records the registry stores and returns. Plain data: JSON-able, immutable by convention.
+// Discriminants: domain values (AssignmentOp, RegistryIssue) use `kind`, like the scheduler's
+// Task, which is an AssignmentOp with a reason; change events (and the Kv ops beneath) use `type`,
+// etcd's own word for put/delete.
 import type { DesiredState, UnitOption } from '@fleet/unit';
 
 /**
