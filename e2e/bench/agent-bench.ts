@@ -190,7 +190,7 @@ async function main(): Promise<Results> {
       options: serviceOptions(unit),
       desiredState: 'launched',
     });
-    ops.push({ type: 'schedule', machineId: m.machineId, unit, hash, desiredState: 'launched' });
+    ops.push({ kind: 'schedule', machineId: m.machineId, unit, hash, desiredState: 'launched' });
   }
   const isBulk = (s: { unit: string; activeState: string }) =>
     s.unit.startsWith('bulk-') && s.activeState === 'active';
@@ -232,7 +232,7 @@ async function main(): Promise<Results> {
   // Take the bulk units away again, so that the latency runs start from an empty machine.
   await reg.applyAssignments(
     token,
-    names.map((unit) => ({ type: 'unschedule', machineId: m.machineId, unit })),
+    names.map((unit) => ({ kind: 'unschedule', machineId: m.machineId, unit })),
   );
   await publishedWhen(
     reg,
@@ -252,7 +252,7 @@ async function main(): Promise<Results> {
     });
     const start = now();
     await reg.applyAssignments(token, [
-      { type: 'schedule', machineId: m.machineId, unit, hash, desiredState: 'launched' },
+      { kind: 'schedule', machineId: m.machineId, unit, hash, desiredState: 'launched' },
     ]);
     const active = await publishedWhen(
       reg,

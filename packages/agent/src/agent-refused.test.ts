@@ -1,6 +1,6 @@
 // The agent and units that do not go as planned: options that do not read back from their file,
 // units systemd refuses, and services that run and exit. One ManualClock drives everything.
-import { InMemoryRegistry, type UnitState as PublishedState } from '@fleet/registry';
+import { InMemoryRegistry, type UnitState } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import {
   FakeSystemd,
@@ -106,7 +106,7 @@ describe('Agent with units that do not go as planned', () => {
     await registry.createUnit({ name: unit, options, desiredState: 'launched' });
     await registry.applyAssignments(token, [
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit,
         hash: unitHash(options),
@@ -115,7 +115,7 @@ describe('Agent with units that do not go as planned', () => {
     ]);
   }
 
-  const published = async (unit: string): Promise<PublishedState | undefined> =>
+  const published = async (unit: string): Promise<UnitState | undefined> =>
     (await registry.listUnitStates({ unitName: unit, machineId: M1 })).items[0];
   const calls = (method: string, unit: string): number =>
     systemd.calls.filter((c) => c.method === method && c.name === unit).length;
@@ -160,7 +160,7 @@ describe('Agent with units that do not go as planned', () => {
     await registry.createUnit({ name: 'r.service', options: v2, desiredState: 'launched' });
     await registry.applyAssignments(token, [
       {
-        type: 'update',
+        kind: 'update',
         machineId: M1,
         unit: 'r.service',
         hash: unitHash(v2),

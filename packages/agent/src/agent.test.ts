@@ -5,7 +5,7 @@ import {
   type MachineSession,
   type Registry,
   type UnitStateInput,
-  type UnitState as PublishedState,
+  type UnitState,
 } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
@@ -101,11 +101,11 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
       await registry.createUnit({ name: unit, options: options(unit), desiredState });
     else await registry.setDesiredState(unit, desiredState);
     await registry.applyAssignments(token, [
-      { type: 'schedule', machineId: M1, unit, hash: unitHash(options(unit)), desiredState },
+      { kind: 'schedule', machineId: M1, unit, hash: unitHash(options(unit)), desiredState },
     ]);
   }
 
-  const published = async (unit: string): Promise<PublishedState | undefined> =>
+  const published = async (unit: string): Promise<UnitState | undefined> =>
     (await registry.listUnitStates({ unitName: unit, machineId: M1 })).items[0];
 
   it('registers the machine with its health', async () => {
@@ -202,7 +202,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     await until(async () => (await published('b.service'))?.activeState === 'active');
     await assign('a.service', 'loaded');
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: M1, unit: 'b.service' },
+      { kind: 'unschedule', machineId: M1, unit: 'b.service' },
     ]);
     await until(async () => (await published('a.service'))?.activeState === 'inactive');
     expect(await published('a.service')).toMatchObject({ state: 'loaded', subState: 'dead' });
@@ -223,7 +223,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
         systemd.calls.filter((c) => c.method === method && c.name === unit).length;
       expect([count('writeUnit'), count('start')]).toEqual([1, 1]);
       expect(systemd.calls.filter((c) => c.method === 'daemonReload')).toHaveLength(1);
-      await registry.applyAssignments(token, [{ type: 'unschedule', machineId: M1, unit }]);
+      await registry.applyAssignments(token, [{ kind: 'unschedule', machineId: M1, unit }]);
       await until(async () => (await published(unit)) === undefined);
       expect(await systemd.listUnitFiles()).toEqual([]);
       expect(systemd.isLinked(unit)).toBe(false);
@@ -250,7 +250,7 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
     // Someone removes the file by hand, and the unit is unscheduled: no task is left to run.
     await systemd.removeUnit('web.service');
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: M1, unit: 'web.service' },
+      { kind: 'unschedule', machineId: M1, unit: 'web.service' },
     ]);
     await advance(6_000, 100);
     expect([...watched]).toEqual(['api.service']);

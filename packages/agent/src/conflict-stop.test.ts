@@ -86,7 +86,7 @@ describe('conflicting units on one machine (F9)', () => {
     await launch('a.service', opts('a.service'));
     await registry.applyAssignments(token, [
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit: 'a.service',
         hash: unitHash(opts('a.service')),
@@ -105,9 +105,9 @@ describe('conflicting units on one machine (F9)', () => {
     const b = opts('b.service', { Replaces: 'a.service' });
     await launch('b.service', b);
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: M1, unit: 'a.service' },
+      { kind: 'unschedule', machineId: M1, unit: 'a.service' },
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit: 'b.service',
         hash: unitHash(b),
@@ -125,7 +125,7 @@ describe('conflicting units on one machine (F9)', () => {
     await launch('a.service', a);
     await registry.applyAssignments(token, [
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit: 'a.service',
         hash: unitHash(a),
@@ -138,9 +138,9 @@ describe('conflicting units on one machine (F9)', () => {
     }
     await launch('b.service', opts('b.service'));
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: M1, unit: 'a.service' },
+      { kind: 'unschedule', machineId: M1, unit: 'a.service' },
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit: 'b.service',
         hash: unitHash(opts('b.service')),
@@ -154,7 +154,7 @@ describe('conflicting units on one machine (F9)', () => {
   it('waits for a conflicting unit whose unload an earlier pass already ran', async () => {
     await runA();
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: M1, unit: 'a.service' },
+      { kind: 'unschedule', machineId: M1, unit: 'a.service' },
     ]);
     for (let i = 0; i < 50 && (await state('a.service')) !== 'deactivating'; i++) {
       clock.advance(20);
@@ -165,7 +165,7 @@ describe('conflicting units on one machine (F9)', () => {
     await launch('b.service', b);
     await registry.applyAssignments(token, [
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit: 'b.service',
         hash: unitHash(b),
@@ -184,7 +184,7 @@ describe('conflicting units on one machine (F9)', () => {
     await launch('x-a.service', a);
     await registry.applyAssignments(token, [
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit: 'x-a.service',
         hash: unitHash(a),
@@ -196,7 +196,7 @@ describe('conflicting units on one machine (F9)', () => {
       await flush();
     }
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: M1, unit: 'x-a.service' },
+      { kind: 'unschedule', machineId: M1, unit: 'x-a.service' },
     ]);
     for (let i = 0; i < 50 && (await state('x-a.service')) !== 'deactivating'; i++) {
       clock.advance(20);
@@ -207,7 +207,7 @@ describe('conflicting units on one machine (F9)', () => {
     await launch('x-b.service', b);
     await registry.applyAssignments(token, [
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit: 'x-b.service',
         hash: unitHash(b),
@@ -224,9 +224,9 @@ describe('conflicting units on one machine (F9)', () => {
     const b = opts('b.service');
     await launch('b.service', b);
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: M1, unit: 'a.service' },
+      { kind: 'unschedule', machineId: M1, unit: 'a.service' },
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit: 'b.service',
         hash: unitHash(b),

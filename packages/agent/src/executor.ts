@@ -1,7 +1,7 @@
 import type { AgentStore } from '@fleet/registry';
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import type { AgentTask } from '@fleet/scheduler';
-import type { Systemd, UnitState } from '@fleet/systemd';
+import type { Systemd, SystemdUnitStatus } from '@fleet/systemd';
 import { serializeUnitOptions, type UnitOption } from '@fleet/unit';
 import { ContentsGoneError } from './errors.js';
 import { Relations, stoppedBy, type Contents } from './relations.js';
@@ -230,7 +230,7 @@ const NOT_STOPPED = new Set(['active', 'activating', 'deactivating', 'reloading'
  * plan stops it, or systemd runs or queued its stop job). A conflicting unit that is simply
  * running, which the engine never places together, is not waited for: nothing would stop it.
  */
-function stopping(unit: string, s: UnitState | undefined, relations: Relations): boolean {
+function stopping(unit: string, s: SystemdUnitStatus | undefined, relations: Relations): boolean {
   if (s === undefined || !NOT_STOPPED.has(s.active)) return false;
   return relations.stopping.has(unit) || s.active === 'deactivating' || s.job === 'stop';
 }

@@ -1,13 +1,13 @@
 import { InMemoryRegistry } from '@fleet/registry';
 import { ManualClock } from '@fleet/runtime';
-import type { UnitState } from '@fleet/systemd';
+import type { SystemdUnitStatus } from '@fleet/systemd';
 import { unitHash } from '@fleet/unit';
 import { describe, expect, it } from 'vitest';
 import { GlobalUnits, selfFenceAt, unitsToFence } from './fence.js';
 import { unitOptions } from './testing/index.js';
 
-const running: UnitState = { load: 'loaded', active: 'active', sub: 'running' };
-const dead: UnitState = { load: 'loaded', active: 'inactive', sub: 'dead' };
+const running: SystemdUnitStatus = { load: 'loaded', active: 'active', sub: 'running' };
+const dead: SystemdUnitStatus = { load: 'loaded', active: 'inactive', sub: 'dead' };
 
 describe('selfFenceAt', () => {
   it.each([
@@ -55,7 +55,7 @@ describe('unitsToFence', () => {
       { name: 'adopted.service', hash: 'never-read' },
       { name: 'idle.service', hash: 'w2' },
     ];
-    const states = new Map<string, UnitState>([
+    const states = new Map<string, SystemdUnitStatus>([
       ['web.service', running],
       ['exporter.service', running],
       ['adopted.service', { ...running, active: 'activating' }],

@@ -2,7 +2,7 @@
 // nearly its TTL stops its non-global units before the engine can start them elsewhere.
 import type { AgentStore, MachineSession } from '@fleet/registry';
 import type { Clock, Logger } from '@fleet/runtime';
-import type { UnitFileInfo, UnitState } from '@fleet/systemd';
+import type { UnitFileInfo, SystemdUnitStatus } from '@fleet/systemd';
 import { fleetRequirements } from '@fleet/unit';
 
 /** systemd active states of a unit that runs (or is about to). */
@@ -67,7 +67,7 @@ export class GlobalUnits {
  */
 export function unitsToFence(
   files: readonly UnitFileInfo[],
-  states: ReadonlyMap<string, UnitState>,
+  states: ReadonlyMap<string, SystemdUnitStatus>,
   globals: GlobalUnits,
 ): string[] {
   return files

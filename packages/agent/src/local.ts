@@ -4,7 +4,7 @@
 import type { AgentStore } from '@fleet/registry';
 import type { Clock, Logger } from '@fleet/runtime';
 import { planAgent, taskUnit, type AgentTask } from '@fleet/scheduler';
-import type { Systemd, UnitState, UnitStateChange } from '@fleet/systemd';
+import type { Systemd, SystemdUnitStatus, UnitStatusChange } from '@fleet/systemd';
 import type { UnitOption } from '@fleet/unit';
 import type { RetryBackoff } from './backoff.js';
 import { executeTasks, type TaskOutcome } from './executor.js';
@@ -72,7 +72,7 @@ export class LocalUnits {
   }
 
   /** systemd reported changes: published, unless a running plan rewrites the unit's file. */
-  onSystemdChange(changes: readonly UnitStateChange[]): void {
+  onSystemdChange(changes: readonly UnitStatusChange[]): void {
     for (const c of changes) if (!this.rewriting.has(c.name)) this.publish(c.name, c.state);
   }
 
@@ -80,7 +80,7 @@ export class LocalUnits {
   async readStates(
     names: readonly string[],
     fileHashes: ReadonlyMap<string, string | undefined>,
-  ): Promise<Map<string, UnitState>> {
+  ): Promise<Map<string, SystemdUnitStatus>> {
     const known = this.refused.known(names, fileHashes);
     const states = await this.deps.systemd.unitStates(names.filter((n) => !known.has(n)));
     for (const [n, s] of states) this.refused.note(n, s);
@@ -110,7 +110,7 @@ export class LocalUnits {
    * states: one whose file went away (removed by the agent or by anyone else) is no longer polled
    * and its state is removed.
    */
-  own(owned: ReadonlySet<string>, states: ReadonlyMap<string, UnitState>): void {
+  own(owned: ReadonlySet<string>, states: ReadonlyMap<string, SystemdUnitStatus>): void {
     const { systemd, publisher } = this.deps;
     const gone = [...this.watching].filter((n) => !owned.has(n));
     if (gone.length > 0) systemd.unwatch(gone);
@@ -120,7 +120,7 @@ export class LocalUnits {
     for (const unit of publisher.units()) if (!owned.has(unit)) publisher.drop(unit);
   }
 
-  private publish(unit: string, state: UnitState): void {
+  private publish(unit: string, state: SystemdUnitStatus): void {
     this.refused.note(unit, state);
     if (state.hash === undefined) {
       this.deps.publisher.drop(unit);

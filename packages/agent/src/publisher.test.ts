@@ -3,12 +3,12 @@
 import { InMemoryRegistry, type MachineSession } from '@fleet/registry';
 import { ManualClock } from '@fleet/runtime';
 import { settle } from '@fleet/runtime/testing';
-import type { UnitState } from '@fleet/systemd';
+import type { SystemdUnitStatus } from '@fleet/systemd';
 import { overriding } from '@fleet/testkit';
 import { describe, expect, it } from 'vitest';
 import { StatePublisher } from './publisher.js';
 
-const state = (active: UnitState['active']): UnitState => ({
+const state = (active: SystemdUnitStatus['active']): SystemdUnitStatus => ({
   load: 'loaded',
   active,
   sub: active === 'active' ? 'running' : 'dead',

@@ -1,6 +1,6 @@
 import type { MachineSession, UnitStateInput } from '@fleet/registry';
 import { systemClock, Trigger, type Clock } from '@fleet/runtime';
-import type { UnitState } from '@fleet/systemd';
+import type { SystemdUnitStatus } from '@fleet/systemd';
 
 /**
  * Publishes each owned unit's systemd state (and the agent's job state) under the machine's
@@ -38,7 +38,7 @@ export class StatePublisher {
   }
 
   /** The state of an owned unit; `launched` is the agent's job state. */
-  set(unit: string, state: UnitState, launched: boolean): void {
+  set(unit: string, state: SystemdUnitStatus, launched: boolean): void {
     if (state.hash === undefined) return; // not our file (yet): nothing trustworthy to publish
     this.wanted.set(unit, {
       unit,

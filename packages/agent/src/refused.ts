@@ -1,7 +1,7 @@
-import type { UnitState } from '@fleet/systemd';
+import type { SystemdUnitStatus } from '@fleet/systemd';
 
 /** A unit systemd refused to load and that is not running: systemd keeps it out of memory. */
-export function isRefused(state: UnitState): boolean {
+export function isRefused(state: SystemdUnitStatus): boolean {
   return (state.load === 'bad-setting' || state.load === 'error') && state.active === 'inactive';
 }
 
@@ -11,10 +11,10 @@ export function isRefused(state: UnitState): boolean {
  * reuses this state until the file changes (the port's watcher still re-reads it once a minute).
  */
 export class RefusedUnits {
-  private readonly last = new Map<string, UnitState>();
+  private readonly last = new Map<string, SystemdUnitStatus>();
 
   /** Records a state just read or reported. */
-  note(unit: string, state: UnitState): void {
+  note(unit: string, state: SystemdUnitStatus): void {
     if (isRefused(state)) this.last.set(unit, state);
     else this.last.delete(unit);
   }
@@ -23,8 +23,8 @@ export class RefusedUnits {
   known(
     names: readonly string[],
     fileHashes: ReadonlyMap<string, string | undefined>,
-  ): Map<string, UnitState> {
-    const out = new Map<string, UnitState>();
+  ): Map<string, SystemdUnitStatus> {
+    const out = new Map<string, SystemdUnitStatus>();
     for (const n of names) {
       const s = this.last.get(n);
       if (s?.hash !== undefined && s.hash === fileHashes.get(n)) out.set(n, s);

@@ -125,7 +125,7 @@ async function populate(registry: Registry): Promise<MachineSession[]> {
   const lead = await registry.campaign('bench-engine', 120);
   if (lead === undefined) throw new Error('the bench engine was not elected');
   const ops: AssignmentOp[] = hashes.map((hash, i) => ({
-    type: 'schedule',
+    kind: 'schedule',
     machineId: machineId(i % machineCount),
     unit: unitName(i),
     hash,

@@ -1,6 +1,6 @@
 import type { UnitState } from '@fleet/registry';
 import { describe, expect, it } from 'vitest';
-import { currentStateOf, publishedState, type PublishedState } from './current-state.js';
+import { currentStateOf } from './current-state.js';
 
 const H = 'a'.repeat(40);
 const OTHER = 'b'.repeat(40);
@@ -9,7 +9,7 @@ describe('currentStateOf', () => {
   const cases: [
     string,
     'inactive' | 'loaded' | 'launched' | undefined,
-    PublishedState | undefined,
+    Pick<UnitState, 'hash' | 'activeState' | 'state'> | undefined,
     string,
   ][] = [
     ['no assignment, no state', undefined, undefined, 'inactive'],
@@ -72,7 +72,7 @@ describe('currentStateOf', () => {
   });
 });
 
-describe('publishedState', () => {
+describe('currentStateOf on the registry record', () => {
   const base: UnitState = {
     unit: 'a.service',
     machineId: 'm1',
@@ -82,8 +82,17 @@ describe('publishedState', () => {
     subState: 'running',
     revision: '5',
   };
-  it("carries the agent's state when it reports one", () => {
-    expect(publishedState({ ...base, state: 'launched' }).state).toBe('launched');
-    expect(publishedState(base)).toEqual({ hash: H, activeState: 'active', state: undefined });
+  it("reads the agent's state when it reports one, else the hash and systemd's active state", () => {
+    // loaded + active says loaded: only the agent's own word makes this launched.
+    expect(currentStateOf(H, { desiredState: 'loaded' }, { ...base, state: 'launched' })).toBe(
+      'launched',
+    );
+    expect(currentStateOf(H, { desiredState: 'launched' }, { ...base, state: 'loaded' })).toBe(
+      'loaded',
+    );
+    expect(currentStateOf(H, { desiredState: 'launched' }, base)).toBe('launched');
+    expect(currentStateOf(H, { desiredState: 'launched' }, { ...base, hash: OTHER })).toBe(
+      'inactive',
+    );
   });
 });

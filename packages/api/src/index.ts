@@ -4,8 +4,7 @@
 // @fleet/unit (and node built-ins, prom-client, zod).
 export { createApi } from './api.js';
 export type { ApiHandler, ApiOptions } from './api.js';
-export { currentStateOf, publishedState } from './current-state.js';
-export type { CurrentState, PublishedState } from './current-state.js';
+export { currentStateOf } from './current-state.js';
 export { DISCOVERY_DOCUMENT } from './discovery-document.js';
 export { errorBody, HttpError, UNAVAILABLE_MESSAGE } from './errors.js';
 export type { ApiErrorCode, ErrorBody } from './errors.js';

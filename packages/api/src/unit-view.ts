@@ -1,7 +1,7 @@
 // Registry records to API JSON: units (with current state and machine), unit states, machines.
 import type { Assignment, Machine, Unit, UnitState } from '@fleet/registry';
 import { fleetRequirements } from '@fleet/unit';
-import { currentStateOf, publishedState } from './current-state.js';
+import { currentStateOf } from './current-state.js';
 import type { WireMachine, WireUnit, WireUnitState } from '@fleet/client';
 
 /** Groups records by unit name, keeping their (sorted) order. */
@@ -44,11 +44,7 @@ export function toWireUnit(
   )[0];
   const published =
     assignment === undefined ? undefined : states.find((s) => s.machineId === assignment.machineId);
-  const currentState = currentStateOf(
-    unit.hash,
-    assignment,
-    published === undefined ? undefined : publishedState(published),
-  );
+  const currentState = currentStateOf(unit.hash, assignment, published);
   return {
     ...base,
     currentState,

@@ -1,4 +1,4 @@
-import { InvalidInputError, type AssignmentOp, type EngineStore } from '@fleet/registry';
+import { InvalidInputError, type EngineStore } from '@fleet/registry';
 import type { Logger } from '@fleet/runtime';
 import type { Task } from '@fleet/scheduler';
 import type { EngineMetrics } from './metrics.js';
@@ -19,12 +19,12 @@ export interface Applied {
 }
 
 /**
- * Writes a plan's tasks as fenced assignment ops: the whole plan at once (batched by the
- * registry). If the registry refuses it as invalid input, one unit's op is at fault, and a batch
- * is refused whole: the plan is then written unit by unit, kind by kind (every unschedule before
- * any schedule, as in one batch), and a unit whose write is refused is left out of the later kinds
- * and logged, so the other units are still scheduled. Any other error is thrown (a
- * `NotLeaderError` ends the term).
+ * Writes a plan's tasks as fenced assignment ops (a task is an `AssignmentOp` with a reason, and
+ * is passed as it is): the whole plan at once (batched by the registry). If the registry refuses
+ * it as invalid input, one unit's op is at fault, and a batch is refused whole: the plan is then
+ * written unit by unit, kind by kind (every unschedule before any schedule, as in one batch), and
+ * a unit whose write is refused is left out of the later kinds and logged, so the other units are
+ * still scheduled. Any other error is thrown (a `NotLeaderError` ends the term).
  */
 export async function applyTasks(
   registry: EngineStore,
@@ -34,7 +34,7 @@ export async function applyTasks(
   metrics: EngineMetrics,
 ): Promise<Applied> {
   try {
-    const r = await registry.applyAssignments(token, tasks.map(toOp));
+    const r = await registry.applyAssignments(token, tasks);
     return { applied: tasks, refused: 0, revision: r.revision };
   } catch (err) {
     if (!(err instanceof InvalidInputError)) {
@@ -61,7 +61,7 @@ export async function applyTasks(
       await Promise.all(
         work.slice(i, i + UNIT_CONCURRENCY).map(async ([unit, list]) => {
           try {
-            const r = await registry.applyAssignments(token, list.map(toOp));
+            const r = await registry.applyAssignments(token, list);
             if (BigInt(r.revision) > revision) revision = BigInt(r.revision);
             applied.push(...list);
           } catch (err) {
@@ -78,15 +78,4 @@ export async function applyTasks(
   const refused = tasks.length - applied.length;
   metrics.taskFailures += refused;
   return { applied, refused, revision: revision.toString() };
-}
-
-function toOp(t: Task): AssignmentOp {
-  if (t.kind === 'unschedule') return { type: 'unschedule', machineId: t.machineId, unit: t.unit };
-  return {
-    type: t.kind,
-    machineId: t.machineId,
-    unit: t.unit,
-    hash: t.hash,
-    desiredState: t.desiredState,
-  };
 }

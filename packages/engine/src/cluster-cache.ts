@@ -7,7 +7,7 @@ import type {
   UnitEvent,
   Watch,
 } from '@fleet/registry';
-import type { SchedMachine, SchedUnit, Snapshot } from '@fleet/scheduler';
+import type { Snapshot, SnapshotMachine, SnapshotUnit } from '@fleet/scheduler';
 import { fleetRequirements, type DesiredState, type FleetRequirements } from '@fleet/unit';
 import { MachineHistory } from './machine-history.js';
 
@@ -36,7 +36,7 @@ export type ChangeKind = 'units' | 'machines' | 'assignments';
 export class ClusterCache {
   private readonly units = new Map<string, CachedUnit>();
   /** Live machines with merged metadata, as the registry lists them. */
-  private machines = new Map<string, SchedMachine>();
+  private machines = new Map<string, SnapshotMachine>();
   /**
    * Set when a machine joined or metadata changed: the next snapshot lists machines again, so
    * the registry's merge of config and dynamic metadata is the only one (and joins coalesce).
@@ -129,14 +129,14 @@ export class ClusterCache {
           this.requirements.set(name, { hash: u.hash, req: fleetRequirements(name, options) });
       }
     }
-    const units: SchedUnit[] = [];
+    const units: SnapshotUnit[] = [];
     for (const [name, u] of this.units) {
       const req = this.requirements.get(name);
       // Destroyed or replaced meanwhile: the watch has said so and another pass follows.
       if (req === undefined || req.hash !== u.hash) continue;
       units.push({ name, hash: u.hash, desiredState: u.desiredState, requirements: req.req });
     }
-    const machines: SchedMachine[] = [...this.machines.values()];
+    const machines: SnapshotMachine[] = [...this.machines.values()];
     for (const id of this.assignments.keys()) {
       if (this.machines.has(id)) continue;
       if (ghosts && !this.history.seenLive(id)) machines.push({ id, metadata: {}, ghost: true });

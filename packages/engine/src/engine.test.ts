@@ -111,7 +111,7 @@ describe('Engine over InMemoryRegistry', () => {
     await registry.createUnit(unitInput('kept.service'));
     await registry.createUnit(unitInput('lost.service'));
     const op = (unit: string, machineId: string) => ({
-      type: 'schedule' as const,
+      kind: 'schedule' as const,
       machineId,
       unit,
       hash: '',
@@ -149,7 +149,7 @@ describe('Engine over InMemoryRegistry', () => {
     await registry.createUnit(unitInput('kept.service'));
     const hash = (await registry.getUnit('kept.service'))?.hash ?? '';
     await registry.applyAssignments(l.token, [
-      { type: 'schedule', machineId: M3, unit: 'kept.service', hash, desiredState: 'launched' },
+      { kind: 'schedule', machineId: M3, unit: 'kept.service', hash, desiredState: 'launched' },
     ]);
     await l.resign();
     const e = engine(M1);

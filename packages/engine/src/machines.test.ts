@@ -123,14 +123,14 @@ describe('the leader and its machines', () => {
     const M4 = 'd4000000000000000000000000000004';
     await registry.applyAssignments(old.token, [
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M3,
         unit: 'x.service',
         hash: await hash('x.service'),
         desiredState: 'launched',
       },
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M4,
         unit: 'y.service',
         hash: await hash('y.service'),

@@ -76,7 +76,7 @@ try {
     const lead = await registry.campaign('bench-engine', 10);
     if (lead === undefined) throw new Error('bench engine was not elected');
     const plan: AssignmentOp[] = Array.from({ length: ops }, (_, i) => ({
-      type: 'schedule',
+      kind: 'schedule',
       machineId: `m${i % 50}`,
       unit: `u${i}.service`,
       hash: 'a'.repeat(40),

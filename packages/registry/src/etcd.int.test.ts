@@ -107,7 +107,7 @@ describe('on three etcd members', () => {
         await persist(() =>
           registry.applyAssignments(lead.token, [
             {
-              type: 'schedule',
+              kind: 'schedule',
               machineId: 'm1',
               unit: n,
               hash: 'a'.repeat(40),

@@ -86,7 +86,7 @@ describe('InMemoryRegistry on a manual clock', () => {
     const lead = await registry.campaign('e', 10);
     const token = lead?.token ?? '';
     const op = {
-      type: 'schedule',
+      kind: 'schedule',
       machineId: 'm',
       hash: 'a'.repeat(40),
       desiredState: 'loaded',

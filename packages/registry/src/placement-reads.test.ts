@@ -16,7 +16,7 @@ async function cluster(): Promise<void> {
   const token = (await registry.campaign('engine', 10))?.token ?? '';
   const machine = (i: number) => `m${String(i % 100).padStart(2, '0')}`;
   const ops: AssignmentOp[] = Array.from({ length: 1_000 }, (_, i) => ({
-    type: 'schedule',
+    kind: 'schedule',
     machineId: machine(i),
     unit: `u${i}.service`,
     hash: HASH,

@@ -1,4 +1,7 @@
 // The records the registry stores and returns. Plain data: JSON-able, immutable by convention.
+// Discriminants: domain values (AssignmentOp, RegistryIssue) use `kind`, like the scheduler's
+// Task, which is an AssignmentOp with a reason; change events (and the Kv ops beneath) use `type`,
+// etcd's own word for put/delete.
 import type { DesiredState, UnitOption } from '@fleet/unit';
 
 /**
@@ -59,13 +62,13 @@ export interface Assignment {
  */
 export type AssignmentOp =
   | {
-      readonly type: 'schedule' | 'update';
+      readonly kind: 'schedule' | 'update';
       readonly machineId: string;
       readonly unit: string;
       readonly hash: string;
       readonly desiredState: DesiredState;
     }
-  | { readonly type: 'unschedule'; readonly machineId: string; readonly unit: string };
+  | { readonly kind: 'unschedule'; readonly machineId: string; readonly unit: string };
 
 /** What `applyAssignments` did. */
 export interface ApplyResult {

@@ -3,7 +3,7 @@
 // the ratio of the large cluster to the small one. Not a test: figures only.
 import { planCluster } from '../src/plan.js';
 import { apply, machine, unit } from '../src/testing/index.js';
-import type { SchedUnit, Snapshot } from '../src/types.js';
+import type { Snapshot, SnapshotUnit } from '../src/types.js';
 
 function cluster(units: number, machines: number): Snapshot {
   const ms = Array.from({ length: machines }, (_, i) =>
@@ -12,7 +12,7 @@ function cluster(units: number, machines: number): Snapshot {
       rack: `r${i % 10}`,
     }),
   );
-  const us: SchedUnit[] = [];
+  const us: SnapshotUnit[] = [];
   for (let i = 0; i < units; i++) {
     const name = `app-${i}.service`;
     // A realistic mix: most units plain, some with metadata, some conflicting, a few globals.

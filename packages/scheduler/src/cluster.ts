@@ -1,10 +1,10 @@
 import { matchGlob } from '@fleet/unit';
 import { GlobCache, type GlobMatcher } from './globs.js';
-import type { SchedMachine, SchedUnit } from './types.js';
+import type { SnapshotMachine, SnapshotUnit } from './types.js';
 
 /** What one machine carries during a planning pass. */
 export interface MachineSlot {
-  readonly machine: SchedMachine;
+  readonly machine: SnapshotMachine;
   /** Names of the units placed here (global and non-global). */
   readonly units: Set<string>;
 }
@@ -19,7 +19,7 @@ export class ClusterState {
   /** Unit name -> machine IDs it is placed on (one for non-global units). */
   readonly placed = new Map<string, Set<string>>();
   /** Units placed on each machine that declare Conflicts or Replaces (checked in both directions). */
-  private readonly declaring = new Map<string, SchedUnit[]>();
+  private readonly declaring = new Map<string, SnapshotUnit[]>();
   /** Glob matching: compiled once, answers remembered (for this pass, or longer). */
   readonly match: GlobMatcher;
   /** For each indexed Conflicts glob: machine ID -> how many placed units there match it. */
@@ -30,8 +30,8 @@ export class ClusterState {
   private readonly buckets: string[][] = [];
 
   constructor(
-    machines: readonly SchedMachine[],
-    readonly units: ReadonlyMap<string, SchedUnit>,
+    machines: readonly SnapshotMachine[],
+    readonly units: ReadonlyMap<string, SnapshotUnit>,
     globs: GlobCache = new GlobCache(),
     /** Names a glob's scans read before it is indexed (see {@link runsMatching}). */
     private readonly indexAfter = units.size,
@@ -58,11 +58,11 @@ export class ClusterState {
   }
 
   /** Units placed on a machine that declare Conflicts or Replaces. */
-  declaringOn(machineId: string): readonly SchedUnit[] {
+  declaringOn(machineId: string): readonly SnapshotUnit[] {
     return this.declaring.get(machineId) ?? [];
   }
 
-  place(unit: SchedUnit, machineId: string): void {
+  place(unit: SnapshotUnit, machineId: string): void {
     const slot = this.slots.get(machineId);
     if (slot === undefined || slot.units.has(unit.name)) return;
     const before = slot.units.size;
@@ -200,7 +200,11 @@ function lowerBound(arr: readonly string[], v: string): number {
 export type { GlobMatcher } from './globs.js';
 
 /** True when `a` and `b` may not share a machine: either one's Conflicts globs match the other. */
-export function conflictsWith(a: SchedUnit, b: SchedUnit, match: GlobMatcher = matchGlob): boolean {
+export function conflictsWith(
+  a: SnapshotUnit,
+  b: SnapshotUnit,
+  match: GlobMatcher = matchGlob,
+): boolean {
   if (a.name === b.name) return false;
   return (
     a.requirements.conflicts.some((g) => match(g, b.name)) ||
@@ -213,8 +217,8 @@ export function conflictsWith(a: SchedUnit, b: SchedUnit, match: GlobMatcher = m
  * which means nothing for global units, so neither side of it may be global.
  */
 export function replaces(
-  replacer: SchedUnit,
-  other: SchedUnit,
+  replacer: SnapshotUnit,
+  other: SnapshotUnit,
   match: GlobMatcher = matchGlob,
 ): boolean {
   return (
@@ -227,8 +231,8 @@ export function replaces(
 
 /** True when each of the two units replaces the other (fleet ignores such a pair). */
 export function replaceEachOther(
-  a: SchedUnit,
-  b: SchedUnit,
+  a: SnapshotUnit,
+  b: SnapshotUnit,
   match: GlobMatcher = matchGlob,
 ): boolean {
   return replaces(a, b, match) && replaces(b, a, match);

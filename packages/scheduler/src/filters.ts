@@ -1,5 +1,5 @@
 import { conflictsWith, replaceEachOther, replaces, type ClusterState } from './cluster.js';
-import type { SchedUnit } from './types.js';
+import type { SnapshotUnit } from './types.js';
 
 /**
  * Why a machine cannot take a unit, in three grammatical forms: `one` about a single machine
@@ -35,7 +35,7 @@ const lazy = (texts: () => Rejection): Rejection => new LazyRejection(texts);
 
 /** One constraint: `undefined` when `machineId` may take `unit`, else why not. */
 export type Filter = (
-  unit: SchedUnit,
+  unit: SnapshotUnit,
   machineId: string,
   state: ClusterState,
 ) => Rejection | undefined;
@@ -149,7 +149,7 @@ export const GLOBAL_FILTERS: readonly Filter[] = [
 /** The first rejection of `machineId` by `filters`, or `undefined` when it passes all of them. */
 export function check(
   filters: readonly Filter[],
-  unit: SchedUnit,
+  unit: SnapshotUnit,
   machineId: string,
   state: ClusterState,
 ): Rejection | undefined {

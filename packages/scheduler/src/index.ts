@@ -14,11 +14,11 @@ export {
   type Rejection,
 } from './filters.js';
 export type {
-  Assignment,
   Plan,
-  SchedMachine,
-  SchedUnit,
   Snapshot,
+  SnapshotAssignment,
+  SnapshotMachine,
+  SnapshotUnit,
   Task,
   Waiting,
 } from './types.js';

@@ -1,14 +1,14 @@
 import type { ClusterState, GlobMatcher } from './cluster.js';
 import { replaceEachOther } from './cluster.js';
 import type { TaskBook } from './plan-tasks.js';
-import type { SchedUnit } from './types.js';
+import type { SnapshotUnit } from './types.js';
 
 /** What every phase of one planning pass works on. */
 export interface PlanContext {
   /** Where units are placed so far: machines, their units, loads, glob indexes. */
   readonly state: ClusterState;
   /** The snapshot's units by name, in name order. */
-  readonly units: ReadonlyMap<string, SchedUnit>;
+  readonly units: ReadonlyMap<string, SnapshotUnit>;
   /** The plan being written. */
   readonly book: TaskBook;
   /** The pass's memoised glob matcher. */
@@ -16,13 +16,13 @@ export interface PlanContext {
 }
 
 /** A unit that wants to run somewhere (loaded or launched). */
-export const isActive = (unit: SchedUnit): boolean => unit.desiredState !== 'inactive';
+export const isActive = (unit: SnapshotUnit): boolean => unit.desiredState !== 'inactive';
 
 export const byName = <T extends { name: string }>(a: T, b: T): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 /** A placed unit that forms a circular Replaces pair with `unit`, if any. */
-export function circularRival(ctx: PlanContext, unit: SchedUnit): string | undefined {
+export function circularRival(ctx: PlanContext, unit: SnapshotUnit): string | undefined {
   if (unit.requirements.replaces.length === 0) return undefined;
   for (const [name] of ctx.state.placed) {
     const other = ctx.units.get(name);

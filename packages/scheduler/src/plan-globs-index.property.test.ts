@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { GlobCache } from './globs.js';
 import { planCluster } from './plan.js';
 import { apply, machine, unit, FC_SEED, fcParams } from './testing/index.js';
-import type { Assignment, SchedUnit, Snapshot } from './types.js';
+import type { Snapshot, SnapshotAssignment, SnapshotUnit } from './types.js';
 
 const NAMES = [
   ...['1', '2', '3', '4', '5', '6'].map((i) => `web@${i}.service`),
@@ -19,7 +19,7 @@ const NAMES = [
 const GLOBS = ['web@*.service', 'db-?.service', '*[13].service', '[a-c]*', 'nothing.service'];
 const IDS = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'].map((m) => m.padEnd(12, 'x'));
 
-const arbUnit = (name: string): fc.Arbitrary<SchedUnit> =>
+const arbUnit = (name: string): fc.Arbitrary<SnapshotUnit> =>
   fc
     .record({
       state: fc.constantFrom('inactive', 'launched', 'launched', 'launched'),
@@ -56,7 +56,7 @@ const arbSnapshot: fc.Arbitrary<Snapshot> = fc
         ...machine(id, { region: i % 2 === 0 ? 'eu' : 'us' }),
         ...(id === ghost ? { ghost: true } : {}),
       })),
-      assignments: stale.map((a): Assignment => ({
+      assignments: stale.map((a): SnapshotAssignment => ({
         ...a,
         hash: `h-${a.unit}`,
         desiredState: 'launched',

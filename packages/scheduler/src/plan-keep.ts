@@ -5,7 +5,7 @@ import { check, machineIdFilter, metadataFilter } from './filters.js';
 import { circularRival, isActive, type PlanContext } from './plan-context.js';
 import { compareStrings } from './plan-tasks.js';
 import { Reason } from './reasons.js';
-import type { Assignment, SchedUnit } from './types.js';
+import type { SnapshotAssignment, SnapshotUnit } from './types.js';
 
 /**
  * Drops each assignment whose unit was destroyed or made inactive, whose machine went away or no
@@ -14,7 +14,7 @@ import type { Assignment, SchedUnit } from './types.js';
  * machine; moves followers away from machines their peer left; and updates the rest whose content
  * or desired state changed.
  */
-export function keepValid(ctx: PlanContext, assignments: readonly Assignment[]): void {
+export function keepValid(ctx: PlanContext, assignments: readonly SnapshotAssignment[]): void {
   const candidates = survivors(ctx, assignments);
   // Conflicts and Replaces among the survivors: accept in unit-name order.
   for (const assignment of candidates) {
@@ -37,12 +37,15 @@ export function keepValid(ctx: PlanContext, assignments: readonly Assignment[]):
 }
 
 /** The assignments that may stay by themselves (unit, machine, filters), sorted; drops the rest. */
-function survivors(ctx: PlanContext, assignments: readonly Assignment[]): Assignment[] {
+function survivors(
+  ctx: PlanContext,
+  assignments: readonly SnapshotAssignment[],
+): SnapshotAssignment[] {
   const { state, book } = ctx;
   const sorted = [...assignments].sort(
     (a, b) => compareStrings(a.unit, b.unit) || compareStrings(a.machineId, b.machineId),
   );
-  const candidates: Assignment[] = [];
+  const candidates: SnapshotAssignment[] = [];
   const seen = new Set<string>();
   for (const assignment of sorted) {
     const { machineId } = assignment;
@@ -95,7 +98,7 @@ function dropStrandedFollowers(ctx: PlanContext): void {
  * there, or elsewhere for a circular Replaces pair. A unit that replaces one already accepted
  * takes its place.
  */
-function clash(ctx: PlanContext, unit: SchedUnit, machineId: string): string | undefined {
+function clash(ctx: PlanContext, unit: SnapshotUnit, machineId: string): string | undefined {
   const { state, match } = ctx;
   const slot = state.slots.get(machineId);
   if (slot === undefined) return undefined;

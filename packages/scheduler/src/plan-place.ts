@@ -12,7 +12,7 @@ import {
 import { byName, circularRival, isActive, type PlanContext } from './plan-context.js';
 import { compareStrings } from './plan-tasks.js';
 import { Reason } from './reasons.js';
-import type { SchedUnit } from './types.js';
+import type { SnapshotUnit } from './types.js';
 
 /** Phase 2: every global unit on every eligible machine; a refusing machine is reported. */
 export function placeGlobal(ctx: PlanContext): void {
@@ -43,7 +43,7 @@ export function placeUnits(ctx: PlanContext): void {
   );
   const limit = pending.length * 2 + 2;
   for (let round = 0; pending.length > 0 && round < limit; round++) {
-    const next: SchedUnit[] = [];
+    const next: SnapshotUnit[] = [];
     let progress = false;
     for (const unit of pending) {
       const displaced = tryPlace(ctx, unit);
@@ -59,7 +59,7 @@ export function placeUnits(ctx: PlanContext): void {
 }
 
 /** Places `unit` if it can; returns the units it displaced (Replaces), or `undefined` if it waits. */
-function tryPlace(ctx: PlanContext, unit: SchedUnit): SchedUnit[] | undefined {
+function tryPlace(ctx: PlanContext, unit: SnapshotUnit): SnapshotUnit[] | undefined {
   const { state, book } = ctx;
   const wait = (reason: string) => {
     book.waiting.set(unit.name, reason);
@@ -122,7 +122,7 @@ function peerHomes(ctx: PlanContext, peers: readonly string[]): string[] | strin
  * The machines to try for a unit that follows no peer: those running units it replaces (fleet
  * prefers them), then every machine, least loaded first.
  */
-function placementOrder(ctx: PlanContext, unit: SchedUnit): Iterable<string> {
+function placementOrder(ctx: PlanContext, unit: SnapshotUnit): Iterable<string> {
   return preferThenRest(replaceTargets(ctx, unit), ctx.state.leastLoaded());
 }
 
@@ -133,7 +133,7 @@ function leastLoaded(ctx: PlanContext, machines: Iterable<string>): string[] {
 }
 
 /** Machines (least loaded first) running units that `unit` replaces. */
-function replaceTargets(ctx: PlanContext, unit: SchedUnit): string[] {
+function replaceTargets(ctx: PlanContext, unit: SnapshotUnit): string[] {
   if (unit.requirements.replaces.length === 0) return [];
   const targets = new Set<string>();
   for (const [name, machines] of ctx.state.placed) {
@@ -146,9 +146,9 @@ function replaceTargets(ctx: PlanContext, unit: SchedUnit): string[] {
 }
 
 /** Removes from `machineId` the units `unit` replaces; they are rescheduled elsewhere. */
-function displace(ctx: PlanContext, unit: SchedUnit, machineId: string): SchedUnit[] {
+function displace(ctx: PlanContext, unit: SnapshotUnit, machineId: string): SnapshotUnit[] {
   const { state, book } = ctx;
-  const out: SchedUnit[] = [];
+  const out: SnapshotUnit[] = [];
   const slot = state.slots.get(machineId);
   if (slot === undefined || unit.requirements.replaces.length === 0) return out;
   for (const name of [...slot.units].sort()) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planCluster } from './plan.js';
 import { apply, machine, placement, unit } from './testing/index.js';
-import type { Assignment, SchedUnit, Snapshot, Task } from './types.js';
+import type { Snapshot, SnapshotAssignment, SnapshotUnit, Task } from './types.js';
 
 // A unit whose [X-Fleet] requirements change may be unscheduled and placed again on the same
 // machine in one pass. The plan must then hold one task for that assignment, never two: the
@@ -12,7 +12,7 @@ const M2 = '2222222222222222222222222222222b';
 const M3 = '3333333333333333333333333333333c';
 const three = [machine(M1), machine(M2), machine(M3)];
 
-const at = (u: SchedUnit, machineId: string): Assignment => ({
+const at = (u: SnapshotUnit, machineId: string): SnapshotAssignment => ({
   unit: u.name,
   machineId,
   hash: u.hash,

@@ -1,4 +1,4 @@
-import type { Assignment, Plan, SchedUnit, Task, Waiting } from './types.js';
+import type { Plan, SnapshotAssignment, SnapshotUnit, Task, Waiting } from './types.js';
 import { Reason } from './reasons.js';
 
 type Unschedule = Extract<Task, { kind: 'unschedule' }>;
@@ -23,26 +23,26 @@ export class TaskBook {
   /** Unit -> why it is not (fully) placed. */
   readonly waiting = new Map<string, string>();
   /** Assignments kept from the snapshot: unit -> machine -> assignment. */
-  readonly kept = new Map<string, Map<string, Assignment>>();
+  readonly kept = new Map<string, Map<string, SnapshotAssignment>>();
   /** Assignments unscheduled so far this pass, by {@link assignmentKey}: a later schedule there keeps them. */
-  private readonly dropped = new Map<string, Assignment>();
+  private readonly dropped = new Map<string, SnapshotAssignment>();
 
   /** Records `assignment` as kept where it is. */
-  keep(assignment: Assignment): void {
+  keep(assignment: SnapshotAssignment): void {
     let machines = this.kept.get(assignment.unit);
     if (machines === undefined) this.kept.set(assignment.unit, (machines = new Map()));
     machines.set(assignment.machineId, assignment);
   }
 
   /** Takes the kept assignment of `unit` on `machineId` out of the kept ones, if there is one. */
-  release(unit: string, machineId: string): Assignment | undefined {
+  release(unit: string, machineId: string): SnapshotAssignment | undefined {
     const assignment = this.kept.get(unit)?.get(machineId);
     this.kept.get(unit)?.delete(machineId);
     return assignment;
   }
 
   /** Brings a kept assignment to the unit's current contents and target state, if they changed. */
-  refresh(assignment: Assignment, unit: SchedUnit): void {
+  refresh(assignment: SnapshotAssignment, unit: SnapshotUnit): void {
     if (assignment.hash !== unit.hash) this.update(assignment, unit, Reason.contentChanged);
     else if (assignment.desiredState !== unit.desiredState) {
       this.update(
@@ -53,7 +53,7 @@ export class TaskBook {
     }
   }
 
-  unschedule(assignment: Assignment, reason: string): void {
+  unschedule(assignment: SnapshotAssignment, reason: string): void {
     const { unit, machineId } = assignment;
     this.unschedules.push({ kind: 'unschedule', unit, machineId, reason });
     this.dropped.set(assignmentKey(unit, machineId), assignment);
@@ -62,7 +62,7 @@ export class TaskBook {
     if (index >= 0) this.updates.splice(index, 1);
   }
 
-  private update(assignment: Assignment, unit: SchedUnit, reason: string): void {
+  private update(assignment: SnapshotAssignment, unit: SnapshotUnit, reason: string): void {
     this.updates.push({
       kind: 'update',
       unit: assignment.unit,
@@ -79,7 +79,7 @@ export class TaskBook {
    * assignment is kept instead: the unschedule is withdrawn and at most an update is planned, so
    * the plan never holds two tasks for one assignment (the registry refuses such a batch whole).
    */
-  schedule(unit: SchedUnit, machineId: string, reason: string): void {
+  schedule(unit: SnapshotUnit, machineId: string, reason: string): void {
     const key = assignmentKey(unit.name, machineId);
     const dropped = this.dropped.get(key);
     if (dropped !== undefined) {

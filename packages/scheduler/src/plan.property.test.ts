@@ -4,7 +4,7 @@ import { conflictsWith, replaces } from './cluster.js';
 import { machineIdMatches } from './filters.js';
 import { planCluster } from './plan.js';
 import { apply, machine, unit, FC_SEED, fcParams } from './testing/index.js';
-import type { Assignment, SchedUnit, Snapshot } from './types.js';
+import type { Snapshot, SnapshotAssignment, SnapshotUnit } from './types.js';
 
 const NAMES = ['a', 'b', 'c', 'd', 'e', 'f', 'web.1', 'web.2', 'db'].map((n) => `${n}.service`);
 const IDS = ['m0000000aaaa', 'm1111111bbbb', 'm2222222cccc', 'm3333333dddd'];
@@ -72,7 +72,7 @@ const arbSnapshotWith = (ghostRate: number): fc.Arbitrary<Snapshot> =>
           // An away machine's metadata is unknown, as a ghost's.
           return p === 'away' ? { id, metadata: {}, away: true } : m;
         });
-        const assignments: Assignment[] = stale.map((s) => ({
+        const assignments: SnapshotAssignment[] = stale.map((s) => ({
           ...s,
           hash: 'h-' + s.unit,
           desiredState: 'launched',
@@ -83,7 +83,7 @@ const arbSnapshotWith = (ghostRate: number): fc.Arbitrary<Snapshot> =>
 
 const arbSnapshot = arbSnapshotWith(0.2);
 
-function eligible(u: SchedUnit, machineId: string, s: Snapshot): boolean {
+function eligible(u: SnapshotUnit, machineId: string, s: Snapshot): boolean {
   const md = s.machines.find((m) => m.id === machineId)?.metadata ?? {};
   return Object.entries(u.requirements.machineMetadata).every(([k, vs]) =>
     vs.includes(md[k] ?? '\u0000'),
@@ -179,7 +179,7 @@ describe(`planCluster properties (fast-check seed ${FC_SEED})`, () => {
 
   it('never plans two tasks for one (unit, machine), also when requirements change between passes', () => {
     // A unit's hash follows its contents, as a unit file's does: unchanged units keep theirs.
-    const versioned = (u: SchedUnit): SchedUnit => ({
+    const versioned = (u: SnapshotUnit): SnapshotUnit => ({
       ...u,
       hash: `h-${u.name}-${JSON.stringify(u.requirements, (_, v: unknown) => v ?? null)}`,
     });

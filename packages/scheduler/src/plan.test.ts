@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planCluster } from './plan.js';
 import { apply, machine, placement, unit } from './testing/index.js';
-import type { Assignment, SchedMachine, SchedUnit, Snapshot } from './types.js';
+import type { Snapshot, SnapshotAssignment, SnapshotMachine, SnapshotUnit } from './types.js';
 
 const M1 = '1111111111111111111111111111111a';
 const M2 = '2222222222222222222222222222222b';
@@ -9,9 +9,9 @@ const M3 = '3333333333333333333333333333333c';
 const three = [machine(M1), machine(M2), machine(M3)];
 
 function snap(
-  units: SchedUnit[],
-  machines: SchedMachine[],
-  assignments: Assignment[] = [],
+  units: SnapshotUnit[],
+  machines: SnapshotMachine[],
+  assignments: SnapshotAssignment[] = [],
 ): Snapshot {
   return { units, machines, assignments };
 }
@@ -25,7 +25,7 @@ function settle(s: Snapshot) {
   return { plan, after, where: placement(after) };
 }
 
-const at = (u: SchedUnit, machineId: string): Assignment => ({
+const at = (u: SnapshotUnit, machineId: string): SnapshotAssignment => ({
   unit: u.name,
   machineId,
   hash: u.hash,

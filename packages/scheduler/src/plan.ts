@@ -7,7 +7,7 @@ import { byName, type PlanContext } from './plan-context.js';
 import { keepValid } from './plan-keep.js';
 import { placeGlobal, placeUnits } from './plan-place.js';
 import { TaskBook } from './plan-tasks.js';
-import type { Plan, SchedUnit, Snapshot } from './types.js';
+import type { Plan, Snapshot, SnapshotUnit } from './types.js';
 
 /** Options of {@link planCluster}. */
 export interface PlanOptions {
@@ -32,7 +32,7 @@ export interface PlanOptions {
  * applying the plan gives no tasks. Existing valid assignments are kept (no rebalancing).
  */
 export function planCluster(snapshot: Snapshot, options: PlanOptions = {}): Plan {
-  const units = new Map<string, SchedUnit>();
+  const units = new Map<string, SnapshotUnit>();
   for (const unit of [...snapshot.units].sort(byName)) units.set(unit.name, unit);
   const state = new ClusterState(
     snapshot.machines,

@@ -1,7 +1,7 @@
 import type { DesiredState, FleetRequirements } from '@fleet/unit';
 
 /** A unit as the scheduler sees it: its desired state and its parsed `[X-Fleet]` requirements. */
-export interface SchedUnit {
+export interface SnapshotUnit {
   readonly name: string;
   readonly hash: string;
   readonly desiredState: DesiredState;
@@ -9,7 +9,7 @@ export interface SchedUnit {
 }
 
 /** A live machine (its presence lease is held). */
-export interface SchedMachine {
+export interface SnapshotMachine {
   readonly id: string;
   readonly metadata: Readonly<Record<string, string>>;
   /**
@@ -25,8 +25,12 @@ export interface SchedMachine {
   readonly away?: boolean;
 }
 
-/** Unit `unit` is scheduled to machine `machineId`; the agent there runs `hash` in `desiredState`. */
-export interface Assignment {
+/**
+ * Unit `unit` is scheduled to machine `machineId`; the agent there runs `hash` in `desiredState`.
+ * The registry's `Assignment` as the planner reads it: the same record without its revision
+ * (the scheduler imports no registry; a registry `Assignment` is one of these).
+ */
+export interface SnapshotAssignment {
   readonly unit: string;
   readonly machineId: string;
   readonly hash: string;
@@ -35,9 +39,9 @@ export interface Assignment {
 
 /** Plain immutable data read for one reconcile pass. */
 export interface Snapshot {
-  readonly units: readonly SchedUnit[];
-  readonly machines: readonly SchedMachine[];
-  readonly assignments: readonly Assignment[];
+  readonly units: readonly SnapshotUnit[];
+  readonly machines: readonly SnapshotMachine[];
+  readonly assignments: readonly SnapshotAssignment[];
 }
 
 /** One step that moves the cluster towards its desired state, always with a human reason. */

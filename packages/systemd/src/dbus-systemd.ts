@@ -9,7 +9,13 @@ import { BusSession } from './dbus/session.js';
 import { interpretSignal, MATCH_RULES } from './dbus/signals.js';
 import { isSystemdError, type SystemdError } from './errors.js';
 import { requireUnitName } from './names.js';
-import type { EnableResult, Systemd, UnitFileChange, UnitFileInfo, UnitState } from './systemd.js';
+import type {
+  EnableResult,
+  Systemd,
+  UnitFileChange,
+  UnitFileInfo,
+  SystemdUnitStatus,
+} from './systemd.js';
 import { DEFAULT_UNITS_DIR, UnitDirectory } from './unit-directory.js';
 import { WatchedSystemd } from './watched-systemd.js';
 
@@ -203,7 +209,7 @@ export class DbusSystemd extends WatchedSystemd implements Systemd {
     return this.manager.systemState();
   }
 
-  async unitStates(names: readonly string[]): Promise<Map<string, UnitState>> {
+  async unitStates(names: readonly string[]): Promise<Map<string, SystemdUnitStatus>> {
     this.checkOpen('ListUnitsByNames');
     for (const name of names) requireUnitName(name, 'ListUnitsByNames');
     const unique = [...new Set(names)];
@@ -213,7 +219,7 @@ export class DbusSystemd extends WatchedSystemd implements Systemd {
     }
     const listed = await Promise.all(batches.map((b) => this.manager.listUnitsByNames(b)));
     const bySystemd = new Map(listed.flat().map((unit) => [unit.name, unit]));
-    const states = new Map<string, UnitState>();
+    const states = new Map<string, SystemdUnitStatus>();
     for (const name of unique) {
       const unit = bySystemd.get(name);
       const hash = await this.files.hash(name);

@@ -5,11 +5,11 @@ export type {
   EnableResult,
   LoadState,
   Systemd,
+  SystemdUnitStatus,
   UnitChangeListener,
   UnitFileChange,
   UnitFileInfo,
-  UnitState,
-  UnitStateChange,
+  UnitStatusChange,
 } from './systemd.js';
 export {
   isSystemdError,

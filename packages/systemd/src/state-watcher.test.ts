@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@fleet/runtime';
 import { StateWatcher } from './state-watcher.js';
-import type { UnitState, UnitStateChange } from './systemd.js';
+import type { SystemdUnitStatus, UnitStatusChange } from './systemd.js';
 
-const dead: UnitState = { load: 'loaded', active: 'inactive', sub: 'dead' };
-const running: UnitState = { load: 'loaded', active: 'active', sub: 'running' };
+const dead: SystemdUnitStatus = { load: 'loaded', active: 'inactive', sub: 'dead' };
+const running: SystemdUnitStatus = { load: 'loaded', active: 'active', sub: 'running' };
 
 /** A watcher over a mutable table of states, recording reads and reported changes. */
 function setup() {
   const clock = new ManualClock();
-  const table = new Map<string, UnitState>();
+  const table = new Map<string, SystemdUnitStatus>();
   const reads: string[][] = [];
-  const reported: UnitStateChange[][] = [];
+  const reported: UnitStatusChange[][] = [];
   let failing = false;
   const watcher = new StateWatcher({
     timers: clock,
@@ -161,7 +161,7 @@ describe('StateWatcher', () => {
 
   it('re-reads a unit systemd refuses to load once a minute, not every second, unless hinted', async () => {
     const t = setup();
-    const bad: UnitState = { load: 'bad-setting', active: 'inactive', sub: 'dead' };
+    const bad: SystemdUnitStatus = { load: 'bad-setting', active: 'inactive', sub: 'dead' };
     t.table.set('bad.service', bad);
     t.watcher.watch(['bad.service', 'ok.service']);
     await t.clock.tick(5);

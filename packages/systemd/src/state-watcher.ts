@@ -2,12 +2,12 @@
 // our own calls) mark units dirty, one coalesced batched read finds what really changed, and a
 // periodic read of every watched unit catches whatever a lost hint missed.
 import type { Clock } from '@fleet/runtime';
-import type { UnitChangeListener, UnitState, UnitStateChange } from './systemd.js';
+import type { UnitChangeListener, SystemdUnitStatus, UnitStatusChange } from './systemd.js';
 
 /** How a {@link StateWatcher} reads states and when. */
 export interface StateWatcherOptions {
   /** Reads the current state of `names` (one batched call; it may chunk). */
-  read(names: readonly string[]): Promise<Map<string, UnitState>>;
+  read(names: readonly string[]): Promise<Map<string, SystemdUnitStatus>>;
   timers: Clock;
   /** Hints arriving within this span share one read. */
   coalesceMs: number;
@@ -27,12 +27,12 @@ export interface StateWatcherOptions {
 const REFUSED = new Set(['bad-setting', 'error']);
 
 /** A unit systemd would load (and refuse) afresh on every read. */
-function refused(s: UnitState | undefined): boolean {
+function refused(s: SystemdUnitStatus | undefined): boolean {
   return s !== undefined && REFUSED.has(s.load) && s.active === 'inactive';
 }
 
 /** Whether two states differ in anything a listener cares about. */
-export function sameState(a: UnitState, b: UnitState): boolean {
+export function sameState(a: SystemdUnitStatus, b: SystemdUnitStatus): boolean {
   return (
     a.load === b.load &&
     a.active === b.active &&
@@ -48,7 +48,7 @@ export function sameState(a: UnitState, b: UnitState): boolean {
  */
 export class StateWatcher {
   private readonly watched = new Set<string>();
-  private readonly last = new Map<string, UnitState>();
+  private readonly last = new Map<string, SystemdUnitStatus>();
   private readonly dirty = new Set<string>();
   private readonly listeners = new Set<UnitChangeListener>();
   private cancelFlush: (() => void) | undefined;
@@ -108,7 +108,7 @@ export class StateWatcher {
   }
 
   /** The last state seen of a watched unit. */
-  lastState(name: string): UnitState | undefined {
+  lastState(name: string): SystemdUnitStatus | undefined {
     return this.last.get(name);
   }
 
@@ -161,8 +161,8 @@ export class StateWatcher {
     }
   }
 
-  private report(names: readonly string[], states: Map<string, UnitState>): void {
-    const changes: UnitStateChange[] = [];
+  private report(names: readonly string[], states: Map<string, SystemdUnitStatus>): void {
+    const changes: UnitStatusChange[] = [];
     for (const name of names) {
       const state = states.get(name);
       if (state === undefined || !this.watched.has(name)) continue;

@@ -10,10 +10,11 @@ export type ActiveState =
   'active' | 'reloading' | 'inactive' | 'failed' | 'activating' | 'deactivating' | 'maintenance';
 
 /**
- * What systemd reports for one unit (fleet's UnitState without the machine), plus the hash of
- * the unit's file in the units directory.
+ * What systemd reports for one unit on this machine, the load/active/sub lines of
+ * `systemctl status`, plus the hash of the unit's file in the units directory. The agent publishes
+ * it, with the machine, as the registry's `UnitState` (fleet's UnitState).
  */
-export interface UnitState {
+export interface SystemdUnitStatus {
   /** e.g. `loaded`, `not-found`. */
   readonly load: LoadState;
   /** e.g. `active`, `inactive`, `failed`. */
@@ -35,9 +36,9 @@ export interface UnitState {
 }
 
 /** One unit whose state changed, with the state seen after the change. */
-export interface UnitStateChange {
+export interface UnitStatusChange {
   readonly name: string;
-  readonly state: UnitState;
+  readonly state: SystemdUnitStatus;
 }
 
 /** A unit file in the units directory. */
@@ -67,7 +68,7 @@ export interface EnableResult {
 }
 
 /** Called with the units whose state changed, in one batch per re-read. */
-export type UnitChangeListener = (changes: readonly UnitStateChange[]) => void;
+export type UnitChangeListener = (changes: readonly UnitStatusChange[]) => void;
 
 /**
  * fleet's view of one machine's systemd. Unit files live in one units directory (default
@@ -143,7 +144,7 @@ export interface Systemd {
    * The current state of each named unit, read in batched calls (`ListUnitsByNames`). Every
    * name gets an entry: one systemd does not know is `not-found`/`inactive`/`dead`.
    */
-  unitStates(names: readonly string[]): Promise<Map<string, UnitState>>;
+  unitStates(names: readonly string[]): Promise<Map<string, SystemdUnitStatus>>;
 
   /**
    * systemd's overall state (`SystemState`): `running`, `degraded` (some unit failed),

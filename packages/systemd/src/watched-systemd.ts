@@ -5,7 +5,7 @@ import type { Clock } from '@fleet/runtime';
 import { SystemdClosedError } from './errors.js';
 import { requireUnitName } from './names.js';
 import { StateWatcher } from './state-watcher.js';
-import type { Systemd, UnitChangeListener, UnitState } from './systemd.js';
+import type { Systemd, UnitChangeListener, SystemdUnitStatus } from './systemd.js';
 
 /** How the change stream of a {@link WatchedSystemd} runs. */
 export interface WatchOptions {
@@ -38,7 +38,7 @@ export abstract class WatchedSystemd implements Pick<Systemd, 'watch' | 'unwatch
     });
   }
 
-  abstract unitStates(names: readonly string[]): Promise<Map<string, UnitState>>;
+  abstract unitStates(names: readonly string[]): Promise<Map<string, SystemdUnitStatus>>;
 
   watch(names: readonly string[]): void {
     this.checkOpen('watch');

@@ -99,7 +99,7 @@ export class AgentBench {
     await this.registry.applyAssignments(
       this.token,
       units.map((unit) => ({
-        type: 'schedule',
+        kind: 'schedule',
         machineId: M1,
         unit,
         hash: unitHash(unitOptions(unit, global)),
@@ -117,12 +117,12 @@ export class AgentBench {
       await this.registry.createUnit({ name: unit, options: unitOptions(unit), desiredState });
     else await this.registry.setDesiredState(unit, desiredState);
     await this.registry.applyAssignments(this.token, [
-      { type: 'schedule', machineId: M1, unit, hash: unitHash(unitOptions(unit)), desiredState },
+      { kind: 'schedule', machineId: M1, unit, hash: unitHash(unitOptions(unit)), desiredState },
     ]);
   }
 
   async unschedule(unit: string): Promise<void> {
-    await this.registry.applyAssignments(this.token, [{ type: 'unschedule', machineId: M1, unit }]);
+    await this.registry.applyAssignments(this.token, [{ kind: 'unschedule', machineId: M1, unit }]);
   }
 
   /** Runs the clock for `ms` in steps of `step`, letting the agents work. */

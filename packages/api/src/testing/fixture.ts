@@ -79,7 +79,7 @@ export class Fixture {
     const h = hash ?? (await this.registry.getUnit(unit))?.hash;
     if (h === undefined) throw new Error(`no unit ${unit}`);
     await this.registry.applyAssignments(await this.leader(), [
-      { type: 'schedule', machineId, unit, hash: h, desiredState },
+      { kind: 'schedule', machineId, unit, hash: h, desiredState },
     ]);
   }
 
@@ -93,7 +93,7 @@ export class Fixture {
   ): Promise<void> {
     await this.registry.applyAssignments(
       await this.leader(),
-      placements.map((p) => ({ type: 'schedule', ...p, desiredState: 'launched' })),
+      placements.map((p) => ({ kind: 'schedule', ...p, desiredState: 'launched' })),
     );
   }
 

@@ -33,7 +33,7 @@ if (mode === 'engine') {
     try {
       await registry.applyAssignments(l.token, [
         {
-          type: 'schedule',
+          kind: 'schedule',
           machineId: 'paused-leader',
           unit: line.trim(),
           hash: '0'.repeat(40),

@@ -132,7 +132,7 @@ export class FakeCluster {
 
   private async unload(unit: string, machineId: string): Promise<void> {
     await this.h.registry.applyAssignments(await this.h.leader(), [
-      { type: 'unschedule', machineId, unit },
+      { kind: 'unschedule', machineId, unit },
     ]);
     await this.h.unpublish(unit, machineId);
   }

@@ -134,7 +134,7 @@ export class Harness {
     if (u === undefined) throw new Error(`no unit ${unit}`);
     await this.registry.applyAssignments(await this.leader(), [
       {
-        type: 'schedule',
+        kind: 'schedule',
         machineId,
         unit,
         hash: u.hash,

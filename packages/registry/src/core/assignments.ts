@@ -15,7 +15,7 @@ import { fenceCompare, leaderFromResult } from './fence.js';
 import { byteOrder, rangeAll, snapshot } from './read.js';
 import { checkAssignmentOp, checkMachineId, checkToken, checkStoredUnitName } from './validate.js';
 
-const ORDER: Record<AssignmentOp['type'], number> = { unschedule: 0, update: 1, schedule: 2 };
+const ORDER: Record<AssignmentOp['kind'], number> = { unschedule: 0, update: 1, schedule: 2 };
 
 /** Batched transactions of one kind in flight at once. */
 const BATCHES_IN_FLIGHT = 8;
@@ -28,7 +28,7 @@ const BATCHES_IN_FLIGHT = 8;
 function toKvOp(core: Core, op: AssignmentOp): KvOp {
   const key = core.keys.assignment(op.machineId, op.unit);
   const index = core.keys.placement(op.unit, op.machineId);
-  if (op.type === 'unschedule') {
+  if (op.kind === 'unschedule') {
     const success: KvOp[] = [
       { type: 'delete', key },
       { type: 'delete', key: index },
@@ -39,7 +39,7 @@ function toKvOp(core: Core, op: AssignmentOp): KvOp {
     { type: 'put', key, value: encodeAssignment(op.unit, op.hash, op.desiredState) },
     { type: 'put', key: index, value: '' },
   ];
-  const compare = op.type === 'schedule' ? [] : [existsCompare(key)];
+  const compare = op.kind === 'schedule' ? [] : [existsCompare(key)];
   return { type: 'txn', txn: { compare, success, failure: [] } };
 }
 
@@ -87,7 +87,7 @@ export async function applyAssignments(
   if (!core.placementsChecked && opsIn.length > 0) await markFreshIndex(core);
   const ordered = opsIn
     .map((op, i) => ({ op, i }))
-    .sort((a, b) => ORDER[a.op.type] - ORDER[b.op.type] || a.i - b.i)
+    .sort((a, b) => ORDER[a.op.kind] - ORDER[b.op.kind] || a.i - b.i)
     .map((x) => x.op);
   const batches = ordered.length === 0 ? [[]] : batchesOf(core, ordered);
   const skipped: AssignmentOp[][] = batches.map(() => []);
@@ -120,7 +120,7 @@ export async function applyAssignments(
         if (res.revision > revision) revision = res.revision;
         batch.forEach((op, j) => {
           const r = res.results[j];
-          if (op.type === 'update' && r?.type === 'txn' && !r.succeeded) skipped[index]?.push(op);
+          if (op.kind === 'update' && r?.type === 'txn' && !r.succeeded) skipped[index]?.push(op);
         });
       }
     };
@@ -156,7 +156,7 @@ function phasesOf(batches: AssignmentOp[][]): { batch: AssignmentOp[]; index: nu
   let kind: string | undefined;
   batches.forEach((batch, index) => {
     // A batch that spans two kinds starts a phase of its own, so order across kinds holds.
-    const kinds = new Set(batch.map((op) => op.type));
+    const kinds = new Set(batch.map((op) => op.kind));
     const k = kinds.size === 1 ? [...kinds][0] : `mixed-${index}`;
     if (k !== kind || kinds.size !== 1 || out.length === 0) out.push([]);
     kind = kinds.size === 1 ? k : undefined;

@@ -166,9 +166,9 @@ export function checkUnitState(s: UnitStateInput): UnitStateInput {
 export function checkAssignmentOp(op: AssignmentOp): AssignmentOp {
   checkMachineId(op.machineId);
   checkStoredUnitName(op.unit);
-  if (op.type === 'unschedule') return op;
-  if (op.type !== 'schedule' && op.type !== 'update') {
-    throw bad(`invalid assignment op type ${JSON.stringify((op as { type: unknown }).type)}`);
+  if (op.kind === 'unschedule') return op;
+  if (op.kind !== 'schedule' && op.kind !== 'update') {
+    throw bad(`invalid assignment op kind ${JSON.stringify((op as { kind: unknown }).kind)}`);
   }
   checkHash(op.hash);
   checkDesiredState(op.desiredState);

@@ -1,5 +1,11 @@
 import { fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
-import type { Assignment, Plan, SchedMachine, SchedUnit, Snapshot } from '../types.js';
+import type {
+  Plan,
+  Snapshot,
+  SnapshotAssignment,
+  SnapshotMachine,
+  SnapshotUnit,
+} from '../types.js';
 
 /**
  * Test helpers: build scheduler inputs from `[X-Fleet]` lines the way a unit file would carry them,
@@ -10,7 +16,7 @@ export function unit(
   xfleet: readonly string[] = [],
   desiredState: DesiredState = 'launched',
   hash = 'h-' + name,
-): SchedUnit {
+): SnapshotUnit {
   const options: UnitOption[] = [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }];
   for (const line of xfleet) {
     const i = line.indexOf('=');
@@ -19,14 +25,14 @@ export function unit(
   return { name, hash, desiredState, requirements: fleetRequirements(name, options) };
 }
 
-export function machine(id: string, metadata: Record<string, string> = {}): SchedMachine {
+export function machine(id: string, metadata: Record<string, string> = {}): SnapshotMachine {
   return { id, metadata };
 }
 
 /** The assignments after the engine commits `plan` on top of `snapshot`. */
-export function apply(snapshot: Snapshot, plan: Plan): Assignment[] {
+export function apply(snapshot: Snapshot, plan: Plan): SnapshotAssignment[] {
   const key = (u: string, m: string) => `${u}\u0000${m}`;
-  const out = new Map<string, Assignment>();
+  const out = new Map<string, SnapshotAssignment>();
   for (const a of snapshot.assignments) out.set(key(a.unit, a.machineId), a);
   for (const t of plan.tasks) {
     const k = key(t.unit, t.machineId);
@@ -43,7 +49,7 @@ export function apply(snapshot: Snapshot, plan: Plan): Assignment[] {
 }
 
 /** unit -> sorted machine IDs, for compact assertions. */
-export function placement(assignments: readonly Assignment[]): Record<string, string[]> {
+export function placement(assignments: readonly SnapshotAssignment[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const a of [...assignments].sort((x, y) => (x.machineId < y.machineId ? -1 : 1))) {
     (out[a.unit] ??= []).push(a.machineId);

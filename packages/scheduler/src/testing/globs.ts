@@ -7,14 +7,14 @@ import {
   type UnitOption,
 } from '@fleet/unit';
 import { machine, unit } from './builders.js';
-import type { SchedUnit, Snapshot } from '../types.js';
+import type { Snapshot, SnapshotUnit } from '../types.js';
 
 /** `units` units on `machines` machines: mostly plain, some with metadata, conflicts or peers. */
 export function cluster(units: number, machines: number): Snapshot {
   const ms = Array.from({ length: machines }, (_, i) =>
     machine(i.toString(16).padStart(32, '0'), { region: i % 2 === 0 ? 'eu' : 'us' }),
   );
-  const us: SchedUnit[] = [];
+  const us: SnapshotUnit[] = [];
   for (let i = 0; i < units; i++) {
     if (i % 10 === 0) us.push(unit(`app-${i}.service`, ['MachineMetadata=region=eu']));
     else if (i % 10 === 1) us.push(unit(`web@${i}.service`, ['Conflicts=web@*.service']));
@@ -36,7 +36,7 @@ export function cluster(units: number, machines: number): Snapshot {
 export function worstUnit(
   name = 'worst.service',
   key: 'Conflicts' | 'Replaces' = 'Conflicts',
-): SchedUnit {
+): SnapshotUnit {
   const globs = Array.from({ length: maxRequirementEntries(key) }, (_, i) => {
     const head = '*[';
     const tail = ']*.service';

@@ -7,7 +7,7 @@ import {
   SystemdUnavailableError,
   type FakeSystemd,
   type Systemd,
-  type UnitState,
+  type SystemdUnitStatus,
 } from '@fleet/systemd';
 import { overriding } from '@fleet/testkit';
 
@@ -111,7 +111,7 @@ export class SystemdLink {
         for (const n of this.pendingStops.keys()) {
           const s = states.get(n);
           if (s !== undefined && s.job === undefined)
-            states.set(n, { ...s, job: 'stop' } as UnitState);
+            states.set(n, { ...s, job: 'stop' } as SystemdUnitStatus);
         }
         return states;
       }),

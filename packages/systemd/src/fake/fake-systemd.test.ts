@@ -2,7 +2,7 @@
 // a call log, and many cheap instances on one clock.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@fleet/runtime';
-import type { UnitStateChange } from '../systemd.js';
+import type { UnitStatusChange } from '../systemd.js';
 import { FakeSystemd } from './fake-systemd.js';
 
 const SLEEPER = '[Service]\nExecStart=/bin/sleep 3600\n';
@@ -13,7 +13,7 @@ async function loaded(content = SLEEPER, name = 'web.service') {
   await sd.writeUnit(name, content);
   await sd.link(name);
   await sd.daemonReload();
-  const changes: UnitStateChange[] = [];
+  const changes: UnitStatusChange[] = [];
   sd.onChange((batch) => changes.push(...batch));
   sd.watch([name]);
   const state = async () => (await sd.unitStates([name])).get(name);

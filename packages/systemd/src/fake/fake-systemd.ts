@@ -11,7 +11,7 @@ import type {
   Systemd,
   UnitFileChange,
   UnitFileInfo,
-  UnitState,
+  SystemdUnitStatus,
 } from '../systemd.js';
 import { DEFAULT_UNITS_DIR } from '../unit-directory.js';
 import { WatchedSystemd } from '../watched-systemd.js';
@@ -211,10 +211,10 @@ export class FakeSystemd extends WatchedSystemd implements Systemd {
     return this.runtime.anyFailed() ? 'degraded' : 'running';
   }
 
-  async unitStates(names: readonly string[]): Promise<Map<string, UnitState>> {
+  async unitStates(names: readonly string[]): Promise<Map<string, SystemdUnitStatus>> {
     this.enter('unitStates', undefined);
     for (const name of names) requireUnitName(name, 'ListUnitsByNames');
-    const states = new Map<string, UnitState>();
+    const states = new Map<string, SystemdUnitStatus>();
     for (const name of names) {
       const { load, active, sub, job } = this.runtime.state(name);
       const content = this.files.get(name);

@@ -7,7 +7,7 @@ import { eventually, rejectsWith, unit } from './harness.js';
 
 const HASH = 'a'.repeat(40);
 const sched = (machineId: string, u: string): AssignmentOp => ({
-  type: 'schedule',
+  kind: 'schedule',
   machineId,
   unit: u,
   hash: HASH,
@@ -65,7 +65,7 @@ export function engineContract(h: () => ContractHarness): void {
     const ops: AssignmentOp[] = [];
     for (let i = 0; i < 150; i++) {
       ops.push(sched('new', `u${i}.service`));
-      ops.push({ type: 'unschedule', machineId: 'old', unit: `u${i}.service` });
+      ops.push({ kind: 'unschedule', machineId: 'old', unit: `u${i}.service` });
     }
     const res = await registry.applyAssignments(token, ops);
     expect(res.batches).toBe(3);
@@ -93,7 +93,7 @@ export function engineContract(h: () => ContractHarness): void {
     const ops: AssignmentOp[] = [];
     for (let i = 0; i < n; i++) {
       ops.push(sched('new', `u${i}.service`));
-      ops.push({ type: 'unschedule', machineId: 'old', unit: `u${i}.service` });
+      ops.push({ kind: 'unschedule', machineId: 'old', unit: `u${i}.service` });
     }
     const res = await registry.applyAssignments(token, ops);
     expect(res.batches).toBe(7);
@@ -118,14 +118,14 @@ export function engineContract(h: () => ContractHarness): void {
     await registry.applyAssignments(token, [sched('m1', 'web.service')]);
     const move: AssignmentOp[] = [
       sched('m2', 'web.service'),
-      { type: 'unschedule', machineId: 'm1', unit: 'web.service' },
-      { type: 'update', machineId: 'm3', unit: 'gone.service', hash: HASH, desiredState: 'loaded' },
+      { kind: 'unschedule', machineId: 'm1', unit: 'web.service' },
+      { kind: 'update', machineId: 'm3', unit: 'gone.service', hash: HASH, desiredState: 'loaded' },
     ];
     const res = await registry.applyAssignments(token, move);
     expect(res.skipped).toEqual([move[2]]);
     expect(await registry.applyAssignments(token, move)).toMatchObject({ skipped: [move[2]] });
     await registry.applyAssignments(token, [
-      { type: 'update', machineId: 'm2', unit: 'web.service', hash: HASH, desiredState: 'loaded' },
+      { kind: 'update', machineId: 'm2', unit: 'web.service', hash: HASH, desiredState: 'loaded' },
     ]);
     const all = await registry.listAssignments();
     expect(all.items).toEqual([

@@ -8,7 +8,7 @@ import { rejectsWith } from './harness.js';
 const HASH = 'a'.repeat(40);
 const OTHER = 'b'.repeat(40);
 const sched = (machineId: string, unit: string): AssignmentOp => ({
-  type: 'schedule',
+  kind: 'schedule',
   machineId,
   unit,
   hash: HASH,
@@ -31,7 +31,7 @@ export function placementContract(h: () => ContractHarness): void {
     expect(await h().rawKeys('placed/')).toEqual(['placed/a.service/m2', 'placed/b.service/m1']);
 
     await registry.applyAssignments(token, [
-      { type: 'update', machineId: 'm2', unit: 'a.service', hash: OTHER, desiredState: 'loaded' },
+      { kind: 'update', machineId: 'm2', unit: 'a.service', hash: OTHER, desiredState: 'loaded' },
     ]);
     expect((await registry.getPlacement('a.service')).items).toMatchObject([
       { machineId: 'm2', hash: OTHER, desiredState: 'loaded' },
@@ -39,14 +39,14 @@ export function placementContract(h: () => ContractHarness): void {
 
     // A move: unscheduled from m2, scheduled to m3, in one call.
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: 'm2', unit: 'a.service' },
+      { kind: 'unschedule', machineId: 'm2', unit: 'a.service' },
       sched('m3', 'a.service'),
     ]);
     expect((await registry.getPlacement('a.service')).items.map((a) => a.machineId)).toEqual([
       'm3',
     ]);
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: 'm3', unit: 'a.service' },
+      { kind: 'unschedule', machineId: 'm3', unit: 'a.service' },
     ]);
     expect((await registry.getPlacement('a.service')).items).toEqual([]);
     expect(await h().rawKeys('placed/')).toEqual(['placed/b.service/m1']);

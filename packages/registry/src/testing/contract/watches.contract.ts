@@ -98,7 +98,7 @@ export function watchContract(h: () => ContractHarness): void {
     const { registry } = h();
     const token = (await registry.campaign('engine', 10))?.token ?? '';
     const first = (await registry.listAssignments('m1')).revision;
-    const op = { type: 'schedule', hash: HASH, desiredState: 'launched' } as const;
+    const op = { kind: 'schedule', hash: HASH, desiredState: 'launched' } as const;
     await registry.applyAssignments(token, [{ ...op, machineId: 'm1', unit: 'a.service' }]);
     const s = await registry.registerMachine(machine('m1'), 10);
     await registry.setMachineMetadata([{ machineId: 'm1', key: 'disk', value: 'ssd' }]);
@@ -145,13 +145,13 @@ export function watchContract(h: () => ContractHarness): void {
     const all = collector<AssignmentEvent>();
     const w1 = registry.watchAssignments('m1', start, mine.push);
     const w2 = registry.watchAssignments(undefined, start, all.push);
-    const op = { type: 'schedule', hash: HASH, desiredState: 'launched' } as const;
+    const op = { kind: 'schedule', hash: HASH, desiredState: 'launched' } as const;
     await registry.applyAssignments(token, [
       { ...op, machineId: 'm1', unit: 'a.service' },
       { ...op, machineId: 'm10', unit: 'b.service' },
     ]);
     await registry.applyAssignments(token, [
-      { type: 'unschedule', machineId: 'm1', unit: 'a.service' },
+      { kind: 'unschedule', machineId: 'm1', unit: 'a.service' },
     ]);
     await eventually(h(), () => all.events.length >= 3 && mine.events.length >= 2, 'events');
     expect(mine.events.map((e) => e.type)).toEqual(['put', 'delete']);

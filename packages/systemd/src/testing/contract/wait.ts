@@ -1,6 +1,6 @@
 // Waiting in contract tests: on a condition, with a deadline in the implementation's own time.
 import { waitFor } from '@fleet/testkit';
-import type { Systemd, UnitState, UnitStateChange } from '../../systemd.js';
+import type { Systemd, SystemdUnitStatus, UnitStatusChange } from '../../systemd.js';
 import type { HarnessTime } from './harness.js';
 
 /** How long a contract test waits for a condition, in the implementation's time. */
@@ -29,7 +29,7 @@ export function waitUntil<T>(
 
 /** Records every change a Systemd reports, from construction on. */
 export class ChangeRecorder {
-  readonly changes: UnitStateChange[] = [];
+  readonly changes: UnitStatusChange[] = [];
   private readonly off: () => void;
 
   constructor(
@@ -45,12 +45,12 @@ export class ChangeRecorder {
   }
 
   /** The states reported for `name`, in order. */
-  statesOf(name: string): UnitState[] {
+  statesOf(name: string): SystemdUnitStatus[] {
     return this.changes.filter((c) => c.name === name).map((c) => c.state);
   }
 
   /** Waits until a change of `name` after `from` matches `want` (fields given must be equal). */
-  waitFor(name: string, want: Partial<UnitState>, from = 0): Promise<UnitState> {
+  waitFor(name: string, want: Partial<SystemdUnitStatus>, from = 0): Promise<SystemdUnitStatus> {
     return waitUntil(
       this.time,
       `${name} to report ${JSON.stringify(want)}`,
@@ -64,9 +64,14 @@ export class ChangeRecorder {
 }
 
 /** Whether `state` has every field of `want`. */
-export function matches(state: UnitState | undefined, want: Partial<UnitState>): boolean {
+export function matches(
+  state: SystemdUnitStatus | undefined,
+  want: Partial<SystemdUnitStatus>,
+): boolean {
   if (state === undefined) return false;
-  return Object.entries(want).every(([key, value]) => state[key as keyof UnitState] === value);
+  return Object.entries(want).every(
+    ([key, value]) => state[key as keyof SystemdUnitStatus] === value,
+  );
 }
 
 /** Waits until `unitStates` shows `name` matching `want`. */
@@ -74,8 +79,8 @@ export function waitForState(
   systemd: Systemd,
   time: HarnessTime,
   name: string,
-  want: Partial<UnitState>,
-): Promise<UnitState> {
+  want: Partial<SystemdUnitStatus>,
+): Promise<SystemdUnitStatus> {
   return waitUntil(time, `${name} to be ${JSON.stringify(want)}`, async () => {
     const state = (await systemd.unitStates([name])).get(name);
     return matches(state, want) ? state : undefined;
