@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@fleet/runtime';
+import { waitFor } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DbusSystemd } from './dbus-systemd.js';
 import { SystemdError } from './errors.js';
@@ -116,6 +117,39 @@ describe('DbusSystemd without a bus', () => {
     } finally {
       bus.server.close();
     }
+  });
+
+  it('reconnects after a doubling delay from reconnectInitialMs, jittered ±20 % by `random`', async () => {
+    const attempts = async (random: () => number, steps: readonly number[]): Promise<number[]> => {
+      const clock = new ManualClock();
+      let errors = 0;
+      const sd = new DbusSystemd({
+        busAddress: `unix:path=${join(dir, 'none')}`,
+        filesRoot: dir,
+        reconnectInitialMs: 100,
+        reconnectMaxMs: 400,
+        clock,
+        random,
+        onBackgroundError: () => void errors++,
+      });
+      opened.push(sd);
+      await waitFor(() => errors === 1, { what: 'the first failed connect', timeoutMs: 3_000 });
+      // Before each step's end nothing new is tried; at its end one more attempt fails.
+      const seen: number[] = [];
+      for (const ms of steps) {
+        await clock.tick(ms - 1);
+        seen.push(errors);
+        await clock.tick(1);
+        await waitFor(() => errors > seen.length, {
+          what: 'the next failed connect',
+          timeoutMs: 3_000,
+        });
+      }
+      return seen;
+    };
+    // A low draw: 80 % of 100, 200, 400 and then 400 (the cap); a high one: 120 %.
+    expect(await attempts(() => 0, [80, 160, 320, 320])).toEqual([1, 2, 3, 4]);
+    expect(await attempts(() => 0.999_999, [120, 240, 480, 480])).toEqual([1, 2, 3, 4]);
   });
 
   it('after close, checks watch() and calls as FakeSystemd does: SYSTEMD_CLOSED before the name', async () => {
