@@ -1,4 +1,4 @@
-import { fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
+import { compareStrings, fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
 import type { Assignment, Plan, SchedMachine, SchedUnit, Snapshot } from '../types.js';
 
 /**
@@ -45,7 +45,7 @@ export function apply(snapshot: Snapshot, plan: Plan): Assignment[] {
 /** unit -> sorted machine IDs, for compact assertions. */
 export function placement(assignments: readonly Assignment[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const a of [...assignments].sort((x, y) => (x.machineId < y.machineId ? -1 : 1))) {
+  for (const a of [...assignments].sort((x, y) => compareStrings(x.machineId, y.machineId))) {
     (out[a.unit] ??= []).push(a.machineId);
   }
   return out;
