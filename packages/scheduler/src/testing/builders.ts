@@ -11,12 +11,19 @@ export function unit(
   desiredState: DesiredState = 'launched',
   hash = 'h-' + name,
 ): SchedUnit {
-  const options: UnitOption[] = [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }];
-  for (const line of xfleet) {
-    const i = line.indexOf('=');
-    options.push({ section: 'X-Fleet', name: line.slice(0, i), value: line.slice(i + 1) });
-  }
+  const options: UnitOption[] = [
+    { section: 'Service', name: 'ExecStart', value: '/bin/true' },
+    ...xfleetOptions(xfleet),
+  ];
   return { name, hash, desiredState, requirements: fleetRequirements(name, options) };
+}
+
+/** `[X-Fleet]` lines such as `Global=true` or `MachineMetadata=region=eu` as unit options. */
+export function xfleetOptions(lines: readonly string[]): UnitOption[] {
+  return lines.map((line) => {
+    const i = line.indexOf('=');
+    return { section: 'X-Fleet', name: line.slice(0, i), value: line.slice(i + 1) };
+  });
 }
 
 export function machine(id: string, metadata: Record<string, string> = {}): SchedMachine {
