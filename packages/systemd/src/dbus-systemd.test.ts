@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ManualClock } from '@fleet/runtime';
 import { waitFor } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DbusSystemd } from './dbus-systemd.js';
+import { DbusSystemd, type DbusSystemdOptions } from './dbus-systemd.js';
 import { SystemdError } from './errors.js';
 import { FakeSystemd } from './fake/fake-systemd.js';
 
@@ -31,12 +31,14 @@ const failure = (p: Promise<unknown>): Promise<unknown> =>
 describe('DbusSystemd without a bus', () => {
   let dir: string;
   const opened: DbusSystemd[] = [];
-  const make = (socket: string, callTimeoutMs = 200): DbusSystemd => {
+  /** A DbusSystemd on `socket` in the test's directory: 200 ms deadlines, no early reconnect. */
+  const make = (socket: string, opts: DbusSystemdOptions = {}): DbusSystemd => {
     const sd = new DbusSystemd({
       busAddress: `unix:path=${join(dir, socket)}`,
       filesRoot: dir,
-      callTimeoutMs,
+      callTimeoutMs: 200,
       reconnectInitialMs: 60_000,
+      ...opts,
     });
     opened.push(sd);
     return sd;
@@ -81,7 +83,7 @@ describe('DbusSystemd without a bus', () => {
   it('close() rejects a waiting call with SYSTEMD_CLOSED and closes the socket', async () => {
     const bus = await silentBus(join(dir, 'silent'));
     try {
-      const sd = make('silent', 60_000);
+      const sd = make('silent', { callTimeoutMs: 60_000 });
       const pending = failure(sd.daemonReload());
       await new Promise<void>((resolve) => bus.server.once('connection', () => resolve()));
       await sd.close();
@@ -98,14 +100,7 @@ describe('DbusSystemd without a bus', () => {
     const bus = await silentBus(join(dir, 'silent'));
     try {
       const clock = new ManualClock();
-      const sd = new DbusSystemd({
-        busAddress: `unix:path=${join(dir, 'silent')}`,
-        filesRoot: dir,
-        callTimeoutMs: 200,
-        reconnectInitialMs: 60_000,
-        clock,
-      });
-      opened.push(sd);
+      const sd = make('silent', { clock });
       let settled = false;
       const pending = failure(sd.start('web.service')).finally(() => (settled = true));
       await new Promise<void>((resolve) => bus.server.once('connection', () => resolve()));
@@ -123,16 +118,14 @@ describe('DbusSystemd without a bus', () => {
     const attempts = async (random: () => number, steps: readonly number[]): Promise<number[]> => {
       const clock = new ManualClock();
       let errors = 0;
-      const sd = new DbusSystemd({
-        busAddress: `unix:path=${join(dir, 'none')}`,
-        filesRoot: dir,
+      make('none', {
+        callTimeoutMs: 10_000,
         reconnectInitialMs: 100,
         reconnectMaxMs: 400,
         clock,
         random,
         onBackgroundError: () => void errors++,
       });
-      opened.push(sd);
       await waitFor(() => errors === 1, { what: 'the first failed connect', timeoutMs: 3_000 });
       // Before each step's end nothing new is tried; at its end one more attempt fails.
       const seen: number[] = [];
