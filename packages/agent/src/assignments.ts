@@ -1,5 +1,6 @@
 import type { AgentStore, Assignment, AssignmentEvent, Listing, Watch } from '@fleet/registry';
 import { backoff, jittered, type Clock } from '@fleet/runtime';
+import { compareStrings } from '@fleet/unit';
 
 /** Options of {@link AssignmentView}. */
 export interface AssignmentViewOptions {
@@ -78,7 +79,7 @@ export class AssignmentView {
 
   /** The desired units of this machine, sorted by name. */
   desired(): Assignment[] {
-    return [...this.byUnit.values()].sort((a, b) => (a.unit < b.unit ? -1 : 1));
+    return [...this.byUnit.values()].sort((a, b) => compareStrings(a.unit, b.unit));
   }
 
   async close(): Promise<void> {

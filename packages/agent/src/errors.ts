@@ -1,8 +1,6 @@
 // The agent's error catalogue: one class per failure, on the runtime's FleetError (code,
 // retryable, cause). Callers branch on `code` or on the class.
-import { isRegistryError } from '@fleet/registry';
-import { FleetError, isRetryable } from '@fleet/runtime';
-import { isSystemdError } from '@fleet/systemd';
+import { FleetError } from '@fleet/runtime';
 
 /** Stable codes of the agent's own errors. */
 export type AgentErrorCode =
@@ -37,17 +35,4 @@ export class LaunchedFileCorruptError extends AgentError {
  */
 export class ContentsGoneError extends AgentError {
   readonly code = 'AGENT_CONTENTS_GONE';
-}
-
-/**
- * Whether retrying the same call later can succeed: `isRetryable`, and the registry's and
- * systemd's own flags while their catalogues do not extend FleetError yet (they move onto it in
- * the same step as this file).
- */
-export function retryable(err: unknown): boolean {
-  return (
-    isRetryable(err) ||
-    (isRegistryError(err) && err.retryable) ||
-    (isSystemdError(err) && err.retryable)
-  );
 }

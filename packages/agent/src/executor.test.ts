@@ -1,10 +1,10 @@
 // The executor's own failures are catalogue errors: a load whose contents left the registry is a
 // ContentsGoneError (AGENT_CONTENTS_GONE, not retryable), and it skips the unit's later tasks.
 import { InMemoryRegistry } from '@fleet/registry';
-import { isFleetError, ManualClock } from '@fleet/runtime';
+import { isFleetError, isRetryable, ManualClock } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
 import { describe, expect, it } from 'vitest';
-import { ContentsGoneError, retryable } from './errors.js';
+import { ContentsGoneError } from './errors.js';
 import { executeTasks } from './executor.js';
 
 describe('executeTasks', () => {
@@ -26,7 +26,7 @@ describe('executeTasks', () => {
     const err = out[0]?.error;
     expect(err).toBeInstanceOf(ContentsGoneError);
     expect(isFleetError(err) ? err.code : undefined).toBe('AGENT_CONTENTS_GONE');
-    expect(retryable(err)).toBe(false);
+    expect(isRetryable(err)).toBe(false);
     expect(String((err as Error).message)).toBe(
       `contents of web.service (${gone}) are gone from the registry`,
     );

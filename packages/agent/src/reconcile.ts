@@ -2,9 +2,9 @@
 // states; plan; execute; publish. The loop decides when a pass may run (registered, lease renewed,
 // view current); this file decides nothing about that.
 import type { Assignment } from '@fleet/registry';
+import { isRetryable } from '@fleet/runtime';
 import { adoptLaunched, planAgent, type AgentCurrent } from '@fleet/scheduler';
 import type { AgentMetrics } from './agent-options.js';
-import { retryable } from './errors.js';
 import type { TaskOutcome } from './executor.js';
 import type { LocalUnits } from './local.js';
 
@@ -71,7 +71,7 @@ export async function reconcileOnce(
       if (o.error !== undefined) {
         metrics.taskFailures++;
         const d = assigned.get(t.unit);
-        if ((t.kind === 'load' || t.kind === 'start') && d !== undefined && !retryable(o.error)) {
+        if ((t.kind === 'load' || t.kind === 'start') && d !== undefined && !isRetryable(o.error)) {
           // systemd refuses this unit: retrying every pass only floods its journal.
           const { failures, delayMs } = backoff.failed(d, clock.monotonic());
           log.warn(

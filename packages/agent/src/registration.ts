@@ -9,9 +9,15 @@ import {
   type MachineRecord,
   type MachineSession,
 } from '@fleet/registry';
-import { backoff, oneLine, rateLimited, type Clock, type Logger } from '@fleet/runtime';
+import {
+  backoff,
+  isRetryable,
+  oneLine,
+  rateLimited,
+  type Clock,
+  type Logger,
+} from '@fleet/runtime';
 import type { AgentMetrics, AgentOptions } from './agent-options.js';
-import { retryable } from './errors.js';
 import type { HealthSources } from './health.js';
 import type { StatePublisher } from './publisher.js';
 import type { SessionStore } from './session-file.js';
@@ -142,7 +148,7 @@ export class Registration {
       return true;
     } catch (err) {
       this.failures++;
-      this.lastRetryable = retryable(err);
+      this.lastRetryable = isRetryable(err);
       if (isRegistryError(err, 'REGISTRY_MACHINE_EXISTS'))
         log.error({ err }, `machine ID ${id} is already registered by a live fleetd; retrying`);
       else if (this.lastRetryable) this.outage(err);

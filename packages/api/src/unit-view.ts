@@ -1,6 +1,6 @@
 // Registry records to API JSON: units (with current state and machine), unit states, machines.
 import type { Assignment, Machine, Unit, UnitState } from '@fleet/registry';
-import { fleetRequirements } from '@fleet/unit';
+import { compareStrings, fleetRequirements } from '@fleet/unit';
 import { currentStateOf } from './current-state.js';
 import type { WireMachine, WireUnit, WireUnitState } from '@fleet/client';
 
@@ -39,9 +39,7 @@ export function toWireUnit(
   };
   // Global units run on many machines: like fleet, no single current state or machine.
   if (isGlobalUnit(unit)) return base;
-  const assignment = [...assignments].sort((a, b) =>
-    a.machineId < b.machineId ? -1 : a.machineId > b.machineId ? 1 : 0,
-  )[0];
+  const assignment = [...assignments].sort((a, b) => compareStrings(a.machineId, b.machineId))[0];
   const published =
     assignment === undefined ? undefined : states.find((s) => s.machineId === assignment.machineId);
   const currentState = currentStateOf(unit.hash, assignment, published);

@@ -2,7 +2,7 @@
 // site: a retryable one (etcd unreachable, a conflict) is waited out, a refused fenced write means
 // the term is over, and anything else ends the term too (logged as an error): the engine resigns,
 // so another engine, or this one afresh, takes over instead of a leader stuck on a fault.
-import { isRegistryError, NotLeaderError } from '@fleet/registry';
+import { NotLeaderError } from '@fleet/registry';
 import { isRetryable } from '@fleet/runtime';
 
 /** What a leader does about an error: back off and stay, give the term up, or end it as a fault. */
@@ -10,13 +10,5 @@ export type Verdict = 'retry' | 'not-leader' | 'fatal';
 
 export function verdictOf(err: unknown): Verdict {
   if (err instanceof NotLeaderError) return 'not-leader';
-  return retryable(err) ? 'retry' : 'fatal';
-}
-
-/**
- * Whether retrying can help: `isRetryable`, and the registry's own flag while its errors do not
- * extend FleetError yet (the registry's catalogue moves onto it in this same step).
- */
-export function retryable(err: unknown): boolean {
-  return isRetryable(err) || (isRegistryError(err) && err.retryable);
+  return isRetryable(err) ? 'retry' : 'fatal';
 }

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { DEFAULT_PREFIX } from '@fleet/registry';
 import { oneLine } from '@fleet/runtime';
 import {
   absolutePath,
@@ -95,7 +96,7 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   etcd_keyfile: { key: 'etcdKeyfile', parse: str, deflt: '' },
   etcd_certfile: { key: 'etcdCertfile', parse: str, deflt: '' },
   etcd_cafile: { key: 'etcdCafile', parse: str, deflt: '' },
-  etcd_key_prefix: { key: 'etcdKeyPrefix', parse: keyPrefix, deflt: '/_coreos.com/fleet/' },
+  etcd_key_prefix: { key: 'etcdKeyPrefix', parse: keyPrefix, deflt: DEFAULT_PREFIX },
   etcd_request_timeout: {
     key: 'etcdRequestTimeout',
     parse: seconds(...BOUNDS.etcdRequestTimeout),

@@ -2,6 +2,7 @@
 // show exactly (expiry and fencing to the millisecond, no timers left behind).
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@fleet/runtime';
+import { compareStrings } from '@fleet/unit';
 import { kvContract, machine, rawAccess, registryContract, stall } from './testing/index.js';
 import { InMemoryRegistry } from './inmemory-registry.js';
 import { MemoryKv } from './kv/memory-kv.js';
@@ -72,7 +73,7 @@ describe('InMemoryRegistry on a manual clock', () => {
     const metadata = (await registry.listMachines()).items[0]?.metadata ?? {};
     expect(Object.entries(metadata)).toEqual(
       [...keys.map((k) => [k, k]), ['region', 'eu']].sort(([a = ''], [b = '']) =>
-        a < b ? -1 : a > b ? 1 : 0,
+        compareStrings(a, b),
       ),
     );
     expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);

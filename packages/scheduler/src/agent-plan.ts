@@ -1,4 +1,4 @@
-import type { DesiredState } from '@fleet/unit';
+import { compareStrings, type DesiredState } from '@fleet/unit';
 
 /** What the engine assigned to this machine: one entry per unit. */
 export interface AgentDesired {
@@ -131,13 +131,7 @@ export function planAgent(snapshot: AgentSnapshot): AgentTask[] {
   return tasks.sort(
     (a, b) =>
       ORDER[a.kind] - ORDER[b.kind] ||
-      (a.kind === 'reload' || b.kind === 'reload'
-        ? 0
-        : a.unit < b.unit
-          ? -1
-          : a.unit > b.unit
-            ? 1
-            : 0),
+      (a.kind === 'reload' || b.kind === 'reload' ? 0 : compareStrings(a.unit, b.unit)),
   );
 }
 

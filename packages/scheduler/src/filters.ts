@@ -1,3 +1,4 @@
+import { compareStrings } from '@fleet/unit';
 import { conflictsWith, replaceEachOther, replaces, type ClusterState } from './cluster.js';
 import type { SnapshotUnit } from './types.js';
 
@@ -177,7 +178,7 @@ export function summarize(rejections: readonly Rejection[], machineCount: number
     if (only !== undefined && only.n === machineCount) return only.r.none;
   }
   const parts = [...counts.values()]
-    .sort((a, b) => b.n - a.n || (a.r.many < b.r.many ? -1 : 1))
+    .sort((a, b) => b.n - a.n || compareStrings(a.r.many, b.r.many))
     .map((c) => `${c.n} ${c.n === 1 ? c.r.one : c.r.many}`);
   return `0/${machineCount} machines available: ${parts.join(', ')}`;
 }

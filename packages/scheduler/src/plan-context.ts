@@ -1,3 +1,4 @@
+import { compareStrings } from '@fleet/unit';
 import type { ClusterState, GlobMatcher } from './cluster.js';
 import { replaceEachOther } from './cluster.js';
 import type { TaskBook } from './plan-tasks.js';
@@ -19,7 +20,7 @@ export interface PlanContext {
 export const isActive = (unit: SnapshotUnit): boolean => unit.desiredState !== 'inactive';
 
 export const byName = <T extends { name: string }>(a: T, b: T): number =>
-  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  compareStrings(a.name, b.name);
 
 /** A placed unit that forms a circular Replaces pair with `unit`, if any. */
 export function circularRival(ctx: PlanContext, unit: SnapshotUnit): string | undefined {

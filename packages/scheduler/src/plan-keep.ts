@@ -1,9 +1,9 @@
 // Phase 1 of a planning pass: drop the assignments that are no longer valid, keep the rest where
 // they are (no rebalancing).
+import { compareStrings } from '@fleet/unit';
 import { conflictsWith, replaceEachOther, replaces } from './cluster.js';
 import { check, machineIdFilter, metadataFilter } from './filters.js';
 import { circularRival, isActive, type PlanContext } from './plan-context.js';
-import { compareStrings } from './plan-tasks.js';
 import { Reason } from './reasons.js';
 import type { SnapshotAssignment, SnapshotUnit } from './types.js';
 

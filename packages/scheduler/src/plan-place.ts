@@ -1,5 +1,6 @@
 // Phases 2 and 3 of a planning pass: every global unit on every eligible machine, then every other
 // unit that wants to run on the least-loaded machine that passes every filter.
+import { compareStrings } from '@fleet/unit';
 import { replaceEachOther, replaces } from './cluster.js';
 import {
   GLOBAL_FILTERS,
@@ -10,7 +11,6 @@ import {
   type Rejection,
 } from './filters.js';
 import { byName, circularRival, isActive, type PlanContext } from './plan-context.js';
-import { compareStrings } from './plan-tasks.js';
 import { Reason } from './reasons.js';
 import type { SnapshotUnit } from './types.js';
 

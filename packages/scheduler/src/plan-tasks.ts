@@ -1,12 +1,10 @@
+import { compareStrings } from '@fleet/unit';
 import type { Plan, SnapshotAssignment, SnapshotUnit, Task, Waiting } from './types.js';
 import { Reason } from './reasons.js';
 
 type Unschedule = Extract<Task, { kind: 'unschedule' }>;
 type Schedule = Extract<Task, { kind: 'schedule' }>;
 type Update = Extract<Task, { kind: 'update' }>;
-
-/** Orders strings by code unit, as every list of the plan is ordered. */
-export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const assignmentKey = (unit: string, machineId: string) => `${unit}\u0000${machineId}`;
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApi, FleetServer } from '@fleet/api';
+import { DEFAULT_PREFIX } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
 import { Etcd3 } from 'etcd3';
@@ -45,7 +46,6 @@ const TTL = Number(values.ttl);
 const IDLE_S = Number(values.idle);
 const CONCURRENCY = Number(values.concurrency);
 const FLEETCTL = fileURLToPath(new URL('../../fleetctl/dist/main.js', import.meta.url));
-const PREFIX = '/_coreos.com/fleet/';
 
 const rows: [string, string, string, string][] = [];
 const row = (what: string, value: string, baseline = '-', ratio = '-') =>
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     const puts = await putRate(etcd.endpoints);
     row('etcd raw put rate (baseline)', `${Math.round(puts).toLocaleString('en')}/s`);
 
-    observer = await ClusterObserver.start(etcd.endpoints, PREFIX);
+    observer = await ClusterObserver.start(etcd.endpoints, DEFAULT_PREFIX);
     log(`starting ${MACHINES} simulated machines in ${WORKERS} worker processes (${CLIENT})`);
     let t = performance.now();
     // No engine yet: the units submitted first wait unscheduled, so that scheduling and launching

@@ -1,6 +1,7 @@
 // The controller of a simulation: one engine process and a few worker processes that host the
 // simulated machines, all against one etcd. It knows nothing of fleet's internals beyond what
 // the workers report; the cluster is observed through etcd like any client would.
+import { DEFAULT_PREFIX } from '@fleet/registry';
 import type { AgentsStats, ClientMode, EngineStats, SimMachine } from './protocol.js';
 import { simMachine } from './machines.js';
 import { WorkerProcess } from './worker-process.js';
@@ -82,7 +83,7 @@ export class Simulation {
   static async start(opts: SimulationOptions): Promise<Simulation> {
     const n = opts.machines ?? 20;
     const w = Math.max(1, Math.min(opts.workers ?? 2, n));
-    const prefix = opts.prefix ?? '/_coreos.com/fleet/';
+    const prefix = opts.prefix ?? DEFAULT_PREFIX;
     const ttl = opts.ttlSeconds ?? 30;
     if (opts.engine === 'later' && opts.followerEngines !== false)
       throw new Error("engine: 'later' needs followerEngines: false");

@@ -5,8 +5,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@fleet/runtime';
+import { waitFor } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DbusSystemd } from './dbus-systemd.js';
+import { DbusSystemd, type DbusSystemdOptions } from './dbus-systemd.js';
 import { SystemdError } from './errors.js';
 import { FakeSystemd } from './fake/fake-systemd.js';
 
@@ -30,12 +31,14 @@ const failure = (p: Promise<unknown>): Promise<unknown> =>
 describe('DbusSystemd without a bus', () => {
   let dir: string;
   const opened: DbusSystemd[] = [];
-  const make = (socket: string, callTimeoutMs = 200): DbusSystemd => {
+  /** A DbusSystemd on `socket` in the test's directory: 200 ms deadlines, no early reconnect. */
+  const make = (socket: string, opts: DbusSystemdOptions = {}): DbusSystemd => {
     const sd = new DbusSystemd({
       busAddress: `unix:path=${join(dir, socket)}`,
       filesRoot: dir,
-      callTimeoutMs,
+      callTimeoutMs: 200,
       reconnectInitialMs: 60_000,
+      ...opts,
     });
     opened.push(sd);
     return sd;
@@ -80,7 +83,7 @@ describe('DbusSystemd without a bus', () => {
   it('close() rejects a waiting call with SYSTEMD_CLOSED and closes the socket', async () => {
     const bus = await silentBus(join(dir, 'silent'));
     try {
-      const sd = make('silent', 60_000);
+      const sd = make('silent', { callTimeoutMs: 60_000 });
       const pending = failure(sd.daemonReload());
       await new Promise<void>((resolve) => bus.server.once('connection', () => resolve()));
       await sd.close();
@@ -97,14 +100,7 @@ describe('DbusSystemd without a bus', () => {
     const bus = await silentBus(join(dir, 'silent'));
     try {
       const clock = new ManualClock();
-      const sd = new DbusSystemd({
-        busAddress: `unix:path=${join(dir, 'silent')}`,
-        filesRoot: dir,
-        callTimeoutMs: 200,
-        reconnectInitialMs: 60_000,
-        clock,
-      });
-      opened.push(sd);
+      const sd = make('silent', { clock });
       let settled = false;
       const pending = failure(sd.start('web.service')).finally(() => (settled = true));
       await new Promise<void>((resolve) => bus.server.once('connection', () => resolve()));
@@ -116,6 +112,37 @@ describe('DbusSystemd without a bus', () => {
     } finally {
       bus.server.close();
     }
+  });
+
+  it('reconnects after a doubling delay from reconnectInitialMs, jittered ±20 % by `random`', async () => {
+    const attempts = async (random: () => number, steps: readonly number[]): Promise<number[]> => {
+      const clock = new ManualClock();
+      let errors = 0;
+      make('none', {
+        callTimeoutMs: 10_000,
+        reconnectInitialMs: 100,
+        reconnectMaxMs: 400,
+        clock,
+        random,
+        onBackgroundError: () => void errors++,
+      });
+      await waitFor(() => errors === 1, { what: 'the first failed connect', timeoutMs: 3_000 });
+      // Before each step's end nothing new is tried; at its end one more attempt fails.
+      const seen: number[] = [];
+      for (const ms of steps) {
+        await clock.tick(ms - 1);
+        seen.push(errors);
+        await clock.tick(1);
+        await waitFor(() => errors > seen.length, {
+          what: 'the next failed connect',
+          timeoutMs: 3_000,
+        });
+      }
+      return seen;
+    };
+    // A low draw: 80 % of 100, 200, 400 and then 400 (the cap); a high one: 120 %.
+    expect(await attempts(() => 0, [80, 160, 320, 320])).toEqual([1, 2, 3, 4]);
+    expect(await attempts(() => 0.999_999, [120, 240, 480, 480])).toEqual([1, 2, 3, 4]);
   });
 
   it('after close, checks watch() and calls as FakeSystemd does: SYSTEMD_CLOSED before the name', async () => {

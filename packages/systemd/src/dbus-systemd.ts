@@ -44,9 +44,11 @@ export interface DbusSystemdOptions {
   coalesceMs?: number;
   /** Health probe interval (default 5 s). */
   healthIntervalMs?: number;
-  /** First reconnect delay (default 100 ms), doubling up to `reconnectMaxMs` (default 5 s). */
+  /** First reconnect delay (default 100 ms), doubling up to `reconnectMaxMs` (default 5 s), ±20 %. */
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
+  /** In [0, 1): the jitter of the reconnect delays (default Math.random). */
+  random?: () => number;
   /** States are read in `ListUnitsByNames` calls of at most this many names (default 256). */
   batchSize?: number;
   /** Clock and timers (default: real ones); the same option as `FakeSystemdOptions.clock`. */
@@ -93,6 +95,7 @@ export class DbusSystemd extends WatchedSystemd implements Systemd {
       healthIntervalMs: opts.healthIntervalMs ?? 5_000,
       reconnectInitialMs: opts.reconnectInitialMs ?? 100,
       reconnectMaxMs: opts.reconnectMaxMs ?? 5_000,
+      ...(opts.random === undefined ? {} : { random: opts.random }),
       setup: async (call) => {
         for (const rule of MATCH_RULES) {
           await call('AddMatch', {

@@ -9,7 +9,7 @@ import {
 } from '@fleet/registry';
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { advanceBy, advanceUntil, type AdvanceUntilOptions } from '@fleet/runtime/testing';
-import type { UnitOption } from '@fleet/unit';
+import { xfleetOptions } from '@fleet/scheduler/testing';
 import { Engine, type EngineOptions } from '../engine.js';
 
 export const M1 = 'a1000000000000000000000000000001';
@@ -22,13 +22,10 @@ export function unitInput(
   xfleet: string[] = [],
   desiredState: UnitInput['desiredState'] = 'launched',
 ): UnitInput {
-  const options: UnitOption[] = [
+  const options = [
     { section: 'Service', name: 'ExecStart', value: `/bin/sleep 1000 # ${name}` },
+    ...xfleetOptions(xfleet),
   ];
-  for (const l of xfleet) {
-    const i = l.indexOf('=');
-    options.push({ section: 'X-Fleet', name: l.slice(0, i), value: l.slice(i + 1) });
-  }
   return { name, options, desiredState };
 }
 

@@ -1,5 +1,6 @@
 // Waiting on every machine's copy of global units (restart): the copies are the unit's states
 // published by the machines, read from the API's state listing on each poll.
+import { compareStrings } from '@fleet/unit';
 import type { Context } from '../cli/context.js';
 import { judgeCopies, type CopiesGoal } from './copies.js';
 import { Progress } from './progress.js';
@@ -49,7 +50,7 @@ export async function waitForCopies(
       return pollUnit(ctx, progress, name, attempts, goalText, async () => {
         const states = await api.listUnitStates({ unitName: name });
         for (const s of states) if (s.systemdActiveState !== 'failed') stale.delete(s.machineID);
-        const sorted = [...states].sort((a, b) => (a.machineID < b.machineID ? -1 : 1));
+        const sorted = [...states].sort((a, b) => compareStrings(a.machineID, b.machineID));
         const copies = await Promise.all(
           sorted.map(async (state) => ({ state, legend: await legendOf(ctx, state.machineID) })),
         );

@@ -69,6 +69,9 @@ export const GLOBAL_FLAGS: Readonly<Record<string, GlobalFlag>> = {
   },
   'etcd-key-prefix': {
     type: 'string',
+    // fleet's default, written out: fleetctl may not import @fleet/registry (parts.json: the CLI
+    // loads no server code), and the HTTP client does not own etcd's key layout. The flag is
+    // accepted for compatibility and ignored, so the two cannot drift in any way that matters.
     default: '/_coreos.com/fleet/',
     describe: 'Ignored (etcd driver only)',
     hidden: true,

@@ -1,6 +1,7 @@
 // The assignment table (`assign/<machineId>/<unit>`, with its per-unit index
 // `placed/<unit>/<machineId>`) and unit reasons: written only by the engine, every write fenced
 // by the leader key.
+import { compareStrings } from '@fleet/unit';
 import {
   assignmentSchema,
   encodeAssignment,
@@ -12,7 +13,7 @@ import type { KvCompare, KvOp, KvRecord, KvTxnResult } from '../kv/kv.js';
 import type { ApplyResult, Assignment, AssignmentOp, Listing } from '../types.js';
 import type { Core } from './core.js';
 import { fenceCompare, leaderFromResult } from './fence.js';
-import { byteOrder, rangeAll, snapshot } from './read.js';
+import { rangeAll, snapshot } from './read.js';
 import { checkAssignmentOp, checkMachineId, checkToken, checkStoredUnitName } from './validate.js';
 
 const ORDER: Record<AssignmentOp['kind'], number> = { unschedule: 0, update: 1, schedule: 2 };
@@ -174,7 +175,9 @@ export async function listAssignments(
   return snapshot(async () => {
     const { kvs, revision } = await rangeAll(core, core.keys.assignments(machineId));
     const items = kvs.flatMap((rec) => toAssignment(core, rec) ?? []);
-    items.sort((a, b) => byteOrder(a.machineId, b.machineId) || byteOrder(a.unit, b.unit));
+    items.sort(
+      (a, b) => compareStrings(a.machineId, b.machineId) || compareStrings(a.unit, b.unit),
+    );
     return { items, revision: revision.toString() };
   });
 }

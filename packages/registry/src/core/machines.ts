@@ -1,4 +1,5 @@
 // Reading machines and unit states, and fleet's dynamic machine metadata.
+import { compareStrings } from '@fleet/unit';
 import {
   encodeMetadata,
   machineFields,
@@ -17,12 +18,12 @@ import type {
   UnitState,
 } from '../types.js';
 import type { Core } from './core.js';
-import { byteOrder, rangeAll, snapshot } from './read.js';
+import { rangeAll, snapshot } from './read.js';
 import { checkMachineId, checkMetadataChange, checkStoredUnitName } from './validate.js';
 
 /** The entries sorted by key, as an object (`Object.fromEntries` defines `__proto__` as a key). */
 function sortedRecord(r: ReadonlyMap<string, string>): Record<string, string> {
-  return Object.fromEntries([...r].sort(([a], [b]) => byteOrder(a, b)));
+  return Object.fromEntries([...r].sort(([a], [b]) => compareStrings(a, b)));
 }
 
 /** A decoded machine record as the public type. */
@@ -75,7 +76,7 @@ export async function listMachines(core: Core): Promise<Listing<Machine>> {
         revision: rev.toString(),
       });
     }
-    items.sort((a, b) => byteOrder(a.id, b.id));
+    items.sort((a, b) => compareStrings(a.id, b.id));
     return { items, revision: revision.toString() };
   });
 }
@@ -139,7 +140,9 @@ export async function listUnitStates(
         revision: rec.modRevision.toString(),
       });
     }
-    items.sort((a, b) => byteOrder(a.unit, b.unit) || byteOrder(a.machineId, b.machineId));
+    items.sort(
+      (a, b) => compareStrings(a.unit, b.unit) || compareStrings(a.machineId, b.machineId),
+    );
     return { items, revision: revision.toString() };
   });
 }

@@ -7,12 +7,13 @@
 // (as every read did before the index) and indexes what it found, each entry only if its
 // assignment is still the one it read; then, if no assignment changed meanwhile, it writes the
 // marker. From then on every read trusts the index.
+import { compareStrings } from '@fleet/unit';
 import { encodePlacementsReady } from '../codec.js';
 import type { KvOp } from '../kv/kv.js';
 import type { Assignment, Listing } from '../types.js';
 import { listAssignments, toAssignment } from './assignments.js';
 import type { Core } from './core.js';
-import { byteOrder, snapshot } from './read.js';
+import { snapshot } from './read.js';
 import { checkStoredUnitName } from './validate.js';
 
 /** See {@link Registry.getPlacement}. */
@@ -44,7 +45,7 @@ export async function getPlacement(core: Core, nameIn: string): Promise<Listing<
       ),
     );
     const items = reads.flatMap((r) => r.kvs.flatMap((rec) => toAssignment(core, rec) ?? []));
-    items.sort((a, b) => byteOrder(a.machineId, b.machineId));
+    items.sort((a, b) => compareStrings(a.machineId, b.machineId));
     return { items, revision: res.revision.toString() };
   });
 }

@@ -40,8 +40,3 @@ export async function snapshot<T>(read: () => Promise<T>): Promise<T> {
     }
   }
 }
-
-/** Byte-order comparison of strings made of ASCII (as etcd orders keys). */
-export function byteOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

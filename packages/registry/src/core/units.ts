@@ -2,7 +2,7 @@
 // content reference and (when needed) the content itself, so nothing is ever half-written.
 // Read-modify-writes compare the record's mod revision and retry on conflict, which also
 // makes a write that etcd applied but did not acknowledge converge on the next read.
-import type { DesiredState, UnitOption } from '@fleet/unit';
+import { compareStrings, type DesiredState, type UnitOption } from '@fleet/unit';
 import { encodeUnit } from '../codec.js';
 import {
   ConflictError,
@@ -14,7 +14,7 @@ import type { KvOp, KvRecord } from '../kv/kv.js';
 import type { Listing, Unit, UnitHead, UnitInput } from '../types.js';
 import { dropContentIfUnused, fetchContents, putContentIfAbsent } from './contents.js';
 import type { Core } from './core.js';
-import { byteOrder, rangeAll, snapshot } from './read.js';
+import { rangeAll, snapshot } from './read.js';
 import {
   decodeReason,
   decodeUnit,
@@ -205,7 +205,7 @@ export async function listUnits(core: Core): Promise<Listing<Unit>> {
       if (options === undefined) core.corrupt(key, `contents ${head.hash} are missing`);
       else items.push({ ...head, options });
     }
-    items.sort((a, b) => byteOrder(a.name, b.name));
+    items.sort((a, b) => compareStrings(a.name, b.name));
     return { items, revision: units.revision.toString() };
   });
 }

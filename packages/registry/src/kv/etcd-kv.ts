@@ -2,7 +2,7 @@
 // (transient errors only, with backoff, within a budget) so that a retried write is known
 // to be ambiguous; errors leave as RegistryErrors that name the endpoints.
 import { castGrpcError, EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
-import { systemClock, type Clock } from '@fleet/runtime';
+import { backoff, sleep, systemClock, type BackoffPolicy, type Clock } from '@fleet/runtime';
 import { ClosedError, type RegistryError } from '../errors.js';
 import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
 import { fromKeyValue, fromTxnResponses, toTxnRequest } from './etcd-codec.js';
@@ -30,7 +30,7 @@ export interface EtcdKvOptions extends EtcdConnectionOptions {
   /** No new attempt starts after this long (default 10,000 ms). */
   readonly retryBudgetMs?: number;
   readonly clock?: Clock;
-  /** Uniform in [0, 1): jitters lease keepalive retries (default Math.random). */
+  /** Uniform in [0, 1): jitters the retries of calls, keepalives and watches (default Math.random). */
   readonly random?: () => number;
   /** Silence on the watch stream after which it is probed (default 60,000 ms). */
   readonly watchIdleMs?: number;
@@ -49,8 +49,8 @@ function leaseOf(ops: readonly KvOp[]): bigint | undefined {
   return undefined;
 }
 
-const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Transient failures of a call are retried after 100 ms, doubling up to 1 s, each ±20 %. */
+const CALL_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 1_000, jitter: 0.2 };
 
 /** The Kv port on etcd v3. */
 export class EtcdKv implements Kv {
@@ -106,7 +106,7 @@ export class EtcdKv implements Kv {
           throw out;
         }
         retried = true;
-        await sleep(Math.min(1_000, 100 * 2 ** (attempt - 1)));
+        await sleep(systemClock, backoff(attempt, CALL_RETRY, this.random));
       }
     }
   }
@@ -201,6 +201,7 @@ export class EtcdKv implements Kv {
     const deps = {
       client: this.client,
       clock: this.clock,
+      random: this.random,
       range: (r: KvRangeRequest) => this.range(r),
     };
     return holdUntilClosed(this.watches, watchEtcd(deps, key, rangeEnd, afterRevision, listener));

@@ -3,7 +3,7 @@
 // keepalive stream every 100 ms with no backoff (a thundering herd when etcd returns). Here every
 // time is monotonic (`clock.monotonic()`), retries back off with jitter, and the revoke goes
 // through EtcdKv's retrying call path.
-import type { Clock } from '@fleet/runtime';
+import { backoff, type Clock } from '@fleet/runtime';
 import { LeaseExpiredError } from '../errors.js';
 import type { KvLease } from './kv.js';
 
@@ -27,10 +27,11 @@ export interface LeaseDeps {
 }
 
 /**
- * Ceiling of the first retry delay after a failed keepalive (jitter takes it down to half); it
- * doubles per failure, up to TTL/3.
+ * The first retry after a failed keepalive comes after 100-200 ms (150 ms ±1/3); the range
+ * doubles per failure, up to 1/2-1 × TTL/3.
  */
-const RETRY_BASE_MS = 200;
+const RETRY_MID_MS = 150;
+const RETRY_JITTER = 1 / 3;
 
 /** {@link KvLease} over etcd: keepalive every TTL/3, loss decided on the monotonic clock. */
 export class EtcdLease implements KvLease {
@@ -82,8 +83,8 @@ export class EtcdLease implements KvLease {
 
   /** How long after the failure-th consecutive failed keepalive the next one is tried. */
   retryDelayMs(failure: number): number {
-    const ceiling = Math.min(this.intervalMs, RETRY_BASE_MS * 2 ** Math.min(failure - 1, 16));
-    return ceiling / 2 + (ceiling / 2) * this.random();
+    const policy = { initialMs: RETRY_MID_MS, maxMs: this.intervalMs * 0.75, jitter: RETRY_JITTER };
+    return backoff(failure, policy, this.random);
   }
 
   /**

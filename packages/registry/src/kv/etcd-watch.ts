@@ -2,7 +2,7 @@
 // (etcd3 jumps ahead to the header revision on connect), re-creates a watcher the server
 // cancelled, and turns compaction into one `resync`.
 import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
-import type { Clock } from '@fleet/runtime';
+import { backoff, type BackoffPolicy, type Clock } from '@fleet/runtime';
 import { CompactedError } from '../errors.js';
 import { fromKeyValue } from './etcd-codec.js';
 import { isProbeAnswer } from './etcd-watch-stream.js';
@@ -12,8 +12,13 @@ import type { KvEvent, KvRangeRequest, KvRangeResult, KvWatch, KvWatchListener }
 export interface WatchDeps {
   readonly client: Etcd3;
   readonly clock: Clock;
+  /** In [0, 1): the jitter of the re-watch delays (default Math.random). */
+  readonly random?: () => number;
   range(req: KvRangeRequest): Promise<KvRangeResult>;
 }
+
+/** A watcher that failed is re-created after 200 ms, doubling up to 5 s, each ±20 %. */
+export const REWATCH_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 5_000, jitter: 0.2 };
 
 function toEvents(res: IWatchResponse): KvEvent[] {
   return res.events.map((ev): KvEvent => {
@@ -91,7 +96,7 @@ export function watchEtcd(
     if (closed) return;
     listener.restarted?.(err);
     failures++;
-    const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+    const delay = backoff(failures, REWATCH_BACKOFF, deps.random);
     cancelRetry = deps.clock.setTimer(delay, open);
   };
 

@@ -1,4 +1,4 @@
-import { fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
+import { compareStrings, fleetRequirements, type DesiredState, type UnitOption } from '@fleet/unit';
 import type {
   Plan,
   Snapshot,
@@ -17,12 +17,19 @@ export function unit(
   desiredState: DesiredState = 'launched',
   hash = 'h-' + name,
 ): SnapshotUnit {
-  const options: UnitOption[] = [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }];
-  for (const line of xfleet) {
-    const i = line.indexOf('=');
-    options.push({ section: 'X-Fleet', name: line.slice(0, i), value: line.slice(i + 1) });
-  }
+  const options: UnitOption[] = [
+    { section: 'Service', name: 'ExecStart', value: '/bin/true' },
+    ...xfleetOptions(xfleet),
+  ];
   return { name, hash, desiredState, requirements: fleetRequirements(name, options) };
+}
+
+/** `[X-Fleet]` lines such as `Global=true` or `MachineMetadata=region=eu` as unit options. */
+export function xfleetOptions(lines: readonly string[]): UnitOption[] {
+  return lines.map((line) => {
+    const i = line.indexOf('=');
+    return { section: 'X-Fleet', name: line.slice(0, i), value: line.slice(i + 1) };
+  });
 }
 
 export function machine(id: string, metadata: Record<string, string> = {}): SnapshotMachine {
@@ -51,7 +58,7 @@ export function apply(snapshot: Snapshot, plan: Plan): SnapshotAssignment[] {
 /** unit -> sorted machine IDs, for compact assertions. */
 export function placement(assignments: readonly SnapshotAssignment[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const a of [...assignments].sort((x, y) => (x.machineId < y.machineId ? -1 : 1))) {
+  for (const a of [...assignments].sort((x, y) => compareStrings(x.machineId, y.machineId))) {
     (out[a.unit] ??= []).push(a.machineId);
   }
   return out;

@@ -2,7 +2,7 @@
 // `maxPendingCalls` in flight), a health probe notices a dead bus (dbus-next has no disconnect
 // event), and a lost connection is replaced with backoff, set up again and announced.
 import type { Message } from 'dbus-next';
-import type { Clock } from '@fleet/runtime';
+import { backoff, type Clock } from '@fleet/runtime';
 import {
   SystemdClosedError,
   SystemdTimeoutError,
@@ -25,9 +25,11 @@ export interface BusSessionOptions {
   readonly maxPendingCalls: number;
   /** How often the health probe runs while connected. */
   readonly healthIntervalMs: number;
-  /** First reconnect delay; doubles per failed attempt up to `reconnectMaxMs`. */
+  /** First reconnect delay; doubles per failed attempt up to `reconnectMaxMs`, each ±20 %. */
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
+  /** In [0, 1): the jitter of the reconnect delays (default Math.random). */
+  readonly random?: () => number;
   /** Runs on every new connection before it is used (match rules, `Subscribe`). */
   setup(call: SetupCall): Promise<void>;
   /** A signal arrived. */
@@ -228,8 +230,9 @@ export class BusSession {
     this.failures++;
     this.settleWaiters(undefined);
     this.opts.onError(err);
-    const { reconnectInitialMs, reconnectMaxMs } = this.opts;
-    const delay = Math.min(reconnectMaxMs, reconnectInitialMs * 2 ** (this.failures - 1));
+    const { reconnectInitialMs: initialMs, reconnectMaxMs: maxMs, random } = this.opts;
+    // Jittered, so that the fleetds of a cluster whose buses all went at once do not return in step.
+    const delay = backoff(this.failures, { initialMs, maxMs, jitter: 0.2 }, random);
     this.cancelTimer = this.opts.timers.setTimer(delay, () => void this.connect());
   }
 

@@ -1,4 +1,5 @@
 // Contract: leadership, fencing, assignments and unit reasons (everything the engine writes).
+import { compareStrings } from '@fleet/unit';
 import { expect, it } from 'vitest';
 import type { AssignmentEvent, AssignmentOp } from '../../types.js';
 import { stall } from '../stall.js';
@@ -43,7 +44,7 @@ export function engineContract(h: () => ContractHarness): void {
     expect(m1.items).toHaveLength(83);
     expect(m1.items.every((a) => a.machineId === 'm1')).toBe(true);
     const names = m1.items.map((a) => a.unit);
-    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(names).toEqual([...names].sort(compareStrings));
     const all = await registry.listAssignments();
     expect(all.items.map((a) => a.machineId)).toEqual([
       ...Array<string>(84).fill('m0'),

@@ -1,5 +1,11 @@
 // Contract: the units directory (write, remove, list, hash).
-import { parseUnitFile, serializeUnitOptions, unitHash, type UnitOption } from '@fleet/unit';
+import {
+  compareStrings,
+  parseUnitFile,
+  serializeUnitOptions,
+  unitHash,
+  type UnitOption,
+} from '@fleet/unit';
 import { expect, it } from 'vitest';
 import type { ContractContext } from './context.js';
 
@@ -21,7 +27,7 @@ export function filesContract(ctx: ContractContext): void {
     const expected = [
       { name: first, hash: hashOf(SLEEPER) },
       { name: second, hash: hashOf(other) },
-    ].sort((x, y) => (x.name < y.name ? -1 : 1));
+    ].sort((x, y) => compareStrings(x.name, y.name));
     expect(ours).toEqual(expected);
     expect(hashOf(SLEEPER)).not.toBe(hashOf(other));
   });
