@@ -1,0 +1,57 @@
+// Batches of per-unit requests: run them concurrently with a bound (a command on N units costs
+// O(N / BATCH_LIMIT) round trips of latency, not O(N)), and print each unit's lines in the order
+// the units were given, as if they had run one after another.
+import type { Context } from '../cli/context.js';
+
+/** Requests in flight at once for a batch of units. */
+export const BATCH_LIMIT = 16;
+
+/**
+ * Maps `items` through `fn` with at most `limit` calls pending at once.
+ * @returns the results in the order of `items` (rejects with the first rejection, in time)
+ */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  };
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker);
+  await Promise.all(workers);
+  return results;
+}
+
+/** One printed line, held back until the unit's turn. */
+type Line = readonly ['out' | 'err' | 'debug', string];
+
+/** A unit's lines, recorded through a Context whose out/err/debug are held back. */
+export class HeldLines {
+  private readonly lines: Line[] = [];
+  /** `ctx` with out, err and debug recorded here. */
+  readonly ctx: Context;
+
+  constructor(readonly real: Context) {
+    const record = (stream: Line[0]) => (line: string) => void this.lines.push([stream, line]);
+    const own = { out: record('out'), err: record('err'), debug: record('debug') };
+    // Everything else is the real context's, bound to it (its caches stay shared).
+    this.ctx = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'out' || prop === 'err' || prop === 'debug') return own[prop];
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /** Prints the recorded lines on the real context, in order. */
+  flush(): void {
+    for (const [stream, line] of this.lines.splice(0)) this.real[stream](line);
+  }
+}
