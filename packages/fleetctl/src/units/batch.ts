@@ -28,6 +28,17 @@ export async function mapBounded<T, R>(
   return results;
 }
 
+/** A settled promise, to decide in order after running out of order. */
+export type Outcome<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly err: unknown };
+
+/** Never rejects: the value or the error. */
+export const settle = <T>(p: Promise<T>): Promise<Outcome<T>> =>
+  p.then(
+    (value) => ({ ok: true, value }) as const,
+    (err: unknown) => ({ ok: false, err }) as const,
+  );
+
 /** One printed line, held back until the unit's turn. */
 type Line = readonly ['out' | 'err' | 'debug', string];
 

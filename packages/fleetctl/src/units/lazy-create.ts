@@ -16,7 +16,7 @@ import { oneLine } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
 import { findLocalUnit, type LocalUnit } from './local-file.js';
-import { BATCH_LIMIT, HeldLines, mapBounded } from './batch.js';
+import { BATCH_LIMIT, HeldLines, mapBounded, settle, type Outcome } from './batch.js';
 import { unitFileArg, unitName } from './names.js';
 
 /** Commands that lazily create units, and the desired states --replace may replace in. */
@@ -164,15 +164,6 @@ async function write(ctx: Context, api: FleetClient, p: Plan): Promise<void> {
   if (p.kind === 'replace') ctx.debug(`replaced ${p.spec.name} with ${p.file ?? '?'}`);
   else ctx.debug(`created ${p.spec.name} (${p.spec.desiredState ?? 'inactive'})`);
 }
-
-type Outcome<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly err: unknown };
-
-const settle = <T>(p: Promise<T>): Promise<Outcome<T>> =>
-  p.then(
-    (value) => ({ ok: true, value }),
-    (err: unknown) => ({ ok: false, err }),
-  );
 
 /**
  * Ensures every argument's unit exists (see the module comment). The units are read and
