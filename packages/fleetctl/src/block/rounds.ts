@@ -4,8 +4,10 @@
 // not N requests.
 import type { FleetClient, WireUnit, WireUnitState } from '@fleet/client';
 
-/** From this many units on, a poll reads the listings instead of each unit. */
-export const LIST_FROM = 4;
+export { LIST_FROM } from '../units/batch.js';
+
+/** Polls kept back for units a little behind the others (bounds memory on endless waits). */
+const KEEP_POLLS = 4;
 
 /** A fetch shared by every unit's poll of the same number. */
 export class Rounds<T> {
@@ -19,7 +21,7 @@ export class Rounds<T> {
     if (view === undefined) {
       view = this.fetch();
       this.polls.set(poll, view);
-      this.polls.delete(poll - 2);
+      this.polls.delete(poll - KEEP_POLLS);
     }
     return view;
   }

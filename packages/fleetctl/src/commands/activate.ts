@@ -13,7 +13,7 @@ import type { Context } from '../cli/context.js';
 import { CliError, UsageError } from '../cli/errors.js';
 import { isGlobal, type Goal } from '../block/judge.js';
 import { waitForUnits } from '../block/wait.js';
-import { BATCH_LIMIT, mapBounded, settle } from '../units/batch.js';
+import { readUnits } from '../units/batch.js';
 import { lazyCreate } from '../units/lazy-create.js';
 import { setTargetStates } from '../units/target-state.js';
 import { blockAttempts, printTriggered, rejectSign } from './shared.js';
@@ -24,7 +24,7 @@ export async function splitGlobal(
   names: readonly string[],
 ): Promise<{ global: string[]; other: string[] }> {
   const api = await ctx.api();
-  const units = await mapBounded(names, BATCH_LIMIT, (name) => settle(api.getUnit(name)));
+  const units = await readUnits(api, names);
   const global: string[] = [];
   const other: string[] = [];
   for (const [i, name] of names.entries()) {

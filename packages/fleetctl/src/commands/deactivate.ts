@@ -1,12 +1,19 @@
 // The common path of stop and unload: for units in the cluster, set the lower desired state
 // and wait for it. Units not in the cluster are reported (fleet skipped them silently).
-import type { FleetClient } from '@fleet/client';
+import type { FleetClient, WireUnit } from '@fleet/client';
 import type { DesiredState } from '@fleet/unit';
 import type { Args } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { isGlobal } from '../block/judge.js';
 import { waitForUnloaded, waitForUnits } from '../block/wait.js';
-import { BATCH_LIMIT, HeldLines, mapBounded, settle } from '../units/batch.js';
+import {
+  BATCH_LIMIT,
+  HeldLines,
+  mapBounded,
+  readUnits,
+  settle,
+  type Outcome,
+} from '../units/batch.js';
 import { requireUnits } from '../units/names.js';
 import { blockAttempts, printTriggered } from './shared.js';
 
@@ -31,9 +38,11 @@ async function deactivateOne(
   ctx: Context,
   api: FleetClient,
   name: string,
+  read: Outcome<WireUnit | undefined> | undefined,
   how: Deactivation,
 ): Promise<'failed' | 'skipped' | 'global' | 'waiting'> {
-  const unit = await api.getUnit(name);
+  if (read?.ok === false) throw read.err;
+  const unit = read?.value;
   if (unit === undefined) {
     ctx.err(`Unit ${name} does not exist.`);
     return 'failed';
@@ -58,8 +67,9 @@ export async function deactivate(ctx: Context, args: Args, how: Deactivation): P
   const attempts = blockAttempts(args);
   const api = await ctx.api();
   const held = names.map(() => new HeldLines(ctx));
+  const units = await readUnits(api, names);
   const done = await mapBounded(names, BATCH_LIMIT, (name, i) =>
-    settle(deactivateOne(held[i]?.ctx ?? ctx, api, name, how)),
+    settle(deactivateOne(held[i]?.ctx ?? ctx, api, name, units[i], how)),
   );
   let failed = false;
   const waiting: string[] = [];

@@ -1,10 +1,14 @@
 // Batches of per-unit requests: run them concurrently with a bound (a command on N units costs
 // O(N / BATCH_LIMIT) round trips of latency, not O(N)), and print each unit's lines in the order
 // the units were given, as if they had run one after another.
+import type { FleetClient, WireUnit } from '@fleet/client';
 import type { Context } from '../cli/context.js';
 
 /** Requests in flight at once for a batch of units. */
 export const BATCH_LIMIT = 16;
+
+/** From this many units on, one listing is read instead of each unit (and once per poll). */
+export const LIST_FROM = 4;
 
 /**
  * Maps `items` through `fn` with at most `limit` calls pending at once.
@@ -65,4 +69,21 @@ export class HeldLines {
   flush(): void {
     for (const [stream, line] of this.lines.splice(0)) this.real[stream](line);
   }
+}
+
+/**
+ * Each named unit (`undefined`: not in the cluster), or the error reading it: from LIST_FROM
+ * units on, one unit listing (its pages) serves them all; below that, one GET each, concurrently.
+ */
+export async function readUnits(
+  api: FleetClient,
+  names: readonly string[],
+): Promise<Outcome<WireUnit | undefined>[]> {
+  if (names.length < LIST_FROM) {
+    return mapBounded(names, BATCH_LIMIT, (name) => settle(api.getUnit(name)));
+  }
+  const all = await settle(api.listUnits());
+  if (!all.ok) return names.map(() => all);
+  const byName = new Map(all.value.map((u) => [u.name, u]));
+  return names.map((name) => ({ ok: true, value: byName.get(name) }));
 }

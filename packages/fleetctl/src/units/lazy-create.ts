@@ -16,7 +16,7 @@ import { oneLine } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
 import { findLocalUnit, type LocalUnit } from './local-file.js';
-import { BATCH_LIMIT, HeldLines, mapBounded, settle, type Outcome } from './batch.js';
+import { BATCH_LIMIT, HeldLines, mapBounded, readUnits, settle, type Outcome } from './batch.js';
 import { unitFileArg, unitName } from './names.js';
 
 /** Commands that lazily create units, and the desired states --replace may replace in. */
@@ -137,11 +137,21 @@ async function contentsFor(
   );
 }
 
+function isValidName(name: string): boolean {
+  try {
+    validateUnitName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads what one argument needs and decides what to write (nothing is written here). */
 async function plan(
   ctx: Context,
   api: FleetClient,
   raw: string,
+  read: Outcome<WireUnit | undefined> | undefined,
   opts: LazyCreateOptions,
 ): Promise<Plan> {
   const arg = unitFileArg(raw);
@@ -151,7 +161,8 @@ async function plan(
   } catch (err) {
     throw err instanceof UnitError ? new CliError(err.message) : err;
   }
-  const unit = await api.getUnit(name);
+  if (read?.ok === false) throw read.err;
+  const unit = read?.value;
   if (unit !== undefined) return existing(ctx, unit, arg, opts);
   const options = await contentsFor(ctx, api, name, arg);
   validate(ctx, name, options, opts);
@@ -179,8 +190,15 @@ export async function lazyCreate(
   const api = await ctx.api();
   const names = args.map(unitName);
   const held = args.map(() => new HeldLines(ctx));
+  // Names that are not valid are not read (plan reports them).
+  const valid = names.map((n) => (isValidName(n) ? n : undefined));
+  const known = await readUnits(
+    api,
+    valid.filter((n) => n !== undefined),
+  );
+  const byName = new Map(valid.filter((n) => n !== undefined).map((n, i) => [n, known[i]]));
   const plans = await mapBounded(args, BATCH_LIMIT, (raw, i) =>
-    settle(plan(held[i]?.ctx ?? ctx, api, raw, opts)),
+    settle(plan(held[i]?.ctx ?? ctx, api, raw, byName.get(names[i] ?? ''), opts)),
   );
   let firstBad = plans.findIndex((p) => !p.ok);
   if (firstBad < 0) firstBad = plans.length;

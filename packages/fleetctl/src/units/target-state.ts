@@ -4,7 +4,7 @@ import type { WireUnit } from '@fleet/client';
 import type { DesiredState } from '@fleet/unit';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
-import { BATCH_LIMIT, mapBounded, settle } from './batch.js';
+import { BATCH_LIMIT, mapBounded, readUnits, settle } from './batch.js';
 
 /**
  * Sets each unit's desired state to `state` unless it already is.
@@ -17,7 +17,7 @@ export async function setTargetStates(
   state: DesiredState,
 ): Promise<WireUnit[]> {
   const api = await ctx.api();
-  const read = await mapBounded(names, BATCH_LIMIT, (name) => settle(api.getUnit(name)));
+  const read = await readUnits(api, names);
   // As one after another: stop at the first unit missing (or unreadable); none after it is set.
   let stop = read.findIndex((r) => !r.ok || r.value === undefined);
   if (stop < 0) stop = read.length;
