@@ -87,6 +87,21 @@ describe('batches', () => {
     expect(c.count('PUT /fleet/v1/units/:name')).toBe(8);
   });
 
+  it('restart of many units reads one listing per step and sets states concurrently', async () => {
+    const { h, c } = await withUnits(0);
+    const names = Array.from({ length: 8 }, (_, i) => `r${i}.service`);
+    for (const name of names) {
+      await h.registry.createUnit({ name, options: [], desiredState: 'loaded' });
+    }
+    const r = await h.fleetctl(['restart', '--block-attempts=1', ...names]);
+    expect(r.code).toBe(1);
+    expect(c.count('GET /fleet/v1/units/:name')).toBe(0);
+    expect(c.count('PUT /fleet/v1/units/:name')).toBe(8);
+    // lazy create, the restart's own read, then one per poll of one attempt
+    expect(c.count('GET /fleet/v1/units')).toBe(2 + 4);
+    expect(c.maxInFlight).toBeGreaterThan(1);
+  });
+
   it('keeps lines in the order given and exit codes for a mix of good and failing units', async () => {
     const { h, files } = await withUnits(6);
     const [a, b, d, e] = files;

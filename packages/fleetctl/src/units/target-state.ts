@@ -1,6 +1,6 @@
 // Setting units' desired state, as fleet's setTargetStateOfUnits: units already there are
 // skipped; the others are returned as "triggered".
-import type { WireUnit } from '@fleet/client';
+import type { FleetClient, WireUnit } from '@fleet/client';
 import type { DesiredState } from '@fleet/unit';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
@@ -44,4 +44,19 @@ export async function setTargetStates(
     throw new CliError(`unable to find unit ${names[stop] ?? ''}`);
   }
   return triggered;
+}
+
+/**
+ * Sets the desired state of every named unit, concurrently (bounded).
+ * @throws the first failure in the order given (the others have been sent all the same)
+ */
+export async function setEach(
+  api: FleetClient,
+  names: readonly string[],
+  state: DesiredState,
+): Promise<void> {
+  const done = await mapBounded(names, BATCH_LIMIT, (name) =>
+    settle(api.setDesiredState(name, state)),
+  );
+  for (const d of done) if (!d.ok) throw d.err;
 }
