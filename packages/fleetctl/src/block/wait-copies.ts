@@ -1,9 +1,11 @@
 // Waiting on every machine's copy of global units (restart): the copies are the unit's states
-// published by the machines, read from the API's state listing on each poll.
+// published by the machines, read from the API's state listing on each poll (one listing for
+// all units from LIST_FROM units on).
 import { compareStrings } from '@fleet/unit';
 import type { Context } from '../cli/context.js';
 import { judgeCopies, type CopiesGoal } from './copies.js';
 import { Progress } from './progress.js';
+import { LIST_FROM, Rounds, statesOf } from './rounds.js';
 import { legendOf, pollUnit } from './wait.js';
 
 /**
@@ -16,8 +18,10 @@ export async function failedCopies(
 ): Promise<Map<string, Set<string>>> {
   const api = await ctx.api();
   const out = new Map<string, Set<string>>();
+  const all = names.length >= LIST_FROM ? await api.listUnitStates() : undefined;
   for (const name of names) {
-    const states = await api.listUnitStates({ unitName: name });
+    const states =
+      all === undefined ? await api.listUnitStates({ unitName: name }) : statesOf(all, name);
     const failed = states.filter((s) => s.systemdActiveState === 'failed');
     out.set(name, new Set(failed.map((s) => s.machineID)));
   }
@@ -44,11 +48,15 @@ export async function waitForCopies(
   const goalText =
     goal === 'stopped' ? 'be stopped on every machine' : 'be active on every machine';
   const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
+  const rounds = new Rounds(() => api.listUnitStates());
   const results = await Promise.all(
     names.map((name) => {
       const stale = new Set(staleFailed.get(name));
-      return pollUnit(ctx, progress, name, attempts, goalText, async () => {
-        const states = await api.listUnitStates({ unitName: name });
+      return pollUnit(ctx, progress, name, attempts, goalText, async (poll) => {
+        const states =
+          names.length >= LIST_FROM
+            ? statesOf(await rounds.get(poll), name)
+            : await api.listUnitStates({ unitName: name });
         for (const s of states) if (s.systemdActiveState !== 'failed') stale.delete(s.machineID);
         const sorted = [...states].sort((a, b) => compareStrings(a.machineID, b.machineID));
         const copies = await Promise.all(

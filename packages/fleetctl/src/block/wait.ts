@@ -1,4 +1,5 @@
-// Blocking: poll each unit (every 250 ms) until it reaches the goal, within --block-attempts
+// Blocking: poll each unit (every 250 ms; from LIST_FROM units on, one listing per poll serves
+// them all) until it reaches the goal, within --block-attempts
 // attempts of 2 s each (0 = no limit). A unit the scheduler cannot place fails with the
 // scheduler's reason: at the end of a limited wait, or, with no limit, once the same reason has
 // stood for STALL_ATTEMPTS attempts. Progress is drawn on a terminal; fleet's lines otherwise.
@@ -11,6 +12,7 @@ import type { Context } from '../cli/context.js';
 import { machineLegend } from '../output/legend.js';
 import { judge, type Goal, type Observation, type Verdict } from './judge.js';
 import { Progress } from './progress.js';
+import { LIST_FROM, readCluster, Rounds, statesOf, type ClusterView } from './rounds.js';
 
 /** Attempts (of 2 s) after which an unlimited wait gives up on an unschedulable unit. */
 export const STALL_ATTEMPTS = 10;
@@ -27,8 +29,9 @@ async function observe(
   api: FleetClient,
   name: string,
   goal: Goal,
+  view: ClusterView | undefined,
 ): Promise<Observation> {
-  const unit = await api.getUnit(name);
+  const unit = view === undefined ? await api.getUnit(name) : view.units.get(name);
   if (unit?.machineID === undefined) return { unit };
   const legend = await legendOf(ctx, unit.machineID);
   // start looks at systemd's state before fleet's `launched` too: a unit systemd will not load
@@ -37,7 +40,11 @@ async function observe(
     goal.systemdActive === true ||
     (goal.systemdStopped === true && unit.currentState === goal.state);
   if (!needsSystemd) return { unit, machineLegend: legend };
-  const [systemd] = await api.listUnitStates({ unitName: name, machineID: unit.machineID });
+  const machineID = unit.machineID;
+  const [systemd] =
+    view === undefined
+      ? await api.listUnitStates({ unitName: name, machineID })
+      : view.states.filter((s) => s.name === name && s.machineID === machineID);
   return { unit, machineLegend: legend, systemd };
 }
 
@@ -48,7 +55,7 @@ export async function pollUnit(
   name: string,
   attempts: number,
   goalText: string,
-  check: () => Promise<Verdict>,
+  check: (poll: number) => Promise<Verdict>,
 ): Promise<boolean> {
   const { pollIntervalMs, pollsPerAttempt } = ctx.settings;
   const maxPolls = attempts > 0 ? attempts * pollsPerAttempt : Number.POSITIVE_INFINITY;
@@ -65,7 +72,7 @@ export async function pollUnit(
   for (let poll = 1; ; poll++) {
     let verdict: Verdict;
     try {
-      verdict = await check();
+      verdict = await check(poll);
     } catch (err) {
       const why = oneLine(err);
       if (!isRetryable(err)) return fail(why);
@@ -124,11 +131,14 @@ export async function waitForUnits(
         : '';
   const goalText = `report state ${goal.state}${also}`;
   const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
+  const withStates = goal.systemdActive === true || goal.systemdStopped === true;
+  const rounds = new Rounds(() => readCluster(api, withStates));
   const results = await Promise.all(
     names.map((name) =>
-      pollUnit(ctx, progress, name, attempts, goalText, async () =>
-        judge(name, goal, await observe(ctx, api, name, goal)),
-      ),
+      pollUnit(ctx, progress, name, attempts, goalText, async (poll) => {
+        const view = names.length >= LIST_FROM ? await rounds.get(poll) : undefined;
+        return judge(name, goal, await observe(ctx, api, name, goal, view));
+      }),
     ),
   );
   progress.clear();
@@ -148,10 +158,14 @@ export async function waitForUnloaded(
   const api = await ctx.api();
   const goalText = 'be unloaded from every machine';
   const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
+  const rounds = new Rounds(() => api.listUnitStates());
   const results = await Promise.all(
     names.map((name) =>
-      pollUnit(ctx, progress, name, attempts, goalText, async (): Promise<Verdict> => {
-        const states = await api.listUnitStates({ unitName: name });
+      pollUnit(ctx, progress, name, attempts, goalText, async (poll): Promise<Verdict> => {
+        const states =
+          names.length >= LIST_FROM
+            ? statesOf(await rounds.get(poll), name)
+            : await api.listUnitStates({ unitName: name });
         if (states.length === 0) return { kind: 'done', line: '' };
         const where = await Promise.all(states.map((s) => legendOf(ctx, s.machineID)));
         return { kind: 'waiting', status: `still on ${where.join(', ')}` };

@@ -13,6 +13,7 @@ import type { Context } from '../cli/context.js';
 import { CliError, UsageError } from '../cli/errors.js';
 import { isGlobal, type Goal } from '../block/judge.js';
 import { waitForUnits } from '../block/wait.js';
+import { readUnits } from '../units/batch.js';
 import { lazyCreate } from '../units/lazy-create.js';
 import { setTargetStates } from '../units/target-state.js';
 import { blockAttempts, printTriggered, rejectSign } from './shared.js';
@@ -23,10 +24,13 @@ export async function splitGlobal(
   names: readonly string[],
 ): Promise<{ global: string[]; other: string[] }> {
   const api = await ctx.api();
+  const units = await readUnits(api, names);
   const global: string[] = [];
   const other: string[] = [];
-  for (const name of names) {
-    const unit = await api.getUnit(name);
+  for (const [i, name] of names.entries()) {
+    const read = units[i];
+    if (read?.ok === false) throw read.err;
+    const unit = read?.value;
     (unit !== undefined && isGlobal(unit) ? global : other).push(name);
   }
   return { global, other };

@@ -1,10 +1,19 @@
 // The common path of stop and unload: for units in the cluster, set the lower desired state
 // and wait for it. Units not in the cluster are reported (fleet skipped them silently).
+import type { FleetClient, WireUnit } from '@fleet/client';
 import type { DesiredState } from '@fleet/unit';
 import type { Args } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { isGlobal } from '../block/judge.js';
 import { waitForUnloaded, waitForUnits } from '../block/wait.js';
+import {
+  BATCH_LIMIT,
+  HeldLines,
+  mapBounded,
+  readUnits,
+  settle,
+  type Outcome,
+} from '../units/batch.js';
 import { requireUnits } from '../units/names.js';
 import { blockAttempts, printTriggered } from './shared.js';
 
@@ -24,32 +33,51 @@ export interface Deactivation {
   readonly machine: 'stopped' | 'unloaded';
 }
 
+/** One unit of stop/unload: what became of it. */
+async function deactivateOne(
+  ctx: Context,
+  api: FleetClient,
+  name: string,
+  read: Outcome<WireUnit | undefined> | undefined,
+  how: Deactivation,
+): Promise<'failed' | 'skipped' | 'global' | 'waiting'> {
+  if (read?.ok === false) throw read.err;
+  const unit = read?.value;
+  if (unit === undefined) {
+    ctx.err(`Unit ${name} does not exist.`);
+    return 'failed';
+  }
+  if (how.refuse.includes(unit.desiredState)) {
+    ctx.err(`Unable to ${how.refuseVerb} unit ${name} in state ${unit.desiredState}`);
+    return 'failed';
+  }
+  if (unit.desiredState === how.state) {
+    ctx.debug(`unit ${name} already ${how.state}, skipping`);
+    return 'skipped';
+  }
+  await api.setDesiredState(name, how.state);
+  if (!isGlobal(unit)) return 'waiting';
+  ctx.out(`Triggered global unit ${name} ${how.verb}`);
+  return 'global';
+}
+
 /** Runs stop or unload. @returns the exit code */
 export async function deactivate(ctx: Context, args: Args, how: Deactivation): Promise<number> {
   const names = requireUnits(args.operands('units'));
   const attempts = blockAttempts(args);
   const api = await ctx.api();
+  const held = names.map(() => new HeldLines(ctx));
+  const units = await readUnits(api, names);
+  const done = await mapBounded(names, BATCH_LIMIT, (name, i) =>
+    settle(deactivateOne(held[i]?.ctx ?? ctx, api, name, units[i], how)),
+  );
   let failed = false;
   const waiting: string[] = [];
-  for (const name of names) {
-    const unit = await api.getUnit(name);
-    if (unit === undefined) {
-      ctx.err(`Unit ${name} does not exist.`);
-      failed = true;
-      continue;
-    }
-    if (how.refuse.includes(unit.desiredState)) {
-      ctx.err(`Unable to ${how.refuseVerb} unit ${name} in state ${unit.desiredState}`);
-      failed = true;
-      continue;
-    }
-    if (unit.desiredState === how.state) {
-      ctx.debug(`unit ${name} already ${how.state}, skipping`);
-      continue;
-    }
-    await api.setDesiredState(name, how.state);
-    if (isGlobal(unit)) ctx.out(`Triggered global unit ${name} ${how.verb}`);
-    else waiting.push(name);
+  for (const [i, outcome] of done.entries()) {
+    held[i]?.flush();
+    if (!outcome.ok) throw outcome.err;
+    if (outcome.value === 'failed') failed = true;
+    if (outcome.value === 'waiting') waiting.push(names[i] ?? '');
   }
   if (attempts < 0) {
     printTriggered(ctx, waiting, how.verb);

@@ -3,6 +3,7 @@
 import { oneLine } from '@fleet/runtime';
 import type { CommandSpec } from '../cli/command.js';
 import { waitForUnloaded } from '../block/wait.js';
+import { BATCH_LIMIT, HeldLines, mapBounded } from '../units/batch.js';
 import { requireUnits } from '../units/names.js';
 import { BLOCK_OPTIONS, blockAttempts } from './shared.js';
 
@@ -20,18 +21,21 @@ export const destroyCommand: CommandSpec = {
     const names = requireUnits(args.operands('units'));
     const attempts = blockAttempts(args);
     const api = await ctx.api();
-    let failed = false;
-    const destroyed: string[] = [];
-    for (const name of names) {
+    const held = names.map(() => new HeldLines(ctx));
+    const done = await mapBounded(names, BATCH_LIMIT, async (name, i) => {
+      const out = held[i]?.ctx ?? ctx;
       try {
-        if (!(await api.destroyUnit(name))) ctx.debug(`unit ${name} did not exist`);
-        ctx.out(`Destroyed ${name}`);
-        destroyed.push(name);
+        if (!(await api.destroyUnit(name))) out.debug(`unit ${name} did not exist`);
+        out.out(`Destroyed ${name}`);
+        return true;
       } catch (err) {
-        ctx.err(`Error destroying units: ${oneLine(err)}`);
-        failed = true;
+        out.err(`Error destroying units: ${oneLine(err)}`);
+        return false;
       }
-    }
+    });
+    held.forEach((h) => h.flush());
+    const failed = done.includes(false);
+    const destroyed = names.filter((_, i) => done[i] === true);
     const ok = attempts < 0 || (await waitForUnloaded(ctx, destroyed, attempts));
     return failed || !ok ? 1 : 0;
   },

@@ -7,7 +7,9 @@ import { UsageError } from '../cli/errors.js';
 import { isGlobal } from '../block/judge.js';
 import { failedCopies, waitForCopies } from '../block/wait-copies.js';
 import { waitForUnits } from '../block/wait.js';
+import { readUnits } from '../units/batch.js';
 import { lazyCreate } from '../units/lazy-create.js';
+import { setEach } from '../units/target-state.js';
 
 /** The restart command. */
 export const restartCommand: CommandSpec = {
@@ -48,8 +50,11 @@ export const restartCommand: CommandSpec = {
     const stopFirst: string[] = [];
     const start: string[] = [];
     const global = new Set<string>();
-    for (const name of names) {
-      const unit = await api.getUnit(name);
+    const units = await readUnits(api, names);
+    for (const [i, name] of names.entries()) {
+      const read = units[i];
+      if (read?.ok === false) throw read.err;
+      const unit = read?.value;
       if (unit === undefined) {
         ctx.err(`Unit ${name} does not exist.`);
         ok = false;
@@ -67,7 +72,7 @@ export const restartCommand: CommandSpec = {
     const normal = (list: readonly string[]) => list.filter((n) => !global.has(n));
     const copies = (list: readonly string[]) => list.filter((n) => global.has(n));
 
-    for (const name of stopFirst) await api.setDesiredState(name, 'loaded');
+    await setEach(api, stopFirst, 'loaded');
     // Start again even if a stop timed out: a restart must not leave the unit stopped.
     const [stoppedUnits, stoppedCopies] = await Promise.all([
       waitForUnits(ctx, normal(stopFirst), { state: 'loaded', systemdStopped: true }, attempts),
@@ -76,7 +81,7 @@ export const restartCommand: CommandSpec = {
     const starting = [...stopFirst, ...start];
     // A copy still failed from before is not a failed start: note them before starting.
     const stale = await failedCopies(ctx, copies(starting));
-    for (const name of starting) await api.setDesiredState(name, 'launched');
+    await setEach(api, starting, 'launched');
     const [startedUnits, startedCopies] = await Promise.all([
       waitForUnits(ctx, normal(starting), { state: 'launched', systemdActive: true }, attempts),
       waitForCopies(ctx, copies(starting), 'active', attempts, stale),

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createApi, FleetServer } from '@fleet/api';
+import { createApi, FleetServer, type ApiHandler } from '@fleet/api';
 import {
   InMemoryRegistry,
   type JsonValue,
@@ -52,10 +52,14 @@ export class Harness {
 
   private constructor(readonly dir: string) {}
 
-  /** Starts the API on `<tmp>/fleet.sock`. */
-  static async start(): Promise<Harness> {
+  /**
+   * Starts the API on `<tmp>/fleet.sock`.
+   * @param wrap - wraps the API's handler (to count or hold requests)
+   */
+  static async start(wrap: (api: ApiHandler) => ApiHandler = (api) => api): Promise<Harness> {
     const h = new Harness(await mkdtemp(join(tmpdir(), 'fleetctl-')));
-    h.server = await FleetServer.listen(createApi({ registry: h.registry, version: '9.9.9' }), {
+    const api = wrap(createApi({ registry: h.registry, version: '9.9.9' }));
+    h.server = await FleetServer.listen(api, {
       unixSocket: h.socketPath,
       activation: false,
     });

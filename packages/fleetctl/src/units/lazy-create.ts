@@ -2,7 +2,7 @@
 // creating it from the local file, or for an instance from its template (registered, else on
 // disk next to the argument), and replacing a registered unit whose local file differs when
 // --replace allows it. Validation is the API's, done before anything is sent.
-import type { FleetClient, WireUnit } from '@fleet/client';
+import type { FleetClient, UnitSpec, WireUnit } from '@fleet/client';
 import {
   splitUnitName,
   unitHash,
@@ -16,6 +16,7 @@ import { oneLine } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
 import { findLocalUnit, type LocalUnit } from './local-file.js';
+import { BATCH_LIMIT, HeldLines, mapBounded, readUnits, settle, type Outcome } from './batch.js';
 import { unitFileArg, unitName } from './names.js';
 
 /** Commands that lazily create units, and the desired states --replace may replace in. */
@@ -69,50 +70,45 @@ function warnDiffers(ctx: Context, unit: WireUnit, local: LocalUnit): void {
   );
 }
 
-async function existing(
-  ctx: Context,
-  api: FleetClient,
-  unit: WireUnit,
-  arg: string,
-  opts: LazyCreateOptions,
-): Promise<'replaced' | 'kept'> {
+/** What to do about one argument's unit, decided from reads only. */
+type Plan =
+  | { readonly kind: 'kept' }
+  | { readonly kind: 'create' | 'replace'; readonly spec: UnitSpec; readonly file?: string };
+
+function existing(ctx: Context, unit: WireUnit, arg: string, opts: LazyCreateOptions): Plan {
+  const kept = { kind: 'kept' } as const;
   let local: LocalUnit | undefined;
   try {
     local = findLocalUnit(arg, (p) => ctx.path(p));
   } catch (err) {
     if (opts.replace) throw err;
     ctx.debug(`not comparing ${unit.name} with its local file: ${String(err)}`);
-    return 'kept';
+    return kept;
   }
   if (local === undefined) {
     if (opts.replace) {
       throw new CliError(`unable to replace Unit(${unit.name}): no local unit file ${arg} found`);
     }
-    return 'kept';
+    return kept;
   }
   if (unitHash(local.options) === unitHash(unit.options)) {
     if (opts.replace) ctx.out(`Found same Unit(${unit.name}) in Registry, nothing to do`);
-    return 'kept';
+    return kept;
   }
   if (!opts.replace) {
     warnDiffers(ctx, unit, local);
-    return 'kept';
+    return kept;
   }
   if (!(REPLACEABLE[opts.command] ?? []).includes(unit.desiredState)) {
     ctx.err(
       `WARNING: can not replace Unit(${unit.name}) in state '${unit.desiredState}', use the appropriate command`,
     );
-    return 'kept';
+    return kept;
   }
   validate(ctx, unit.name, local.options, { ...opts, desiredState: unit.desiredState });
   // The API keeps the desired state on replace; say it explicitly all the same.
-  await api.replaceUnit({
-    name: unit.name,
-    options: local.options,
-    desiredState: unit.desiredState,
-  });
-  ctx.debug(`replaced ${unit.name} with ${local.file}`);
-  return 'replaced';
+  const spec = { name: unit.name, options: local.options, desiredState: unit.desiredState };
+  return { kind: 'replace', spec, file: local.file };
 }
 
 async function contentsFor(
@@ -141,8 +137,49 @@ async function contentsFor(
   );
 }
 
+function isValidName(name: string): boolean {
+  try {
+    validateUnitName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads what one argument needs and decides what to write (nothing is written here). */
+async function plan(
+  ctx: Context,
+  api: FleetClient,
+  raw: string,
+  read: Outcome<WireUnit | undefined> | undefined,
+  opts: LazyCreateOptions,
+): Promise<Plan> {
+  const arg = unitFileArg(raw);
+  const name = unitName(raw);
+  try {
+    validateUnitName(name);
+  } catch (err) {
+    throw err instanceof UnitError ? new CliError(err.message) : err;
+  }
+  if (read?.ok === false) throw read.err;
+  const unit = read?.value;
+  if (unit !== undefined) return existing(ctx, unit, arg, opts);
+  const options = await contentsFor(ctx, api, name, arg);
+  validate(ctx, name, options, opts);
+  return { kind: 'create', spec: { name, options, desiredState: opts.desiredState } };
+}
+
+async function write(ctx: Context, api: FleetClient, p: Plan): Promise<void> {
+  if (p.kind === 'kept') return;
+  await api.createUnit(p.spec);
+  if (p.kind === 'replace') ctx.debug(`replaced ${p.spec.name} with ${p.file ?? '?'}`);
+  else ctx.debug(`created ${p.spec.name} (${p.spec.desiredState ?? 'inactive'})`);
+}
+
 /**
- * Ensures every argument's unit exists (see the module comment). Stops at the first failure.
+ * Ensures every argument's unit exists (see the module comment). The units are read and
+ * decided concurrently, then written concurrently; lines are printed per unit in the order
+ * given. Stops at the first failure: units after it are not written.
  * @throws CliError `Error creating units: <why>`
  */
 export async function lazyCreate(
@@ -151,33 +188,36 @@ export async function lazyCreate(
   opts: LazyCreateOptions,
 ): Promise<LazyCreateResult> {
   const api = await ctx.api();
-  const names: string[] = [];
+  const names = args.map(unitName);
+  const held = args.map(() => new HeldLines(ctx));
+  // Names that are not valid are not read (plan reports them).
+  const valid = names.map((n) => (isValidName(n) ? n : undefined));
+  const known = await readUnits(
+    api,
+    valid.filter((n) => n !== undefined),
+  );
+  const byName = new Map(valid.filter((n) => n !== undefined).map((n, i) => [n, known[i]]));
+  const plans = await mapBounded(args, BATCH_LIMIT, (raw, i) =>
+    settle(plan(held[i]?.ctx ?? ctx, api, raw, byName.get(names[i] ?? ''), opts)),
+  );
+  let firstBad = plans.findIndex((p) => !p.ok);
+  if (firstBad < 0) firstBad = plans.length;
+  const good = plans.slice(0, firstBad).map((p) => (p.ok ? p.value : ({ kind: 'kept' } as const)));
+  const writes = await mapBounded(good, BATCH_LIMIT, (p, i) =>
+    settle(write(held[i]?.ctx ?? ctx, api, p)),
+  );
   const created: string[] = [];
   const replaced: string[] = [];
-  try {
-    for (const raw of args) {
-      const arg = unitFileArg(raw);
-      const name = unitName(raw);
-      names.push(name);
-      try {
-        validateUnitName(name);
-      } catch (err) {
-        throw err instanceof UnitError ? new CliError(err.message) : err;
-      }
-      const unit = await api.getUnit(name);
-      if (unit !== undefined) {
-        if ((await existing(ctx, api, unit, arg, opts)) === 'replaced') replaced.push(name);
-        continue;
-      }
-      const options = await contentsFor(ctx, api, name, arg);
-      validate(ctx, name, options, opts);
-      await api.createUnit({ name, options, desiredState: opts.desiredState });
-      ctx.debug(`created ${name} (${opts.desiredState})`);
-      created.push(name);
+  const outcomes: Outcome<unknown>[] = [...writes, ...plans.slice(firstBad, firstBad + 1)];
+  for (const [i, outcome] of outcomes.entries()) {
+    held[i]?.flush();
+    if (!outcome.ok) {
+      const why = oneLine(outcome.err);
+      throw new CliError(`Error creating units: ${why}`, { cause: outcome.err });
     }
-  } catch (err) {
-    const why = oneLine(err);
-    throw new CliError(`Error creating units: ${why}`, { cause: err });
+    const p = good[i];
+    if (p?.kind === 'create') created.push(p.spec.name);
+    if (p?.kind === 'replace') replaced.push(p.spec.name);
   }
   return { names, created, replaced };
 }
