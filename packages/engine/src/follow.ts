@@ -1,10 +1,7 @@
 // A follower's wait for leadership: it watches the leader key instead of campaigning every
-// interval (with a thousand fleetds that polling alone was ~1,500 etcd requests/s). Its periodic
-// recheck reads the key under the same watch: closing the watch, campaigning and watching again
-// cost six etcd requests (a lease granted and revoked, a txn, a read, a watch created and
-// cancelled) per follower per recheck, and every follower started together rechecked together.
+// interval (with a thousand fleetds that polling alone was ~1,500 etcd requests/s).
 import type { EngineStore } from '@fleet/registry';
-import { jittered, type Clock } from '@fleet/runtime';
+import type { Clock } from '@fleet/runtime';
 
 /** Why a follower stopped following. */
 export type FollowEnd = 'vacant' | 'resync' | 'recheck';
@@ -14,7 +11,7 @@ export interface FollowOptions {
   readonly clock: Clock;
   /** A vacated key is campaigned for after a random delay below this. */
   readonly jitterMs: number;
-  /** Read the leader key about this often (±20 %) even if the watch said nothing. */
+  /** Campaign at least this often even if the watch said nothing. */
   readonly recheckMs: number;
   /** In [0, 1). */
   readonly random: () => number;
@@ -22,8 +19,8 @@ export interface FollowOptions {
 
 /**
  * Waits on the leader key. Ends when the key has been vacant for a random jitter (another
- * follower's win meanwhile calls it off), when the watch asks for a resync, on abort (`recheck`),
- * or when a recheck's read of the key fails (`recheck`: the caller campaigns, which tells).
+ * follower's win meanwhile calls it off), when the watch asks for a resync, on abort, or after the
+ * recheck time.
  */
 export function followLeader(
   store: EngineStore,
@@ -33,7 +30,6 @@ export function followLeader(
   return new Promise((resolve) => {
     let done = false;
     let cancelJitter: (() => void) | undefined;
-    let cancelRecheck: () => void = () => {};
     const finish = (why: FollowEnd): void => {
       if (done) return;
       done = true;
@@ -44,33 +40,17 @@ export function followLeader(
       resolve(why);
     };
     const onAbort = () => finish('recheck');
-    const seen = (leader: unknown): void => {
-      if (done) return;
-      if (leader !== undefined) {
+    const cancelRecheck = clock.setTimer(recheckMs, () => finish('recheck'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const watch = store.watchLeader((e) => {
+      if (e.type === 'resync') return finish('resync');
+      if (e.leader !== undefined) {
         cancelJitter?.(); // someone else won: keep following
         cancelJitter = undefined;
       } else if (cancelJitter === undefined) {
         const delay = Math.floor(random() * jitterMs);
         cancelJitter = clock.setTimer(delay, () => finish('vacant'));
       }
-    };
-    const recheck = (): void => {
-      cancelRecheck = clock.setTimer(jittered(recheckMs, 0.2, random), () => {
-        store.getLeader().then(
-          (leader) => {
-            // Only a vacancy counts: a leader read here may be older than the watch's news.
-            if (leader === undefined) seen(undefined);
-            if (!done) recheck();
-          },
-          () => finish('recheck'),
-        );
-      });
-    };
-    recheck();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const watch = store.watchLeader((e) => {
-      if (e.type === 'resync') return finish('resync');
-      seen(e.leader);
     });
     if (signal.aborted) finish('recheck');
   });

@@ -25,7 +25,6 @@ export type UnitStore = Pick<
 export type EngineStore = Pick<
   Registry,
   | 'campaign'
-  | 'getLeader'
   | 'watchLeader'
   | 'listUnits'
   | 'listMachines'
