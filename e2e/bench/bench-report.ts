@@ -94,7 +94,7 @@ function rows(r: Results): Row[] {
     n === 100 ? { aim, go } : { aim: '—', go: '—' };
   for (const [n, runs] of r.batches) {
     out.push({
-      what: `fleetctl start --no-block of ${n} unit files, invocation → all active (${runs.length} runs)`,
+      what: `fleetctl start --no-block of ${n} unit files, invocation → all active (${runs.length} run${runs.length === 1 ? '' : 's'})`,
       ours: medWorst(all(runs, (b) => b.start.done)),
       systemd: medWorst(all(runs, (b) => b.baseStart.done)),
       ...issue(n, '≤ 1 s', '3.8 s'),
@@ -123,7 +123,7 @@ function rows(r: Results): Row[] {
   });
   for (const [n, runs] of r.batches) {
     out.push({
-      what: `fleetctl destroy of ${n} running units, invocation → all stopped and unloaded`,
+      what: `fleetctl destroy of ${n} running units, invocation → all stopped`,
       ours: medWorst(all(runs, (b) => b.destroy.done)),
       systemd: medWorst(all(runs, (b) => b.baseStop.done)),
       ...issue(n, '≤ 2 s', '168 s'),
@@ -154,7 +154,7 @@ function rows(r: Results): Row[] {
   }
   if (r.poweroffs.length > 0)
     out.push({
-      what: `machine powered off → all its units active elsewhere (${r.poweroffs.length} runs)`,
+      what: `machine powered off → all its units active elsewhere (${r.poweroffs.length} run${r.poweroffs.length === 1 ? '' : 's'})`,
       ours: medWorst(all(r.poweroffs, (p) => p.last)),
       systemd: '—',
       aim: '≤ 10 s',
@@ -162,7 +162,7 @@ function rows(r: Results): Row[] {
     });
   if (r.failovers.length > 0)
     out.push({
-      what: `engine leader's fleetd killed → a new unit active (${r.failovers.length} runs)`,
+      what: `engine leader's fleetd killed → a new unit active (${r.failovers.length} run${r.failovers.length === 1 ? '' : 's'})`,
       ours: medWorst(all(r.failovers, (f) => f.unit)),
       systemd: '—',
       aim: 'worst ≤ 5 s',

@@ -25,7 +25,7 @@ import { batchRun, type BatchRun } from './bench-batch.js';
 import { oneFailover, onePowerOff } from './bench-faults.js';
 import { measureStarts } from './bench-starts.js';
 import { fleetDefaults, printResults, type Results } from './bench-report.js';
-import { FLEETCTL_BUNDLE, settled } from './cluster-probes.js';
+import { bundleFresh, FLEETCTL_BUNDLE, settled } from './cluster-probes.js';
 import { unlimitJournal } from './systemd-probes.js';
 
 const fail = (line: string): never => {
@@ -85,6 +85,11 @@ for (const f of [join(projectDir(), 'packages/fleetd/dist/main.js'), FLEETCTL_BU
   if (!existsSync(f)) fail(`${f} is missing: run \`npm run build\` first`);
 }
 
+if (!bundleFresh())
+  fail(
+    `${FLEETCTL_BUNDLE} is older than the build: run \`npm run build\` (bin/fleetctl would not use it)`,
+  );
+
 const say = (line: string): void => void process.stderr.write(`[cluster-bench] ${line}\n`);
 
 // Everything started here, torn down by `cleanup()`, also on SIGINT/SIGTERM.
@@ -125,9 +130,21 @@ async function main(): Promise<Results> {
   const c = cluster;
   await settled(c);
   await Promise.all(c.nodes.map((m) => unlimitJournal(m)));
-  say(`single starts: ${opts.starts}, interleaved with baselines`);
-  const starts = await measureStarts(c, dir, opts.starts, say);
-  const res: Results = { starts, batches: new Map(), lists: [], failovers: [], poweroffs: [] };
+  const res: Results = {
+    starts: {
+      fleet: [],
+      fleetctlExit: [],
+      afterExit: [],
+      base: [],
+      baseReload: [],
+      placed: new Map(),
+    },
+    batches: new Map(),
+    lists: [],
+    failovers: [],
+    poweroffs: [],
+  };
+  // Batches first, so that list-units lists the batch's units alone.
   for (const [i, n] of batches.entries()) {
     const runs: BatchRun[] = [];
     for (let r = 0; r < opts.batchRuns; r++) {
@@ -137,6 +154,8 @@ async function main(): Promise<Results> {
     }
     res.batches.set(n, runs);
   }
+  say(`single starts: ${opts.starts}, interleaved with baselines`);
+  res.starts = await measureStarts(c, dir, opts.starts, say);
   for (let k = 0; k < opts.failovers; k++) {
     say(`engine failover ${k + 1}/${opts.failovers}`);
     res.failovers.push(await oneFailover(c, dir, k));
@@ -152,7 +171,7 @@ try {
 } catch (err) {
   if (!interrupted) console.error(`cluster-bench: ${(err as Error).message}`);
   await cleanup();
-  process.exit(1);
+  process.exit(interrupted ? 130 : 1);
 }
 await cleanup();
 printResults(results, { ...opts, machines: MACHINES, defaults });

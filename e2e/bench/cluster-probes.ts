@@ -1,5 +1,6 @@
 // What cluster-bench.ts measures with: the monotonic clock shared by the host and the nspawn
 // machines, the compiled fleetctl, systemd's ActiveEnterTimestampMonotonic, and the registry.
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { waitFor } from '@fleet/testkit';
@@ -11,6 +12,15 @@ export const FLEETCTL_BIN = join(projectDir(), 'bin/fleetctl');
 export const FLEETCTL_BUNDLE = join(projectDir(), 'packages/fleetctl/dist/fleetctl.cjs');
 /** PATH with this node first, inside the machines too (the host's node is bound there). */
 export const NODE_PATH = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`;
+/** Whether bin/fleetctl runs the bundle (it falls back to the unbundled build when stale). */
+export function bundleFresh(): boolean {
+  if (!existsSync(FLEETCTL_BUNDLE)) return false;
+  const at = statSync(FLEETCTL_BUNDLE).mtimeMs;
+  return ['fleetctl', 'client', 'unit', 'runtime'].every((p) => {
+    const info = join(projectDir(), 'packages', p, 'tsconfig.tsbuildinfo');
+    return !existsSync(info) || statSync(info).mtimeMs < at;
+  });
+}
 const FLEETCTL_ENV = { PATH: NODE_PATH, HOME: process.env.HOME ?? '/root' };
 export const POLL_MS = 20;
 export const DEADLINE_MS = 120_000;
