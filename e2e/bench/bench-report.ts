@@ -86,6 +86,19 @@ export function printResults(r: Results, info: RunInfo): void {
     'what fleetctl users wait for (CLOCK_MONOTONIC; medians and worst cases of this one run)',
     rows(r),
   );
+  console.log(
+    [
+      '',
+      "Times run from just before the command is spawned (or the SIGKILL returned) to systemd's",
+      'ActiveEnterTimestampMonotonic of the (last) unit, or, for "stopped", to the journal stamp of',
+      'its "Stopped" line (a stopped unit is also gone from `systemctl list-units`; the bench waits',
+      "for that too). fleetctl is bin/fleetctl (the bundle), against node1's TCP API from the host",
+      "unless said otherwise; inside a machine it uses the machine's unix socket. Plain systemd: the",
+      'same units split round-robin over the 3 machines, done through nsenter on all 3 at once;',
+      "`systemctl list-units` lists node1's share only. p99 is nearest-rank. Go fleet's column is the",
+      "issue's run (Go fleet cannot be built here): it was measured on another day, not in this run.",
+    ].join('\n'),
+  );
 }
 
 function rows(r: Results): Row[] {
@@ -123,7 +136,7 @@ function rows(r: Results): Row[] {
   });
   for (const [n, runs] of r.batches) {
     out.push({
-      what: `fleetctl destroy of ${n} running units, invocation → all stopped`,
+      what: `fleetctl destroy of ${n} running units, invocation → all stopped (journal)`,
       ours: medWorst(all(runs, (b) => b.destroy.done)),
       systemd: medWorst(all(runs, (b) => b.baseStop.done)),
       ...issue(n, '≤ 2 s', '168 s'),
