@@ -1,71 +1,94 @@
-// A 3-machine fleet cluster's reaction times (not a test).
-//   npx tsx e2e/bench/cluster-bench.ts [--starts 50] [--failovers 3] [--poweroffs 2] [--agent-ttl 5s]
-// Boots etcd and 3 systemd-nspawn machines running this checkout's fleetd (the e2e `Cluster`) and
-// measures, in one run:
-//   - start latency: the compiled fleetctl `start --no-block` of a new unit file, against node1's TCP
-//     API, → the unit active in systemd on whichever machine it was placed. BASELINES, interleaved
-//     with the fleet runs (same noise): `systemctl start` of a unit already in /run/systemd/system,
-//     and writing the unit file + `daemon-reload` + `systemctl start` (what the agent has to do),
-//     each run from the host through nsenter inside one of the machines;
-//   - engine failover: SIGKILL to the engine leader's fleetd, then at once `fleetctl start
-//     --no-block` of a new unit through another machine → the unit active; and separately → a new
-//     leader key in etcd;
-//   - power-off: SIGKILL to a machine's PID 1 (a power cut) → each of its units active elsewhere.
-// Every time is measured on CLOCK_MONOTONIC, which the host and the nspawn machines share: start
-// = `process.hrtime.bigint()` just before the command is spawned (or the kill returned), end = the
-// unit's `ActiveEnterTimestampMonotonic` read from systemd inside the machine. Polling only finds
-// out when to read it, so its interval does not count.
-// Needs root, `etcd`, systemd-nspawn and debootstrap (see e2e/README.md), and a built checkout
-// (`npx tsc -b`). Leaves nothing behind.
+// What fleetctl users wait for, on a 3-machine fleet cluster, beside plain systemd (not a test).
+//   npm run bench:cluster -- [--quick] [--batch 100,1000] [--batch-runs 3] [--starts 20]
+//     [--lists 10] [--failovers 6] [--poweroffs 3] [--agent-ttl 30s]
+// Boots etcd and 3 systemd-nspawn machines running this checkout's fleetd (the e2e `Cluster`) at
+// fleetd's own default settings (--agent-ttl overrides agent_ttl) and measures, in one run:
+//   - one `fleetctl start --no-block` of a new unit (bench-starts.ts);
+//   - batches: start of N unit files in one invocation → all active, destroy of them → all gone,
+//     and `fleetctl list-units` with the first batch size running (bench-batch.ts);
+//   - the engine leader's fleetd killed → a new unit active; a machine powered off → its units
+//     active elsewhere (bench-faults.ts).
+// Plain systemd does the same in the same machines, interleaved. Every time is CLOCK_MONOTONIC,
+// which the host and the machines share: from just before a command is spawned (or a kill
+// returned) to systemd's ActiveEnterTimestampMonotonic, or the journal stamp of its "Stopped"
+// line; polling only finds out when to read those. `--quick` is a small run for development.
+// Needs root, `etcd`, systemd-nspawn and debootstrap (see e2e/README.md), and `npm run build`.
+// Leaves nothing behind, also on Ctrl-C or failure.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sleep, waitFor } from '@fleet/testkit';
-import { Cluster, sh, type NspawnMachine } from '../src/index.js';
+import { Cluster } from '../src/index.js';
 import { projectDir } from '../src/project.js';
-import {
-  activeEnter,
-  activeOn,
-  DEADLINE_MS,
-  fleetctlStart,
-  leaderNode,
-  median,
-  mono,
-  percentile,
-  POLL_MS,
-  serviceFile,
-  settled,
-  sinceT0,
-} from './cluster-probes.js';
+import { batchRun, type BatchRun } from './bench-batch.js';
+import { oneFailover, onePowerOff } from './bench-faults.js';
+import { measureStarts } from './bench-starts.js';
+import { fleetDefaults, printResults, type Results } from './bench-report.js';
+import { bundleFresh, FLEETCTL_BUNDLE, settled } from './cluster-probes.js';
+import { unlimitJournal } from './systemd-probes.js';
 
-const { values } = parseArgs({
-  options: {
-    starts: { type: 'string', default: '50' },
-    failovers: { type: 'string', default: '3' },
-    poweroffs: { type: 'string', default: '2' },
-    'agent-ttl': { type: 'string', default: '5s' },
-  },
-});
-const starts = Number(values.starts);
-const failovers = Number(values.failovers);
-const poweroffs = Number(values.poweroffs);
-const agentTtl = values['agent-ttl'];
-const MACHINES = 3;
-/** fleetd's default engine_reconcile_interval; the leader lease is five of them. */
-const RECONCILE_S = 2;
-
-if (process.getuid?.() !== 0) {
-  console.error('cluster-bench: run as root (it boots systemd-nspawn machines)');
+const fail = (line: string): never => {
+  console.error(`cluster-bench: ${line}`);
   process.exit(2);
-}
-for (const f of ['packages/fleetd/dist/main.js', 'packages/fleetctl/dist/main.js']) {
-  if (!existsSync(join(projectDir(), f))) {
-    console.error(`cluster-bench: ${f} is missing: run \`npx tsc -b\` first`);
-    process.exit(2);
+};
+
+const OPTIONS = {
+  quick: { type: 'boolean', default: false },
+  batch: { type: 'string' },
+  'batch-runs': { type: 'string' },
+  starts: { type: 'string' },
+  lists: { type: 'string' },
+  failovers: { type: 'string' },
+  poweroffs: { type: 'string' },
+  'agent-ttl': { type: 'string' },
+} as const;
+function parse() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (err) {
+    return fail((err as Error).message);
   }
 }
+const values = parse();
+const count = (
+  name: 'batch-runs' | 'starts' | 'lists' | 'failovers' | 'poweroffs',
+  full: string,
+  quick: string,
+  min = 0,
+): number => {
+  const raw = values[name];
+  const text = typeof raw === 'string' ? raw : values.quick ? quick : full;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) fail(`--${name} ${text}: expected a whole number ≥ ${min}`);
+  return n;
+};
+const batchText = values.batch ?? (values.quick ? '20' : '100,1000');
+const batches = batchText.split(',').map((t) => {
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 1) fail(`--batch ${batchText}: expected counts such as 100,1000`);
+  return n;
+});
+const opts = {
+  batches,
+  batchRuns: count('batch-runs', '3', '1', 1),
+  starts: count('starts', '20', '5', 1),
+  lists: count('lists', '10', '3'),
+  failovers: count('failovers', '6', '1'),
+  poweroffs: count('poweroffs', '3', '1'),
+  agentTtl: values['agent-ttl'],
+};
+const MACHINES = 3;
+
+if (process.getuid?.() !== 0) fail('run as root (it boots systemd-nspawn machines)');
+for (const f of [join(projectDir(), 'packages/fleetd/dist/main.js'), FLEETCTL_BUNDLE]) {
+  if (!existsSync(f)) fail(`${f} is missing: run \`npm run build\` first`);
+}
+
+if (!bundleFresh())
+  fail(
+    `${FLEETCTL_BUNDLE} is older than the build: run \`npm run build\` (bin/fleetctl would not use it)`,
+  );
 
 const say = (line: string): void => void process.stderr.write(`[cluster-bench] ${line}\n`);
 
@@ -91,180 +114,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-interface StartResults {
-  fleet: number[];
-  fleetctlExit: number[];
-  /** From fleetctl's exit to active: the cluster's share (API, engine, agent, systemd). */
-  afterExit: number[];
-  base: number[];
-  baseReload: number[];
-  placed: Map<string, number>;
-}
-
-async function oneFleetStart(c: Cluster, i: number, r: StartResults): Promise<void> {
-  const unit = `start-${String(i).padStart(3, '0')}.service`;
-  const [t0, exit] = await fleetctlStart(c, 'node1', unitDir ?? '', unit);
-  const m = await activeOn(c, unit);
-  const d = await sinceT0(m, unit, t0);
-  r.fleet.push(d);
-  r.fleetctlExit.push(exit);
-  r.afterExit.push(d - exit);
-  r.placed.set(m.name, (r.placed.get(m.name) ?? 0) + 1);
-}
-
-async function oneBaseline(m: NspawnMachine, i: number, r: StartResults): Promise<void> {
-  const n = String(i).padStart(3, '0');
-  const plain = `base-${n}.service`;
-  await sh(
-    m,
-    `cat > /run/systemd/system/${plain} <<'U'\n${serviceFile(plain)}U\nsystemctl daemon-reload`,
-  );
-  let t0 = mono();
-  const a = await m.exec('systemctl', ['start', plain]);
-  if (a.code !== 0) throw new Error(`${m.name}: systemctl start ${plain}: ${a.stderr}`);
-  r.base.push(await sinceT0(m, plain, t0));
-
-  const reload = `reload-${n}.service`;
-  const script =
-    `cat > /run/systemd/system/${reload} <<'U'\n${serviceFile(reload)}U\n` +
-    `systemctl daemon-reload && systemctl start ${reload}`;
-  t0 = mono();
-  const b = await m.exec('sh', ['-c', script]);
-  if (b.code !== 0) throw new Error(`${m.name}: ${reload}: ${b.stderr}`);
-  r.baseReload.push(await sinceT0(m, reload, t0));
-}
-
-async function measureStarts(c: Cluster): Promise<StartResults> {
-  const r: StartResults = {
-    fleet: [],
-    fleetctlExit: [],
-    afterExit: [],
-    base: [],
-    baseReload: [],
-    placed: new Map(),
-  };
-  for (let i = 0; i < starts; i++) {
-    // Baselines rotate over the machines; the order alternates so that neither always goes first.
-    const m = c.nodes[i % c.nodes.length];
-    if (m === undefined) throw new Error('no machines');
-    if (i % 2 === 0) {
-      await oneFleetStart(c, i, r);
-      await oneBaseline(m, i, r);
-    } else {
-      await oneBaseline(m, i, r);
-      await oneFleetStart(c, i, r);
-    }
-    if ((i + 1) % 10 === 0) say(`starts: ${i + 1}/${starts}`);
-  }
-  return r;
-}
-
-interface Failover {
-  unit: number;
-  leader: number;
-  same: boolean;
-}
-
-async function oneFailover(c: Cluster, k: number): Promise<Failover> {
-  await settled(c);
-  await sleep(1_000);
-  const old = await leaderNode(c);
-  const oldToken = (await c.registry.getLeader())?.token;
-  const via = c.nodes.find((n) => n !== old && n.running);
-  if (via === undefined) throw new Error('no other machine');
-  const unit = `failover-${k}.service`;
-  await c.killFleet(old.name);
-  const killed = mono();
-  const newLeader = waitFor(
-    async () => {
-      const l = await c.registry.getLeader();
-      return l !== undefined && l.token !== oldToken
-        ? ([mono(), l.candidateId] as const)
-        : undefined;
-    },
-    { timeoutMs: DEADLINE_MS, intervalMs: POLL_MS, what: 'a new engine leader' },
-  );
-  newLeader.catch(() => undefined); // awaited below; not unhandled if the start fails first
-  await fleetctlStart(c, via.name, unitDir ?? '', unit);
-  const m = await activeOn(c, unit);
-  const unitMs = await sinceT0(m, unit, killed);
-  const [at, who] = await newLeader;
-  return { unit: unitMs, leader: at - killed, same: who === old.machineId };
-}
-
-interface PowerOff {
-  units: number;
-  first: number;
-  median: number;
-  last: number;
-}
-
-async function onePowerOff(c: Cluster): Promise<PowerOff> {
-  await settled(c);
-  await sleep(1_000);
-  const leader = await leaderNode(c);
-  const { items } = await c.registry.listUnitStates();
-  // The machine (not the engine leader's, so only the agent TTL is measured) with most units.
-  const victim = c.nodes
-    .filter((n) => n.running && n !== leader)
-    .map((n) => ({
-      n,
-      units: items
-        .filter((s) => s.machineId === n.machineId && s.activeState === 'active')
-        .map((s) => s.unit),
-    }))
-    .sort((a, b) => b.units.length - a.units.length)[0];
-  if (victim === undefined || victim.units.length === 0)
-    throw new Error('no machine with units to power off');
-  say(`power-off: ${victim.n.name} with ${victim.units.length} units`);
-  const t0 = mono();
-  await c.powerOff(victim.n.name);
-  const moved = new Map<string, NspawnMachine>();
-  await waitFor(
-    async () => {
-      const st = (await c.registry.listUnitStates()).items;
-      for (const u of victim.units) {
-        const s = st.find(
-          (x) => x.unit === u && x.activeState === 'active' && x.machineId !== victim.n.machineId,
-        );
-        const m = c.nodes.find((n) => n.machineId === s?.machineId);
-        if (m !== undefined) moved.set(u, m);
-      }
-      return moved.size === victim.units.length;
-    },
-    {
-      timeoutMs: DEADLINE_MS,
-      intervalMs: POLL_MS * 5,
-      what: `${victim.n.name}'s units to be active elsewhere`,
-    },
-  );
-  const times: number[] = [];
-  for (const m of new Set(moved.values())) {
-    const us = [...moved].filter(([, x]) => x === m).map(([u]) => u);
-    for (const at of (await activeEnter(m, us)).values()) times.push(at - t0);
-  }
-  say(`power-on: ${victim.n.name}`);
-  await c.powerOn(victim.n.name);
-  return {
-    units: times.length,
-    first: Math.min(...times),
-    median: median(times),
-    last: Math.max(...times),
-  };
-}
-
-interface Results {
-  starts: StartResults;
-  failovers: Failover[];
-  poweroffs: PowerOff[];
-}
-
 async function main(): Promise<Results> {
-  unitDir = await mkdtemp(join(tmpdir(), 'fleet-cluster-bench-'));
-  say(`booting etcd and ${MACHINES} machines (agent_ttl ${agentTtl})`);
+  const dir = (unitDir = await mkdtemp(join(tmpdir(), 'fleet-cluster-bench-')));
+  say(`booting etcd and ${MACHINES} machines (agent_ttl ${opts.agentTtl ?? "fleetd's default"})`);
   booting = true;
   try {
-    cluster = await Cluster.start({ machines: MACHINES, agentTtl });
+    cluster = await Cluster.start({ machines: MACHINES, agentTtl: opts.agentTtl ?? null });
   } finally {
     booting = false;
   }
@@ -274,93 +129,49 @@ async function main(): Promise<Results> {
   }
   const c = cluster;
   await settled(c);
-  say(`start latency: ${starts} fleet starts, interleaved with baselines`);
-  const startResults = await measureStarts(c);
-  const fo: Failover[] = [];
-  for (let k = 0; k < failovers; k++) {
-    say(`engine failover ${k + 1}/${failovers}`);
-    fo.push(await oneFailover(c, k));
+  await Promise.all(c.nodes.map((m) => unlimitJournal(m)));
+  const res: Results = {
+    starts: {
+      fleet: [],
+      fleetctlExit: [],
+      afterExit: [],
+      base: [],
+      baseReload: [],
+      placed: new Map(),
+    },
+    batches: new Map(),
+    lists: [],
+    failovers: [],
+    poweroffs: [],
+  };
+  // Batches first, so that list-units lists the batch's units alone.
+  for (const [i, n] of batches.entries()) {
+    const runs: BatchRun[] = [];
+    for (let r = 0; r < opts.batchRuns; r++) {
+      say(`batch of ${n}: run ${r + 1}/${opts.batchRuns}`);
+      const lists = i === 0 ? opts.lists : 0;
+      runs.push(await batchRun(c, dir, n, r, lists, (w) => res.lists.push(w)));
+    }
+    res.batches.set(n, runs);
   }
-  const po: PowerOff[] = [];
-  for (let k = 0; k < poweroffs; k++) po.push(await onePowerOff(c));
-  return { starts: startResults, failovers: fo, poweroffs: po };
+  say(`single starts: ${opts.starts}, interleaved with baselines`);
+  res.starts = await measureStarts(c, dir, opts.starts, say);
+  for (let k = 0; k < opts.failovers; k++) {
+    say(`engine failover ${k + 1}/${opts.failovers}`);
+    res.failovers.push(await oneFailover(c, dir, k));
+  }
+  for (let k = 0; k < opts.poweroffs; k++) res.poweroffs.push(await onePowerOff(c, say));
+  return res;
 }
 
-let r: Results;
+const defaults = await fleetDefaults();
+let results: Results;
 try {
-  r = await main();
-} finally {
+  results = await main();
+} catch (err) {
+  if (!interrupted) console.error(`cluster-bench: ${(err as Error).message}`);
   await cleanup();
+  process.exit(interrupted ? 130 : 1);
 }
-
-const ms = (x: number) => `${x.toFixed(0)} ms`.padStart(10);
-const s = r.starts;
-const base = median(s.base);
-console.log(
-  `\nfleet on ${MACHINES} systemd-nspawn machines (Debian 12), etcd (1 member) on loopback, ` +
-    `node ${process.version}, agent_ttl ${agentTtl}; one run\n`,
-);
-console.log(
-  `start -> active in systemd, ${starts} new units (CLOCK_MONOTONIC: spawn -> ActiveEnterTimestamp)`,
-);
-const reload = median(s.baseReload);
-console.log(
-  `${''.padEnd(52)}${'median'.padStart(10)}${'p99'.padStart(10)}${'min'.padStart(10)}` +
-    `${'/start'.padStart(8)}${'/reload'.padStart(8)}`,
-);
-const row = (label: string, xs: readonly number[]) =>
-  console.log(
-    `${label.padEnd(52)}${ms(median(xs))}${ms(percentile(xs, 99))}${ms(Math.min(...xs))}` +
-      `${(median(xs) / base).toFixed(1).padStart(8)}${(median(xs) / reload).toFixed(1).padStart(8)}`,
-  );
-row('fleetctl start --no-block (TCP API) -> active', s.fleet);
-row('  of which fleetctl exec -> exit', s.fleetctlExit);
-row('  of which fleetctl exit -> active', s.afterExit);
-row('baseline /start: systemctl start (unit in place)', s.base);
-row('baseline /reload: write unit, daemon-reload, start', s.baseReload);
-console.log(
-  `(p99 is nearest-rank: sample ${Math.ceil(0.99 * starts)} of ${starts} in ascending order)`,
-);
-console.log(
-  `placed: ${[...s.placed]
-    .sort()
-    .map(([n, k]) => `${n} ${k}`)
-    .join(', ')}\n`,
-);
-
-const lease = 5 * RECONCILE_S;
-console.log(
-  `engine failover, ${r.failovers.length} runs (leader lease ${lease} s = 5 x engine_reconcile_interval ${RECONCILE_S} s)`,
-);
-console.log(
-  `${''.padEnd(52)}${'median'.padStart(10)}${'max'.padStart(10)}${'min'.padStart(10)}  / lease`,
-);
-const frow = (label: string, xs: readonly number[]) =>
-  console.log(
-    `${label.padEnd(52)}${ms(median(xs))}${ms(Math.max(...xs))}${ms(Math.min(...xs))}  ${(median(xs) / (lease * 1000)).toFixed(2)}`,
-  );
-frow(
-  'SIGKILL leader fleetd -> new leader key in etcd',
-  r.failovers.map((f) => f.leader),
-);
-frow(
-  'SIGKILL leader fleetd -> new unit active',
-  r.failovers.map((f) => f.unit),
-);
-console.log(
-  `(new leader on the killed leader's machine, its fleetd restarted by systemd: ${r.failovers.filter((f) => f.same).length} of ${r.failovers.length})\n`,
-);
-
-const ttl =
-  Number.parseFloat(agentTtl) * (agentTtl.endsWith('ms') ? 0.001 : agentTtl.endsWith('m') ? 60 : 1);
-console.log(
-  `power-off (SIGKILL to PID 1) -> its units active elsewhere, ${r.poweroffs.length} runs`,
-);
-console.log(
-  `${''.padEnd(52)}${'first'.padStart(10)}${'median'.padStart(10)}${'last'.padStart(10)}  last / TTL`,
-);
-for (const [k, p] of r.poweroffs.entries()) {
-  console.log(
-    `${`run ${k + 1}: ${p.units} units`.padEnd(52)}${ms(p.first)}${ms(p.median)}${ms(p.last)}  ${(p.last / (ttl * 1000)).toFixed(2)}`,
-  );
-}
+await cleanup();
+printResults(results, { ...opts, machines: MACHINES, defaults });

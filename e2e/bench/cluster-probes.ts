@@ -1,12 +1,27 @@
 // What cluster-bench.ts measures with: the monotonic clock shared by the host and the nspawn
 // machines, the compiled fleetctl, systemd's ActiveEnterTimestampMonotonic, and the registry.
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { waitFor } from '@fleet/testkit';
 import { run, sh, type Cluster, type NspawnMachine } from '../src/index.js';
 import { projectDir } from '../src/project.js';
 
-export const FLEETCTL = join(projectDir(), 'packages/fleetctl/dist/main.js');
+/** What users run: a shell script that starts the bundle under the `node` on PATH. */
+export const FLEETCTL_BIN = join(projectDir(), 'bin/fleetctl');
+export const FLEETCTL_BUNDLE = join(projectDir(), 'packages/fleetctl/dist/fleetctl.cjs');
+/** PATH with this node first, inside the machines too (the host's node is bound there). */
+export const NODE_PATH = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`;
+/** Whether bin/fleetctl runs the bundle (it falls back to the unbundled build when stale). */
+export function bundleFresh(): boolean {
+  if (!existsSync(FLEETCTL_BUNDLE)) return false;
+  const at = statSync(FLEETCTL_BUNDLE).mtimeMs;
+  return ['fleetctl', 'client', 'unit', 'runtime'].every((p) => {
+    const info = join(projectDir(), 'packages', p, 'tsconfig.tsbuildinfo');
+    return !existsSync(info) || statSync(info).mtimeMs < at;
+  });
+}
+const FLEETCTL_ENV = { PATH: NODE_PATH, HOME: process.env.HOME ?? '/root' };
 export const POLL_MS = 20;
 export const DEADLINE_MS = 120_000;
 
@@ -23,6 +38,22 @@ export const mono = (): number => Number(process.hrtime.bigint()) / 1e6;
 export const serviceFile = (what: string) =>
   `[Unit]\nDescription=cluster-bench ${what}\n\n[Service]\nExecStart=/bin/sleep infinity\n`;
 
+/**
+ * Runs fleetctl as users do (`bin/fleetctl`: the bundle `npm run build` makes, under this node)
+ * from the host; returns the monotonic time it was spawned and its wall time. Throws unless it
+ * exits 0.
+ */
+export async function fleetctl(args: readonly string[]): Promise<[number, number]> {
+  const t0 = mono();
+  const r = await run(FLEETCTL_BIN, args, { env: FLEETCTL_ENV, timeoutMs: DEADLINE_MS * 5 });
+  const wall = mono() - t0;
+  if (r.code !== 0) {
+    const what = args.filter((a) => !a.includes('/')).slice(0, 6);
+    throw new Error(`fleetctl ${what.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  }
+  return [t0, wall];
+}
+
 /** `fleetctl start --no-block` of a new unit file; returns the monotonic time it was spawned. */
 export async function fleetctlStart(
   c: Cluster,
@@ -32,18 +63,7 @@ export async function fleetctlStart(
 ): Promise<[number, number]> {
   const file = join(dir, unit);
   await writeFile(file, serviceFile(unit));
-  const t0 = mono();
-  const r = await run(process.execPath, [
-    FLEETCTL,
-    '--endpoint',
-    c.tcpEndpoint(via),
-    'start',
-    '--no-block',
-    file,
-  ]);
-  const exited = mono();
-  if (r.code !== 0) throw new Error(`fleetctl start ${unit}: exit ${r.code}: ${r.stderr}`);
-  return [t0, exited - t0];
+  return fleetctl(['--endpoint', c.tcpEndpoint(via), 'start', '--no-block', file]);
 }
 
 /** The machine whose published state says `unit` is active (polled), other than `not`. */

@@ -17,8 +17,11 @@ export interface ClusterOptions {
    * the machine's own proxy), and `etcdLeader()`, `killEtcd()` and `restartEtcd()` play member faults.
    */
   readonly etcdMembers?: 1 | 3;
-  /** fleet's agent_ttl on every machine (default `5s`, so failover tests are quick). */
-  readonly agentTtl?: string;
+  /**
+   * fleet's agent_ttl on every machine (default `5s`, so failover tests are quick; `null`: none
+   * written, fleetd's own default).
+   */
+  readonly agentTtl?: string | null;
   /** Metadata of machine i (1-based), e.g. `(i) => \`hostname=node${i}\``. */
   readonly metadata?: (index: number) => string | undefined;
   /** More fleet.conf lines for every machine. */
@@ -297,7 +300,7 @@ export class Cluster {
     await installFleet(m, {
       etcdUrl: ps.map((p) => p.url).join(','),
       prefix: this.prefix,
-      agentTtl: this.opts.agentTtl ?? '5s',
+      agentTtl: this.opts.agentTtl === null ? null : (this.opts.agentTtl ?? '5s'),
       tcp: true,
       ...(metadata !== undefined ? { metadata } : {}),
       ...(this.opts.extra !== undefined ? { extra: this.opts.extra } : {}),

@@ -6,8 +6,11 @@ export interface FleetInstall {
   /** etcd as this machine reaches it (a TcpProxy URL when the test cuts the link). */
   readonly etcdUrl: string;
   readonly prefix: string;
-  /** fleet's agent_ttl, e.g. `5s` (short, so fault tests are quick). */
-  readonly agentTtl?: string;
+  /**
+   * fleet's agent_ttl, e.g. `5s` (short, so fault tests are quick; the default). `null` writes no
+   * agent_ttl line: fleetd's own default applies (what the cluster bench measures).
+   */
+  readonly agentTtl?: string | null;
   readonly metadata?: string;
   /** More `key=value` lines for fleet.conf. */
   readonly extra?: readonly string[];
@@ -33,7 +36,7 @@ export async function installFleet(m: NspawnMachine, opts: FleetInstall): Promis
     `etcd_servers=${opts.etcdUrl}`,
     `etcd_key_prefix=${opts.prefix}`,
     `public_ip=${m.address}`,
-    `agent_ttl=${opts.agentTtl ?? '5s'}`,
+    ...(opts.agentTtl === null ? [] : [`agent_ttl=${opts.agentTtl ?? '5s'}`]),
     ...(opts.metadata !== undefined ? [`metadata=${opts.metadata}`] : []),
     ...(opts.tcp === true ? [`listen_tcp=${m.address}:49153`] : []),
     ...(opts.extra ?? []),

@@ -1,0 +1,120 @@
+// Batches: `fleetctl start --no-block` of N unit files in one invocation → all N active in
+// systemd, then `fleetctl destroy` of them → all stopped and unloaded; beside plain systemd doing
+// the same on the same machines (files in /run/systemd/system, one daemon-reload, one
+// `systemctl start` of all, split across the machines), the order alternating run by run.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Cluster } from '../src/index.js';
+import { FLEETCTL_BIN, fleetctl, serviceFile } from './cluster-probes.js';
+import { walls } from './bench-walls.js';
+import { allActive, allGone, baselineStart, baselineStop, split } from './systemd-probes.js';
+
+/** One figure of a batch: invocation → done, and the command's wall time (both ms). */
+export interface Timed {
+  done: number;
+  wall: number;
+}
+
+export interface BatchRun {
+  start: Timed;
+  destroy: Timed;
+  baseStart: Timed;
+  baseStop: Timed;
+  placed: Map<string, number>;
+}
+
+/** list-units wall times with a batch running (ms). */
+export interface ListWalls {
+  units: number;
+  inside: number[];
+  systemctl: number[];
+  host: number[];
+}
+
+const names = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}.service`);
+
+async function fleetBatch(
+  c: Cluster,
+  dir: string,
+  prefix: string,
+  n: number,
+  whileRunning: () => Promise<void>,
+): Promise<Pick<BatchRun, 'start' | 'destroy' | 'placed'>> {
+  const units = names(prefix, n);
+  const files = units.map((u) => join(dir, u));
+  await Promise.all(files.map((f, i) => writeFile(f, serviceFile(units[i] ?? ''))));
+  const api = ['--endpoint', c.tcpEndpoint('node1')];
+  const [t0, wall] = await fleetctl([...api, 'start', '--no-block', ...files]);
+  const { last, placed } = await allActive(c, `${prefix}-*`, n);
+  await whileRunning();
+  const [d0, dwall] = await fleetctl([...api, 'destroy', ...units]);
+  const gone = await allGone(c, `${prefix}-*`, units, d0);
+  return {
+    start: { done: last - t0, wall },
+    destroy: { done: gone - d0, wall: dwall },
+    placed,
+  };
+}
+
+async function systemdBatch(
+  c: Cluster,
+  prefix: string,
+  n: number,
+): Promise<Pick<BatchRun, 'baseStart' | 'baseStop'>> {
+  const units = names(prefix, n);
+  const parts = split(c, units);
+  const [t0, wall] = await baselineStart(parts);
+  const { last } = await allActive(c, `${prefix}-*`, n);
+  const [d0, dwall] = await baselineStop(parts);
+  const gone = await allGone(c, `${prefix}-*`, units, d0);
+  return { baseStart: { done: last - t0, wall }, baseStop: { done: gone - d0, wall: dwall } };
+}
+
+/**
+ * One batch run of `n` units, fleet and plain systemd (which goes first alternates with `run`).
+ * With `lists` > 0, list-units is timed while fleet's batch runs.
+ */
+export async function batchRun(
+  c: Cluster,
+  dir: string,
+  n: number,
+  run: number,
+  lists: number,
+  onLists: (w: ListWalls) => void,
+): Promise<BatchRun> {
+  const tag = `b${n}r${run}`;
+  const measureLists = async () => {
+    if (lists > 0) onLists(await listWalls(c, `${tag}f-*`, n, lists));
+  };
+  if (run % 2 === 0) {
+    const f = await fleetBatch(c, dir, `${tag}f`, n, measureLists);
+    return { ...f, ...(await systemdBatch(c, `${tag}s`, n)) };
+  }
+  const s = await systemdBatch(c, `${tag}s`, n);
+  return { ...(await fleetBatch(c, dir, `${tag}f`, n, measureLists)), ...s };
+}
+
+/**
+ * `fleetctl list-units` inside node1 (its unix socket, as a user logged in there) interleaved
+ * with `systemctl list-units` of the same units there, then from the host (TCP API).
+ */
+async function listWalls(c: Cluster, pattern: string, n: number, reps: number): Promise<ListWalls> {
+  const inside = await walls(
+    c.node('node1'),
+    [
+      ['/opt/fleet/bin/fleetctl', 'list-units'],
+      ['systemctl', 'list-units', '--all', '--full', pattern],
+    ],
+    reps,
+    // fleetctl lists all n; systemctl only node1's share (and its own header and legend)
+    Math.min(n, 1),
+  );
+  const host = await walls(
+    undefined,
+    [[FLEETCTL_BIN, '--endpoint', c.tcpEndpoint('node1'), 'list-units']],
+    reps,
+    n,
+  );
+  return { units: n, inside: inside[0] ?? [], systemctl: inside[1] ?? [], host: host[0] ?? [] };
+}
