@@ -3,9 +3,10 @@
 // network's latency). `start` times `start --no-block` of N new unit files; `destroy` first
 // starts them (a fake engine and agents place and run them on one machine), then times a
 // blocking `destroy` while the fake cluster unloads them. Prints the median wall time of a few
-// runs, each on a fresh API, and the requests of the last run. Not a test: figures only.
+// runs, each on a fresh API, and the requests of the last run. `--others N` puts N more units
+// in the cluster first (fleet's listings are pages of 100). Not a test: figures only.
 //   npx tsx packages/fleetctl/bench/batch-bench.ts [--command start|destroy] [--units N]
-//     [--runs N] [--latency-ms N]
+//     [--others N] [--runs N] [--latency-ms N]
 import { parseArgs } from 'node:util';
 import type { ApiHandler } from '@fleet/api';
 import { FakeCluster } from '../src/testing/fake-cluster.js';
@@ -15,12 +16,14 @@ const { values } = parseArgs({
   options: {
     command: { type: 'string', default: 'start' },
     units: { type: 'string', default: '100' },
+    others: { type: 'string', default: '0' },
     runs: { type: 'string', default: '5' },
     'latency-ms': { type: 'string', default: '0' },
   },
 });
 const COMMAND = values.command;
 const UNITS = Number(values.units);
+const OTHERS = Number(values.others);
 const RUNS = Number(values.runs);
 const LATENCY = Number(values['latency-ms']);
 if (COMMAND !== 'start' && COMMAND !== 'destroy') throw new Error('--command: start or destroy');
@@ -39,6 +42,13 @@ async function once(): Promise<number> {
   const cluster = new FakeCluster(h, { machines: [M1.id] });
   try {
     await h.machine(M1);
+    for (let i = 0; i < OTHERS; i++) {
+      await h.registry.createUnit({
+        name: `other${i}.service`,
+        options: [],
+        desiredState: 'loaded',
+      });
+    }
     const files: string[] = [];
     for (let i = 0; i < UNITS; i++) {
       const name = `u${i}.service`;
@@ -71,5 +81,5 @@ times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)] ?? 0;
 const what = COMMAND === 'start' ? 'start --no-block' : 'destroy (blocking)';
 console.log(
-  `${what} of ${UNITS} units, latency ${LATENCY} ms: median ${median.toFixed(0)} ms of ${RUNS} runs (${times.map((t) => t.toFixed(0)).join(' ')}), ${requests} requests in the last`,
+  `${what} of ${UNITS} units (${OTHERS} others), latency ${LATENCY} ms: median ${median.toFixed(0)} ms of ${RUNS} runs (${times.map((t) => t.toFixed(0)).join(' ')}), ${requests} requests in the last`,
 );

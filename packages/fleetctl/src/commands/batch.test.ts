@@ -66,9 +66,33 @@ describe('batches', () => {
     expect(c.maxInFlight).toBeGreaterThan(1);
   });
 
+  it('start of 100 units in a cluster of 300 more reads one page per listing (?names=)', async () => {
+    const { h, c, files } = await withUnits(100);
+    for (let i = 0; i < 300; i++) {
+      await h.registry.createUnit({
+        name: `other${i}.service`,
+        options: [],
+        desiredState: 'loaded',
+      });
+    }
+    const r = await h.fleetctl(['start', '--no-block', ...files]);
+    expect(r.code).toBe(0);
+    // lazy create, target states, global split: one page each, not the cluster's four
+    expect(c.count('GET /fleet/v1/units')).toBe(3);
+    expect(c.count('PUT /fleet/v1/units/:name')).toBe(100);
+  });
+
   it('waiting on many units reads one listing per poll for all of them', async () => {
     const { h, c, files } = await withUnits(8);
     const names = files.slice(0, 8);
+    // 300 more units in the cluster: each listing is still one page (?names=)
+    for (let i = 0; i < 300; i++) {
+      await h.registry.createUnit({
+        name: `other${i}.service`,
+        options: [],
+        desiredState: 'loaded',
+      });
+    }
     expect((await h.fleetctl(['submit', ...names])).code).toBe(0);
     c.reset();
     // No engine: every unit times out after one attempt (4 polls in the harness).
