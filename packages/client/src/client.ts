@@ -12,6 +12,7 @@ import type {
 } from './wire.js';
 import { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 import { ApiError, BadResponseError } from './errors.js';
+import { byCodeUnits, namesQueries } from './names.js';
 import {
   errorSchema,
   type Schema,
@@ -63,9 +64,18 @@ export class FleetClient {
     );
   }
 
-  /** Every unit, sorted by name. */
-  listUnits(): Promise<WireUnit[]> {
-    return this.collect('/units', unitPageSchema, (p) => p.units);
+  /**
+   * Every unit, sorted by name; with `names`, those of them that exist (one request per couple
+   * of kB of names, at once, whatever the size of the cluster).
+   */
+  listUnits(filter: { readonly names?: readonly string[] } = {}): Promise<WireUnit[]> {
+    if (filter.names === undefined) return this.collect('/units', unitPageSchema, (p) => p.units);
+    return this.named(
+      filter.names,
+      (names) => this.collect(`/units?names=${names}`, unitPageSchema, (p) => p.units),
+      (u) => u.name,
+      (a, b) => byCodeUnits(a.name, b.name),
+    );
   }
 
   /** One unit, or `undefined` if it does not exist. */
@@ -103,15 +113,51 @@ export class FleetClient {
     return res.status !== 404;
   }
 
-  /** Published unit states, sorted by unit then machine; filters are exact. */
+  /**
+   * Published unit states, sorted by unit then machine; filters are exact. `names`: the states
+   * of those units only (as for {@link listUnits}).
+   */
   listUnitStates(
-    filter: { readonly machineID?: string; readonly unitName?: string } = {},
+    filter: {
+      readonly machineID?: string;
+      readonly unitName?: string;
+      readonly names?: readonly string[];
+    } = {},
   ): Promise<WireUnitState[]> {
     const query = new URLSearchParams();
     if (filter.machineID !== undefined) query.set('machineID', filter.machineID);
     if (filter.unitName !== undefined) query.set('unitName', filter.unitName);
     const qs = query.toString();
-    return this.collect(`/state${qs === '' ? '' : `?${qs}`}`, unitStatePageSchema, (p) => p.states);
+    const path = (names?: string): string => {
+      const q = [qs, names === undefined ? '' : `names=${names}`].filter((p) => p !== '');
+      return q.length === 0 ? '/state' : `/state?${q.join('&')}`;
+    };
+    if (filter.names === undefined) {
+      return this.collect(path(), unitStatePageSchema, (p) => p.states);
+    }
+    return this.named(
+      filter.names,
+      (names) => this.collect(path(names), unitStatePageSchema, (p) => p.states),
+      (s) => s.name,
+      (a, b) => byCodeUnits(a.name, b.name) || byCodeUnits(a.machineID, b.machineID),
+    );
+  }
+
+  /** A listing of the named units' items: each piece of names at once, filtered and sorted. */
+  private async named<T>(
+    names: readonly string[],
+    fetch: (namesQuery: string) => Promise<T[]>,
+    nameOf: (item: T) => string,
+    order: (a: T, b: T) => number,
+  ): Promise<T[]> {
+    const pieces = namesQueries(names);
+    const answers = await Promise.all(pieces.map(fetch));
+    // A server without the filter (fleet) answers every item to every piece: keep each piece's.
+    const kept = answers.flatMap((items, i) => {
+      const own = new Set((pieces[i] ?? '').split(',').map(decodeURIComponent));
+      return items.filter((item) => own.has(nameOf(item)));
+    });
+    return kept.sort(order);
   }
 
   /** A unit's state on the first machine reporting one, or `undefined`. */

@@ -1,6 +1,6 @@
 // fleetctl's startup, this checkout against a baseline revision, in one run on one machine: exec
-// of bin/fleetctl to exit, for `version` and for `list-machines` (against an API over an
-// InMemoryRegistry that this script serves on a temp unix socket). The baseline is built from git
+// of bin/fleetctl to exit, for `version`, `list-machines` and `list-units` with 100 units running
+// (against an API over an InMemoryRegistry that this script serves on a temp unix socket). The baseline is built from git
 // (default 476e1a1, before the bundle) in a temp `git worktree` sharing this checkout's
 // node_modules, and removed at the end. Cases run round-robin, so that load from elsewhere weighs
 // on all alike. Prints medians and the ratio. Not a test: figures only.
@@ -92,12 +92,15 @@ async function main(): Promise<void> {
   let server: FleetServer | undefined;
   try {
     sh(join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'packages/fleetctl'], base);
+    // A baseline with a bundle runs it, as `npm run build` would have made it.
+    const baseBundle = join(base, 'packages/fleetctl/scripts/bundle.mjs');
+    if (existsSync(baseBundle)) sh(process.execPath, [baseBundle], base);
     server = await FleetServer.listen(createApi({ registry, version: 'bench' }), {
       unixSocket: socket,
       activation: false,
     });
     for (let i = 0; i < 5; i++) {
-      await registry.registerMachine(
+      const session = await registry.registerMachine(
         {
           id: `${i}`.repeat(32),
           publicIP: `127.0.0.${i + 1}`,
@@ -108,6 +111,19 @@ async function main(): Promise<void> {
         },
         600,
       );
+      // 100 units in all, 20 running on each machine.
+      for (let j = 0; j < 20; j++) {
+        const unit = `u${i * 20 + j}.service`;
+        const u = await registry.createUnit({ name: unit, options: [], desiredState: 'launched' });
+        await session.publishUnitState({
+          unit,
+          hash: u.hash,
+          loadState: 'loaded',
+          activeState: 'active',
+          subState: 'running',
+          state: 'launched',
+        });
+      }
     }
     const envs: [string, NodeJS.ProcessEnv][] = [['', process.env]];
     if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
@@ -120,6 +136,7 @@ async function main(): Promise<void> {
       for (const [what, args] of [
         ['version', ['version']],
         ['list-machines', ['--endpoint', `unix://${socket}`, 'list-machines']],
+        ['list-units (100)', ['--endpoint', `unix://${socket}`, 'list-units']],
       ] as const) {
         for (const [rev, tree] of [
           ['baseline', base],

@@ -2,6 +2,7 @@
 import { InvalidInputError, type Listing, type UnitState } from '@fleet/registry';
 import { errorBody } from '../errors.js';
 import { jsonReply } from '../http/reply.js';
+import { namesFilter, namesKey } from './names-filter.js';
 import { pagedList, type ItemField, type PagedCollection } from './paged.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { toWireUnitState } from '../unit-view.js';
@@ -36,15 +37,17 @@ export function stateRoutes(deps: RouteDeps): StateRoutes {
   return {
     /**
      * `GET /state?machineID=&unitName=`: a page of states sorted by unit, then machine. Filters
-     * are exact; only the first value of each is used; an empty value does not filter.
+     * are exact; only the first value of each is used; an empty value does not filter. Beyond
+     * fleet's API, `names=a,b` keeps the states of those units only (names-filter.ts).
      */
     list({ query }) {
       const machineId = query.get('machineID') ?? '';
       const unitName = query.get('unitName') ?? '';
+      const names = namesFilter(query);
       return pagedList(deps, query, {
-        key: `state\u0000${machineId}\u0000${unitName}`,
+        key: namesKey(`state\u0000${machineId}\u0000${unitName}`, names),
         read: () => filtered(machineId, unitName),
-        items: (l) => l,
+        items: (l) => (names === undefined ? l : l.filter((s) => names.has(s.unit))),
         toWire: toWireUnitState,
         field: 'states',
       } satisfies PagedCollection<

@@ -2,6 +2,7 @@
 import type { Assignment, Unit, UnitState } from '@fleet/registry';
 import { errorBody } from '../errors.js';
 import { emptyReply, jsonReply } from '../http/reply.js';
+import { namesFilter, namesKey } from './names-filter.js';
 import { pagedList, type ItemField, type PagedCollection } from './paged.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { byUnit, isGlobalUnit, toWireUnit } from '../unit-view.js';
@@ -40,16 +41,18 @@ export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
   }
 
   return {
-    /** `GET /units`: a page of units sorted by name. */
-    list: ({ query }) =>
-      pagedList(deps, query, {
-        key: 'units',
+    /** `GET /units[?names=a,b]`: a page of units (only those named) sorted by name. */
+    list: ({ query }) => {
+      const names = namesFilter(query);
+      return pagedList(deps, query, {
+        key: namesKey('units', names),
         read: readUnits,
-        items: (l) => l.units,
+        items: (l) => (names === undefined ? l.units : l.units.filter((u) => names.has(u.name))),
         toWire: (u, l) =>
           toWireUnit(u, l.assigned.get(u.name) ?? [], l.published.get(u.name) ?? []),
         field: 'units',
-      } satisfies PagedCollection<UnitListing, Unit, WireUnit, ItemField<UnitPage>>),
+      } satisfies PagedCollection<UnitListing, Unit, WireUnit, ItemField<UnitPage>>);
+    },
 
     /** `GET /units/<name>`: one unit, or 404 `unit does not exist`. */
     async get({ name }) {

@@ -33,11 +33,15 @@ export interface ClusterView {
   readonly states: readonly WireUnitState[];
 }
 
-/** Reads the unit listing, and the state listing when `withStates`, at once. */
-export async function readCluster(api: FleetClient, withStates: boolean): Promise<ClusterView> {
+/** Reads the listing of `names`, and their states when `withStates`, at once. */
+export async function readCluster(
+  api: FleetClient,
+  names: readonly string[],
+  withStates: boolean,
+): Promise<ClusterView> {
   const [units, states] = await Promise.all([
-    api.listUnits(),
-    withStates ? api.listUnitStates() : Promise.resolve([]),
+    api.listUnits({ names }),
+    withStates ? api.listUnitStates({ names }) : Promise.resolve([]),
   ]);
   return { units: new Map(units.map((u) => [u.name, u])), states };
 }

@@ -18,7 +18,7 @@ export async function failedCopies(
 ): Promise<Map<string, Set<string>>> {
   const api = await ctx.api();
   const out = new Map<string, Set<string>>();
-  const all = names.length >= LIST_FROM ? await api.listUnitStates() : undefined;
+  const all = names.length >= LIST_FROM ? await api.listUnitStates({ names }) : undefined;
   for (const name of names) {
     const states =
       all === undefined ? await api.listUnitStates({ unitName: name }) : statesOf(all, name);
@@ -48,7 +48,7 @@ export async function waitForCopies(
   const goalText =
     goal === 'stopped' ? 'be stopped on every machine' : 'be active on every machine';
   const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
-  const rounds = new Rounds(() => api.listUnitStates());
+  const rounds = new Rounds(() => api.listUnitStates({ names }));
   const results = await Promise.all(
     names.map((name) => {
       const stale = new Set(staleFailed.get(name));

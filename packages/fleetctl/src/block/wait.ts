@@ -132,7 +132,7 @@ export async function waitForUnits(
   const goalText = `report state ${goal.state}${also}`;
   const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
   const withStates = goal.systemdActive === true || goal.systemdStopped === true;
-  const rounds = new Rounds(() => readCluster(api, withStates));
+  const rounds = new Rounds(() => readCluster(api, names, withStates));
   const results = await Promise.all(
     names.map((name) =>
       pollUnit(ctx, progress, name, attempts, goalText, async (poll) => {
@@ -158,7 +158,7 @@ export async function waitForUnloaded(
   const api = await ctx.api();
   const goalText = 'be unloaded from every machine';
   const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
-  const rounds = new Rounds(() => api.listUnitStates());
+  const rounds = new Rounds(() => api.listUnitStates({ names }));
   const results = await Promise.all(
     names.map((name) =>
       pollUnit(ctx, progress, name, attempts, goalText, async (poll): Promise<Verdict> => {

@@ -1,15 +1,14 @@
 // The fast path of command-line parsing. yargs itself costs ~65 ms of startup (its help renderer
 // pulls in cliui, string-width and wrap-ansi), more than everything else fleetctl loads. Its
 // parser, yargs-parser, costs ~6 ms. So a command line is first parsed with yargs-parser (the
-// copy yargs itself uses, resolved from yargs' own directory) under the same options and
+// copy yargs itself uses: flag-parser.ts) under the same options and
 // checked the way yargs' strict mode would; anything doubtful (help, an unknown flag, a missing
 // value, an extra argument, a parser error) returns `undefined`, and full yargs parses it again
 // for the real answer and its exact message. fast-parse.test.ts holds both to the same results.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import type { Options } from 'yargs';
 import type { CommandSpec } from './command.js';
 import { GLOBAL_FLAGS } from './globals.js';
+import { importYargsParser } from './flag-parser.js';
 
 interface ParserOptions {
   alias: Record<string, string[]>;
@@ -32,16 +31,11 @@ let parser: Promise<YargsParser | undefined> | undefined;
 
 /** yargs-parser as yargs resolves it, or `undefined` if it cannot be found. */
 function loadParser(): Promise<YargsParser | undefined> {
-  parser ??= (async () => {
-    try {
-      const yargsPkg = createRequire(import.meta.url).resolve('yargs/package.json');
-      const path = createRequire(yargsPkg).resolve('yargs-parser');
-      const mod = (await import(pathToFileURL(path).href)) as { default: YargsParser };
-      return typeof mod.default.detailed === 'function' ? mod.default : undefined;
-    } catch {
-      return undefined;
-    }
-  })();
+  parser ??= importYargsParser().then((p) =>
+    typeof (p as Partial<YargsParser> | undefined)?.detailed === 'function'
+      ? (p as YargsParser)
+      : undefined,
+  );
   return parser;
 }
 

@@ -102,6 +102,19 @@ describe('the modules fleetctl loads', () => {
     });
   });
 
+  it('the bundle runs an API command from its two files alone (yargs-parser inside)', async () => {
+    const r = await loaded(bundled.main, ['--endpoint', h.endpoint, 'list-machines']);
+    expect(r.code).toBe(0);
+    // Not even an ES module: importing one (yargs-parser is one) starts node's ESM loader.
+    const files = r.modules.filter((m) => !m.startsWith('node:'));
+    expect(files.map((m) => m.slice(m.lastIndexOf('/') + 1)).sort()).toEqual([
+      'fleetctl-cli.cjs',
+      'fleetctl.cjs',
+      'preload.cjs',
+    ]);
+    expect(bundled.inputs.cli.some((f) => f.includes('/yargs-parser/'))).toBe(true);
+  });
+
   it('bundles the client and no server code', () => {
     const all = [...bundled.inputs.bin, ...bundled.inputs.cli];
     expect(bundled.inputs.cli.some((f) => f.startsWith('packages/client/'))).toBe(true);

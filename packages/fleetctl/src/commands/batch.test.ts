@@ -3,7 +3,8 @@
 // waiting, whatever the number of units; lines and exit codes as when done one by one.
 import type { ApiHandler } from '@fleet/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Harness } from '../testing/harness.js';
+import { FakeCluster } from '../testing/fake-cluster.js';
+import { Harness, M1 } from '../testing/harness.js';
 import { BATCH_LIMIT } from '../units/batch.js';
 
 const UNIT = '[Service]\nExecStart=/bin/sleep 1000\n';
@@ -65,9 +66,33 @@ describe('batches', () => {
     expect(c.maxInFlight).toBeGreaterThan(1);
   });
 
+  it('start of 100 units in a cluster of 300 more reads one page per listing (?names=)', async () => {
+    const { h, c, files } = await withUnits(100);
+    for (let i = 0; i < 300; i++) {
+      await h.registry.createUnit({
+        name: `other${i}.service`,
+        options: [],
+        desiredState: 'loaded',
+      });
+    }
+    const r = await h.fleetctl(['start', '--no-block', ...files]);
+    expect(r.code).toBe(0);
+    // lazy create, target states, global split: one page each, not the cluster's four
+    expect(c.count('GET /fleet/v1/units')).toBe(3);
+    expect(c.count('PUT /fleet/v1/units/:name')).toBe(100);
+  });
+
   it('waiting on many units reads one listing per poll for all of them', async () => {
     const { h, c, files } = await withUnits(8);
     const names = files.slice(0, 8);
+    // 300 more units in the cluster: each listing is still one page (?names=)
+    for (let i = 0; i < 300; i++) {
+      await h.registry.createUnit({
+        name: `other${i}.service`,
+        options: [],
+        desiredState: 'loaded',
+      });
+    }
     expect((await h.fleetctl(['submit', ...names])).code).toBe(0);
     c.reset();
     // No engine: every unit times out after one attempt (4 polls in the harness).
@@ -85,6 +110,28 @@ describe('batches', () => {
     expect(c.count('GET /fleet/v1/units')).toBe(3 + 4);
     expect(c.count('GET /fleet/v1/units/:name')).toBe(0);
     expect(c.count('PUT /fleet/v1/units/:name')).toBe(8);
+  });
+
+  it('destroy of 100 running units: bounded DELETEs, then one state listing per poll for all', async () => {
+    const { h, c, files } = await withUnits(100);
+    await h.machine(M1);
+    expect((await h.fleetctl(['start', '--no-block', ...files])).code).toBe(0);
+    await new FakeCluster(h, { machines: [M1.id] }).reconcile(); // all 100 running on M1
+    c.reset();
+    // No engine or agent runs now: every unit stays on M1 and the wait times out after one
+    // attempt (4 polls in the harness).
+    const r = await h.fleetctl(['destroy', '--block-attempts=1', ...files]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(files.map((f) => `Destroyed ${f}\n`).join(''));
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(100);
+    expect(c.count('DELETE /fleet/v1/units/:name')).toBe(100);
+    expect(c.maxInFlight).toBeLessThanOrEqual(BATCH_LIMIT);
+    expect(c.maxInFlight).toBeGreaterThan(1);
+    // one listing of every unit's state per poll (not one query per unit), one machine listing
+    expect(c.count('GET /fleet/v1/state')).toBe(4);
+    expect(c.count('GET /fleet/v1/machines')).toBe(1);
+    expect(c.count('GET /fleet/v1/units/:name')).toBe(0);
+    expect(c.count('GET /fleet/v1/units')).toBe(0);
   });
 
   it('restart of many units reads one listing per step and sets states concurrently', async () => {

@@ -17,7 +17,7 @@ export const listUnitsCommand = listCommand<WireUnitState>({
   defaultFields: 'unit,machine,active,sub',
   errorPrefix: 'Error retrieving list of units from repository',
   fetch: (api) => api.listUnitStates(),
-  needsMachines: (_states, fields) => fields.includes('machine'),
+  machinesForFields: (fields) => fields.includes('machine'),
   row: (s, { full, machines }) => ({
     unit: value(s.name),
     machine: value(

@@ -192,3 +192,40 @@ describe('list-machines', () => {
     expect(r.stderr.split('\n')).toHaveLength(2);
   });
 });
+
+describe('list-units round trips', () => {
+  it('reads the states and the machines at once (one round trip of latency, not two)', async () => {
+    const seen: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const timed = await Harness.start((api) => (req, res) => {
+      seen.push(`${req.method ?? ''} ${req.url ?? ''}`);
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      res.on('close', () => inFlight--);
+      setTimeout(() => api(req, res), 5); // requests sent together are seen together
+    });
+    try {
+      await timed.machine(M1);
+      await timed.registry.createUnit({
+        name: 'a.service',
+        options: WEB,
+        desiredState: 'launched',
+      });
+      await timed.publish('a.service', M1.id, { activeState: 'active' });
+      const r = await timed.fleetctl(['list-units', '--no-legend']);
+      expect(r).toEqual({
+        code: 0,
+        stderr: '',
+        stdout: 'a.service\tc31e44e1.../127.0.0.1\tactive\trunning\n',
+      });
+      expect(seen.sort()).toEqual(['GET /fleet/v1/machines', 'GET /fleet/v1/state']);
+      expect(maxInFlight).toBe(2);
+      // Without the machine column, no machine listing.
+      seen.length = 0;
+      expect((await timed.fleetctl(['list-units', '--fields=unit,active'])).code).toBe(0);
+      expect(seen).toEqual(['GET /fleet/v1/state']);
+    } finally {
+      await timed.close();
+    }
+  });
+});

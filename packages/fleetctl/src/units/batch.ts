@@ -73,7 +73,8 @@ export class HeldLines {
 
 /**
  * Each named unit (`undefined`: not in the cluster), or the error reading it: from LIST_FROM
- * units on, one unit listing (its pages) serves them all; below that, one GET each, concurrently.
+ * units on, one listing of those units (`?names=`: a page per hundred of them, whatever the size
+ * of the cluster) serves them all; below that, one GET each, concurrently.
  */
 export async function readUnits(
   api: FleetClient,
@@ -82,7 +83,7 @@ export async function readUnits(
   if (names.length < LIST_FROM) {
     return mapBounded(names, BATCH_LIMIT, (name) => settle(api.getUnit(name)));
   }
-  const all = await settle(api.listUnits());
+  const all = await settle(api.listUnits({ names }));
   if (!all.ok) return names.map(() => all);
   const byName = new Map(all.value.map((u) => [u.name, u]));
   return names.map((name) => ({ ok: true, value: byName.get(name) }));
