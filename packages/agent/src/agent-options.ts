@@ -19,6 +19,12 @@ export interface AgentOptions {
   readonly reconcileIntervalMs?: number;
   /** Health refresh into the machine record (default 60 s). */
   readonly healthIntervalMs?: number;
+  /**
+   * A refreshed health record that differs from the last one written only in gauges (load,
+   * memory, disk, uptimes) is written at most this often (default 10 min); any other change is
+   * written at the next refresh.
+   */
+  readonly healthMaxAgeMs?: number;
   /** Changes arriving within this window are acted on together (default 20 ms). */
   readonly debounceMs?: number;
   /**
