@@ -1,9 +1,10 @@
 import type { AgentStore } from '@fleet/registry';
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import type { AgentTask } from '@fleet/scheduler';
-import type { Systemd, SystemdUnitStatus } from '@fleet/systemd';
+import { isSystemdError, type Systemd, type SystemdUnitStatus } from '@fleet/systemd';
 import { serializeUnitOptions, type UnitOption } from '@fleet/unit';
 import { ContentsGoneError } from './errors.js';
+import { PhaseTimer } from './phases.js';
 import { Relations, stoppedBy, type Contents } from './relations.js';
 
 /** What happened to one task. */
@@ -17,6 +18,11 @@ export interface TaskOutcome {
    * the pass goes on without waiting, and a later pass starts it (see {@link ExecutorOptions}).
    */
   readonly deferred?: boolean;
+  /**
+   * A start that systemd answered "no such unit" after this plan had skipped its daemon-reload
+   * (none was needed, by systemd's own account): it reloaded and started again.
+   */
+  readonly reloadedFirst?: boolean;
 }
 
 /** How {@link executeTasks} waits for conflicting units to stop. Every field has a default. */
@@ -42,6 +48,8 @@ export interface ExecutorOptions {
    * so without this a later plan could start a unit their globs match while they still run.
    */
   readonly stoppingDeclared?: Map<string, readonly UnitOption[]>;
+  /** Where the time goes: each phase's duration is added here (see phases.ts). */
+  readonly timer?: PhaseTimer;
 }
 
 /** systemd's default `TimeoutStopSec`: a stop job that takes longer is killed by systemd. */
@@ -70,11 +78,15 @@ export async function executeTasks(
   const stops = tasks.some((t) => t.kind === 'unload' || t.kind === 'stop');
   // Read before any task runs: an unload removes the file (and so the hash) of what it stops.
   const files = starts || stops ? await fileHashes(systemd) : new Map<string, string>();
-  const contents = await readContents(tasks, registry, relationHashes(tasks, files));
+  const clock = opts.clock ?? systemClock;
+  const timer = opts.timer ?? new PhaseTimer(clock);
+  const contents = await timer.time('contents', () =>
+    readContents(tasks, registry, relationHashes(tasks, files)),
+  );
   const earlier = opts.stoppingDeclared ?? new Map<string, readonly UnitOption[]>();
   await forgetStopped(earlier, systemd);
   const relations = new Relations(tasks, files, contents, earlier);
-  const clock = opts.clock ?? systemClock;
+  let reloadSkipped = false;
   const deferrals = opts.deferrals ?? new Map<string, number>();
   const planned = new Set(tasks.flatMap((t) => (t.kind === 'start' ? [t.unit] : [])));
   for (const u of deferrals.keys()) if (!planned.has(u)) deferrals.delete(u);
@@ -101,8 +113,17 @@ export async function executeTasks(
         }
         deferrals.delete(task.unit);
       }
-      await runTask(task, systemd, contents);
-      out.push({ task });
+      if (task.kind === 'reload') {
+        // Only what systemd holds in memory from a changed file needs one: a new file is read
+        // when its unit is first used (see Systemd.needDaemonReload).
+        const stale = await timer.time('reload', () => reloadIfNeeded(tasks, systemd));
+        reloadSkipped = !stale;
+        out.push(stale ? { task } : { task, skipped: true });
+        continue;
+      }
+      const reloadedFirst = await runTask(task, systemd, contents, timer, reloadSkipped);
+      if (reloadedFirst) reloadSkipped = false;
+      out.push(reloadedFirst ? { task, reloadedFirst } : { task });
     } catch (error) {
       if (task.kind !== 'reload') failed.add(task.unit);
       out.push({ task, error });
@@ -158,12 +179,29 @@ async function readContents(
     .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
 }
 
+/**
+ * Reloads systemd if it holds any unit this plan wrote or removed the file of from a file that
+ * changed since (NeedDaemonReload); returns whether it did.
+ */
+async function reloadIfNeeded(tasks: readonly AgentTask[], systemd: Systemd): Promise<boolean> {
+  const changed = tasks.flatMap((t) => (t.kind === 'load' || t.kind === 'unload' ? [t.unit] : []));
+  if ((await systemd.needDaemonReload(changed)).length === 0) return false;
+  await systemd.daemonReload();
+  return true;
+}
+
+/**
+ * Runs one task other than the reload. Returns true if a start needed a daemon-reload first: if
+ * systemd answers "no such unit" after the plan skipped its reload, it reloads once and starts
+ * again (a safety net: systemd ≥ 246 loads a new, linked file without one).
+ */
 async function runTask(
-  task: AgentTask,
+  task: Exclude<AgentTask, { kind: 'reload' }>,
   systemd: Systemd,
   contents: Contents | Error,
-): Promise<void> {
-  if (task.kind === 'reload') return systemd.daemonReload();
+  timer: PhaseTimer,
+  reloadSkipped: boolean,
+): Promise<boolean> {
   const name = task.unit;
   switch (task.kind) {
     case 'load': {
@@ -173,29 +211,44 @@ async function runTask(
         throw new ContentsGoneError(
           `contents of ${name} (${task.hash}) are gone from the registry`,
         );
-      await systemd.writeUnit(name, serializeUnitOptions(options));
+      await timer.time('write', () => systemd.writeUnit(name, serializeUnitOptions(options)));
       try {
-        await systemd.link(name);
-        if (options.some((o) => o.section === 'Install')) await systemd.enable(name);
+        await timer.time('link', async () => {
+          await systemd.link(name);
+          if (options.some((o) => o.section === 'Install')) await systemd.enable(name);
+        });
       } catch (err) {
         // A file written but not linked has the right hash, so the next pass would take the unit
         // as loaded and retry only its start, for ever: remove it, and the next pass loads again.
         await systemd.removeUnit(name).catch(() => undefined);
         throw err;
       }
-      return;
+      return false;
     }
     case 'unload':
       // fleet's order, with its fix for #1216: only a unit that stopped is disabled and removed.
-      await systemd.stop(name);
-      await systemd.disable(name);
-      await systemd.resetFailed(name);
-      await systemd.removeUnit(name);
-      return;
+      await timer.time('stop', async () => {
+        await systemd.stop(name);
+        await systemd.disable(name);
+        await systemd.resetFailed(name);
+        await systemd.removeUnit(name);
+      });
+      return false;
     case 'start':
-      return systemd.start(name);
+      return timer.time('start', async () => {
+        try {
+          await systemd.start(name);
+          return false;
+        } catch (err) {
+          if (!reloadSkipped || !isSystemdError(err, 'SYSTEMD_NO_SUCH_UNIT')) throw err;
+          await systemd.daemonReload();
+          await systemd.start(name);
+          return true;
+        }
+      });
     case 'stop':
-      return systemd.stop(name);
+      await timer.time('stop', () => systemd.stop(name));
+      return false;
   }
 }
 
