@@ -1,10 +1,10 @@
 import type { AgentStore } from '@fleet/registry';
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import type { AgentTask } from '@fleet/scheduler';
-import { isSystemdError, type Systemd, type SystemdUnitStatus } from '@fleet/systemd';
-import { serializeUnitOptions, type UnitOption } from '@fleet/unit';
-import { ContentsGoneError } from './errors.js';
+import type { Systemd, SystemdUnitStatus } from '@fleet/systemd';
+import type { UnitOption } from '@fleet/unit';
 import { PhaseTimer } from './phases.js';
+import { mapLimit, TaskRunner } from './task-run.js';
 import { Relations, stoppedBy, type Contents } from './relations.js';
 
 /** What happened to one task. */
@@ -52,6 +52,9 @@ export interface ExecutorOptions {
   readonly timer?: PhaseTimer;
 }
 
+/** Start calls in flight at once (DbusSystemd caps calls in flight at 16 too). */
+const START_CONCURRENCY = 16;
+
 /** systemd's default `TimeoutStopSec`: a stop job that takes longer is killed by systemd. */
 export const DEFAULT_STOP_WAIT_MS = 90_000;
 
@@ -86,15 +89,12 @@ export async function executeTasks(
   const earlier = opts.stoppingDeclared ?? new Map<string, readonly UnitOption[]>();
   await forgetStopped(earlier, systemd);
   const relations = new Relations(tasks, files, contents, earlier);
-  let reloadSkipped = false;
   const deferrals = opts.deferrals ?? new Map<string, number>();
   const planned = new Set(tasks.flatMap((t) => (t.kind === 'start' ? [t.unit] : [])));
   for (const u of deferrals.keys()) if (!planned.has(u)) deferrals.delete(u);
-  for (const task of tasks) {
-    if (task.kind !== 'reload' && failed.has(task.unit)) {
-      out.push({ task, skipped: true });
-      continue;
-    }
+  const run = new TaskRunner(systemd, contents, timer);
+  const one = async (task: AgentTask): Promise<TaskOutcome> => {
+    if (task.kind !== 'reload' && failed.has(task.unit)) return { task, skipped: true };
     try {
       if (task.kind === 'start') {
         const waiting = await stillStopping(relations.conflicting(task.unit), relations, systemd);
@@ -102,10 +102,7 @@ export async function executeTasks(
           const since = deferrals.get(task.unit) ?? clock.monotonic();
           deferrals.set(task.unit, since);
           const limit = opts.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
-          if (clock.monotonic() - since < limit) {
-            out.push({ task, skipped: true, deferred: true });
-            continue;
-          }
+          if (clock.monotonic() - since < limit) return { task, skipped: true, deferred: true };
           (opts.logger ?? silentLogger).warn(
             { stopping: waiting, waitedMs: clock.monotonic() - since },
             `${waiting.join(', ')} still stopping after ${Math.round(limit / 1000)} s; starting ${task.unit} anyway`,
@@ -116,18 +113,30 @@ export async function executeTasks(
       if (task.kind === 'reload') {
         // Only what systemd holds in memory from a changed file needs one: a new file is read
         // when its unit is first used (see Systemd.needDaemonReload).
-        const stale = await timer.time('reload', () => reloadIfNeeded(tasks, systemd));
-        reloadSkipped = !stale;
-        out.push(stale ? { task } : { task, skipped: true });
-        continue;
+        const reloaded = await timer.time('reload', () => run.reloadIfNeeded(tasks));
+        return reloaded ? { task } : { task, skipped: true };
       }
-      const reloadedFirst = await runTask(task, systemd, contents, timer, reloadSkipped);
-      if (reloadedFirst) reloadSkipped = false;
-      out.push(reloadedFirst ? { task, reloadedFirst } : { task });
+      const reloadedFirst = await run.task(task);
+      return reloadedFirst ? { task, reloadedFirst } : { task };
     } catch (error) {
       if (task.kind !== 'reload') failed.add(task.unit);
-      out.push({ task, error });
+      return { task, error };
     }
+  };
+  for (let i = 0; i < tasks.length;) {
+    const task = tasks[i] as AgentTask;
+    if (task.kind !== 'start') {
+      out.push(await one(task));
+      i++;
+      continue;
+    }
+    // Consecutive starts overlap (their StartUnit calls return once each job is queued): a
+    // hundred new units wait one round trip to systemd each only in parallel, not in a row.
+    let end = i;
+    while (tasks[end]?.kind === 'start') end++;
+    const group = tasks.slice(i, end);
+    out.push(...(await timer.time('start', () => mapLimit(group, START_CONCURRENCY, one))));
+    i = end;
   }
   for (const u of relations.stopping) {
     const o = relations.optionsOf(u);
@@ -177,79 +186,6 @@ async function readContents(
   return registry
     .getContentsMany(hashes)
     .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-}
-
-/**
- * Reloads systemd if it holds any unit this plan wrote or removed the file of from a file that
- * changed since (NeedDaemonReload); returns whether it did.
- */
-async function reloadIfNeeded(tasks: readonly AgentTask[], systemd: Systemd): Promise<boolean> {
-  const changed = tasks.flatMap((t) => (t.kind === 'load' || t.kind === 'unload' ? [t.unit] : []));
-  if ((await systemd.needDaemonReload(changed)).length === 0) return false;
-  await systemd.daemonReload();
-  return true;
-}
-
-/**
- * Runs one task other than the reload. Returns true if a start needed a daemon-reload first: if
- * systemd answers "no such unit" after the plan skipped its reload, it reloads once and starts
- * again (a safety net: systemd ≥ 246 loads a new, linked file without one).
- */
-async function runTask(
-  task: Exclude<AgentTask, { kind: 'reload' }>,
-  systemd: Systemd,
-  contents: Contents | Error,
-  timer: PhaseTimer,
-  reloadSkipped: boolean,
-): Promise<boolean> {
-  const name = task.unit;
-  switch (task.kind) {
-    case 'load': {
-      if (contents instanceof Error) throw contents;
-      const options = contents.get(task.hash);
-      if (options === undefined)
-        throw new ContentsGoneError(
-          `contents of ${name} (${task.hash}) are gone from the registry`,
-        );
-      await timer.time('write', () => systemd.writeUnit(name, serializeUnitOptions(options)));
-      try {
-        await timer.time('link', async () => {
-          await systemd.link(name);
-          if (options.some((o) => o.section === 'Install')) await systemd.enable(name);
-        });
-      } catch (err) {
-        // A file written but not linked has the right hash, so the next pass would take the unit
-        // as loaded and retry only its start, for ever: remove it, and the next pass loads again.
-        await systemd.removeUnit(name).catch(() => undefined);
-        throw err;
-      }
-      return false;
-    }
-    case 'unload':
-      // fleet's order, with its fix for #1216: only a unit that stopped is disabled and removed.
-      await timer.time('stop', async () => {
-        await systemd.stop(name);
-        await systemd.disable(name);
-        await systemd.resetFailed(name);
-        await systemd.removeUnit(name);
-      });
-      return false;
-    case 'start':
-      return timer.time('start', async () => {
-        try {
-          await systemd.start(name);
-          return false;
-        } catch (err) {
-          if (!reloadSkipped || !isSystemdError(err, 'SYSTEMD_NO_SUCH_UNIT')) throw err;
-          await systemd.daemonReload();
-          await systemd.start(name);
-          return true;
-        }
-      });
-    case 'stop':
-      await timer.time('stop', () => systemd.stop(name));
-      return false;
-  }
 }
 
 /** The hash of each unit file in the units directory; empty if they cannot be listed. */
