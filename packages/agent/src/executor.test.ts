@@ -119,4 +119,43 @@ describe('executeTasks', () => {
     await fake.close();
     await registry.close();
   });
+
+  it('overlaps the loads of a plan too, at most 16 links in flight, every file written', async () => {
+    const clock = new ManualClock();
+    const registry = new InMemoryRegistry({ clock });
+    const fake = new FakeSystemd({ clock });
+    const options = [{ section: 'Service', name: 'ExecStart', value: '/bin/sleep 1000' }];
+    const units = Array.from({ length: 40 }, (_, i) => `l${String(i).padStart(2, '0')}.service`);
+    const hashes: string[] = [];
+    for (const name of units)
+      hashes.push((await registry.createUnit({ name, options, desiredState: 'loaded' })).hash);
+    let inFlight = 0;
+    let most = 0;
+    const systemd = overriding(fake, {
+      link: async (name: string) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise<void>((resolve) => clock.setTimer(10, resolve));
+        inFlight--;
+        return fake.link(name);
+      },
+    });
+    let out: Awaited<ReturnType<typeof executeTasks>> | undefined;
+    const tasks = units.map((unit, i) => ({
+      kind: 'load' as const,
+      unit,
+      hash: hashes[i] ?? '',
+      reason: 'test',
+    }));
+    const running = executeTasks(tasks, systemd, registry, { clock }).then((o) => (out = o));
+    await advanceUntil(clock, () => out !== undefined, { maxMs: 10_000, stepMs: 10 });
+    await running;
+    expect(most).toBe(16);
+    expect(out?.map((o) => [o.task.kind === 'load' ? o.task.unit : '', o.error])).toEqual(
+      units.map((u) => [u, undefined]),
+    );
+    expect((await fake.listUnitFiles()).map((f) => f.name)).toEqual(units);
+    expect(units.every((u) => fake.isLinked(u))).toBe(true);
+    await fake.close();
+    await registry.close();
+  });
 });

@@ -52,8 +52,8 @@ export interface ExecutorOptions {
   readonly timer?: PhaseTimer;
 }
 
-/** Start calls in flight at once (DbusSystemd caps calls in flight at 16 too). */
-const START_CONCURRENCY = 16;
+/** Loads or starts in flight at once (DbusSystemd caps calls in flight at 16 too). */
+const CONCURRENCY = 16;
 
 /** systemd's default `TimeoutStopSec`: a stop job that takes longer is killed by systemd. */
 export const DEFAULT_STOP_WAIT_MS = 90_000;
@@ -125,17 +125,19 @@ export async function executeTasks(
   };
   for (let i = 0; i < tasks.length;) {
     const task = tasks[i] as AgentTask;
-    if (task.kind !== 'start') {
+    if (task.kind !== 'start' && task.kind !== 'load') {
       out.push(await one(task));
       i++;
       continue;
     }
-    // Consecutive starts overlap (their StartUnit calls return once each job is queued): a
-    // hundred new units wait one round trip to systemd each only in parallel, not in a row.
+    // Consecutive loads, and consecutive starts, overlap (each call returns once systemd has
+    // linked the file or queued the job): a hundred new units wait for systemd in parallel, not
+    // one round trip after another. Loads all come before the reload, starts after it.
     let end = i;
-    while (tasks[end]?.kind === 'start') end++;
+    while (tasks[end]?.kind === task.kind) end++;
     const group = tasks.slice(i, end);
-    out.push(...(await timer.time('start', () => mapLimit(group, START_CONCURRENCY, one))));
+    const run = () => mapLimit(group, CONCURRENCY, one);
+    out.push(...(await (task.kind === 'start' ? timer.time('start', run) : run())));
     i = end;
   }
   for (const u of relations.stopping) {

@@ -10,15 +10,15 @@ export const PHASES = [
   'read',
   /** Reading the contents of the units the plan loads (one batched registry read). */
   'contents',
-  /** Writing unit files into the units directory. */
+  /** Writing unit files into the units directory (summed over overlapping loads). */
   'write',
-  /** `LinkUnitFiles` (and `EnableUnitFiles` for units with `[Install]`). */
+  /** `LinkUnitFiles`, and `EnableUnitFiles` for units with `[Install]` (summed likewise). */
   'link',
   /** Deciding whether systemd needs a daemon-reload (`NeedDaemonReload`), and the reload. */
   'reload',
   /** Stop and unload jobs queued. */
   'stop',
-  /** `StartUnit` calls, until systemd queued each start job. */
+  /** The plan's `StartUnit` calls (they overlap), until systemd queued every start job. */
   'start',
 ] as const;
 
