@@ -3,6 +3,7 @@ import type { AgentStore, MachineRecord } from '@fleet/registry';
 import type { BackoffPolicy, Clock, Logger } from '@fleet/runtime';
 import type { Systemd } from '@fleet/systemd';
 import type { LaunchedStore } from './launched-store.js';
+import { noPhaseTimes, type PhaseTimes } from './phases.js';
 import type { HealthCollector } from './registration.js';
 import type { SessionStore } from './session-file.js';
 
@@ -19,6 +20,12 @@ export interface AgentOptions {
   readonly reconcileIntervalMs?: number;
   /** Health refresh into the machine record (default 60 s). */
   readonly healthIntervalMs?: number;
+  /**
+   * A refreshed health record that differs from the last one written only in gauges (load,
+   * memory, disk, uptimes) is written at most this often (default 10 min); any other change is
+   * written at the next refresh.
+   */
+  readonly healthMaxAgeMs?: number;
   /** Changes arriving within this window are acted on together (default 20 ms). */
   readonly debounceMs?: number;
   /**
@@ -83,6 +90,15 @@ export interface AgentMetrics {
    * agent. A change elsewhere in the cluster never counts here.
    */
   assignmentChanges: number;
+  /** daemon-reloads done (a plan's reload, or a start's safety-net reload). */
+  daemonReloads: number;
+  /** Plans that changed unit files but needed no daemon-reload (systemd held no changed unit). */
+  daemonReloadsSkipped: number;
+  /**
+   * Milliseconds spent per phase (see phases.ts) in passes that ran tasks, since the start: where
+   * the time between an assignment and a queued start job goes.
+   */
+  phaseMs: PhaseTimes;
 }
 
 /** Counters at zero. */
@@ -94,5 +110,8 @@ export function newAgentMetrics(): AgentMetrics {
     taskFailures: 0,
     registrations: 0,
     assignmentChanges: 0,
+    daemonReloads: 0,
+    daemonReloadsSkipped: 0,
+    phaseMs: noPhaseTimes(),
   };
 }

@@ -191,7 +191,7 @@ describe('Agent with units that do not go as planned', () => {
     expect(calls('start', 'ws.service')).toBe(1);
     expect(calls('stop', 'ws.service')).toBe(0);
     expect(calls('removeUnit', 'ws.service')).toBe(0);
-    expect(systemd.calls.filter((c) => c.method === 'daemonReload')).toHaveLength(1);
+    expect(systemd.calls.filter((c) => c.method === 'daemonReload')).toHaveLength(0);
     expect(await published('ws.service')).toMatchObject({
       hash: unitHash(options),
       loadState: 'loaded',

@@ -222,7 +222,8 @@ describe('Agent over InMemoryRegistry and FakeSystemd', () => {
       const count = (method: string) =>
         systemd.calls.filter((c) => c.method === method && c.name === unit).length;
       expect([count('writeUnit'), count('start')]).toEqual([1, 1]);
-      expect(systemd.calls.filter((c) => c.method === 'daemonReload')).toHaveLength(1);
+      // A new file is read when the unit is first used: no daemon-reload.
+      expect(systemd.calls.filter((c) => c.method === 'daemonReload')).toHaveLength(0);
       await registry.applyAssignments(token, [{ kind: 'unschedule', machineId: M1, unit }]);
       await until(async () => (await published(unit)) === undefined);
       expect(await systemd.listUnitFiles()).toEqual([]);

@@ -46,6 +46,8 @@ export class Agent {
   private dirty = true;
   private readonly selfFence: SelfFence;
   private running: Promise<void> | undefined;
+  /** When the oldest assignment change not yet acted on arrived (monotonic ms). */
+  private changedAt: number | undefined;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -75,6 +77,7 @@ export class Agent {
       clock: this.clock,
       onChange: () => {
         this.metrics.assignmentChanges++;
+        this.changedAt ??= this.clock.monotonic();
         this.poke();
       },
       onError: outage,
@@ -213,7 +216,10 @@ export class Agent {
   }
 
   private async pass(): Promise<void> {
+    const woken = this.changedAt;
+    this.changedAt = undefined;
     const r = await reconcileOnce(this.local, this.view.desired(), {
+      ...(woken === undefined ? {} : { wokenAfterMs: this.clock.monotonic() - woken }),
       metrics: this.metrics,
       selfFence: this.opts.selfFence === true,
       outage: (err) => this.registration.outage(err),

@@ -2,8 +2,9 @@ import type { AgentStore } from '@fleet/registry';
 import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import type { AgentTask } from '@fleet/scheduler';
 import type { Systemd, SystemdUnitStatus } from '@fleet/systemd';
-import { serializeUnitOptions, type UnitOption } from '@fleet/unit';
-import { ContentsGoneError } from './errors.js';
+import type { UnitOption } from '@fleet/unit';
+import { PhaseTimer } from './phases.js';
+import { mapLimit, TaskRunner } from './task-run.js';
 import { Relations, stoppedBy, type Contents } from './relations.js';
 
 /** What happened to one task. */
@@ -17,6 +18,11 @@ export interface TaskOutcome {
    * the pass goes on without waiting, and a later pass starts it (see {@link ExecutorOptions}).
    */
   readonly deferred?: boolean;
+  /**
+   * A start that systemd answered "no such unit" after this plan had skipped its daemon-reload
+   * (none was needed, by systemd's own account): it reloaded and started again.
+   */
+  readonly reloadedFirst?: boolean;
 }
 
 /** How {@link executeTasks} waits for conflicting units to stop. Every field has a default. */
@@ -42,7 +48,12 @@ export interface ExecutorOptions {
    * so without this a later plan could start a unit their globs match while they still run.
    */
   readonly stoppingDeclared?: Map<string, readonly UnitOption[]>;
+  /** Where the time goes: each phase's duration is added here (see phases.ts). */
+  readonly timer?: PhaseTimer;
 }
+
+/** Loads or starts in flight at once (DbusSystemd caps calls in flight at 16 too). */
+const CONCURRENCY = 16;
 
 /** systemd's default `TimeoutStopSec`: a stop job that takes longer is killed by systemd. */
 export const DEFAULT_STOP_WAIT_MS = 90_000;
@@ -70,19 +81,20 @@ export async function executeTasks(
   const stops = tasks.some((t) => t.kind === 'unload' || t.kind === 'stop');
   // Read before any task runs: an unload removes the file (and so the hash) of what it stops.
   const files = starts || stops ? await fileHashes(systemd) : new Map<string, string>();
-  const contents = await readContents(tasks, registry, relationHashes(tasks, files));
+  const clock = opts.clock ?? systemClock;
+  const timer = opts.timer ?? new PhaseTimer(clock);
+  const contents = await timer.time('contents', () =>
+    readContents(tasks, registry, relationHashes(tasks, files)),
+  );
   const earlier = opts.stoppingDeclared ?? new Map<string, readonly UnitOption[]>();
   await forgetStopped(earlier, systemd);
   const relations = new Relations(tasks, files, contents, earlier);
-  const clock = opts.clock ?? systemClock;
   const deferrals = opts.deferrals ?? new Map<string, number>();
   const planned = new Set(tasks.flatMap((t) => (t.kind === 'start' ? [t.unit] : [])));
   for (const u of deferrals.keys()) if (!planned.has(u)) deferrals.delete(u);
-  for (const task of tasks) {
-    if (task.kind !== 'reload' && failed.has(task.unit)) {
-      out.push({ task, skipped: true });
-      continue;
-    }
+  const run = new TaskRunner(systemd, contents, timer);
+  const one = async (task: AgentTask): Promise<TaskOutcome> => {
+    if (task.kind !== 'reload' && failed.has(task.unit)) return { task, skipped: true };
     try {
       if (task.kind === 'start') {
         const waiting = await stillStopping(relations.conflicting(task.unit), relations, systemd);
@@ -90,10 +102,7 @@ export async function executeTasks(
           const since = deferrals.get(task.unit) ?? clock.monotonic();
           deferrals.set(task.unit, since);
           const limit = opts.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
-          if (clock.monotonic() - since < limit) {
-            out.push({ task, skipped: true, deferred: true });
-            continue;
-          }
+          if (clock.monotonic() - since < limit) return { task, skipped: true, deferred: true };
           (opts.logger ?? silentLogger).warn(
             { stopping: waiting, waitedMs: clock.monotonic() - since },
             `${waiting.join(', ')} still stopping after ${Math.round(limit / 1000)} s; starting ${task.unit} anyway`,
@@ -101,12 +110,35 @@ export async function executeTasks(
         }
         deferrals.delete(task.unit);
       }
-      await runTask(task, systemd, contents);
-      out.push({ task });
+      if (task.kind === 'reload') {
+        // Only what systemd holds in memory from a changed file needs one: a new file is read
+        // when its unit is first used (see Systemd.needDaemonReload).
+        const reloaded = await timer.time('reload', () => run.reloadIfNeeded(tasks));
+        return reloaded ? { task } : { task, skipped: true };
+      }
+      const reloadedFirst = await run.task(task);
+      return reloadedFirst ? { task, reloadedFirst } : { task };
     } catch (error) {
       if (task.kind !== 'reload') failed.add(task.unit);
-      out.push({ task, error });
+      return { task, error };
     }
+  };
+  for (let i = 0; i < tasks.length;) {
+    const task = tasks[i] as AgentTask;
+    if (task.kind !== 'start' && task.kind !== 'load') {
+      out.push(await one(task));
+      i++;
+      continue;
+    }
+    // Consecutive loads, and consecutive starts, overlap (each call returns once systemd has
+    // linked the file or queued the job): a hundred new units wait for systemd in parallel, not
+    // one round trip after another. Loads all come before the reload, starts after it.
+    let end = i;
+    while (tasks[end]?.kind === task.kind) end++;
+    const group = tasks.slice(i, end);
+    const run = () => mapLimit(group, CONCURRENCY, one);
+    out.push(...(await (task.kind === 'start' ? timer.time('start', run) : run())));
+    i = end;
   }
   for (const u of relations.stopping) {
     const o = relations.optionsOf(u);
@@ -156,47 +188,6 @@ async function readContents(
   return registry
     .getContentsMany(hashes)
     .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-}
-
-async function runTask(
-  task: AgentTask,
-  systemd: Systemd,
-  contents: Contents | Error,
-): Promise<void> {
-  if (task.kind === 'reload') return systemd.daemonReload();
-  const name = task.unit;
-  switch (task.kind) {
-    case 'load': {
-      if (contents instanceof Error) throw contents;
-      const options = contents.get(task.hash);
-      if (options === undefined)
-        throw new ContentsGoneError(
-          `contents of ${name} (${task.hash}) are gone from the registry`,
-        );
-      await systemd.writeUnit(name, serializeUnitOptions(options));
-      try {
-        await systemd.link(name);
-        if (options.some((o) => o.section === 'Install')) await systemd.enable(name);
-      } catch (err) {
-        // A file written but not linked has the right hash, so the next pass would take the unit
-        // as loaded and retry only its start, for ever: remove it, and the next pass loads again.
-        await systemd.removeUnit(name).catch(() => undefined);
-        throw err;
-      }
-      return;
-    }
-    case 'unload':
-      // fleet's order, with its fix for #1216: only a unit that stopped is disabled and removed.
-      await systemd.stop(name);
-      await systemd.disable(name);
-      await systemd.resetFailed(name);
-      await systemd.removeUnit(name);
-      return;
-    case 'start':
-      return systemd.start(name);
-    case 'stop':
-      return systemd.stop(name);
-  }
 }
 
 /** The hash of each unit file in the units directory; empty if they cannot be listed. */

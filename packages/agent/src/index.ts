@@ -14,3 +14,4 @@ export { basicHealth, type HealthCollector } from './registration.js';
 export { executeTasks, type TaskOutcome } from './executor.js';
 export { SessionFile, type SessionStore } from './session-file.js';
 export { LaunchedFile, MemoryLaunchedStore, type LaunchedStore } from './launched-store.js';
+export { PHASES, type Phase, type PhaseTimes } from './phases.js';

@@ -8,6 +8,7 @@ import type { Systemd, SystemdUnitStatus, UnitStatusChange } from '@fleet/system
 import type { UnitOption } from '@fleet/unit';
 import type { RetryBackoff } from './backoff.js';
 import { executeTasks, type TaskOutcome } from './executor.js';
+import type { PhaseTimer } from './phases.js';
 import { GlobalUnits, unitsToFence } from './fence.js';
 import type { LaunchedRecord } from './launched-record.js';
 import type { StatePublisher } from './publisher.js';
@@ -89,7 +90,7 @@ export class LocalUnits {
   }
 
   /** Runs a plan; while it runs, changes of the units whose file it rewrites are held back. */
-  async runPlan(tasks: readonly AgentTask[]): Promise<TaskOutcome[]> {
+  async runPlan(tasks: readonly AgentTask[], timer?: PhaseTimer): Promise<TaskOutcome[]> {
     this.rewriting = new Set(
       tasks.flatMap((t) => (t.kind === 'load' || t.kind === 'unload' ? [t.unit] : [])),
     );
@@ -99,6 +100,7 @@ export class LocalUnits {
         logger: this.deps.log,
         deferrals: this.deferrals,
         stoppingDeclared: this.stoppingDeclared,
+        ...(timer === undefined ? {} : { timer }),
       });
     } finally {
       this.rewriting = new Set();

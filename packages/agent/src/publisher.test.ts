@@ -37,27 +37,47 @@ async function world() {
 }
 
 describe('StatePublisher', () => {
-  it('publishes a burst within the window once, the last state of each unit winning', async () => {
+  it('holds a state under way for the window, the last state of each unit winning', async () => {
     const { clock, registry, p, calls, errors } = await world();
     const timers = clock.pendingTimers;
     p.set('a.service', state('activating'), true);
     clock.advance(20);
-    p.set('a.service', state('active'), true);
-    p.set('b.service', state('inactive'), false);
+    p.set('b.service', { ...state('inactive'), job: 'start' }, false);
+    p.set('a.service', state('deactivating'), true);
     await settle();
     expect(calls).toEqual([]);
     clock.advance(30);
     await settle();
-    expect(calls).toEqual([['a.service active launched', 'b.service inactive loaded']]);
-    p.set('a.service', state('active'), true); // unchanged: nothing to send
+    expect(calls).toEqual([['a.service deactivating launched', 'b.service inactive loaded']]);
+    p.set('a.service', state('deactivating'), true); // unchanged: nothing to send
     clock.advance(50);
     await settle();
     expect(calls).toHaveLength(1);
     expect(errors).toEqual([]);
-    p.set('b.service', state('active'), false);
+    p.set('b.service', state('activating'), false);
     expect(clock.pendingTimers).toBe(timers + 1); // the window of the next batch
     p.close();
     expect(clock.pendingTimers).toBe(timers);
+    await registry.close();
+  });
+
+  it('publishes a settled state at once, with the states under way pending', async () => {
+    const { clock, registry, p, calls, errors } = await world();
+    p.set('a.service', state('activating'), true);
+    clock.advance(10);
+    await settle();
+    expect(calls).toEqual([]);
+    p.set('b.service', state('active'), true); // settled: no window
+    await settle();
+    expect(calls).toEqual([['a.service activating launched', 'b.service active launched']]);
+    p.set('a.service', state('failed'), true);
+    await settle();
+    expect(calls).toEqual([
+      ['a.service activating launched', 'b.service active launched'],
+      ['a.service failed launched'],
+    ]);
+    expect(errors).toEqual([]);
+    p.close();
     await registry.close();
   });
 

@@ -18,8 +18,11 @@ export class StatePublisher {
   private closed = false;
 
   /**
-   * Changes within `delayMs` of the first are published together, the last state of each unit
-   * winning: a unit started now is usually `active` before its `activating` would be written.
+   * A unit on its way somewhere (a job queued or running, or `activating`, `deactivating`,
+   * `reloading`) is published `delayMs` after the first such change, the last state of each unit
+   * winning: a unit started now is usually `active` before its `activating` would be written. A
+   * settled state (`active`, `inactive` or `failed`, no job) goes at once, with everything
+   * pending: it is what a client waiting on a start waits for.
    */
   constructor(
     private readonly onError: (err: unknown) => void,
@@ -48,7 +51,7 @@ export class StatePublisher {
       subState: state.sub,
       state: launched ? 'launched' : 'loaded',
     });
-    this.kick();
+    this.kick(settled(state));
   }
 
   /** The unit is no longer owned here: its state is removed. */
@@ -78,8 +81,8 @@ export class StatePublisher {
     this.trigger.fire();
   }
 
-  private kick(): void {
-    if (this.delayMs <= 0) this.trigger.fire();
+  private kick(now = false): void {
+    if (now || this.delayMs <= 0) this.trigger.fire();
     else this.trigger.poke();
   }
 
@@ -128,4 +131,12 @@ export class StatePublisher {
     }
     await Promise.all(work);
   }
+}
+
+/** A state with nothing under way: no job, and not between two states. */
+function settled(s: SystemdUnitStatus): boolean {
+  return (
+    s.job === undefined &&
+    (s.active === 'active' || s.active === 'inactive' || s.active === 'failed')
+  );
 }

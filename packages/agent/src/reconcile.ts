@@ -7,6 +7,7 @@ import { adoptLaunched, planAgent, type AgentCurrent } from '@fleet/scheduler';
 import type { AgentMetrics } from './agent-options.js';
 import type { TaskOutcome } from './executor.js';
 import type { LocalUnits } from './local.js';
+import { addPhaseTimes, phaseFields, PhaseTimer } from './phases.js';
 
 /** What one pass did. */
 export interface PassResult {
@@ -24,19 +25,24 @@ export interface PassDeps {
   readonly selfFence: boolean;
   /** Registry trouble (logged, rate-limited, by the caller). */
   readonly outage: (err: unknown) => void;
+  /** How long the first change this pass acts on waited for it (ms), if a change woke it. */
+  readonly wokenAfterMs?: number;
 }
 
 /** One local pass: plan from assignments, unit files and systemd states; run; publish. */
 export async function reconcileOnce(
   local: LocalUnits,
   desired: readonly Assignment[],
-  { metrics, selfFence, outage }: PassDeps,
+  { metrics, selfFence, outage, wokenAfterMs }: PassDeps,
 ): Promise<PassResult> {
   const { systemd, clock, log, store } = local.deps;
   const { backoff } = local;
   let outcomes: TaskOutcome[] = [];
   let deferred = false;
   let ok = true;
+  const timer = new PhaseTimer(clock);
+  timer.add('wake', wokenAfterMs ?? 0);
+  const readStarted = clock.monotonic();
   try {
     backoff.sync(desired);
     const assigned = new Map(desired.map((d) => [d.unit, d]));
@@ -55,15 +61,21 @@ export async function reconcileOnce(
     const tasks = planAgent(snapshot);
     local.launched = adoptLaunched(snapshot);
     for (const u of local.startPending) if (!local.launched.has(u)) local.startPending.delete(u);
-    outcomes = await local.runPlan(tasks);
+    timer.add('read', clock.monotonic() - readStarted);
+    outcomes = await local.runPlan(tasks, timer);
     for (const o of outcomes) {
       const t = o.task;
+      if (o.reloadedFirst === true) metrics.daemonReloads++;
       if (t.kind === 'reload') {
         if (o.error !== undefined) {
           metrics.taskFailures++;
           log.warn({ task: t.kind, reason: t.reason, err: o.error }, 'task failed');
+        } else if (o.skipped === true) {
+          metrics.daemonReloadsSkipped++;
+          log.debug({ task: t.kind }, 'no daemon-reload needed: systemd holds no changed unit');
         } else {
           metrics.tasks++;
+          metrics.daemonReloads++;
           log.info({ task: t.kind, reason: t.reason }, 'applied task');
         }
         continue;
@@ -111,6 +123,10 @@ export async function reconcileOnce(
     } else local.own(new Set(names), states);
     if (selfFence) await local.globals.sync(onDisk, store).catch(outage);
     metrics.passes++;
+    if (tasks.length > 0) {
+      addPhaseTimes(metrics.phaseMs, timer.times);
+      log.debug({ tasks: tasks.length, ms: phaseFields(timer.times) }, 'pass timings');
+    }
   } catch (err) {
     metrics.passFailures++;
     ok = false;

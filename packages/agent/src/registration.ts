@@ -19,6 +19,7 @@ import {
 } from '@fleet/runtime';
 import type { AgentMetrics, AgentOptions } from './agent-options.js';
 import type { HealthSources } from './health.js';
+import { healthWorthPublishing, type PublishedHealth } from './health-publish.js';
 import type { StatePublisher } from './publisher.js';
 import type { SessionStore } from './session-file.js';
 
@@ -61,6 +62,10 @@ export class Registration {
   private current: MachineSession | undefined;
   private info: Omit<MachineRecord, 'health'>;
   private readonly startedAt: number;
+  /** A record differing from the last one written only in gauges waits this long (ms). */
+  private readonly healthMaxAgeMs: number;
+  /** The health last written under the current session (undefined: write the next one). */
+  private published: PublishedHealth | undefined;
   /** Failed registrations in a row, and whether the last one could be retried. */
   private failures = 0;
   private lastRetryable = true;
@@ -78,6 +83,7 @@ export class Registration {
     this.systemState = opts.systemState ?? (() => opts.systemd.systemState());
     this.info = opts.machine;
     this.startedAt = deps.clock.now();
+    this.healthMaxAgeMs = opts.healthMaxAgeMs ?? 600_000;
     this.outage = rateLimited(deps.clock, this.ttlSeconds * 1000, (err: unknown) =>
       deps.log.warn({ err }, 'registry unreachable; keeping units as they are'),
     );
@@ -111,6 +117,7 @@ export class Registration {
   /** Changes what the machine record says and writes it now (with fresh health). */
   async update(patch: Partial<Omit<MachineRecord, 'health' | 'id'>>): Promise<void> {
     this.info = { ...this.info, ...patch };
+    this.published = undefined; // the record changed: write it whatever the health says
     await this.refreshHealth();
   }
 
@@ -135,6 +142,7 @@ export class Registration {
         log.warn({ err }, 'could not record the machine session');
       });
       this.current = session;
+      this.published = { health, at: this.deps.clock.monotonic() };
       this.failures = 0;
       this.lastRetryable = true;
       this.deps.metrics.registrations++;
@@ -157,12 +165,19 @@ export class Registration {
     }
   }
 
-  /** Writes the machine record with fresh health; registry trouble is logged as an outage. */
+  /**
+   * Writes the machine record with fresh health if it is worth a put (see health-publish.ts);
+   * registry trouble is logged as an outage.
+   */
   async refreshHealth(): Promise<void> {
     const s = this.current;
     if (s === undefined) return;
     try {
-      await s.update({ ...this.info, health: await this.health() });
+      const health = await this.health();
+      const now = this.deps.clock.monotonic();
+      if (!healthWorthPublishing(this.published, health, now, this.healthMaxAgeMs)) return;
+      await s.update({ ...this.info, health });
+      if (s === this.current) this.published = { health, at: now };
     } catch (err) {
       this.outage(err);
     }

@@ -189,6 +189,20 @@ export class DbusSystemd extends WatchedSystemd implements Systemd {
     this.watcher.hintAll();
   }
 
+  async needDaemonReload(names: readonly string[]): Promise<string[]> {
+    this.checkOpen('NeedDaemonReload');
+    for (const name of names) requireUnitName(name, 'GetUnit');
+    const unique = [...new Set(names)].sort();
+    // Concurrent; the session caps the calls in flight.
+    const stale = await Promise.all(
+      unique.map(async (name) => {
+        const path = await this.manager.getUnit(name);
+        return path !== undefined && (await this.manager.needDaemonReload(name, path));
+      }),
+    );
+    return unique.filter((_, i) => stale[i] === true);
+  }
+
   async start(name: string): Promise<void> {
     this.checkOpen(`StartUnit ${name}`, name);
     await this.manager.startUnit(name);

@@ -122,6 +122,17 @@ export interface Systemd {
   daemonReload(): Promise<void>;
 
   /**
+   * Which of `names` systemd holds in memory loaded from a file that has changed (or gone) since
+   * (the unit's `NeedDaemonReload`): until a {@link daemonReload}, a start of one of them runs
+   * what the old file said. A unit systemd does not hold (never used, garbage-collected once
+   * inactive, or held as `not-found`) is not among them: systemd (≥ 246) reads a unit it does not
+   * hold from disk when the unit is next used, and loads a `not-found` one again once a unit
+   * directory changed (a {@link link} does), so a new file needs no reload. Sorted; never loads
+   * a unit.
+   */
+  needDaemonReload(names: readonly string[]): Promise<string[]>;
+
+  /**
    * Queues a start job (`StartUnit(name, "replace")`) and resolves once systemd accepted it;
    * the outcome shows in {@link unitStates} and {@link onChange}. Throws `SYSTEMD_NO_SUCH_UNIT`
    * if systemd has no such unit and `SYSTEMD_LOAD_FAILED` if its file is bad.

@@ -1,6 +1,6 @@
 // systemd's Manager interface, the methods fleet uses: messages out, checked plain values in.
 // D-Bus values are converted here (BigInt included), so nothing beyond this file sees them.
-import { SystemdCallFailedError } from '../errors.js';
+import { isSystemdError, SystemdCallFailedError } from '../errors.js';
 import type { ActiveState, EnableResult, LoadState, UnitFileChange } from '../systemd.js';
 import type { CallSpec } from './connection.js';
 
@@ -14,6 +14,7 @@ export type ManagerCall = (
 export const SYSTEMD_BUS_NAME = 'org.freedesktop.systemd1';
 export const MANAGER_PATH = '/org/freedesktop/systemd1';
 export const MANAGER_INTERFACE = 'org.freedesktop.systemd1.Manager';
+const UNIT_INTERFACE = 'org.freedesktop.systemd1.Unit';
 
 /** One row of `ListUnitsByNames`, the fields fleet uses. */
 export interface ListedUnit {
@@ -70,6 +71,38 @@ export class ManagerClient {
     });
     const v = body[0] as { value?: unknown } | undefined;
     if (typeof v?.value !== 'string') throw malformed(operation, 'SystemState');
+    return v.value;
+  }
+
+  /**
+   * The object path of the unit systemd holds as `name` (`GetUnit`, which loads nothing);
+   * `undefined` if it holds none.
+   */
+  async getUnit(name: string): Promise<string | undefined> {
+    const operation = `GetUnit ${name}`;
+    try {
+      const body = await this.call(operation, manager('GetUnit', 's', [name]));
+      if (typeof body[0] !== 'string') throw malformed(operation, 'unit path');
+      return body[0];
+    } catch (err) {
+      if (isSystemdError(err, 'SYSTEMD_NO_SUCH_UNIT')) return undefined;
+      throw err;
+    }
+  }
+
+  /** The unit's `NeedDaemonReload` property: its file changed since systemd loaded it. */
+  async needDaemonReload(name: string, path: string): Promise<boolean> {
+    const operation = `Get NeedDaemonReload ${name}`;
+    const body = await this.call(operation, {
+      destination: SYSTEMD_BUS_NAME,
+      path,
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'Get',
+      signature: 'ss',
+      body: [UNIT_INTERFACE, 'NeedDaemonReload'],
+    });
+    const v = body[0] as { value?: unknown } | undefined;
+    if (typeof v?.value !== 'boolean') throw malformed(operation, 'NeedDaemonReload');
     return v.value;
   }
 

@@ -21,8 +21,8 @@ export interface FakeLatency {
 export interface RuntimeHost {
   readonly timers: Clock;
   readonly latency: FakeLatency;
-  /** The unit as its linked file is now: `undefined` config when not found. */
-  fromDisk(name: string): { load: LoadState; config: FakeUnitConfig | undefined };
+  /** The unit as its linked file is now: `undefined` config and content when not found. */
+  fromDisk(name: string): DiskUnit;
   /** A unit's state changed (what PropertiesChanged would announce). */
   changed(name: string): void;
 }
@@ -36,9 +36,19 @@ export interface RuntimeState {
   readonly job?: string;
 }
 
+/** A unit as systemd would load it from disk now. */
+export interface DiskUnit {
+  readonly load: LoadState;
+  readonly config: FakeUnitConfig | undefined;
+  /** The file's content (what a rewrite changes); `undefined` when not found. */
+  readonly content: string | undefined;
+}
+
 interface LiveUnit {
   load: LoadState;
   config: FakeUnitConfig | undefined;
+  /** The content the unit was loaded from: a file changed since needs a daemon-reload. */
+  content: string | undefined;
   active: ActiveState;
   sub: string;
   job: string | undefined;
@@ -59,6 +69,15 @@ export class FakeRuntime {
       return job === undefined ? { load, active, sub } : { load, active, sub, job };
     }
     return { load: this.host.fromDisk(name).load, active: 'inactive', sub: 'dead' };
+  }
+
+  /**
+   * `NeedDaemonReload`: the unit is in memory and its file changed (or went) since it was
+   * loaded. A unit not in memory is read from disk when next used, so it never needs one.
+   */
+  needsReload(name: string): boolean {
+    const unit = this.live.get(name);
+    return unit !== undefined && this.host.fromDisk(name).content !== unit.content;
   }
 
   /** Whether any unit in memory is failed (systemd then says the system is `degraded`). */
@@ -137,6 +156,7 @@ export class FakeRuntime {
     for (const [name, unit] of this.live) {
       const disk = this.host.fromDisk(name);
       unit.load = disk.load;
+      unit.content = disk.content;
       if (disk.config !== undefined) unit.config = disk.config;
       this.host.changed(name);
     }

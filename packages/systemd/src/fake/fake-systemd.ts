@@ -7,7 +7,6 @@ import { SystemdNoSuchUnitError, SystemdUnavailableError, type SystemdError } fr
 import { isRecognizedUnitName, requireUnitName } from '../names.js';
 import type {
   EnableResult,
-  LoadState,
   Systemd,
   UnitFileChange,
   UnitFileInfo,
@@ -17,7 +16,7 @@ import { DEFAULT_UNITS_DIR } from '../unit-directory.js';
 import { WatchedSystemd } from '../watched-systemd.js';
 import { carriesInstallInfo, fakeUnitConfig, type FakeUnitConfig } from './fake-config.js';
 import { FakeLinks } from './fake-links.js';
-import { FakeRuntime, type FakeLatency } from './fake-runtime.js';
+import { FakeRuntime, type DiskUnit, type FakeLatency } from './fake-runtime.js';
 
 /** How a {@link FakeSystemd} behaves. Every field has a default. */
 export interface FakeSystemdOptions {
@@ -188,6 +187,12 @@ export class FakeSystemd extends WatchedSystemd implements Systemd {
     this.watcher.hintAll();
   }
 
+  async needDaemonReload(names: readonly string[]): Promise<string[]> {
+    this.enter('needDaemonReload', undefined);
+    for (const name of names) requireUnitName(name, 'GetUnit');
+    return [...new Set(names)].filter((n) => this.runtime.needsReload(n)).sort();
+  }
+
   async start(name: string): Promise<void> {
     const operation = this.enter('start', name);
     this.runtime.start(name, operation);
@@ -262,13 +267,13 @@ export class FakeSystemd extends WatchedSystemd implements Systemd {
   }
 
   /** The unit as systemd would load it now: through its link, from the file it points to. */
-  private fromDisk(name: string): { load: LoadState; config: FakeUnitConfig | undefined } {
+  private fromDisk(name: string): DiskUnit {
     const target = this.links.target(name);
     const file = target === undefined ? undefined : posix.relative(this.unitsDir, target);
     const content = file === undefined ? undefined : this.files.get(file);
-    if (content === undefined) return { load: 'not-found', config: undefined };
+    if (content === undefined) return { load: 'not-found', config: undefined, content };
     const config = fakeUnitConfig(name, content);
-    return { load: config.load, config };
+    return { load: config.load, config, content };
   }
 }
 

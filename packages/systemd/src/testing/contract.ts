@@ -7,6 +7,7 @@ import { errorsContract } from './contract/errors.contract.js';
 import { filesContract } from './contract/files.contract.js';
 import type { SystemdHarness, SystemdHarnessFactory } from './contract/harness.js';
 import { lifecycleContract } from './contract/lifecycle.contract.js';
+import { reloadContract } from './contract/reload.contract.js';
 import { statesContract } from './contract/states.contract.js';
 
 export type { HarnessTime, SystemdHarness, SystemdHarnessFactory } from './contract/harness.js';
@@ -43,6 +44,7 @@ export function systemdContract(name: string, factory: SystemdHarnessFactory): v
     });
     describe('unit files', () => filesContract(ctx));
     describe('lifecycle', () => lifecycleContract(ctx));
+    describe('daemon-reload', () => reloadContract(ctx));
     describe('states and changes', () => statesContract(ctx));
     describe('errors', () => errorsContract(ctx));
   });
