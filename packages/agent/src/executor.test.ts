@@ -158,4 +158,38 @@ describe('executeTasks', () => {
     await fake.close();
     await registry.close();
   });
+
+  it('overlaps the unloads of a plan (a destroy of many units), at most 16 stops in flight', async () => {
+    const clock = new ManualClock();
+    const registry = new InMemoryRegistry({ clock });
+    const fake = new FakeSystemd({ clock });
+    const units = Array.from({ length: 40 }, (_, i) => `u${String(i).padStart(2, '0')}.service`);
+    for (const name of units) {
+      await fake.writeUnit(name, '[Service]\nExecStart=/bin/sleep 1000\n');
+      await fake.link(name);
+      await fake.start(name);
+    }
+    let inFlight = 0;
+    let most = 0;
+    const systemd = overriding(fake, {
+      stop: async (name: string) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise<void>((resolve) => clock.setTimer(10, resolve));
+        inFlight--;
+        return fake.stop(name);
+      },
+    });
+    let out: Awaited<ReturnType<typeof executeTasks>> | undefined;
+    const tasks = units.map((unit) => ({ kind: 'unload' as const, unit, reason: 'test' }));
+    const running = executeTasks(tasks, systemd, registry, { clock }).then((o) => (out = o));
+    await advanceUntil(clock, () => out !== undefined, { maxMs: 10_000, stepMs: 10 });
+    await running;
+    expect(most).toBe(16);
+    expect(out?.map((o) => [o.task.kind === 'unload' ? o.task.unit : '', o.error])).toEqual(
+      units.map((u) => [u, undefined]),
+    );
+    expect(await fake.listUnitFiles()).toEqual([]);
+    await fake.close();
+    await registry.close();
+  });
 });

@@ -3,7 +3,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runti
 import type { AgentTask } from '@fleet/scheduler';
 import type { Systemd, SystemdUnitStatus } from '@fleet/systemd';
 import type { UnitOption } from '@fleet/unit';
-import { PhaseTimer } from './phases.js';
+import { PhaseTimer, type Phase } from './phases.js';
 import { mapLimit, TaskRunner } from './task-run.js';
 import { Relations, stoppedBy, type Contents } from './relations.js';
 
@@ -54,6 +54,13 @@ export interface ExecutorOptions {
 
 /** Loads or starts in flight at once (DbusSystemd caps calls in flight at 16 too). */
 const CONCURRENCY = 16;
+
+/** The phase a group of overlapping tasks is timed as (loads time their write and link). */
+const GROUP_PHASE: Partial<Record<AgentTask['kind'], Phase>> = {
+  start: 'start',
+  stop: 'stop',
+  unload: 'stop',
+};
 
 /** systemd's default `TimeoutStopSec`: a stop job that takes longer is killed by systemd. */
 export const DEFAULT_STOP_WAIT_MS = 90_000;
@@ -125,19 +132,20 @@ export async function executeTasks(
   };
   for (let i = 0; i < tasks.length;) {
     const task = tasks[i] as AgentTask;
-    if (task.kind !== 'start' && task.kind !== 'load') {
+    if (task.kind === 'reload') {
       out.push(await one(task));
       i++;
       continue;
     }
-    // Consecutive loads, and consecutive starts, overlap (each call returns once systemd has
-    // linked the file or queued the job): a hundred new units wait for systemd in parallel, not
-    // one round trip after another. Loads all come before the reload, starts after it.
+    // Consecutive tasks of one kind (loads, unloads, stops, starts) overlap: each call returns
+    // once systemd has linked the file or queued the job, so a hundred units wait for systemd in
+    // parallel, not one round trip after another. The reload stays a barrier between them.
     let end = i;
     while (tasks[end]?.kind === task.kind) end++;
     const group = tasks.slice(i, end);
     const run = () => mapLimit(group, CONCURRENCY, one);
-    out.push(...(await (task.kind === 'start' ? timer.time('start', run) : run())));
+    const phase = GROUP_PHASE[task.kind];
+    out.push(...(await (phase === undefined ? run() : timer.time(phase, run))));
     i = end;
   }
   for (const u of relations.stopping) {

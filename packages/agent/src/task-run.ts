@@ -70,17 +70,16 @@ export class TaskRunner {
       }
       case 'unload':
         // fleet's order, with its fix for #1216: only a unit that stopped is disabled and removed.
-        await timer.time('stop', async () => {
-          await systemd.stop(name);
-          await systemd.disable(name);
-          await systemd.resetFailed(name);
-          await systemd.removeUnit(name);
-        });
+        // Timed as a group by the executor (unloads overlap).
+        await systemd.stop(name);
+        await systemd.disable(name);
+        await systemd.resetFailed(name);
+        await systemd.removeUnit(name);
         return false;
       case 'start':
         return this.start(name);
       case 'stop':
-        await timer.time('stop', () => systemd.stop(name));
+        await systemd.stop(name);
         return false;
     }
   }
