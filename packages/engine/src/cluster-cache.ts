@@ -10,6 +10,7 @@ import type {
 import type { Snapshot, SnapshotMachine, SnapshotUnit } from '@fleet/scheduler';
 import { fleetRequirements, type DesiredState, type FleetRequirements } from '@fleet/unit';
 import { MachineHistory } from './machine-history.js';
+import type { SuspectMachines } from './suspects.js';
 
 interface CachedUnit {
   hash: string;
@@ -60,6 +61,8 @@ export class ClusterCache {
     private readonly onResync: (reason: string) => void,
     /** Machines seen live or missing during the engine's term (shared by its caches). */
     private readonly history: MachineHistory,
+    /** Machines that take no new unit while they may be dead (shared by the term's caches). */
+    private readonly suspects: SuspectMachines | undefined,
   ) {}
 
   /** Lists everything at one go and starts the watches. */
@@ -68,8 +71,9 @@ export class ClusterCache {
     onChange: (kind: ChangeKind) => void,
     onResync: (reason: string) => void,
     history: MachineHistory = new MachineHistory(),
+    suspects?: SuspectMachines,
   ): Promise<ClusterCache> {
-    const c = new ClusterCache(registry, onChange, onResync, history);
+    const c = new ClusterCache(registry, onChange, onResync, history, suspects);
     const [units, machines, assignments] = await Promise.all([
       registry.listUnits(),
       registry.listMachines(),
@@ -136,7 +140,10 @@ export class ClusterCache {
       if (req === undefined || req.hash !== u.hash) continue;
       units.push({ name, hash: u.hash, desiredState: u.desiredState, requirements: req.req });
     }
-    const machines: SnapshotMachine[] = [...this.machines.values()];
+    // A suspect keeps what it has and takes nothing new: to the planner, a ghost (see suspects.ts).
+    const machines: SnapshotMachine[] = [...this.machines.values()].map((m) =>
+      this.suspects?.has(m.id) === true ? { ...m, ghost: true } : m,
+    );
     for (const id of this.assignments.keys()) {
       if (this.machines.has(id)) continue;
       if (ghosts && !this.history.seenLive(id)) machines.push({ id, metadata: {}, ghost: true });
@@ -231,6 +238,7 @@ export class ClusterCache {
 
   private onMachine(e: MachineEvent): void {
     if (e.type === 'resync') return this.onResync(e.reason);
+    if (e.type !== 'metadata') this.suspects?.seen(e.type === 'put' ? e.machine.id : e.machineId);
     if (e.type === 'delete') {
       if (!this.machines.delete(e.machineId)) return;
     } else if (e.type === 'put' && this.machines.has(e.machine.id)) {
@@ -248,6 +256,7 @@ export class ClusterCache {
   private setMachines(list: readonly Machine[]): void {
     this.machines = new Map(list.map((m) => [m.id, { id: m.id, metadata: m.metadata }]));
     for (const m of list) this.history.live(m.id, m.ttlSeconds);
+    this.suspects?.listed(list);
     this.configMetadata = new Map(list.map((m) => [m.id, m.configMetadata]));
   }
 

@@ -15,6 +15,8 @@ export interface FollowOptions {
   readonly recheckMs: number;
   /** In [0, 1). */
   readonly random: () => number;
+  /** Told the candidate ID of every leader the watch shows. */
+  readonly onLeader?: (candidateId: string) => void;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface FollowOptions {
 export function followLeader(
   store: EngineStore,
   signal: AbortSignal,
-  { clock, jitterMs, recheckMs, random }: FollowOptions,
+  { clock, jitterMs, recheckMs, random, onLeader }: FollowOptions,
 ): Promise<FollowEnd> {
   return new Promise((resolve) => {
     let done = false;
@@ -45,6 +47,7 @@ export function followLeader(
     const watch = store.watchLeader((e) => {
       if (e.type === 'resync') return finish('resync');
       if (e.leader !== undefined) {
+        onLeader?.(e.leader.candidateId);
         cancelJitter?.(); // someone else won: keep following
         cancelJitter = undefined;
       } else if (cancelJitter === undefined) {
