@@ -170,23 +170,29 @@ export class Engine {
       while (!stop.aborted && l.isLeader()) {
         const backingOff = this.clock.monotonic() < retryAt;
         if (!backingOff && (needLoad || this.clock.monotonic() >= resyncAt)) {
-          await cache?.close();
-          cache = undefined;
+          // The periodic resync re-lists under the open watches; a watch's resync (compacted
+          // history), a failed write or a failed load opens them anew.
+          if (needLoad) {
+            await cache?.close();
+            cache = undefined;
+          }
           // Cleared before the load: a resync from a watch the load has just opened may arrive
           // before the load returns, and must not be overwritten by it.
           needLoad = false;
           try {
-            cache = await ClusterCache.load(
-              this.registry,
-              () => ((dirty = true), trigger.poke()),
-              (reason) => {
-                this.log.info({ reason }, 'watch asked for a resync');
-                needLoad = true;
-                trigger.poke();
-              },
-              history,
-              suspects,
-            );
+            if (cache !== undefined) await cache.relist();
+            else
+              cache = await ClusterCache.load(
+                this.registry,
+                () => ((dirty = true), trigger.poke()),
+                (reason) => {
+                  this.log.info({ reason }, 'watch asked for a resync');
+                  needLoad = true;
+                  trigger.poke();
+                },
+                history,
+                suspects,
+              );
             resyncAt = this.clock.monotonic() + this.resyncMs;
             dirty = true;
           } catch (err) {
