@@ -1,4 +1,4 @@
-// A killed engine leader, at the default timings: a follower leads within the 3 s lease and its
+// A killed engine leader, at the default timings: a follower leads within the 5 s lease and its
 // jitter, and a unit created right after the kill goes to a live machine, not to the dead leader's
 // machine whose record has not expired yet (the 26 s worst case of issue 15).
 import type { Leadership, MachineSession, Registry } from '@fleet/registry';
@@ -46,8 +46,8 @@ describe('failover at the default timings', () => {
 
   const leader = async () => (await bench.registry.getLeader())?.candidateId;
 
-  it('has a 3 s leader lease, and a follower leads within 250 ms of its expiry', async () => {
-    expect(a.leaseTtlSeconds).toBe(3);
+  it('has a 5 s leader lease, and a follower leads within 250 ms of its expiry', async () => {
+    expect(a.leaseTtlSeconds).toBe(5);
     let vacantAt: number | undefined;
     const w = bench.registry.watchLeader((e) => {
       if (e.type === 'leader' && e.leader === undefined) vacantAt ??= bench.clock.monotonic();
@@ -58,7 +58,7 @@ describe('failover at the default timings', () => {
     const ledAt = bench.clock.monotonic();
     await w.close();
     if (vacantAt === undefined) throw new Error('the leader key never vanished');
-    expect(vacantAt - killedAt).toBeLessThanOrEqual(3_000);
+    expect(vacantAt - killedAt).toBeLessThanOrEqual(5_000);
     expect(ledAt - vacantAt).toBeLessThanOrEqual(250 + 10); // the jitter (random 0.999), a step
   });
 
@@ -71,8 +71,8 @@ describe('failover at the default timings', () => {
     );
     // Within the lease, the jitter and a pass: inside the new leader's grace (30 s here), which
     // holds back nothing on live machines.
-    expect(took).toBeLessThan(3_000 + 250 + 600);
-    // M1's record is still there (5 s TTL, 3 s leader lease), yet it took nothing new.
+    expect(took).toBeLessThan(5_000 + 250 + 1_000);
+    // M1's record is still there (its lease renewed after the leader's), yet it took nothing new.
     expect((await bench.registry.listMachines()).items.map((m) => m.id)).toContain(M1);
     expect((await bench.placement())['after.service']).not.toEqual([M1]);
     // Once M1's record expires, nothing has to move.
@@ -95,7 +95,7 @@ describe('failover at the default timings', () => {
       { stepMs: 10 },
     );
     expect((await bench.placement())['back.service']).toEqual([M1]);
-    expect(took).toBeLessThan(600); // at once, not when the suspicion would have run out
+    expect(took).toBeLessThan(1_000); // at once, not when the suspicion would have run out
   });
 
   it('suspects a live machine of a leader whose engine alone died for one TTL, no longer', async () => {
@@ -109,9 +109,9 @@ describe('failover at the default timings', () => {
       { stepMs: 10 },
     );
     // From the new term's start (10 ms before the unit): M1's TTL and the expiry slack (1 s),
-    // then one reconcile interval (0.6 s) at most.
+    // then one reconcile interval (1 s) at most.
     expect(waited).toBeGreaterThanOrEqual(TTL_S * 1000 + 1_000 - 10);
-    expect(waited).toBeLessThanOrEqual(TTL_S * 1000 + 1_000 + 600);
+    expect(waited).toBeLessThanOrEqual(TTL_S * 1000 + 1_000 + 1_000);
     expect((await bench.placement())['pinned.service']).toEqual([M1]);
   });
 });

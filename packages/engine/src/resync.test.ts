@@ -76,7 +76,7 @@ describe("the leader's periodic resync", () => {
     expect(e.isLeader()).toBe(true);
     expect(watches).toEqual({ opened: 3, closed: 0 });
     const during = [...calls].map(([k, n]) => [k, n - (before.get(k) ?? 0)]).filter(([, n]) => n);
-    // One listing of each kind per minute; the 0.6 s wake-ups cost no request.
+    // One listing of each kind per minute; the 1 s wake-ups cost no request.
     expect(Object.fromEntries(during)).toEqual({
       listUnits: 10,
       listMachines: 10,
