@@ -8,11 +8,11 @@ import { Cluster, loopUnit, sh } from './src/index.js';
 
 // The cluster's timing, from its configuration, fleetd's defaults: agent_ttl 5s (the Cluster writes
 // it) and engine_reconcile_interval 1 s, which also sets the engine leader's lease (five
-// intervals: 5 s). A new leader's grace is one agent TTL plus the agent's 5 s registration pause.
+// intervals: 5 s). A new leader's grace is one agent TTL.
 const AGENT_TTL_MS = 5_000;
 const RECONCILE_MS = 1_000;
 const LEADER_TTL_MS = 5 * RECONCILE_MS;
-const GRACE_MS = AGENT_TTL_MS + 5_000;
+const GRACE_MS = AGENT_TTL_MS;
 /** What an agent may take to write, link and start a unit it was just assigned (a loaded host). */
 const AGENT_START_MS = 5_000;
 /** Generous slack on every bound stated from the configuration: the host is small and shared. */
@@ -391,7 +391,7 @@ describe('a 3-machine cluster', () => {
     expect(await pids()).toEqual(before);
     // The links come back one machine first. Its engine is the only one that can win, and its term
     // begins with the two other machines gone from etcd but holding assignments: its grace
-    // (agent_ttl + 5 s) must keep their units where they are until they register again.
+    // (agent_ttl) must keep their units where they are until they register again.
     const first = c.nodes[0]?.name ?? 'node1';
     const rest = c.nodes.filter((m) => m.name !== first);
     const passes = async () => {
