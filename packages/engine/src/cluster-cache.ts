@@ -36,10 +36,7 @@ export class ClusterCache {
   private readonly units = new Map<string, CachedUnit>();
   /** Live machines with merged metadata, as the registry lists them. */
   private machines = new Map<string, SnapshotMachine>();
-  /**
-   * Set when a machine joined or metadata changed: the next snapshot lists machines again, so
-   * the registry's merge of config and dynamic metadata is the only one (and joins coalesce).
-   */
+  /** A machine joined or metadata changed: list machines again at the next snapshot. */
   private machinesStale = false;
   /** Assignments with their revisions, and the engine's own deletes until watched. */
   private readonly assignments = new AssignmentCache();
@@ -181,9 +178,14 @@ export class ClusterCache {
     const machines: SnapshotMachine[] = [...this.machines.values()].map((m) =>
       this.suspects?.has(m.id) === true ? { ...m, ghost: true } : m,
     );
+    const unseen = [...this.assignments.machineIds()].filter(
+      (id) => !this.machines.has(id) && !this.history.seenLive(id),
+    );
+    const died = this.suspects?.diedAlone(unseen);
     for (const id of this.assignments.machineIds()) {
       if (this.machines.has(id)) continue;
-      if (ghosts && !this.history.seenLive(id)) machines.push({ id, metadata: {}, ghost: true });
+      if (ghosts && !this.history.seenLive(id) && id !== died)
+        machines.push({ id, metadata: {}, ghost: true });
       else if (this.history.missingFor(id) < awayMs)
         machines.push({ id, metadata: {}, away: true });
     }

@@ -115,3 +115,36 @@ describe('failover at the default timings', () => {
     expect((await bench.placement())['pinned.service']).toEqual([M1]);
   });
 });
+
+describe('a leader whose machine expired before the new leader won', () => {
+  let bench: EngineBench;
+
+  afterEach(() => bench.close());
+
+  it('moves its units at once: no new-leader grace for the one machine that died with the leader', async () => {
+    bench = new EngineBench();
+    // M1's record expires (2 s) well before its leader key (5 s): the new leader never sees it.
+    const [m1] = await bench.register([M1], 2);
+    await bench.register([M2, M3], TTL_S);
+    let held: Leadership | undefined;
+    const registry = overriding<Registry>(bench.registry, {
+      campaign: async (id: string, ttl: number) => (held = await bench.registry.campaign(id, ttl)),
+    });
+    const a = bench.engine({ registry, candidateId: M1 });
+    await bench.until(() => a.isLeader());
+    await bench.registry.createUnit(unitInput('x.service'));
+    await bench.until(async () => (await bench.placement())['x.service']?.[0] === M1);
+    for (const id of [M2, M3]) bench.engine({ candidateId: id, random: () => 0.999 });
+    await bench.run(1_000);
+    if (held === undefined) throw new Error('A never led');
+    const killedAt = bench.clock.monotonic();
+    stall(held);
+    m1?.release();
+    await a.stop({ resign: false });
+    await bench.until(async () => (await bench.placement())['x.service']?.[0] !== M1, {
+      stepMs: 10,
+    });
+    // The lease (5 s), the jitter and a pass; not the new leader's grace (30 s here).
+    expect(bench.clock.monotonic() - killedAt).toBeLessThan(5_000 + 250 + 1_000);
+  });
+});

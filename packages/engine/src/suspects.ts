@@ -40,8 +40,12 @@ export class SuspectMachines {
     private readonly fallbackTtlMs: number,
   ) {}
 
+  /** The previous leader's machine, suspected at the start of this term. */
+  private previous: string | undefined;
+
   /** Suspects a machine from now on, the start of a term (until its record is read). */
   suspect(id: string): void {
+    this.previous = id;
     this.since.set(id, this.clock.monotonic());
     this.until.delete(id);
   }
@@ -80,6 +84,17 @@ export class SuspectMachines {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Of the machines that hold assignments but have not been seen registered this term, the
+   * previous leader's, if it is the only one: it died with its engine, and its record expired
+   * before this term began. It gets no grace (its units move as any lost machine's): the grace is
+   * for machines registering again after an outage that expired their leases, and such an outage
+   * leaves other machines unregistered too.
+   */
+  diedAlone(unseen: readonly string[]): string | undefined {
+    return unseen.length === 1 && unseen[0] === this.previous ? this.previous : undefined;
   }
 
   /** When the first suspicion runs out (monotonic ms; Infinity if none will). */
