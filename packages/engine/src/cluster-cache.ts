@@ -4,12 +4,16 @@ import type {
   Machine,
   MachineEvent,
   EngineStore,
+  ResyncEvent,
   UnitEvent,
   Watch,
 } from '@fleet/registry';
 import type { Snapshot, SnapshotMachine, SnapshotUnit } from '@fleet/scheduler';
 import { fleetRequirements, type DesiredState, type FleetRequirements } from '@fleet/unit';
+import { AssignmentCache } from './assignment-cache.js';
+import { ListingGate } from './listing-gate.js';
 import { MachineHistory } from './machine-history.js';
+import type { SuspectMachines } from './suspects.js';
 
 interface CachedUnit {
   hash: string;
@@ -22,37 +26,34 @@ export type ChangeKind = 'units' | 'machines' | 'assignments';
 
 /**
  * The engine leader's view of the cluster: one list of units, machines and assignments, then
- * watches from that revision that keep it current. Only changes that matter to scheduling call
- * `onChange` (a machine's health refresh does not). A `resync` from any watch calls `onResync`:
- * the owner throws this cache away and loads a new one.
- *
- * Assignments carry the revision of their last change, and the engine's own writes are recorded
- * at the revision their commit returned. The assignment watch may lag behind those writes (a
- * reconnect replays history, a slow stream): an event no newer than what the cache holds for its
- * key is an old echo and is ignored, so a stale `put` can never bring back an assignment the engine
- * has since moved. Deletes the engine wrote are remembered (with their revision) until the watch
- * has passed them.
+ * watches from that revision that keep it current; `relist` reads it all again under the same
+ * watches. Only changes that matter to scheduling call `onChange` (a machine's health refresh does
+ * not). A `resync` from any watch calls `onResync`: the owner throws this cache away and loads a
+ * new one. The engine's own writes are recorded at the revision their commit returned, and a
+ * lagging watch's older echoes of them are ignored (see AssignmentCache).
  */
 export class ClusterCache {
   private readonly units = new Map<string, CachedUnit>();
   /** Live machines with merged metadata, as the registry lists them. */
   private machines = new Map<string, SnapshotMachine>();
-  /**
-   * Set when a machine joined or metadata changed: the next snapshot lists machines again, so
-   * the registry's merge of config and dynamic metadata is the only one (and joins coalesce).
-   */
+  /** A machine joined or metadata changed: list machines again at the next snapshot. */
   private machinesStale = false;
-  /** machineId -> unit -> assignment (with the revision of its last change). */
-  private readonly assignments = new Map<string, Map<string, Assignment>>();
-  /** `machineId/unit` -> revision of a delete the engine wrote and the watch has not passed yet. */
-  private readonly deleted = new Map<string, bigint>();
-  /** The latest revision the assignment watch has delivered (or the listing's). */
-  private watchedRevision = 0n;
+  /** Assignments with their revisions, and the engine's own deletes until watched. */
+  private readonly assignments = new AssignmentCache();
   /** Parsed requirements by unit name and hash (specifiers depend on the name). */
   private readonly requirements = new Map<string, { hash: string; req: FleetRequirements }>();
   private configMetadata = new Map<string, Readonly<Record<string, string>>>();
   private watches: Watch[] = [];
   private writeFailed = false;
+  private readonly unitGate = new ListingGate<Exclude<UnitEvent, ResyncEvent>>((e) =>
+    this.onUnit(e),
+  );
+  private readonly machineGate = new ListingGate<Exclude<MachineEvent, ResyncEvent>>((e) =>
+    this.onMachine(e),
+  );
+  private readonly assignmentGate = new ListingGate<Exclude<AssignmentEvent, ResyncEvent>>((e) =>
+    this.onAssignment(e),
+  );
 
   private constructor(
     private readonly registry: EngineStore,
@@ -60,6 +61,8 @@ export class ClusterCache {
     private readonly onResync: (reason: string) => void,
     /** Machines seen live or missing during the engine's term (shared by its caches). */
     private readonly history: MachineHistory,
+    /** Machines that take no new unit while they may be dead (shared by the term's caches). */
+    private readonly suspects: SuspectMachines | undefined,
   ) {}
 
   /** Lists everything at one go and starts the watches. */
@@ -68,26 +71,62 @@ export class ClusterCache {
     onChange: (kind: ChangeKind) => void,
     onResync: (reason: string) => void,
     history: MachineHistory = new MachineHistory(),
+    suspects?: SuspectMachines,
   ): Promise<ClusterCache> {
-    const c = new ClusterCache(registry, onChange, onResync, history);
-    const [units, machines, assignments] = await Promise.all([
-      registry.listUnits(),
-      registry.listMachines(),
-      registry.listAssignments(),
-    ]);
-    for (const u of units.items) {
-      c.units.set(u.name, { hash: u.hash, desiredState: u.desiredState, reason: u.reason });
-      c.requirements.set(u.name, { hash: u.hash, req: fleetRequirements(u.name, u.options) });
-    }
-    c.setMachines(machines.items);
-    for (const a of assignments.items) c.putAssignment(a);
-    c.watchedRevision = BigInt(assignments.revision);
+    const c = new ClusterCache(registry, onChange, onResync, history, suspects);
+    const [units, machines, assignments] = await c.list();
     c.watches = [
-      registry.watchUnits(units.revision, (e) => c.onUnit(e)),
-      registry.watchMachines(machines.revision, (e) => c.onMachine(e)),
-      registry.watchAssignments(undefined, assignments.revision, (e) => c.onAssignment(e)),
+      registry.watchUnits(units, (e) =>
+        e.type === 'resync' ? c.resync(e) : c.unitGate.deliver(e),
+      ),
+      registry.watchMachines(machines, (e) =>
+        e.type === 'resync' ? c.resync(e) : c.machineGate.deliver(e),
+      ),
+      registry.watchAssignments(undefined, assignments, (e) =>
+        e.type === 'resync' ? c.resync(e) : c.assignmentGate.deliver(e),
+      ),
     ];
     return c;
+  }
+
+  /**
+   * Lists everything again under the open watches (the periodic resync): the listing replaces the
+   * cached units, machines and assignments, and watch events it already holds are dropped (see
+   * {@link ListingGate}). No watch is closed or opened. If a listing fails, the cache stands.
+   */
+  async relist(): Promise<void> {
+    const gates = [this.unitGate, this.machineGate, this.assignmentGate] as const;
+    for (const g of gates) g.hold();
+    let revisions: [string, string, string];
+    try {
+      revisions = await this.list();
+    } catch (err) {
+      for (const g of gates) g.release();
+      throw err;
+    }
+    revisions.forEach((rev, i) => gates[i]?.listed(rev));
+  }
+
+  /** Reads the three listings and replaces the cached state with them; returns their revisions. */
+  private async list(): Promise<[string, string, string]> {
+    const [units, machines, assignments] = await Promise.all([
+      this.registry.listUnits(),
+      this.registry.listMachines(),
+      this.registry.listAssignments(),
+    ]);
+    const requirements = new Map(this.requirements);
+    this.units.clear();
+    this.requirements.clear();
+    for (const u of units.items) {
+      this.units.set(u.name, { hash: u.hash, desiredState: u.desiredState, reason: u.reason });
+      const known = requirements.get(u.name);
+      const req = known?.hash === u.hash ? known.req : fleetRequirements(u.name, u.options);
+      this.requirements.set(u.name, { hash: u.hash, req });
+    }
+    this.setMachines(machines.items);
+    this.machinesStale = false;
+    this.assignments.replace(assignments.items, assignments.revision);
+    return [units.revision, machines.revision, assignments.revision];
   }
 
   /**
@@ -114,8 +153,7 @@ export class ClusterCache {
       }
       this.setMachines(listed);
     }
-    for (const [key, rev] of this.deleted)
-      if (rev <= this.watchedRevision) this.deleted.delete(key);
+    this.assignments.pruneDeleted();
     // Contents of units seen for the first time are read together, in batched requests: one by
     // one, 10,000 new units cost 10,000 round trips in a row.
     const stale = [...this.units].filter(
@@ -136,17 +174,23 @@ export class ClusterCache {
       if (req === undefined || req.hash !== u.hash) continue;
       units.push({ name, hash: u.hash, desiredState: u.desiredState, requirements: req.req });
     }
-    const machines: SnapshotMachine[] = [...this.machines.values()];
-    for (const id of this.assignments.keys()) {
+    // A suspect keeps what it has and takes nothing new: to the planner, a ghost (see suspects.ts).
+    const machines: SnapshotMachine[] = [...this.machines.values()].map((m) =>
+      this.suspects?.has(m.id) === true ? { ...m, ghost: true } : m,
+    );
+    const unseen = [...this.assignments.machineIds()].filter(
+      (id) => !this.machines.has(id) && !this.history.seenLive(id),
+    );
+    const died = this.suspects?.diedAlone(unseen);
+    for (const id of this.assignments.machineIds()) {
       if (this.machines.has(id)) continue;
-      if (ghosts && !this.history.seenLive(id)) machines.push({ id, metadata: {}, ghost: true });
+      if (ghosts && !this.history.seenLive(id) && id !== died)
+        machines.push({ id, metadata: {}, ghost: true });
       else if (this.history.missingFor(id) < awayMs)
         machines.push({ id, metadata: {}, away: true });
     }
-    this.history.prune((id) => this.machines.has(id) || this.assignments.has(id));
-    const assignments: Assignment[] = [];
-    for (const byUnit of this.assignments.values()) assignments.push(...byUnit.values());
-    return { units, machines, assignments };
+    this.history.prune((id) => this.machines.has(id) || this.assignments.holds(id));
+    return { units, machines, assignments: this.assignments.all() };
   }
 
   /**
@@ -184,25 +228,12 @@ export class ClusterCache {
    * key are ignored).
    */
   putAssignment(a: Assignment): void {
-    let byUnit = this.assignments.get(a.machineId);
-    if (byUnit === undefined) this.assignments.set(a.machineId, (byUnit = new Map()));
-    byUnit.set(a.unit, a);
-    this.deleted.delete(`${a.machineId}/${a.unit}`);
+    this.assignments.put(a);
   }
 
   /** Records the engine's own committed unschedule, at the revision its commit returned. */
   deleteAssignment(machineId: string, unit: string, revision?: string): void {
-    const byUnit = this.assignments.get(machineId);
-    byUnit?.delete(unit);
-    if (byUnit?.size === 0) this.assignments.delete(machineId);
-    if (revision !== undefined) this.deleted.set(`${machineId}/${unit}`, BigInt(revision));
-  }
-
-  /** The revision the cache holds for an assignment key (present or deleted by the engine). */
-  private revisionOf(machineId: string, unit: string): bigint | undefined {
-    const a = this.assignments.get(machineId)?.get(unit);
-    if (a !== undefined) return BigInt(a.revision);
-    return this.deleted.get(`${machineId}/${unit}`);
+    this.assignments.delete(machineId, unit, revision);
   }
 
   async close(): Promise<void> {
@@ -211,8 +242,11 @@ export class ClusterCache {
     await Promise.all(ws.map((w) => w.close()));
   }
 
-  private onUnit(e: UnitEvent): void {
-    if (e.type === 'resync') return this.onResync(e.reason);
+  private resync(e: ResyncEvent): void {
+    this.onResync(e.reason);
+  }
+
+  private onUnit(e: Exclude<UnitEvent, ResyncEvent>): void {
     if (e.type === 'delete') {
       this.units.delete(e.name);
       this.requirements.delete(e.name);
@@ -229,8 +263,8 @@ export class ClusterCache {
     this.onChange('units');
   }
 
-  private onMachine(e: MachineEvent): void {
-    if (e.type === 'resync') return this.onResync(e.reason);
+  private onMachine(e: Exclude<MachineEvent, ResyncEvent>): void {
+    if (e.type !== 'metadata') this.suspects?.seen(e.type === 'put' ? e.machine.id : e.machineId);
     if (e.type === 'delete') {
       if (!this.machines.delete(e.machineId)) return;
     } else if (e.type === 'put' && this.machines.has(e.machine.id)) {
@@ -248,32 +282,12 @@ export class ClusterCache {
   private setMachines(list: readonly Machine[]): void {
     this.machines = new Map(list.map((m) => [m.id, { id: m.id, metadata: m.metadata }]));
     for (const m of list) this.history.live(m.id, m.ttlSeconds);
+    this.suspects?.listed(list);
     this.configMetadata = new Map(list.map((m) => [m.id, m.configMetadata]));
   }
 
-  private onAssignment(e: AssignmentEvent): void {
-    if (e.type === 'resync') return this.onResync(e.reason);
-    const rev = BigInt(e.revision);
-    if (rev > this.watchedRevision) this.watchedRevision = rev;
-    const [machineId, unit] =
-      e.type === 'delete' ? [e.machineId, e.unit] : [e.assignment.machineId, e.assignment.unit];
-    const known = this.revisionOf(machineId, unit);
-    if (known !== undefined && rev <= known) return; // an old echo: the cache holds newer
-    if (e.type === 'delete') {
-      if (this.assignments.get(e.machineId)?.has(e.unit) !== true) return;
-      this.deleteAssignment(e.machineId, e.unit);
-    } else {
-      const old = this.assignments.get(e.assignment.machineId)?.get(e.assignment.unit);
-      this.putAssignment(e.assignment);
-      if (
-        old !== undefined &&
-        old.hash === e.assignment.hash &&
-        old.desiredState === e.assignment.desiredState
-      ) {
-        return; // our own write coming back
-      }
-    }
-    this.onChange('assignments');
+  private onAssignment(e: Exclude<AssignmentEvent, ResyncEvent>): void {
+    if (this.assignments.event(e)) this.onChange('assignments');
   }
 }
 

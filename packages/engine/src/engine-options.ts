@@ -9,8 +9,9 @@ export interface EngineOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   /**
-   * fleet's `engine_reconcile_interval` (default 2 s): how often a follower tries for
-   * leadership and a leader re-checks it. The lease TTL is five times this, as in fleet.
+   * fleet's `engine_reconcile_interval` (default 1 s; fleet's 2 s): how often a leader re-checks
+   * its leadership and timers, and a follower's pause between terms. The lease TTL is five times
+   * this, as in fleet (5 s; fleet's 10 s).
    */
   readonly reconcileIntervalMs?: number;
   /** Events arriving within this window are planned together (default 25 ms). */
@@ -36,7 +37,7 @@ export interface EngineOptions {
   readonly awayGlobalsMs?: number;
   /**
    * A follower does not poll for leadership: it watches the leader key and campaigns when it is
-   * vacated, after a random delay below this (default 1 s, at most half the reconcile interval),
+   * vacated, after a random delay below this (default 250 ms, at most half the reconcile interval),
    * during which another follower's win calls it off. Spreads a thousand followers' campaigns.
    */
   readonly campaignJitterMs?: number;

@@ -16,6 +16,7 @@ import { followLeader } from './follow.js';
 import { MachineHistory } from './machine-history.js';
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
+import { SuspectMachines } from './suspects.js';
 import { verdictOf } from './verdict.js';
 
 export type { EngineOptions } from './engine-options.js';
@@ -49,24 +50,26 @@ export class Engine {
   private readonly globs = new GlobCache();
   private leadership: Leadership | undefined;
   private running: Promise<void> | undefined;
+  /** The leader this engine last saw while following (its machine is suspect if it vanished). */
+  private lastLeader: string | undefined;
 
   constructor(private readonly opts: EngineOptions) {
     this.registry = opts.registry;
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ component: 'engine' });
-    this.intervalMs = opts.reconcileIntervalMs ?? 2_000;
+    this.intervalMs = opts.reconcileIntervalMs ?? 1_000;
     this.debounceMs = opts.debounceMs ?? 25;
     this.resyncMs = opts.resyncIntervalMs ?? 60_000;
     this.graceMs = opts.machineGraceMs ?? 30_000;
     this.awayMs = opts.awayGlobalsMs ?? 3_600_000;
-    this.jitterMs = opts.campaignJitterMs ?? Math.min(1_000, this.intervalMs / 2);
+    this.jitterMs = opts.campaignJitterMs ?? Math.min(250, this.intervalMs / 2);
     this.recheckMs = opts.followerRecheckMs ?? 300_000;
     this.random = opts.random ?? Math.random;
     const maxMs = Math.max(this.intervalMs, RETRY_MAX_MS);
     this.retry = { initialMs: this.intervalMs, maxMs, jitter: 0.2 };
   }
 
-  /** Lease TTL in seconds: five reconcile intervals, as in fleet (10 s by default). */
+  /** Lease TTL in seconds: five reconcile intervals, as in fleet (5 s by default; fleet's 10 s). */
   get leaseTtlSeconds(): number {
     return Math.max(2, Math.round((5 * this.intervalMs) / 1000));
   }
@@ -99,12 +102,17 @@ export class Engine {
       jitterMs: this.jitterMs,
       recheckMs: this.recheckMs,
       random: this.random,
+      onLeader: (id: string) => void (this.lastLeader = id),
     };
     while (!signal.aborted) {
       try {
         const l = await this.registry.campaign(this.opts.candidateId, this.leaseTtlSeconds);
-        if (l !== undefined) await this.term(l);
-        else if ((await followLeader(this.registry, signal, follow)) === 'vacant') continue;
+        if (l !== undefined) {
+          // Won: the key was vacant. Whoever held it last may have died (see suspects.ts).
+          const previous = this.lastLeader;
+          this.lastLeader = undefined;
+          await this.term(l, previous === this.opts.candidateId ? undefined : previous);
+        } else if ((await followLeader(this.registry, signal, follow)) === 'vacant') continue;
       } catch (err) {
         if (!signal.aborted) this.log.warn({ err }, 'engine could not campaign for leadership');
       }
@@ -117,7 +125,7 @@ export class Engine {
    * retrying cannot help (logged; the engine resigns). A retryable error is backed off and the
    * term goes on.
    */
-  private async term(l: Leadership): Promise<void> {
+  private async term(l: Leadership, previous: string | undefined): Promise<void> {
     this.leadership = l;
     this.metrics.leaderSince = this.clock.now();
     this.log.info({ token: l.token }, 'Engine leadership acquired');
@@ -144,28 +152,47 @@ export class Engine {
     const history = new MachineHistory(this.clock, (ttl) => {
       this.largestAgentTtlMs = Math.max(this.largestAgentTtlMs, ttl * 1000);
     });
+    const suspects = new SuspectMachines(
+      this.clock,
+      Math.max(this.graceMs, this.largestAgentTtlMs),
+    );
+    if (previous !== undefined) {
+      suspects.suspect(previous);
+      this.log.info(
+        { machine: previous },
+        "no new unit goes to the previous leader's machine while it may be dead",
+      );
+    }
     let inGrace = this.graceMs > 0;
     let awayPlanned = Infinity;
+    let suspectsPlanned = Infinity;
     try {
       while (!stop.aborted && l.isLeader()) {
         const backingOff = this.clock.monotonic() < retryAt;
         if (!backingOff && (needLoad || this.clock.monotonic() >= resyncAt)) {
-          await cache?.close();
-          cache = undefined;
+          // The periodic resync re-lists under the open watches; a watch's resync (compacted
+          // history), a failed write or a failed load opens them anew.
+          if (needLoad) {
+            await cache?.close();
+            cache = undefined;
+          }
           // Cleared before the load: a resync from a watch the load has just opened may arrive
           // before the load returns, and must not be overwritten by it.
           needLoad = false;
           try {
-            cache = await ClusterCache.load(
-              this.registry,
-              () => ((dirty = true), trigger.poke()),
-              (reason) => {
-                this.log.info({ reason }, 'watch asked for a resync');
-                needLoad = true;
-                trigger.poke();
-              },
-              history,
-            );
+            if (cache !== undefined) await cache.relist();
+            else
+              cache = await ClusterCache.load(
+                this.registry,
+                () => ((dirty = true), trigger.poke()),
+                (reason) => {
+                  this.log.info({ reason }, 'watch asked for a resync');
+                  needLoad = true;
+                  trigger.poke();
+                },
+                history,
+                suspects,
+              );
             resyncAt = this.clock.monotonic() + this.resyncMs;
             dirty = true;
           } catch (err) {
@@ -174,6 +201,12 @@ export class Engine {
             needLoad = true;
             failed(err, 'engine could not load the cluster');
           }
+        }
+        // A suspicion that runs out: the machine takes new units again (some may wait for it).
+        const suspectsEnd = suspects.nextEnd();
+        if (this.clock.monotonic() >= suspectsEnd && suspectsEnd !== suspectsPlanned) {
+          suspectsPlanned = suspectsEnd;
+          dirty = true;
         }
         if (inGrace && this.clock.monotonic() >= graceUntil()) {
           inGrace = false;
@@ -210,6 +243,7 @@ export class Engine {
             retryPassAt,
             inGrace ? graceUntil() : Infinity,
             awayEnds > now ? awayEnds : Infinity,
+            suspects.nextEnd() > now ? suspects.nextEnd() : Infinity,
           ) - now;
         await trigger.wait(Math.min(this.intervalMs, Math.max(0, until)));
       }

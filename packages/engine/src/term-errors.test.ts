@@ -36,7 +36,13 @@ describe('a leader facing an error of its term', () => {
     let left = 3;
     const f = faulty(() => (left-- > 0 ? new UnavailableError(['http://127.0.0.1:1']) : undefined));
     const log = new RecordingLogger();
-    const e = bench.engine({ registry: f.registry, logger: log, random: () => 0.5 });
+    // fleet's 2 s interval, given: the backoff starts at one interval.
+    const e = bench.engine({
+      registry: f.registry,
+      logger: log,
+      random: () => 0.5,
+      reconcileIntervalMs: 2_000,
+    });
     await bench.until(() => e.isLeader());
     await bench.registry.createUnit(unitInput('a.service'));
     await bench.until(async () => (await bench.placement())['a.service'] !== undefined, {
@@ -66,7 +72,7 @@ describe('a leader facing an error of its term', () => {
       setTimer: (ms, fn) => (timers++, bench.clock.setTimer(ms, fn)),
     };
     await bench.registry.createUnit(unitInput('a.service'));
-    const e = bench.engine({ registry, clock, random: () => 0.5 });
+    const e = bench.engine({ registry, clock, random: () => 0.5, reconcileIntervalMs: 2_000 });
     // Loads fail at 0, 2 s and 6 s (backoffs of 2, 4, 8 s); the fourth, at 14 s, succeeds.
     const took = await bench.until(
       async () => (await bench.placement())['a.service'] !== undefined,

@@ -27,7 +27,7 @@ export { ConfigError } from './errors.js';
 export const BOUNDS = {
   /** fleet's default 1.0 s; each etcd call's deadline. */
   etcdRequestTimeout: [0.1, 600],
-  /** Election attempts and leader checks; the leader lease is 5x this. */
+  /** A leader's checks and a follower's pause between terms; the leader lease is 5x this. */
   engineReconcileInterval: [0.1, 3600],
   /** Machine presence lease, whole seconds. */
   agentTtl: [2, 86_400],
@@ -105,11 +105,16 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   engine_reconcile_interval: {
     key: 'engineReconcileInterval',
     parse: seconds(...BOUNDS.engineReconcileInterval),
-    deflt: '2.0',
+    // fleet's 2.0 made the leader lease 10 s: a killed leader left the cluster unscheduled that
+    // long. 1.0 makes it 5 s (fleet's 5x kept), the shortest that an etcd leader election (1-2 s)
+    // does not depose; see the package README.
+    deflt: '1.0',
   },
   public_ip: { key: 'publicIp', parse: ipAddress, deflt: '' },
   metadata: { key: 'metadata', parse: metadata, deflt: '' },
-  agent_ttl: { key: 'agentTtl', parse: wholeSeconds(...BOUNDS.agentTtl), deflt: '30s' },
+  // fleet's 30s dates from heartbeats that were etcd v2 writes; a v3 lease keep-alive is cheap, and
+  // a lost machine's units move about one TTL after its last heartbeat.
+  agent_ttl: { key: 'agentTtl', parse: wholeSeconds(...BOUNDS.agentTtl), deflt: '5s' },
   units_directory: {
     key: 'unitsDirectory',
     parse: absolutePath(false),

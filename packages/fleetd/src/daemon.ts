@@ -14,6 +14,7 @@ import { EtcdRegistry } from '@fleet/registry/etcd';
 import { oneLine, rateLimited, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
 import type { FleetdConfig } from './config.js';
+import { engineTimings } from './engine-timings.js';
 import { EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
@@ -150,9 +151,7 @@ export class Fleetd {
           candidateId: machineId,
           clock,
           logger: log,
-          reconcileIntervalMs: config.engineReconcileInterval * 1000,
-          // A floor: the engine lengthens it to the longest agent TTL in the machine records.
-          machineGraceMs: config.agentTtl * 1000,
+          ...engineTimings(config),
         });
     const metrics = createMetrics(() => ({
       agent: agent.metrics,

@@ -25,6 +25,7 @@ export type UnitStore = Pick<
 export type EngineStore = Pick<
   Registry,
   | 'campaign'
+  | 'getLeader'
   | 'watchLeader'
   | 'listUnits'
   | 'listMachines'
