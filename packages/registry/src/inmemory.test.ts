@@ -51,16 +51,39 @@ describe('InMemoryRegistry on a manual clock', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  it('fences a leader TTL-1 s after its last renewal, before its lease expires', async () => {
+  it.each([
+    [10, 9_000], // fleet's 10 s lease: TTL - 1 s
+    [5, 4_167], // TTL/6 under 6 s
+    [3, 2_500],
+  ])(
+    'fences a leader of a %i s lease %i ms after its last renewal, before the lease expires',
+    async (ttl, fenceMs) => {
+      const clock = new ManualClock();
+      const registry = new InMemoryRegistry({ clock });
+      const lead = await registry.campaign('e', ttl);
+      if (lead === undefined) throw new Error('not elected');
+      stall(lead);
+      clock.advance(fenceMs - 1);
+      expect(lead.isLeader()).toBe(true);
+      clock.advance(1);
+      expect(lead.signal.aborted).toBe(true);
+      expect(lead.isLeader()).toBe(false);
+      await registry.close();
+    },
+  );
+
+  it('keeps a 3 s leadership through a 2 s outage of its renewals: it renews every 500 ms', async () => {
     const clock = new ManualClock();
     const registry = new InMemoryRegistry({ clock });
-    const lead = await registry.campaign('e', 5);
+    const lead = await registry.campaign('e', 3);
     if (lead === undefined) throw new Error('not elected');
+    // Renewals every 500 ms: the last before the outage is at 1,500 ms. Every TTL/3 (1 s) it
+    // would be at 1,000 ms, and the leader fenced at 3,500 ms, 1.8 s into the outage.
+    clock.advance(1_700);
     stall(lead);
-    clock.advance(3_999);
+    clock.advance(2_299); // 3,999 ms: 2,499 ms after the last renewal
     expect(lead.isLeader()).toBe(true);
     clock.advance(1);
-    expect(lead.signal.aborted).toBe(true);
     expect(lead.isLeader()).toBe(false);
     await registry.close();
   });

@@ -246,8 +246,9 @@ export interface Leadership {
   /** Aborted as soon as {@link isLeader} turns false; it never turns true again. */
   readonly signal: AbortSignal;
   /**
-   * Local fencing: true while the lease was renewed less than `ttlSeconds - 1` s ago (by the
-   * send time of the renewal), so a paused or cut-off leader stops before its lease can expire.
+   * Local fencing: true while the lease was renewed less than `ttlSeconds` minus a margin ago
+   * (1 s, or TTL/6 under 6 s; by the send time of the renewal), so a paused or cut-off leader
+   * stops before its lease can expire.
    */
   isLeader(): boolean;
   /**

@@ -1,6 +1,7 @@
 // Engine leadership: a lease plus a create-if-absent of the `leader` key bound to it
 // (libs.md §2.7: etcd3's Election is not safe to use). The leader key's create revision is
-// the fencing token; local fencing stops a leader whose renewals have lapsed for TTL-1 s.
+// the fencing token; local fencing stops a leader whose renewals have lapsed for TTL minus a
+// margin ({@link fenceMarginMs}). The lease is renewed every {@link leaderRenewEveryMs}.
 import { encodeLeader } from '../codec.js';
 import type { KvLease } from '../kv/kv.js';
 import type { Leadership } from '../registry.js';
@@ -8,6 +9,24 @@ import type { LeaderInfo } from '../types.js';
 import type { Core } from './core.js';
 import { readLeader } from './fence.js';
 import { checkCandidateId, checkTtl } from './validate.js';
+
+/**
+ * How long before its lease could expire a leader stops leading: 1 s (fleet's TTL-1 s), and a
+ * sixth of the TTL for leases under 6 s (500 ms for a 3 s lease). The margin covers the time
+ * between a renewal's send and etcd's answer; every write of the engine is fenced in etcd anyway.
+ */
+export function fenceMarginMs(ttlSeconds: number): number {
+  return Math.min(1000, Math.round((ttlSeconds * 1000) / 6));
+}
+
+/**
+ * The leader renews every 500 ms (TTL/3 for leases under 1.5 s): one lease in the cluster, and
+ * an etcd leader election of 1-2 s must not fence it. With renewals every TTL/3, a 3 s lease was
+ * fenced by an election about half the time.
+ */
+export function leaderRenewEveryMs(ttlSeconds: number): number {
+  return Math.min(500, (ttlSeconds * 1000) / 3);
+}
 
 /** A held leadership. Ends (for good) on resign, lease loss, or lapsed renewals. */
 export class LeadershipHandle implements Leadership {
@@ -33,7 +52,12 @@ export class LeadershipHandle implements Leadership {
 
   /** When local fencing ends this leadership, on the monotonic clock (NTP steps do not move it). */
   private get fenceAt(): number {
-    return this.lease.lastRenewedAt() + (this.ttlSeconds - 1) * 1000;
+    return this.lease.lastRenewedAt() + this.ttlSeconds * 1000 - fenceMarginMs(this.ttlSeconds);
+  }
+
+  private get lapsed(): string {
+    const ms = this.ttlSeconds * 1000 - fenceMarginMs(this.ttlSeconds);
+    return `its lease was not renewed for ${+(ms / 1000).toFixed(2)} s`;
   }
 
   private armFence(): void {
@@ -41,7 +65,7 @@ export class LeadershipHandle implements Leadership {
     if (this.signal.aborted) return;
     const delay = this.fenceAt - this.core.kv.clock.monotonic();
     if (delay <= 0) {
-      this.end(`its lease was not renewed for ${this.ttlSeconds - 1} s`);
+      this.end(this.lapsed);
       return;
     }
     this.cancelFence = this.core.kv.clock.setTimer(delay, () => this.armFence());
@@ -50,7 +74,7 @@ export class LeadershipHandle implements Leadership {
   isLeader(): boolean {
     if (this.signal.aborted) return false;
     if (this.core.kv.clock.monotonic() >= this.fenceAt) {
-      this.end(`its lease was not renewed for ${this.ttlSeconds - 1} s`);
+      this.end(this.lapsed);
       return false;
     }
     return true;
@@ -105,7 +129,7 @@ export async function campaign(
 ): Promise<LeadershipHandle | undefined> {
   const candidateId = checkCandidateId(candidateIdIn);
   const ttl = checkTtl(ttlIn);
-  const lease = await core.kv.grantLease(ttl);
+  const lease = await core.kv.grantLease(ttl, leaderRenewEveryMs(ttl));
   const key = core.keys.leader();
   let token: bigint | undefined;
   try {

@@ -144,7 +144,7 @@ export class EtcdKv implements Kv {
     };
   }
 
-  async grantLease(ttlSeconds: number): Promise<KvLease> {
+  async grantLease(ttlSeconds: number, renewEveryMs?: number): Promise<KvLease> {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
       throw new RangeError(`a lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
     }
@@ -153,7 +153,7 @@ export class EtcdKv implements Kv {
       this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }),
     );
     const deps = { rpc: this.leaseRpc, clock: this.clock, random: this.random };
-    const lease = new EtcdLease(deps, BigInt(res.ID), ttlSeconds, sentAt);
+    const lease = new EtcdLease(deps, BigInt(res.ID), ttlSeconds, sentAt, renewEveryMs);
     if (this.closed) {
       lease.stopRenewing();
       throw new ClosedError('the registry is closed');

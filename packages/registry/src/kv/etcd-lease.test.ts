@@ -35,6 +35,16 @@ function scriptedEtcd(clock: ManualClock) {
 }
 
 describe('EtcdLease', () => {
+  it('renews every renewEveryMs when asked (the leader lease: every 500 ms, not TTL/3)', async () => {
+    const clock = new ManualClock();
+    const { etcd, rpc } = scriptedEtcd(clock);
+    const t0 = clock.monotonic();
+    const lease = new EtcdLease({ rpc, clock }, 8n, 3, t0, 500);
+    await clock.tick(3_000);
+    expect(etcd.keepalives.map((t) => t - t0)).toEqual([500, 1000, 1500, 2000, 2500, 3000]);
+    lease.stopRenewing();
+  });
+
   it('stays alive across a wall-clock step, renewing every TTL/3 by the monotonic clock', async () => {
     const clock = new ManualClock();
     const { etcd, rpc } = scriptedEtcd(clock);

@@ -33,7 +33,7 @@ export interface LeaseDeps {
 const RETRY_MID_MS = 150;
 const RETRY_JITTER = 1 / 3;
 
-/** {@link KvLease} over etcd: keepalive every TTL/3, loss decided on the monotonic clock. */
+/** {@link KvLease} over etcd: keepalive every TTL/3 (or as asked), loss decided on the monotonic clock. */
 export class EtcdLease implements KvLease {
   private readonly controller = new AbortController();
   private lastRenewal: number;
@@ -48,12 +48,14 @@ export class EtcdLease implements KvLease {
   /**
    * @param grantSentAt - `clock.monotonic()` when the grant was sent: the lease lives at least
    *   TTL after it
+   * @param renewEveryMs - keepalive interval (default TTL/3)
    */
   constructor(
     private readonly deps: LeaseDeps,
     readonly id: bigint,
     readonly ttlSeconds: number,
     grantSentAt: number,
+    private readonly renewEveryMs?: number,
   ) {
     this.lastRenewal = grantSentAt;
     this.random = deps.random ?? Math.random;
@@ -66,7 +68,7 @@ export class EtcdLease implements KvLease {
   }
 
   private get intervalMs(): number {
-    return (this.ttlSeconds * 1000) / 3;
+    return this.renewEveryMs ?? (this.ttlSeconds * 1000) / 3;
   }
 
   lastRenewedAt(): number {

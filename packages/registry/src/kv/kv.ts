@@ -137,7 +137,11 @@ export interface Kv {
   readonly endpoints: readonly string[];
   txn(txn: KvTxn): Promise<KvTxnResult>;
   range(req: KvRangeRequest): Promise<KvRangeResult>;
-  grantLease(ttlSeconds: number): Promise<KvLease>;
+  /**
+   * Grants a lease kept alive every `renewEveryMs` (default TTL/3): the engine's leadership
+   * renews more often than a machine's presence, so that an etcd election does not fence it.
+   */
+  grantLease(ttlSeconds: number, renewEveryMs?: number): Promise<KvLease>;
   /** Revokes a lease by ID, whoever granted it: its keys are deleted. A missing lease is fine. */
   revokeLease(id: bigint): Promise<void>;
   /** Watches `[key, rangeEnd)` for changes with revision > `afterRevision`. */

@@ -44,6 +44,7 @@ class MemoryLease implements KvLease {
     private readonly kv: MemoryKv,
     readonly id: bigint,
     readonly ttlSeconds: number,
+    private readonly renewEveryMs = (ttlSeconds * 1000) / 3,
   ) {
     this.lastRenewal = kv.clock.monotonic();
     this.scheduleKeepalive();
@@ -54,7 +55,7 @@ class MemoryLease implements KvLease {
   }
 
   private scheduleKeepalive(): void {
-    this.cancelKeepalive = this.kv.clock.setTimer((this.ttlSeconds * 1000) / 3, () => {
+    this.cancelKeepalive = this.kv.clock.setTimer(this.renewEveryMs, () => {
       if (this.lost.aborted) return;
       this.lastRenewal = this.kv.clock.monotonic();
       this.kv.renew(this.id);
@@ -169,14 +170,14 @@ export class MemoryKv implements Kv {
     return { kvs, more, revision };
   }
 
-  async grantLease(ttlSeconds: number): Promise<KvLease> {
+  async grantLease(ttlSeconds: number, renewEveryMs?: number): Promise<KvLease> {
     this.ensureOpen();
     this.faults.enter('grantLease');
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
       throw new RangeError(`a lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
     }
     const id = this.nextLeaseId++;
-    const handle = new MemoryLease(this, id, ttlSeconds);
+    const handle = new MemoryLease(this, id, ttlSeconds, renewEveryMs);
     const state: LeaseState = {
       id,
       ttlMs: ttlSeconds * 1000,

@@ -205,7 +205,7 @@ export class FaultyKv implements Kv {
     return result;
   }
 
-  async grantLease(ttlSeconds: number): Promise<KvLease> {
+  async grantLease(ttlSeconds: number, renewEveryMs?: number): Promise<KvLease> {
     await this.gate();
     const inner = await this.store.grantLease(ttlSeconds);
     // This process renews the lease itself, on its own clock and through its own link.
@@ -229,9 +229,10 @@ export class FaultyKv implements Kv {
         if (lag > 0) this.clock.setTimer(lag, ack);
         else ack();
       }
-      this.clock.setTimer((ttlSeconds * 1000) / 3, keepalive);
+      this.clock.setTimer(every, keepalive);
     };
-    this.clock.setTimer((ttlSeconds * 1000) / 3, keepalive);
+    const every = renewEveryMs ?? (ttlSeconds * 1000) / 3;
+    this.clock.setTimer(every, keepalive);
     inner.lost.addEventListener('abort', () => this.leases.delete(inner.id), { once: true });
     await this.answer();
     return {

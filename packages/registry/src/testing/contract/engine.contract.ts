@@ -167,7 +167,7 @@ export function engineContract(h: () => ContractHarness): void {
     const one = await registry.campaign('engine-1', 2);
     if (one === undefined) throw new Error('not elected');
     stall(one);
-    h().passTime(1_000);
+    h().passTime(1_700); // fenced 2,000 - 333 ms after its last renewal, before etcd expires it
     await eventually(h(), () => !one.isLeader(), 'the paused leader to fence itself');
     expect(one.signal.aborted).toBe(true);
     h().passTime(2_000);
