@@ -234,9 +234,10 @@ async function main(): Promise<void> {
         .then((x) =>
           log(
             `  assigned ${o.assigned}, active ${o.unitsActive}, engine tasks ${x.engine.tasks}, ` +
-              `passes ${x.engine.reconciles}, last pass ${x.engine.lastReconcileMs} ms`,
+              `passes ${x.engine.reconciles}, last pass ${Math.round(x.engine.lastReconcileMs)} ms`,
           ),
-        );
+        )
+        .catch(() => undefined); // the run is ending: its error is reported by the main path
     }, 2_000);
     const cpu0 = await cpuSample(sim, etcdPid);
     const req0 = await scrapeEtcdRequests(endpoint);
