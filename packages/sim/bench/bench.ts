@@ -17,7 +17,7 @@ import { DEFAULT_PREFIX } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
 import { Etcd3 } from 'etcd3';
-import { requestDelta, scrapeEtcdRequests } from '../src/etcd-metrics.js';
+import { requestDelta, scrapeEtcdRequests, STREAMS } from '../src/etcd-metrics.js';
 import { simUnitName, simUnitOptions } from '../src/machines.js';
 import { ClusterObserver } from '../src/observer.js';
 import type { ClientMode } from '../src/protocol.js';
@@ -154,7 +154,9 @@ function countsDelta(before: CallCounts, after: CallCounts, secs?: number): stri
 
 /** The requests of a phase, by method, largest first (`Txn 123, Range 45, ...`). */
 function requestSummary(delta: readonly [string, number][]): string {
-  return delta.map(([k, n]) => `${k.split('/').pop() ?? k} ${n}`).join(', ');
+  return delta
+    .map(([k, n]) => `${k.startsWith(STREAMS) ? STREAMS : ''}${k.split('/').pop() ?? k} ${n}`)
+    .join(', ');
 }
 
 function timeRun(args: readonly string[]): Promise<{ ms: number; out: string }> {
@@ -330,7 +332,8 @@ async function main(): Promise<void> {
     const secs = (performance.now() - t) / 1000;
     const idle1 = await cpuSample(sim, etcdPid);
     const pct = (k: keyof CpuSample) => `${((idle1[k] - idle0[k]) / 10 / secs).toFixed(0)}%`;
-    const delta = requestDelta(before, after);
+    const delta = requestDelta(before, after).filter(([k]) => !k.startsWith(STREAMS));
+    const streams = requestDelta(before, after).filter(([k]) => k.startsWith(STREAMS));
     const requests = delta.reduce((a, [, n]) => a + n, 0);
     const idleStats = await sim.stats();
     const calls1 = callsOf(idleStats);
@@ -342,6 +345,7 @@ async function main(): Promise<void> {
     );
     if (rereg > 0) row('  sessions lost and registered again so far', String(rereg));
     for (const [k, n] of delta.slice(0, 5)) row(`  ${k}`, `${(n / secs).toFixed(1)}/s`);
+    row('  streams opened at idle', requestSummary(streams));
     const idleWrites = [...o.changes]
       .map(([k, n]): [string, number] => [k, n - (changes0.get(k) ?? 0)])
       .filter(([, n]) => n > 0)
