@@ -59,7 +59,8 @@ export function countingLogger(counts: CallCounts): Logger {
       err instanceof Error
         ? ` (${err.constructor.name}${'code' in err ? ` ${String(err.code)}` : ''})`
         : '';
-    const k = `${level} ${msg ?? '?'}${cls}`;
+    // Machine IDs in a message would make one key per machine: one key per kind of message.
+    const k = `${level} ${(msg ?? '?').replace(/\b[0-9a-f]{32}\b/g, '<id>')}${cls}`;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   };
   const logger: Logger = {
