@@ -97,6 +97,7 @@ describe('Agent assignment view', () => {
       2 * 60_000,
       100,
     );
+    await b.advance(15_000, 1_000); // the watch had 10 s to deliver what the listing showed
     expect(log.records.map((r) => r.msg)).toContainEqual(
       expect.stringMatching(/^assignments differed from a fresh listing/),
     );

@@ -87,3 +87,84 @@ describe('AssignmentView', () => {
     expect(listings.map((t) => t - first)).toEqual([0, 300_000, 600_000]);
   });
 });
+
+// Under load a listing often overtakes the watch events of the same changes (still in flight):
+// that is no reason to restart the watch (a cancel and a create on etcd's Watch stream per agent,
+// 1,000 agents at once after a launch). Only a watch that never delivers them is restarted.
+describe('AssignmentView, a listing ahead of its watch', () => {
+  let b: AgentBench;
+  let hold: boolean;
+  let held: (() => void)[];
+  let watches: number;
+  let repairs: string[][];
+  let view: AssignmentView;
+
+  beforeEach(async () => {
+    b = await AgentBench.create();
+    hold = false;
+    held = [];
+    watches = 0;
+    repairs = [];
+    const link = overriding(b.registry as Registry, {
+      watchAssignments: (m: string | undefined, rev: string, fn: (e: AssignmentEvent) => void) => {
+        watches++;
+        return b.registry.watchAssignments(m, rev, (e) => {
+          if (hold) held.push(() => fn(e));
+          else fn(e);
+        });
+      },
+    });
+    view = new AssignmentView({
+      registry: link,
+      machineId: M1,
+      clock: b.clock,
+      onChange: () => undefined,
+      onError: () => undefined,
+      onRepair: (units) => repairs.push([...units]),
+      random: () => 0.5,
+    });
+    view.refresh();
+    await flush();
+    expect(watches).toBe(1);
+  });
+
+  afterEach(async () => {
+    await view.close();
+    await b.close();
+  });
+
+  it('takes the listing at once and keeps a watch that delivers the events after it', async () => {
+    hold = true; // the events of the next change are in flight
+    await b.assign('web.service');
+    await flush();
+    expect(view.desired()).toEqual([]);
+    view.refresh(); // e.g. a registration, or the periodic re-list
+    await flush();
+    expect(view.desired().map((a) => a.unit)).toEqual(['web.service']);
+    hold = false;
+    for (const deliver of held.splice(0)) deliver();
+    await b.advance(30_000, 1_000);
+    expect(repairs).toEqual([]);
+    expect(watches).toBe(1);
+    expect(view.healthy).toBe(true);
+    expect(view.desired().map((a) => a.unit)).toEqual(['web.service']);
+  });
+
+  it('restarts a watch that does not deliver them within 10 s (a silent watch)', async () => {
+    hold = true;
+    await b.assign('web.service');
+    await flush();
+    view.refresh();
+    await flush();
+    expect(view.desired().map((a) => a.unit)).toEqual(['web.service']);
+    await b.advance(9_000, 1_000);
+    expect(watches).toBe(1);
+    await b.advance(2_000, 1_000);
+    expect(repairs).toEqual([['web.service']]);
+    expect(watches).toBe(2);
+    hold = false; // the new watch delivers
+    await b.assign('api.service');
+    await flush();
+    expect(view.desired().map((a) => a.unit)).toEqual(['api.service', 'web.service']);
+  });
+});

@@ -12,10 +12,18 @@ export interface AssignmentViewOptions {
   /** A failed listing (it is retried with backoff). */
   readonly onError: (err: unknown) => void;
   /**
-   * A listing found the view wrong while its watch was live (a watch gone silent, or events
-   * still in flight): `units` are those that differed; the view was replaced and re-watched.
+   * A listing found the view wrong while its watch was live, and the watch did not deliver the
+   * events of those units within `confirmMs` (a watch gone silent): `units` are those it missed;
+   * the watch was restarted.
    */
   readonly onRepair?: (units: readonly string[]) => void;
+  /**
+   * How long a live watch has to deliver the events of units a listing showed changed before it
+   * is judged silent and restarted (default 10 s). Under load a listing often overtakes events
+   * still in flight: restarting the watch then only adds a cancel and a create on etcd's Watch
+   * stream per agent.
+   */
+  readonly confirmMs?: number;
   /** The own prefix is listed again about this often (default 5 min, ±20 % jitter). */
   readonly relistIntervalMs?: number;
   /** A failed listing is retried after `initialMs`, doubling up to `maxMs` (500 ms, 10 s), ±20 %. */
@@ -33,7 +41,9 @@ export interface AssignmentViewOptions {
  * - Every event carries its revision: events at or below the revision of the listing the view
  *   was built from (already part of it, e.g. a stale replay after a cut) are dropped.
  * - Anti-entropy: the own prefix is listed again every few minutes; a view that differs from the
- *   listing (a watch that went silent without an error) is replaced and its watch restarted.
+ *   listing is replaced by it at once. Its watch is restarted only if it does not deliver an event
+ *   of each differing unit within `confirmMs` (it went silent without an error): a healthy watch
+ *   has them, at revisions up to the listing's, at most in flight.
  */
 export class AssignmentView {
   private byUnit = new Map<string, Assignment>();
@@ -53,6 +63,9 @@ export class AssignmentView {
   private failures = 0;
   private cancelRetry: (() => void) | undefined;
   private cancelPeriodic: (() => void) | undefined;
+  /** Units a listing showed changed that the live watch has not delivered yet. */
+  private unconfirmed = new Set<string>();
+  private cancelConfirm: (() => void) | undefined;
   private closed = false;
 
   constructor(private readonly opts: AssignmentViewOptions) {}
@@ -86,6 +99,7 @@ export class AssignmentView {
     this.closed = true;
     this.cancelRetry?.();
     this.cancelPeriodic?.();
+    this.cancelConfirm?.();
     this.watchGeneration++;
     await this.watch?.close();
   }
@@ -156,14 +170,31 @@ export class AssignmentView {
     this.byUnit = fresh;
     this.revision = rev;
     this.listedAt = rev;
-    if (ended || differing.length > 0) {
-      if (!ended) this.opts.onRepair?.(differing);
-      this.restartWatch(list.revision);
-    }
+    if (ended) this.restartWatch(list.revision);
+    else if (differing.length > 0) this.awaitEvents(differing);
     if (ended || answers || differing.length > 0) this.opts.onChange();
   }
 
+  /**
+   * The live watch must deliver an event of each of `units`: each changed between the view's
+   * revision and the listing's, so a healthy watch has its event, if only in flight. Those it
+   * has not delivered within `confirmMs` show it silent: it is restarted from the view's revision.
+   */
+  private awaitEvents(units: readonly string[]): void {
+    for (const u of units) this.unconfirmed.add(u);
+    if (this.cancelConfirm !== undefined) return;
+    this.cancelConfirm = this.opts.clock.setTimer(this.opts.confirmMs ?? 10_000, () => {
+      this.cancelConfirm = undefined;
+      const missed = [...this.unconfirmed].sort();
+      this.unconfirmed.clear();
+      if (this.closed || missed.length === 0 || !this.watchLive) return;
+      this.opts.onRepair?.(missed);
+      this.restartWatch(this.revision.toString());
+    });
+  }
+
   private restartWatch(afterRevision: string): void {
+    this.unconfirmed.clear(); // the new watch starts after all of them
     const old = this.watch;
     const generation = ++this.watchGeneration; // the old watch's events are dropped from now
     this.watch = undefined;
@@ -182,6 +213,7 @@ export class AssignmentView {
       this.kick();
       return;
     }
+    this.unconfirmed.delete(e.type === 'put' ? e.assignment.unit : e.unit);
     const rev = BigInt(e.revision);
     // Already in the listing the view was built from (several events of one transaction share
     // a revision, so only the listing's revision can tell).

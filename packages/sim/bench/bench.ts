@@ -17,11 +17,12 @@ import { DEFAULT_PREFIX } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
 import { Etcd3 } from 'etcd3';
-import { requestDelta, scrapeEtcdRequests } from '../src/etcd-metrics.js';
+import { requestDelta, scrapeEtcdRequests, STREAMS } from '../src/etcd-metrics.js';
 import { simUnitName, simUnitOptions } from '../src/machines.js';
 import { ClusterObserver } from '../src/observer.js';
 import type { ClientMode } from '../src/protocol.js';
-import { Simulation } from '../src/simulation.js';
+import { Simulation, type SimulationStats } from '../src/simulation.js';
+import { addCounts, type CallCounts } from '../src/counting.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '30' },
     idle: { type: 'string', default: '60' },
     concurrency: { type: 'string', default: '64' },
+    // Stop after the first launch (for profiling it: SIM_PROF_DIR=/tmp/prof).
+    'launch-only': { type: 'boolean', default: false },
     // The real fleetd's RSS with this many units in a systemd-nspawn machine (root only; 0: skip).
     'nspawn-units': { type: 'string', default: '1000' },
   },
@@ -122,6 +125,40 @@ function cpuDelta(a: CpuSample, b: CpuSample): string {
   return `etcd ${d('etcd')}, engine ${d('engine')}, workers ${d('workers')}, controller ${d('controller')} s`;
 }
 
+/** Registry calls so far of all agents, all follower engines, and the leading engine. */
+function callsOf(
+  st: SimulationStats,
+): Record<'agents' | 'followers' | 'leader' | 'agentLog', CallCounts> {
+  const agents: CallCounts = new Map();
+  const followers: CallCounts = new Map();
+  const agentLog: CallCounts = new Map();
+  for (const w of st.workers) {
+    addCounts(agents, w.agentCalls);
+    addCounts(followers, w.engineCalls);
+    addCounts(agentLog, w.agentLog);
+  }
+  const leader: CallCounts = new Map();
+  addCounts(leader, st.engine.calls);
+  return { agents, followers, leader, agentLog };
+}
+
+/** `after - before` per key, largest first, as `key n/s` (per second of `secs`) or `key n`. */
+function countsDelta(before: CallCounts, after: CallCounts, secs?: number): string {
+  const d = [...after]
+    .map(([k, n]): [string, number] => [k, n - (before.get(k) ?? 0)])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const fmt = (n: number) => (secs === undefined ? String(n) : `${(n / secs).toFixed(2)}/s`);
+  return d.map(([k, n]) => `${k} ${fmt(n)}`).join(', ') || 'none';
+}
+
+/** The requests of a phase, by method, largest first (`Txn 123, Range 45, ...`). */
+function requestSummary(delta: readonly [string, number][]): string {
+  return delta
+    .map(([k, n]) => `${k.startsWith(STREAMS) ? STREAMS : ''}${k.split('/').pop() ?? k} ${n}`)
+    .join(', ');
+}
+
 function timeRun(args: readonly string[]): Promise<{ ms: number; out: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -199,11 +236,14 @@ async function main(): Promise<void> {
         .then((x) =>
           log(
             `  assigned ${o.assigned}, active ${o.unitsActive}, engine tasks ${x.engine.tasks}, ` +
-              `passes ${x.engine.reconciles}, last pass ${x.engine.lastReconcileMs} ms`,
+              `passes ${x.engine.reconciles}, last pass ${Math.round(x.engine.lastReconcileMs)} ms`,
           ),
-        );
+        )
+        .catch(() => undefined); // the run is ending: its error is reported by the main path
     }, 2_000);
     const cpu0 = await cpuSample(sim, etcdPid);
+    const req0 = await scrapeEtcdRequests(endpoint);
+    const launchCalls0 = callsOf(await sim.stats());
     t = performance.now();
     let assignedAt = NaN;
     void o
@@ -215,6 +255,7 @@ async function main(): Promise<void> {
     const launch = performance.now() - t;
     clearInterval(progress);
     const cpu1 = await cpuSample(sim, etcdPid);
+    const launchRequests = requestDelta(req0, await scrapeEtcdRequests(endpoint));
     // Fewest keys etcd must write: every assignment and every unit's state, once; each at the
     // raw put rate. (In requests it is fewer: assignments and states go in batched txns.)
     const writes = 2 * UNITS;
@@ -228,6 +269,16 @@ async function main(): Promise<void> {
     row('  of which: engine process up and leading', s(leaderAt));
     row('  of which: every unit assigned at', s(assignedAt));
     row('  CPU used meanwhile (2 cores)', cpuDelta(cpu0, cpu1));
+    row('  etcd requests meanwhile', requestSummary(launchRequests));
+    const launchStats = await sim.stats();
+    const launchCalls1 = callsOf(launchStats);
+    row('  engine passes', String(launchStats.engine.reconciles));
+    row(
+      '  registry calls meanwhile, agents',
+      countsDelta(launchCalls0.agents, launchCalls1.agents),
+    );
+    row('  agent warnings meanwhile', countsDelta(launchCalls0.agentLog, launchCalls1.agentLog));
+    if (values['launch-only']) return printTable();
     if (!values['no-followers']) await sim.startFollowers();
 
     const more = Math.max(1, Math.round(UNITS / 10));
@@ -272,6 +323,7 @@ async function main(): Promise<void> {
 
     log(`idle: ${IDLE_S} s of etcd request counters`);
     const changes0 = new Map(o.changes);
+    const calls0 = callsOf(await sim.stats());
     const before = await scrapeEtcdRequests(endpoint);
     const idle0 = await cpuSample(sim, etcdPid);
     t = performance.now();
@@ -280,9 +332,12 @@ async function main(): Promise<void> {
     const secs = (performance.now() - t) / 1000;
     const idle1 = await cpuSample(sim, etcdPid);
     const pct = (k: keyof CpuSample) => `${((idle1[k] - idle0[k]) / 10 / secs).toFixed(0)}%`;
-    const delta = requestDelta(before, after);
+    const delta = requestDelta(before, after).filter(([k]) => !k.startsWith(STREAMS));
+    const streams = requestDelta(before, after).filter(([k]) => k.startsWith(STREAMS));
     const requests = delta.reduce((a, [, n]) => a + n, 0);
-    const rereg = (await sim.stats()).workers.reduce((a, w) => a + w.reregistrations, 0);
+    const idleStats = await sim.stats();
+    const calls1 = callsOf(idleStats);
+    const rereg = idleStats.workers.reduce((a, w) => a + w.reregistrations, 0);
     row(
       `etcd requests/s at idle (${MACHINES} machines, ${total} units)`,
       (requests / secs).toFixed(0),
@@ -290,36 +345,59 @@ async function main(): Promise<void> {
     );
     if (rereg > 0) row('  sessions lost and registered again so far', String(rereg));
     for (const [k, n] of delta.slice(0, 5)) row(`  ${k}`, `${(n / secs).toFixed(1)}/s`);
+    row('  streams opened at idle', requestSummary(streams));
     const idleWrites = [...o.changes]
       .map(([k, n]): [string, number] => [k, n - (changes0.get(k) ?? 0)])
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k} ${(n / secs).toFixed(1)}/s`);
     row('  writes seen at idle (machine, state, assign keys)', idleWrites.join(', ') || 'none');
+    for (const who of ['agents', 'followers', 'leader'] as const) {
+      row(`  registry calls at idle, ${who}`, countsDelta(calls0[who], calls1[who], secs));
+    }
+    row('  agent warnings at idle', countsDelta(calls0.agentLog, calls1.agentLog, secs));
     row(
       'CPU at idle, % of one core',
       `engine ${pct('engine')}, etcd ${pct('etcd')}, all ${MACHINES} simulated fleetds ${pct('workers')}`,
       'fleet 1.0 leader: 28% at 1,000 units',
     );
 
-    log('one schedule change');
+    log('one schedule change, 5 times');
     const s0 = await sim.stats();
-    const one = 'bench-one.service';
-    t = performance.now();
-    await registry.createUnit({
-      name: one,
-      options: simUnitOptions(UNITS * 2),
-      desiredState: 'launched',
-    });
-    await o.until(() => o.activeOn(one).length === 1, 30_000, 'the new unit active');
-    const oneMs = performance.now() - t;
-    await sleep(1_500);
+    const oneAssigned: number[] = [];
+    const oneActive: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const one = `bench-one-${k}.service`;
+      t = performance.now();
+      let assigned = NaN;
+      void o
+        .until(() => o.isAssigned(one), 30_000, 'the new unit assigned')
+        .then(() => (assigned = performance.now() - t));
+      await registry.createUnit({
+        name: one,
+        options: simUnitOptions(UNITS * 2 + k),
+        desiredState: 'launched',
+      });
+      await o.until(() => o.activeOn(one).length === 1, 30_000, 'the new unit active');
+      oneActive.push(performance.now() - t);
+      oneAssigned.push(assigned);
+      await sleep(1_500);
+    }
     const s1 = await sim.stats();
     const woken = [...s1.wakeups].filter(([id, n]) => n !== s0.wakeups.get(id)).length;
     row(
-      'fleetds woken by one new unit',
-      `${woken} agent(s) + engine (${s1.engine.reconciles - s0.engine.reconciles} pass)`,
+      'fleetds woken by 5 new units, one at a time',
+      `${woken} agent(s) + engine (${s1.engine.reconciles - s0.engine.reconciles} passes)`,
     );
-    row('one new unit: create -> active published', ms(oneMs));
+    row(
+      'one new unit: create -> active published (median of 5)',
+      ms(median(oneActive)),
+      `each: ${oneActive.map((x) => Math.round(x)).join(', ')} ms`,
+    );
+    row(
+      '  of which: create -> assignment seen (median of 5)',
+      ms(median(oneAssigned)),
+      `each: ${oneAssigned.map((x) => Math.round(x)).join(', ')} ms`,
+    );
 
     log('fleetctl list-units');
     const sock = join(dir, 'fleet.sock');
@@ -373,6 +451,11 @@ async function main(): Promise<void> {
 
   await realFleetdRss(Number(values['nspawn-units']));
 
+  printTable();
+}
+
+/** Prints the table of every row so far. */
+function printTable(): void {
   console.log(
     `\nfleet scale simulation: ${MACHINES} machines in ${WORKERS} worker processes ` +
       `(${CLIENT === 'shared' ? 'one etcd client per process' : 'one etcd client per simulated fleetd'}${values['no-followers'] ? '' : ', follower engines on after the first launch'}), ` +

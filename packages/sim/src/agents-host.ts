@@ -6,6 +6,7 @@ import { Engine } from '@fleet/engine';
 import type { Registry } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { FakeSystemd } from '@fleet/systemd';
+import { countCalls, countingLogger, type CallCounts } from './counting.js';
 import { cpuMs, heapUsed } from './memory.js';
 import type { AgentsInit, AgentsStats } from './protocol.js';
 
@@ -25,6 +26,11 @@ export class AgentsHost {
   private readonly fleetds: SimFleetd[] = [];
   private shared: Registry | undefined;
   private heapBase = 0;
+  /** Registry calls of every agent, and of every follower engine, here. */
+  private readonly agentCalls: CallCounts = new Map();
+  private readonly engineCalls: CallCounts = new Map();
+  /** Warnings and errors of every agent here, by message. */
+  private readonly agentLog: CallCounts = new Map();
 
   constructor(private readonly init: AgentsInit) {}
 
@@ -41,7 +47,7 @@ export class AgentsHost {
       if (registry === undefined) throw new Error('no registry');
       const systemd = new FakeSystemd({ latency: { start: c.startLatencyMs } });
       const agent = new Agent({
-        registry,
+        registry: countCalls(registry, this.agentCalls),
         systemd,
         machine: {
           id: m.id,
@@ -51,6 +57,7 @@ export class AgentsHost {
           capabilities: [],
         },
         ttlSeconds: c.ttlSeconds,
+        logger: countingLogger(this.agentLog),
       });
       this.fleetds.push({
         id: m.id,
@@ -73,7 +80,7 @@ export class AgentsHost {
       const registry = f.registry ?? this.shared;
       if (registry === undefined) continue;
       f.engine = new Engine({
-        registry,
+        registry: countCalls(registry, this.engineCalls),
         candidateId: f.id,
         machineGraceMs: this.init.ttlSeconds * 1000,
       });
@@ -97,6 +104,9 @@ export class AgentsHost {
       taskFailures: sum(live.map((f) => f.agent.metrics.taskFailures)),
       reregistrations: sum(live.map((f) => Math.max(0, f.agent.metrics.registrations - 1))),
       followerReconciles: sum(live.map((f) => f.engine?.metrics.reconciles ?? 0)),
+      agentCalls: Object.fromEntries(this.agentCalls),
+      engineCalls: Object.fromEntries(this.engineCalls),
+      agentLog: Object.fromEntries(this.agentLog),
     };
   }
 

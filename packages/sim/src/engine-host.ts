@@ -2,6 +2,7 @@
 // the real Engine over its own EtcdRegistry, as the leader fleetd's engine.
 import { Engine } from '@fleet/engine';
 import { EtcdRegistry } from '@fleet/registry/etcd';
+import { countCalls, type CallCounts } from './counting.js';
 import { cpuMs, heapUsed } from './memory.js';
 import type { EngineInit, EngineStats } from './protocol.js';
 
@@ -9,6 +10,7 @@ export class EngineHost {
   private readonly registry: EtcdRegistry;
   private readonly engine: Engine;
   private readonly heapBase: number;
+  private readonly calls: CallCounts = new Map();
 
   constructor(init: EngineInit) {
     this.heapBase = heapUsed(true);
@@ -18,7 +20,7 @@ export class EngineHost {
       requestTimeoutMs: 10_000,
     });
     this.engine = new Engine({
-      registry: this.registry,
+      registry: countCalls(this.registry, this.calls),
       candidateId: init.candidateId,
       machineGraceMs: init.agentTtlSeconds * 1000,
     });
@@ -37,6 +39,7 @@ export class EngineHost {
       reconcileFailures: m.reconcileFailures,
       tasks: m.tasks,
       lastReconcileMs: m.lastReconcileMs,
+      calls: Object.fromEntries(this.calls),
     };
   }
 

@@ -1,10 +1,16 @@
 // etcd's own request counters, from its Prometheus endpoint: every gRPC message a client sent
 // (unary calls, watch creations, lease keepalives), by method.
 
-/** Messages received by etcd's gRPC server, by `service/method`. */
+/**
+ * Messages received by etcd's gRPC server, by `service/method`, and streams opened, by
+ * `streams service/method` (a watch re-created on the same stream is a message, not a stream).
+ */
 export type EtcdRequestCounts = ReadonlyMap<string, number>;
 
-const LINE = /^grpc_server_msg_received_total\{([^}]*)\}\s+([0-9.e+]+)$/;
+const LINE = /^grpc_server_(msg_received|started)_total\{([^}]*)\}\s+([0-9.e+]+)$/;
+
+/** The prefix of the keys that count streams opened (`streams Watch/Watch`), not messages. */
+export const STREAMS = 'streams ';
 
 export async function scrapeEtcdRequests(endpoint: string): Promise<EtcdRequestCounts> {
   const res = await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(5_000) });
@@ -13,11 +19,14 @@ export async function scrapeEtcdRequests(endpoint: string): Promise<EtcdRequestC
   for (const line of (await res.text()).split('\n')) {
     const m = LINE.exec(line);
     if (m === null) continue;
-    const labels = m[1] ?? '';
+    const started = m[1] === 'started';
+    const labels = m[2] ?? '';
+    // Streams opened, for the streaming methods only (a unary call is its one message).
+    if (started && !labels.includes('grpc_type="bidi_stream"')) continue;
     const method = /grpc_method="([^"]*)"/.exec(labels)?.[1] ?? '?';
     const service = /grpc_service="([^"]*)"/.exec(labels)?.[1] ?? '?';
-    const key = `${service.replace(/^etcdserverpb\./, '')}/${method}`;
-    out.set(key, (out.get(key) ?? 0) + Number(m[2]));
+    const key = `${started ? STREAMS : ''}${service.replace(/^etcdserverpb\./, '')}/${method}`;
+    out.set(key, (out.get(key) ?? 0) + Number(m[3]));
   }
   return out;
 }

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { SimMachine } from './protocol.js';
 
-/** The i-th simulated machine: a stable 32-hex-digit ID, a 10.x address and some metadata. */
+/** The i-th simulated machine: a stable 32-hex-digit ID, a loopback (127.x) address, some metadata. */
 export function simMachine(i: number, seed = 'sim'): SimMachine {
   const id = createHash('md5').update(`${seed}-machine-${i}`).digest('hex');
+  const n = i + 1; // 127.0.0.1 upwards
   return {
     id,
-    publicIP: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+    publicIP: `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
     metadata: { role: i % 2 === 0 ? 'web' : 'worker', rack: `r${i % 10}` },
   };
 }

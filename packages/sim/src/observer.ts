@@ -77,6 +77,12 @@ export class ClusterObserver {
     return this.assignments.size;
   }
 
+  /** Whether some machine holds an assignment of `unit`. */
+  isAssigned(unit: string): boolean {
+    for (const id of this.assignments) if (id.endsWith(`/${unit}`)) return true;
+    return false;
+  }
+
   isLive(machineId: string): boolean {
     return this.machines.has(machineId);
   }

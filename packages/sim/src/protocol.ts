@@ -64,6 +64,12 @@ export interface AgentsStats extends MemoryStats {
   readonly reregistrations: number;
   /** Engine passes run by follower engines here (0 unless one became leader). */
   readonly followerReconciles: number;
+  /** Registry calls by method (`watchAssignments.close` for a watch closed) of the agents here. */
+  readonly agentCalls: Readonly<Record<string, number>>;
+  /** Warnings and errors of the agents here, by message. */
+  readonly agentLog: Readonly<Record<string, number>>;
+  /** The same for the follower engines here. */
+  readonly engineCalls: Readonly<Record<string, number>>;
 }
 
 /** What the engine worker reports. */
@@ -73,6 +79,8 @@ export interface EngineStats extends MemoryStats {
   readonly reconcileFailures: number;
   readonly tasks: number;
   readonly lastReconcileMs: number;
+  /** Registry calls by method of the engine. */
+  readonly calls: Readonly<Record<string, number>>;
 }
 
 export type Request =

@@ -64,6 +64,7 @@ const NO_ENGINE: EngineStats = {
   reconcileFailures: 0,
   tasks: 0,
   lastReconcileMs: 0,
+  calls: {},
 };
 
 export class Simulation {

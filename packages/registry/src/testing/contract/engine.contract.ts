@@ -54,6 +54,34 @@ export function engineContract(h: () => ContractHarness): void {
     expect(BigInt(all.revision)).toBeGreaterThanOrEqual(BigInt(res.revision));
   });
 
+  it("writes each machine's ops in as few transactions as the limits allow", async () => {
+    // Plan order interleaves machines: 20 machines x 10 units in two transactions of 100 ops;
+    // each machine's watch should see one revision (one wake-up of its agent), not two.
+    const harness = h();
+    const { registry } = harness;
+    const token = (await registry.campaign('engine', 10))?.token ?? '';
+    const machines = Array.from({ length: 20 }, (_, m) => `m${m}`);
+    const ops: AssignmentOp[] = [];
+    for (let u = 0; u < 10; u++) for (const m of machines) ops.push(sched(m, `u${u}-${m}.service`));
+    const start = (await registry.listAssignments()).revision;
+    const revisions = new Map<string, Set<string>>();
+    let puts = 0;
+    const watch = registry.watchAssignments(undefined, start, (e) => {
+      if (e.type !== 'put') return;
+      puts++;
+      const seen = revisions.get(e.assignment.machineId) ?? new Set<string>();
+      revisions.set(e.assignment.machineId, seen.add(e.revision));
+    });
+    try {
+      const res = await registry.applyAssignments(token, ops);
+      expect(res.batches).toBe(2);
+      await eventually(harness, () => puts === 200, 'every assignment seen');
+      expect(machines.map((m) => revisions.get(m)?.size)).toEqual(machines.map(() => 1));
+    } finally {
+      await watch.close();
+    }
+  });
+
   it('returns a revision no earlier than any of its writes: their watch echoes and listed revisions', async () => {
     // The engine records its own writes at this revision and ignores older (lagging) echoes.
     const { registry } = h();
