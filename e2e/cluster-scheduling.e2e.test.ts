@@ -7,10 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, loopUnit, sh } from './src/index.js';
 
 // The cluster's timing, from its configuration, fleetd's defaults: agent_ttl 5s (the Cluster writes
-// it) and engine_reconcile_interval 1 s, which also sets the engine leader's lease (five
-// intervals: 5 s). A new leader's grace is one agent TTL.
+// it) and engine_reconcile_interval 0.6 s, which also sets the engine leader's lease (five
+// intervals: 3 s). A new leader's grace is one agent TTL.
 const AGENT_TTL_MS = 5_000;
-const RECONCILE_MS = 1_000;
+const RECONCILE_MS = 600;
 const LEADER_TTL_MS = 5 * RECONCILE_MS;
 const GRACE_MS = AGENT_TTL_MS;
 /** What an agent may take to write, link and start a unit it was just assigned (a loaded host). */
@@ -225,7 +225,7 @@ describe('a 3-machine cluster', () => {
   });
 
   it("keeps scheduling when the engine leader's fleetd is killed: another machine leads, its units and a new one run elsewhere, running units stay untouched", async () => {
-    // At fleetd's defaults (5 s leader lease, 5 s agent TTL): the worst case of a leader kill.
+    // At fleetd's defaults (3 s leader lease, 5 s agent TTL): the worst case of a leader kill.
     const leader = await leaderNode();
     const killedId = c.node(leader).machineId;
     const others = c.nodes.filter((m) => m.name !== leader);

@@ -9,9 +9,9 @@ export interface EngineOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   /**
-   * fleet's `engine_reconcile_interval` (default 1 s; fleet's 2 s): how often a leader re-checks
+   * fleet's `engine_reconcile_interval` (default 0.6 s; fleet's 2 s): how often a leader re-checks
    * its leadership and timers, and a follower's pause between terms. The lease TTL is five times
-   * this, as in fleet (5 s; fleet's 10 s).
+   * this, as in fleet (3 s; fleet's 10 s).
    */
   readonly reconcileIntervalMs?: number;
   /** Events arriving within this window are planned together (default 25 ms). */

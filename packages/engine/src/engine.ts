@@ -57,7 +57,7 @@ export class Engine {
     this.registry = opts.registry;
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ component: 'engine' });
-    this.intervalMs = opts.reconcileIntervalMs ?? 1_000;
+    this.intervalMs = opts.reconcileIntervalMs ?? 600;
     this.debounceMs = opts.debounceMs ?? 25;
     this.resyncMs = opts.resyncIntervalMs ?? 60_000;
     this.graceMs = opts.machineGraceMs ?? 30_000;
@@ -69,7 +69,7 @@ export class Engine {
     this.retry = { initialMs: this.intervalMs, maxMs, jitter: 0.2 };
   }
 
-  /** Lease TTL in seconds: five reconcile intervals, as in fleet (5 s by default; fleet's 10 s). */
+  /** Lease TTL in seconds: five reconcile intervals, as in fleet (3 s by default; fleet's 10 s). */
   get leaseTtlSeconds(): number {
     return Math.max(2, Math.round((5 * this.intervalMs) / 1000));
   }

@@ -3,13 +3,13 @@ import { parseArgs } from './args.js';
 import { buildConfig, ConfigError, parseConfFile } from './config.js';
 
 describe('fleetd configuration', () => {
-  it("has fleet's defaults, but for a 5 s agent TTL and a 1 s engine interval (5 s lease)", () => {
+  it("has fleet's defaults, but for a 5 s agent TTL and a 0.6 s engine interval (3 s lease)", () => {
     const { config } = buildConfig({});
     expect(config).toMatchObject({
       etcdServers: ['http://127.0.0.1:2379', 'http://127.0.0.1:4001'],
       etcdKeyPrefix: '/_coreos.com/fleet/',
       agentTtl: 5,
-      engineReconcileInterval: 1,
+      engineReconcileInterval: 0.6,
       unitsDirectory: '/run/fleet/units/',
       tokenLimit: 100,
       disableEngine: false,

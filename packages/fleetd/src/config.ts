@@ -106,9 +106,9 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     key: 'engineReconcileInterval',
     parse: seconds(...BOUNDS.engineReconcileInterval),
     // fleet's 2.0 made the leader lease 10 s: a killed leader left the cluster unscheduled that
-    // long. 1.0 makes it 5 s (fleet's 5x kept), the shortest that an etcd leader election (1-2 s)
-    // does not depose; see the package README.
-    deflt: '1.0',
+    // long. 0.6 makes it 3 s (fleet's 5x kept); renewed every 500 ms, an etcd leader election
+    // (1-2 s) does not depose it; see the package README.
+    deflt: '0.6',
   },
   public_ip: { key: 'publicIp', parse: ipAddress, deflt: '' },
   metadata: { key: 'metadata', parse: metadata, deflt: '' },

@@ -3,9 +3,9 @@ import { buildConfig } from './config.js';
 import { engineTimings } from './engine-timings.js';
 
 describe("the engine's timings from the configuration", () => {
-  it('by default: a 5 s leader lease (1 s interval) and a 5 s grace (the agent TTL)', () => {
+  it('by default: a 3 s leader lease (0.6 s interval) and a 5 s grace (the agent TTL)', () => {
     const t = engineTimings(buildConfig({}).config);
-    expect(t).toEqual({ reconcileIntervalMs: 1_000, machineGraceMs: 5_000 });
+    expect(t).toEqual({ reconcileIntervalMs: 600, machineGraceMs: 5_000 });
   });
 
   it("with fleet's values: a 10 s leader lease (2 s interval) and a 30 s grace", () => {

@@ -61,5 +61,26 @@ export function createMetrics(
     'Times this machine registered',
     () => read().agent?.registrations,
   );
+  gauge(
+    'fleet_agent_daemon_reload_count_total',
+    'daemon-reloads the agent asked systemd for',
+    () => read().agent?.daemonReloads,
+  );
+  gauge(
+    'fleet_agent_daemon_reload_skipped_count_total',
+    'Plans whose daemon-reload was skipped: systemd held no unit whose file changed',
+    () => read().agent?.daemonReloadsSkipped,
+  );
+  new Gauge({
+    name: 'fleet_agent_phase_seconds_total',
+    help: "Time the agent's passes spent per phase (wake, read, contents, write, link, reload, stop, start)",
+    labelNames: ['phase'],
+    registers: [reg],
+    collect() {
+      const times = read().agent?.phaseMs;
+      if (times === undefined) return;
+      for (const [phase, ms] of Object.entries(times)) this.set({ phase }, ms / 1000);
+    },
+  });
   return reg;
 }

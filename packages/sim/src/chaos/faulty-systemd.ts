@@ -88,6 +88,9 @@ export class SystemdLink {
       enable: call('enable', (n: string) => fake.enable(n)),
       disable: call('disable', (n: string) => fake.disable(n)),
       daemonReload: call('daemonReload', () => fake.daemonReload()),
+      needDaemonReload: call('needDaemonReload', (names: readonly string[]) =>
+        fake.needDaemonReload(names),
+      ),
       start: call('start', (n: string) => {
         this.pendingStops.get(n)?.(); // the start job replaces the waiting stop job
         this.pendingStops.delete(n);
