@@ -57,6 +57,25 @@ describe('GET /units?names=', () => {
   });
 });
 
+describe('?names= pieces sent at once', () => {
+  it('share one read of the collection (a client splits 1,000 names into pieces of 2 kB)', async () => {
+    const pieces = [0, 50, 100, 150, 200].map((from) =>
+      Array.from({ length: 50 }, (_, i) => `u${String(from + i).padStart(3, '0')}.service`),
+    );
+    const once = async (names: readonly string[]) =>
+      unitNames(
+        (await fx.request('GET', `/fleet/v1/units?names=${names.join(',')}`)).json<UnitPage>(),
+      );
+    fx.registry.faults.resetCalls();
+    expect(await once(pieces[0] ?? [])).toEqual(pieces[0]);
+    const alone = fx.registry.faults.calls.counts.range;
+    fx.registry.faults.resetCalls();
+    expect(await Promise.all(pieces.map(once))).toEqual(pieces);
+    // Five pieces at once: the ranges of one listing, not of five.
+    expect(fx.registry.faults.calls.counts.range).toBe(alone);
+  });
+});
+
 describe('GET /state?names=', () => {
   it("answers only the named units' states, beside fleet's filters", async () => {
     const all = (

@@ -71,11 +71,22 @@ export class ListingCache {
   /**
    * The listing `key` names, read with `read` or reused as described on the class.
    * @param fresh - true for a first page: never reuse, always read
+   * @param joinInFlight - a first page that may share a read of `key` already under way (it began
+   *   after this API's last write, which drops every listing): the `?names=` pieces a client
+   *   sends at once, which would otherwise each read the whole collection
    */
-  async get<T>(key: string, fresh: boolean, read: () => Promise<T>): Promise<T> {
+  async get<T>(
+    key: string,
+    fresh: boolean,
+    read: () => Promise<T>,
+    joinInFlight = false,
+  ): Promise<T> {
     if (this.maxAgeMs <= 0) return read();
     const kept = this.entries.get(key);
     if (!fresh && kept !== undefined && this.usable(kept)) return kept.items as Promise<T>;
+    if (joinInFlight && kept !== undefined && kept.readAt === undefined) {
+      return kept.items as Promise<T>;
+    }
 
     // The request that starts a read awaits it below, so a failed read is never unhandled.
     const entry: Entry = {

@@ -8,8 +8,3 @@ export function namesFilter(query: URLSearchParams): ReadonlySet<string> | undef
   const names = (query.get('names') ?? '').split(',').filter((n) => n !== '');
   return names.length === 0 ? undefined : new Set(names);
 }
-
-/** The listing cache's key for a collection under a names filter (`base` without one). */
-export function namesKey(base: string, names: ReadonlySet<string> | undefined): string {
-  return names === undefined ? base : `${base}\u0000names\u0000${[...names].sort().join(',')}`;
-}

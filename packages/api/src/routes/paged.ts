@@ -11,6 +11,11 @@ export type ItemField<P> = Exclude<keyof P, 'nextPageToken'> & string;
 export interface PagedCollection<L, T, W, F extends string> {
   /** The listing cache's key: one per collection (and per filter). */
   readonly key: string;
+  /**
+   * A first page may share a read of `key` already under way (requests with `?names=`: a client
+   * sends its pieces at once; each takes its own units from one listing).
+   */
+  readonly joinInFlight?: boolean;
   /** Reads the whole collection (for page 1, and when no kept listing serves the page). */
   readonly read: () => Promise<L>;
   /** The sorted items of a listing. */
@@ -28,7 +33,7 @@ export async function pagedList<L, T, W, F extends string>(
   c: PagedCollection<L, T, W, F>,
 ): Promise<Reply> {
   const page = requestedPage(query, deps.tokenLimit);
-  const listing = await deps.listings.get(c.key, page === 1, c.read);
+  const listing = await deps.listings.get(c.key, page === 1, c.read, c.joinInFlight === true);
   const { items, nextPageToken } = paginate(c.items(listing), page, deps.tokenLimit);
   const body = {
     [c.field]: items.map((item) => c.toWire(item, listing)),

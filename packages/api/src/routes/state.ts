@@ -2,7 +2,7 @@
 import { InvalidInputError, type Listing, type UnitState } from '@fleet/registry';
 import { errorBody } from '../errors.js';
 import { jsonReply } from '../http/reply.js';
-import { namesFilter, namesKey } from './names-filter.js';
+import { namesFilter } from './names-filter.js';
 import { pagedList, type ItemField, type PagedCollection } from './paged.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { toWireUnitState } from '../unit-view.js';
@@ -45,7 +45,8 @@ export function stateRoutes(deps: RouteDeps): StateRoutes {
       const unitName = query.get('unitName') ?? '';
       const names = namesFilter(query);
       return pagedList(deps, query, {
-        key: namesKey(`state\u0000${machineId}\u0000${unitName}`, names),
+        key: `state\u0000${machineId}\u0000${unitName}`,
+        joinInFlight: names !== undefined,
         read: () => filtered(machineId, unitName),
         items: (l) => (names === undefined ? l : l.filter((s) => names.has(s.unit))),
         toWire: toWireUnitState,

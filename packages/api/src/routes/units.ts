@@ -2,7 +2,7 @@
 import type { Assignment, Unit, UnitState } from '@fleet/registry';
 import { errorBody } from '../errors.js';
 import { emptyReply, jsonReply } from '../http/reply.js';
-import { namesFilter, namesKey } from './names-filter.js';
+import { namesFilter } from './names-filter.js';
 import { pagedList, type ItemField, type PagedCollection } from './paged.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
 import { byUnit, isGlobalUnit, toWireUnit } from '../unit-view.js';
@@ -45,7 +45,8 @@ export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
     list: ({ query }) => {
       const names = namesFilter(query);
       return pagedList(deps, query, {
-        key: namesKey('units', names),
+        key: 'units',
+        joinInFlight: names !== undefined,
         read: readUnits,
         items: (l) => (names === undefined ? l.units : l.units.filter((u) => names.has(u.name))),
         toWire: (u, l) =>
