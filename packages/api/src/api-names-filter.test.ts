@@ -31,6 +31,18 @@ describe('GET /units?names=', () => {
     expect(page.nextPageToken).toBeUndefined();
   });
 
+  it('adds up repeated parameters (?names=a&names=b), as HTTP clients send lists', async () => {
+    const res = await fx.request(
+      'GET',
+      '/fleet/v1/units?names=u200.service&names=u007.service,u249.service&names=',
+    );
+    expect(unitNames(res.json<UnitPage>())).toEqual([
+      'u007.service',
+      'u200.service',
+      'u249.service',
+    ]);
+  });
+
   it('pages a long filter as any listing', async () => {
     const names = Array.from(
       { length: 150 },
