@@ -15,6 +15,18 @@ export interface StartResults {
   placed: Map<string, number>;
 }
 
+/** Results with nothing measured yet. */
+export function noStartResults(): StartResults {
+  return {
+    fleet: [],
+    fleetctlExit: [],
+    afterExit: [],
+    base: [],
+    baseReload: [],
+    placed: new Map(),
+  };
+}
+
 async function oneFleetStart(
   c: Cluster,
   unitDir: string,
@@ -59,14 +71,7 @@ export async function measureStarts(
   starts: number,
   say: (line: string) => void,
 ): Promise<StartResults> {
-  const r: StartResults = {
-    fleet: [],
-    fleetctlExit: [],
-    afterExit: [],
-    base: [],
-    baseReload: [],
-    placed: new Map(),
-  };
+  const r = noStartResults();
   for (let i = 0; i < starts; i++) {
     // Baselines rotate over the machines; the order alternates so that neither always goes first.
     const m = c.nodes[i % c.nodes.length];

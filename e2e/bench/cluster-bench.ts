@@ -23,7 +23,7 @@ import { Cluster } from '../src/index.js';
 import { projectDir } from '../src/project.js';
 import { batchRun, type BatchRun } from './bench-batch.js';
 import { oneFailover, onePowerOff } from './bench-faults.js';
-import { measureStarts } from './bench-starts.js';
+import { measureStarts, noStartResults } from './bench-starts.js';
 import { fleetDefaults, printResults, type Results } from './bench-report.js';
 import { bundleFresh, FLEETCTL_BUNDLE, settled } from './cluster-probes.js';
 import { unlimitJournal } from './systemd-probes.js';
@@ -131,14 +131,7 @@ async function main(): Promise<Results> {
   await settled(c);
   await Promise.all(c.nodes.map((m) => unlimitJournal(m)));
   const res: Results = {
-    starts: {
-      fleet: [],
-      fleetctlExit: [],
-      afterExit: [],
-      base: [],
-      baseReload: [],
-      placed: new Map(),
-    },
+    starts: noStartResults(),
     batches: new Map(),
     lists: [],
     failovers: [],

@@ -9,6 +9,24 @@ import { describe, expect, it } from 'vitest';
 import { ContentsGoneError } from './errors.js';
 import { executeTasks } from './executor.js';
 
+/**
+ * Wraps a systemd call so that each answers after 10 ms of clock time (a round trip to
+ * systemd), counting the most calls in flight at once.
+ */
+function slowCalls<A extends unknown[], R>(clock: ManualClock, call: (...a: A) => Promise<R>) {
+  const probe = {
+    most: 0,
+    inFlight: 0,
+    call: async (...a: A): Promise<R> => {
+      probe.most = Math.max(probe.most, ++probe.inFlight);
+      await new Promise<void>((resolve) => clock.setTimer(10, resolve));
+      probe.inFlight--;
+      return call(...a);
+    },
+  };
+  return probe;
+}
+
 describe('executeTasks', () => {
   it('fails a load whose contents are gone with AGENT_CONTENTS_GONE and skips its start', async () => {
     const clock = new ManualClock();
@@ -49,17 +67,8 @@ describe('executeTasks', () => {
       await fake.writeUnit(u, '[Service]\nExecStart=/bin/sleep 1000\n');
       await fake.link(u);
     }
-    // Each StartUnit answers after 10 ms of clock time (a round trip to systemd).
-    let inFlight = 0;
-    let most = 0;
-    const systemd = overriding(fake, {
-      start: async (name: string) => {
-        most = Math.max(most, ++inFlight);
-        await new Promise<void>((resolve) => clock.setTimer(10, resolve));
-        inFlight--;
-        await fake.start(name);
-      },
-    });
+    const starts = slowCalls(clock, (name: string) => fake.start(name));
+    const systemd = overriding(fake, { start: starts.call });
     let out: Awaited<ReturnType<typeof executeTasks>> | undefined;
     const running = executeTasks(
       units.map((unit) => ({ kind: 'start' as const, unit, reason: 'test' })),
@@ -69,7 +78,7 @@ describe('executeTasks', () => {
     ).then((o) => (out = o));
     const took = await advanceUntil(clock, () => out !== undefined, { maxMs: 10_000, stepMs: 10 });
     await running;
-    expect(most).toBe(16);
+    expect(starts.most).toBe(16);
     expect(took).toBeLessThanOrEqual(30); // 40 starts of 10 ms each: three rounds, not forty
     expect(out?.map((o) => [o.task.kind === 'start' ? o.task.unit : '', o.error])).toEqual(
       units.map((u) => [u, undefined]),
@@ -129,16 +138,8 @@ describe('executeTasks', () => {
     const hashes: string[] = [];
     for (const name of units)
       hashes.push((await registry.createUnit({ name, options, desiredState: 'loaded' })).hash);
-    let inFlight = 0;
-    let most = 0;
-    const systemd = overriding(fake, {
-      link: async (name: string) => {
-        most = Math.max(most, ++inFlight);
-        await new Promise<void>((resolve) => clock.setTimer(10, resolve));
-        inFlight--;
-        return fake.link(name);
-      },
-    });
+    const links = slowCalls(clock, (name: string) => fake.link(name));
+    const systemd = overriding(fake, { link: links.call });
     let out: Awaited<ReturnType<typeof executeTasks>> | undefined;
     const tasks = units.map((unit, i) => ({
       kind: 'load' as const,
@@ -149,7 +150,7 @@ describe('executeTasks', () => {
     const running = executeTasks(tasks, systemd, registry, { clock }).then((o) => (out = o));
     await advanceUntil(clock, () => out !== undefined, { maxMs: 10_000, stepMs: 10 });
     await running;
-    expect(most).toBe(16);
+    expect(links.most).toBe(16);
     expect(out?.map((o) => [o.task.kind === 'load' ? o.task.unit : '', o.error])).toEqual(
       units.map((u) => [u, undefined]),
     );
@@ -169,22 +170,14 @@ describe('executeTasks', () => {
       await fake.link(name);
       await fake.start(name);
     }
-    let inFlight = 0;
-    let most = 0;
-    const systemd = overriding(fake, {
-      stop: async (name: string) => {
-        most = Math.max(most, ++inFlight);
-        await new Promise<void>((resolve) => clock.setTimer(10, resolve));
-        inFlight--;
-        return fake.stop(name);
-      },
-    });
+    const stops = slowCalls(clock, (name: string) => fake.stop(name));
+    const systemd = overriding(fake, { stop: stops.call });
     let out: Awaited<ReturnType<typeof executeTasks>> | undefined;
     const tasks = units.map((unit) => ({ kind: 'unload' as const, unit, reason: 'test' }));
     const running = executeTasks(tasks, systemd, registry, { clock }).then((o) => (out = o));
     await advanceUntil(clock, () => out !== undefined, { maxMs: 10_000, stepMs: 10 });
     await running;
-    expect(most).toBe(16);
+    expect(stops.most).toBe(16);
     expect(out?.map((o) => [o.task.kind === 'unload' ? o.task.unit : '', o.error])).toEqual(
       units.map((u) => [u, undefined]),
     );
