@@ -1,10 +1,10 @@
 import type { AgentStore } from '@fleet/registry';
-import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
+import { mapBounded, silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import type { AgentTask } from '@fleet/scheduler';
 import type { Systemd, SystemdUnitStatus } from '@fleet/systemd';
 import type { UnitOption } from '@fleet/unit';
 import { PhaseTimer, type Phase } from './phases.js';
-import { mapLimit, TaskRunner } from './task-run.js';
+import { TaskRunner } from './task-run.js';
 import { Relations, stoppedBy, type Contents } from './relations.js';
 
 /** What happened to one task. */
@@ -143,7 +143,7 @@ export async function executeTasks(
     let end = i;
     while (tasks[end]?.kind === task.kind) end++;
     const group = tasks.slice(i, end);
-    const run = () => mapLimit(group, CONCURRENCY, one);
+    const run = () => mapBounded(group, CONCURRENCY, one);
     const phase = GROUP_PHASE[task.kind];
     out.push(...(await (phase === undefined ? run() : timer.time(phase, run))));
     i = end;

@@ -98,24 +98,3 @@ export class TaskRunner {
     }
   }
 }
-
-/**
- * Maps `items` through `fn` with at most `limit` calls in flight, started in order; the results
- * are in the order of `items`. `fn` must not throw (outcomes carry errors).
- */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

@@ -6,3 +6,4 @@ export { FleetError, isFleetError, isRetryable, oneLine } from './errors.js';
 export { Trigger, sleep } from './trigger.js';
 export { backoff, jittered, seededRandom, type BackoffPolicy } from './backoff.js';
 export { rateLimited } from './rate-limit.js';
+export { mapBounded } from './map-bounded.js';

@@ -2,6 +2,7 @@
 // O(N / BATCH_LIMIT) round trips of latency, not O(N)), and print each unit's lines in the order
 // the units were given, as if they had run one after another.
 import type { FleetClient, WireUnit } from '@fleet/client';
+import { mapBounded } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 
 /** Requests in flight at once for a batch of units. */
@@ -10,27 +11,7 @@ export const BATCH_LIMIT = 16;
 /** From this many units on, one listing is read instead of each unit (and once per poll). */
 export const LIST_FROM = 4;
 
-/**
- * Maps `items` through `fn` with at most `limit` calls pending at once.
- * @returns the results in the order of `items` (rejects with the first rejection, in time)
- */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T, i);
-    }
-  };
-  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker);
-  await Promise.all(workers);
-  return results;
-}
+export { mapBounded };
 
 /** A settled promise, to decide in order after running out of order. */
 export type Outcome<T> =
