@@ -43,4 +43,20 @@ describe('SuspectMachines', () => {
     expect(s.has('m2')).toBe(false);
     expect(s.has('m3')).toBe(false);
   });
+
+  it('decides once per term which machine died alone: not the last one back after an outage', () => {
+    const { s } = setup();
+    s.suspect('m1');
+    // After an outage: at the term's first snapshot two machines are unregistered, then m2 comes
+    // back first. m1, the previous leader's, is then the only one unseen, but it did not die alone.
+    expect(s.diedAlone(['m1', 'm2'])).toBeUndefined();
+    expect(s.diedAlone(['m1'])).toBeUndefined();
+    // A new term whose first snapshot misses only the previous leader's machine: it died alone.
+    s.suspect('m1');
+    expect(s.diedAlone(['m1'])).toBe('m1');
+    expect(s.diedAlone(['m1'])).toBe('m1');
+    s.suspect('m3');
+    expect(s.diedAlone([])).toBeUndefined();
+    expect(s.diedAlone(['m3'])).toBeUndefined();
+  });
 });

@@ -43,9 +43,17 @@ export class SuspectMachines {
   /** The previous leader's machine, suspected at the start of this term. */
   private previous: string | undefined;
 
+  /**
+   * The term's answer of {@link diedAlone}, decided at its first call (`false`: none). Decided
+   * again as machines register, the previous leader's machine became "the only one unseen" when
+   * it was merely the last to come back after an outage, and its units were stopped and started.
+   */
+  private verdict: string | false | undefined;
+
   /** Suspects a machine from now on, the start of a term (until its record is read). */
   suspect(id: string): void {
     this.previous = id;
+    this.verdict = undefined;
     this.since.set(id, this.clock.monotonic());
     this.until.delete(id);
   }
@@ -91,10 +99,15 @@ export class SuspectMachines {
    * previous leader's, if it is the only one: it died with its engine, and its record expired
    * before this term began. It gets no grace (its units move as any lost machine's): the grace is
    * for machines registering again after an outage that expired their leases, and such an outage
-   * leaves other machines unregistered too.
+   * leaves other machines unregistered too. Decided once per term, from the first snapshot's
+   * machines: later, as the others register, the last one back is not a machine that died alone.
    */
   diedAlone(unseen: readonly string[]): string | undefined {
-    return unseen.length === 1 && unseen[0] === this.previous ? this.previous : undefined;
+    if (this.verdict === undefined) {
+      const alone = unseen.length === 1 && unseen[0] === this.previous;
+      this.verdict = alone && this.previous !== undefined ? this.previous : false;
+    }
+    return this.verdict === false ? undefined : this.verdict;
   }
 
   /** When the first suspicion runs out (monotonic ms; Infinity if none will). */
