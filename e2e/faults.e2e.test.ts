@@ -345,6 +345,11 @@ describe('faults and rules on 3 machines and a 3-member etcd', () => {
     }
     const after = await counters();
     console.log(`[e2e] counters across the kill: ${JSON.stringify({ before, after })}`);
+    if (JSON.stringify(after) !== JSON.stringify(before)) {
+      // What fleetd did across the kill, to tell why from a CI log.
+      for (const n of NODES)
+        console.log(`[e2e] ${n}'s fleetd:\n${await journal(n, 'fleet', since)}`);
+    }
     expect(after).toEqual(before); // no task, no new session, the same engine leader
 
     // Scheduling goes on with two members.

@@ -17,6 +17,7 @@ import { MachineHistory } from './machine-history.js';
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
 import { SuspectMachines } from './suspects.js';
+import { whileSuspended } from './suspended.js';
 import { verdictOf } from './verdict.js';
 
 export type { EngineOptions } from './engine-options.js';
@@ -132,6 +133,7 @@ export class Engine {
     const stop = AbortSignal.any([l.signal, this.abort.signal]);
     const trigger = new Trigger(this.clock, this.debounceMs);
     stop.addEventListener('abort', () => trigger.fire(), { once: true });
+    l.onChange(() => trigger.fire());
     let cache: ClusterCache | undefined;
     let resyncAt = 0;
     let needLoad = true;
@@ -167,7 +169,12 @@ export class Engine {
     let awayPlanned = Infinity;
     let suspectsPlanned = Infinity;
     try {
-      while (!stop.aborted && l.isLeader()) {
+      while (!stop.aborted) {
+        if (!l.isLeader()) {
+          await whileSuspended(l, trigger, stop, this.intervalMs, this.log);
+          dirty = true;
+          continue;
+        }
         const backingOff = this.clock.monotonic() < retryAt;
         if (!backingOff && (needLoad || this.clock.monotonic() >= resyncAt)) {
           // The periodic resync re-lists under the open watches; a watch's resync (compacted

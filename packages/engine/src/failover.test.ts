@@ -98,6 +98,27 @@ describe('failover at the default timings', () => {
     expect(took).toBeLessThan(1_000); // at once, not when the suspicion would have run out
   });
 
+  it('keeps its term through an etcd outage past its fence: suspended, then resumed by a renewal', async () => {
+    if (held === undefined) throw new Error('A never led');
+    const lease = (held as unknown as { lease: { lastRenewedAt(): number } }).lease;
+    const token = held.token;
+    // From 450 ms after a renewal: fenced at +2,500, the lease expires at +3,000 unrenewed.
+    await bench.until(() => bench.clock.monotonic() - lease.lastRenewedAt() >= 450, { stepMs: 10 });
+    const from = lease.lastRenewedAt();
+    bench.registry.faults.setUnavailable(true); // etcd electing its leader
+    await bench.until(() => bench.clock.monotonic() >= from + 2_600, { stepMs: 10 });
+    expect(a.isLeader()).toBe(false);
+    bench.registry.faults.setUnavailable(false); // at +2,600: the next renewal is acknowledged
+    await bench.until(() => a.isLeader(), { stepMs: 10 });
+    expect(bench.clock.monotonic() - from).toBeLessThan(3_000);
+    expect(held.signal.aborted).toBe(false);
+    expect(await bench.registry.getLeader()).toMatchObject({ candidateId: M1, token });
+    // And it schedules: a new unit is placed by the same term.
+    await bench.registry.createUnit(unitInput('after.service'));
+    await bench.until(async () => (await bench.placement())['after.service'] !== undefined);
+    expect(await bench.registry.getLeader()).toMatchObject({ candidateId: M1, token });
+  });
+
   it('suspects a live machine of a leader whose engine alone died for one TTL, no longer', async () => {
     if (held === undefined) throw new Error('A never led');
     stall(held); // the engine froze; M1's agent keeps renewing its lease

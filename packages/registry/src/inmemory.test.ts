@@ -66,11 +66,39 @@ describe('InMemoryRegistry on a manual clock', () => {
       clock.advance(fenceMs - 1);
       expect(lead.isLeader()).toBe(true);
       clock.advance(1);
+      expect(lead.isLeader()).toBe(false);
+      expect(lead.signal.aborted).toBe(false); // suspended until the lease is known lost
+      clock.advance(fenceMs < ttl * 1000 ? ttl * 1000 - fenceMs : 0); // expired in the store
       expect(lead.signal.aborted).toBe(true);
       expect(lead.isLeader()).toBe(false);
       await registry.close();
     },
   );
+
+  it('suspends a leader whose renewals fail past the fence and resumes it, same term, when one is acknowledged', async () => {
+    const clock = new ManualClock();
+    const registry = new InMemoryRegistry({ clock });
+    const lead = await registry.campaign('e', 3);
+    if (lead === undefined) throw new Error('not elected');
+    const changes: boolean[] = [];
+    lead.onChange(() => changes.push(lead.isLeader()));
+    clock.advance(1_500); // last renewal at 1,500 ms: fenced at 4,000, expires at 4,500
+    registry.faults.setUnavailable(true); // etcd electing a leader
+    clock.advance(2_500);
+    expect(lead.isLeader()).toBe(false);
+    clock.advance(200); // 4,200 ms: its lease still lives
+    registry.faults.setUnavailable(false);
+    expect(lead.isLeader()).toBe(false);
+    clock.advance(100); // the next retried renewal is acknowledged
+    expect(lead.isLeader()).toBe(true);
+    expect(lead.signal.aborted).toBe(false);
+    expect(changes).toEqual([false, true]);
+    expect((await registry.getLeader())?.token).toBe(lead.token);
+    clock.advance(60_000);
+    expect(lead.isLeader()).toBe(true);
+    await registry.close();
+    expect(changes).toEqual([false, true, false]);
+  });
 
   it('keeps a 3 s leadership through a 2 s outage of its renewals: it renews every 500 ms', async () => {
     const clock = new ManualClock();

@@ -243,14 +243,22 @@ export interface Leadership {
   readonly ttlSeconds: number;
   /** Pass to fenced writes. Unique per leadership term (the leader key's create revision). */
   readonly token: FencingToken;
-  /** Aborted as soon as {@link isLeader} turns false; it never turns true again. */
+  /**
+   * Aborted when the term ends for good: resigned, registry closed, or the lease lost (etcd
+   * said it is gone, or no renewal was acknowledged for 2×TTL). {@link isLeader} is then false.
+   */
   readonly signal: AbortSignal;
   /**
    * Local fencing: true while the lease was renewed less than `ttlSeconds` minus a margin ago
    * (1 s, or TTL/6 under 6 s; by the send time of the renewal), so a paused or cut-off leader
-   * stops before its lease can expire.
+   * stops acting before its lease can expire. A term whose renewals lapsed is suspended, not
+   * ended: an acknowledged renewal (the lease still lives, so the leader key does) makes this
+   * true again. etcd extends every lease when its own leader changes, so an etcd election
+   * longer than the margin suspends the engine for a moment instead of moving it.
    */
   isLeader(): boolean;
+  /** Calls `fn` whenever {@link isLeader} turns false or true again, and when the term ends. */
+  onChange(fn: () => void): void;
   /**
    * Gives up leadership at once (revokes the lease), even after it ended locally, unless etcd is
    * known to have dropped the lease; retried, and a lease already gone counts as revoked. Rejects

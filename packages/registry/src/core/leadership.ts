@@ -1,7 +1,10 @@
 // Engine leadership: a lease plus a create-if-absent of the `leader` key bound to it
 // (libs.md §2.7: etcd3's Election is not safe to use). The leader key's create revision is
-// the fencing token; local fencing stops a leader whose renewals have lapsed for TTL minus a
-// margin ({@link fenceMarginMs}). The lease is renewed every {@link leaderRenewEveryMs}.
+// the fencing token; local fencing suspends a leader whose renewals have lapsed for TTL minus a
+// margin ({@link fenceMarginMs}), and an acknowledged renewal resumes it: etcd extends every
+// lease on an etcd leader change, so an election that held renewals up must not end a term.
+// The term ends when the lease is known or given up on as lost. The lease is renewed every
+// {@link leaderRenewEveryMs}.
 import { encodeLeader } from '../codec.js';
 import type { KvLease } from '../kv/kv.js';
 import type { Leadership } from '../registry.js';
@@ -28,10 +31,15 @@ export function leaderRenewEveryMs(ttlSeconds: number): number {
   return Math.min(500, (ttlSeconds * 1000) / 3);
 }
 
-/** A held leadership. Ends (for good) on resign, lease loss, or lapsed renewals. */
+/**
+ * A held leadership. Suspended (not leading) while its renewals have lapsed, leading again once
+ * one is acknowledged; ends (for good) on resign, close, or lease loss.
+ */
 export class LeadershipHandle implements Leadership {
   private readonly controller = new AbortController();
   private cancelFence: () => void = () => {};
+  private suspended = false;
+  private readonly changed: (() => void)[] = [];
 
   constructor(
     private readonly core: Core,
@@ -40,7 +48,7 @@ export class LeadershipHandle implements Leadership {
     readonly ttlSeconds: number,
     readonly token: string,
   ) {
-    lease.onRenewed(() => this.armFence());
+    lease.onRenewed(() => this.renewed());
     if (lease.lost.aborted) this.end('its lease was lost');
     else lease.lost.addEventListener('abort', () => this.end('its lease was lost'), { once: true });
     this.armFence();
@@ -50,34 +58,54 @@ export class LeadershipHandle implements Leadership {
     return this.controller.signal;
   }
 
-  /** When local fencing ends this leadership, on the monotonic clock (NTP steps do not move it). */
+  /** When local fencing suspends this leadership, on the monotonic clock (NTP steps do not move it). */
   private get fenceAt(): number {
     return this.lease.lastRenewedAt() + this.ttlSeconds * 1000 - fenceMarginMs(this.ttlSeconds);
   }
 
-  private get lapsed(): string {
-    const ms = this.ttlSeconds * 1000 - fenceMarginMs(this.ttlSeconds);
-    return `its lease was not renewed for ${+(ms / 1000).toFixed(2)} s`;
+  private renewed(): void {
+    if (this.signal.aborted) return;
+    // The renewal was sent after fenceAt's previous value: the lease lives TTL past its send.
+    if (this.suspended && this.core.kv.clock.monotonic() < this.fenceAt) {
+      this.suspended = false;
+      this.notify();
+    }
+    this.armFence();
+  }
+
+  private suspend(): void {
+    if (this.suspended || this.signal.aborted) return;
+    this.suspended = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const fn of this.changed) fn();
   }
 
   private armFence(): void {
     this.cancelFence();
-    if (this.signal.aborted) return;
+    if (this.signal.aborted || this.suspended) return;
     const delay = this.fenceAt - this.core.kv.clock.monotonic();
     if (delay <= 0) {
-      this.end(this.lapsed);
+      this.suspend();
       return;
     }
     this.cancelFence = this.core.kv.clock.setTimer(delay, () => this.armFence());
   }
 
   isLeader(): boolean {
-    if (this.signal.aborted) return false;
+    if (this.signal.aborted || this.suspended) return false;
     if (this.core.kv.clock.monotonic() >= this.fenceAt) {
-      this.end(this.lapsed);
+      this.cancelFence();
+      this.suspend();
       return false;
     }
     return true;
+  }
+
+  onChange(fn: () => void): void {
+    this.changed.push(fn);
   }
 
   /**
@@ -89,6 +117,7 @@ export class LeadershipHandle implements Leadership {
     this.cancelFence();
     this.lease.stopRenewing();
     this.controller.abort(new Error(`leadership of ${this.candidateId} ended: ${why}`));
+    this.notify();
     this.lease.revoke().catch(() => undefined);
   }
 
@@ -103,18 +132,20 @@ export class LeadershipHandle implements Leadership {
     this.cancelFence();
     this.lease.stopRenewing();
     this.controller.abort(new Error(`leadership of ${this.candidateId} ended: registry closed`));
+    this.notify();
   }
 
   /**
-   * Ends the leadership and revokes its lease, even if it already ended locally (fenced, or
-   * ended by `end`, whose revoke may have failed): only a lease etcd is known to have dropped is
-   * not revoked. The revoke is retried; if etcd cannot be told, this rejects.
+   * Ends the leadership and revokes its lease, even if it already ended locally (ended by `end`,
+   * whose revoke may have failed): only a lease etcd is known to have dropped is not revoked.
+   * The revoke is retried; if etcd cannot be told, this rejects.
    */
   async resign(): Promise<void> {
     this.cancelFence();
     this.lease.stopRenewing();
     if (!this.signal.aborted) {
       this.controller.abort(new Error(`leadership of ${this.candidateId} ended: resigned`));
+      this.notify();
     }
     if (this.lease.gone()) return;
     await this.lease.revoke();

@@ -99,15 +99,18 @@ describe('revokes', () => {
     expect(failing.calls).toBe(1); // nothing to revoke
   });
 
-  it('resign() revokes a leadership that was fenced locally and whose own revoke failed', async () => {
+  it('resign() revokes a leadership suspended by its fence, and again after a failed revoke', async () => {
     const { clock, core, failing } = setup();
     const lead = await campaign(core, 'engine', 30);
     if (lead === undefined) throw new Error('not elected');
-    failing.revokes = 1;
     lead.stall();
-    clock.advance(29_000); // fenced at TTL-1 s: end() tries a revoke, which fails
+    clock.advance(29_000); // fenced at TTL-1 s: suspended, the key kept (a renewal may resume it)
     await Promise.resolve();
-    expect(lead.isLeader()).toBe(false);
+    expect([lead.isLeader(), lead.signal.aborted, failing.calls]).toEqual([false, false, 0]);
+    expect((await getLeader(core))?.candidateId).toBe('engine');
+    failing.revokes = 1;
+    await expect(lead.resign()).rejects.toThrow(UnavailableError);
+    expect(lead.signal.aborted).toBe(true);
     expect((await getLeader(core))?.candidateId).toBe('engine');
     await lead.resign();
     expect(await getLeader(core)).toBeUndefined();

@@ -53,6 +53,11 @@ export class KvFaults {
     this.unavailable = unavailable;
   }
 
+  /** Whether calls fail as if etcd were unreachable (lease renewals fail too). */
+  get isUnavailable(): boolean {
+    return this.unavailable;
+  }
+
   /** The next call of `op` rejects with `err` (queued: two calls fail two calls). */
   failNext(op: FailableKvCall, err: Error): void {
     const queue = this.failures.get(op) ?? [];

@@ -55,8 +55,17 @@ class MemoryLease implements KvLease {
   }
 
   private scheduleKeepalive(): void {
-    this.cancelKeepalive = this.kv.clock.setTimer(this.renewEveryMs, () => {
+    this.scheduleKeepaliveIn(this.renewEveryMs);
+  }
+
+  private scheduleKeepaliveIn(ms: number): void {
+    this.cancelKeepalive = this.kv.clock.setTimer(ms, () => {
       if (this.lost.aborted) return;
+      // An unreachable store fails the renewal; it is tried again soon, as EtcdLease does.
+      if (this.kv.faults.isUnavailable) {
+        this.scheduleKeepaliveIn(Math.min(100, this.renewEveryMs));
+        return;
+      }
       this.lastRenewal = this.kv.clock.monotonic();
       this.kv.renew(this.id);
       for (const fn of this.renewed) fn();
