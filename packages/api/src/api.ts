@@ -26,6 +26,11 @@ export interface ApiOptions {
    * one), which has no way to schedule, campaign or register a machine.
    */
   readonly registry: UnitStore;
+  /**
+   * The registry for GETs, if not `registry`: fleetd gives a view whose reads fall back to an etcd
+   * member's own copy during an etcd election (KvRegistry.withStaleReads), so reads stay answered.
+   */
+  readonly reads?: UnitStore;
   /** fleetd's version, sent as `Server: fleetd/<version>` and in /health. */
   readonly version: string;
   /** Page size of every list, 1–65535 (fleet's `token_limit`, default 100). */
@@ -79,6 +84,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
   const metrics = apiMetrics(promRegistry);
   const deps: RouteDeps = {
     registry: opts.registry,
+    reads: opts.reads ?? opts.registry,
     tokenLimit,
     bodyLimitBytes: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     version: opts.version,

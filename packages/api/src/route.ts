@@ -9,6 +9,11 @@ import type { Logger } from '@fleet/runtime';
 export interface RouteDeps {
   /** The API's role of the registry: it reads the cluster and writes units, never schedules. */
   readonly registry: UnitStore;
+  /**
+   * The same for GETs, which may be answered from an etcd member's own copy while etcd elects
+   * its leader (a view of `registry`; `registry` itself if none was given).
+   */
+  readonly reads: UnitStore;
   /** Page size, and the only limit a page token may carry. */
   readonly tokenLimit: number;
   /** Largest request body accepted (413 above it). */

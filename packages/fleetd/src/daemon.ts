@@ -9,7 +9,7 @@ import {
 } from '@fleet/agent';
 import { createApi, DEFAULT_SOCKET_PATH, FleetServer, UNAVAILABLE_MESSAGE } from '@fleet/api';
 import { Engine } from '@fleet/engine';
-import type { Registry } from '@fleet/registry';
+import { KvRegistry, type Registry } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { oneLine, rateLimited, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
@@ -159,6 +159,8 @@ export class Fleetd {
     }));
     const handler = createApi({
       registry,
+      // GETs stay answered while etcd elects a leader (from a member's own copy); writes wait.
+      ...(registry instanceof KvRegistry ? { reads: registry.withStaleReads() } : {}),
       version: VERSION,
       tokenLimit: config.tokenLimit,
       isReady: () => (agent.registered ? true : UNAVAILABLE_MESSAGE),

@@ -151,6 +151,35 @@ describe('on three etcd members', () => {
   });
 });
 
+describe('on three etcd members, two of them down (no etcd leader)', () => {
+  it("answers the API view's reads from the last member's own copy; other reads and writes fail, retryable", async () => {
+    const cluster = await EtcdCluster.start({ members: 3 });
+    const opts = { requestTimeoutMs: 1_000, retryBudgetMs: 4_000 };
+    const registry = new EtcdRegistry({
+      endpoints: cluster.endpoints,
+      prefix: '/fleet-stale/',
+      ...opts,
+    });
+    try {
+      await registry.createUnit(unit('kept.service'));
+      const view = (registry as EtcdRegistry).withStaleReads();
+      for (const m of cluster.members.slice(1)) await m.kill();
+      const names = (await view.listUnits()).items.map((u) => u.name);
+      expect(names).toEqual(['kept.service']);
+      expect(await view.getUnit('kept.service')).toMatchObject({ name: 'kept.service' });
+      await expect(registry.listUnits()).rejects.toThrow(UnavailableError);
+      await expect(view.createUnit(unit('new.service'))).rejects.toThrow(UnavailableError);
+      await view.close(); // closes nothing: the registry still answers once etcd has a leader
+      for (const m of cluster.members) if (!m.running) m.start();
+      await cluster.waitHealthy();
+      expect((await persist(() => registry.listUnits())).items.map((u) => u.name)).toEqual(names);
+    } finally {
+      await registry.close();
+      await cluster.stop();
+    }
+  });
+});
+
 describe('with etcd unreachable', () => {
   it('fails with a retryable UnavailableError naming the endpoints, within its retry deadline', async () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;

@@ -22,6 +22,7 @@ import { ClosedError } from './errors.js';
 import { Keys } from './keys.js';
 import { holdUntilClosed, holdWhileLive } from './tracked.js';
 import type { Kv } from './kv/kv.js';
+import { staleReadsOf } from './kv/stale-reads.js';
 import type { Leadership, MachineSession, RegisterOptions, Registry, Watch } from './registry.js';
 import type {
   ApplyResult,
@@ -68,7 +69,10 @@ export class KvRegistry implements Registry {
   private readonly handles = new Set<Session | LeadershipHandle>();
   private closed = false;
 
-  constructor(kv: Kv, opts: RegistryOptions = {}) {
+  constructor(
+    kv: Kv,
+    private readonly opts: RegistryOptions = {},
+  ) {
     this.core = new Core(
       kv,
       new Keys(opts.prefix),
@@ -80,6 +84,15 @@ export class KvRegistry implements Registry {
       },
       opts.report ?? (() => {}),
     );
+  }
+
+  /**
+   * This registry for the API: a read that fails transiently (etcd electing its leader) is
+   * answered from a reachable member's own copy, possibly a little behind; writes are unchanged.
+   * Shares this registry's connection; closing the view closes nothing.
+   */
+  withStaleReads(): Registry {
+    return new KvRegistry(staleReadsOf(this.core.kv), this.opts);
   }
 
   private open(): Core {

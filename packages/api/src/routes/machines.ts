@@ -16,13 +16,13 @@ export interface MachineRoutes {
 
 /** Builds the machines handlers over `deps`. */
 export function machineRoutes(deps: RouteDeps): MachineRoutes {
-  const { registry } = deps;
+  const { registry, reads } = deps;
   return {
     /** `GET /machines`: a page of live machines sorted by ID. */
     list: ({ query }) =>
       pagedList(deps, query, {
         key: 'machines',
-        read: async () => (await registry.listMachines()).items,
+        read: async () => (await reads.listMachines()).items,
         items: (l) => l,
         toWire: toWireMachine,
         field: 'machines',

@@ -17,13 +17,13 @@ export interface StateRoutes {
 
 /** Builds the state handlers over `deps`. */
 export function stateRoutes(deps: RouteDeps): StateRoutes {
-  const { registry } = deps;
+  const { reads } = deps;
 
   /** States matching exact filters; a filter no unit or machine can have matches nothing. */
   async function filtered(machineId: string, unitName: string): Promise<readonly UnitState[]> {
     let listing: Listing<UnitState>;
     try {
-      listing = await registry.listUnitStates({
+      listing = await reads.listUnitStates({
         ...(machineId === '' ? {} : { machineId }),
         ...(unitName === '' ? {} : { unitName }),
       });
@@ -62,7 +62,7 @@ export function stateRoutes(deps: RouteDeps): StateRoutes {
     /** `GET /state/<name>`: the unit's state on the first machine (by ID) that published one. */
     async get({ name }) {
       checkStoredUnitName(name);
-      const first = (await registry.listUnitStates({ unitName: name })).items[0];
+      const first = (await reads.listUnitStates({ unitName: name })).items[0];
       if (first === undefined) return jsonReply(404, errorBody(404, 'unit state does not exist'));
       return jsonReply(200, toWireUnitState(first));
     },

@@ -25,13 +25,13 @@ interface UnitListing {
 
 /** Builds the units handlers over `deps`. */
 export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
-  const { registry, listings } = deps;
+  const { registry, reads, listings } = deps;
 
   async function readUnits(): Promise<UnitListing> {
     const [units, assignments, states] = await Promise.all([
-      registry.listUnits(),
-      registry.listAssignments(),
-      registry.listUnitStates(),
+      reads.listUnits(),
+      reads.listAssignments(),
+      reads.listUnitStates(),
     ]);
     return {
       units: units.items,
@@ -58,14 +58,14 @@ export function unitReadRoutes(deps: RouteDeps): UnitReadRoutes {
     /** `GET /units/<name>`: one unit, or 404 `unit does not exist`. */
     async get({ name }) {
       checkStoredUnitName(name);
-      const unit = await registry.getUnit(name);
+      const unit = await reads.getUnit(name);
       if (unit === undefined) return jsonReply(404, errorBody(404, 'unit does not exist'));
       // A global unit shows no machine or current state: nothing more to read.
       if (isGlobalUnit(unit)) return jsonReply(200, toWireUnit(unit, [], []));
       // This unit's placement and states: a few keys, whatever the size of the cluster.
       const [placement, states] = await Promise.all([
-        registry.getPlacement(name),
-        registry.listUnitStates({ unitName: name }),
+        reads.getPlacement(name),
+        reads.listUnitStates({ unitName: name }),
       ]);
       return jsonReply(200, toWireUnit(unit, placement.items, states.items));
     },

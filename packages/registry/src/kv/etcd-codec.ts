@@ -77,6 +77,23 @@ export function toTxnRequest(txn: KvTxn): ITxnRequest {
   };
 }
 
+/**
+ * The same read-only transaction served by the answering member alone (etcd serves a txn whose
+ * every op is a serializable range locally, without its leader); `undefined` if it writes.
+ */
+export function toSerializableTxn(req: ITxnRequest): ITxnRequest | undefined {
+  const ops = [...(req.success ?? []), ...(req.failure ?? [])];
+  if (!ops.every((op) => op.request_range !== undefined)) return undefined;
+  const local = (op: IRequestOp): IRequestOp => ({
+    request_range: { ...op.request_range, serializable: true },
+  });
+  return {
+    ...req,
+    success: (req.success ?? []).map(local),
+    failure: (req.failure ?? []).map(local),
+  };
+}
+
 /** etcd's KeyValue as a KvRecord. */
 export function fromKeyValue(kv: IKeyValue): KvRecord {
   return {

@@ -5,7 +5,7 @@ import { castGrpcError, EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
 import { backoff, sleep, systemClock, type BackoffPolicy, type Clock } from '@fleet/runtime';
 import { ClosedError, type RegistryError } from '../errors.js';
 import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
-import { fromKeyValue, fromTxnResponses, toTxnRequest } from './etcd-codec.js';
+import { fromKeyValue, fromTxnResponses, toSerializableTxn, toTxnRequest } from './etcd-codec.js';
 import { isTransient, mapEtcdError, type ErrorContext } from './etcd-errors.js';
 import { EtcdLease, type LeaseRpc } from './etcd-lease.js';
 import { holdUntilClosed, holdWhileLive } from '../tracked.js';
@@ -94,7 +94,7 @@ export class EtcdKv implements Kv {
 
   /** Runs `fn`, retrying transient failures. `retried` tells whether an attempt failed. */
   private async call<T>(
-    fn: () => Promise<T>,
+    fn: (attempt: number) => Promise<T>,
     ctx: Omit<ErrorContext, 'endpoints'> = {},
   ): Promise<{ value: T; retried: boolean }> {
     if (this.closed) throw new ClosedError('the registry is closed');
@@ -103,7 +103,7 @@ export class EtcdKv implements Kv {
     let retried = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return { value: await fn(), retried };
+        return { value: await fn(attempt), retried };
       } catch (err) {
         const out: RegistryError = mapEtcdError(err, { ...ctx, endpoints: this.endpoints });
         const budgetLeft = performance.now() - started < this.retryBudgetMs;
@@ -118,9 +118,10 @@ export class EtcdKv implements Kv {
 
   async txn(txn: KvTxn): Promise<KvTxnResult> {
     const req = toTxnRequest(txn);
+    const local = txn.staleOk === true ? toSerializableTxn(req) : undefined;
     const lease = leaseOf(txn.success) ?? leaseOf(txn.failure);
     const { value: res, retried } = await this.call(
-      () => this.client.kv.txn(req),
+      (attempt) => this.client.kv.txn(local !== undefined && attempt > 1 ? local : req),
       lease === undefined ? {} : { leaseId: lease },
     );
     return {
@@ -133,8 +134,9 @@ export class EtcdKv implements Kv {
 
   async range(req: KvRangeRequest): Promise<KvRangeResult> {
     const { value: res } = await this.call(
-      () =>
+      (attempt) =>
         this.client.kv.range({
+          ...(req.staleOk === true && attempt > 1 ? { serializable: true } : {}),
           key: Buffer.from(req.key),
           ...(req.rangeEnd === undefined ? {} : { range_end: Buffer.from(req.rangeEnd) }),
           ...(req.revision === undefined ? {} : { revision: req.revision.toString() }),

@@ -42,6 +42,8 @@ export interface KvTxn {
   readonly compare: readonly KvCompare[];
   readonly success: readonly KvOp[];
   readonly failure: readonly KvOp[];
+  /** For a read-only transaction, as {@link KvRangeRequest.staleOk}. */
+  readonly staleOk?: boolean;
 }
 
 /** The result of one op, in the order the ops were given. */
@@ -72,6 +74,12 @@ export interface KvRangeRequest {
   readonly revision?: bigint;
   /** At most this many keys (absent: all). */
   readonly limit?: number;
+  /**
+   * After a transient failure, read the answering member's own copy (etcd's serializable read),
+   * which needs no etcd leader: API reads stay answered during an etcd election, possibly a
+   * little behind, as fleet's etcd v2 reads were. Never for the engine's or agents' reads.
+   */
+  readonly staleOk?: boolean;
 }
 
 /** Keys in order, whether more follow, and the revision read at. */
