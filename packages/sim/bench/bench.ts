@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApi, FleetServer } from '@fleet/api';
+import type { PassPhases } from '@fleet/engine';
 import { DEFAULT_PREFIX } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
@@ -365,6 +366,7 @@ async function main(): Promise<void> {
     const s0 = await sim.stats();
     const oneAssigned: number[] = [];
     const oneActive: number[] = [];
+    const onePass: PassPhases[] = [];
     for (let k = 0; k < 5; k++) {
       const one = `bench-one-${k}.service`;
       t = performance.now();
@@ -380,6 +382,7 @@ async function main(): Promise<void> {
       await o.until(() => o.activeOn(one).length === 1, 30_000, 'the new unit active');
       oneActive.push(performance.now() - t);
       oneAssigned.push(assigned);
+      onePass.push((await sim.stats()).engine.lastTaskPass);
       await sleep(1_500);
     }
     const s1 = await sim.stats();
@@ -397,6 +400,14 @@ async function main(): Promise<void> {
       '  of which: create -> assignment seen (median of 5)',
       ms(median(oneAssigned)),
       `each: ${oneAssigned.map((x) => Math.round(x)).join(', ')} ms`,
+    );
+
+    const phase = (k: Exclude<keyof PassPhases, 'kind'>) =>
+      `${k} ${median(onePass.map((p) => p[k])).toFixed(1)}`;
+    row(
+      '  of which: the engine pass that placed it (median of 5, ms)',
+      (['wake', 'snapshot', 'plan', 'write', 'reasons'] as const).map(phase).join(', '),
+      `planned: ${onePass.map((p) => p.kind).join(', ')}`,
     );
 
     log('fleetctl list-units');
