@@ -65,14 +65,19 @@ class UnitRequirements {
 export class CachedUnits {
   private readonly units = new Map<string, CachedUnit>();
   private readonly requirements = new UnitRequirements();
+  /** Units whose recorded reason is set (each pass reads them: not a scan of every unit). */
+  private readonly reasoned = new Set<string>();
   /** Which units changed since the last snapshot, if nothing else did. */
   readonly delta = new UnitDelta();
 
   /** Replaces every unit with a listing's. */
   replace(items: readonly Unit[]): void {
     this.units.clear();
-    for (const u of items)
+    this.reasoned.clear();
+    for (const u of items) {
       this.units.set(u.name, { hash: u.hash, desiredState: u.desiredState, reason: u.reason });
+      if (u.reason !== undefined) this.reasoned.add(u.name);
+    }
     this.requirements.replace(items);
     this.delta.all();
   }
@@ -82,6 +87,7 @@ export class CachedUnits {
     if (e.type === 'delete') {
       this.units.delete(e.name);
       this.requirements.delete(e.name);
+      this.reasoned.delete(e.name);
       this.delta.all();
       return true;
     }
@@ -143,12 +149,15 @@ export class CachedUnits {
 
   /** Units whose recorded reason is set. */
   withReason(): string[] {
-    return [...this.units].filter(([, u]) => u.reason !== undefined).map(([n]) => n);
+    return [...this.reasoned];
   }
 
   /** Remembers a reason the engine wrote (reason changes are not in the unit watch). */
   setReason(unit: string, reason: string | undefined): void {
     const u = this.units.get(unit);
-    if (u !== undefined) u.reason = reason;
+    if (u === undefined) return;
+    u.reason = reason;
+    if (reason === undefined) this.reasoned.delete(unit);
+    else this.reasoned.add(unit);
   }
 }
