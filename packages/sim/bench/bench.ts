@@ -286,6 +286,7 @@ async function main(): Promise<void> {
     log(`submit + schedule + launch ${more} more units, everything running`);
     await sleep(3_000);
     const cpu2 = await cpuSample(sim, etcdPid);
+    const passes2 = (await sim.stats()).engine.reconciles;
     t = performance.now();
     await pool(more, CONCURRENCY, (i) =>
       registry.createUnit({
@@ -308,6 +309,7 @@ async function main(): Promise<void> {
     );
     row('  of which: submission', s(moreSubmitted));
     row('  CPU used meanwhile (2 cores)', cpuDelta(cpu2, cpu3));
+    row('  engine passes', String((await sim.stats()).engine.reconciles - passes2));
     const total = UNITS + more;
     const dup = o.duplicates().length;
     if (dup > 0) row('UNITS ACTIVE ON TWO MACHINES', String(dup));
