@@ -388,6 +388,15 @@ async function main(): Promise<void> {
       await sleep(1_500);
     }
     const s1 = await sim.stats();
+    const agentPhases = (st: SimulationStats) => {
+      const out: CallCounts = new Map();
+      for (const w of st.workers) addCounts(out, w.agentPhaseMs);
+      return out;
+    };
+    const a0 = agentPhases(s0);
+    const agentMs = [...agentPhases(s1)]
+      .map(([k, v]) => `${k} ${((v - (a0.get(k) ?? 0)) / 5).toFixed(1)}`)
+      .join(', ');
     const woken = [...s1.wakeups].filter(([id, n]) => n !== s0.wakeups.get(id)).length;
     row(
       'fleetds woken by 5 new units, one at a time',
@@ -404,6 +413,7 @@ async function main(): Promise<void> {
       `each: ${oneAssigned.map((x) => Math.round(x)).join(', ')} ms`,
     );
 
+    row('  of which: the agent that ran it (mean of 5, ms)', agentMs);
     const phase = (k: Exclude<keyof PassPhases, 'kind'>) =>
       `${k} ${median(onePass.map((p) => p[k])).toFixed(1)}`;
     row(

@@ -60,6 +60,8 @@ export interface AgentsStats extends MemoryStats {
   /** Per machine: units its agent launched. */
   readonly launched: readonly number[];
   readonly passes: number;
+  /** Milliseconds the agents here spent per phase of their passes (the agent's PhaseTimes). */
+  readonly agentPhaseMs: Readonly<Record<string, number>>;
   readonly taskFailures: number;
   /** Registrations beyond the first of each machine (sessions lost and taken again). */
   readonly reregistrations: number;
