@@ -128,7 +128,12 @@ export class CachedUnits {
       const u = this.units.get(n);
       if (u !== undefined) changed.push([n, u]);
     }
-    await this.requirements.read(registry, changed);
+    try {
+      await this.requirements.read(registry, changed);
+    } catch (err) {
+      this.delta.all(); // the changed units are not forgotten: a full snapshot reads them
+      throw err;
+    }
     const units: SnapshotUnit[] = [];
     for (const name of names) {
       const u = this.units.get(name);

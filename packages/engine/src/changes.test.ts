@@ -1,4 +1,6 @@
 import { advanceBy, advanceUntil, settle } from '@fleet/runtime/testing';
+import { UnavailableError, type Registry } from '@fleet/registry';
+import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineBench, M1, M2, M3, unitInput } from './testing/index.js';
 
@@ -66,5 +68,35 @@ describe('Engine: passes over the changed units only', () => {
     await settle(50);
     expect((await bench.placement())['d.service']).toEqual([M1]);
     expect(e.metrics.lastPass.kind).toBe('changes');
+  });
+
+  it('plans a unit whose contents could not be read at the next pass, in full', async () => {
+    let fail = 0;
+    const registry = overriding<Registry>(bench.registry, {
+      getContentsMany: (...a: Parameters<Registry['getContentsMany']>) =>
+        fail-- > 0
+          ? Promise.reject(new UnavailableError(['http://127.0.0.1:1']))
+          : bench.registry.getContentsMany(...a),
+    });
+    await bench.register([M1, M2]);
+    await bench.registry.createUnit(unitInput('a.service'));
+    // No periodic re-list within the test: it would plan the unit in full anyway.
+    const e = bench.engine({ registry, random: () => 0.5, resyncIntervalMs: 3_600_000 });
+    await advanceUntil(
+      bench.clock,
+      async () => (await bench.placement())['a.service'] !== undefined,
+    );
+    await advanceBy(bench.clock, 1_000); // the echo's pass (see settled)
+    fail = 1;
+    await bench.registry.createUnit(unitInput('b.service'));
+    await settle(50);
+    expect(e.metrics.reconcileFailures).toBe(1);
+    // After the backoff, the unit whose contents were not read is planned all the same.
+    await advanceUntil(
+      bench.clock,
+      async () => (await bench.placement())['b.service'] !== undefined,
+    );
+    expect(await bench.placement()).toEqual({ 'a.service': [M1], 'b.service': [M2] });
+    expect(e.metrics.lastTaskPass.kind).toBe('full');
   });
 });

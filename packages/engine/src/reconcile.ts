@@ -10,7 +10,7 @@ import {
 import { applyTasks } from './apply.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { Logger } from '@fleet/runtime';
-import type { EngineMetrics } from './metrics.js';
+import type { EngineMetrics, PassPhases } from './metrics.js';
 
 /** How many reason writes run at once. */
 const REASON_CONCURRENCY = 16;
@@ -57,21 +57,13 @@ export async function reconcileOnce(
     mark = clock.monotonic();
     return mark - before;
   };
-  // Only units changed, and the planner holds the state the last pass led to: plan just those.
-  let plan: Plan | undefined;
-  if (planner?.ready === true) {
-    const changes = await cache.changes({ ghosts, awayMs });
-    phases.snapshot = lap();
-    if (changes !== undefined) plan = planner.changes(changes.machines, changes.units);
-    phases.plan = lap();
-  }
-  phases.kind = plan === undefined ? 'full' : 'changes';
-  if (plan === undefined) {
-    const snapshot = await cache.snapshot({ ghosts, awayMs });
-    phases.snapshot += lap();
-    if (planner !== undefined) plan = planner.full(snapshot);
-    else plan = planCluster(snapshot, globs === undefined ? {} : { globs });
-    phases.plan += lap();
+  let plan: Plan;
+  try {
+    plan = await planPass(cache, phases, lap, { ghosts, awayMs, globs, planner });
+  } catch (err) {
+    // The cache may have handed out its changed units already: plan in full next time.
+    planner?.forget();
+    throw err;
   }
   if (!leadership.isLeader()) return { tasks: [], waiting: plan.waiting.length, refused: 0 };
   // One unit's bad tasks must not stall the cluster: hold them back, write the rest.
@@ -124,6 +116,42 @@ export async function reconcileOnce(
   phases.reasons = lap();
   if (applied.length > 0) metrics.lastTaskPass = { ...phases };
   return { tasks: applied, waiting: plan.waiting.length, refused };
+}
+
+/**
+ * Snapshots and plans: only the units that changed, if only units changed and the planner holds
+ * the state the last pass led to; else the whole cluster.
+ */
+async function planPass(
+  cache: ClusterCache,
+  phases: PassPhases,
+  lap: () => number,
+  opts: {
+    ghosts: boolean;
+    awayMs: number;
+    globs: GlobCache | undefined;
+    planner: Planner | undefined;
+  },
+): Promise<Plan> {
+  const { ghosts, awayMs, globs, planner } = opts;
+  if (planner?.ready === true) {
+    const changes = await cache.changes({ ghosts, awayMs });
+    phases.snapshot = lap();
+    const plan = changes && planner.changes(changes.machines, changes.units);
+    phases.plan = lap();
+    phases.kind = 'changes';
+    if (plan !== undefined) return plan;
+  }
+  phases.kind = 'full';
+  planner?.forget();
+  const snapshot = await cache.snapshot({ ghosts, awayMs });
+  phases.snapshot += lap();
+  const plan =
+    planner !== undefined
+      ? planner.full(snapshot)
+      : planCluster(snapshot, globs === undefined ? {} : { globs });
+  phases.plan += lap();
+  return plan;
 }
 
 /** Runs an engine write; if it throws, the cache is marked unsure (the write may have committed). */
