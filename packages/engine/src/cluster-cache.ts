@@ -8,18 +8,14 @@ import type {
   UnitEvent,
   Watch,
 } from '@fleet/registry';
+import type { Clock } from '@fleet/runtime';
 import type { Snapshot, SnapshotMachine, SnapshotUnit } from '@fleet/scheduler';
-import { fleetRequirements, type DesiredState, type FleetRequirements } from '@fleet/unit';
 import { AssignmentCache } from './assignment-cache.js';
+import { CachedUnits } from './cached-units.js';
 import { ListingGate } from './listing-gate.js';
 import { MachineHistory } from './machine-history.js';
+import { passMachines } from './pass-machines.js';
 import type { SuspectMachines } from './suspects.js';
-
-interface CachedUnit {
-  hash: string;
-  desiredState: DesiredState;
-  reason: string | undefined;
-}
 
 /** What a change means to the engine. */
 export type ChangeKind = 'units' | 'machines' | 'assignments';
@@ -33,18 +29,19 @@ export type ChangeKind = 'units' | 'machines' | 'assignments';
  * lagging watch's older echoes of them are ignored (see AssignmentCache).
  */
 export class ClusterCache {
-  private readonly units = new Map<string, CachedUnit>();
+  /** Units, their requirements and reasons, and which changed since the last snapshot. */
+  private readonly units = new CachedUnits();
   /** Live machines with merged metadata, as the registry lists them. */
   private machines = new Map<string, SnapshotMachine>();
   /** A machine joined or metadata changed: list machines again at the next snapshot. */
   private machinesStale = false;
   /** Assignments with their revisions, and the engine's own deletes until watched. */
   private readonly assignments = new AssignmentCache();
-  /** Parsed requirements by unit name and hash (specifiers depend on the name). */
-  private readonly requirements = new Map<string, { hash: string; req: FleetRequirements }>();
   private configMetadata = new Map<string, Readonly<Record<string, string>>>();
   private watches: Watch[] = [];
   private writeFailed = false;
+  /** When the first change since the last snapshot was seen (history's clock), if any. */
+  private changedAt: number | undefined;
   private readonly unitGate = new ListingGate<Exclude<UnitEvent, ResyncEvent>>((e) =>
     this.onUnit(e),
   );
@@ -57,7 +54,8 @@ export class ClusterCache {
 
   private constructor(
     private readonly registry: EngineStore,
-    private readonly onChange: (kind: ChangeKind) => void,
+    /** Told each change, and how many units changed since the last snapshot if nothing else did. */
+    private readonly onChange: (kind: ChangeKind, units: number | undefined) => void,
     private readonly onResync: (reason: string) => void,
     /** Machines seen live or missing during the engine's term (shared by its caches). */
     private readonly history: MachineHistory,
@@ -68,7 +66,7 @@ export class ClusterCache {
   /** Lists everything at one go and starts the watches. */
   static async load(
     registry: EngineStore,
-    onChange: (kind: ChangeKind) => void,
+    onChange: (kind: ChangeKind, units: number | undefined) => void,
     onResync: (reason: string) => void,
     history: MachineHistory = new MachineHistory(),
     suspects?: SuspectMachines,
@@ -114,15 +112,7 @@ export class ClusterCache {
       this.registry.listMachines(),
       this.registry.listAssignments(),
     ]);
-    const requirements = new Map(this.requirements);
-    this.units.clear();
-    this.requirements.clear();
-    for (const u of units.items) {
-      this.units.set(u.name, { hash: u.hash, desiredState: u.desiredState, reason: u.reason });
-      const known = requirements.get(u.name);
-      const req = known?.hash === u.hash ? known.req : fleetRequirements(u.name, u.options);
-      this.requirements.set(u.name, { hash: u.hash, req });
-    }
+    this.units.replace(units.items);
     this.setMachines(machines.items);
     this.machinesStale = false;
     this.assignments.replace(assignments.items, assignments.revision);
@@ -131,10 +121,8 @@ export class ClusterCache {
 
   /**
    * Plain data for one planning pass. Fetches the contents of units whose hash is new, and the
-   * machines if any joined or changed metadata since the last pass. Machines that hold
-   * assignments but are not live: with `ghosts` (a new leader's grace), those not seen live this
-   * term are ghosts (all their units stay where they are); the others are away (they keep their
-   * global units) until they have been missing for `awayMs`, then gone.
+   * machines if any joined or changed metadata since the last pass (see passMachines for
+   * machines that hold assignments but are not live).
    */
   async snapshot({
     ghosts = false,
@@ -154,43 +142,42 @@ export class ClusterCache {
       this.setMachines(listed);
     }
     this.assignments.pruneDeleted();
-    // Contents of units seen for the first time are read together, in batched requests: one by
-    // one, 10,000 new units cost 10,000 round trips in a row.
-    const stale = [...this.units].filter(
-      ([name, u]) => this.requirements.get(name)?.hash !== u.hash,
-    );
-    if (stale.length > 0) {
-      const contents = await this.registry.getContentsMany(stale.map(([, u]) => u.hash));
-      for (const [name, u] of stale) {
-        const options = contents.get(u.hash);
-        if (options !== undefined)
-          this.requirements.set(name, { hash: u.hash, req: fleetRequirements(name, options) });
-      }
-    }
-    const units: SnapshotUnit[] = [];
-    for (const [name, u] of this.units) {
-      const req = this.requirements.get(name);
-      // Destroyed or replaced meanwhile: the watch has said so and another pass follows.
-      if (req === undefined || req.hash !== u.hash) continue;
-      units.push({ name, hash: u.hash, desiredState: u.desiredState, requirements: req.req });
-    }
-    // A suspect keeps what it has and takes nothing new: to the planner, a ghost (see suspects.ts).
-    const machines: SnapshotMachine[] = [...this.machines.values()].map((m) =>
-      this.suspects?.has(m.id) === true ? { ...m, ghost: true } : m,
-    );
-    const unseen = [...this.assignments.machineIds()].filter(
-      (id) => !this.machines.has(id) && !this.history.seenLive(id),
-    );
-    const died = this.suspects?.diedAlone(unseen);
-    for (const id of this.assignments.machineIds()) {
-      if (this.machines.has(id)) continue;
-      if (ghosts && !this.history.seenLive(id) && id !== died)
-        machines.push({ id, metadata: {}, ghost: true });
-      else if (this.history.missingFor(id) < awayMs)
-        machines.push({ id, metadata: {}, away: true });
-    }
-    this.history.prune((id) => this.machines.has(id) || this.assignments.holds(id));
+    const units = await this.units.all(this.registry);
+    const machines = this.machineList(ghosts, awayMs);
     return { units, machines, assignments: this.assignments.all() };
+  }
+
+  /**
+   * Like {@link snapshot}, the machines and only the units that changed since the last snapshot,
+   * when nothing else changed (see UnitDelta); `undefined` otherwise (the owner then takes a full
+   * snapshot). Costs the change and the machines, not the cluster.
+   */
+  async changes({
+    ghosts = false,
+    awayMs = 0,
+  }: { ghosts?: boolean; awayMs?: number } = {}): Promise<
+    { machines: SnapshotMachine[]; units: SnapshotUnit[] } | undefined
+  > {
+    if (this.machinesStale || this.writeFailed) return undefined;
+    const units = await this.units.changed(this.registry);
+    if (units === undefined) return undefined;
+    this.assignments.pruneDeleted();
+    return { machines: this.machineList(ghosts, awayMs), units };
+  }
+
+  private machineList(ghosts: boolean, awayMs: number): SnapshotMachine[] {
+    const holders = [...this.assignments.machineIds()];
+    const out = passMachines(this.machines, holders, this.history, this.suspects, {
+      ghosts,
+      awayMs,
+    });
+    this.history.prune((id) => this.machines.has(id) || this.assignments.holds(id));
+    return out;
+  }
+
+  /** The clock of the term (its machine history's): what passes are timed on. */
+  get clock(): Pick<Clock, 'monotonic'> {
+    return this.history.clock;
   }
 
   /**
@@ -204,22 +191,22 @@ export class ClusterCache {
   /** Says that an engine write failed (see {@link unsure}). */
   markUnsure(): void {
     this.writeFailed = true;
+    this.units.delta.all();
   }
 
   /** The reason last recorded for a unit (`undefined` if none or unknown). */
   reasonOf(unit: string): string | undefined {
-    return this.units.get(unit)?.reason;
+    return this.units.reasonOf(unit);
   }
 
   /** Units whose recorded reason is set. */
   unitsWithReason(): string[] {
-    return [...this.units].filter(([, u]) => u.reason !== undefined).map(([n]) => n);
+    return this.units.withReason();
   }
 
   /** Remembers a reason the engine wrote (reason changes are not in the unit watch). */
   setReason(unit: string, reason: string | undefined): void {
-    const u = this.units.get(unit);
-    if (u !== undefined) u.reason = reason;
+    this.units.setReason(unit, reason);
   }
 
   /**
@@ -247,20 +234,7 @@ export class ClusterCache {
   }
 
   private onUnit(e: Exclude<UnitEvent, ResyncEvent>): void {
-    if (e.type === 'delete') {
-      this.units.delete(e.name);
-      this.requirements.delete(e.name);
-    } else {
-      const old = this.units.get(e.unit.name);
-      if (old !== undefined && old.hash === e.unit.hash && old.desiredState === e.unit.desiredState)
-        return;
-      this.units.set(e.unit.name, {
-        hash: e.unit.hash,
-        desiredState: e.unit.desiredState,
-        reason: old?.reason,
-      });
-    }
-    this.onChange('units');
+    if (this.units.event(e)) this.changed('units');
   }
 
   private onMachine(e: Exclude<MachineEvent, ResyncEvent>): void {
@@ -276,7 +250,8 @@ export class ClusterCache {
       if (e.type === 'put') this.history.live(e.machine.id, e.machine.ttlSeconds);
       this.machinesStale = true;
     }
-    this.onChange('machines');
+    this.units.delta.all();
+    this.changed('machines');
   }
 
   private setMachines(list: readonly Machine[]): void {
@@ -287,7 +262,22 @@ export class ClusterCache {
   }
 
   private onAssignment(e: Exclude<AssignmentEvent, ResyncEvent>): void {
-    if (this.assignments.event(e)) this.onChange('assignments');
+    if (this.assignments.event(e)) {
+      this.units.delta.all();
+      this.changed('assignments');
+    }
+  }
+
+  private changed(kind: ChangeKind): void {
+    this.changedAt ??= this.history.clock.monotonic();
+    this.onChange(kind, this.units.delta.size);
+  }
+
+  /** When the first change since the last snapshot was seen (history's clock), forgotten. */
+  takeChangedAt(): number | undefined {
+    const at = this.changedAt;
+    this.changedAt = undefined;
+    return at;
   }
 }
 

@@ -9,7 +9,7 @@ import {
   type Clock,
   type Logger,
 } from '@fleet/runtime';
-import { GlobCache } from '@fleet/scheduler';
+import { GlobCache, Planner } from '@fleet/scheduler';
 import { ClusterCache } from './cluster-cache.js';
 import type { EngineOptions } from './engine-options.js';
 import { followLeader } from './follow.js';
@@ -24,6 +24,8 @@ export type { EngineOptions } from './engine-options.js';
 
 /** A leader's retries after a retryable error: ±20 % jitter, from one interval up to this. */
 const RETRY_MAX_MS = 30_000;
+/** Changed units a pass may plan alone without the debounce: it costs the change, not the cluster. */
+const TINY_PASS = 32;
 
 /**
  * The engine: runs in every fleetd, acts only while it holds leadership. A leader loads the
@@ -49,6 +51,8 @@ export class Engine {
   private readonly abort = new AbortController();
   /** Compiled globs and match answers, kept across passes (a unit's globs are weighed once). */
   private readonly globs = new GlobCache();
+  /** Plans pass after pass; a pass over a few changed units plans only those (see Planner). */
+  private readonly planner = new Planner({ globs: this.globs });
   private leadership: Leadership | undefined;
   private running: Promise<void> | undefined;
   /** The leader this engine last saw while following (its machine is suspect if it vanished). */
@@ -191,7 +195,13 @@ export class Engine {
             else
               cache = await ClusterCache.load(
                 this.registry,
-                () => ((dirty = true), trigger.poke()),
+                // A pass over a few changed units is tiny: no need to wait for more events.
+                (_, units) => {
+                  dirty = true;
+                  if (units !== undefined && units <= TINY_PASS && this.planner.ready)
+                    trigger.fire();
+                  else trigger.poke();
+                },
                 (reason) => {
                   this.log.info({ reason }, 'watch asked for a resync');
                   needLoad = true;
@@ -279,7 +289,7 @@ export class Engine {
       const r = await reconcileOnce(cache, this.registry, l, this.log, this.metrics, {
         ghosts,
         awayMs: this.awayMs,
-        globs: this.globs,
+        planner: this.planner,
       });
       this.metrics.reconciles++;
       if (r.tasks.length > 0)

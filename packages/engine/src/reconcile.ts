@@ -1,9 +1,16 @@
 import type { EngineStore, Leadership } from '@fleet/registry';
-import { oneTaskPerAssignment, planCluster, type GlobCache, type Task } from '@fleet/scheduler';
+import {
+  oneTaskPerAssignment,
+  planCluster,
+  type GlobCache,
+  type Plan,
+  type Planner,
+  type Task,
+} from '@fleet/scheduler';
 import { applyTasks } from './apply.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { Logger } from '@fleet/runtime';
-import type { EngineMetrics } from './metrics.js';
+import type { EngineMetrics, PassPhases } from './metrics.js';
 
 /** How many reason writes run at once. */
 const REASON_CONCURRENCY = 16;
@@ -34,10 +41,30 @@ export async function reconcileOnce(
     ghosts = false,
     awayMs = 0,
     globs,
-  }: { ghosts?: boolean; awayMs?: number; globs?: GlobCache } = {},
+    planner,
+  }: { ghosts?: boolean; awayMs?: number; globs?: GlobCache; planner?: Planner } = {},
 ): Promise<PassResult> {
-  const snapshot = await cache.snapshot({ ghosts, awayMs });
-  const plan = planCluster(snapshot, globs === undefined ? {} : { globs });
+  const phases = metrics.lastPass;
+  phases.snapshot = phases.plan = 0;
+  const clock = cache.clock;
+  let mark = clock.monotonic();
+  const changedAt = cache.takeChangedAt();
+  phases.wake = changedAt === undefined ? 0 : mark - changedAt;
+  phases.write = phases.reasons = 0;
+  /** Milliseconds since the last lap. */
+  const lap = (): number => {
+    const before = mark;
+    mark = clock.monotonic();
+    return mark - before;
+  };
+  let plan: Plan;
+  try {
+    plan = await planPass(cache, phases, lap, { ghosts, awayMs, globs, planner });
+  } catch (err) {
+    // The cache may have handed out its changed units already: plan in full next time.
+    planner?.forget();
+    throw err;
+  }
   if (!leadership.isLeader()) return { tasks: [], waiting: plan.waiting.length, refused: 0 };
   // One unit's bad tasks must not stall the cluster: hold them back, write the rest.
   const guarded = oneTaskPerAssignment(plan.tasks);
@@ -68,7 +95,10 @@ export async function reconcileOnce(
       );
     }
     metrics.tasks += applied.length;
+    phases.write = lap();
   }
+  // Every task written: the planner's state is the cluster's (else the next pass is a full one).
+  if (refused === 0) planner?.committed();
   const want = new Map(plan.waiting.map((w) => [w.unit, w.reason]));
   const writes: [string, string | null][] = [];
   for (const [unit, reason] of want)
@@ -83,7 +113,45 @@ export async function reconcileOnce(
       }),
     );
   }
+  phases.reasons = lap();
+  if (applied.length > 0) metrics.lastTaskPass = { ...phases };
   return { tasks: applied, waiting: plan.waiting.length, refused };
+}
+
+/**
+ * Snapshots and plans: only the units that changed, if only units changed and the planner holds
+ * the state the last pass led to; else the whole cluster.
+ */
+async function planPass(
+  cache: ClusterCache,
+  phases: PassPhases,
+  lap: () => number,
+  opts: {
+    ghosts: boolean;
+    awayMs: number;
+    globs: GlobCache | undefined;
+    planner: Planner | undefined;
+  },
+): Promise<Plan> {
+  const { ghosts, awayMs, globs, planner } = opts;
+  if (planner?.ready === true) {
+    const changes = await cache.changes({ ghosts, awayMs });
+    phases.snapshot = lap();
+    const plan = changes && planner.changes(changes.machines, changes.units);
+    phases.plan = lap();
+    phases.kind = 'changes';
+    if (plan !== undefined) return plan;
+  }
+  phases.kind = 'full';
+  planner?.forget();
+  const snapshot = await cache.snapshot({ ghosts, awayMs });
+  phases.snapshot += lap();
+  const plan =
+    planner !== undefined
+      ? planner.full(snapshot)
+      : planCluster(snapshot, globs === undefined ? {} : { globs });
+  phases.plan += lap();
+  return plan;
 }
 
 /** Runs an engine write; if it throws, the cache is marked unsure (the write may have committed). */

@@ -2,6 +2,7 @@
 // cluster, and a steady-state pass (everything already placed). Prints medians of several runs and
 // the ratio of the large cluster to the small one. Not a test: figures only.
 import { planCluster } from '../src/plan.js';
+import { Planner } from '../src/planner.js';
 import { apply, machine, unit } from '../src/testing/index.js';
 import type { Snapshot, SnapshotUnit } from '../src/types.js';
 
@@ -65,4 +66,35 @@ console.log(row('100 units / 10 machines', small));
 console.log(row('10,000 units / 1,000 machines', large));
 console.log(
   `ratio large/small: place ${(large.cold / small.cold).toFixed(0)}x, steady ${(large.steady / small.steady).toFixed(0)}x (for 100x the units)`,
+);
+
+// One new unit in the large cluster, placed: a full pass (what the engine did for it before) and
+// the Planner's pass over that unit alone, on the state the last pass led to.
+function oneNew(s: Snapshot, runs: number): { full: number; changes: number } {
+  const planner = new Planner();
+  let assignments = apply(s, planner.full(s));
+  planner.committed();
+  const full: number[] = [];
+  const changes: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const extra = unit(`one-${r}.service`);
+    const next = { ...s, units: [...s.units, extra], assignments };
+    let t = process.hrtime.bigint();
+    planCluster(next);
+    full.push(Number(process.hrtime.bigint() - t) / 1e6);
+    t = process.hrtime.bigint();
+    const plan = planner.changes(s.machines, [extra]);
+    changes.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (plan === undefined || plan.tasks.length !== 1) throw new Error('one new unit: no plan');
+    planner.committed();
+    assignments = apply(next, plan);
+    s = next;
+  }
+  return { full: median(full), changes: median(changes) };
+}
+
+const one = oneNew(cluster(10_000, 1_000), 15);
+console.log(
+  `one new unit, 10,000 units / 1,000 machines: full pass ${one.full.toFixed(1)} ms, ` +
+    `Planner over the change ${one.changes.toFixed(2)} ms`,
 );

@@ -117,18 +117,24 @@ export const conflictsFilter: Filter = (unit, machineId, state) => {
   });
 };
 
-/** `Replaces=` seen from the replaced side: a unit may not run where a unit that replaces it runs. */
+/**
+ * `Replaces=` seen from the replaced side: a unit may not run where a unit that replaces it runs.
+ * The reason names the first such unit by name (not by when it was placed, which differs between a
+ * full pass and a pass over the changed units only).
+ */
 export const replacedByFilter: Filter = (unit, machineId, state) => {
+  let by: SnapshotUnit | undefined;
   for (const r of state.declaringOn(machineId)) {
-    if (replaces(r, unit, state.match) && !replaceEachOther(r, unit, state.match)) {
-      return {
-        one: `runs ${r.name}, which replaces it`,
-        many: `run ${r.name}, which replaces it`,
-        none: `every machine runs ${r.name}, which replaces it`,
-      };
-    }
+    if (by !== undefined && compareStrings(r.name, by.name) >= 0) continue;
+    if (replaces(r, unit, state.match) && !replaceEachOther(r, unit, state.match)) by = r;
   }
-  return undefined;
+  if (by === undefined) return undefined;
+  const name = by.name;
+  return {
+    one: `runs ${name}, which replaces it`,
+    many: `run ${name}, which replaces it`,
+    none: `every machine runs ${name}, which replaces it`,
+  };
 };
 
 /** The filters a non-global unit must pass, in fleet's order. */

@@ -35,3 +35,4 @@ export {
   type ReloadTask,
   type UnitTask,
 } from './agent-plan.js';
+export { Planner } from './planner.js';

@@ -22,14 +22,20 @@ export const isActive = (unit: SnapshotUnit): boolean => unit.desiredState !== '
 export const byName = <T extends { name: string }>(a: T, b: T): number =>
   compareStrings(a.name, b.name);
 
-/** A placed unit that forms a circular Replaces pair with `unit`, if any. */
+/**
+ * The placed unit (first by name) that forms a circular Replaces pair with `unit`, if any. By
+ * name, not by when it was placed: a pass over the changed units only (planner.ts) must give the
+ * same reason as a full pass, whose units are placed in another order.
+ */
 export function circularRival(ctx: PlanContext, unit: SnapshotUnit): string | undefined {
   if (unit.requirements.replaces.length === 0) return undefined;
+  let rival: string | undefined;
   for (const [name] of ctx.state.placed) {
+    if (rival !== undefined && compareStrings(name, rival) >= 0) continue;
     const other = ctx.units.get(name);
     // Only a unit with Replaces= of its own can replace `unit` back: skip the rest unmatched.
     if (other === undefined || other.requirements.replaces.length === 0) continue;
-    if (replaceEachOther(unit, other, ctx.match)) return name;
+    if (replaceEachOther(unit, other, ctx.match)) rival = name;
   }
-  return undefined;
+  return rival;
 }

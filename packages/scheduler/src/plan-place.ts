@@ -14,10 +14,16 @@ import { byName, circularRival, isActive, type PlanContext } from './plan-contex
 import { Reason } from './reasons.js';
 import type { SnapshotUnit } from './types.js';
 
-/** Phase 2: every global unit on every eligible machine; a refusing machine is reported. */
-export function placeGlobal(ctx: PlanContext): void {
+/**
+ * Phase 2: every global unit on every eligible machine; a refusing machine is reported. `units`
+ * (in name order) are the units to look at: all of them, or (planner.ts) the global ones.
+ */
+export function placeGlobal(
+  ctx: PlanContext,
+  units: Iterable<SnapshotUnit> = ctx.units.values(),
+): void {
   const { state, book } = ctx;
-  for (const unit of ctx.units.values()) {
+  for (const unit of units) {
     if (!unit.requirements.global || !isActive(unit)) continue;
     const missing: string[] = [];
     for (const machineId of [...state.slots.keys()].sort()) {
@@ -35,9 +41,16 @@ export function placeGlobal(ctx: PlanContext): void {
   }
 }
 
-/** Phase 3: every unscheduled non-global unit that wants to run, peers before followers. */
-export function placeUnits(ctx: PlanContext): void {
-  let pending = [...ctx.units.values()].filter(
+/**
+ * Phase 3: every unscheduled non-global unit that wants to run, peers before followers. `units`
+ * (in name order) are the units to look at: all of them, or (planner.ts) the ones that waited and
+ * the ones that changed.
+ */
+export function placeUnits(
+  ctx: PlanContext,
+  units: Iterable<SnapshotUnit> = ctx.units.values(),
+): void {
+  let pending = [...units].filter(
     (unit) =>
       !unit.requirements.global && isActive(unit) && ctx.state.machinesOf(unit.name).size === 0,
   );

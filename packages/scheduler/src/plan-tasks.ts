@@ -20,10 +20,17 @@ export class TaskBook {
   private readonly schedules: Schedule[] = [];
   /** Unit -> why it is not (fully) placed. */
   readonly waiting = new Map<string, string>();
-  /** Assignments kept from the snapshot: unit -> machine -> assignment. */
-  readonly kept = new Map<string, Map<string, SnapshotAssignment>>();
+  /**
+   * Assignments kept from the snapshot: unit -> machine -> assignment. A pass over the changed
+   * units only (planner.ts) starts from every assignment the last pass left.
+   */
+  readonly kept: Map<string, Map<string, SnapshotAssignment>>;
   /** Assignments unscheduled so far this pass, by {@link assignmentKey}: a later schedule there keeps them. */
   private readonly dropped = new Map<string, SnapshotAssignment>();
+
+  constructor(kept = new Map<string, Map<string, SnapshotAssignment>>()) {
+    this.kept = kept;
+  }
 
   /** Records `assignment` as kept where it is. */
   keep(assignment: SnapshotAssignment): void {

@@ -32,6 +32,11 @@ export interface PlanOptions {
  * applying the plan gives no tasks. Existing valid assignments are kept (no rebalancing).
  */
 export function planCluster(snapshot: Snapshot, options: PlanOptions = {}): Plan {
+  return fullPass(snapshot, options).book.result();
+}
+
+/** One full planning pass; returns its context (the state it leads to, and its book). */
+export function fullPass(snapshot: Snapshot, options: PlanOptions = {}): FullPass {
   const units = new Map<string, SnapshotUnit>();
   for (const unit of [...snapshot.units].sort(byName)) units.set(unit.name, unit);
   const state = new ClusterState(
@@ -40,9 +45,14 @@ export function planCluster(snapshot: Snapshot, options: PlanOptions = {}): Plan
     options.globs,
     options.indexGlobsAfter ?? units.size,
   );
-  const ctx: PlanContext = { state, units, book: new TaskBook(), match: state.match };
+  const ctx: FullPass = { state, units, book: new TaskBook(), match: state.match };
   keepValid(ctx, snapshot.assignments);
   placeGlobal(ctx);
   placeUnits(ctx);
-  return ctx.book.result();
+  return ctx;
+}
+
+/** A full pass's context, with its units map open to the planner (planner.ts) that keeps it. */
+export interface FullPass extends PlanContext {
+  readonly units: Map<string, SnapshotUnit>;
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApi, FleetServer } from '@fleet/api';
+import type { PassPhases } from '@fleet/engine';
 import { DEFAULT_PREFIX } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
@@ -285,6 +286,7 @@ async function main(): Promise<void> {
     log(`submit + schedule + launch ${more} more units, everything running`);
     await sleep(3_000);
     const cpu2 = await cpuSample(sim, etcdPid);
+    const passes2 = (await sim.stats()).engine.reconciles;
     t = performance.now();
     await pool(more, CONCURRENCY, (i) =>
       registry.createUnit({
@@ -307,6 +309,7 @@ async function main(): Promise<void> {
     );
     row('  of which: submission', s(moreSubmitted));
     row('  CPU used meanwhile (2 cores)', cpuDelta(cpu2, cpu3));
+    row('  engine passes', String((await sim.stats()).engine.reconciles - passes2));
     const total = UNITS + more;
     const dup = o.duplicates().length;
     if (dup > 0) row('UNITS ACTIVE ON TWO MACHINES', String(dup));
@@ -365,6 +368,7 @@ async function main(): Promise<void> {
     const s0 = await sim.stats();
     const oneAssigned: number[] = [];
     const oneActive: number[] = [];
+    const onePass: PassPhases[] = [];
     for (let k = 0; k < 5; k++) {
       const one = `bench-one-${k}.service`;
       t = performance.now();
@@ -380,9 +384,19 @@ async function main(): Promise<void> {
       await o.until(() => o.activeOn(one).length === 1, 30_000, 'the new unit active');
       oneActive.push(performance.now() - t);
       oneAssigned.push(assigned);
+      onePass.push((await sim.stats()).engine.lastTaskPass);
       await sleep(1_500);
     }
     const s1 = await sim.stats();
+    const agentPhases = (st: SimulationStats) => {
+      const out: CallCounts = new Map();
+      for (const w of st.workers) addCounts(out, w.agentPhaseMs);
+      return out;
+    };
+    const a0 = agentPhases(s0);
+    const agentMs = [...agentPhases(s1)]
+      .map(([k, v]) => `${k} ${((v - (a0.get(k) ?? 0)) / 5).toFixed(1)}`)
+      .join(', ');
     const woken = [...s1.wakeups].filter(([id, n]) => n !== s0.wakeups.get(id)).length;
     row(
       'fleetds woken by 5 new units, one at a time',
@@ -397,6 +411,15 @@ async function main(): Promise<void> {
       '  of which: create -> assignment seen (median of 5)',
       ms(median(oneAssigned)),
       `each: ${oneAssigned.map((x) => Math.round(x)).join(', ')} ms`,
+    );
+
+    row('  of which: the agent that ran it (mean of 5, ms)', agentMs);
+    const phase = (k: Exclude<keyof PassPhases, 'kind'>) =>
+      `${k} ${median(onePass.map((p) => p[k])).toFixed(1)}`;
+    row(
+      '  of which: the engine pass that placed it (median of 5, ms)',
+      (['wake', 'snapshot', 'plan', 'write', 'reasons'] as const).map(phase).join(', '),
+      `planned: ${onePass.map((p) => p.kind).join(', ')}`,
     );
 
     log('fleetctl list-units');

@@ -101,6 +101,7 @@ export class AgentsHost {
       wakeups: this.fleetds.map((f) => f.agent.metrics.assignmentChanges),
       launched: this.fleetds.map((f) => f.agent.launchedUnits().length),
       passes: sum(live.map((f) => f.agent.metrics.passes)),
+      agentPhaseMs: phaseTotals(live.map((f) => f.agent.metrics.phaseMs)),
       taskFailures: sum(live.map((f) => f.agent.metrics.taskFailures)),
       reregistrations: sum(live.map((f) => Math.max(0, f.agent.metrics.registrations - 1))),
       followerReconciles: sum(live.map((f) => f.engine?.metrics.reconciles ?? 0)),
@@ -150,4 +151,11 @@ async function until(ok: () => boolean, timeoutMs: number, what: string): Promis
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The agents' phase times, summed by phase. */
+function phaseTotals(all: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const times of all) for (const [k, v] of Object.entries(times)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }

@@ -39,6 +39,8 @@ export class EngineHost {
       reconcileFailures: m.reconcileFailures,
       tasks: m.tasks,
       lastReconcileMs: m.lastReconcileMs,
+      lastPass: { ...m.lastPass },
+      lastTaskPass: { ...m.lastTaskPass },
       calls: Object.fromEntries(this.calls),
     };
   }

@@ -1,5 +1,6 @@
 // The messages between the simulation's controller and its worker processes (over the IPC
 // channel of child_process.fork-style spawning): one request, one response, matched by id.
+import type { PassPhases } from '@fleet/engine';
 
 /** A simulated machine: its identity as its agent registers it. */
 export interface SimMachine {
@@ -59,6 +60,8 @@ export interface AgentsStats extends MemoryStats {
   /** Per machine: units its agent launched. */
   readonly launched: readonly number[];
   readonly passes: number;
+  /** Milliseconds the agents here spent per phase of their passes (the agent's PhaseTimes). */
+  readonly agentPhaseMs: Readonly<Record<string, number>>;
   readonly taskFailures: number;
   /** Registrations beyond the first of each machine (sessions lost and taken again). */
   readonly reregistrations: number;
@@ -79,6 +82,10 @@ export interface EngineStats extends MemoryStats {
   readonly reconcileFailures: number;
   readonly tasks: number;
   readonly lastReconcileMs: number;
+  /** Where the last pass's time went, phase by phase (ms). */
+  readonly lastPass: PassPhases;
+  /** The same, of the last pass that wrote tasks. */
+  readonly lastTaskPass: PassPhases;
   /** Registry calls by method of the engine. */
   readonly calls: Readonly<Record<string, number>>;
 }

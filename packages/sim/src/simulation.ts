@@ -1,6 +1,7 @@
 // The controller of a simulation: one engine process and a few worker processes that host the
 // simulated machines, all against one etcd. It knows nothing of fleet's internals beyond what
 // the workers report; the cluster is observed through etcd like any client would.
+import { noPassPhases } from '@fleet/engine';
 import { DEFAULT_PREFIX } from '@fleet/registry';
 import type { AgentsStats, ClientMode, EngineStats, SimMachine } from './protocol.js';
 import { simMachine } from './machines.js';
@@ -64,6 +65,8 @@ const NO_ENGINE: EngineStats = {
   reconcileFailures: 0,
   tasks: 0,
   lastReconcileMs: 0,
+  lastPass: noPassPhases(),
+  lastTaskPass: noPassPhases(),
   calls: {},
 };
 
