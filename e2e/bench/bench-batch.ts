@@ -28,6 +28,8 @@ export interface ListWalls {
   units: number;
   inside: number[];
   systemctl: number[];
+  /** `node -e ''` inside the machine: Node.js's own start and exit, the floor of any fleetctl. */
+  node: number[];
   host: number[];
 }
 
@@ -97,7 +99,8 @@ export async function batchRun(
 
 /**
  * `fleetctl list-units` inside node1 (its unix socket, as a user logged in there) interleaved
- * with `systemctl list-units` of the same units there, then from the host (TCP API).
+ * with `systemctl list-units` of the same units and `node -e ''` there, then from the host (TCP
+ * API).
  */
 async function listWalls(c: Cluster, pattern: string, n: number, reps: number): Promise<ListWalls> {
   const inside = await walls(
@@ -105,10 +108,11 @@ async function listWalls(c: Cluster, pattern: string, n: number, reps: number): 
     [
       ['/opt/fleet/bin/fleetctl', 'list-units'],
       ['systemctl', 'list-units', '--all', '--full', pattern],
+      ['node', '-e', ''],
     ],
     reps,
     // fleetctl lists all n; systemctl only node1's share (and its own header and legend)
-    Math.min(n, 1),
+    [Math.min(n, 1), Math.min(n, 1), 0],
   );
   const host = await walls(
     undefined,
@@ -116,5 +120,11 @@ async function listWalls(c: Cluster, pattern: string, n: number, reps: number): 
     reps,
     n,
   );
-  return { units: n, inside: inside[0] ?? [], systemctl: inside[1] ?? [], host: host[0] ?? [] };
+  return {
+    units: n,
+    inside: inside[0] ?? [],
+    systemctl: inside[1] ?? [],
+    node: inside[2] ?? [],
+    host: host[0] ?? [],
+  };
 }

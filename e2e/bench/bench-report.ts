@@ -164,6 +164,13 @@ function rows(r: Results): Row[] {
       aim: '—',
       go: '—',
     });
+    out.push({
+      what: `  node -e '' inside the same machine (Node.js alone, interleaved)`,
+      ours: medWorst(l.flatMap((w) => w.node)),
+      systemd: '—',
+      aim: '—',
+      go: '—',
+    });
   }
   if (r.poweroffs.length > 0)
     out.push({
