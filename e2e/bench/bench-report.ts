@@ -67,7 +67,8 @@ export function printResults(r: Results, info: RunInfo): void {
           .map(([m, k]) => `${m} ${k}`)
           .join(', ')}: start ${fmt(b.start.done)} (fleetctl ${fmt(b.start.wall)}), ` +
           `destroy ${fmt(b.destroy.done)} (fleetctl ${fmt(b.destroy.wall)}); systemd ` +
-          `${fmt(b.baseStart.done)}, ${fmt(b.baseStop.done)}`,
+          `${fmt(b.baseStart.done)}, ${fmt(b.baseStop.done)}\n    start's time in fleet (ms): ` +
+          [...b.spent].map(([k, v]) => `${k} ${Math.round(v)}`).join(', '),
       );
   }
   if (r.failovers.length > 0) {
