@@ -21,6 +21,30 @@ export interface BatchRun {
   baseStart: Timed;
   baseStop: Timed;
   placed: Map<string, number>;
+  /**
+   * Where fleet's start went, from the machines' /metrics (ms): each agent phase summed over the
+   * machines, and the API's time answering PUTs on node1 (summed over requests in flight).
+   */
+  spent: Map<string, number>;
+}
+
+/** The series of /metrics that say where a batch's time went, by a short name. */
+const SPENT = [
+  [/^fleet_agent_phase_seconds_total\{phase="(\w+)"\}$/, (m: RegExpExecArray) => `agent ${m[1]}`],
+  [/^fleet_api_request_duration_second_sum\{method="PUT",route="[^"]*"\}$/, () => 'api PUT'],
+] as const;
+
+async function spentSoFar(c: Cluster): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const m of c.nodes.filter((n) => n.running)) {
+    for (const [series, v] of await c.metrics(m.name)) {
+      for (const [re, name] of SPENT) {
+        const hit = re.exec(series);
+        if (hit !== null) out.set(name(hit), (out.get(name(hit)) ?? 0) + v * 1000);
+      }
+    }
+  }
+  return out;
 }
 
 /** list-units wall times with a batch running (ms). */
@@ -28,6 +52,8 @@ export interface ListWalls {
   units: number;
   inside: number[];
   systemctl: number[];
+  /** `node -e ''` inside the machine: Node.js's own start and exit, the floor of any fleetctl. */
+  node: number[];
   host: number[];
 }
 
@@ -40,13 +66,17 @@ async function fleetBatch(
   prefix: string,
   n: number,
   whileRunning: () => Promise<void>,
-): Promise<Pick<BatchRun, 'start' | 'destroy' | 'placed'>> {
+): Promise<Pick<BatchRun, 'start' | 'destroy' | 'placed' | 'spent'>> {
   const units = names(prefix, n);
   const files = units.map((u) => join(dir, u));
   await Promise.all(files.map((f, i) => writeFile(f, serviceFile(units[i] ?? ''))));
   const api = ['--endpoint', c.tcpEndpoint('node1')];
+  const before = await spentSoFar(c);
   const [t0, wall] = await fleetctl([...api, 'start', '--no-block', ...files]);
   const { last, placed } = await allActive(c, `${prefix}-*`, n);
+  const spent = new Map(
+    [...(await spentSoFar(c))].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const),
+  );
   await whileRunning();
   const [d0, dwall] = await fleetctl([...api, 'destroy', ...units]);
   const gone = await allGone(c, `${prefix}-*`, units, d0);
@@ -54,6 +84,7 @@ async function fleetBatch(
     start: { done: last - t0, wall },
     destroy: { done: gone - d0, wall: dwall },
     placed,
+    spent,
   };
 }
 
@@ -97,7 +128,8 @@ export async function batchRun(
 
 /**
  * `fleetctl list-units` inside node1 (its unix socket, as a user logged in there) interleaved
- * with `systemctl list-units` of the same units there, then from the host (TCP API).
+ * with `systemctl list-units` of the same units and `node -e ''` there, then from the host (TCP
+ * API).
  */
 async function listWalls(c: Cluster, pattern: string, n: number, reps: number): Promise<ListWalls> {
   const inside = await walls(
@@ -105,10 +137,11 @@ async function listWalls(c: Cluster, pattern: string, n: number, reps: number): 
     [
       ['/opt/fleet/bin/fleetctl', 'list-units'],
       ['systemctl', 'list-units', '--all', '--full', pattern],
+      ['node', '-e', ''],
     ],
     reps,
     // fleetctl lists all n; systemctl only node1's share (and its own header and legend)
-    Math.min(n, 1),
+    [Math.min(n, 1), Math.min(n, 1), 0],
   );
   const host = await walls(
     undefined,
@@ -116,5 +149,11 @@ async function listWalls(c: Cluster, pattern: string, n: number, reps: number): 
     reps,
     n,
   );
-  return { units: n, inside: inside[0] ?? [], systemctl: inside[1] ?? [], host: host[0] ?? [] };
+  return {
+    units: n,
+    inside: inside[0] ?? [],
+    systemctl: inside[1] ?? [],
+    node: inside[2] ?? [],
+    host: host[0] ?? [],
+  };
 }

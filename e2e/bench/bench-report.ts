@@ -67,7 +67,8 @@ export function printResults(r: Results, info: RunInfo): void {
           .map(([m, k]) => `${m} ${k}`)
           .join(', ')}: start ${fmt(b.start.done)} (fleetctl ${fmt(b.start.wall)}), ` +
           `destroy ${fmt(b.destroy.done)} (fleetctl ${fmt(b.destroy.wall)}); systemd ` +
-          `${fmt(b.baseStart.done)}, ${fmt(b.baseStop.done)}`,
+          `${fmt(b.baseStart.done)}, ${fmt(b.baseStop.done)}\n    start's time in fleet (ms): ` +
+          [...b.spent].map(([k, v]) => `${k} ${Math.round(v)}`).join(', '),
       );
   }
   if (r.failovers.length > 0) {
@@ -160,6 +161,13 @@ function rows(r: Results): Row[] {
     out.push({
       what: `  the same from the host (TCP API)`,
       ours: medWorst(l.flatMap((w) => w.host)),
+      systemd: '—',
+      aim: '—',
+      go: '—',
+    });
+    out.push({
+      what: `  node -e '' inside the same machine (Node.js alone, interleaved)`,
+      ours: medWorst(l.flatMap((w) => w.node)),
       systemd: '—',
       aim: '—',
       go: '—',

@@ -50,7 +50,10 @@ export function seeStatus(name: string): string {
 }
 
 /** Whether the unit is a global unit (runs on many machines, has no current state). */
-export function isGlobal(unit: WireUnit): boolean {
+export function isGlobal(unit: {
+  readonly name: string;
+  readonly options: readonly UnitOption[];
+}): boolean {
   return fleetRequirements(unit.name, unit.options).global;
 }
 

@@ -37,7 +37,19 @@ export class Context {
     io: RunIo,
     readonly globals: GlobalOptions,
   ) {
-    this.io = { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, env: io.env };
+    // Streams are looked up when used (see processIo).
+    this.io = {
+      get stdin() {
+        return io.stdin;
+      },
+      get stdout() {
+        return io.stdout;
+      },
+      get stderr() {
+        return io.stderr;
+      },
+      env: io.env,
+    };
     this.openTerminal = io.openTerminal;
     this.settings = {
       pollIntervalMs: io.pollIntervalMs ?? 250,

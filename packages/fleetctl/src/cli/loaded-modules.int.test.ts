@@ -3,13 +3,14 @@
 // command (against a real API on a unix socket) with a preload that records every module the
 // process loads: each ES module URL it resolves (a module.register resolve hook) and every
 // CommonJS file in require.cache at exit. The bundle's inputs are checked too.
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnTracked } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTestBundle,
   COMPILED_MAIN,
+  PACKAGE_DIR,
   requireCompiled,
   type TestBundle,
 } from '../testing/bundle.js';
@@ -113,6 +114,26 @@ describe('the modules fleetctl loads', () => {
       'preload.cjs',
     ]);
     expect(bundled.inputs.cli.some((f) => f.includes('/yargs-parser/'))).toBe(true);
+  });
+
+  it('the bundle comes with a code cache of the rest of fleetctl that this node uses', async () => {
+    const cli = join(bundled.main, '..', 'fleetctl-cli.cjs');
+    const loader = join(PACKAGE_DIR, 'dist', 'cli', 'code-cache.js');
+    const script =
+      `import(${JSON.stringify(loader)}).then((m) => ` +
+      `console.log(m.requireWithCodeCache(${JSON.stringify(cli)}).cache))`;
+    const p = spawnTracked('node', process.execPath, ['-e', script], {
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    const { code } = await p.exited;
+    expect([code, p.log()]).toEqual([0, 'used\n']);
+    // Trained on list-units: the cache holds more than the file's top level.
+    const trained = (await stat(`${cli}.cache`)).size;
+    const { writeCodeCache } = await import('./code-cache.js');
+    const copy = join(h.dir, 'fleetctl-cli.cjs');
+    await copyFile(cli, copy);
+    writeCodeCache(copy);
+    expect(trained).toBeGreaterThan((await stat(`${copy}.cache`)).size);
   });
 
   it('bundles the client and no server code', () => {

@@ -6,31 +6,30 @@
 // state of a unit already in the cluster, so submitting the file of a running unit leaves it
 // running. load and start set their state on every named unit, as fleet did: `load` of a
 // launched unit sets it to `loaded`, which stops it (fleet's setTargetStateOfUnits).
-import type { DesiredState } from '@fleet/unit';
+import type { WireUnit } from '@fleet/client';
+import type { DesiredState, UnitOption } from '@fleet/unit';
 import { oneLine } from '@fleet/runtime';
 import type { Args } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { CliError, UsageError } from '../cli/errors.js';
 import { isGlobal, type Goal } from '../block/judge.js';
 import { waitForUnits } from '../block/wait.js';
-import { readUnits } from '../units/batch.js';
 import { lazyCreate } from '../units/lazy-create.js';
 import { setTargetStates } from '../units/target-state.js';
 import { blockAttempts, printTriggered, rejectSign } from './shared.js';
 
-/** Splits units into global and other units (units that vanished count as other). */
-export async function splitGlobal(
-  ctx: Context,
+/**
+ * Splits units into global and other units, from what this command wrote or read of each (a
+ * unit it knows nothing of counts as other).
+ */
+function splitGlobal(
   names: readonly string[],
-): Promise<{ global: string[]; other: string[] }> {
-  const api = await ctx.api();
-  const units = await readUnits(api, names);
+  known: ReadonlyMap<string, { readonly name: string; readonly options: readonly UnitOption[] }>,
+): { global: string[]; other: string[] } {
   const global: string[] = [];
   const other: string[] = [];
-  for (const [i, name] of names.entries()) {
-    const read = units[i];
-    if (read?.ok === false) throw read.err;
-    const unit = read?.value;
+  for (const name of names) {
+    const unit = known.get(name);
     (unit !== undefined && isGlobal(unit) ? global : other).push(name);
   }
   return { global, other };
@@ -66,18 +65,22 @@ export async function activate(
     replace: args.bool('replace'),
     desiredState,
   });
-  let changed: string[] = [];
+  let changed: WireUnit[] = [];
   try {
     if (setsExisting) {
-      changed = (await setTargetStates(ctx, created.names, desiredState)).map((u) => u.name);
+      // Units created just now already have the desired state: only the others are read again.
+      const fresh = new Set(created.created);
+      const rest = created.names.filter((n) => !fresh.has(n));
+      changed = await setTargetStates(ctx, rest, desiredState);
     }
   } catch (err) {
     const why = oneLine(err);
     throw new CliError(`Error ${gerund} units: ${why}`, { cause: err });
   }
-  const touched = new Set([...created.created, ...created.replaced, ...changed]);
-  const waitOn = created.names.filter((n, i) => touched.has(n) && created.names.indexOf(n) === i);
-  const { global, other } = await splitGlobal(ctx, waitOn);
+  const known = new Map<string, { name: string; options: readonly UnitOption[] }>(created.written);
+  for (const u of changed) known.set(u.name, u);
+  const waitOn = created.names.filter((n, i) => known.has(n) && created.names.indexOf(n) === i);
+  const { global, other } = splitGlobal(waitOn, known);
   if (command !== 'submit') {
     for (const name of global) ctx.out(`Triggered global unit ${name} ${command}`);
   }

@@ -201,6 +201,27 @@ describe('load and start --no-block', () => {
     expect(r).toEqual({ code: 0, stdout: 'Triggered global unit g.service start\n', stderr: '' });
   });
 
+  it('tells global units apart among new, kept and replaced ones without reading them again', async () => {
+    const global = '[Service]\nExecStart=/bin/true\n[X-Fleet]\nGlobal=true\n';
+    await h.registry.createUnit({
+      name: 'kept.service',
+      options: parseUnitFile(global),
+      desiredState: 'loaded',
+    });
+    await h.file('new.service', global);
+    await h.file('plain.service', HELLO);
+    const r = await h.fleetctl(['start', '--no-block', 'kept', 'new', 'plain']);
+    expect(r).toEqual({
+      code: 0,
+      stdout:
+        'Triggered global unit kept.service start\n' +
+        'Triggered global unit new.service start\n' +
+        'Triggered unit plain.service start\n',
+      stderr: '',
+    });
+    expect((await stored('kept.service'))?.desiredState).toBe('launched');
+  });
+
   it('replaces a launched unit on start --replace and keeps it launched', async () => {
     await h.file('hello.service', HELLO);
     await h.fleetctl(['start', '--no-block', 'hello.service']);

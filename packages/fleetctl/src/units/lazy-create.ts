@@ -43,6 +43,8 @@ export interface LazyCreateResult {
   readonly created: readonly string[];
   /** Registered units whose contents were replaced. */
   readonly replaced: readonly string[];
+  /** What was written for each created or replaced unit (its options and desired state). */
+  readonly written: ReadonlyMap<string, UnitSpec>;
 }
 
 function validate(
@@ -208,6 +210,7 @@ export async function lazyCreate(
   );
   const created: string[] = [];
   const replaced: string[] = [];
+  const written = new Map<string, UnitSpec>();
   const outcomes: Outcome<unknown>[] = [...writes, ...plans.slice(firstBad, firstBad + 1)];
   for (const [i, outcome] of outcomes.entries()) {
     held[i]?.flush();
@@ -216,8 +219,9 @@ export async function lazyCreate(
       throw new CliError(`Error creating units: ${why}`, { cause: outcome.err });
     }
     const p = good[i];
-    if (p?.kind === 'create') created.push(p.spec.name);
-    if (p?.kind === 'replace') replaced.push(p.spec.name);
+    if (p === undefined || p.kind === 'kept') continue;
+    (p.kind === 'create' ? created : replaced).push(p.spec.name);
+    written.set(p.spec.name, p.spec);
   }
-  return { names, created, replaced };
+  return { names, created, replaced, written };
 }
