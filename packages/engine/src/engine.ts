@@ -24,7 +24,7 @@ export type { EngineOptions } from './engine-options.js';
 
 /** A leader's retries after a retryable error: ±20 % jitter, from one interval up to this. */
 const RETRY_MAX_MS = 30_000;
-/** Changed units a pass may plan alone without the debounce: it costs the change, not the cluster. */
+/** Changed units a pass plans alone, without waiting for more events: it costs the change alone. */
 const TINY_PASS = 32;
 
 /**
@@ -89,10 +89,7 @@ export class Engine {
     return this.leadership?.isLeader() ?? false;
   }
 
-  /**
-   * Stops the engine and waits for it. A leader resigns (the next one takes over at once)
-   * unless `resign` is false.
-   */
+  /** Stops the engine and waits; a leader resigns (so the next leads at once) unless told not to. */
   async stop({ resign = true }: { resign?: boolean } = {}): Promise<void> {
     this.abort.abort();
     const l = this.leadership;
@@ -174,11 +171,8 @@ export class Engine {
     let suspectsPlanned = Infinity;
     try {
       while (!stop.aborted) {
-        if (!l.isLeader()) {
-          await whileSuspended(l, trigger, stop, this.intervalMs, this.log);
-          dirty = true;
-          continue;
-        }
+        if (await whileSuspended(l, trigger, stop, this.intervalMs, this.log)) dirty = true;
+        if (stop.aborted) break;
         const backingOff = this.clock.monotonic() < retryAt;
         if (!backingOff && (needLoad || this.clock.monotonic() >= resyncAt)) {
           // The periodic resync re-lists under the open watches; a watch's resync (compacted
@@ -195,7 +189,6 @@ export class Engine {
             else
               cache = await ClusterCache.load(
                 this.registry,
-                // A pass over a few changed units is tiny: no need to wait for more events.
                 (_, units) => {
                   dirty = true;
                   if (units !== undefined && units <= TINY_PASS && this.planner.ready)
