@@ -18,6 +18,8 @@ export interface Timed {
 export interface BatchRun {
   start: Timed;
   destroy: Timed;
+  /** Whether this run's destroy was `--no-block` (fleet's destroy: returns once the units are gone from the registry). */
+  noBlock: boolean;
   baseStart: Timed;
   baseStop: Timed;
   placed: Map<string, number>;
@@ -65,8 +67,9 @@ async function fleetBatch(
   dir: string,
   prefix: string,
   n: number,
+  noBlock: boolean,
   whileRunning: () => Promise<void>,
-): Promise<Pick<BatchRun, 'start' | 'destroy' | 'placed' | 'spent'>> {
+): Promise<Pick<BatchRun, 'start' | 'destroy' | 'noBlock' | 'placed' | 'spent'>> {
   const units = names(prefix, n);
   const files = units.map((u) => join(dir, u));
   await Promise.all(files.map((f, i) => writeFile(f, serviceFile(units[i] ?? ''))));
@@ -78,11 +81,17 @@ async function fleetBatch(
     [...(await spentSoFar(c))].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const),
   );
   await whileRunning();
-  const [d0, dwall] = await fleetctl([...api, 'destroy', ...units]);
+  const [d0, dwall] = await fleetctl([
+    ...api,
+    'destroy',
+    ...(noBlock ? ['--no-block'] : []),
+    ...units,
+  ]);
   const gone = await allGone(c, `${prefix}-*`, units, d0);
   return {
     start: { done: last - t0, wall },
     destroy: { done: gone - d0, wall: dwall },
+    noBlock,
     placed,
     spent,
   };
@@ -103,7 +112,8 @@ async function systemdBatch(
 }
 
 /**
- * One batch run of `n` units, fleet and plain systemd (which goes first alternates with `run`).
+ * One batch run of `n` units, fleet and plain systemd (which goes first alternates with `run`, and
+ * so does fleet's destroy: waiting until unloaded everywhere, or `--no-block`).
  * With `lists` > 0, list-units is timed while fleet's batch runs.
  */
 export async function batchRun(
@@ -118,12 +128,13 @@ export async function batchRun(
   const measureLists = async () => {
     if (lists > 0) onLists(await listWalls(c, `${tag}f-*`, n, lists));
   };
+  const noBlock = run % 2 === 1;
   if (run % 2 === 0) {
-    const f = await fleetBatch(c, dir, `${tag}f`, n, measureLists);
+    const f = await fleetBatch(c, dir, `${tag}f`, n, noBlock, measureLists);
     return { ...f, ...(await systemdBatch(c, `${tag}s`, n)) };
   }
   const s = await systemdBatch(c, `${tag}s`, n);
-  return { ...(await fleetBatch(c, dir, `${tag}f`, n, measureLists)), ...s };
+  return { ...(await fleetBatch(c, dir, `${tag}f`, n, noBlock, measureLists)), ...s };
 }
 
 /**
