@@ -151,6 +151,44 @@ describe('conflicting units on one machine (F9)', () => {
     expect(bStartedAfter).toBeGreaterThanOrEqual(STOP_MS);
   });
 
+  it('waits for a destroyed unit that declared Conflicts=b.service, its contents gone from the registry', async () => {
+    // The chaos simulation's seeds 938 and 991: a global B conflicted with by A; A destroyed, so
+    // the engine unschedules A and schedules B on A's machine in one change, and A's contents
+    // (its Conflicts=) have left the registry with it.
+    const a = opts('a.service', { Conflicts: 'b.service' });
+    await launch('a.service', a);
+    await registry.applyAssignments(token, [
+      {
+        kind: 'schedule',
+        machineId: M1,
+        unit: 'a.service',
+        hash: unitHash(a),
+        desiredState: 'launched',
+      },
+    ]);
+    for (let i = 0; i < 100 && (await state('a.service')) !== 'active'; i++) {
+      clock.advance(20);
+      await flush();
+    }
+    expect(await state('a.service')).toBe('active');
+    await registry.destroyUnit('a.service');
+    expect(await registry.getContents(unitHash(a))).toBeUndefined();
+    await launch('b.service', opts('b.service'));
+    await registry.applyAssignments(token, [
+      { kind: 'unschedule', machineId: M1, unit: 'a.service' },
+      {
+        kind: 'schedule',
+        machineId: M1,
+        unit: 'b.service',
+        hash: unitHash(opts('b.service')),
+        desiredState: 'launched',
+      },
+    ]);
+    const { bStartedAfter } = await watchOverlap('a.service', 'b.service', STOP_MS + 3_000);
+    expect(bStartedAfter).toBeGreaterThanOrEqual(STOP_MS);
+    expect(await state('b.service')).toBe('active');
+  });
+
   it('waits for a conflicting unit whose unload an earlier pass already ran', async () => {
     await runA();
     await registry.applyAssignments(token, [
@@ -298,6 +336,58 @@ describe('executeTasks: a start put off while a conflicting unit stops', () => {
     expect(await w.active('b.service')).toBe('inactive');
     expect(await w.active('a.service')).toBe('deactivating');
     expect(['deactivating', 'inactive']).toContain(await w.active('c.service'));
+    await w.systemd.close();
+    await w.registry.close();
+  });
+
+  /** Creates `name` with `o`, loads and starts it; `extra` goes to every executeTasks call. */
+  async function running(
+    w: Awaited<ReturnType<typeof world>>,
+    name: string,
+    o: UnitOption[],
+    extra: Parameters<typeof executeTasks>[3] = {},
+  ): Promise<void> {
+    await w.registry.createUnit({ name, options: o, desiredState: 'launched' });
+    const out = await w.run(w.load(name, o), extra);
+    expect(out.map((x) => x.error)).toEqual([undefined, undefined, undefined]);
+    expect(await w.active(name)).toBe('active');
+  }
+
+  it('waits for a stopping unit whose contents are unknown (destroyed, none remembered), in later passes too', async () => {
+    const w = await world();
+    const stoppingDeclared = new Map<string, readonly UnitOption[] | undefined>();
+    await running(w, 'd.service', opts('d.service', { Conflicts: 'e.service' }));
+    await w.registry.destroyUnit('d.service');
+    const e = opts('e.service');
+    await w.registry.createUnit({ name: 'e.service', options: e, desiredState: 'launched' });
+    const first = await w.run(
+      [{ kind: 'unload', unit: 'd.service', reason: 'test' }, ...w.load('e.service', e)],
+      { stoppingDeclared },
+    );
+    expect(first.find((x) => x.task.kind === 'start')?.deferred).toBe(true);
+    const again = await w.run([{ kind: 'start', unit: 'e.service', reason: 'test' }], {
+      stoppingDeclared,
+    });
+    expect(again).toMatchObject([{ deferred: true }]);
+    expect(await w.active('d.service')).toBe('deactivating');
+    expect(await w.active('e.service')).toBe('inactive');
+    await w.systemd.close();
+    await w.registry.close();
+  });
+
+  it('remembers the contents of its files: a destroyed unit that declares nothing is not waited for', async () => {
+    const w = await world();
+    const knownContents = new Map<string, readonly UnitOption[]>();
+    await running(w, 'f.service', opts('f.service'), { knownContents });
+    await w.registry.destroyUnit('f.service');
+    const g = opts('g.service');
+    await w.registry.createUnit({ name: 'g.service', options: g, desiredState: 'launched' });
+    const out = await w.run(
+      [{ kind: 'unload', unit: 'f.service', reason: 'test' }, ...w.load('g.service', g)],
+      { knownContents },
+    );
+    expect(out.map((x) => x.deferred ?? false)).toEqual([false, false, false, false]);
+    expect(await w.active('g.service')).toBe('active');
     await w.systemd.close();
     await w.registry.close();
   });

@@ -44,10 +44,17 @@ export interface ExecutorOptions {
   readonly deferrals?: Map<string, number>;
   /**
    * Kept by the caller across passes: units stopped by earlier plans that declare `Conflicts=`
-   * or `Replaces=`, with their options, until systemd reports them stopped. Their files are gone,
-   * so without this a later plan could start a unit their globs match while they still run.
+   * or `Replaces=` (or whose contents are unknown), with their options, until systemd reports
+   * them stopped. Their files are gone, so without this a later plan could start a unit their
+   * globs match while they still run.
    */
-  readonly stoppingDeclared?: Map<string, readonly UnitOption[]>;
+  readonly stoppingDeclared?: Map<string, readonly UnitOption[] | undefined>;
+  /**
+   * Kept by the caller across passes: the contents of the unit files of this machine, by hash,
+   * as last read. A destroyed unit's contents leave the registry with it; its `Conflicts=` and
+   * `Replaces=` stay known here while its file is in the units directory.
+   */
+  readonly knownContents?: Map<string, readonly UnitOption[]>;
   /** Where the time goes: each phase's duration is added here (see phases.ts). */
   readonly timer?: PhaseTimer;
 }
@@ -93,9 +100,10 @@ export async function executeTasks(
   const contents = await timer.time('contents', () =>
     readContents(tasks, registry, relationHashes(tasks, files)),
   );
-  const earlier = opts.stoppingDeclared ?? new Map<string, readonly UnitOption[]>();
+  const earlier = opts.stoppingDeclared ?? new Map<string, readonly UnitOption[] | undefined>();
   await forgetStopped(earlier, systemd);
-  const relations = new Relations(tasks, files, contents, earlier);
+  const known = starts || stops ? remembered(contents, files, opts) : contents;
+  const relations = new Relations(tasks, files, known, earlier);
   const deferrals = opts.deferrals ?? new Map<string, number>();
   const planned = new Set(tasks.flatMap((t) => (t.kind === 'start' ? [t.unit] : [])));
   for (const u of deferrals.keys()) if (!planned.has(u)) deferrals.delete(u);
@@ -150,14 +158,34 @@ export async function executeTasks(
   }
   for (const u of relations.stopping) {
     const o = relations.optionsOf(u);
-    if (!failed.has(u) && o !== undefined && relations.declares(u)) earlier.set(u, o);
+    // Unknown contents (a destroyed unit's, after a restart) count as declaring: see Relations.
+    if (!failed.has(u) && relations.declares(u)) earlier.set(u, o);
   }
+  return out;
+}
+
+/**
+ * `contents` with what {@link ExecutorOptions.knownContents} holds for the files of this machine
+ * that the registry no longer has; the cache is then what both say of those files.
+ */
+function remembered(
+  contents: Contents | Error,
+  files: ReadonlyMap<string, string>,
+  opts: ExecutorOptions,
+): Contents | Error {
+  const cache = opts.knownContents;
+  if (cache === undefined || contents instanceof Error) return contents;
+  const onDisk = new Set(files.values());
+  const out = new Map(contents);
+  for (const [hash, o] of cache) if (onDisk.has(hash) && !out.has(hash)) out.set(hash, o);
+  cache.clear();
+  for (const [hash, o] of out) cache.set(hash, o);
   return out;
 }
 
 /** Drops the units of `earlier` that systemd no longer reports running or stopping. */
 async function forgetStopped(
-  earlier: Map<string, readonly UnitOption[]>,
+  earlier: Map<string, readonly UnitOption[] | undefined>,
   systemd: Systemd,
 ): Promise<void> {
   if (earlier.size === 0) return;

@@ -54,7 +54,9 @@ export class LocalUnits {
   /** Starts put off while a conflicting unit stops, and since when (executor's deferrals). */
   private readonly deferrals = new Map<string, number>();
   /** Units stopped by earlier plans that declare Conflicts=/Replaces=, until they stopped. */
-  private readonly stoppingDeclared = new Map<string, readonly UnitOption[]>();
+  private readonly stoppingDeclared = new Map<string, readonly UnitOption[] | undefined>();
+  /** Contents of this machine's unit files by hash, as last read (executor's knownContents). */
+  private readonly knownContents = new Map<string, readonly UnitOption[]>();
   /** Units watched through the systemd port (those with a file in the units directory). */
   private watching = new Set<string>();
 
@@ -100,6 +102,7 @@ export class LocalUnits {
         logger: this.deps.log,
         deferrals: this.deferrals,
         stoppingDeclared: this.stoppingDeclared,
+        knownContents: this.knownContents,
         ...(timer === undefined ? {} : { timer }),
       });
     } finally {

@@ -23,11 +23,11 @@ export class Relations {
     tasks: readonly AgentTask[],
     files: ReadonlyMap<string, string>,
     contents: Contents | Error,
-    earlier: ReadonlyMap<string, readonly UnitOption[]> = new Map(),
+    earlier: ReadonlyMap<string, readonly UnitOption[] | undefined> = new Map(),
   ) {
     this.stopping = new Set([...stoppedBy(tasks), ...earlier.keys()]);
     this.owned = new Set(files.keys());
-    for (const [name, o] of earlier) this.options.set(name, o);
+    for (const [name, o] of earlier) if (o !== undefined) this.options.set(name, o);
     if (contents instanceof Error) return;
     for (const [name, hash] of files) {
       const o = contents.get(hash);
@@ -43,7 +43,9 @@ export class Relations {
   /**
    * The units of this machine that may not run together with `unit`: either one's Conflicts= or
    * Replaces= globs match the other. If `unit`'s own contents are unknown, every unit this plan
-   * stops counts (a wait for a unit that stops anyway costs only its stop time).
+   * stops counts (a wait for a unit that stops anyway costs only its stop time); so does a unit
+   * this plan (or an earlier one) stops whose own contents are unknown: a destroyed unit's
+   * contents leave the registry with it, and its Conflicts= may name `unit`.
    */
   conflicting(unit: string): string[] {
     const mine = this.globs(unit);
@@ -53,8 +55,10 @@ export class Relations {
     const out: string[] = [];
     for (const c of candidates) {
       if (c === unit) continue;
-      const theirs = this.globs(c) ?? [];
-      if (mine.some((g) => matchGlob(g, c)) || theirs.some((g) => matchGlob(g, unit))) out.push(c);
+      const theirs = this.globs(c);
+      const theyExclude =
+        theirs === undefined ? this.stopping.has(c) : theirs.some((g) => matchGlob(g, unit));
+      if (theyExclude || mine.some((g) => matchGlob(g, c))) out.push(c);
     }
     return out.sort();
   }

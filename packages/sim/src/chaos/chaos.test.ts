@@ -16,6 +16,8 @@ const HANG_GUARD_MS = 30_000;
  */
 const NAMED_SEEDS: Readonly<Record<number, string>> = {
   5504: 'an ambiguous assignment commit while the leader watch lags (review F4)',
+  938: 'a unit declaring Conflicts= destroyed while a global it conflicts with takes its machine',
+  991: "the same with a shorter stop: the destroyed unit's contents are gone, its Conflicts= unknown",
 };
 
 function seeds(): number[] {
