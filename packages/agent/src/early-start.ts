@@ -12,7 +12,8 @@ const UNIT_LIKE = /\.(service|socket|timer|path|device|mount|automount|swap|targ
  * anything (its daemon-reload may be needed by any start). A unit waits for the plan's loads, as
  * before, if starting it could touch another unit this plan loads, which systemd would then read
  * before its file is there: one of its options names such a unit (or a unit through a specifier,
- * as in `bar@%i.service`), or it shares its stem with one of another type (`foo.socket` triggers `foo.service`,
+ * as in `bar@%i.service`), such a unit names it (`WantedBy=` would pull that unit into its
+ * start once enabled), or it shares its stem with one of another type (`foo.socket` triggers `foo.service`,
  * `foo.socket` with `Accept=yes` triggers `foo@.service`).
  */
 export function earlyStarts(tasks: readonly AgentTask[], contents: Contents | Error): Set<string> {
@@ -27,16 +28,26 @@ export function earlyStarts(tasks: readonly AgentTask[], contents: Contents | Er
     set.add(u.slice(u.lastIndexOf('.')));
     types.set(stem(u), set);
   }
+  // Units named by another unit of the plan: its [Install] section may make it a dependency
+  // (`WantedBy=`), which their start would pull in once it is enabled.
+  const named = new Set<string>();
+  const touching = new Set<string>();
   for (const t of loads) {
-    if (!started.has(t.unit) || (types.get(stem(t.unit))?.size ?? 0) > 1) continue;
     const options = contents.get(t.hash);
     if (options === undefined) continue;
-    const touches = options.some((o) =>
-      o.value
-        .split(/[\s,;=]+/)
-        .some((w) => (w !== t.unit && loaded.has(w)) || (w.includes('%') && UNIT_LIKE.test(w))),
-    );
-    if (!touches) out.add(t.unit);
+    for (const o of options)
+      for (const w of o.value.split(/[\s,;=]+/)) {
+        if (w !== t.unit && loaded.has(w)) {
+          named.add(w);
+          touching.add(t.unit);
+        } else if (w.includes('%') && UNIT_LIKE.test(w)) touching.add(t.unit);
+      }
+  }
+  for (const t of loads) {
+    if (!started.has(t.unit) || !contents.has(t.hash)) continue;
+    if (named.has(t.unit) || touching.has(t.unit) || (types.get(stem(t.unit))?.size ?? 0) > 1)
+      continue;
+    out.add(t.unit);
   }
   return out;
 }

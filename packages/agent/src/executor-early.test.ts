@@ -70,7 +70,7 @@ describe('executeTasks, early starts', () => {
     await registry.close();
   });
 
-  it('waits for every load when a unit names another unit of the plan, or shares its stem', async () => {
+  it('waits for every load when a unit names another unit of the plan, is named by one, or shares its stem', async () => {
     const clock = new ManualClock();
     const registry = new InMemoryRegistry({ clock });
     const fake = new FakeSystemd({ clock });
@@ -79,6 +79,8 @@ describe('executeTasks, early starts', () => {
       'b.socket': '[Socket]\nListenStream=/run/b.sock\n',
       'b.service': SLEEP,
       'c@1.service': `[Unit]\nAfter=d@%i.service\n${SLEEP}`,
+      'w.service': SLEEP,
+      'x.service': `${SLEEP}[Install]\nWantedBy=w.service\n`,
     };
     for (let i = 0; i < 16; i++) files[`p${String(i).padStart(2, '0')}.service`] = SLEEP;
     files['z.service'] = SLEEP;
@@ -86,7 +88,7 @@ describe('executeTasks, early starts', () => {
     const out = await runSlowLinks(clock, fake, registry, tasks);
     expect(out.filter((o) => o.error !== undefined)).toEqual([]);
     const lastLink = Math.max(...Object.keys(files).map((n) => indexOf(fake, 'link', n)));
-    for (const n of ['a.service', 'b.socket', 'b.service', 'c@1.service'])
+    for (const n of ['a.service', 'b.socket', 'b.service', 'c@1.service', 'w.service', 'x.service'])
       expect(indexOf(fake, 'start', n)).toBeGreaterThan(lastLink);
     expect(indexOf(fake, 'start', 'p00.service')).toBeLessThan(lastLink);
     await fake.close();
