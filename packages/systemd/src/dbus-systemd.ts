@@ -8,7 +8,6 @@ import { ManagerClient } from './dbus/manager.js';
 import { BusSession } from './dbus/session.js';
 import { interpretSignal, MATCH_RULES } from './dbus/signals.js';
 import { isSystemdError, type SystemdError } from './errors.js';
-import { LinkBatcher } from './link-batcher.js';
 import { requireUnitName } from './names.js';
 import type {
   EnableResult,
@@ -67,8 +66,6 @@ export class DbusSystemd extends WatchedSystemd implements Systemd {
   private readonly session: BusSession;
   private readonly manager: ManagerClient;
   private readonly files: UnitDirectory;
-  /** Links asked while a LinkUnitFiles call is in flight go together in the next call. */
-  private readonly linker: LinkBatcher;
   private readonly reloadTimeoutMs: number;
   private readonly batchSize: number;
 
@@ -119,7 +116,6 @@ export class DbusSystemd extends WatchedSystemd implements Systemd {
     this.manager = new ManagerClient((operation, spec, timeoutMs) =>
       this.session.call(operation, spec, timeoutMs),
     );
-    this.linker = new LinkBatcher((paths) => this.manager.linkUnitFiles(paths));
     this.session.start();
     this.watcher.start();
   }
@@ -168,7 +164,7 @@ export class DbusSystemd extends WatchedSystemd implements Systemd {
 
   async link(name: string): Promise<UnitFileChange[]> {
     this.checkOpen(`LinkUnitFiles ${name}`, name);
-    const changes = await this.linker.link(this.files.systemdPath(name));
+    const changes = await this.manager.linkUnitFiles([this.files.systemdPath(name)]);
     this.watcher.hint(name);
     return changes;
   }

@@ -1,6 +1,6 @@
 // Contract: loading, starting, stopping, failing and unloading units.
 import { expect, it } from 'vitest';
-import type { Systemd, UnitFileChange } from '../../systemd.js';
+import type { Systemd } from '../../systemd.js';
 import type { ContractContext } from './context.js';
 import { hashOf } from './files.contract.js';
 import { ChangeRecorder, waitForState, waitUntil } from './wait.js';
@@ -143,32 +143,6 @@ export function lifecycleContract(ctx: ContractContext): void {
     await expect(systemd.link(ctx.unit('nofile'))).rejects.toMatchObject({
       code: 'SYSTEMD_NO_SUCH_UNIT',
     });
-  });
-
-  it('overlapping links: each gets its own symlink; a missing file fails that link alone', async () => {
-    const { systemd } = ctx.h();
-    const ownLink = (n: string, changes: readonly UnitFileChange[]) => {
-      expect(changes).toHaveLength(1);
-      expect(changes[0]).toMatchObject({
-        type: 'symlink',
-        destination: expect.stringMatching(`/${n}$`),
-      });
-    };
-    const names = [1, 2, 3, 4, 5].map((i) => ctx.unit(`many${i}`));
-    for (const n of names) await systemd.writeUnit(n, SLEEPER);
-    const linked = await Promise.all(names.map((n) => systemd.link(n)));
-    names.forEach((n, i) => ownLink(n, linked[i] ?? []));
-    // The second and third overlap the first: DbusSystemd sends them together, and then alone.
-    const [first, gone, last] = ['manyfirst', 'manygone', 'manylast'].map((u) => ctx.unit(u));
-    await systemd.writeUnit(first as string, SLEEPER);
-    await systemd.writeUnit(last as string, SLEEPER);
-    const out = await Promise.allSettled([first, gone, last].map((n) => systemd.link(n as string)));
-    expect(out.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(out[1]).toMatchObject({ reason: { code: 'SYSTEMD_NO_SUCH_UNIT' } });
-    if (out[2]?.status === 'fulfilled') ownLink(last as string, out[2].value);
-    await systemd.daemonReload();
-    const states = await systemd.unitStates(names);
-    expect(names.map((n) => states.get(n)?.load)).toEqual(names.map(() => 'loaded'));
   });
 
   it('enable creates the [Install] WantedBy= symlink, once; without [Install] nothing', async () => {
