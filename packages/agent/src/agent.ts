@@ -19,6 +19,8 @@ import { Registration } from './registration.js';
 
 /** How soon a pass looks again at a start it put off while a conflicting unit stops. */
 const DEFERRED_START_RECHECK_MS = 1_000;
+/** Assignment changes arriving together that an idle agent acts on at once, without debounce. */
+const TINY_PASS = 32;
 
 export type { AgentMetrics, AgentOptions } from './agent-options.js';
 
@@ -48,6 +50,10 @@ export class Agent {
   private running: Promise<void> | undefined;
   /** When the oldest assignment change not yet acted on arrived (monotonic ms). */
   private changedAt: number | undefined;
+  /** Assignment changes seen in the current synchronous burst (one watch response). */
+  private burst = 0;
+  /** The run loop waits for a change or its interval (no pass, registration or health running). */
+  private idle = false;
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -75,11 +81,7 @@ export class Agent {
       registry: opts.registry,
       machineId: opts.machine.id,
       clock: this.clock,
-      onChange: () => {
-        this.metrics.assignmentChanges++;
-        this.changedAt ??= this.clock.monotonic();
-        this.poke();
-      },
+      onChange: () => this.assignmentChanged(),
       onError: outage,
       onRepair: (units) =>
         this.log.warn(
@@ -210,9 +212,29 @@ export class Agent {
         await this.registration.refreshHealth();
       }
       const wait = this.registered ? interval : this.registration.retryDelay(interval);
+      this.idle = true;
       await this.trigger.wait(this.selfFence.wakeBy(this.registration.session, wait));
+      this.idle = false;
       this.dirty = true; // the periodic pass checks systemd against assignments
     }
+  }
+
+  /**
+   * An assignment changed. The changes of one watch response arrive together (synchronously):
+   * counted in a microtask, a few of them find an idle agent acting at once, as the engine does
+   * for a few changed units; more, or any while a pass runs, wait for the debounce to gather them.
+   */
+  private assignmentChanged(): void {
+    this.metrics.assignmentChanges++;
+    this.changedAt ??= this.clock.monotonic();
+    this.dirty = true;
+    if (this.burst++ > 0) return;
+    queueMicrotask(() => {
+      const n = this.burst;
+      this.burst = 0;
+      if (n <= TINY_PASS && this.idle && !this.trigger.due) this.trigger.fire();
+      else this.trigger.poke();
+    });
   }
 
   private async pass(): Promise<void> {

@@ -3,6 +3,7 @@ import { mapBounded, silentLogger, systemClock, type Clock, type Logger } from '
 import type { AgentTask } from '@fleet/scheduler';
 import type { Systemd, SystemdUnitStatus } from '@fleet/systemd';
 import type { UnitOption } from '@fleet/unit';
+import { earlyStarts } from './early-start.js';
 import { PhaseTimer, type Phase } from './phases.js';
 import { TaskRunner } from './task-run.js';
 import { Relations, stoppedBy, type Contents } from './relations.js';
@@ -107,7 +108,12 @@ export async function executeTasks(
   const deferrals = opts.deferrals ?? new Map<string, number>();
   const planned = new Set(tasks.flatMap((t) => (t.kind === 'start' ? [t.unit] : [])));
   for (const u of deferrals.keys()) if (!planned.has(u)) deferrals.delete(u);
-  const run = new TaskRunner(systemd, contents, timer);
+  const runner = new TaskRunner(systemd, contents, timer);
+  // New units start as soon as their own load is done (see early-start.ts); their outcomes wait
+  // here for the start's place in the plan. The rest start after the reload, as before.
+  const early = earlyStarts(tasks, contents);
+  const startedEarly = new Map<string, TaskOutcome>();
+  const startTasks = new Map(tasks.flatMap((t) => (t.kind === 'start' ? [[t.unit, t]] : [])));
   const one = async (task: AgentTask): Promise<TaskOutcome> => {
     if (task.kind !== 'reload' && failed.has(task.unit)) return { task, skipped: true };
     try {
@@ -128,10 +134,11 @@ export async function executeTasks(
       if (task.kind === 'reload') {
         // Only what systemd holds in memory from a changed file needs one: a new file is read
         // when its unit is first used (see Systemd.needDaemonReload).
-        const reloaded = await timer.time('reload', () => run.reloadIfNeeded(tasks));
+        const checked = new Set(startedEarly.keys());
+        const reloaded = await timer.time('reload', () => runner.reloadIfNeeded(tasks, checked));
         return reloaded ? { task } : { task, skipped: true };
       }
-      const reloadedFirst = await run.task(task);
+      const reloadedFirst = await runner.task(task);
       return reloadedFirst ? { task, reloadedFirst } : { task };
     } catch (error) {
       if (task.kind !== 'reload') failed.add(task.unit);
@@ -151,9 +158,25 @@ export async function executeTasks(
     let end = i;
     while (tasks[end]?.kind === task.kind) end++;
     const group = tasks.slice(i, end);
-    const run = () => mapBounded(group, CONCURRENCY, one);
+    const each = async (t: AgentTask): Promise<TaskOutcome> => {
+      if (t.kind === 'start') {
+        const done = startedEarly.get(t.unit);
+        if (done !== undefined) return done;
+      }
+      const o = await one(t);
+      if (t.kind === 'load' && o.error === undefined && early.has(t.unit)) {
+        const ready = await timer
+          .time('reload', () => runner.readyWithoutReload(t.unit))
+          .catch(() => false); // asked again at the plan's reload
+        const start = startTasks.get(t.unit);
+        if (ready && start !== undefined)
+          startedEarly.set(t.unit, await timer.time('start', () => one(start)));
+      }
+      return o;
+    };
+    const runGroup = () => mapBounded(group, CONCURRENCY, each);
     const phase = GROUP_PHASE[task.kind];
-    out.push(...(await (phase === undefined ? run() : timer.time(phase, run))));
+    out.push(...(await (phase === undefined ? runGroup() : timer.time(phase, runGroup))));
     i = end;
   }
   for (const u of relations.stopping) {

@@ -14,11 +14,17 @@ export const PHASES = [
   'write',
   /** `LinkUnitFiles`, and `EnableUnitFiles` for units with `[Install]` (summed likewise). */
   'link',
-  /** Deciding whether systemd needs a daemon-reload (`NeedDaemonReload`), and the reload. */
+  /**
+   * Deciding whether systemd needs a daemon-reload (`NeedDaemonReload`: the plan's check, plus the
+   * per-unit checks before early starts, summed), and the reload.
+   */
   'reload',
   /** Stop and unload jobs queued. */
   'stop',
-  /** The plan's `StartUnit` calls (they overlap), until systemd queued every start job. */
+  /**
+   * The plan's `StartUnit` calls (they overlap), until systemd queued every start job; the starts
+   * of new units made as soon as their own load is done are added one by one (see early-start.ts).
+   */
   'start',
 ] as const;
 

@@ -25,15 +25,29 @@ export class TaskRunner {
    * file that changed since (NeedDaemonReload); returns whether it did. A new file is read when
    * its unit is first used, so a plan of new units needs none.
    */
-  async reloadIfNeeded(tasks: readonly AgentTask[]): Promise<boolean> {
+  async reloadIfNeeded(
+    tasks: readonly AgentTask[],
+    checked: ReadonlySet<string> = new Set(),
+  ): Promise<boolean> {
     const changed = tasks.flatMap((t) =>
-      t.kind === 'load' || t.kind === 'unload' ? [t.unit] : [],
+      (t.kind === 'load' || t.kind === 'unload') && !checked.has(t.unit) ? [t.unit] : [],
     );
     if ((await this.systemd.needDaemonReload(changed)).length === 0) {
       this.reloadSkipped = true;
       return false;
     }
     await this.systemd.daemonReload();
+    return true;
+  }
+
+  /**
+   * Whether unit `name`, just loaded, may start before the plan's reload: systemd holds nothing
+   * of it loaded from an older file (NeedDaemonReload), as for any new file. If so, a start that
+   * finds no such unit reloads first, as after a skipped plan reload.
+   */
+  async readyWithoutReload(name: string): Promise<boolean> {
+    if ((await this.systemd.needDaemonReload([name])).length > 0) return false;
+    this.reloadSkipped = true;
     return true;
   }
 

@@ -36,6 +36,12 @@ export class UnitDirectory {
    */
   private readonly hashes = new Map<string, string | null>();
   private readonly hostDir: string;
+  /**
+   * The directory made and its mode set, once: repeated on every write, the two calls were two
+   * of five filesystem calls per unit file (and a hundred writes queue on libuv's few threads).
+   * Forgotten when a write finds the directory gone, so that write makes it again.
+   */
+  private prepared: Promise<void> | undefined;
 
   constructor(private readonly opts: UnitDirectoryOptions) {
     if (!posix.isAbsolute(opts.unitsDir)) {
@@ -58,9 +64,15 @@ export class UnitDirectory {
     // limit. The listing ignores it (not a unit type), and names are unique per write.
     const temp = join(this.hostDir, `.fleet-${randomBytes(4).toString('hex')}.tmp`);
     try {
-      await mkdir(this.hostDir, { recursive: true, mode: DIR_MODE });
-      await chmod(this.hostDir, DIR_MODE);
-      await writeFile(temp, content, { mode: FILE_MODE });
+      await this.prepare();
+      try {
+        await writeFile(temp, content, { mode: FILE_MODE });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        this.prepared = undefined; // removed since it was made: make it again, once
+        await this.prepare();
+        await writeFile(temp, content, { mode: FILE_MODE });
+      }
       await chmod(temp, FILE_MODE);
       await rename(temp, join(this.hostDir, name));
     } catch (err) {
@@ -68,6 +80,18 @@ export class UnitDirectory {
       throw new SystemdFileError(oneLine(err), { operation, cause: err });
     }
     this.hashes.set(name, contentHash(content) ?? null);
+  }
+
+  /** Makes the directory (mode 0755) unless this object already did. */
+  private prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      await mkdir(this.hostDir, { recursive: true, mode: DIR_MODE });
+      await chmod(this.hostDir, DIR_MODE);
+    })().catch((err: unknown) => {
+      this.prepared = undefined; // a failure is not remembered: the next write tries again
+      throw err;
+    });
+    return this.prepared;
   }
 
   /** Removes the file if it is there. */
