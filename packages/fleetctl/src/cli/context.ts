@@ -37,19 +37,8 @@ export class Context {
     io: RunIo,
     readonly globals: GlobalOptions,
   ) {
-    // Streams are looked up when used (see processIo).
-    this.io = {
-      get stdin() {
-        return io.stdin;
-      },
-      get stdout() {
-        return io.stdout;
-      },
-      get stderr() {
-        return io.stderr;
-      },
-      env: io.env,
-    };
+    // Kept as given: its streams may be made when first used (see processIo).
+    this.io = io;
     this.openTerminal = io.openTerminal;
     this.settings = {
       pollIntervalMs: io.pollIntervalMs ?? 250,
