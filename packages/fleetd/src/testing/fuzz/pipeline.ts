@@ -54,15 +54,21 @@ export async function runCase(spec: CaseSpec, opts: RunOptions = {}): Promise<Ca
       : err;
   try {
     for (const [b, batch] of spec.batches.entries()) {
+      // Before the requests: the engine and an idle agent act at once on a few changes, so a
+      // unit may be written and started while the batch's later requests are still answered.
+      const callsBefore = cluster.changingCalls();
+      const versions = new UnitVersions();
       for (const [i, op] of batch.entries()) {
         const res = await send(cluster, spec, op, `batch ${b} request ${i}`, accepted);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         requests++;
+        versions.saw((await cluster.registry.listUnits()).items);
       }
-      const callsBefore = cluster.changingCalls();
-      await converge(cluster, b, callsBefore, opts.convergeMs ?? 60_000).catch((err: unknown) => {
-        throw withAccepted(err);
-      });
+      await converge(cluster, b, callsBefore, opts.convergeMs ?? 60_000, versions.changed()).catch(
+        (err: unknown) => {
+          throw withAccepted(err);
+        },
+      );
       await stayPut(cluster, b, opts.stayMs ?? 120_000).catch((err: unknown) => {
         throw withAccepted(err);
       });
@@ -80,18 +86,51 @@ export async function runCase(spec: CaseSpec, opts: RunOptions = {}): Promise<Ca
   }
 }
 
+/**
+ * What each unit was after each request of a batch. The engine and an idle agent act at once on
+ * a few changes, so a unit whose contents changed, whose desired state went down (launched →
+ * loaded or inactive, loaded → inactive) or that was destroyed while the batch was still being
+ * sent may rightly have been written or started for an earlier version and then replaced, stopped
+ * or unloaded: the exactly-once check holds for the others only.
+ */
+class UnitVersions {
+  private readonly hashes = new Map<string, Set<string>>();
+  private readonly last = new Map<string, string>();
+  private readonly undone = new Set<string>();
+
+  saw(units: readonly { name: string; hash: string; desiredState: string }[]): void {
+    const rank = (s: string | undefined) => ['inactive', 'loaded', 'launched'].indexOf(s ?? '');
+    const now = new Set(units.map((u) => u.name));
+    for (const name of this.last.keys()) if (!now.has(name)) this.undone.add(name); // destroyed
+    for (const u of units) {
+      const set = this.hashes.get(u.name) ?? new Set<string>();
+      set.add(u.hash);
+      this.hashes.set(u.name, set);
+      if (rank(u.desiredState) < rank(this.last.get(u.name))) this.undone.add(u.name);
+      this.last.set(u.name, u.desiredState);
+    }
+  }
+
+  changed(): Set<string> {
+    const out = new Set(this.undone);
+    for (const [name, set] of this.hashes) if (set.size > 1) out.add(name);
+    return out;
+  }
+}
+
 async function converge(
   cluster: FuzzCluster,
   batch: number,
   before: Calls,
   maxMs: number,
+  changedMidBatch: ReadonlySet<string>,
 ): Promise<void> {
   let found: string[] = [];
   for (let elapsed = 0; elapsed < maxMs;) {
     await cluster.tick(CONVERGE_STEP_MS);
     elapsed += CONVERGE_STEP_MS;
     if (elapsed < 2 * CONVERGE_STEP_MS) continue;
-    found = await problems(cluster, batch === 0, before, elapsed);
+    found = await problems(cluster, batch === 0, before, elapsed, changedMidBatch);
     if (found.length === 0) return;
   }
   throw new PipelineViolation(
