@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { conflictsWith, replaces } from './cluster.js';
 import { machineIdMatches } from './filters.js';
 import { planCluster } from './plan.js';
-import { apply, machine, unit, FC_SEED, fcParams } from './testing/index.js';
+import { apply, drawnXFleet, machine, unit, FC_SEED, fcParams } from './testing/index.js';
 import type { Snapshot, SnapshotAssignment, SnapshotUnit } from './types.js';
 
 const NAMES = ['a', 'b', 'c', 'd', 'e', 'f', 'web.1', 'web.2', 'db'].map((n) => `${n}.service`);
@@ -20,20 +20,7 @@ const arbUnit = (name: string) =>
       region: fc.option(fc.constantFrom('eu', 'us'), { nil: undefined }),
       replaces: fc.option(fc.constantFrom(...NAMES), { nil: undefined }),
     })
-    .map((r) => {
-      const x: string[] = [];
-      // Only combinations fleet accepts: Global never with MachineID/MachineOf/Replaces, and so on.
-      if (r.global) x.push('Global=true');
-      else if (r.machineId !== undefined) x.push(`MachineID=${r.machineId}`);
-      else if (r.machineOf !== undefined && r.machineOf !== name)
-        x.push(`MachineOf=${r.machineOf}`);
-      else if (r.replaces !== undefined && r.conflicts.length === 0)
-        x.push(`Replaces=${r.replaces}`);
-      if (r.machineId === undefined || r.global)
-        for (const c of r.conflicts) x.push(`Conflicts=${c}`);
-      if (r.region !== undefined) x.push(`MachineMetadata=region=${r.region}`);
-      return unit(name, x, r.state as 'inactive' | 'loaded' | 'launched');
-    });
+    .map((r) => unit(name, drawnXFleet(name, r), r.state as 'inactive' | 'loaded' | 'launched'));
 
 /**
  * Snapshots in which a machine is a ghost with probability `ghostRate`, away (its record vanished

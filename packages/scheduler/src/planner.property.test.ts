@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planCluster } from './plan.js';
 import { Planner } from './planner.js';
-import { apply, machine, unit, FC_SEED, fcParams } from './testing/index.js';
+import { apply, drawnXFleet, machine, unit, FC_SEED, fcParams } from './testing/index.js';
 import type { Plan, Snapshot, SnapshotAssignment, SnapshotMachine, SnapshotUnit } from './types.js';
 
 // Units present from the start, and units that appear in later passes; every Conflicts=,
@@ -29,20 +29,7 @@ const arbUnit = (name: string) =>
       region: fc.option(fc.constantFrom('eu', 'us'), { nil: undefined }),
       replaces: fc.option(fc.constantFrom(...ALL, 'web.*'), { nil: undefined, freq: 3 }),
     })
-    .map((r) => {
-      const x: string[] = [];
-      // Only combinations fleet accepts: Global never with MachineID/MachineOf/Replaces, and so on.
-      if (r.global) x.push('Global=true');
-      else if (r.machineId !== undefined) x.push(`MachineID=${r.machineId}`);
-      else if (r.machineOf !== undefined && r.machineOf !== name)
-        x.push(`MachineOf=${r.machineOf}`);
-      else if (r.replaces !== undefined && r.conflicts.length === 0)
-        x.push(`Replaces=${r.replaces}`);
-      if (r.machineId === undefined || r.global)
-        for (const c of r.conflicts) x.push(`Conflicts=${c}`);
-      if (r.region !== undefined) x.push(`MachineMetadata=region=${r.region}`);
-      return unit(name, x, r.state);
-    });
+    .map((r) => unit(name, drawnXFleet(name, r), r.state));
 
 /** A first snapshot: some units, machines (a few ghosts or away), stale assignments. */
 const arbFirst: fc.Arbitrary<Snapshot> = fc

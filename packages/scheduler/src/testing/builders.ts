@@ -63,3 +63,28 @@ export function placement(assignments: readonly SnapshotAssignment[]): Record<st
   }
   return out;
 }
+
+/** What a property test drew for one unit's [X-Fleet] section, before fleet's rules trim it. */
+export interface DrawnXFleet {
+  readonly global: boolean;
+  readonly conflicts: readonly string[];
+  readonly machineOf: string | undefined;
+  readonly machineId: string | undefined;
+  readonly region: string | undefined;
+  readonly replaces: string | undefined;
+}
+
+/**
+ * The [X-Fleet] lines of `name` from a draw, keeping only combinations fleet accepts: Global never
+ * with MachineID/MachineOf/Replaces, Replaces not with Conflicts, MachineOf never itself.
+ */
+export function drawnXFleet(name: string, r: DrawnXFleet): string[] {
+  const x: string[] = [];
+  if (r.global) x.push('Global=true');
+  else if (r.machineId !== undefined) x.push(`MachineID=${r.machineId}`);
+  else if (r.machineOf !== undefined && r.machineOf !== name) x.push(`MachineOf=${r.machineOf}`);
+  else if (r.replaces !== undefined && r.conflicts.length === 0) x.push(`Replaces=${r.replaces}`);
+  if (r.machineId === undefined || r.global) for (const c of r.conflicts) x.push(`Conflicts=${c}`);
+  if (r.region !== undefined) x.push(`MachineMetadata=region=${r.region}`);
+  return x;
+}
