@@ -61,7 +61,57 @@ describe('StatePublisher', () => {
     await registry.close();
   });
 
-  it('publishes a settled state at once, with the states under way pending', async () => {
+  it('holds an inactive unit that is to be launched for the window: its start comes next', async () => {
+    const { clock, registry, p, calls, errors } = await world();
+    p.set('a.service', state('inactive'), true); // file in place, start not yet sent
+    await settle();
+    expect(calls).toEqual([]);
+    clock.advance(20);
+    p.set('a.service', state('active'), true); // settled: goes at once, the inactive never does
+    await settle();
+    expect(calls).toEqual([['a.service active launched']]);
+    p.set('b.service', state('inactive'), false); // loaded, not launched: what is wanted
+    await settle();
+    expect(calls).toEqual([['a.service active launched'], ['b.service inactive loaded']]);
+    p.set('c.service', state('inactive'), true); // a launched unit that stays inactive
+    clock.advance(50);
+    await settle();
+    expect(calls.at(-1)).toEqual(['c.service inactive launched']); // after the window
+    expect(errors).toEqual([]);
+    p.close();
+    await registry.close();
+  });
+
+  it('sends a settled state at once without the states under way that have not waited a window', async () => {
+    const { clock, registry, p, calls, errors } = await world();
+    p.set('a.service', state('activating'), true);
+    p.set('b.service', state('activating'), true);
+    clock.advance(10);
+    p.set('a.service', state('active'), true); // settled: goes now; b is 10 ms under way
+    await settle();
+    expect(calls).toEqual([['a.service active launched']]);
+    clock.advance(10);
+    p.set('b.service', state('active'), true); // b's activating was never written
+    await settle();
+    expect(calls).toEqual([['a.service active launched'], ['b.service active launched']]);
+    p.set('c.service', state('activating'), true);
+    clock.advance(60); // c has waited its window (its own timer fired meanwhile)
+    await settle();
+    expect(calls.at(-1)).toEqual(['c.service activating launched']);
+    p.set('d.service', state('activating'), true);
+    clock.advance(20);
+    p.set('e.service', state('failed'), true);
+    await settle();
+    expect(calls.at(-1)).toEqual(['e.service failed launched']);
+    clock.advance(50); // d, held back, goes within a window of the flush that held it
+    await settle();
+    expect(calls.at(-1)).toEqual(['d.service activating launched']);
+    expect(errors).toEqual([]);
+    p.close();
+    await registry.close();
+  });
+
+  it('publishes a settled state at once; a later settled state of a unit under way replaces it', async () => {
     const { clock, registry, p, calls, errors } = await world();
     p.set('a.service', state('activating'), true);
     clock.advance(10);
@@ -69,13 +119,10 @@ describe('StatePublisher', () => {
     expect(calls).toEqual([]);
     p.set('b.service', state('active'), true); // settled: no window
     await settle();
-    expect(calls).toEqual([['a.service activating launched', 'b.service active launched']]);
+    expect(calls).toEqual([['b.service active launched']]); // a has not waited its window
     p.set('a.service', state('failed'), true);
     await settle();
-    expect(calls).toEqual([
-      ['a.service activating launched', 'b.service active launched'],
-      ['a.service failed launched'],
-    ]);
+    expect(calls).toEqual([['b.service active launched'], ['a.service failed launched']]);
     expect(errors).toEqual([]);
     p.close();
     await registry.close();

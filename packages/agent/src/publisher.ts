@@ -10,7 +10,15 @@ import type { SystemdUnitStatus } from '@fleet/systemd';
 export class StatePublisher {
   private session: MachineSession | undefined;
   private readonly published = new Map<string, string>();
-  private readonly wanted = new Map<string, UnitStateInput>();
+  /** Each owned unit's state to publish, with its serialized form (compared with `published`). */
+  private readonly wanted = new Map<
+    string,
+    { readonly input: UnitStateInput; readonly key: string }
+  >();
+  /** When each unit's pending state under way was first set (`clock.monotonic()`). */
+  private readonly underWaySince = new Map<string, number>();
+  /** The next flush is for a settled state: states under way younger than the window wait. */
+  private settledOnly = false;
   /** Wakes the flush loop: debounced by `delayMs` (at once if 0). */
   private readonly trigger: Trigger;
   /** The flush that runs or ran last: flushes run one at a time, in order. */
@@ -20,13 +28,17 @@ export class StatePublisher {
   /**
    * A unit on its way somewhere (a job queued or running, or `activating`, `deactivating`,
    * `reloading`) is published `delayMs` after the first such change, the last state of each unit
-   * winning: a unit started now is usually `active` before its `activating` would be written. A
-   * settled state (`active`, `inactive` or `failed`, no job) goes at once, with everything
-   * pending: it is what a client waiting on a start waits for.
+   * winning: a unit started now is usually `active` before its `activating` would be written. So
+   * is an `inactive` unit that is to be launched: its file is in place and its start comes next
+   * (writing that `inactive` too was a third of the keys etcd wrote for a launch). A settled
+   * state (`active`, `failed`, or `inactive` where that is what is wanted; no job) goes at once,
+   * with the states under way that have waited a window: it is what a client waiting on a start,
+   * stop or load waits for. (Sending every state under way with it wrote the `activating` of half
+   * the units of a launch: the first of a machine's units to be active took its siblings' along.)
    */
   constructor(
     private readonly onError: (err: unknown) => void,
-    clock: Clock = systemClock,
+    private readonly clock: Clock = systemClock,
     private readonly delayMs = 0,
   ) {
     this.trigger = new Trigger(clock, delayMs);
@@ -43,19 +55,24 @@ export class StatePublisher {
   /** The state of an owned unit; `launched` is the agent's job state. */
   set(unit: string, state: SystemdUnitStatus, launched: boolean): void {
     if (state.hash === undefined) return; // not our file (yet): nothing trustworthy to publish
-    this.wanted.set(unit, {
+    const input: UnitStateInput = {
       unit,
       hash: state.hash,
       loadState: state.load,
       activeState: state.active,
       subState: state.sub,
       state: launched ? 'launched' : 'loaded',
-    });
-    this.kick(settled(state));
+    };
+    this.wanted.set(unit, { input, key: JSON.stringify(input) });
+    const now = settled(state) && !(launched && state.active === 'inactive');
+    if (now) this.underWaySince.delete(unit);
+    else if (!this.underWaySince.has(unit)) this.underWaySince.set(unit, this.clock.monotonic());
+    this.kick(now);
   }
 
   /** The unit is no longer owned here: its state is removed. */
   drop(unit: string): void {
+    this.underWaySince.delete(unit);
     if (!this.wanted.delete(unit) && !this.published.has(unit)) return;
     this.kick();
   }
@@ -82,34 +99,47 @@ export class StatePublisher {
   }
 
   private kick(now = false): void {
-    if (now || this.delayMs <= 0) this.trigger.fire();
-    else this.trigger.poke();
+    if (now || this.delayMs <= 0) {
+      if (this.delayMs > 0) this.settledOnly = true;
+      this.trigger.fire();
+    } else this.trigger.poke();
   }
 
   private async run(): Promise<void> {
     for (;;) {
       await this.trigger.wait();
       if (this.closed) return;
-      await this.flushNow();
+      const settledOnly = this.settledOnly;
+      this.settledOnly = false;
+      await this.flushNow(settledOnly);
     }
   }
 
   /** Runs a flush after the one in progress (if any): it sends whatever differs by then. */
-  private flushNow(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flush());
+  private flushNow(settledOnly = false): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flush(settledOnly));
     return this.flushing;
   }
 
-  private async flush(): Promise<void> {
+  /** @param settledOnly - states under way that have not waited a window yet are left pending */
+  private async flush(settledOnly: boolean): Promise<void> {
     const session = this.session;
     if (session === undefined || session.signal.aborted) return;
     const work: Promise<void>[] = [];
     // Every changed state goes in one call (one transaction per 100 states).
     const changed: [string, string, UnitStateInput][] = [];
-    for (const [unit, s] of this.wanted) {
-      const key = JSON.stringify(s);
-      if (this.published.get(unit) !== key) changed.push([unit, key, s]);
+    const youngest = this.clock.monotonic() - this.delayMs;
+    let held = false;
+    for (const [unit, { input: s, key }] of this.wanted) {
+      if (this.published.get(unit) === key) continue;
+      if (settledOnly && (this.underWaySince.get(unit) ?? -Infinity) > youngest) {
+        held = true;
+        continue;
+      }
+      this.underWaySince.delete(unit);
+      changed.push([unit, key, s]);
     }
+    if (held) this.trigger.poke(); // their window
     if (changed.length > 0) {
       work.push(
         session.publishUnitStates(changed.map(([, , s]) => s)).then(

@@ -18,7 +18,12 @@ import { DEFAULT_PREFIX } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster } from '@fleet/testkit';
 import { Etcd3 } from 'etcd3';
-import { requestDelta, scrapeEtcdRequests, STREAMS } from '../src/etcd-metrics.js';
+import {
+  requestDelta,
+  scrapeEtcdKeyWrites,
+  scrapeEtcdRequests,
+  STREAMS,
+} from '../src/etcd-metrics.js';
 import { simUnitName, simUnitOptions } from '../src/machines.js';
 import { ClusterObserver } from '../src/observer.js';
 import type { ClientMode } from '../src/protocol.js';
@@ -244,6 +249,8 @@ async function main(): Promise<void> {
     }, 2_000);
     const cpu0 = await cpuSample(sim, etcdPid);
     const req0 = await scrapeEtcdRequests(endpoint);
+    const keys0 = await scrapeEtcdKeyWrites(endpoint);
+    const seen0 = new Map(o.changes);
     const launchCalls0 = callsOf(await sim.stats());
     t = performance.now();
     let assignedAt = NaN;
@@ -257,6 +264,7 @@ async function main(): Promise<void> {
     clearInterval(progress);
     const cpu1 = await cpuSample(sim, etcdPid);
     const launchRequests = requestDelta(req0, await scrapeEtcdRequests(endpoint));
+    const keys1 = await scrapeEtcdKeyWrites(endpoint);
     // Fewest keys etcd must write: every assignment and every unit's state, once; each at the
     // raw put rate. (In requests it is fewer: assignments and states go in batched txns.)
     const writes = 2 * UNITS;
@@ -271,6 +279,18 @@ async function main(): Promise<void> {
     row('  of which: every unit assigned at', s(assignedAt));
     row('  CPU used meanwhile (2 cores)', cpuDelta(cpu0, cpu1));
     row('  etcd requests meanwhile', requestSummary(launchRequests));
+    row(
+      '  keys etcd wrote meanwhile',
+      `puts ${keys1.puts - keys0.puts}, deletes ${keys1.deletes - keys0.deletes}`,
+    );
+    row(
+      '  of which the observer saw',
+      [...o.changes]
+        .map(([k, n]): [string, number] => [k, n - (seen0.get(k) ?? 0)])
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', '),
+    );
     const launchStats = await sim.stats();
     const launchCalls1 = callsOf(launchStats);
     row('  engine passes', String(launchStats.engine.reconciles));

@@ -43,3 +43,15 @@ export function requestDelta(
   }
   return out.sort((a, b) => b[1] - a[1]);
 }
+
+/** etcd's counters of keys written by the MVCC store: puts and deletes (each key once). */
+export async function scrapeEtcdKeyWrites(
+  endpoint: string,
+): Promise<{ puts: number; deletes: number }> {
+  const res = await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  if (!res.ok) throw new Error(`etcd /metrics answered ${res.status}`);
+  const text = await res.text();
+  const value = (name: string): number =>
+    Number(new RegExp(`^${name}\\s+([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { puts: value('etcd_mvcc_put_total'), deletes: value('etcd_mvcc_delete_total') };
+}

@@ -63,7 +63,8 @@ export class WorkerProcess {
     const prof = process.env.SIM_PROF_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SIM_PROF_DIR}`]
       : [];
-    const args = [...execArgv, ...prof, '--expose-gc', file];
+    const extra = (process.env.SIM_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+    const args = [...execArgv, ...prof, ...extra, '--expose-gc', file];
     const proc = spawnTracked(name, process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -69,6 +69,7 @@ export const RESERVED_UNIT_PREFIXES: ReadonlyMap<string, string> = new Map([
 ]);
 
 const NAME_CHAR = /[A-Za-z0-9:_.\\@-]/;
+const NAME_CHARS = /^[A-Za-z0-9:_.\\@-]*$/;
 
 function invalid(name: string, reason: string): UnitError {
   return new UnitError('UNIT_NAME_INVALID', `invalid unit name ${JSON.stringify(name)}: ${reason}`);
@@ -96,6 +97,7 @@ function syntaxProblem(name: string): string | undefined {
     );
   }
   const stem = name.slice(0, dot);
+  if (NAME_CHARS.test(stem)) return undefined; // the common case, in one pass
   for (let i = 0; i < stem.length; i++) {
     const char = stem.codePointAt(i) ?? 0;
     const text = String.fromCodePoint(char);

@@ -189,6 +189,41 @@ describe('EtcdKv on one etcd member', () => {
       await proxy.close();
     }
   });
+
+  it('renews each lease over one long-lived keepalive stream; a lease revoked elsewhere is lost, the others live', async () => {
+    // One short stream per keepalive cost a gRPC call set-up each time (600 a second for 1,000
+    // machines at a 5 s TTL). Each lease now keeps one stream open while it is renewed.
+    const kv = new EtcdKv({ endpoints: [endpoint()] });
+    const other = new EtcdKv({ endpoints: [endpoint()] });
+    try {
+      const leases = await Promise.all(Array.from({ length: 20 }, () => kv.grantLease(3)));
+      const renewals = leases.map(() => 0);
+      leases.forEach((l, i) => l.onRenewed(() => (renewals[i] = (renewals[i] ?? 0) + 1)));
+      await waitFor(() => renewals.every((n) => n >= 2), {
+        timeoutMs: 10_000,
+        what: 'two renewals of every lease',
+      });
+      expect(kv.keepAliveStreamsOpened).toBe(leases.length);
+      const [gone, ...rest] = leases;
+      if (gone === undefined) throw new Error('no lease');
+      await other.revokeLease(gone.id);
+      await waitFor(() => gone.lost.aborted, { timeoutMs: 5_000, what: 'the revoked lease lost' });
+      const before = [...renewals];
+      await waitFor(
+        () => rest.every((_, i) => (renewals[i + 1] ?? 0) >= (before[i + 1] ?? 0) + 1),
+        {
+          timeoutMs: 5_000,
+          what: 'the other leases renewed again',
+        },
+      );
+      expect(rest.some((l) => l.lost.aborted)).toBe(false);
+      expect(kv.keepAliveStreamsOpened).toBe(leases.length);
+      await Promise.all(rest.map((l) => l.revoke()));
+    } finally {
+      await kv.close();
+      await other.close();
+    }
+  });
 });
 
 describe('EtcdKv on three etcd members', () => {

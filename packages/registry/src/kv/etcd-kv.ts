@@ -1,12 +1,13 @@
 // EtcdKv: the Kv port on a real etcd v3 through etcd3 1.1.2. Unary calls are retried here
 // (transient errors only, with backoff, within a budget) so that a retried write is known
 // to be ambiguous; errors leave as RegistryErrors that name the endpoints.
-import { castGrpcError, EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
+import { EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
 import { backoff, sleep, systemClock, type BackoffPolicy, type Clock } from '@fleet/runtime';
 import { ClosedError, type RegistryError } from '../errors.js';
 import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
 import { fromKeyValue, fromTxnResponses, toSerializableTxn, toTxnRequest } from './etcd-codec.js';
 import { isTransient, mapEtcdError, type ErrorContext } from './etcd-errors.js';
+import { KeepAliveStream } from './etcd-keepalive.js';
 import { EtcdLease, type LeaseRpc } from './etcd-lease.js';
 import { holdUntilClosed, holdWhileLive } from '../tracked.js';
 import { watchEtcd } from './etcd-watch.js';
@@ -70,7 +71,11 @@ export class EtcdKv implements Kv {
   private readonly leaseRpc: LeaseRpc = {
     keepAlive: (id) => this.keepAliveOnce(id),
     revoke: (id) => this.revokeLease(id),
+    release: (id) => this.releaseKeepAlives(id),
   };
+  /** Each lease's keepalive stream, by lease ID. */
+  private readonly keepAlives = new Map<bigint, KeepAliveStream>();
+  private keepAliveStreams = 0;
   private readonly leases = new Set<EtcdLease>();
   private readonly watches = new Set<KvWatch>();
   private closed = false;
@@ -169,27 +174,36 @@ export class EtcdKv implements Kv {
   }
 
   /**
-   * One keepalive on its own short stream (etcd3's keepaliveOnce, with a deadline): the TTL etcd
-   * granted, 0 if the lease is gone. Not retried here: the lease's loop retries with backoff.
+   * One keepalive on the lease's own long-lived stream: the TTL etcd granted, 0 if the lease is
+   * gone. Not retried here: the lease's loop retries with backoff. One stream per lease, not one
+   * per client: etcd answers a stream's keepalives one after another, and a renewal of an expired
+   * lease waits there for its revoke, which would hold up every other lease on that stream.
    */
   private async keepAliveOnce(id: bigint): Promise<number> {
     if (this.closed) throw new ClosedError('the registry is closed');
+    let stream = this.keepAlives.get(id);
+    if (stream === undefined) {
+      stream = new KeepAliveStream(() => {
+        this.keepAliveStreams++;
+        return this.client.leaseClient.leaseKeepAlive();
+      }, this.requestTimeoutMs);
+      this.keepAlives.set(id, stream);
+    }
     try {
-      const stream = await this.client.leaseClient.leaseKeepAlive({
-        deadline: Date.now() + this.requestTimeoutMs,
-      });
-      return await new Promise<number>((resolve, reject) => {
-        stream.on('data', (res: { TTL: string }) => {
-          resolve(Number(res.TTL));
-          stream.end(); // half-close: etcd ends the call cleanly (a cancel would count as a fault)
-        });
-        stream.on('error', (err: Error) => reject(castGrpcError(err)));
-        stream.on('end', () => reject(new Error('the keepalive stream ended without an answer')));
-        stream.write({ ID: id.toString() });
-      });
+      return await stream.keepAlive(id);
     } catch (err) {
       throw mapEtcdError(err, { endpoints: this.endpoints, leaseId: id });
     }
+  }
+
+  private releaseKeepAlives(id: bigint): void {
+    this.keepAlives.get(id)?.close();
+    this.keepAlives.delete(id);
+  }
+
+  /** Keepalive streams opened so far: one per lease unless a stream failed. */
+  get keepAliveStreamsOpened(): number {
+    return this.keepAliveStreams;
   }
 
   async revokeLease(id: bigint): Promise<void> {
@@ -232,6 +246,8 @@ export class EtcdKv implements Kv {
     for (const lease of this.leases) lease.stopRenewing();
     this.leases.clear();
     this.streams.close();
+    for (const stream of this.keepAlives.values()) stream.close();
+    this.keepAlives.clear();
     this.client.close();
   }
 }

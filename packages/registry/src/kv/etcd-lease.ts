@@ -16,6 +16,8 @@ export interface LeaseRpc {
   keepAlive(id: bigint): Promise<number>;
   /** Revokes `id`, retrying transient failures; a lease that is already gone is fine. */
   revoke(id: bigint): Promise<void>;
+  /** `id` is renewed no more: what its keepalives held (a stream) can go. */
+  release?(id: bigint): void;
 }
 
 /** What a lease needs besides its ID and TTL. */
@@ -161,6 +163,7 @@ export class EtcdLease implements KvLease {
   }
 
   stopRenewing(): void {
+    if (this.renewing) this.deps.rpc.release?.(this.id);
     this.renewing = false;
     this.cancelTimer();
     this.cancelTimer = () => {};

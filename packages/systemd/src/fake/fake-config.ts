@@ -23,9 +23,27 @@ export interface FakeUnitConfig {
 
 const EXEC_PREFIX = /^[@\-:+!]+/;
 
+/**
+ * What was read from each content, by unit type and content: systemd parses a file when it loads
+ * it, not on every state read; parsing on every read made the fake, not the agent, the cost of a
+ * thousand simulated machines. Bounded: cleared when full.
+ */
+const read = new Map<string, FakeUnitConfig>();
+const READ_MAX = 4096;
+
 /** Reads `content` as the unit file of `name`. */
 export function fakeUnitConfig(name: string, content: string): FakeUnitConfig {
   const unitType = splitUnitName(name).type;
+  const key = `${unitType}\n${content}`;
+  const known = read.get(key);
+  if (known !== undefined) return known;
+  const config = readConfig(unitType, content);
+  if (read.size >= READ_MAX) read.clear();
+  read.set(key, config);
+  return config;
+}
+
+function readConfig(unitType: string, content: string): FakeUnitConfig {
   let options;
   try {
     options = parseUnitFile(content);
