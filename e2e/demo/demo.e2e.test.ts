@@ -3,6 +3,7 @@
 // every machine holds no listening TCP socket (the API is a unix socket, reached through SSH), the
 // commands it prints work when pasted into a shell, its SSH key is in a root-only directory, and
 // Ctrl-C (SIGTERM) leaves nothing behind.
+import { request } from 'node:https';
 import { connect } from 'node:net';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -52,7 +53,9 @@ async function fleetds(): Promise<number[]> {
   if (demo === undefined) throw new Error('the demo did not start');
   const out: number[] = [];
   for (const pid of await descendants(demo.pid)) {
-    if ((await commandLine(pid)).includes('fleetd/dist/main.js')) out.push(pid);
+    // fleetd names itself (process.title), which replaces its command line.
+    const cmd = await commandLine(pid);
+    if (cmd === 'fleetd' || cmd.includes('fleetd/dist/main.js')) out.push(pid);
   }
   return out;
 }
@@ -69,6 +72,26 @@ function accepts(host: string, port: number): Promise<boolean> {
       if (err.code === 'ECONNREFUSED') resolve(false);
       else reject(err);
     });
+  });
+}
+
+/** etcd's client URL, from the demo's `…, etcd on URL` line. */
+function etcdUrl(): string {
+  const line = stdout.find((l) => l.startsWith('fleet demo: ')) ?? '';
+  return / etcd on (\S+)$/.exec(line)?.[1] ?? '';
+}
+
+/** etcd's answer to `GET /version` over TLS without a client certificate: a status or an error. */
+function versionWithoutCertificate(url: string): Promise<number | Error> {
+  return new Promise((resolve) => {
+    // The server's certificate is not what is tested here: only that etcd wants the client's.
+    const req = request(`${url}/version`, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('timeout', () => req.destroy(new Error('no answer')));
+    req.once('error', resolve);
+    req.end();
   });
 }
 
@@ -123,6 +146,15 @@ describe('the demo (npm run demo)', () => {
     for (const a of addresses)
       expect(await accepts(a, OLD_API_PORT), `${a}:${OLD_API_PORT}`).toBe(false);
     expect(printed()).not.toMatch(/--endpoint|http:\/\/127\.0\.0\.1\d/);
+  });
+
+  it("serves etcd over TLS to clients with a certificate from etcd's CA only", async () => {
+    const url = etcdUrl();
+    expect(url, printed()).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const answer = await versionWithoutCertificate(url);
+    expect(answer).toBeInstanceOf(Error);
+    // Refused for want of a certificate (TLS alert 42), not for any other reason.
+    expect(String(answer)).toMatch(/certificate/i);
   });
 
   it('prints a fleetctl command that works as pasted (through SSH to the unix socket)', async () => {

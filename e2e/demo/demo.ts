@@ -1,11 +1,13 @@
 // The one-command demo (`npm run demo`, i.e. e2e/demo/demo.sh, which installs and builds first):
 //   node --import tsx e2e/demo/demo.ts [--once] [--machines 3]
-// Boots etcd and 3 systemd-nspawn machines running this checkout's fleetd (`DemoCluster`: fleet's API
-// on each machine's unix socket only, no TCP listener), starts the example units of units/examples/
-// with the compiled fleetctl through an SSH tunnel to node1 (`--tunnel`, as root, with the run's key
-// and known_hosts, kept in a 0700 directory), prints `fleetctl list-machines` and
-// `fleetctl list-units`, and says how to use fleetctl against the cluster the same way. Then it holds the cluster in the foreground until SIGINT/SIGTERM/SIGHUP, which tear
-// everything down (machines, etcd, temporary files); `--once` tears down right after printing.
+// Boots etcd and 3 systemd-nspawn machines running this checkout's fleetd (`DemoCluster`: fleet's
+// API on each machine's unix socket only, no TCP listener; etcd on TLS, for clients with a
+// certificate from its own CA only), starts the example units of units/examples/ with the compiled
+// fleetctl through an SSH tunnel to node1 (`--tunnel`, as root, with the run's key and known_hosts,
+// kept in a 0700 directory), prints `fleetctl list-machines` and `fleetctl list-units`, and says
+// how to use fleetctl against the cluster the same way. Then it holds the cluster in the foreground
+// until SIGINT/SIGTERM/SIGHUP, which tear everything down (machines, etcd, temporary files);
+// `--once` tears down right after printing.
 // Needs root and a built checkout.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -208,6 +210,7 @@ function instructions(c: DemoCluster): void {
   const lines = [
     '',
     `fleet demo: ${c.nodes.length} machines (${c.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}), etcd on ${c.etcd.endpoints.join(',')}`,
+    '(TLS, only for clients with a certificate from its own CA: the machines have one).',
     '',
     "fleet's API listens only on each machine's unix socket (no TCP port). fleetctl reaches it",
     `through SSH as root to ${t.via.name}, with the demo's key and known_hosts in ${c.keyDir}`,
