@@ -1,17 +1,21 @@
 // The one-command demo (`npm run demo`, i.e. e2e/demo/demo.sh, which installs and builds first):
 //   node --import tsx e2e/demo/demo.ts [--once] [--machines 3]
-// Boots etcd and 3 systemd-nspawn machines running this checkout's fleetd (the e2e `Cluster`),
-// starts the example units of units/examples/ with the compiled fleetctl over the TCP API, prints
-// `fleetctl list-machines` and `fleetctl list-units`, and says how to use fleetctl against the
-// cluster. Then it holds the cluster in the foreground until SIGINT/SIGTERM/SIGHUP, which tear
-// everything down (machines, etcd, temporary files); `--once` tears down right after printing.
+// Boots etcd and 3 systemd-nspawn machines running this checkout's fleetd (`DemoCluster`: fleet's
+// API on each machine's unix socket only, no TCP listener; etcd on TLS, for clients with a
+// certificate from its own CA only), starts the example units of units/examples/ with the compiled
+// fleetctl through an SSH tunnel to node1 (`--tunnel`, as root, with the run's key and known_hosts,
+// kept in a 0700 directory), prints `fleetctl list-machines` and `fleetctl list-units`, and says
+// how to use fleetctl against the cluster the same way. Then it holds the cluster in the foreground
+// until SIGINT/SIGTERM/SIGHUP, which tear everything down (machines, etcd, temporary files);
+// `--once` tears down right after printing.
 // Needs root and a built checkout.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { waitFor } from '@fleet/testkit';
-import { Cluster, ensureRootfs, run } from '../src/index.js';
+import { ensureRootfs, run } from '../src/index.js';
 import { projectDir } from '../src/project.js';
+import { DemoCluster, type TunnelSettings } from './demo-cluster.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +59,7 @@ for (const f of ['packages/fleetd/dist/main.js', 'packages/fleetctl/dist/main.js
 // a second signal exits at once (the harness' guards still stop the machines and remove their
 // files; etcd, a tracked process, is killed on exit, but its data directory stays).
 let phase: 'rootfs' | 'boot' | 'up' = 'rootfs';
-let cluster: Cluster | undefined;
+let cluster: DemoCluster | undefined;
 let pendingSignal: NodeJS.Signals | undefined;
 let stopping: Promise<void> | undefined;
 
@@ -96,11 +100,39 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
-/** The compiled fleetctl against the cluster's TCP endpoint, run in the checkout. */
-async function fleetctl(endpoint: string, args: readonly string[], echo = true): Promise<string> {
+/** fleetctl's global flags that reach the cluster through the SSH tunnel. */
+function tunnelFlags(t: TunnelSettings): string[] {
+  return [
+    '--tunnel',
+    t.via.address,
+    '--ssh-username',
+    'root',
+    '-i',
+    t.identityFile,
+    '--known-hosts-file',
+    t.knownHostsFile,
+  ];
+}
+
+/**
+ * The environment of the demo's own fleetctl runs: ours without FLEETCTL_* (a FLEETCTL_ENDPOINT left
+ * in the shell would override the default socket) and without an ssh-agent (its keys would be
+ * offered before the demo's and could use up sshd's MaxAuthTries).
+ */
+function fleetctlEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('FLEETCTL_') && k !== 'SSH_AUTH_SOCK',
+    ),
+  );
+}
+
+/** The compiled fleetctl through the cluster's SSH tunnel, run in the checkout. */
+async function fleetctl(t: TunnelSettings, args: readonly string[], echo = true): Promise<string> {
   if (echo) console.log(`\n$ fleetctl ${args.join(' ')}`);
-  const r = await run(process.execPath, [FLEETCTL, '--endpoint', endpoint, ...args], {
+  const r = await run(process.execPath, [FLEETCTL, ...tunnelFlags(t), ...args], {
     timeoutMs: 120_000,
+    env: fleetctlEnv(),
   });
   const out = r.stdout + r.stderr;
   if (echo) process.stdout.write(out);
@@ -121,7 +153,7 @@ function expectedUnits(): Map<string, number> {
   return units;
 }
 
-async function waitAllActive(c: Cluster, expected: Map<string, number>): Promise<void> {
+async function waitAllActive(c: DemoCluster, expected: Map<string, number>): Promise<void> {
   await waitFor(
     async () => {
       const { items } = await c.registry.listUnitStates();
@@ -140,12 +172,14 @@ async function main(): Promise<void> {
   await ensureRootfs();
   phase = 'boot';
   say(`booting etcd and ${machineCount} systemd-nspawn machines running fleetd`);
-  cluster = await Cluster.start({ machines: machineCount });
+  cluster = await DemoCluster.start(machineCount);
   phase = 'up';
   if (pendingSignal !== undefined) return shutdown(130);
   const c = cluster;
-  const endpoint = c.tcpEndpoint('node1');
-  say(`cluster up: etcd ${c.etcd.endpoints.join(',')}, fleet API ${endpoint}`);
+  const t = c.tunnel;
+  say(
+    `cluster up: etcd ${c.etcd.endpoints.join(',')}, fleet API on each machine's unix socket, reached through ssh root@${t.via.address}`,
+  );
   // As every etcd under fleet should: compacting, under a quota (the README's etcd section gives
   // production values; this one keeps a minute of history, so a demo sees it compact).
   say(`etcd runs with ${c.etcd.flags}`);
@@ -153,13 +187,13 @@ async function main(): Promise<void> {
   const expected = expectedUnits();
   const startable = [...expected].filter(([, n]) => n > 0).map(([u]) => u);
   say('submitting and starting the example units');
-  await fleetctl(endpoint, ['submit', `${EXAMPLES}/web@.service`]);
-  await fleetctl(endpoint, ['start', ...startable.map((u) => `${EXAMPLES}/${u}`)]);
+  await fleetctl(t, ['submit', `${EXAMPLES}/web@.service`]);
+  await fleetctl(t, ['start', ...startable.map((u) => `${EXAMPLES}/${u}`)]);
   say('waiting until every example unit (the global one on every machine) is active');
   await waitAllActive(c, expected);
-  await fleetctl(endpoint, ['list-machines']);
-  await fleetctl(endpoint, ['list-units']);
-  instructions(c, endpoint);
+  await fleetctl(t, ['list-machines']);
+  await fleetctl(t, ['list-units']);
+  instructions(c);
 
   if (once) {
     say('--once: tearing down');
@@ -170,31 +204,30 @@ async function main(): Promise<void> {
   setInterval(() => undefined, 1 << 30);
 }
 
-function instructions(c: Cluster, endpoint: string): void {
-  const m = c.machines;
+function instructions(c: DemoCluster): void {
+  const t = c.tunnel;
   const cmd = `node ${FLEETCTL}`;
-  const via = c.nodes[1] ?? c.nodes[0];
   const lines = [
     '',
     `fleet demo: ${c.nodes.length} machines (${c.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}), etcd on ${c.etcd.endpoints.join(',')}`,
+    '(TLS, only for clients with a certificate from its own CA: the machines have one).',
     '',
-    "fleetctl against it, from another terminal (as root; any machine's :49153 will do):",
-    `  ${cmd} --endpoint ${endpoint} list-units`,
+    "fleet's API listens only on each machine's unix socket (no TCP port). fleetctl reaches it",
+    `through SSH as root to ${t.via.name}, with the demo's key and known_hosts in ${c.keyDir}`,
+    '(readable by root only, removed with the demo). From another terminal, as root:',
+    `  ${cmd} ${tunnelFlags(t).join(' ')} list-units`,
     '',
-    'Or set it up once in that shell (the SSH settings are for status, journal, ssh and --tunnel):',
+    'Or set it up once in that shell (the SSH settings also serve status, journal and ssh):',
     `  cd ${ROOT}`,
     `  alias fleetctl='${cmd}'`,
-    `  export FLEETCTL_ENDPOINT=${endpoint}`,
-    `  export FLEETCTL_SSH_USERNAME=root FLEETCTL_IDENTITY_FILE=${m.sshKey.path}`,
-    `  export FLEETCTL_KNOWN_HOSTS_FILE=${m.knownHosts}`,
+    '  unset FLEETCTL_ENDPOINT',
+    `  export FLEETCTL_TUNNEL=${t.via.address} FLEETCTL_SSH_USERNAME=root`,
+    `  export FLEETCTL_IDENTITY_FILE=${t.identityFile}`,
+    `  export FLEETCTL_KNOWN_HOSTS_FILE=${t.knownHostsFile}`,
     '  fleetctl list-machines',
     '  fleetctl status hello.service',
-    '  fleetctl journal -n 5 web@2.service',
+    '  fleetctl journal -n 5 web@1.service',
     `  fleetctl destroy hello.service && fleetctl start ${EXAMPLES}/hello.service`,
-    '',
-    `Through an SSH tunnel to ${via?.name ?? ''} (its sshd, then the API on its own unix socket):`,
-    `  ${cmd} --tunnel ${via?.address ?? ''} --ssh-username root -i ${m.sshKey.path} \\`,
-    `    --known-hosts-file ${m.knownHosts} --endpoint unix:///var/run/fleet.sock list-units`,
     '',
     once
       ? 'Taking it down now (--once).'
