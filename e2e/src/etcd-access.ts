@@ -43,10 +43,13 @@ export async function installEtcdAccess(
   login: EtcdLogin,
 ): Promise<string[]> {
   const { tls, auth } = secured(etcd);
+  // A password login gets a certificate with no CN: it names no etcd user, so only the password
+  // can let fleetd in.
+  const password = login === 'password';
   const files: [string, string, string][] = [
     ['ca.pem', tls.caFile, '644'],
-    ['client.pem', tls.clientCertFile, '644'],
-    ['client.key', tls.clientKeyFile, '600'],
+    ['client.pem', password ? tls.gatewayCertFile : tls.clientCertFile, '644'],
+    ['client.key', password ? tls.gatewayKeyFile : tls.clientKeyFile, '600'],
   ];
   const script = [`mkdir -p -m 700 ${DIR}`];
   for (const [name, from, mode] of files) {
@@ -58,8 +61,6 @@ export async function installEtcdAccess(
     `etcd_cafile=${DIR}/ca.pem`,
     `etcd_certfile=${DIR}/client.pem`,
     `etcd_keyfile=${DIR}/client.key`,
-    ...(login === 'password'
-      ? [`etcd_username=${auth.username}`, `etcd_password=${auth.password}`]
-      : []),
+    ...(password ? [`etcd_username=${auth.username}`, `etcd_password=${auth.password}`] : []),
   ];
 }

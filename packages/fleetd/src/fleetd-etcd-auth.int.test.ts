@@ -27,6 +27,7 @@ describe('fleetd on etcd with TLS and auth (least-privilege role on the default 
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
+  /** With a password, fleetd's certificate has no CN (it names no etcd user): only the password lets it in. */
   const run = async (name: string, id: string, login: Record<string, string>) => {
     if (etcd.tls === undefined || etcd.auth === undefined) throw new Error('etcd did not start');
     expect(etcd.auth.prefix).toBe(DEFAULT_PREFIX);
@@ -35,8 +36,9 @@ describe('fleetd on etcd with TLS and auth (least-privilege role on the default 
       flags: {
         etcd_servers: etcd.endpoints.join(','),
         etcd_cafile: etcd.tls.caFile,
-        etcd_certfile: etcd.tls.clientCertFile,
-        etcd_keyfile: etcd.tls.clientKeyFile,
+        etcd_certfile:
+          'etcd_password' in login ? etcd.tls.gatewayCertFile : etcd.tls.clientCertFile,
+        etcd_keyfile: 'etcd_password' in login ? etcd.tls.gatewayKeyFile : etcd.tls.clientKeyFile,
         ...login,
         machine_id_file: join(dir, `${name}-id`),
         units_directory: join(dir, `units-${name}`),

@@ -14,15 +14,25 @@ const ROLE_PREFIX = '/fleet-auth-';
 let seq = 0;
 const nextPrefix = () => `${ROLE_PREFIX}${process.pid}-${seq++}/`;
 
+/**
+ * TLS files of a client: `client` (CN `fleet`, an etcd user: it logs in by certificate alone),
+ * `anonymous` (no CN: only a password lets it in), `stranger` (signed by another CA).
+ */
 async function credentials(
   tls: EtcdTlsFiles,
-  which: 'client' | 'stranger' = 'client',
+  which: 'client' | 'anonymous' | 'stranger',
   ca?: string,
 ) {
+  const files: Record<typeof which, readonly [string, string]> = {
+    client: [tls.clientCertFile, tls.clientKeyFile],
+    anonymous: [tls.gatewayCertFile, tls.gatewayKeyFile],
+    stranger: [tls.strangerCertFile, tls.strangerKeyFile],
+  };
+  const [cert, key] = files[which];
   return {
     rootCertificate: await readFile(ca ?? tls.caFile),
-    certChain: await readFile(which === 'client' ? tls.clientCertFile : tls.strangerCertFile),
-    privateKey: await readFile(which === 'client' ? tls.clientKeyFile : tls.strangerKeyFile),
+    certChain: await readFile(cert),
+    privateKey: await readFile(key),
   };
 }
 
@@ -65,7 +75,7 @@ describe('on etcd with TLS, client certificates and auth on (least-privilege rol
     const registry = new EtcdRegistry({
       endpoints,
       prefix: nextPrefix(),
-      credentials: await credentials(tls),
+      credentials: await credentials(tls, 'anonymous'),
       auth: { username: auth.username, password: auth.password },
       report: (i) => issues.push(i),
     });
@@ -81,7 +91,7 @@ describe('on etcd with TLS, client certificates and auth on (least-privilege rol
 
   it('works with the certificate CN as the etcd user, and only on the role prefix', async () => {
     const { tls, endpoints } = files();
-    const creds = await credentials(tls);
+    const creds = await credentials(tls, 'client');
     const registry = new EtcdRegistry({ endpoints, prefix: nextPrefix(), credentials: creds });
     try {
       const start = (await registry.listUnits()).revision;
@@ -101,12 +111,22 @@ describe('on etcd with TLS, client certificates and auth on (least-privilege rol
     expect(denied.message).toMatch(/^etcd denied the request: permission denied \(/);
   });
 
+  it('refuses a certificate that names no user, with no password, in one line', async () => {
+    const { tls, endpoints } = files();
+    const err = await refusal({
+      endpoints,
+      prefix: nextPrefix(),
+      credentials: await credentials(tls, 'anonymous'),
+    });
+    expect(err.message).toMatch(/^etcd denied the request: permission denied \(/);
+  });
+
   it('refuses a wrong password in one line, at once', async () => {
     const { tls, auth, endpoints } = files();
     const err = await refusal({
       endpoints,
       prefix: nextPrefix(),
-      credentials: await credentials(tls),
+      credentials: await credentials(tls, 'anonymous'),
       auth: { username: auth.username, password: 'not-the-password' },
     });
     expect(err.message).toBe(
@@ -119,7 +139,7 @@ describe('on etcd with TLS, client certificates and auth on (least-privilege rol
     const err = await refusal({
       endpoints,
       prefix: '/_coreos.com/fleet/',
-      credentials: await credentials(tls),
+      credentials: await credentials(tls, 'anonymous'),
       auth: { username: auth.username, password: auth.password },
     });
     expect(err.message).toMatch(/^etcd denied the request: permission denied \(the etcd user/);

@@ -18,7 +18,10 @@ export interface EtcdTlsFiles {
    */
   readonly clientCertFile: string;
   readonly clientKeyFile: string;
-  /** A client certificate with no CN, for etcd's JSON gateway (which refuses a CN with auth on). */
+  /**
+   * A client certificate with no CN: for etcd's JSON gateway (which refuses a CN with auth on), and
+   * for a client that must log in with a password (its certificate names no etcd user).
+   */
   readonly gatewayCertFile: string;
   readonly gatewayKeyFile: string;
   /** A CA that signed nothing here: a client that trusts only it must refuse etcd. */
