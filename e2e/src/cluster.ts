@@ -1,6 +1,7 @@
 import type { FleetClient } from '@fleet/client';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, TcpProxy, waitFor, type EtcdMember } from '@fleet/testkit';
+import { installEtcdAccess, rootAccess, type EtcdLogin } from './etcd-access.js';
 import { fleetClient, installFleet, sh, unitProperty } from './fleet.js';
 import type { NspawnMachine } from './machine.js';
 import { bootMachines, type Machines } from './machines.js';
@@ -26,6 +27,13 @@ export interface ClusterOptions {
   readonly metadata?: (index: number) => string | undefined;
   /** More fleet.conf lines for every machine. */
   readonly extra?: readonly string[];
+  /**
+   * etcd as production runs it: TLS with client certificates, and etcd's auth on with a `fleet`
+   * user and role that may read and write only this cluster's key prefix. Machine i (1-based)
+   * logs in as this says (etcd_username/etcd_password, or its certificate's CN); the host-side
+   * `registry` logs in as root.
+   */
+  readonly etcdLogin?: (index: number) => EtcdLogin;
 }
 
 /**
@@ -50,9 +58,19 @@ export class Cluster {
   ) {}
 
   static async start(opts: ClusterOptions): Promise<Cluster> {
-    const etcd = await EtcdCluster.start({ members: opts.etcdMembers ?? 1 });
     const prefix = `/fleet-e2e-${process.pid}-${Date.now()}/`;
-    const registry = new EtcdRegistry({ endpoints: etcd.endpoints, prefix });
+    const secure = opts.etcdLogin !== undefined;
+    const etcd = await EtcdCluster.start({
+      members: opts.etcdMembers ?? 1,
+      ...(secure ? { tls: true, auth: { prefix } } : {}),
+    });
+    const access = secure
+      ? await rootAccess(etcd).catch(async (err: unknown) => {
+          await etcd.stop();
+          throw err;
+        })
+      : {};
+    const registry = new EtcdRegistry({ endpoints: etcd.endpoints, prefix, ...access });
     const proxies = new Map<string, TcpProxy[]>();
     let machines: Machines | undefined;
     try {
@@ -289,7 +307,7 @@ export class Cluster {
     if (ps === undefined) {
       ps = await Promise.all(
         this.etcd.endpoints.map((url) => {
-          const [host, port] = url.replace('http://', '').split(':');
+          const [host, port] = url.replace(/^https?:\/\//, '').split(':');
           return TcpProxy.start({ host: host ?? '127.0.0.1', port: Number(port) });
         }),
       );
@@ -297,13 +315,18 @@ export class Cluster {
     }
     const index = Number(m.name.replace('node', ''));
     const metadata = this.opts.metadata?.(index);
+    const login = this.opts.etcdLogin?.(index);
+    // The proxies pass TLS through: fleetd speaks https to them, and checks etcd's certificate
+    // (IP:127.0.0.1) as if it reached etcd itself.
+    const scheme = login === undefined ? 'http://' : 'https://';
+    const access = login === undefined ? [] : await installEtcdAccess(m, this.etcd, login);
     await installFleet(m, {
-      etcdUrl: ps.map((p) => p.url).join(','),
+      etcdUrl: ps.map((p) => p.url.replace(/^http:\/\//, scheme)).join(','),
       prefix: this.prefix,
       agentTtl: this.opts.agentTtl === null ? null : (this.opts.agentTtl ?? '5s'),
       tcp: true,
       ...(metadata !== undefined ? { metadata } : {}),
-      ...(this.opts.extra !== undefined ? { extra: this.opts.extra } : {}),
+      extra: [...access, ...(this.opts.extra ?? [])],
     });
   }
 }

@@ -1,6 +1,6 @@
 // The API server's errors on runtime's one error model: HttpError's code follows its status.
 import { FleetError, isRetryable } from '@fleet/runtime';
-import { UnavailableError, UnitNotFoundError } from '@fleet/registry';
+import { AccessDeniedError, UnavailableError, UnitNotFoundError } from '@fleet/registry';
 import { describe, expect, it } from 'vitest';
 import { HttpError, toHttpError } from './errors.js';
 import { ClientGoneError } from './http/body.js';
@@ -39,6 +39,8 @@ describe('API errors', () => {
   it('maps registry errors keeping them as the cause, and headers as an option', () => {
     const down = new UnavailableError(['memory']);
     expect(toHttpError(down)).toMatchObject({ status: 503, code: 'API_UNAVAILABLE', cause: down });
+    const refused = new AccessDeniedError('etcd at x refused the login');
+    expect(toHttpError(refused)).toMatchObject({ status: 503, code: 'API_UNAVAILABLE' });
     const missing = new UnitNotFoundError('a.service');
     expect(toHttpError(missing)).toMatchObject({ status: 404, cause: missing });
     expect(new HttpError(405, 'no', { headers: { Allow: 'GET' } }).headers).toEqual({

@@ -1,6 +1,7 @@
 // The API's error catalogue: what every failure looks like on the wire, and how errors from the
 // registry and the unit package become HTTP statuses. Users see one line, never a stack.
 import {
+  AccessDeniedError,
   ClosedError,
   ConflictError,
   InvalidInputError,
@@ -81,7 +82,13 @@ export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof UnitError) {
     return new HttpError(err.code === 'UNIT_TOO_LARGE' ? 413 : 400, err.message, { cause: err });
   }
-  if (err instanceof UnavailableError || err instanceof ClosedError) {
+  // etcd refusing fleetd's own credentials is an outage to the caller, as etcd being down is
+  // (the agent logs the cause).
+  if (
+    err instanceof UnavailableError ||
+    err instanceof ClosedError ||
+    err instanceof AccessDeniedError
+  ) {
     return new HttpError(503, UNAVAILABLE_MESSAGE, { cause: err });
   }
   if (err instanceof UnitTooLargeError) return new HttpError(413, err.message, { cause: err });

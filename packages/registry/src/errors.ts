@@ -19,6 +19,7 @@ export type RegistryErrorCode =
   | 'REGISTRY_MACHINE_EXISTS'
   | 'REGISTRY_SESSION_LOST'
   | 'REGISTRY_UNAVAILABLE'
+  | 'REGISTRY_ACCESS_DENIED'
   | 'REGISTRY_CONFLICT'
   | 'REGISTRY_CORRUPT_RECORD'
   | 'REGISTRY_STORE_REJECTED'
@@ -121,6 +122,16 @@ export class UnavailableError extends RegistryError {
     const why = options?.cause instanceof Error ? `: ${oneLine(options.cause)}` : '';
     super(`etcd is unavailable at ${endpoints.join(', ')}${why}`, options);
   }
+}
+
+/**
+ * etcd refused who we are or what we asked: a wrong user name or password, a client certificate
+ * it does not trust, a certificate of etcd's that we do not trust, or a role without permission on
+ * the keys. Not retryable: the same call fails the same way until the credentials or the role are
+ * fixed (callers that loop, like the agent, keep trying at their slow pace).
+ */
+export class AccessDeniedError extends RegistryError {
+  readonly code = 'REGISTRY_ACCESS_DENIED';
 }
 
 /** Optimistic retries ran out because other writers kept changing the same keys. */

@@ -28,6 +28,7 @@ export type {
   UnitStateInput,
 } from './types.js';
 export {
+  AccessDeniedError,
   ClosedError,
   CompactedError,
   ConflictError,

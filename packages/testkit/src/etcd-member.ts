@@ -19,6 +19,8 @@ export interface MemberSpec {
   compaction: EtcdCompaction;
   quotaBackendBytes: number;
   tls: EtcdTlsFiles | undefined;
+  /** etcd's `--auth-token-ttl` (seconds), if not etcd's default. */
+  authTokenTtlSeconds?: number | undefined;
 }
 
 /** What a request to etcd's HTTP gateway needs over TLS: the CA, and the client's certificate. */
@@ -100,6 +102,9 @@ export class EtcdMember {
             s.tls.caFile,
             '--client-cert-auth',
           ]),
+      ...(s.authTokenTtlSeconds === undefined
+        ? []
+        : ['--auth-token-ttl', String(s.authTokenTtlSeconds)]),
       '--logger',
       'zap',
       '--log-outputs',

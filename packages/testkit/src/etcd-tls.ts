@@ -12,12 +12,27 @@ export interface EtcdTlsFiles {
   /** etcd's certificate (subjectAltName IP:127.0.0.1) and key. */
   readonly serverCertFile: string;
   readonly serverKeyFile: string;
-  /** A client certificate signed by the CA (`etcd_certfile`, `etcd_keyfile`). */
+  /**
+   * A client certificate signed by the CA (`etcd_certfile`, `etcd_keyfile`). Its CN is
+   * {@link CLIENT_CN}: with etcd's authentication on, etcd takes that as the user's name.
+   */
   readonly clientCertFile: string;
   readonly clientKeyFile: string;
+  /**
+   * A client certificate with no CN: for etcd's JSON gateway (which refuses a CN with auth on), and
+   * for a client that must log in with a password (its certificate names no etcd user).
+   */
+  readonly gatewayCertFile: string;
+  readonly gatewayKeyFile: string;
   /** A CA that signed nothing here: a client that trusts only it must refuse etcd. */
   readonly otherCaFile: string;
+  /** A client certificate (CN {@link CLIENT_CN}) signed by the other CA: etcd must refuse it. */
+  readonly strangerCertFile: string;
+  readonly strangerKeyFile: string;
 }
+
+/** The CN of the test client certificate: the etcd user it logs in as when auth is on. */
+export const CLIENT_CN = 'fleet';
 
 async function openssl(args: readonly string[]): Promise<void> {
   try {
@@ -43,12 +58,21 @@ async function ca(dir: string, name: string): Promise<string> {
   return pem;
 }
 
-/** A certificate signed by the CA `caName`, for `usage` (serverAuth or clientAuth). */
-async function leaf(dir: string, name: string, caName: string, usage: string): Promise<void> {
+/**
+ * A certificate signed by the CA `caName`, for `usage` (serverAuth or clientAuth), with the
+ * subject `subj` (default CN=`name`).
+ */
+async function leaf(
+  dir: string,
+  name: string,
+  caName: string,
+  usage: string,
+  subj = `/CN=${name}`,
+): Promise<void> {
   const key = join(dir, `${name}.key`);
   const ext = join(dir, `${name}.ext`);
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
-  await openssl(['req', '-new', '-key', key, '-subj', `/CN=${name}`, '-out', join(dir, `${name}.csr`)]); // prettier-ignore
+  await openssl(['req', '-new', '-key', key, '-subj', subj, '-out', join(dir, `${name}.csr`)]); // prettier-ignore
   await writeFile(
     ext,
     [
@@ -66,19 +90,28 @@ async function leaf(dir: string, name: string, caName: string, usage: string): P
   ]); // prettier-ignore
 }
 
-/** Makes the CA, etcd's and a client's certificates (and an unrelated CA) in `dir` with openssl. */
+/**
+ * Makes the CA, etcd's, a client's and the gateway's certificates, and an unrelated CA with a
+ * client certificate of its own, in `dir` with openssl.
+ */
 export async function makeEtcdTls(dir: string): Promise<EtcdTlsFiles> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const caFile = await ca(dir, 'ca');
   const otherCaFile = await ca(dir, 'other-ca');
   await leaf(dir, 'etcd', 'ca', 'serverAuth,clientAuth');
-  await leaf(dir, 'client', 'ca', 'clientAuth');
+  await leaf(dir, 'client', 'ca', 'clientAuth', `/CN=${CLIENT_CN}`);
+  await leaf(dir, 'gateway', 'ca', 'clientAuth', '/O=fleet-test-gateway');
+  await leaf(dir, 'stranger', 'other-ca', 'clientAuth', `/CN=${CLIENT_CN}`);
   return {
     caFile,
     serverCertFile: join(dir, 'etcd.pem'),
     serverKeyFile: join(dir, 'etcd.key'),
     clientCertFile: join(dir, 'client.pem'),
     clientKeyFile: join(dir, 'client.key'),
+    gatewayCertFile: join(dir, 'gateway.pem'),
+    gatewayKeyFile: join(dir, 'gateway.key'),
     otherCaFile,
+    strangerCertFile: join(dir, 'stranger.pem'),
+    strangerKeyFile: join(dir, 'stranger.key'),
   };
 }

@@ -148,6 +148,24 @@ describe('EtcdCluster with TLS', () => {
   });
 });
 
+describe('EtcdCluster with TLS and auth', () => {
+  it('turns auth on with a fleet user on one prefix, and still tells its leader', async () => {
+    const etcd = await EtcdCluster.start({ tls: true, auth: { prefix: '/p/' } });
+    try {
+      expect(etcd.auth).toMatchObject({ username: 'fleet', role: 'fleet', prefix: '/p/' });
+      // The gateway (with its CN-less certificate) still answers status: leader() works.
+      expect((await etcd.leader()).name).toBe('m0');
+      // Without a token etcd refuses a write: auth is on.
+      const m = etcd.members[0];
+      const res = await m?.post('/v3/kv/put', { key: b64('/p/x'), value: b64('v') });
+      expect(res?.status).not.toBe(200);
+      expect(JSON.stringify(res?.body)).toMatch(/user name is empty|permission denied/);
+    } finally {
+      await etcd.stop();
+    }
+  });
+});
+
 describe('EtcdCluster with three members', () => {
   let etcd: EtcdCluster;
   beforeAll(async () => {

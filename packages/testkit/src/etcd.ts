@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { oneLine } from '@fleet/runtime';
 import { EtcdMember, type ClientTls, type EtcdCompaction, type MemberSpec } from './etcd-member.js';
 import { makeEtcdTls, type EtcdTlsFiles } from './etcd-tls.js';
+import { enableAuth, type EtcdAuth, type EtcdAuthOptions } from './etcd-auth.js';
 import { freePorts } from './ports.js';
 import { waitFor } from './wait.js';
 
@@ -29,6 +30,12 @@ export interface EtcdOptions {
    * signed by the cluster's own CA (`--client-cert-auth`). The PEM files are in `cluster.tls`.
    */
   tls?: boolean;
+  /**
+   * Turn etcd's authentication on once the cluster is healthy: a root user, and a `fleet` user
+   * and role with readwrite on one prefix only (see `cluster.auth`). With `tls`, the client
+   * certificate's CN is that user too (etcd takes the user from it when no password is given).
+   */
+  auth?: EtcdAuthOptions;
 }
 
 /**
@@ -53,6 +60,8 @@ export class EtcdCluster {
     readonly compaction: EtcdCompaction,
     /** Every member's `--quota-backend-bytes`. */
     readonly quotaBackendBytes: number,
+    /** With `auth`: root's password, and the least-privilege user, its password, role and prefix. */
+    public auth: EtcdAuth | undefined = undefined,
   ) {}
 
   /** The etcd flags that matter to an operator, as a command line would give them. */
@@ -78,10 +87,11 @@ export class EtcdCluster {
     try {
       if (opts.tls === true) {
         tls = await makeEtcdTls(join(root, 'tls'));
+        // The gateway's certificate has no CN: etcd's gateway refuses one with auth on.
         clientTls = {
           ca: await readFile(tls.caFile),
-          cert: await readFile(tls.clientCertFile),
-          key: await readFile(tls.clientKeyFile),
+          cert: await readFile(tls.gatewayCertFile),
+          key: await readFile(tls.gatewayKeyFile),
         };
       }
     } catch (err) {
@@ -101,6 +111,7 @@ export class EtcdCluster {
         compaction,
         quotaBackendBytes,
         tls,
+        authTokenTtlSeconds: opts.auth?.tokenTtlSeconds,
       });
     }
     const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
@@ -112,6 +123,9 @@ export class EtcdCluster {
     try {
       for (const m of members) m.start();
       await cluster.waitHealthy(opts.startTimeoutMs ?? 30_000);
+      if (opts.auth !== undefined && members[0] !== undefined) {
+        cluster.auth = await enableAuth(members[0], opts.auth);
+      }
     } catch (err) {
       const logs = members.map((m) => `--- ${m.name}\n${m.log().slice(-2000)}`).join('\n');
       await cluster.stop();

@@ -16,7 +16,8 @@ export {
   type EtcdCompaction,
   type EtcdOptions,
 } from './etcd.js';
-export { makeEtcdTls, type EtcdTlsFiles } from './etcd-tls.js';
+export { CLIENT_CN, makeEtcdTls, type EtcdTlsFiles } from './etcd-tls.js';
+export { FLEET_USER, prefixRangeEnd, type EtcdAuth, type EtcdAuthOptions } from './etcd-auth.js';
 export { TcpProxy } from './proxy.js';
 export { overriding } from './override.js';
 export * from './chaos/index.js';

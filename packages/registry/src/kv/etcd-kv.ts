@@ -55,6 +55,19 @@ function leaseOf(ops: readonly KvOp[]): bigint | undefined {
   return undefined;
 }
 
+/**
+ * Makes etcd3 log in again at its next call. It does so by itself when a unary call is refused with
+ * "invalid auth token", but a stream takes the token etcd3 holds when it opens: a watch stream
+ * re-created after its token expired would carry the same dead token unless a unary call (the
+ * watch's recovery read, usually) came first. This makes it certain. etcd3 1.1.2 (pinned exactly,
+ * unmaintained) keeps the token in `pool.authenticator`; a missing field makes this a no-op.
+ */
+function forgetAuthToken(client: Etcd3): void {
+  const pool = (client as unknown as { pool?: { authenticator?: { invalidateMetadata?(): void } } })
+    .pool;
+  pool?.authenticator?.invalidateMetadata?.();
+}
+
 /** Transient failures of a call are retried after 100 ms, doubling up to 1 s, each ±20 %. */
 const CALL_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 1_000, jitter: 0.2 };
 
@@ -89,6 +102,7 @@ export class EtcdKv implements Kv {
       ...(opts.watchProbeTimeoutMs === undefined
         ? {}
         : { probeTimeoutMs: opts.watchProbeTimeoutMs }),
+      onTokenRejected: () => forgetAuthToken(this.client),
     });
     this.client = createEtcdClient(opts, this.streams.interceptor);
     this.maxAttempts = opts.maxAttempts ?? 8;

@@ -119,7 +119,7 @@ describe('the etcd Watch stream', () => {
     expect(inner.cancelled.map((c) => c.code)).toEqual([status.UNAVAILABLE]);
     expect(statuses).toEqual([status.UNAVAILABLE]);
     expect(resets).toHaveLength(1);
-    expect(monitor.stats).toEqual({ probes: 2, answers: 1, resets: 1 });
+    expect(monitor.stats).toEqual({ probes: 2, answers: 1, resets: 1, reauths: 0 });
     expect(clock.pendingTimers).toBe(0);
     // The re-created stream is watched afresh; while etcd has not confirmed any watcher on it
     // there is nothing to address an answer to, so it is not probed, but still failed if silent.
@@ -147,5 +147,44 @@ describe('the etcd Watch stream', () => {
     expect(clock.pendingTimers).toBe(0);
     clock.advance(600_000);
     expect(inner.sent).toEqual([]);
+  });
+  it('fails the stream after a new login when etcd refuses its auth token', () => {
+    const monitor = new WatchStreamMonitor({
+      clock: new ManualClock(),
+      onTokenRejected: () => logins.push('login'),
+    });
+    const logins: string[] = [];
+    const { inner, delivered, statuses } = startWatch(monitor);
+    inner.receive(created);
+    inner.receive(event('5'));
+    // A watch created on the stream after the token expired (or etcd restarted): etcd cancels it.
+    const rejected = {
+      watch_id: '1',
+      created: true,
+      canceled: true,
+      cancel_reason: 'rpc error: code = Unauthenticated desc = etcdserver: invalid auth token',
+      events: [],
+    };
+    inner.receive(rejected);
+    // etcd3 sees the cancel (that watcher's error), then the stream fails UNAVAILABLE (etcd3
+    // re-creates it, unstalling its queue of creates) after etcd3 was told to log in again.
+    expect(delivered).toEqual([created, event('5'), rejected]);
+    expect(logins).toEqual(['login']);
+    expect(inner.cancelled.map((c) => c.code)).toEqual([status.UNAVAILABLE]);
+    expect(statuses).toEqual([status.UNAVAILABLE]);
+    expect(monitor.stats.reauths).toBe(1);
+    // Another cancel (a compaction, say) goes up as before.
+    const other = startWatch(monitor);
+    const compacted = {
+      watch_id: '0',
+      created: false,
+      canceled: true,
+      cancel_reason: 'compacted',
+      events: [],
+    };
+    other.inner.receive(compacted);
+    expect(other.delivered).toEqual([compacted]);
+    expect(logins).toHaveLength(1);
+    monitor.close();
   });
 });

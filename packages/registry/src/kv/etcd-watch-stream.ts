@@ -32,6 +32,11 @@ export interface WatchStreamOptions {
   readonly probeTimeoutMs?: number;
   /** Told when a silent stream is failed (for logs and tests). */
   readonly onReset?: (reason: string) => void;
+  /**
+   * Told when etcd cancels a watch because the stream's auth token is no longer valid, before the
+   * stream is failed: the client must log in again before it re-creates the stream.
+   */
+  readonly onTokenRejected?: () => void;
 }
 
 /** Set on a probe answer passed up to etcd3 (see the file comment). */
@@ -46,6 +51,7 @@ interface WatchResponseLike {
   readonly watch_id?: unknown;
   readonly created?: unknown;
   readonly canceled?: unknown;
+  readonly cancel_reason?: unknown;
   readonly events?: readonly unknown[];
 }
 
@@ -59,6 +65,16 @@ function isProgressAnswer(msg: WatchResponseLike): boolean {
   );
 }
 
+/**
+ * etcd checks a watch stream's auth token at each watch it creates on the stream, not once: after
+ * the token expired (etcd's simple tokens expire after `--auth-token-ttl`, 300 s, unused) or after
+ * etcd restarted (it forgets its simple tokens), each new watch on the stream is cancelled with
+ * "invalid auth token", while the watches already there go on.
+ */
+function isTokenRejection(msg: WatchResponseLike): boolean {
+  return msg.canceled === true && /invalid auth token/.test(String(msg.cancel_reason ?? ''));
+}
+
 /** What the watchdog has done (for metrics and tests). */
 export interface WatchStreamStats {
   /** Progress requests sent to silent streams. */
@@ -67,11 +83,13 @@ export interface WatchStreamStats {
   readonly answers: number;
   /** Silent streams failed, so that etcd3 re-created them. */
   readonly resets: number;
+  /** Streams failed because etcd refused their auth token, so that they log in again. */
+  readonly reauths: number;
 }
 
 /** Sets the require-leader metadata on, and keeps a watchdog over, a client's Watch stream. */
 export class WatchStreamMonitor {
-  private counts = { probes: 0, answers: 0, resets: 0 };
+  private counts = { probes: 0, answers: 0, resets: 0, reauths: 0 };
   private readonly idleMs: number;
   private readonly probeTimeoutMs: number;
   private current: NextCallResult | undefined;
@@ -98,6 +116,16 @@ export class WatchStreamMonitor {
         next(metadata, {
           onReceiveMessage: (msg: WatchResponseLike, deliver) => {
             if (this.current === call) this.heard();
+            if (isTokenRejection(msg)) {
+              // etcd3 takes the cancel as that watcher's error (etcd-watch.ts re-creates it), but
+              // then stalls its queue of creates for good, and a watcher re-created on this stream
+              // would carry the same token. So the whole stream is failed after a new login; etcd3
+              // re-creates it, and every watcher resumes from its own revision (etcd-watch.ts).
+              // The message goes up first: grpc-js holds a status back until it has.
+              deliver(msg);
+              this.reauthenticate(call);
+              return;
+            }
             if (msg.canceled === true) ids.delete(msg.watch_id);
             else if (msg.created === true) ids.add(msg.watch_id);
             if (!isProgressAnswer(msg)) {
@@ -126,6 +154,16 @@ export class WatchStreamMonitor {
   close(): void {
     this.closed = true;
     this.drop();
+  }
+
+  private reauthenticate(call: NextCallResult): void {
+    if (this.current === call) this.drop();
+    this.counts.reauths++;
+    this.opts.onTokenRejected?.();
+    call.cancelWithStatus(
+      status.UNAVAILABLE,
+      "etcd refused the watch stream's auth token (expired, or etcd restarted)",
+    );
   }
 
   private adopt(call: NextCallResult, ids: Set<unknown>): void {
