@@ -139,6 +139,10 @@ describe('the hardened fleet.service in a systemd-nspawn machine', () => {
       seccomp: field('Seccomp'),
       capBnd: field('CapBnd'),
     }).toEqual({ uid: '0', noNewPrivs: '1', seccomp: '2', capBnd: '0000000000000000' });
+    // Node.js raises its open-file limit to the hard limit at start; the filter lets it.
+    const files = /^Max open files\s+(\d+)\s+(\d+)/m.exec(await sh(m, `cat /proc/${pid}/limits`));
+    expect(files?.[1]).toMatch(/^\d+$/);
+    expect(files?.[1]).toBe(files?.[2]);
     // What fleetd's own mount namespace lets it write: its runtime directory and nothing else.
     const writable = await sh(
       m,
