@@ -3,6 +3,7 @@
 // still does its work under it: it registers with health facts, links and starts a unit through
 // systemd's D-Bus API, reloads on `systemctl reload`, serves its API on /run/fleet.sock, and drains
 // on stop.
+import { readFile } from 'node:fs/promises';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, waitFor } from '@fleet/testkit';
 import type { FleetClient } from '@fleet/client';
@@ -31,6 +32,18 @@ function overallExposure(out: string): { level: number; verdict: string } {
     throw new Error(`no "Overall exposure level" line in:\n${out}`);
   }
   return { level: Number(m[1]), verdict: m[2] };
+}
+
+/** The `Key=value` lines of units/fleet.service's sandbox (from its "Sandbox" comment on). */
+async function sandboxLines(): Promise<string[]> {
+  const text = await readFile(new URL('../units/fleet.service', import.meta.url), 'utf8');
+  const from = text.indexOf('# --- Sandbox');
+  const to = text.indexOf('[Install]');
+  if (from < 0 || to < from) throw new Error('units/fleet.service has no "# --- Sandbox" part');
+  return text
+    .slice(from, to)
+    .split('\n')
+    .filter((l) => /^[A-Za-z]+=/.test(l));
 }
 
 describe('the hardened fleet.service in a systemd-nspawn machine', () => {
@@ -103,6 +116,34 @@ describe('the hardened fleet.service in a systemd-nspawn machine', () => {
       ]);
     expect((await run('no')).stdout.trim()).toBe('2,4,6');
     expect((await run('yes')).code).not.toBe(0);
+  });
+
+  it('keeps AF_NETLINK: public IP detection lists the interfaces through netlink', async () => {
+    // fleetd without public_ip reads the default route's interface from /proc/net/route, then its
+    // address from os.networkInterfaces() (getifaddrs: a netlink socket).
+    const sandbox = await sandboxLines();
+    const run = (lines: readonly string[]) =>
+      m.exec('systemd-run', [
+        '--wait',
+        '--quiet',
+        '--pipe',
+        ...lines.map((l) => `--property=${l}`),
+        '/usr/bin/node',
+        '-e',
+        'const fs = require("fs"); fs.readFileSync("/proc/net/route");' +
+          'console.log(Object.keys(require("os").networkInterfaces()).includes("lo"))',
+      ]);
+    expect(sandbox).toContain('RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK');
+    expect((await run(sandbox)).stdout.trim()).toBe('true');
+    const noNetlink = sandbox.map((l) =>
+      l.startsWith('RestrictAddressFamilies=')
+        ? 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6'
+        : l,
+    );
+    const r = await run(noNetlink);
+    // Without it getifaddrs() fails (EAFNOSUPPORT) and os.networkInterfaces() throws.
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('uv_interface_addresses');
   });
 
   it('reports the machine health it reads from /proc and systemd', async () => {
