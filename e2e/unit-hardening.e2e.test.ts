@@ -1,8 +1,8 @@
 // units/fleet.service's sandbox, in a real systemd: `systemd-analyze security` rates it at most 5.0
 // (fleet's plain unit: 9.6 UNSAFE), every directive is one the machine's systemd knows, and fleetd
 // still does its work under it: it registers with health facts, links and starts a unit through
-// systemd's D-Bus API, reloads on `systemctl reload`, serves its API on /run/fleet.sock, and drains
-// on stop.
+// systemd's D-Bus API, reloads on `systemctl reload`, serves its API on /run/fleet.sock (which
+// must come from fleet.socket: /run is read-only to it), and drains on stop.
 import { readFile } from 'node:fs/promises';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, waitFor } from '@fleet/testkit';
@@ -225,6 +225,39 @@ describe('the hardened fleet.service in a systemd-nspawn machine', () => {
       async () => (await api.getUnitState('hello.service'))?.systemdActiveState === 'active',
       { timeoutMs: 15_000, what: "hello.service's state through the socket" },
     );
+  });
+
+  it('without fleet.socket, says in one line that /run/fleet.sock is read-only to it', async () => {
+    // /run is read-only to fleetd: the socket at the default path must come from fleet.socket.
+    const since = (await sh(m, 'date "+%Y-%m-%d %H:%M:%S"')).trim();
+    await sh(
+      m,
+      'systemctl stop fleet.service && systemctl disable --now fleet.socket && ' +
+        'rm /etc/systemd/system/fleet.socket && systemctl daemon-reload',
+    );
+    await sh(m, 'systemctl start fleet.service || true');
+    let refusal: string | undefined;
+    await waitFor(
+      async () => {
+        const j = await sh(m, `journalctl -u fleet.service --since "${since}" --no-pager -o cat`);
+        refusal = j.split('\n').find((l) => l.startsWith('fleetd: '));
+        return refusal !== undefined;
+      },
+      { timeoutMs: 30_000, what: "fleetd's refusal in the journal" },
+    );
+    expect(refusal).toMatch(
+      /^fleetd: cannot serve the API: .*read-only file system.*\/run\/fleet\.sock/,
+    );
+    await sh(
+      m,
+      'systemctl stop fleet.service; systemctl reset-failed fleet.service; ' +
+        'cp /opt/fleet/units/fleet.socket /etc/systemd/system/ && systemctl daemon-reload && ' +
+        'systemctl enable --now fleet.socket && systemctl start fleet.service',
+    );
+    await waitFor(async () => (await api.listMachines().catch(() => [])).length === 1, {
+      timeoutMs: 60_000,
+      what: 'fleetd to serve again through fleet.socket',
+    });
   });
 
   it('drains on `systemctl stop fleet`: the unit stops and its file goes, /run/fleet stays', async () => {
