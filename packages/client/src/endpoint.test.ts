@@ -6,7 +6,7 @@ describe('parseEndpoint', () => {
   it('reads unix and file endpoints as socket paths', () => {
     expect(parseEndpoint(DEFAULT_ENDPOINT)).toEqual({
       kind: 'unix',
-      socketPath: '/var/run/fleet.sock',
+      socketPath: '/run/fleet.sock',
       text: DEFAULT_ENDPOINT,
     });
     expect(parseEndpoint('file:///tmp/x%20y.sock')).toMatchObject({

@@ -3,7 +3,7 @@
 import { EndpointError } from './errors.js';
 
 /** fleetctl's default endpoint. */
-export const DEFAULT_ENDPOINT = 'unix:///var/run/fleet.sock';
+export const DEFAULT_ENDPOINT = 'unix:///run/fleet.sock';
 
 /** A parsed endpoint. `basePath` is prefixed to every API path (no trailing slash). */
 export type Endpoint =

@@ -57,7 +57,7 @@ export const USAGE = `Usage: fleetd [-config PATH] [--OPTION=VALUE ...]
        fleetd version
 
 fleetd runs fleet on this machine: its agent drives the local systemd, its engine schedules units
-while elected, and it serves the fleet API (default unix:///var/run/fleet.sock).
+while elected, and it serves the fleet API (default unix:///run/fleet.sock).
 
 Configuration comes from /etc/fleet/fleet.conf (or -config PATH), then FLEET_<OPTION> environment
 variables, then --OPTION=VALUE flags. Options: ${Object.keys(OPTIONS).join(', ')}.

@@ -13,7 +13,7 @@ describe('fleetd configuration', () => {
       unitsDirectory: '/run/fleet/units/',
       tokenLimit: 100,
       disableEngine: false,
-      listenUnix: '/var/run/fleet.sock',
+      listenUnix: '/run/fleet.sock',
       listenTcp: [],
       drainOnShutdown: true,
       agentSelfFence: false,

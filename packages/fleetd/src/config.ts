@@ -124,7 +124,7 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   token_limit: { key: 'tokenLimit', parse: int(...BOUNDS.tokenLimit), deflt: '100' },
   disable_engine: { key: 'disableEngine', parse: bool, deflt: 'false' },
   disable_watches: { key: 'disableWatches', parse: bool, deflt: 'false' },
-  listen_unix: { key: 'listenUnix', parse: absolutePath(true), deflt: '/var/run/fleet.sock' },
+  listen_unix: { key: 'listenUnix', parse: absolutePath(true), deflt: '/run/fleet.sock' },
   listen_tcp: { key: 'listenTcp', parse: list, deflt: '' },
   tls_cert_file: { key: 'tlsCertFile', parse: str, deflt: '' },
   tls_key_file: { key: 'tlsKeyFile', parse: str, deflt: '' },

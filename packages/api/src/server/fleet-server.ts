@@ -1,4 +1,4 @@
-// FleetServer: the API's listeners. A unix socket (default /var/run/fleet.sock, mode 0660), TCP
+// FleetServer: the API's listeners. A unix socket (default /run/fleet.sock, mode 0660), TCP
 // listeners (optionally TLS with client-certificate verification) and the sockets systemd
 // passed by socket activation, all serving one swappable handler.
 import { chmod } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { activationFds, type ActivationOptions } from './activation.js';
 import { removeStaleSocket } from './unix-socket.js';
 
 /** fleet's API socket. */
-export const DEFAULT_SOCKET_PATH = '/var/run/fleet.sock';
+export const DEFAULT_SOCKET_PATH = '/run/fleet.sock';
 
 /** PEM material of a TLS listener; clients must present a certificate signed by `ca`. */
 export interface TlsOptions {

@@ -249,7 +249,7 @@ describe('FleetServer on a unix socket, with FleetClient', () => {
       createConnection: () => Promise.reject(new Error('ssh: no route')),
     });
     await expect(failing.listUnits()).rejects.toThrow(
-      'cannot reach the fleet API at unix:///var/run/fleet.sock: ssh: no route',
+      'cannot reach the fleet API at unix:///run/fleet.sock: ssh: no route',
     );
   });
 });

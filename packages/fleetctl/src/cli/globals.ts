@@ -18,7 +18,8 @@ export interface GlobalFlag {
 export const GLOBAL_FLAGS: Readonly<Record<string, GlobalFlag>> = {
   endpoint: {
     type: 'string',
-    default: 'unix:///var/run/fleet.sock',
+    // @fleet/client's DEFAULT_ENDPOINT, not imported: `fleetctl version` loads no client code.
+    default: 'unix:///run/fleet.sock',
     describe: 'Location of the fleet API: unix:///path, http://host:port or https://host:port',
   },
   tunnel: {

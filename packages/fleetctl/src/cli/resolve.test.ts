@@ -50,7 +50,7 @@ describe('globalDefaults', () => {
       'strict-host-key-checking': false,
       'ssh-timeout': 2.5,
       'ssh-username': 'core',
-      endpoint: 'unix:///var/run/fleet.sock',
+      endpoint: 'unix:///run/fleet.sock',
     });
   });
 });
