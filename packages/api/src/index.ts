@@ -33,6 +33,8 @@ export type {
   TlsOptions,
 } from './server/fleet-server.js';
 export { isLoopbackHost } from './server/listener.js';
+export { BUSY_MESSAGE, DEFAULT_LIMITS } from './server/limits.js';
+export type { ApiLimits } from './server/limits.js';
 export { parseSubjects, rolesConfigured, showSubject, SUBJECT_KINDS } from './server/roles.js';
 export type { Role, RoleSubjects, Subject, SubjectKind } from './server/roles.js';
 export { activationFds, LISTEN_FDS_START } from './server/activation.js';

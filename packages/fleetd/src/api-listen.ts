@@ -63,6 +63,14 @@ export async function apiListenOptions(
     ...(readSocket ? { readSocket } : {}),
     insecure: config.insecureListenTcp,
     allowedHosts: config.apiAllowedHosts,
+    limits: {
+      maxConnections: config.apiMaxConnections,
+      maxInFlight: config.apiMaxInFlight,
+      headersTimeoutMs: config.apiHeadersTimeout * 1000,
+      requestTimeoutMs: config.apiRequestTimeout * 1000,
+      keepAliveTimeoutMs: config.apiKeepAliveTimeout * 1000,
+      handshakeTimeoutMs: config.apiTlsHandshakeTimeout * 1000,
+    },
     logger,
     clock,
   };

@@ -95,6 +95,32 @@ describe('the API listeners in the configuration', () => {
   });
 });
 
+describe('the API limits', () => {
+  it("default to an operator API's and read durations and counts", () => {
+    expect(buildConfig({}).config).toMatchObject({
+      apiMaxConnections: 512,
+      apiMaxInFlight: 128,
+      apiHeadersTimeout: 10,
+      apiRequestTimeout: 30,
+      apiKeepAliveTimeout: 5,
+      apiTlsHandshakeTimeout: 10,
+    });
+    const c = buildConfig({
+      flags: { api_max_in_flight: '8', api_headers_timeout: '2s', api_request_timeout: '1m' },
+    }).config;
+    expect([c.apiMaxInFlight, c.apiHeadersTimeout, c.apiRequestTimeout]).toEqual([8, 2, 60]);
+  });
+
+  it('refuse values that cannot work', () => {
+    expect(refusal({ api_max_connections: '0' })).toBe(
+      'invalid value for api_max_connections: "0" (expected a whole number from 1 to 65535)',
+    );
+    expect(refusal({ api_headers_timeout: '1m' })).toBe(
+      'api_headers_timeout must not be longer than api_request_timeout (the whole request)',
+    );
+  });
+});
+
 describe('the read-only socket group', () => {
   it('is a number as given, or a name from the group file; an unknown name is refused', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fleetd-group-'));

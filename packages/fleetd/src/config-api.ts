@@ -4,7 +4,17 @@
 // open root API.
 import { isLoopbackHost, parseSubjects, type Subject } from '@fleet/api';
 import { oneLine } from '@fleet/runtime';
-import { absolutePath, bool, list, show, str, unquote, type Parser } from './config-values.js';
+import {
+  absolutePath,
+  bool,
+  int,
+  list,
+  seconds,
+  show,
+  str,
+  unquote,
+  type Parser,
+} from './config-values.js';
 import { ConfigError } from './errors.js';
 
 /** The API options of fleetd's configuration. */
@@ -29,6 +39,18 @@ export interface ApiConfig {
   listenUnixRead: string;
   /** Ours: the group (name or number) of the read-only socket, whose members may read. */
   listenUnixReadGroup: string;
+  /** Ours: open connections per listener (beyond it, the oldest idle or slow one is closed). */
+  apiMaxConnections: number;
+  /** Ours: requests answered at once; more get 503 with Retry-After. */
+  apiMaxInFlight: number;
+  /** Ours, seconds: a request's headers must arrive within this. */
+  apiHeadersTimeout: number;
+  /** Ours, seconds: a whole request (body included) must arrive within this. */
+  apiRequestTimeout: number;
+  /** Ours, seconds: an idle keep-alive connection is closed after this. */
+  apiKeepAliveTimeout: number;
+  /** Ours, seconds: a TLS handshake must finish within this. */
+  apiTlsHandshakeTimeout: number;
 }
 
 const subjects: Parser = (raw, name) => {
@@ -82,6 +104,17 @@ export const API_OPTIONS = {
   api_allowed_hosts: { key: 'apiAllowedHosts', parse: hostNames, deflt: '' },
   listen_unix_read: { key: 'listenUnixRead', parse: absolutePath(true), deflt: '' },
   listen_unix_read_group: { key: 'listenUnixReadGroup', parse: group, deflt: '' },
+  // An operator API's limits (see @fleet/api's DEFAULT_LIMITS for why).
+  api_max_connections: { key: 'apiMaxConnections', parse: int(1, 65_535), deflt: '512' },
+  api_max_in_flight: { key: 'apiMaxInFlight', parse: int(1, 65_535), deflt: '128' },
+  api_headers_timeout: { key: 'apiHeadersTimeout', parse: seconds(1, 3600), deflt: '10s' },
+  api_request_timeout: { key: 'apiRequestTimeout', parse: seconds(1, 3600), deflt: '30s' },
+  api_keep_alive_timeout: { key: 'apiKeepAliveTimeout', parse: seconds(1, 3600), deflt: '5s' },
+  api_tls_handshake_timeout: {
+    key: 'apiTlsHandshakeTimeout',
+    parse: seconds(1, 3600),
+    deflt: '10s',
+  },
 } as const satisfies Record<string, { key: keyof ApiConfig; parse: Parser; deflt: string }>;
 
 /** The host of a `listen_tcp` entry (`:49153` and `0.0.0.0:49153`: every interface). */
@@ -100,6 +133,10 @@ export function checkApiConfig(c: ApiConfig): void {
         `invalid value for listen_tcp: ${show(hp)} (the port must be from 0 to 65535)`,
       );
   }
+  if (c.apiHeadersTimeout > c.apiRequestTimeout)
+    throw new ConfigError(
+      'api_headers_timeout must not be longer than api_request_timeout (the whole request)',
+    );
   if ((c.tlsCertFile === '') !== (c.tlsKeyFile === ''))
     throw new ConfigError('tls_cert_file and tls_key_file must be given together');
   if (c.tlsCertFile !== '' && c.tlsCaFile === '')

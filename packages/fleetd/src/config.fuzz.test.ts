@@ -271,7 +271,7 @@ function checkRefusal(err: unknown): void {
     /^invalid value for ([a-z_]+): /.exec(msg)?.[1] ??
     /^([a-z_]+) and [a-z_]+ must be given together$/.exec(msg)?.[1] ??
     /^(tls_ca_file) is required/.exec(msg)?.[1] ??
-    /^([a-z_]+)(?:=\S+)? (?:needs|would serve) /.exec(msg)?.[1];
+    /^([a-z_]+)(?:=\S+)? (?:needs|would serve|must not be) /.exec(msg)?.[1];
   if (named !== undefined) expect(KNOWN).toContain(named);
   else
     expect(msg).toMatch(

@@ -6,21 +6,23 @@ import { chmod, chown } from 'node:fs/promises';
 import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { ApiHandler } from '../api.js';
-import { silentLogger, systemClock, type Clock, type Logger } from '@fleet/runtime';
-import { activationFds, type ActivationOptions } from './activation.js';
+import { silentLogger, systemClock, type Logger } from '@fleet/runtime';
+import { activationFds } from './activation.js';
+import type { ListenerAddress, ListenOptions } from './listen-options.js';
 import {
   allowedHostSet,
   guardedServer,
   InsecureListenerError,
   isLoopbackHost,
   listenOn,
-  type ReadSocketOptions,
   type TcpListenOptions,
   type TlsOptions,
 } from './listener.js';
+import { DEFAULT_LIMITS, FailureLog, TLS_FAILURE_LOG_MS, type ApiLimits } from './limits.js';
 import { rolesConfigured, type Role } from './roles.js';
 import { removeStaleSocket } from './unix-socket.js';
 
+export type { ListenOptions, ListenerAddress } from './listen-options.js';
 export {
   InsecureListenerError,
   type ReadSocketOptions,
@@ -34,46 +36,6 @@ export const DEFAULT_SOCKET_PATH = '/var/run/fleet.sock';
 /** How often a plain listener on a non-loopback address is logged again (hourly). */
 export const INSECURE_WARNING_INTERVAL_MS = 3_600_000;
 
-/** Options of {@link FleetServer.listen}. */
-export interface ListenOptions {
-  /**
-   * The unix socket to create. Default: {@link DEFAULT_SOCKET_PATH}, unless systemd passed
-   * sockets (then systemd owns the socket). `null`: no unix socket. Its callers are admin.
-   */
-  readonly unixSocket?: string | null;
-  /** Mode of the unix socket file (default 0o660). */
-  readonly socketMode?: number;
-  /** A read-only unix socket beside the admin one. */
-  readonly readSocket?: ReadSocketOptions;
-  /** TCP (and TLS) listeners, in addition to the others. */
-  readonly tcp?: readonly TcpListenOptions[];
-  /** Where to look for systemd's sockets; `false` to ignore them. Default: this process. */
-  readonly activation?: ActivationOptions | false;
-  /** TLS of the TCP sockets systemd passes (unix ones stay plain). Default: plain. */
-  readonly activatedTls?: TlsOptions;
-  /**
-   * Serve plain HTTP on addresses other than loopback (the operator's explicit opt-in, warned
-   * about at start and every hour). Otherwise such a listener throws InsecureListenerError.
-   */
-  readonly insecure?: boolean;
-  /** Host names plain listeners answer to besides loopback, `localhost` and IP addresses. */
-  readonly allowedHosts?: readonly string[];
-  readonly logger?: Logger;
-  /** Timers of the hourly warning (default: the system clock). */
-  readonly clock?: Clock;
-}
-
-/** Where a listener listens. */
-export type ListenerAddress =
-  | { readonly kind: 'unix'; readonly path: string; readonly role?: 'read' }
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly tls: boolean }
-  | {
-      readonly kind: 'activated';
-      readonly fd: number;
-      readonly address: string;
-      readonly tls: boolean;
-    };
-
 interface Listener {
   /** The server that listens (for an activated socket: a net.Server handing over connections). */
   readonly server: net.Server;
@@ -81,6 +43,7 @@ interface Listener {
   readonly http: http.Server;
   readonly address: ListenerAddress;
   readonly setTls: (tls: TlsOptions) => void;
+  readonly connections: () => number;
   readonly tls: boolean;
   /** Plain HTTP on an address other machines can reach (the operator opted in). */
   readonly exposed: boolean;
@@ -110,6 +73,9 @@ export class FleetServer {
   private closing: Promise<void> | undefined;
   private readonly allowedHosts: ReadonlySet<string>;
   private cancelWarning: (() => void) | undefined;
+  private readonly limits: ApiLimits;
+  private readonly inFlight = { n: 0 };
+  private readonly tlsFailures: FailureLog;
 
   private constructor(
     handler: ApiHandler,
@@ -118,6 +84,13 @@ export class FleetServer {
   ) {
     this.handler = handler;
     this.allowedHosts = allowedHostSet(opts.allowedHosts);
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.tlsFailures = new FailureLog(
+      opts.clock ?? systemClock,
+      TLS_FAILURE_LOG_MS,
+      (count, last) =>
+        logger.warn({ count, lastError: last }, 'TLS handshakes with API clients failed'),
+    );
   }
 
   /**
@@ -162,6 +135,11 @@ export class FleetServer {
     return this.listeners.map((l) => l.address);
   }
 
+  /** Open connections of each listener, in the order of {@link addresses}. */
+  get connections(): number[] {
+    return this.listeners.map((l) => l.connections());
+  }
+
   /** Serves every later request with `handler`; in-flight requests finish with the old one. */
   setHandler(handler: ApiHandler): void {
     this.handler = handler;
@@ -181,6 +159,7 @@ export class FleetServer {
    */
   close(): Promise<void> {
     this.cancelWarning?.();
+    this.tlsFailures.close();
     this.closing ??= Promise.all(this.listeners.map(closeServer)).then(() => undefined);
     return this.closing;
   }
@@ -208,7 +187,15 @@ export class FleetServer {
   }
 
   private guarded(tls: TlsOptions | undefined, role: Role) {
-    return guardedServer(() => this.handler, { tls, role, allowedHosts: this.allowedHosts });
+    const g = guardedServer(() => this.handler, {
+      tls,
+      role,
+      allowedHosts: this.allowedHosts,
+      limits: this.limits,
+      inFlight: this.inFlight,
+    });
+    g.server.on('tlsClientError', (err: Error) => this.tlsFailures.failed(err.message));
+    return { ...g, connections: () => g.cap.size };
   }
 
   private add(listener: Listener): void {
@@ -245,6 +232,7 @@ export class FleetServer {
       http: g.server,
       address: { kind: 'activated', fd, address, tls: tls !== undefined },
       setTls: g.setTls,
+      connections: g.connections,
       tls: tls !== undefined,
       exposed,
     });
@@ -259,6 +247,7 @@ export class FleetServer {
       http: g.server,
       address: { kind: 'unix', path, ...(role === 'read' ? { role } : {}) },
       setTls: g.setTls,
+      connections: g.connections,
       tls: false,
       exposed: false,
     });
@@ -272,9 +261,6 @@ export class FleetServer {
       opts.tls === undefined &&
       this.checkPlain(host, `${host.includes(':') ? `[${host}]` : host}:${opts.port}`);
     const g = this.guarded(opts.tls, 'admin');
-    g.server.on('tlsClientError', (err: Error) => {
-      this.logger.warn({ err: err.message }, 'TLS handshake with an API client failed');
-    });
     await listenOn(g.server, { host, port: opts.port });
     this.add({
       server: g.server,
@@ -286,6 +272,7 @@ export class FleetServer {
         tls: opts.tls !== undefined,
       },
       setTls: g.setTls,
+      connections: g.connections,
       tls: opts.tls !== undefined,
       exposed,
     });

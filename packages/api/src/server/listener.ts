@@ -2,12 +2,13 @@
 // each request passes before the API (Host, Origin, role), answered 403 in fleet's error shape.
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type Server } from 'node:net';
+import { isIP, type Server, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ApiHandler } from '../api.js';
 import { errorBody } from '../errors.js';
 import { jsonReply, writeReply } from '../http/reply.js';
 import { guardProblem, normalizeHostName, type ListenerPolicy } from './guard.js';
+import { BUSY_MESSAGE, ConnectionCap, serverTimeouts, type ApiLimits } from './limits.js';
 import { certificateSubjects, roleOfCertificate, type Role, type RoleSubjects } from './roles.js';
 
 /** PEM material of a TLS listener; clients must present a certificate signed by `ca`. */
@@ -65,6 +66,8 @@ export function allowedHostSet(names: readonly string[] | undefined): ReadonlySe
 /** A listener's server and how to change its TLS material. */
 export interface GuardedServer {
   readonly server: http.Server;
+  /** Its connections. */
+  readonly cap: ConnectionCap;
   /** New certificate, key, CA, CRL and roles for the next handshakes and requests. */
   readonly setTls: (tls: TlsOptions) => void;
 }
@@ -89,8 +92,12 @@ export function guardedServer(
     readonly tls: TlsOptions | undefined;
     readonly role: Role;
     readonly allowedHosts: ReadonlySet<string>;
+    readonly limits: ApiLimits;
+    /** Requests in flight over every listener of the process. */
+    readonly inFlight: { n: number };
   },
 ): GuardedServer {
+  const cap = new ConnectionCap(opts.limits.maxConnections);
   let roles = opts.tls?.roles;
   const policy: ListenerPolicy =
     opts.tls === undefined
@@ -110,20 +117,41 @@ export function guardedServer(
       role,
       opts.allowedHosts,
     );
-    if (problem === undefined) {
-      handler()(req, res);
+    // The body is not read: the connection cannot carry another request.
+    if (problem !== undefined) {
+      writeReply(res, jsonReply(403, errorBody(403, problem), { Connection: 'close' }));
       return;
     }
-    // The body is not read: the connection cannot carry another request.
-    writeReply(res, jsonReply(403, errorBody(403, problem), { Connection: 'close' }));
+    if (opts.inFlight.n >= opts.limits.maxInFlight) {
+      const busy = { 'Retry-After': '1', Connection: 'close' };
+      writeReply(res, jsonReply(503, errorBody(503, BUSY_MESSAGE), busy));
+      return;
+    }
+    opts.inFlight.n++;
+    res.once('close', () => opts.inFlight.n--);
+    cap.requestStarted(req.socket, res);
+    handler()(req, res);
   };
-  if (opts.tls === undefined) return { server: http.createServer(dispatch), setTls: () => {} };
+  const timeouts = serverTimeouts(opts.limits);
+  if (opts.tls === undefined) {
+    const server = http.createServer(timeouts, dispatch);
+    server.on('connection', (s: Socket) => cap.admit(s));
+    return { server, cap, setTls: () => {} };
+  }
   const server = https.createServer(
-    { ...secureContext(opts.tls), requestCert: true, rejectUnauthorized: true },
+    {
+      ...timeouts,
+      ...secureContext(opts.tls),
+      requestCert: true,
+      rejectUnauthorized: true,
+      handshakeTimeout: opts.limits.handshakeTimeoutMs,
+    },
     dispatch,
   );
+  server.on('secureConnection', (s: Socket) => cap.admit(s));
   return {
     server,
+    cap,
     setTls: (tls) => {
       server.setSecureContext(secureContext(tls));
       roles = tls.roles;
