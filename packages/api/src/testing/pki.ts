@@ -15,11 +15,14 @@ export interface Issued {
 export class TestPki {
   readonly dir: string;
   readonly ca: string;
-  /** `server.crt`/`server.key`: for 127.0.0.1 and localhost. */
+  /** `server.crt`/`server.key`: for `serverSan` (default 127.0.0.1 and localhost). */
   readonly server: Issued;
 
-  /** @param parent - where the temp dir is made (default the OS's) */
-  constructor(parent: string = tmpdir()) {
+  /**
+   * @param parent - where the temp dir is made (default the OS's)
+   * @param serverSan - the server certificate's names, openssl's form
+   */
+  constructor(parent: string = tmpdir(), serverSan = 'IP:127.0.0.1,DNS:localhost') {
     this.dir = mkdtempSync(join(parent, 'fleet-pki-'));
     writeFileSync(
       this.path('ca.cnf'),
@@ -38,7 +41,7 @@ export class TestPki {
     this.authority('ca');
     this.ca = this.path('ca.crt');
     this.server = this.issue('server', 'localhost', {
-      san: 'IP:127.0.0.1,DNS:localhost',
+      san: serverSan,
       usage: 'serverAuth',
     });
   }
