@@ -1,9 +1,11 @@
 // The API's doors on a real machine (issue 16): a plain listener beyond loopback refuses to start
 // in one line; with TLS a request without a certificate fails, a `read` certificate lists but
 // `fleetctl start` gets the permission line, a revoked certificate is refused at the handshake;
-// a forged Host is refused on a plain listener. Certificates are made at test time.
+// a forged Host is refused on a plain listener; 1,000 slow connections do not keep the API from
+// answering. Certificates are made at test time.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,5 +205,39 @@ describe('the API on a real machine: TLS, roles, revocation, Host checks', () =>
       },
     });
     expect((await get(`${m.address}:${PORT}`)).status).toBe(200);
+  });
+
+  it('answers while 1,000 slow connections (headers never finished) are held open', async () => {
+    // The plain loopback listener of the previous test.
+    const held: net.Socket[] = [];
+    let closedByServer = 0;
+    try {
+      for (let i = 0; i < 1_000; i++) {
+        const s = await new Promise<net.Socket>((resolve, reject) => {
+          const c = net.connect(PORT, m.address, () => {
+            c.write(`GET /fleet/v1/units HTTP/1.1\r\nHost: ${m.address}\r\nX-Slow: `);
+            resolve(c);
+          });
+          c.once('error', reject);
+        });
+        s.on('error', () => {});
+        s.once('close', () => closedByServer++);
+        s.resume();
+        held.push(s);
+      }
+      const c = new FleetClient({ endpoint: `http://${m.address}:${PORT}`, timeoutMs: 30_000 });
+      try {
+        expect((await c.listMachines()).map((x) => x.id)).toEqual([m.machineId]);
+      } finally {
+        c.close();
+      }
+      // fleetd's default cap is 512 per listener: the oldest slow connections made room.
+      await waitFor(() => closedByServer >= 1_000 - 512, {
+        timeoutMs: 30_000,
+        what: `fleetd to close slow connections beyond its cap (${closedByServer} closed)`,
+      });
+    } finally {
+      for (const s of held) s.destroy();
+    }
   });
 });

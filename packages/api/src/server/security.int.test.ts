@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, ConnectionError, FleetClient } from '@fleet/client';
 import { InMemoryRegistry } from '@fleet/registry';
-import { ManualClock, type Logger } from '@fleet/runtime';
+import { ManualClock, RecordingLogger, type Logger } from '@fleet/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../api.js';
 import { serviceOptions, TestPki } from '../testing/index.js';
@@ -216,6 +216,32 @@ describe('plain listeners', () => {
     await s.close();
     clock.advance(3_600_000);
     expect(warnings).toHaveLength(2);
+  });
+});
+
+describe('TLS without roles', () => {
+  it('keeps every CA-signed certificate admin, as before, and says so once at start', async () => {
+    const log = new RecordingLogger();
+    const tls = { ...(await tlsOptions()), roles: { admin: [], read: [] } };
+    const s = await listen({ tcp: [{ host: '127.0.0.1', port: 0, tls }], logger: log });
+    expect(log.records.filter((r) => r.level === 'warn').map((r) => r.msg)).toEqual([
+      'API roles are not configured: every client certificate the CA signed is admin',
+    ]);
+    const c = new FleetClient({
+      endpoint: `https://127.0.0.1:${tcpPort(s)}`,
+      caFile: pki.ca,
+      certFile: pki.path('stranger.crt'),
+      keyFile: pki.path('stranger.key'),
+    });
+    try {
+      await c.createUnit({
+        name: 'by-anyone.service',
+        options: serviceOptions(),
+        desiredState: 'inactive',
+      });
+    } finally {
+      c.close();
+    }
   });
 });
 
