@@ -207,8 +207,37 @@ describe('the API on a real machine: TLS, roles, revocation, Host checks', () =>
     expect((await get(`${m.address}:${PORT}`)).status).toBe(200);
   });
 
+  it('serves a read-only unix socket beside the admin one, in the group asked for', async () => {
+    await restartWith([
+      `listen_tcp=${m.address}:${PORT}`,
+      'listen_unix_read=/run/fleet-read.sock',
+      'listen_unix_read_group=adm',
+    ]);
+    await serving();
+    expect((await sh(m, 'stat -c "%a %G" /run/fleet-read.sock')).trim()).toBe('660 adm');
+    const init = m.initProcess;
+    if (init === undefined) throw new Error('machine not running');
+    const reader = new FleetClient({
+      endpoint: `unix:///proc/${init.pid}/root/run/fleet-read.sock`,
+      timeoutMs: 5_000,
+    });
+    try {
+      expect((await reader.listMachines()).map((x) => x.id)).toEqual([m.machineId]);
+      const err = await reader
+        .destroyUnit('hello.service')
+        .then(() => undefined)
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        status: 403,
+        message: 'permission denied: role read cannot DELETE units',
+      });
+    } finally {
+      reader.close();
+    }
+  });
+
   it('answers while 1,000 slow connections (headers never finished) are held open', async () => {
-    // The plain loopback listener of the previous test.
+    // The plain loopback listener of the previous tests.
     const held: net.Socket[] = [];
     let closedByServer = 0;
     try {
