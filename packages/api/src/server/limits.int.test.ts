@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { FleetClient } from '@fleet/client';
 import { InMemoryRegistry } from '@fleet/registry';
-import { RecordingLogger } from '@fleet/runtime';
+import { ManualClock, RecordingLogger, systemClock, type Clock } from '@fleet/runtime';
 import { waitFor } from '@fleet/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApi, type ApiHandler } from '../api.js';
@@ -23,6 +23,8 @@ async function serve(
   limits: Partial<ApiLimits> = {},
   wrap: (h: ApiHandler) => ApiHandler = (h) => h,
   tls = false,
+  logger = new RecordingLogger(),
+  clock: Clock = systemClock,
 ) {
   const registry = new InMemoryRegistry();
   let pki: TestPki | undefined;
@@ -31,7 +33,8 @@ async function serve(
     unixSocket: null,
     activation: false,
     limits,
-    logger: new RecordingLogger(),
+    logger,
+    clock,
     tcp: [
       {
         host: '127.0.0.1',
@@ -157,4 +160,26 @@ describe('stalled clients', () => {
     // Node's own default waited 120 s.
     await waitFor(() => closed, { timeoutMs: 20_000, what: 'the server to close the connection' });
   }, 30_000);
+
+  it('that fail their TLS handshake are logged as one line, then one line a minute with the count', async () => {
+    const log = new RecordingLogger();
+    const clock = new ManualClock();
+    const { port } = await serve({}, (h) => h, true, log, clock);
+    let closed = 0;
+    for (let i = 0; i < 20; i++) {
+      const s = net.connect(port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\n\r\n'));
+      s.on('error', () => {});
+      s.resume();
+      s.once('close', () => closed++);
+      cleanup.push(() => {
+        s.destroy();
+      });
+    }
+    await waitFor(() => closed === 20, { what: 'the server to drop 20 plaintext connections' });
+    const lines = () =>
+      log.records.filter((r) => r.msg === 'TLS handshakes with API clients failed');
+    expect(lines().map((r) => r.fields['count'])).toEqual([1]);
+    clock.advance(60_000);
+    expect(lines().map((r) => r.fields['count'])).toEqual([1, 19]);
+  });
 });
