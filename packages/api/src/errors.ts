@@ -19,6 +19,7 @@ export const UNAVAILABLE_MESSAGE = 'fleet server unable to communicate with etcd
 /** Stable codes of the API's errors, by HTTP status. */
 const CODES = {
   400: 'API_BAD_REQUEST',
+  403: 'API_FORBIDDEN',
   404: 'API_NOT_FOUND',
   405: 'API_METHOD_NOT_ALLOWED',
   409: 'API_CONFLICT',

@@ -19,13 +19,24 @@ export {
 } from './pagination.js';
 export type { Page, PageToken } from './pagination.js';
 export { API_PREFIXES } from './router.js';
-export { FleetServer, DEFAULT_SOCKET_PATH } from './server/fleet-server.js';
+export {
+  FleetServer,
+  DEFAULT_SOCKET_PATH,
+  INSECURE_WARNING_INTERVAL_MS,
+  InsecureListenerError,
+} from './server/fleet-server.js';
 export type {
   ListenOptions,
   ListenerAddress,
+  ReadSocketOptions,
   TcpListenOptions,
   TlsOptions,
 } from './server/fleet-server.js';
+export { isLoopbackHost } from './server/listener.js';
+export { BUSY_MESSAGE, DEFAULT_LIMITS } from './server/limits.js';
+export type { ApiLimits } from './server/limits.js';
+export { parseSubjects, rolesConfigured, showSubject, SUBJECT_KINDS } from './server/roles.js';
+export type { Role, RoleSubjects, Subject, SubjectKind } from './server/roles.js';
 export { activationFds, LISTEN_FDS_START } from './server/activation.js';
 export type { ActivationOptions } from './server/activation.js';
 export { removeStaleSocket } from './server/unix-socket.js';

@@ -26,7 +26,7 @@ import { Transport, type CreateConnection, type RawResponse, type TlsFiles } fro
 
 /** Options of {@link FleetClient}. */
 export interface FleetClientOptions extends TlsFiles {
-  /** `unix:///var/run/fleet.sock` (default), `file:///...`, `http://host:port`, `https://...`. */
+  /** `unix:///run/fleet.sock` (default), `file:///...`, `http://host:port`, `https://...`. */
   readonly endpoint?: string;
   /**
    * Reach fleetd through this stream instead of dialing (e.g. an SSH channel to the socket).

@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { isLoopbackHost } from '@fleet/api';
 import { InMemoryRegistry, Keys, normalizeKeyPrefix } from '@fleet/registry';
 import { RecordingLogger } from '@fleet/runtime';
 import { FakeSystemd } from '@fleet/systemd';
@@ -25,6 +26,7 @@ import {
   type ConfigSources,
   type FleetdConfig,
 } from './config.js';
+import { listenHost } from './config-api.js';
 import { Fleetd } from './daemon.js';
 import { unitsDirectoryProblem } from './units-directory.js';
 
@@ -134,6 +136,14 @@ const tcpValue = quoted(
   ]),
 );
 
+const subjectsValue = quoted(
+  kind(fc.constantFrom('', 'CN=ops', 'CN=ops,DNS=ci.example.com', 'uri=spiffe://x/y'), [
+    'ops',
+    'O=acme',
+    'CN=',
+  ]),
+);
+
 /** A value of the right kind (mostly) for each known option, or any junk. */
 function valueFor(name: string): fc.Arbitrary<string> {
   const byName: Record<string, fc.Arbitrary<string>> = {
@@ -150,6 +160,11 @@ function valueFor(name: string): fc.Arbitrary<string> {
     metadata: metadataValue,
     etcd_servers: serversValue,
     listen_tcp: tcpValue,
+    tls_admin_subjects: subjectsValue,
+    tls_read_subjects: subjectsValue,
+    api_allowed_hosts: quoted(
+      kind(fc.constantFrom('', 'fleet.example.com', 'a.example,b.example'), ['a b', '-x']),
+    ),
   };
   if (Object.hasOwn(byName, name)) return byName[name] ?? junk;
   const spec = Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
@@ -240,6 +255,9 @@ function checkBounds(c: FleetdConfig, warnings: readonly string[]): void {
   ])
     expect(typeof b).toBe('boolean');
   expect((c.etcdCertfile === '') === (c.etcdKeyfile === '')).toBe(true);
+  // No open root API: a plain listener beyond loopback only with the explicit opt-in.
+  if (c.tlsCertFile === '' && !c.insecureListenTcp)
+    for (const hp of c.listenTcp) expect(isLoopbackHost(listenHost(hp)), hp).toBe(true);
   for (const w of warnings) expect(w).not.toMatch(/[\r\n\u0085\u2028\u2029]/);
 }
 
@@ -252,7 +270,8 @@ function checkRefusal(err: unknown): void {
   const named =
     /^invalid value for ([a-z_]+): /.exec(msg)?.[1] ??
     /^([a-z_]+) and [a-z_]+ must be given together$/.exec(msg)?.[1] ??
-    /^(tls_ca_file) is required/.exec(msg)?.[1];
+    /^(tls_ca_file) is required/.exec(msg)?.[1] ??
+    /^([a-z_]+)(?:=\S+)? (?:needs|would serve|must not be) /.exec(msg)?.[1];
   if (named !== undefined) expect(KNOWN).toContain(named);
   else
     expect(msg).toMatch(
@@ -339,6 +358,11 @@ describe('the configuration, fuzzed', () => {
               tlsCertFile: '',
               tlsKeyFile: '',
               tlsCaFile: '',
+              tlsCrlFile: '',
+              tlsAdminSubjects: [],
+              tlsReadSubjects: [],
+              listenUnixRead: '',
+              listenUnixReadGroup: '',
             };
             const registry = new InMemoryRegistry({ prefix: c.etcdKeyPrefix });
             const d = await Fleetd.start(c, new RecordingLogger(), {

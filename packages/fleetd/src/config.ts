@@ -15,6 +15,7 @@ import {
   wholeSeconds,
   type Parser,
 } from './config-values.js';
+import { API_OPTIONS, checkApiConfig, type ApiConfig } from './config-api.js';
 import { ConfigError } from './errors.js';
 import { unitsDirectoryMessage, unitsDirectoryProblem } from './units-directory.js';
 
@@ -36,7 +37,7 @@ export const BOUNDS = {
 } as const satisfies Record<string, readonly [number, number]>;
 
 /** fleetd's configuration, with fleet's option names (`fleet.conf`, `FLEET_*`, flags). */
-export interface FleetdConfig {
+export interface FleetdConfig extends ApiConfig {
   verbosity: number;
   etcdServers: string[];
   etcdUsername: string;
@@ -60,12 +61,6 @@ export interface FleetdConfig {
   disableWatches: boolean;
   /** Unix socket of the API; `''` for none (socket activation still applies). */
   listenUnix: string;
-  /** `host:port` TCP listeners of the API. */
-  listenTcp: string[];
-  tlsCertFile: string;
-  tlsKeyFile: string;
-  /** With a TCP listener and a certificate: clients must present a certificate signed by this CA. */
-  tlsCaFile: string;
   /** On SIGTERM, stop and unload every unit and leave the cluster (fleet's behaviour). */
   drainOnShutdown: boolean;
   /**
@@ -125,10 +120,7 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   disable_engine: { key: 'disableEngine', parse: bool, deflt: 'false' },
   disable_watches: { key: 'disableWatches', parse: bool, deflt: 'false' },
   listen_unix: { key: 'listenUnix', parse: absolutePath(true), deflt: '/run/fleet.sock' },
-  listen_tcp: { key: 'listenTcp', parse: list, deflt: '' },
-  tls_cert_file: { key: 'tlsCertFile', parse: str, deflt: '' },
-  tls_key_file: { key: 'tlsKeyFile', parse: str, deflt: '' },
-  tls_ca_file: { key: 'tlsCaFile', parse: str, deflt: '' },
+  ...API_OPTIONS,
   drain_on_shutdown: { key: 'drainOnShutdown', parse: bool, deflt: 'true' },
   agent_self_fence: { key: 'agentSelfFence', parse: bool, deflt: 'false' },
   machine_id_file: { key: 'machineIdFile', parse: absolutePath(false), deflt: '/etc/machine-id' },
@@ -234,26 +226,12 @@ function checkConfig(c: FleetdConfig): void {
         `invalid value for etcd_servers: ${show(url)} (expected http://host:port)`,
       );
   }
-  for (const hp of c.listenTcp) {
-    const m = /^(?:[^:\s[\]]*|\[[0-9a-fA-F:.]+\]):(\d{1,5})$/.exec(hp);
-    if (m === null)
-      throw new ConfigError(`invalid value for listen_tcp: ${show(hp)} (expected host:port)`);
-    if (Number(m[1]) > 65535)
-      throw new ConfigError(
-        `invalid value for listen_tcp: ${show(hp)} (the port must be from 0 to 65535)`,
-      );
-  }
   const problem = unitsDirectoryProblem(c.unitsDirectory);
   if (problem !== undefined)
     throw new ConfigError(unitsDirectoryMessage(c.unitsDirectory, problem));
   if ((c.etcdCertfile === '') !== (c.etcdKeyfile === ''))
     throw new ConfigError('etcd_certfile and etcd_keyfile must be given together');
-  if ((c.tlsCertFile === '') !== (c.tlsKeyFile === ''))
-    throw new ConfigError('tls_cert_file and tls_key_file must be given together');
-  if (c.tlsCertFile !== '' && c.tlsCaFile === '')
-    throw new ConfigError(
-      'tls_ca_file is required with tls_cert_file: TCP clients must present a certificate',
-    );
+  checkApiConfig(c);
 }
 
 /**

@@ -7,15 +7,22 @@ import {
   readMachineId,
   SessionFile,
 } from '@fleet/agent';
-import { createApi, DEFAULT_SOCKET_PATH, FleetServer, UNAVAILABLE_MESSAGE } from '@fleet/api';
+import {
+  createApi,
+  DEFAULT_SOCKET_PATH,
+  FleetServer,
+  InsecureListenerError,
+  UNAVAILABLE_MESSAGE,
+} from '@fleet/api';
 import { Engine } from '@fleet/engine';
 import { KvRegistry, type Registry } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { oneLine, rateLimited, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
+import { apiListenOptions, apiTls } from './api-listen.js';
 import type { FleetdConfig } from './config.js';
 import { engineTimings } from './engine-timings.js';
-import { EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
+import { ConfigError, EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
 import { ResourceStack } from './resources.js';
@@ -24,7 +31,6 @@ import {
   etcdCredentials,
   launchedFilePath,
   sessionFilePath,
-  tcpListeners,
 } from './start-files.js';
 import { VERSION } from './version.js';
 
@@ -175,10 +181,15 @@ export class Fleetd {
             ...(config.listenUnix === DEFAULT_SOCKET_PATH
               ? {}
               : { unixSocket: config.listenUnix === '' ? null : config.listenUnix }),
-            tcp: await tcpListeners(config),
-            logger: log.child({ component: 'api' }),
+            ...(await apiListenOptions(config, log.child({ component: 'api' }), clock)),
           });
         } catch (err) {
+          if (err instanceof ConfigError) throw err;
+          if (err instanceof InsecureListenerError)
+            throw new ConfigError(
+              `${err.message}: set tls_cert_file, tls_key_file and tls_ca_file, or insecure_listen_tcp=true`,
+              { cause: err },
+            );
           throw new ListenError(`cannot serve the API: ${oneLine(err)}`, { cause: err });
         }
       },
@@ -217,12 +228,23 @@ export class Fleetd {
         'disableEngine',
         'listenUnix',
         'listenTcp',
+        'listenUnixRead',
+        'listenUnixReadGroup',
+        'insecureListenTcp',
+        'apiAllowedHosts',
         'tokenLimit',
       ] as const
     ).filter((k) => JSON.stringify(this.config[k]) !== JSON.stringify(next[k]));
     if (needRestart.length > 0)
       this.log.warn({ options: needRestart }, 'these options take effect when fleetd restarts');
     setLevel(next.verbosity);
+    // A renewed certificate, a new CRL or new role lists apply to the next connections.
+    try {
+      const tls = await apiTls(next);
+      if (tls !== undefined) this.server.setTls(tls);
+    } catch (err) {
+      this.log.error({ err }, `API TLS not reloaded: ${oneLine(err)}`);
+    }
     const publicIP = next.publicIp !== '' ? next.publicIp : this.agent.machine.publicIP;
     await this.agent.updateMachine({ publicIP, metadata: next.metadata });
     this.config = next;

@@ -1,9 +1,8 @@
 // What fleetd reads from disk to start, and where it keeps its own files: etcd's TLS credentials,
-// the API's TLS listeners, the units directory through its symlinks, the session files' paths.
+// the units directory through its symlinks, the session files' paths (the API's: api-listen.ts).
 import { readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import type { TcpListenOptions } from '@fleet/api';
 import type { FleetdConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { unitsDirectoryMessage, unitsDirectoryProblem } from './units-directory.js';
@@ -40,23 +39,6 @@ export async function etcdCredentials(config: FleetdConfig) {
   if (config.etcdUsername !== '')
     out.auth = { username: config.etcdUsername, password: config.etcdPassword };
   return out;
-}
-
-/** The API's TCP listeners, with the TLS files read when a certificate is configured. */
-export async function tcpListeners(config: FleetdConfig): Promise<TcpListenOptions[]> {
-  const tls =
-    config.tlsCertFile === ''
-      ? undefined
-      : {
-          cert: await readFile(config.tlsCertFile),
-          key: await readFile(config.tlsKeyFile),
-          ca: await readFile(config.tlsCaFile),
-        };
-  return config.listenTcp.map((hp) => {
-    const i = hp.lastIndexOf(':');
-    const host = hp.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
-    return { host, port: Number(hp.slice(i + 1)), ...(tls ? { tls } : {}) };
-  });
 }
 
 /**

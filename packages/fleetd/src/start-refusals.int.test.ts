@@ -67,4 +67,12 @@ describe('fleetd that cannot start', () => {
     expect(res.code).toBe(78);
     expect(res.stderr).toMatch(/^fleetd: invalid value for units_directory: [^\n]+\n$/);
   });
+
+  it('with a plain TCP listener on every interface: one line naming the options, exit 78', async () => {
+    const res = await run({}, '--listen_tcp=:49153');
+    expect(res.code).toBe(78);
+    expect(res.stderr).toBe(
+      'fleetd: listen_tcp=:49153 would serve the API without authentication beyond loopback: set tls_cert_file, tls_key_file and tls_ca_file (clients then need certificates), or insecure_listen_tcp=true\n',
+    );
+  });
 });

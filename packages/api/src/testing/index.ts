@@ -4,3 +4,5 @@
 export { inject } from './inject.js';
 export type { InjectRequest, InjectResponse } from './inject.js';
 export { Fixture, GLOBAL_OPTIONS, serviceOptions, snapshot } from './fixture.js';
+export { TestPki } from './pki.js';
+export type { Issued } from './pki.js';

@@ -74,6 +74,20 @@ async function dispatch(argv: string[], io: RunIo): Promise<number> {
 }
 
 /**
+ * The API's refusal (403: a role that may not, a refused Host or Origin) anywhere in the causes:
+ * its message is the whole story ("permission denied: role read cannot PUT units"), whatever
+ * the command was doing. Duck-typed, so the client is not loaded for every run.
+ */
+function forbidden(err: unknown): Error | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {
+    const f = e as { code?: unknown; status?: unknown };
+    if (f.code === 'API_ERROR' && f.status === 403) return e;
+  }
+  return undefined;
+}
+
+/**
  * Runs fleetctl with `argv` (the arguments after the program name).
  * @returns the exit code: 0 success, 1 failure (2 for the deprecated verify/--sign); ssh,
  * status and journal return the remote command's exit status
@@ -83,7 +97,7 @@ export async function run(argv: readonly string[], io: RunIo): Promise<number> {
     return await dispatch([...argv], io);
   } catch (err) {
     // An error's message may quote the cluster (a reason, an API error): escape its controls.
-    io.stderr.write(`${escapeLine(oneLine(err))}\n`);
+    io.stderr.write(`${escapeLine(oneLine(forbidden(err) ?? err))}\n`);
     return err instanceof CliError ? err.exitCode : 1;
   }
 }
