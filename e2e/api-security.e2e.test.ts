@@ -207,14 +207,25 @@ describe('the API on a real machine: TLS, roles, revocation, Host checks', () =>
     expect((await get(`${m.address}:${PORT}`)).status).toBe(200);
   });
 
-  it('serves a read-only unix socket beside the admin one, in the group asked for', async () => {
-    await restartWith([
-      `listen_tcp=${m.address}:${PORT}`,
-      'listen_unix_read=/run/fleet-read.sock',
-      'listen_unix_read_group=adm',
-    ]);
+  it('serves a read-only unix socket beside the admin one, from fleet-read.socket, in its group', async () => {
+    // As the README says: the group, the socket unit, started while fleet.service is stopped
+    // (systemd starts no socket whose service already runs), then fleetd, which is handed it.
+    await sh(
+      m,
+      [
+        'groupadd --system -f fleet-read',
+        'cp /opt/fleet/units/fleet-read.socket /etc/systemd/system/',
+        'systemctl daemon-reload',
+        'systemctl stop fleet.service',
+        'systemctl enable --now fleet-read.socket',
+      ].join('\n'),
+      120_000,
+    );
+    await restartWith([`listen_tcp=${m.address}:${PORT}`]);
     await serving();
-    expect((await sh(m, 'stat -c "%a %G" /run/fleet-read.sock')).trim()).toBe('660 adm');
+    expect((await sh(m, 'stat -c "%a %U %G" /run/fleet-read.sock')).trim()).toBe(
+      '660 root fleet-read',
+    );
     const init = m.initProcess;
     if (init === undefined) throw new Error('machine not running');
     const reader = new FleetClient({

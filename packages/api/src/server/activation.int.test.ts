@@ -69,7 +69,7 @@ async function activate(env: Record<string, string> = {}) {
         ...process.env,
         ...env,
         LISTEN_FDS: '2',
-        LISTEN_FDNAMES: 'fleet.socket:fleet-tcp.socket',
+        LISTEN_FDNAMES: env['LISTEN_FDNAMES'] ?? 'fleet.socket:fleet-tcp.socket',
       },
       stdio: ['ignore', 'pipe', 'pipe', fdOf(unix), fdOf(tcp)],
     },
@@ -94,7 +94,7 @@ async function activate(env: Record<string, string> = {}) {
   await new Promise<void>((r) => tcp.close(() => r()));
 
   const report = JSON.parse(line) as {
-    addresses: { kind: string; fd: number; tls: boolean }[];
+    addresses: { kind: string; fd: number; tls: boolean; role?: string }[];
     listenFds: string | null;
   };
   return { running, report, port, dir: d };
@@ -159,5 +159,41 @@ describe('socket activation', () => {
     } finally {
       pki.remove();
     }
+  });
+
+  it('gives the read role to a socket its unit named read (FileDescriptorName=read); others stay admin', async () => {
+    // units/fleet-read.socket: systemd creates the socket with its group and mode, so the
+    // sandboxed fleetd needs no capability to chown one of its own.
+    const {
+      running,
+      report,
+      port,
+      dir: d,
+    } = await activate({
+      LISTEN_FDNAMES: 'read:fleet-tcp.socket',
+    });
+    expect(report.addresses.map((a) => [a.fd, a.role ?? 'admin'])).toEqual([
+      [3, 'read'],
+      [4, 'admin'],
+    ]);
+    const reader = new FleetClient({ endpoint: `unix://${join(d, 'fleet.sock')}` });
+    const admin = new FleetClient({ endpoint: `http://127.0.0.1:${port}` });
+    try {
+      await admin.createUnit({
+        name: 'a.service',
+        options: serviceOptions(),
+        desiredState: 'loaded',
+      });
+      expect((await reader.listUnits()).map((u) => u.name)).toEqual(['a.service']);
+      await expect(reader.destroyUnit('a.service')).rejects.toMatchObject({
+        status: 403,
+        message: 'permission denied: role read cannot DELETE units',
+      });
+      expect((await admin.listUnits()).map((u) => u.name)).toEqual(['a.service']);
+    } finally {
+      reader.close();
+      admin.close();
+    }
+    await running.stop();
   });
 });

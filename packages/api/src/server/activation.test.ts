@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activationFds } from './activation.js';
+import { activatedSockets, activationFds } from './activation.js';
 
 describe('activationFds', () => {
   it('returns fds 3..3+N-1 when LISTEN_PID is this process, and unsets the variables', () => {
@@ -29,5 +29,18 @@ describe('activationFds', () => {
     ['garbage pid', { LISTEN_PID: '42abc', LISTEN_FDS: '1' }],
   ])('ignores %s', (_what, env: NodeJS.ProcessEnv) => {
     expect(activationFds({ env: { ...env }, pid: 42 })).toEqual([]);
+  });
+
+  it('names each socket by LISTEN_FDNAMES (FileDescriptorName=), unknown when none is given', () => {
+    const env: NodeJS.ProcessEnv = {
+      LISTEN_PID: '42',
+      LISTEN_FDS: '3',
+      LISTEN_FDNAMES: 'fleet.socket:read',
+    };
+    expect(activatedSockets({ env, pid: 42 })).toEqual([
+      { fd: 3, name: 'fleet.socket' },
+      { fd: 4, name: 'read' },
+      { fd: 5, name: 'unknown' },
+    ]);
   });
 });

@@ -15,15 +15,33 @@ export interface ActivationOptions {
   readonly unsetEnv?: boolean;
 }
 
+/** A socket systemd passed: its fd and its `FileDescriptorName=` (`unknown` if none was given). */
+export interface ActivatedSocket {
+  readonly fd: number;
+  readonly name: string;
+}
+
+/**
+ * The name a socket unit gives the read-only API socket (`FileDescriptorName=read`, as
+ * `units/fleet-read.socket` does): its clients get the `read` role.
+ */
+export const READ_SOCKET_NAME = 'read';
+
 /**
  * The fds systemd handed this process, in order; `[]` when not socket-activated (no or
  * malformed variables, or LISTEN_PID names another process).
  */
 export function activationFds(opts: ActivationOptions = {}): number[] {
+  return activatedSockets(opts).map((s) => s.fd);
+}
+
+/** The sockets systemd handed this process with their names (LISTEN_FDNAMES), in order. */
+export function activatedSockets(opts: ActivationOptions = {}): ActivatedSocket[] {
   const env = opts.env ?? process.env;
   const pid = opts.pid ?? process.pid;
   const listenPid = env['LISTEN_PID'];
   const listenFds = env['LISTEN_FDS'];
+  const names = (env['LISTEN_FDNAMES'] ?? '').split(':');
   if (opts.unsetEnv ?? true) {
     delete env['LISTEN_PID'];
     delete env['LISTEN_FDS'];
@@ -33,5 +51,8 @@ export function activationFds(opts: ActivationOptions = {}): number[] {
   if (!/^[0-9]+$/.test(listenPid) || Number(listenPid) !== pid) return [];
   if (!/^[0-9]+$/.test(listenFds)) return [];
   const count = Number(listenFds);
-  return Array.from({ length: count }, (_, i) => LISTEN_FDS_START + i);
+  return Array.from({ length: count }, (_, i) => ({
+    fd: LISTEN_FDS_START + i,
+    name: names[i] || 'unknown',
+  }));
 }

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { ApiHandler } from '../api.js';
 import { silentLogger, systemClock, type Logger } from '@fleet/runtime';
-import { activationFds } from './activation.js';
+import { activatedSockets, READ_SOCKET_NAME } from './activation.js';
 import type { ListenerAddress, ListenOptions } from './listen-options.js';
 import {
   allowedHostSet,
@@ -102,8 +102,9 @@ export class FleetServer {
   static async listen(handler: ApiHandler, opts: ListenOptions = {}): Promise<FleetServer> {
     const server = new FleetServer(handler, opts, opts.logger ?? silentLogger);
     try {
-      const fds = opts.activation === false ? [] : activationFds(opts.activation);
-      for (const fd of fds) await server.openActivated(fd);
+      const fds = opts.activation === false ? [] : activatedSockets(opts.activation);
+      for (const { fd, name } of fds)
+        await server.openActivated(fd, name === READ_SOCKET_NAME ? 'read' : 'admin');
       const unixPath =
         opts.unixSocket === undefined
           ? fds.length > 0
@@ -204,10 +205,11 @@ export class FleetServer {
   }
 
   /**
-   * A socket systemd passed: a unix socket stays plain (admin, as the default socket); a TCP
-   * socket gets TLS when it is configured, and is checked as a TCP listener otherwise.
+   * A socket systemd passed: a unix socket stays plain (admin, as the default socket, or read if
+   * its unit named it `read`); a TCP socket gets TLS when it is configured, and is checked as a
+   * TCP listener otherwise.
    */
-  private async openActivated(fd: number): Promise<void> {
+  private async openActivated(fd: number, role: Role): Promise<void> {
     const outer = net.createServer();
     await listenOn(outer, { fd });
     const a = outer.address();
@@ -223,14 +225,20 @@ export class FleetServer {
         throw err;
       }
     }
-    const g = this.guarded(tls, 'admin');
+    const g = this.guarded(tls, role);
     outer.on('connection', (socket: net.Socket) => g.server.emit('connection', socket));
     // node:http tracks its connections (idle close, timeouts) from its 'listening' event.
     g.server.emit('listening');
     this.add({
       server: outer,
       http: g.server,
-      address: { kind: 'activated', fd, address, tls: tls !== undefined },
+      address: {
+        kind: 'activated',
+        fd,
+        address,
+        tls: tls !== undefined,
+        ...(role === 'read' ? { role } : {}),
+      },
       setTls: g.setTls,
       connections: g.connections,
       tls: tls !== undefined,

@@ -44,4 +44,6 @@ export type ListenerAddress =
       readonly fd: number;
       readonly address: string;
       readonly tls: boolean;
+      /** `read`: a plain socket its unit named `read` (FileDescriptorName=read). */
+      readonly role?: 'read';
     };
