@@ -111,6 +111,27 @@ describe('fleetd configuration', () => {
     expect(warnings[0]).toMatch(/^option enable_grpc \(\/f:1\) is ignored/);
   });
 
+  it('warns that an etcd password goes in clear text without TLS, not when TLS is used', () => {
+    const text = (servers: string, more = '') =>
+      `etcd_servers=${servers}\netcd_username=fleet\netcd_password=secret\n${more}`;
+    const plain = buildConfig({
+      file: { path: '/f', text: text('http://10.0.0.1:2379,http://10.0.0.2:2379') },
+    });
+    expect(plain.warnings).toEqual([
+      'etcd_password is sent in clear text to http://10.0.0.1:2379, http://10.0.0.2:2379: use ' +
+        'https:// etcd_servers (with etcd_cafile), or a client certificate instead of a password',
+    ]);
+    // etcd3 speaks TLS to every server once one is https:// or a TLS file is given.
+    for (const t of [
+      text('https://10.0.0.1:2379,http://10.0.0.2:2379'),
+      text('http://10.0.0.1:2379', 'etcd_cafile=/ca.pem'),
+    ])
+      expect(buildConfig({ file: { path: '/f', text: t } }).warnings).toEqual([]);
+    expect(
+      buildConfig({ file: { path: '/f', text: 'etcd_servers=http://10.0.0.1:2379' } }).warnings,
+    ).toEqual([]);
+  });
+
   it('parses conf lines with their line numbers', () => {
     expect(parseConfFile('a=1\n\n b = "two" \n', 'x')).toEqual([
       ['a', '1', 1],

@@ -213,6 +213,13 @@ export function buildConfig(src: ConfigSources): { config: FleetdConfig; warning
       `option disable_watches (${raw.get('disable_watches')?.where ?? ''}) is ignored: ` +
         "each agent watches only its own machine's assignments, which costs etcd little",
     );
+  // etcd3 speaks TLS to every server when a TLS file is given or any server is https://.
+  const tls = c.etcdCafile !== '' || c.etcdCertfile !== '';
+  if (c.etcdPassword !== '' && !tls && c.etcdServers.every((u) => u.startsWith('http://')))
+    warnings.push(
+      `etcd_password is sent in clear text to ${c.etcdServers.join(', ')}: use https:// ` +
+        'etcd_servers (with etcd_cafile), or a client certificate instead of a password',
+    );
   return { config: c, warnings };
 }
 
