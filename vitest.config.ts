@@ -25,6 +25,10 @@ export default defineConfig({
           include: ['packages/*/src/**/*.test.ts', '.ci/**/*.test.mjs', 'scripts/**/*.test.mjs'],
           exclude: ['packages/*/src/**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
           environment: 'node',
+          // Property tests draw hundreds of clusters and take 1-3 s alone; on a loaded 2-core
+          // machine two of them took just over vitest's default 5 s and were cut off (CI on
+          // 2026-12-04). This is the limit before a test counts as hung, not a measurement.
+          testTimeout: 30_000,
         },
       },
       {
