@@ -206,7 +206,8 @@ async function main(): Promise<void> {
 
 function instructions(c: DemoCluster): void {
   const t = c.tunnel;
-  const cmd = `node ${FLEETCTL}`;
+  // This Node (the project's Node 24), by its path: another terminal's `node` may be another one.
+  const cmd = `${process.execPath} ${FLEETCTL}`;
   const lines = [
     '',
     `fleet demo: ${c.nodes.length} machines (${c.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}), etcd on ${c.etcd.endpoints.join(',')}`,

@@ -156,7 +156,12 @@ export class NspawnMachine {
       `--machine=${this.machineName}`,
       `--hostname=${o.name}`,
       ...this.files.binds.map((b) => `--bind-ro=${b}`),
+      // The Node the tests run under (the project's Node 24, scripts/node24.sh), at its own path
+      // and as the machine's `node` (bin/fleetd runs `node` from PATH; the rootfs has none).
       `--bind-ro=${process.execPath}`,
+      ...(process.execPath === '/usr/bin/node'
+        ? []
+        : [`--bind-ro=${process.execPath}:/usr/bin/node`]),
       `--bind-ro=${o.projectDir}`,
       // Where units/fleet.service expects fleet, as on a machine installed from the README.
       `--bind-ro=${o.projectDir}:/opt/fleet`,

@@ -162,6 +162,18 @@ describe('on three etcd members, two of them down (no etcd leader)', () => {
     });
     try {
       await registry.createUnit(unit('kept.service'));
+      // The write is committed once two members have it; the member that stays must have applied
+      // it too, or its own copy may lag behind. A linearizable read through it waits until it has.
+      const last = new EtcdRegistry({
+        endpoints: [cluster.members[0]?.clientUrl ?? ''],
+        prefix: '/fleet-stale/',
+        ...opts,
+      });
+      try {
+        expect((await last.listUnits()).items.map((u) => u.name)).toEqual(['kept.service']);
+      } finally {
+        await last.close();
+      }
       const view = (registry as EtcdRegistry).withStaleReads();
       for (const m of cluster.members.slice(1)) await m.kill();
       const names = (await view.listUnits()).items.map((u) => u.name);

@@ -5,6 +5,7 @@
 // CommonJS file in require.cache at exit. The bundle's inputs are checked too.
 import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { spawnTracked } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -49,13 +50,14 @@ describe('the modules fleetctl loads', () => {
   let h: Harness;
   let bundled: TestBundle;
   let preload: string;
+  let hooks: string;
   let runs = 0;
 
   beforeAll(async () => {
     requireCompiled();
     h = await Harness.start();
     await h.machine(M1);
-    const hooks = join(h.dir, 'hooks.mjs');
+    hooks = join(h.dir, 'hooks.mjs');
     await writeFile(hooks, HOOKS);
     preload = join(h.dir, 'preload.cjs');
     await writeFile(preload, PRELOAD.replace('"HOOKS"', JSON.stringify(hooks)));
@@ -74,7 +76,11 @@ describe('the modules fleetctl loads', () => {
       env: { PATH: process.env.PATH ?? '', HOME: h.dir, FLEETCTL_TEST_MODULE_LOG: log },
     });
     const { code } = await p.exited;
-    const modules = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '');
+    // Node 24 passes the hooks module itself through its resolve hook: the recorder, not fleetctl.
+    const recorder = pathToFileURL(hooks).href;
+    const modules = (await readFile(log, 'utf8'))
+      .split('\n')
+      .filter((l) => l !== '' && l !== recorder);
     return { code, out: p.log(), modules };
   }
 

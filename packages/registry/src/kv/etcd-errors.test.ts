@@ -28,6 +28,13 @@ describe("etcd's refusals", () => {
       'etcd at https://10.0.0.1:2379 presented a certificate that is not trusted (unable to verify the first certificate): etcd_cafile must name the CA that signed it',
     ],
     [
+      // Node 24's wording adds a hint about the system's CA store.
+      unavailable(
+        'Error: unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca',
+      ),
+      'etcd at https://10.0.0.1:2379 presented a certificate that is not trusted (unable to verify the first certificate): etcd_cafile must name the CA that signed it',
+    ],
+    [
       new EtcdAuthenticationFailedError(
         '3 INVALID_ARGUMENT: etcdserver: authentication failed, invalid user ID or password',
       ),

@@ -41,9 +41,10 @@ export function tlsProblem(err: unknown): string | undefined {
   // OpenSSL's alerts and errors: "...:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:..."
   const ssl = /SSL routines:[^:]*:([^:]+)/.exec(m)?.[1];
   if (ssl !== undefined) return ssl.trim();
-  // Node's checks of etcd's certificate: "Error: unable to verify the first certificate."
+  // Node's checks of etcd's certificate: "Error: unable to verify the first certificate." (Node 24
+  // adds "; if the root CA is installed locally, try running Node with `--use-system-ca`").
   const node =
-    /(self[- ]signed certificate[^.(]*|unable to (?:verify|get)[^.(]*|certificate has expired|Hostname\/IP does not match[^.(]*|certificate signature failure|certificate is not yet valid)/i.exec(
+    /(self[- ]signed certificate[^.(;]*|unable to (?:verify|get)[^.(;]*|certificate has expired|Hostname\/IP does not match[^.(;]*|certificate signature failure|certificate is not yet valid)/i.exec(
       m,
     )?.[1];
   return node?.trim();
