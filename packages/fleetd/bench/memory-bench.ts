@@ -10,8 +10,9 @@
 // (DbusSystemd included) and uses FakeSystemd instead. The baseline runs as `bin/fleetd` ran it at
 // `--rev`: the compiled ES modules, no node flags, built in a temp `git worktree` (removed at the
 // end). This checkout runs as bin/fleetd runs it now: the fixture bundled as dist/fleetd.cjs is
-// (scripts/bundle.mjs) under bin/fleetd's node flags; each `--try` adds the bundle under other
-// flags. All fleetds run at once, each on its own key prefix, so that load from elsewhere weighs
+// (scripts/bundle.mjs: one file, loaded with V8's code cache) under bin/fleetd's node flags; the
+// bundle without the cache and without flags shows what each step buys, and each `--try` adds
+// the bundle under other flags. All fleetds run at once, each on its own key prefix, so that load from elsewhere weighs
 // on all alike. Memory is sampled after `--settle` seconds (V8 shrinks an idle heap after a few
 // seconds), once a second, `--samples` times: medians of VmRSS (/proc/PID/status), Pss and private
 // memory (/proc/PID/smaps_rollup; shared pages of the node binary are counted in RSS, not in
@@ -26,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
-import { bundleFleetd } from '../scripts/bundle.mjs';
+import { bundleFleetd, fleetdNodeFlags } from '../scripts/bundle.mjs';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURE = 'packages/fleetd/dist/testing/fleetd-fake-systemd.js';
@@ -85,13 +86,6 @@ async function baselineTree(rev: string): Promise<string> {
   console.log(`building the baseline (${rev}) in ${dir} …`);
   sh(join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'packages/fleetd'], dir);
   return dir;
-}
-
-/** The node flags bin/fleetd gives node (its `NODE_FLAGS=` line). */
-async function binFleetdFlags(): Promise<string[]> {
-  const m = /^flags='([^']*)'$/m.exec(await readFile(join(ROOT, 'bin/fleetd'), 'utf8'));
-  if (m === null) throw new Error("bin/fleetd has no flags='…' line");
-  return (m[1] ?? '').split(/\s+/).filter((f) => f !== '');
 }
 
 interface Variant {
@@ -156,9 +150,7 @@ async function main(): Promise<void> {
   const base = await baselineTree(values.rev);
   const work = await mkdtemp(join(tmpdir(), 'fleetd-memory-'));
   undo.push(() => rm(work, { recursive: true, force: true }));
-  const bundle = join(work, 'fleetd-fake-systemd.cjs');
-  await bundleFleetd({ entry: join(ROOT, FIXTURE), outfile: bundle });
-  const flags = await binFleetdFlags();
+  const flags = await fleetdNodeFlags();
   const nodes = (
     [
       ['Node 20', process.execPath],
@@ -166,24 +158,33 @@ async function main(): Promise<void> {
     ] as const
   ).filter(([n]) => values.node.split(',').includes(n.slice(5)));
   const variants: Variant[] = [];
+  let bundles = 0;
+  /** The fixture bundled with its loader, the code cache made by `node` under `nodeFlags`. */
+  const bundled = async (node: string, nodeFlags: readonly string[], codeCache: boolean) => {
+    const outdir = join(work, `bundle-${++bundles}`);
+    const name = 'fleetd-fake-systemd';
+    await bundleFleetd({
+      entry: join(ROOT, FIXTURE),
+      outdir,
+      name,
+      flags: nodeFlags,
+      node,
+      codeCache,
+    });
+    return [...nodeFlags, join(outdir, `${name}.cjs`)];
+  };
   for (const [n, node] of nodes) {
     const floor = ['-e', 'setInterval(() => {}, 1000)'];
-    variants.push({ name: `floor: node doing nothing, ${n}`, node, args: floor, fleetd: false });
-    variants.push({
-      name: `baseline ${values.rev}, ${n}`,
-      node,
-      args: [join(base, FIXTURE)],
-      fleetd: true,
-    });
-    variants.push({
-      name: `this checkout, ${n} [${flags.join(' ')}]`,
-      node,
-      args: [...flags, bundle],
-      fleetd: true,
-    });
+    const add = (name: string, args: readonly string[], fleetd = true) =>
+      variants.push({ name: `${name}, ${n}`, node, args, fleetd });
+    add('floor: node doing nothing', floor, false);
+    add(`baseline ${values.rev} (ES modules)`, [join(base, FIXTURE)]);
+    add('bundle, no code cache, no flags', await bundled(node, [], false));
+    add('bundle, code cache, no flags', await bundled(node, [], true));
+    add(`this checkout: bundle, code cache, ${flags.join(' ')}`, await bundled(node, flags, true));
     for (const t of values.try) {
       const f = t.split(/\s+/).filter((x) => x !== '');
-      variants.push({ name: `bundle, ${n} [${t}]`, node, args: [...f, bundle], fleetd: true });
+      add(`bundle, code cache, ${t}`, await bundled(node, f, true));
     }
   }
   const versions = nodes.map(([n, node]) => `${n} = ${sh(node, ['--version'], ROOT).trim()}`);

@@ -1,7 +1,8 @@
 // The bundled fleetd (scripts/bundle.mjs, what bin/fleetd runs after `npm run build`) as a real
 // process: it must read etcd3's gRPC definitions from the bundle itself (no proto files beside
-// it), register with a real etcd, run a unit and stop cleanly; and it must be one-byte text (a
-// single non-ASCII character makes V8 hold the whole script as two-byte text, twice the memory).
+// it), register with a real etcd, run a unit and stop cleanly; it must be one-byte text (a single
+// non-ASCII character makes V8 hold the whole script as two-byte text, twice the memory), and V8
+// must take its code cache under bin/fleetd's node flags (else the parse's memory stays).
 // systemd is faked (this host has no system bus): the test fixture is bundled as main.js is.
 // Nothing is compiled here: CI builds first; without dist/ this fails clearly.
 import { existsSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleFleetd } from '../scripts/bundle.mjs';
+import { bundleFleetd, fleetdNodeFlags } from '../scripts/bundle.mjs';
 import { FAKE_SYSTEMD_FLEETD } from './testing/index.js';
 import { VERSION } from './version.js';
 
@@ -21,6 +22,7 @@ const ID = 'b0d1e000000000000000000000000001';
 
 describe('the bundled fleetd', () => {
   let dir: string;
+  let loader: string;
   let bundle: string;
   let inputs: string[];
 
@@ -28,8 +30,13 @@ describe('the bundled fleetd', () => {
     if (!existsSync(FAKE_SYSTEMD_FLEETD))
       throw new Error(`${FAKE_SYSTEMD_FLEETD} is missing: build first (npx tsc -b)`);
     dir = await mkdtemp(join(tmpdir(), 'fleetd-bundle-'));
-    bundle = join(dir, 'fleetd-fake-systemd.cjs');
-    inputs = await bundleFleetd({ entry: FAKE_SYSTEMD_FLEETD, outfile: bundle });
+    loader = join(dir, 'fleetd-fake-systemd.cjs');
+    bundle = join(dir, 'fleetd-fake-systemd-bundle.cjs');
+    inputs = await bundleFleetd({
+      entry: FAKE_SYSTEMD_FLEETD,
+      outdir: dir,
+      name: 'fleetd-fake-systemd',
+    });
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -40,6 +47,22 @@ describe('the bundled fleetd', () => {
     expect(text.match(/[^\0-\x7f]+/g) ?? []).toEqual([]);
     expect(inputs.some((f) => f.includes('node_modules/etcd3/lib/connection-pool.js'))).toBe(true);
     expect(text).not.toContain('rpc.proto');
+  });
+
+  it("is compiled from its code cache under bin/fleetd's node flags", async () => {
+    const check =
+      "const { readFileSync } = require('node:fs'); const f = process.argv[1];" +
+      "const s = new (require('node:vm').Script)(require('node:module').wrap(readFileSync(f, 'latin1'))," +
+      " { filename: f, cachedData: readFileSync(f + '.cache') });" +
+      'process.stdout.write(String(s.cachedDataRejected));';
+    const p = spawnTracked('node', process.execPath, [
+      ...(await fleetdNodeFlags()),
+      '-e',
+      check,
+      bundle,
+    ]);
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.log()).toBe('false');
   });
 
   it('bin/fleetd prints its version', async () => {
@@ -65,9 +88,14 @@ describe('the bundled fleetd', () => {
         public_ip: '127.0.0.1',
       };
       const args = Object.entries(flags).map(([k, v]) => `--${k}=${v}`);
-      p = spawnTracked('fleetd', process.execPath, [bundle, ...args], {
-        env: { PATH: process.env.PATH ?? '' },
-      });
+      p = spawnTracked(
+        'fleetd',
+        process.execPath,
+        [...(await fleetdNodeFlags()), loader, ...args],
+        {
+          env: { PATH: process.env.PATH ?? '' },
+        },
+      );
       const running = p;
       await waitFor(() => running.log().includes('machine registered'), {
         timeoutMs: 30_000,
