@@ -2,7 +2,7 @@
 // resident set of a fleetd idle (registered, engine leader, nothing to run) and of the same fleetd
 // once it runs 1,000 units, under the machine's Node (20) and under the project's Node 24
 // (scripts/node24.sh), beside a Node process that does nothing (the floor). Not a test: figures.
-//   npm run bench:memory -- [--rev main] [--settle 20] [--samples 5] [--units 1000]
+//   npm run bench:memory -- [--rev a9637ca] [--settle 20] [--samples 5] [--units 1000]
 //                           [--try '<node flags>']...
 // Every fleetd is the real process, command line, configuration, etcd (one real etcd on loopback,
 // started here) and signals, with systemd faked: the test fixture fleetd-fake-systemd (this host
@@ -34,7 +34,7 @@ const FIXTURE = 'packages/fleetd/dist/testing/fleetd-fake-systemd.js';
 
 const { values } = parseArgs({
   options: {
-    rev: { type: 'string', default: 'main' },
+    rev: { type: 'string', default: 'a9637ca' },
     settle: { type: 'string', default: '20' },
     samples: { type: 'string', default: '5' },
     units: { type: 'string', default: '1000' },
