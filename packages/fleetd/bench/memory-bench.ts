@@ -1,0 +1,304 @@
+// fleetd's memory, this checkout against a baseline revision, in one run on one machine: the
+// resident set of a fleetd idle (registered, engine leader, nothing to run) and of the same fleetd
+// once it runs 1,000 units, under the machine's Node (20) and under the project's Node 24
+// (scripts/node24.sh), beside a Node process that does nothing (the floor). Not a test: figures.
+//   npm run bench:memory -- [--rev a9637ca] [--settle 20] [--samples 5] [--units 1000]
+//                           [--try '<node flags>']...
+// Every fleetd is the real process, command line, configuration, etcd (one real etcd on loopback,
+// started here) and signals, with systemd faked: the test fixture fleetd-fake-systemd (this host
+// has no system bus to give a real fleetd), which loads everything the real entry point loads
+// (DbusSystemd included) and uses FakeSystemd instead. The baseline runs as `bin/fleetd` ran it at
+// `--rev`: the compiled ES modules, no node flags, built in a temp `git worktree` (removed at the
+// end). This checkout runs as bin/fleetd runs it now: the fixture bundled as dist/fleetd.cjs is
+// (scripts/bundle.mjs: one file, loaded with V8's code cache) under bin/fleetd's node flags; the
+// bundle without the cache and without flags shows what each step buys, and each `--try` adds
+// the bundle under other flags. All fleetds run at once, each on its own key prefix, so that load from elsewhere weighs
+// on all alike. Memory is sampled after `--settle` seconds (V8 shrinks an idle heap after a few
+// seconds), once a second, `--samples` times: medians of VmRSS (/proc/PID/status), Pss and private
+// memory (/proc/PID/smaps_rollup; shared pages of the node binary are counted in RSS, not in
+// private). CPU is the process's user+system time to start (exec → machine registered) and to
+// take the units (written → all published active).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EtcdRegistry } from '@fleet/registry/etcd';
+import { EtcdCluster, spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
+import { bundleFleetd, fleetdNodeFlags } from '../scripts/bundle.mjs';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const FIXTURE = 'packages/fleetd/dist/testing/fleetd-fake-systemd.js';
+
+const { values } = parseArgs({
+  options: {
+    rev: { type: 'string', default: 'a9637ca' },
+    settle: { type: 'string', default: '20' },
+    samples: { type: 'string', default: '5' },
+    units: { type: 'string', default: '1000' },
+    try: { type: 'string', multiple: true, default: [] },
+    node: { type: 'string', default: '20,24' },
+  },
+});
+const SETTLE_MS = Number(values.settle) * 1000;
+const SAMPLES = Number(values.samples);
+const UNITS = Number(values.units);
+
+const undo: (() => Promise<unknown>)[] = [];
+process.once('SIGINT', () => {
+  console.error('\nmemory-bench: SIGINT, cleaning up');
+  void (async () => {
+    for (const fn of undo.reverse()) await fn().catch(() => undefined);
+  })().finally(() => process.exit(130));
+});
+
+function sh(cmd: string, args: readonly string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A worktree of `rev` sharing this checkout's node_modules except the workspace links; built. */
+async function baselineTree(rev: string): Promise<string> {
+  const dir = join(await mkdtemp(join(tmpdir(), 'fleetd-memory-bench-')), 'tree');
+  sh('git', ['worktree', 'add', '--detach', '--quiet', dir, rev], ROOT);
+  undo.push(async () => {
+    sh('git', ['worktree', 'remove', '--force', dir], ROOT);
+    await rm(join(dir, '..'), { recursive: true, force: true });
+  });
+  await mkdir(join(dir, 'node_modules', '@fleet'), { recursive: true });
+  for (const name of await readdir(join(ROOT, 'node_modules'))) {
+    if (name === '@fleet') continue;
+    await symlink(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
+  }
+  for (const pkg of await readdir(join(dir, 'packages'))) {
+    await symlink(join(dir, 'packages', pkg), join(dir, 'node_modules', '@fleet', pkg));
+    const own = join(ROOT, 'packages', pkg, 'node_modules');
+    if (existsSync(own)) await symlink(own, join(dir, 'packages', pkg, 'node_modules'));
+  }
+  console.log(`building the baseline (${rev}) in ${dir} …`);
+  sh(join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'packages/fleetd'], dir);
+  return dir;
+}
+
+interface Variant {
+  readonly name: string;
+  readonly node: string;
+  readonly args: readonly string[];
+  /** A fleetd (else the floor: a node process that does nothing). */
+  readonly fleetd: boolean;
+}
+
+interface Sample {
+  rss: number;
+  pss: number;
+  priv: number;
+}
+
+async function sampleMemory(pid: number): Promise<Sample> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (text: string, field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    rss: kb(status, 'VmRSS') / 1024,
+    pss: kb(rollup, 'Pss') / 1024,
+    priv: (kb(rollup, 'Private_Clean') + kb(rollup, 'Private_Dirty')) / 1024,
+  };
+}
+
+/** User + system CPU seconds the process has used. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ)
+}
+
+async function medians(pid: number): Promise<Sample> {
+  const got: Sample[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    if (i > 0) await sleep(1000);
+    got.push(await sampleMemory(pid));
+  }
+  return {
+    rss: median(got.map((s) => s.rss)),
+    pss: median(got.map((s) => s.pss)),
+    priv: median(got.map((s) => s.priv)),
+  };
+}
+
+interface Run {
+  readonly variant: Variant;
+  readonly process: TrackedProcess;
+  readonly prefix: string;
+  readonly machineId: string;
+  startCpu?: number;
+  unitsCpu?: number;
+  idle?: Sample;
+  loaded?: Sample;
+}
+
+async function main(): Promise<void> {
+  const node24 = join(sh(join(ROOT, 'scripts/node24.sh'), [], ROOT).trim(), 'node');
+  const base = await baselineTree(values.rev);
+  const work = await mkdtemp(join(tmpdir(), 'fleetd-memory-'));
+  undo.push(() => rm(work, { recursive: true, force: true }));
+  const flags = await fleetdNodeFlags();
+  const nodes = (
+    [
+      ['Node 20', process.execPath],
+      ['Node 24', node24],
+    ] as const
+  ).filter(([n]) => values.node.split(',').includes(n.slice(5)));
+  const variants: Variant[] = [];
+  let bundles = 0;
+  /** The fixture bundled with its loader, the code cache made by `node` under `nodeFlags`. */
+  const bundled = async (node: string, nodeFlags: readonly string[], codeCache: boolean) => {
+    const outdir = join(work, `bundle-${++bundles}`);
+    const name = 'fleetd-fake-systemd';
+    await bundleFleetd({
+      entry: join(ROOT, FIXTURE),
+      outdir,
+      name,
+      flags: nodeFlags,
+      node,
+      codeCache,
+    });
+    return [...nodeFlags, join(outdir, `${name}.cjs`)];
+  };
+  for (const [n, node] of nodes) {
+    const floor = ['-e', 'setInterval(() => {}, 1000)'];
+    const add = (name: string, args: readonly string[], fleetd = true) =>
+      variants.push({ name: `${name}, ${n}`, node, args, fleetd });
+    add('floor: node doing nothing', floor, false);
+    add(`baseline ${values.rev} (ES modules)`, [join(base, FIXTURE)]);
+    add('bundle, no code cache, no flags', await bundled(node, [], false));
+    add('bundle, code cache, no flags', await bundled(node, [], true));
+    add(`this checkout: bundle, code cache, ${flags.join(' ')}`, await bundled(node, flags, true));
+    for (const t of values.try) {
+      const f = t.split(/\s+/).filter((x) => x !== '');
+      add(`bundle, code cache, ${t}`, await bundled(node, f, true));
+    }
+  }
+  const versions = nodes.map(([n, node]) => `${n} = ${sh(node, ['--version'], ROOT).trim()}`);
+  console.log(
+    `${versions.join(', ')}; ${UNITS} units; settle ${SETTLE_MS / 1000} s; ${SAMPLES} samples`,
+  );
+
+  const etcd = await EtcdCluster.start();
+  undo.push(() => etcd.stop());
+  const runs: Run[] = [];
+  undo.push(async () => {
+    for (const r of runs) await r.process.stop();
+  });
+  let i = 0;
+  for (const variant of variants) {
+    i++;
+    const dir = join(work, `f${i}`);
+    await mkdir(dir);
+    const machineId = `${'a'.repeat(30)}${String(i).padStart(2, '0')}`;
+    await writeFile(join(dir, 'machine-id'), `${machineId}\n`);
+    const prefix = `/memory-bench-${i}/`;
+    const fleetdArgs = Object.entries({
+      etcd_servers: etcd.endpoints.join(','),
+      etcd_key_prefix: prefix,
+      machine_id_file: join(dir, 'machine-id'),
+      units_directory: join(dir, 'units'),
+      listen_unix: join(dir, 'fleet.sock'),
+      public_ip: '127.0.0.1',
+    }).map(([k, v]) => `--${k}=${v}`);
+    const args = variant.fleetd ? [...variant.args, ...fleetdArgs] : variant.args;
+    const p = spawnTracked(`fleetd ${i}`, variant.node, args, { env: { PATH: process.env.PATH } });
+    runs.push({ variant, process: p, prefix, machineId });
+  }
+  await Promise.all(
+    runs.map(async (r) => {
+      if (!r.variant.fleetd) return;
+      await waitFor(() => r.process.log().includes('machine registered'), {
+        timeoutMs: 60_000,
+        what: `${r.variant.name} to register: ${r.process.log()}`,
+      });
+      r.startCpu = await cpuSeconds(r.process.pid);
+    }),
+  );
+  await sleep(SETTLE_MS);
+  for (const r of runs) r.idle = await medians(r.process.pid);
+
+  console.log(`idle measured; writing ${UNITS} units for each fleetd …`);
+  await Promise.all(
+    runs.map(async (r) => {
+      if (!r.variant.fleetd) return;
+      const registry = new EtcdRegistry({ endpoints: etcd.endpoints, prefix: r.prefix });
+      try {
+        const before = await cpuSeconds(r.process.pid);
+        for (let u = 0; u < UNITS; u += 50) {
+          await Promise.all(
+            Array.from({ length: Math.min(50, UNITS - u) }, (_, k) =>
+              registry.createUnit({
+                name: `mem-${String(u + k).padStart(5, '0')}.service`,
+                options: [
+                  { section: 'Unit', name: 'Description', value: `memory bench unit ${u + k}` },
+                  {
+                    section: 'Service',
+                    name: 'ExecStart',
+                    value: `/usr/bin/sleep ${100_000 + u + k}`,
+                  },
+                ],
+                desiredState: 'launched',
+              }),
+            ),
+          );
+        }
+        await waitFor(
+          async () =>
+            (await registry.listUnitStates()).items.filter(
+              (s) => s.machineId === r.machineId && s.activeState === 'active',
+            ).length === UNITS,
+          { timeoutMs: 180_000, intervalMs: 500, what: `${r.variant.name}: ${UNITS} units active` },
+        );
+        r.unitsCpu = (await cpuSeconds(r.process.pid)) - before;
+      } finally {
+        await registry.close();
+      }
+    }),
+  );
+  await sleep(SETTLE_MS);
+  for (const r of runs) r.loaded = await medians(r.process.pid);
+  report(runs);
+}
+
+function report(runs: readonly Run[]): void {
+  const mib = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
+  const secs = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
+  console.log(
+    '\n| what | idle RSS | idle Pss | idle private | RSS, units | Pss, units | private, units | CPU s start | CPU s units | RSS vs baseline idle / units |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of runs) {
+    const node = r.variant.name.includes('Node 24') ? 'Node 24' : 'Node 20';
+    const baseline = runs.find(
+      (b) => b.variant.name.startsWith('baseline') && b.variant.name.includes(node),
+    );
+    const ratio =
+      r.variant.fleetd && baseline && baseline !== r
+        ? `${((r.idle?.rss ?? 0) / (baseline.idle?.rss ?? 1)).toFixed(2)} / ${((r.loaded?.rss ?? 0) / (baseline.loaded?.rss ?? 1)).toFixed(2)}`
+        : '-';
+    console.log(
+      `| ${r.variant.name} | ${mib(r.idle?.rss)} | ${mib(r.idle?.pss)} | ${mib(r.idle?.priv)} | ${mib(r.loaded?.rss)} | ${mib(r.loaded?.pss)} | ${mib(r.loaded?.priv)} | ${secs(r.startCpu)} | ${secs(r.unitsCpu)} | ${ratio} |`,
+    );
+  }
+  console.log("MiB, medians; RSS counts the node binary's shared pages, private does not.");
+}
+
+try {
+  await main();
+} finally {
+  for (const fn of undo.reverse()) await fn().catch((err: unknown) => console.error(String(err)));
+}

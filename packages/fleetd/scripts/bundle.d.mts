@@ -1,0 +1,20 @@
+/** esbuild's options for a fleetd bundle, without entryPoints and outfile. */
+export const FLEETD_BUNDLE_OPTIONS: Readonly<Record<string, unknown>>;
+
+/** The node flags bin/fleetd gives node (its `flags='…'` line). */
+export function fleetdNodeFlags(): Promise<string[]>;
+
+/**
+ * Bundles `entry` (default dist/main.js) into `<outdir>/<name>-bundle.cjs` (default
+ * dist/fleetd-bundle.cjs), its V8 code cache (made by `node` under `flags`; default: this node,
+ * bin/fleetd's flags) and the loader `<outdir>/<name>.cjs` that runs it.
+ * @returns the source files the bundle holds (paths relative to the repository root)
+ */
+export function bundleFleetd(opts?: {
+  readonly entry?: string;
+  readonly outdir?: string;
+  readonly name?: string;
+  readonly flags?: readonly string[];
+  readonly node?: string;
+  readonly codeCache?: boolean;
+}): Promise<string[]>;
