@@ -1,13 +1,14 @@
 // Three real machines against etcd as production runs it: TLS with client certificates, and
 // etcd's auth on with a `fleet` role that may read and write the cluster's key prefix and nothing
 // else. node1 and node2 log in with etcd_username/etcd_password, node3 as its certificate's CN.
-// A unit started with fleetctl runs in systemd, and a fleetd restarted keeps working.
+// A unit started with fleetctl runs in systemd, and a fleetd restarted keeps working, every unit
+// staying where it was.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, FleetctlSeat, sh, type RunResult } from './src/index.js';
+import { Cluster, FleetctlSeat, sh, unitProperty, type RunResult } from './src/index.js';
 
 const unitFile = (description: string, xfleet: string[] = []) =>
   [
@@ -96,6 +97,14 @@ describe('a 3-machine cluster on etcd with TLS and auth (least-privilege role)',
   });
 
   it("keeps working after a machine's fleetd restarts (certificate CN login)", async () => {
+    // A unit on the machine that restarts, whatever hello.service's machine is.
+    await writeFile(
+      join(seat.dir, 'kept.service'),
+      unitFile('etcd-auth e2e kept', ['MachineMetadata=hostname=node3']),
+    );
+    ok(await fleetctl('start', join(seat.dir, 'kept.service')));
+    expect(await activeOn('kept.service')).toEqual(['node3']);
+    const keptPid = await unitProperty(c.node('node3'), 'kept.service', 'MainPID');
     const before = await activeOn('hello.service');
     await sh(c.node('node3'), 'systemctl restart fleet.service', 120_000);
     await c.waitMachines(3);
@@ -106,9 +115,9 @@ describe('a 3-machine cluster on etcd with TLS and auth (least-privilege role)',
     );
     ok(await fleetctl('start', join(seat.dir, 'pinned.service')));
     expect(await activeOn('pinned.service')).toEqual(['node3']);
-    // A restart drains the machine today (SIGTERM is fleet's drain): a unit that ran on node3
-    // runs elsewhere after it, one that ran elsewhere stays.
-    const after = await activeOn('hello.service');
-    if (before[0] !== 'node3') expect(after).toEqual(before);
+    // A restart keeps every unit where it was, the restarted machine's own with its process.
+    expect(await c.whereActive('hello.service')).toEqual(before);
+    expect(await c.whereActive('kept.service')).toEqual(['node3']);
+    expect(await unitProperty(c.node('node3'), 'kept.service', 'MainPID')).toBe(keptPid);
   });
 });

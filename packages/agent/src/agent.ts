@@ -142,18 +142,28 @@ export class Agent {
   }
 
   /**
-   * Stops the agent. With `drain` (fleet's SIGTERM behaviour) every unit is stopped and unloaded
-   * first and the machine leaves the cluster at once; without it units keep running and the
-   * machine's lease is no longer renewed, so it expires after the TTL.
+   * Stops the agent. With `handOverSeconds` (an in-place restart) units keep running and the
+   * machine is handed over to the next fleetd of this host (see {@link Registration.handOver}):
+   * it never leaves the cluster unless no fleetd takes it within that time. Otherwise, with
+   * `drain` (fleet's SIGTERM behaviour) every unit is stopped and unloaded first and the machine
+   * leaves the cluster at once; without it units keep running and the machine's lease is no
+   * longer renewed, so it expires after the TTL.
    */
-  async stop({ drain = false }: { drain?: boolean } = {}): Promise<void> {
+  async stop({
+    drain = false,
+    handOverSeconds,
+  }: { drain?: boolean; handOverSeconds?: number } = {}): Promise<void> {
     this.abort.abort();
     this.trigger.fire();
     await this.running;
     this.trigger.cancel();
     this.unsubscribe();
     await this.view.close();
-    if (drain) {
+    if (handOverSeconds !== undefined) {
+      await this.publisher.settled();
+      // Not handed over (etcd unreachable, session lost): as a stop without drain.
+      if (!(await this.registration.handOver(handOverSeconds))) this.registration.release();
+    } else if (drain) {
       await this.local.drain();
       await this.registration.leave();
     } else {

@@ -189,6 +189,34 @@ export class Registration {
   }
 
   /**
+   * Hands the machine over to the next fleetd of this host (an in-place restart): its record and
+   * unit states move to an unrenewed lease of `ttlSeconds`, recorded in the session file, which
+   * the successor takes over at once; if none comes, the machine expires after `ttlSeconds`.
+   * Returns whether it was handed over (otherwise the session is as it was). Never throws.
+   */
+  async handOver(ttlSeconds: number): Promise<boolean> {
+    const s = this.current;
+    if (s === undefined || s.signal.aborted) return false;
+    let lease: string;
+    try {
+      lease = await s.handOver(ttlSeconds);
+    } catch (err) {
+      this.deps.log.warn({ err }, `could not hand the machine over: ${oneLine(err)}`);
+      return false;
+    }
+    try {
+      await this.sessionStore?.save(this.info.id, lease);
+    } catch (err) {
+      this.deps.log.warn(
+        { err },
+        `could not record the hand-over lease; the machine leaves the cluster in ${ttlSeconds} s unless fleetd is back`,
+      );
+    }
+    this.deps.log.info({ lease, ttlSeconds }, 'machine handed over to the next fleetd');
+    return true;
+  }
+
+  /**
    * Leaves the cluster at once: revokes the lease and forgets the session file. If the lease
    * cannot be revoked the file is kept, so that a restarted fleetd takes the machine over.
    */

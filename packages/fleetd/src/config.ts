@@ -37,6 +37,24 @@ export const BOUNDS = {
 } as const satisfies Record<string, readonly [number, number]>;
 
 /** fleetd's configuration, with fleet's option names (`fleet.conf`, `FLEET_*`, flags). */
+/** Options a SIGHUP does not apply: they take effect when fleetd restarts. */
+export const RESTART_OPTIONS = [
+  'etcdServers',
+  'etcdKeyPrefix',
+  'agentTtl',
+  'agentSelfFence',
+  'unitsDirectory',
+  'systemdUser',
+  'disableEngine',
+  'listenUnix',
+  'listenTcp',
+  'listenUnixRead',
+  'listenUnixReadGroup',
+  'insecureListenTcp',
+  'apiAllowedHosts',
+  'tokenLimit',
+] as const satisfies readonly (keyof FleetdConfig)[];
+
 export interface FleetdConfig extends ApiConfig {
   verbosity: number;
   etcdServers: string[];

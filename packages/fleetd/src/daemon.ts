@@ -20,12 +20,13 @@ import { EtcdRegistry } from '@fleet/registry/etcd';
 import { oneLine, rateLimited, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
 import { apiListenOptions, apiTls } from './api-listen.js';
-import type { FleetdConfig } from './config.js';
+import { RESTART_OPTIONS, type FleetdConfig } from './config.js';
 import { engineTimings } from './engine-timings.js';
 import { ConfigError, EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
 import { ResourceStack } from './resources.js';
+import type { ShutdownPlan } from './shutdown-plan.js';
 import {
   checkRealUnitsDirectory,
   etcdCredentials,
@@ -62,6 +63,7 @@ export class Fleetd {
     readonly agent: Agent,
     readonly engine: Engine | undefined,
     readonly server: FleetServer,
+    private readonly systemd: Systemd,
   ) {}
 
   /**
@@ -195,7 +197,7 @@ export class Fleetd {
       },
       (s) => s.close(),
     );
-    const d = new Fleetd(config, log, machineId, resources, agent, engine, server);
+    const d = new Fleetd(config, log, machineId, resources, agent, engine, server, systemd);
     agent.start();
     engine?.start();
     log.info(
@@ -217,24 +219,9 @@ export class Fleetd {
    */
   async reload(next: FleetdConfig, setLevel: (verbosity: number) => void): Promise<void> {
     this.log.info({}, 'Reloading configuration');
-    const needRestart = (
-      [
-        'etcdServers',
-        'etcdKeyPrefix',
-        'agentTtl',
-        'agentSelfFence',
-        'unitsDirectory',
-        'systemdUser',
-        'disableEngine',
-        'listenUnix',
-        'listenTcp',
-        'listenUnixRead',
-        'listenUnixReadGroup',
-        'insecureListenTcp',
-        'apiAllowedHosts',
-        'tokenLimit',
-      ] as const
-    ).filter((k) => JSON.stringify(this.config[k]) !== JSON.stringify(next[k]));
+    const needRestart = RESTART_OPTIONS.filter(
+      (k) => JSON.stringify(this.config[k]) !== JSON.stringify(next[k]),
+    );
     if (needRestart.length > 0)
       this.log.warn({ options: needRestart }, 'these options take effect when fleetd restarts');
     setLevel(next.verbosity);
@@ -250,18 +237,27 @@ export class Fleetd {
     this.config = next;
   }
 
+  /** The type of the job systemd runs on this fleetd's own unit (`restart`, `stop`, …), if any. */
+  ownJob(): Promise<string | undefined> {
+    return this.systemd.jobOfProcess(process.pid);
+  }
+
   /**
-   * SIGTERM: stops the engine (resigning), drains the agent unless `drain_on_shutdown=false`,
-   * closes the listeners and connections. Never takes longer than a minute, even when etcd is
-   * unreachable.
+   * SIGTERM: stops the engine (resigning); hands the machine over to the next fleetd (a restart:
+   * every unit stays) or drains the agent unless `drain_on_shutdown=false`; closes the listeners
+   * and connections. Never takes longer than a minute, even when etcd is unreachable.
    */
-  async stop(): Promise<void> {
+  async stop(plan?: ShutdownPlan): Promise<void> {
     const work = (async () => {
       await this.engine
         ?.stop()
         .catch((err: unknown) => this.log.warn({ err }, 'engine stop failed'));
       await this.agent
-        .stop({ drain: this.config.drainOnShutdown })
+        .stop(
+          plan?.kind === 'hand-over'
+            ? { handOverSeconds: plan.seconds }
+            : { drain: this.config.drainOnShutdown },
+        )
         .catch((err: unknown) => this.log.warn({ err }, 'agent stop failed'));
       // The listeners, then systemd, then the registry: the reverse of start().
       await this.resources.unwind();

@@ -1,11 +1,13 @@
 // fleetd's life as a process: command line, configuration, logger, start, and the signals
-// (TERM/INT stop, HUP reload, USR1 dump). main.ts runs it on the real machine; tests run it in a
-// child process with a fake systemd (the only part that needs a system bus).
-import { isFleetError, oneLine } from '@fleet/runtime';
+// (TERM/INT stop, or hand over when its unit restarts; HUP reload, USR1 dump). main.ts runs it
+// on the real machine; tests run it in a child process with a fake systemd (the only part that
+// needs a system bus).
+import { isFleetError, oneLine, type Logger } from '@fleet/runtime';
 import { buildConfig, ConfigError, readConfFile } from './config.js';
 import { parseArgs, USAGE } from './args.js';
 import { Fleetd, type FleetdParts } from './daemon.js';
 import { createLogger } from './log.js';
+import { planShutdown, readNextStart } from './shutdown-plan.js';
 import { VERSION } from './version.js';
 
 export interface RunOptions {
@@ -37,6 +39,24 @@ export function startFailed(
   log.fatal(isFleetError(err) ? { code: err.code } : {}, message);
   stderr?.write(`fleetd: ${message}\n`);
   return err instanceof ConfigError ? EXIT_CONFIG : 1;
+}
+
+/** How long fleetd asks systemd which job stops it before it takes the stop for a drain. */
+export const OWN_JOB_TIMEOUT_MS = 5_000;
+
+/** The job systemd runs on fleetd's own unit, or `undefined` (none, or systemd did not say). */
+async function ownJob(daemon: Fleetd, log: Logger): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>(
+    (r) => (timer = setTimeout(() => r(undefined), OWN_JOB_TIMEOUT_MS)),
+  );
+  const job = daemon.ownJob().catch((err: unknown) => {
+    log.warn({ err }, `cannot tell a restart from a stop: ${oneLine(err)}`);
+    return undefined;
+  });
+  const res = await Promise.race([job, late]);
+  clearTimeout(timer);
+  return res;
 }
 
 /**
@@ -79,11 +99,25 @@ export async function runFleetd(opts: RunOptions): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      log.info({ signal }, 'fleetd stopping');
-      void daemon.stop().then(() => {
+      void (async () => {
+        // A restart of fleet.service keeps every unit; a stop drains (see shutdown-plan.ts).
+        const job = await ownJob(daemon, log);
+        const next = job === undefined ? { error: 'not read' } : await readNextStart(nextConfig);
+        const plan = planShutdown(job, { config: built.config, machineId: daemon.machineId }, next);
+        if (plan.kind === 'hand-over')
+          log.info(
+            { signal, why: plan.why, handOverSeconds: plan.seconds },
+            'fleetd restarting: units stay where they are, the machine is handed over to the next fleetd',
+          );
+        else log.info({ signal, why: plan.why }, 'fleetd stopping');
+        await daemon.stop(plan);
         log.info({}, 'fleetd stopped');
         resolve(0);
-      });
+      })();
+    };
+    const nextConfig = async () => {
+      const file = await readConfFile(run.configPath);
+      return buildConfig({ ...(file ? { file } : {}), env: opts.env, flags: run.flags }).config;
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));

@@ -235,6 +235,15 @@ export interface MachineSession {
    * the TTL, as if the process had died (an agent stopping without draining). Idempotent.
    */
   release(): void;
+  /**
+   * Hands the machine over to the next fleetd of this host (an in-place restart): moves the
+   * machine record and the unit states this session published, unchanged, to a new lease of
+   * `ttlSeconds` that nobody renews, then ends this session and revokes its lease. The machine
+   * never disappears: the successor passes the returned lease ID as `replacing` and takes it
+   * over at once; if none comes, the machine expires after `ttlSeconds`, as a dead one does.
+   * @throws SessionLostError if this session no longer holds the machine key.
+   */
+  handOver(ttlSeconds: number): Promise<string>;
 }
 
 /** Engine leadership, held through a lease; writes are fenced by {@link token}. */

@@ -8,7 +8,7 @@ import { ManagerClient } from './dbus/manager.js';
 import { BusSession } from './dbus/session.js';
 import { interpretSignal, MATCH_RULES } from './dbus/signals.js';
 import { isSystemdError, type SystemdError } from './errors.js';
-import { requireUnitName } from './names.js';
+import { requirePid, requireUnitName } from './names.js';
 import type {
   EnableResult,
   Systemd,
@@ -224,6 +224,12 @@ export class DbusSystemd extends WatchedSystemd implements Systemd {
   async systemState(): Promise<string> {
     this.checkOpen('Get SystemState');
     return this.manager.systemState();
+  }
+
+  async jobOfProcess(pid: number): Promise<string | undefined> {
+    this.checkOpen(`GetUnitByPID ${pid}`);
+    requirePid(pid, 'GetUnitByPID');
+    return this.manager.jobOfProcess(pid);
   }
 
   async unitStates(names: readonly string[]): Promise<Map<string, SystemdUnitStatus>> {

@@ -14,6 +14,13 @@ export function requireUnitName(name: string, operation: string): void {
   }
 }
 
+/** Rejects a process ID that is not a positive 32-bit integer (`SYSTEMD_INVALID_ARGS`). */
+export function requirePid(pid: number, operation: string): void {
+  if (!Number.isInteger(pid) || pid < 1 || pid > 0xffff_ffff) {
+    throw new SystemdInvalidArgsError(`invalid process ID ${String(pid)}`, { operation });
+  }
+}
+
 /**
  * Whether fleet's agent manages files of this name in its units directory: a valid name of any
  * unit type the API has ever accepted. (fleet listed only the seven types fleetctl recognises, so

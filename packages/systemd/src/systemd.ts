@@ -165,6 +165,16 @@ export interface Systemd {
   systemState(): Promise<string>;
 
   /**
+   * The type of the job systemd has queued or is running for the unit that process `pid` runs
+   * in (`GetUnitByPID`, the unit's `Job`, the job's `JobType`): `restart` while `systemctl
+   * restart` (or `try-restart`) stops that unit, `stop` at `systemctl stop` and at shutdown.
+   * `undefined` when the unit has no job or the process is in no unit. How fleetd tells, on
+   * SIGTERM, a restart from a stop. Throws `SYSTEMD_INVALID_ARGS` for a PID that is not a
+   * positive integer.
+   */
+  jobOfProcess(pid: number): Promise<string | undefined>;
+
+  /**
    * Adds units to the watched set: their state changes are reported to {@link onChange}
    * listeners. The first state read after `watch` is always reported. Watching a unit does
    * not load or start it.

@@ -6,11 +6,15 @@ import { runFleetd } from '../lifecycle.js';
 
 process.title = 'fleetd';
 
-runFleetd({
-  argv: process.argv.slice(2),
-  env: process.env,
-  parts: { systemd: new FakeSystemd() },
-}).then(
+const systemd = new FakeSystemd();
+// FLEETD_FAKE_JOB=restart: what systemd shows while `systemctl restart fleet` stops this process.
+const job = process.env.FLEETD_FAKE_JOB;
+if (job !== undefined && job !== '') {
+  systemd.jobs.placeProcess(process.pid, 'fleet.service');
+  systemd.jobs.queueJob('fleet.service', job);
+}
+
+runFleetd({ argv: process.argv.slice(2), env: process.env, parts: { systemd } }).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`fleetd: ${oneLine(err)}\n`);

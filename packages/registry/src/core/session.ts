@@ -18,6 +18,8 @@ export class Session implements MachineSession {
   private readonly controller = new AbortController();
   /** etcd refused a write for the lease: it no longer exists, there is nothing to revoke. */
   private expired = false;
+  /** The unit states this session published (key to value): what a hand-over moves. */
+  private readonly published = new Map<string, string>();
 
   constructor(
     private readonly core: Core,
@@ -98,13 +100,16 @@ export class Session implements MachineSession {
     }));
     const per = this.core.limits.maxOpsPerTxn;
     for (let i = 0; i < puts.length; i += per) {
-      await this.run({ compare: [], success: puts.slice(i, i + per), failure: [] });
+      const chunk = puts.slice(i, i + per);
+      await this.run({ compare: [], success: chunk, failure: [] });
+      for (const op of chunk) if (op.type === 'put') this.published.set(op.key, op.value);
     }
   }
 
   async removeUnitState(unit: string): Promise<void> {
     const key = this.core.keys.state(checkStoredUnitName(unit), this.machineId);
     if (this.signal.aborted) return;
+    this.published.delete(key);
     await this.core.kv.txn({
       compare: [{ key, target: 'lease', op: '==', value: this.lease.id }],
       success: [{ type: 'delete', key }],
@@ -138,6 +143,57 @@ export class Session implements MachineSession {
 
   release(): void {
     this.detach('released');
+  }
+
+  async handOver(ttlIn: number): Promise<string> {
+    const ttl = checkTtl(ttlIn);
+    const key = this.core.keys.machine(this.machineId);
+    const held = { key, target: 'lease', op: '==', value: this.lease.id } as const;
+    const read = await this.run({
+      compare: [held],
+      success: [{ type: 'range', key }],
+      failure: [],
+    });
+    const rec = read.results[0]?.type === 'range' ? read.results[0].kvs[0] : undefined;
+    if (!read.succeeded || rec === undefined) throw this.lostKey();
+    const next = await this.core.kv.grantLease(ttl);
+    next.stopRenewing(); // nobody renews it: the successor takes it over, or it expires
+    const moves: KvOp[] = [...this.published].map(([k, value]) => ({
+      type: 'put',
+      key: k,
+      value,
+      lease: next.id,
+    }));
+    const per = this.core.limits.maxOpsPerTxn;
+    try {
+      const put = { type: 'put', key, value: rec.value, lease: next.id } as const;
+      const first = await this.run({
+        compare: [held],
+        success: [put, ...moves.slice(0, per - 1)],
+        failure: [{ type: 'range', key }],
+      });
+      const now = first.results[0]?.type === 'range' ? first.results[0].kvs[0] : undefined;
+      if (!first.succeeded && !(first.retried && now?.lease === next.id)) throw this.lostKey();
+      // States beyond the first transaction: one that fails goes with the old lease.
+      for (let i = per - 1; i < moves.length; i += per)
+        await this.core.kv
+          .txn({ compare: [], success: moves.slice(i, i + per), failure: [] })
+          .catch(() => undefined);
+    } catch (err) {
+      await next.revoke().catch(() => undefined);
+      throw err;
+    }
+    // Over before the old lease goes, so that its end reads as a hand-over, not a lost heartbeat.
+    this.lease.stopRenewing();
+    this.controller.abort(new SessionLostError(this.machineId, { cause: 'handed over' }));
+    await this.lease.revoke().catch(() => undefined);
+    return next.id.toString();
+  }
+
+  private lostKey(): SessionLostError {
+    const err = new SessionLostError(this.machineId);
+    this.lose(err);
+    return err;
   }
 }
 

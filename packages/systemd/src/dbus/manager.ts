@@ -15,6 +15,25 @@ export const SYSTEMD_BUS_NAME = 'org.freedesktop.systemd1';
 export const MANAGER_PATH = '/org/freedesktop/systemd1';
 export const MANAGER_INTERFACE = 'org.freedesktop.systemd1.Manager';
 const UNIT_INTERFACE = 'org.freedesktop.systemd1.Unit';
+const JOB_INTERFACE = 'org.freedesktop.systemd1.Job';
+/** Errors of `GetUnitByPID` that mean the process is in no unit (or gone). */
+const NO_UNIT_FOR_PID = new Set([
+  'org.freedesktop.systemd1.NoUnitForPID',
+  'org.freedesktop.DBus.Error.UnixProcessIdUnknown',
+]);
+
+/** An object that vanished between two calls (a unit unloaded, a job finished): nothing. */
+function gone(err: unknown): undefined {
+  if (isSystemdError(err) && GONE.has(err.dbusName ?? '')) return undefined;
+  throw err;
+}
+const GONE = new Set([
+  'org.freedesktop.DBus.Error.UnknownObject',
+  'org.freedesktop.DBus.Error.UnknownMethod',
+  'org.freedesktop.DBus.Error.UnknownInterface',
+  'org.freedesktop.systemd1.NoSuchJob',
+  'org.freedesktop.systemd1.NoSuchUnit',
+]);
 
 /** One row of `ListUnitsByNames`, the fields fleet uses. */
 export interface ListedUnit {
@@ -88,6 +107,42 @@ export class ManagerClient {
       if (isSystemdError(err, 'SYSTEMD_NO_SUCH_UNIT')) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * The type of the job queued or running for the unit of process `pid` (`GetUnitByPID`, the
+   * unit's `Job`, the job's `JobType`); `undefined` when the process is in no unit, or its unit
+   * has no job (or the job finished between the calls).
+   */
+  async jobOfProcess(pid: number): Promise<string | undefined> {
+    let unit: unknown;
+    try {
+      [unit] = await this.call(`GetUnitByPID ${pid}`, manager('GetUnitByPID', 'u', [pid]));
+    } catch (err) {
+      if (isSystemdError(err) && NO_UNIT_FOR_PID.has(err.dbusName ?? '')) return undefined;
+      throw err;
+    }
+    if (typeof unit !== 'string') throw malformed(`GetUnitByPID ${pid}`, 'unit path');
+    const job = await this.property(unit, UNIT_INTERFACE, 'Job').catch(gone);
+    if (job === undefined) return undefined;
+    const [id, path] = Array.isArray(job) ? job.map(plain) : [];
+    if (typeof id !== 'number' || typeof path !== 'string') throw malformed('Get Job', 'Job');
+    if (id === 0) return undefined;
+    const type = await this.property(path, JOB_INTERFACE, 'JobType').catch(gone);
+    if (type !== undefined && typeof type !== 'string') throw malformed('Get JobType', 'JobType');
+    return type;
+  }
+
+  private async property(path: string, iface: string, name: string): Promise<unknown> {
+    const body = await this.call(`Get ${name} ${path}`, {
+      destination: SYSTEMD_BUS_NAME,
+      path,
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'Get',
+      signature: 'ss',
+      body: [iface, name],
+    });
+    return (body[0] as { value?: unknown } | undefined)?.value;
   }
 
   /** The unit's `NeedDaemonReload` property: its file changed since systemd loaded it. */

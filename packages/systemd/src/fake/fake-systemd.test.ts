@@ -35,6 +35,24 @@ describe('FakeSystemd', () => {
     expect(await state()).toMatchObject({ active: 'inactive', sub: 'dead' });
   });
 
+  it("names the job of a process's unit: its own stop, or one queued by hand", async () => {
+    const { clock, sd, name } = await loaded();
+    expect(await sd.jobOfProcess(42)).toBeUndefined(); // in no unit
+    sd.jobs.placeProcess(42, name);
+    await sd.start(name);
+    expect(await sd.jobOfProcess(42)).toBe('start');
+    await clock.tick(100);
+    expect(await sd.jobOfProcess(42)).toBeUndefined();
+    await sd.stop(name);
+    expect(await sd.jobOfProcess(42)).toBe('stop');
+    await clock.tick(50);
+    sd.jobs.queueJob(name, 'restart');
+    expect(await sd.jobOfProcess(42)).toBe('restart');
+    sd.jobs.queueJob(name, undefined);
+    sd.jobs.placeProcess(42, undefined);
+    expect(await sd.jobOfProcess(42)).toBeUndefined();
+  });
+
   it('failNext makes the next start fail, and only that one', async () => {
     const { clock, sd, state, name } = await loaded();
     sd.failNext(name);

@@ -4,7 +4,7 @@ import { posix } from 'node:path';
 import { systemClock, type Clock } from '@fleet/runtime';
 import { contentHash } from '../content-hash.js';
 import { SystemdNoSuchUnitError, SystemdUnavailableError, type SystemdError } from '../errors.js';
-import { isRecognizedUnitName, requireUnitName } from '../names.js';
+import { isRecognizedUnitName, requirePid, requireUnitName } from '../names.js';
 import type {
   EnableResult,
   Systemd,
@@ -15,6 +15,7 @@ import type {
 import { DEFAULT_UNITS_DIR } from '../unit-directory.js';
 import { WatchedSystemd } from '../watched-systemd.js';
 import { carriesInstallInfo, fakeUnitConfig, type FakeUnitConfig } from './fake-config.js';
+import { FakeJobs } from './fake-jobs.js';
 import { FakeLinks } from './fake-links.js';
 import { FakeRuntime, type DiskUnit, type FakeLatency } from './fake-runtime.js';
 
@@ -56,6 +57,8 @@ export class FakeSystemd extends WatchedSystemd implements Systemd {
   private readonly unitsDir: string;
   private readonly log: FakeCall[] = [];
   private available = true;
+  /** Test control: which unit a process runs in, and jobs the fake does not run (`restart`). */
+  readonly jobs = new FakeJobs();
   private signalsDropped = false;
 
   constructor(opts: FakeSystemdOptions = {}) {
@@ -214,6 +217,15 @@ export class FakeSystemd extends WatchedSystemd implements Systemd {
   async systemState(): Promise<string> {
     this.enter('systemState', undefined);
     return this.runtime.anyFailed() ? 'degraded' : 'running';
+  }
+
+  async jobOfProcess(pid: number): Promise<string | undefined> {
+    this.enter('jobOfProcess', undefined);
+    requirePid(pid, 'GetUnitByPID');
+    const unit = this.jobs.unitOf(pid);
+    return unit === undefined
+      ? undefined
+      : (this.jobs.queued(unit) ?? this.runtime.state(unit).job);
   }
 
   async unitStates(names: readonly string[]): Promise<Map<string, SystemdUnitStatus>> {

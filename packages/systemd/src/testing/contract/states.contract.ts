@@ -7,6 +7,16 @@ import { ChangeRecorder } from './wait.js';
 const SLEEPER = '[Service]\nExecStart=/bin/sleep 3600\n';
 
 export function statesContract(ctx: ContractContext): void {
+  it('names no job for a process whose unit has none, nor for a process in no unit', async () => {
+    const { systemd } = ctx.h();
+    expect(await systemd.jobOfProcess(1)).toBeUndefined(); // init.scope on a real systemd
+    expect(await systemd.jobOfProcess(4_194_000)).toBeUndefined(); // no such process
+    for (const pid of [0, -1, 1.5, 2 ** 32])
+      await expect(systemd.jobOfProcess(pid)).rejects.toMatchObject({
+        code: 'SYSTEMD_INVALID_ARGS',
+      });
+  });
+
   it('reads the states of 50 units in one call; unknown ones are not-found', async () => {
     const { systemd } = ctx.h();
     const names = Array.from({ length: 50 }, (_, i) => ctx.unit(`many${i}`));
