@@ -27,6 +27,11 @@ export interface MachineOptions {
   stateDir: string;
   /** Bound read-only at the same path inside, so that fleet can run from it. */
   projectDir: string;
+  /**
+   * Bind the project (at its path and at /opt/fleet) and this Node.js into the machine (default
+   * true). false: a machine as a user's, with neither, e.g. to install fleet from its .deb.
+   */
+  bindProject?: boolean;
   /** Public keys that may log in as root over SSH. */
   authorizedKeys: readonly string[];
   /** Unique per test run: keeps nspawn machine names and cgroups of concurrent runs apart. */
@@ -156,10 +161,14 @@ export class NspawnMachine {
       `--machine=${this.machineName}`,
       `--hostname=${o.name}`,
       ...this.files.binds.map((b) => `--bind-ro=${b}`),
-      `--bind-ro=${process.execPath}`,
-      `--bind-ro=${o.projectDir}`,
-      // Where units/fleet.service expects fleet, as on a machine installed from the README.
-      `--bind-ro=${o.projectDir}:/opt/fleet`,
+      ...(o.bindProject === false
+        ? []
+        : [
+            `--bind-ro=${process.execPath}`,
+            `--bind-ro=${o.projectDir}`,
+            // Where units/fleet.service expects fleet, as on a machine installed from the README.
+            `--bind-ro=${o.projectDir}:/opt/fleet`,
+          ]),
       '--boot',
     ];
   }
