@@ -14,10 +14,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundleFleet } from './bundle.js';
+import { bundleFleet, type Bundles } from './bundle.js';
 import {
   CONFFILES,
   control,
@@ -30,6 +30,7 @@ import {
   PRERM,
   UNIT_FILES,
 } from './deb.js';
+import { assetFilename, ASSETS, cacheKey, scriptKey, wrapSource } from './sea-asset.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** postject's sentinel: the fuse a Node single-executable application is built with. */
@@ -66,18 +67,42 @@ export function node24(root: string): string {
   return join(bin, 'node');
 }
 
-/** Builds the executable at `file` from the bundle at `script`, with `node` as the runtime. */
-function buildExecutable(root: string, node: string, script: string, file: string): void {
-  const work = resolve(script, '..');
+/**
+ * V8's code cache of each asset bundle, made by the runtime that will read it (a cache from
+ * another V8 is rejected and the bundle compiled from source), for the source as it is run.
+ */
+function writeCodeCaches(node: string, bundles: Bundles): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of ASSETS) {
+    const script = bundles.assets[name];
+    const cache = `${script}.cache`;
+    const make =
+      `const { readFileSync, writeFileSync } = require('node:fs');` +
+      `const { Script } = require('node:vm');` +
+      `const wrap = ${wrapSource.toString()};` +
+      `const s = new Script(wrap(readFileSync(${JSON.stringify(script)}, 'utf8')),` +
+      ` { filename: ${JSON.stringify(assetFilename(name))} });` +
+      `writeFileSync(${JSON.stringify(cache)}, s.createCachedData());`;
+    run(node, ['-e', make]);
+    files[scriptKey(name)] = script;
+    files[cacheKey(name)] = cache;
+  }
+  return files;
+}
+
+/** Builds the executable at `file` from `bundles`, with `node` as the runtime. */
+function buildExecutable(root: string, node: string, bundles: Bundles, file: string): void {
+  const work = dirname(bundles.main);
   const blob = join(work, 'fleet.blob');
   const config = join(work, 'sea-config.json');
   writeFileSync(
     config,
     JSON.stringify({
-      main: script,
+      main: bundles.main,
       output: blob,
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
+      assets: writeCodeCaches(node, bundles),
     }),
   );
   run(node, ['--experimental-sea-config', config], { cwd: work });
@@ -181,13 +206,12 @@ export async function buildPackage(
     t = now;
   };
   try {
-    const script = join(work, 'fleet.cjs');
-    await bundleFleet(root, script);
+    const bundles = await bundleFleet(root, work);
     lap('bundle');
     const node = node24(root);
     lap('node24');
     const exe = join(out, 'fleet');
-    buildExecutable(root, node, script, exe);
+    buildExecutable(root, node, bundles, exe);
     const said = execFileSync(exe, ['fleetctl', 'version'], { encoding: 'utf8' });
     if (said !== `fleetctl version ${version}\n`) {
       throw new Error(`package: the executable said ${JSON.stringify(said)} to fleetctl version`);

@@ -14,15 +14,19 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
-/** The program the executable runs: which program by its name, then that program's own entry. */
-export const ENTRY = `import { dispatch } from './packaging/src/dispatch.ts';
+/**
+ * The executable's main script: which program by its name, then that program. It holds fleetctl's
+ * quick answer to `version` (bin.ts); the rest of fleetctl and fleetd are assets (sea-asset.ts).
+ */
+export const MAIN_ENTRY = `import { dispatch } from './packaging/src/dispatch.ts';
+import { loadAsset } from './packaging/src/sea-asset.ts';
 const d = dispatch(process.argv0, process.argv.slice(2));
 if (d.kind === 'run') {
   // Each program reads its arguments from process.argv[2...], its name in argv[1].
   process.argv.splice(1, process.argv.length - 1, d.program, ...d.args);
   if (d.program === 'fleetd') {
     process.title = 'fleetd';
-    void import('./packages/fleetd/src/main.ts');
+    loadAsset('fleetd');
   } else {
     void import('./packages/fleetctl/src/bin.ts');
   }
@@ -31,6 +35,12 @@ if (d.kind === 'run') {
   process.exitCode = d.kind === 'help' ? 0 : 2;
 }
 `;
+
+/** The programs stored as assets: their entries. */
+export const ASSET_ENTRIES = {
+  fleetd: "import './packages/fleetd/src/main.ts';\n",
+  fleetctl: "export { runProcess } from './packages/fleetctl/src/cli/process.ts';\n",
+} as const;
 
 /** Modules required inside try/catch that a checkout does not have either. */
 export const ABSENT_OPTIONAL = ['cpu-features', 'usocket', 'x11', '*.node'];
@@ -111,6 +121,27 @@ export function applyRewrite(text: string, rewrite: Rewrite, root: string, file:
   return text.slice(0, at) + rewrite.to(root) + text.slice(at + rewrite.from.length);
 }
 
+/** bin.ts's import('./cli/process.js'), in the main script: the fleetctl asset. */
+function fleetctlAssetPlugin(root: string): Plugin {
+  return {
+    name: 'fleetctl-asset',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/cli\/process\.js$/ }, (args) =>
+        /[\\/]fleetctl[\\/]src[\\/]bin\.ts$/.test(args.importer)
+          ? { path: 'fleetctl', namespace: 'fleet-asset' }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'fleet-asset' }, () => ({
+        contents:
+          `const { loadAsset } = require(${JSON.stringify(join(root, 'packaging/src/sea-asset.ts'))});\n` +
+          "module.exports = loadAsset('fleetctl');\n",
+        resolveDir: root,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 function rewritePlugin(root: string, seen: Set<Rewrite>): Plugin {
   return {
     name: 'fleet-rewrites',
@@ -126,32 +157,44 @@ function rewritePlugin(root: string, seen: Set<Rewrite>): Plugin {
   };
 }
 
-/** Writes the bundle to `outfile`; returns the source files it holds (relative to `root`). */
-export async function bundleFleet(root: string, outfile: string): Promise<string[]> {
+/** The bundles of the executable, written to a directory. */
+export interface Bundles {
+  readonly main: string;
+  readonly assets: Readonly<Record<keyof typeof ASSET_ENTRIES, string>>;
+}
+
+/** Writes main.cjs, fleetd.cjs and fleetctl.cjs to `outdir`. */
+export async function bundleFleet(root: string, outdir: string): Promise<Bundles> {
   const seen = new Set<Rewrite>();
-  const result = await build({
-    absWorkingDir: root,
-    stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'fleet-entry.ts', loader: 'ts' },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    conditions: ['source'],
-    external: ABSENT_OPTIONAL,
-    // A single-executable application's script has no file: import.meta.url is the executable.
-    define: { 'import.meta.url': '__fleetImportMetaUrl' },
-    banner: {
-      js: 'var __fleetImportMetaUrl = require("node:url").pathToFileURL(process.execPath).href;',
-    },
-    plugins: [rewritePlugin(root, seen)],
-    metafile: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  const one = async (name: string, contents: string, plugins: Plugin[] = []) => {
+    const outfile = join(outdir, `${name}.cjs`);
+    await build({
+      absWorkingDir: root,
+      stdin: { contents, resolveDir: root, sourcefile: `fleet-${name}.ts`, loader: 'ts' },
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node24',
+      conditions: ['source'],
+      external: ABSENT_OPTIONAL,
+      // An asset of a single-executable application has no file: import.meta.url is the executable.
+      define: { 'import.meta.url': '__fleetImportMetaUrl' },
+      banner: {
+        js: 'var __fleetImportMetaUrl = require("node:url").pathToFileURL(process.execPath).href;',
+      },
+      plugins: [...plugins, rewritePlugin(root, seen)],
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    return outfile;
+  };
+  const main = await one('main', MAIN_ENTRY, [fleetctlAssetPlugin(root)]);
+  const fleetd = await one('fleetd', ASSET_ENTRIES.fleetd);
+  const fleetctl = await one('fleetctl', ASSET_ENTRIES.fleetctl);
   const missing = REWRITES.filter((rw) => !seen.has(rw));
   if (missing.length > 0) {
     throw new Error(`package: no file matched ${missing.map((rw) => String(rw.file)).join(', ')}`);
   }
-  return Object.keys(result.metafile.inputs);
+  return { main, assets: { fleetd, fleetctl } };
 }
