@@ -110,6 +110,20 @@ describe('fleet installed from its .deb in a machine without Node.js', () => {
     expect(await sh(m, 'fleetctl list-units --no-legend')).toMatch(/^hello\.service\s.*active/m);
   });
 
+  it('dpkg -i over the installed package (an upgrade) restarts the running fleetd', async () => {
+    const before = await unitProperty(m, 'fleet.service', 'MainPID');
+    await sh(m, 'echo "# kept" >> /etc/fleet/fleet.conf && dpkg -i /root/fleet.deb', 120_000);
+    const after = await unitProperty(m, 'fleet.service', 'MainPID');
+    expect(after).not.toBe(before);
+    expect(await unitProperty(m, 'fleet.service', 'ActiveState')).toBe('active');
+    // the conffile the operator changed is kept
+    expect(await sh(m, 'tail -1 /etc/fleet/fleet.conf')).toBe('# kept\n');
+    await waitFor(
+      async () => (await sh(m, 'fleetctl list-machines --no-legend --full')).includes(m.machineId),
+      { timeoutMs: 60_000, intervalMs: 250, what: 'the restarted fleetd to register again' },
+    );
+  });
+
   it('dpkg -r stops fleet, which drains the machine; dpkg --purge removes /etc/fleet', async () => {
     await sh(m, 'dpkg -r fleet', 120_000);
     expect(await unitProperty(m, 'fleet.service', 'ActiveState')).not.toBe('active');
