@@ -107,7 +107,8 @@ async function idleRss(m: NspawnMachine, execStart: string): Promise<number> {
     m,
     [
       'mkdir -p /etc/systemd/system/fleet.service.d',
-      `printf '[Service]\\nExecStart=\\nExecStart=%s\\n' '${execStart}' > /etc/systemd/system/fleet.service.d/bench.conf`,
+      // ProtectHome=no for both: the checkout's Node 24 is under /root/.cache.
+      `printf '[Service]\\nProtectHome=no\\nExecStart=\\nExecStart=%s\\n' '${execStart}' > /etc/systemd/system/fleet.service.d/bench.conf`,
       'systemctl daemon-reload',
       'systemctl start fleet.service',
     ].join('\n'),
@@ -121,6 +122,9 @@ async function idleRss(m: NspawnMachine, execStart: string): Promise<number> {
     });
     await sleep(10_000);
     return await rssKiB(m);
+  } catch (err) {
+    const journal = await m.exec('journalctl', ['-u', 'fleet.service', '-n', '20', '--no-pager']);
+    throw new Error(`${(err as Error).message}\n${journal.stdout}`, { cause: err });
   } finally {
     api.close();
     await sh(m, 'systemctl stop fleet.service', 120_000);
@@ -151,7 +155,10 @@ async function rss(): Promise<void> {
       ].join('\n'),
     );
     const variants = [
-      { what: 'checkout (node dist/main.js)', exec: `${process.execPath} ${FLEETD_MAIN}` },
+      {
+        what: 'checkout (node dist/main.js)',
+        exec: `${process.execPath} /opt/fleet/packages/fleetd/dist/main.js`,
+      },
       { what: 'executable (fleetd -> fleet)', exec: '/usr/local/bin/fleetd' },
     ];
     const kib = variants.map(() => [] as number[]);
