@@ -42,11 +42,17 @@ describe('units for the package', () => {
     expect(() => packagedUnit('fleet.service', two)).toThrow('found 2');
   });
 
-  it('refuses /opt/fleet outside ExecStart and comments', () => {
+  it("moves fleet's programs in other lines too, and refuses any other /opt/fleet path", () => {
+    const stop = '[Service]\nExecStart=/opt/fleet/bin/fleetd\nExecStop=/opt/fleet/bin/fleetctl x\n';
+    expect(packagedUnit('fleet.service', stop)).toBe(
+      '[Service]\nExecStart=/usr/bin/fleetd\nExecStop=/usr/bin/fleetctl x\n',
+    );
     const text = '[Service]\nExecStart=/opt/fleet/bin/fleetd\nExecReload=/opt/fleet/bin/x\n';
     expect(() => packagedUnit('fleet.service', text)).toThrow(
-      'units/fleet.service: names /opt/fleet outside ExecStart=: ExecReload=/opt/fleet/bin/x',
+      "units/fleet.service: names /opt/fleet outside fleet's programs: ExecReload=/opt/fleet/bin/x",
     );
+    const dist = '[Service]\nExecStart=/opt/fleet/bin/fleetd\nExecStop=/opt/fleet/bin/fleetdx\n';
+    expect(() => packagedUnit('fleet.service', dist)).toThrow('ExecStop=/opt/fleet/bin/fleetdx');
   });
 
   it('takes the sockets as they are', () => {

@@ -18,11 +18,15 @@ export const READ_GROUP = 'fleet-read';
 
 const EXEC_START = `ExecStart=${CHECKOUT_FLEETD}`;
 
+/** fleet's programs under /opt/fleet/bin, and where the package puts them. */
+const PROGRAM_PATH = /\/opt\/fleet\/bin\/(fleetd|fleetctl)\b/g;
+
 /**
  * A unit of units/ as the package installs it. fleet.service must hold exactly one
- * `ExecStart=/opt/fleet/bin/fleetd` line (with or without arguments), which points at
- * /usr/bin/fleetd; comment lines that speak of /opt/fleet go; any other mention of /opt/fleet is
- * an error (the package would start something that is not there).
+ * `ExecStart=/opt/fleet/bin/fleetd` line (with or without arguments). /opt/fleet/bin/fleetd and
+ * /opt/fleet/bin/fleetctl become /usr/bin/fleetd and /usr/bin/fleetctl (links to /usr/bin/fleet);
+ * comment lines that still speak of /opt/fleet go; any other mention of /opt/fleet is an error
+ * (the package would run something that is not there).
  */
 export function packagedUnit(name: string, text: string): string {
   const lines = text.split('\n');
@@ -36,12 +40,10 @@ export function packagedUnit(name: string, text: string): string {
   }
   const out: string[] = [];
   for (const line of lines) {
-    if (line === EXEC_START || line.startsWith(`${EXEC_START} `)) {
-      out.push(`ExecStart=${PACKAGE_FLEETD}${line.slice(EXEC_START.length)}`);
-    } else if (!line.includes('/opt/fleet')) {
-      out.push(line);
-    } else if (!line.trimStart().startsWith('#')) {
-      throw new Error(`units/${name}: names /opt/fleet outside ExecStart=: ${line}`);
+    const moved = line.replace(PROGRAM_PATH, '/usr/bin/$1');
+    if (!moved.includes('/opt/fleet')) out.push(moved);
+    else if (!moved.trimStart().startsWith('#')) {
+      throw new Error(`units/${name}: names /opt/fleet outside fleet's programs: ${line}`);
     }
   }
   return out.join('\n');
