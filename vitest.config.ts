@@ -22,8 +22,18 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', '.ci/**/*.test.mjs', 'scripts/**/*.test.mjs'],
-          exclude: ['packages/*/src/**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'packaging/src/**/*.test.ts',
+            '.ci/**/*.test.mjs',
+            'scripts/**/*.test.mjs',
+          ],
+          exclude: [
+            'packages/*/src/**/*.int.test.ts',
+            'packaging/src/**/*.int.test.ts',
+            '**/node_modules/**',
+            '**/dist/**',
+          ],
           environment: 'node',
           // Property tests draw hundreds of clusters and take 1-3 s alone; on a loaded 2-core
           // machine two of them took just over vitest's default 5 s and were cut off (CI on
@@ -35,7 +45,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.int.test.ts'],
+          include: ['packages/*/src/**/*.int.test.ts', 'packaging/src/**/*.int.test.ts'],
           environment: 'node',
           pool: 'forks',
           testTimeout: 60_000,

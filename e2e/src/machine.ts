@@ -27,6 +27,11 @@ export interface MachineOptions {
   stateDir: string;
   /** Bound read-only at the same path inside, so that fleet can run from it. */
   projectDir: string;
+  /**
+   * Bind the project (at its path and at /opt/fleet) and this Node.js into the machine (default
+   * true). false: a machine as a user's, with neither, e.g. to install fleet from its .deb.
+   */
+  bindProject?: boolean;
   /** Public keys that may log in as root over SSH. */
   authorizedKeys: readonly string[];
   /** Unique per test run: keeps nspawn machine names and cgroups of concurrent runs apart. */
@@ -156,15 +161,19 @@ export class NspawnMachine {
       `--machine=${this.machineName}`,
       `--hostname=${o.name}`,
       ...this.files.binds.map((b) => `--bind-ro=${b}`),
-      // The Node the tests run under (the project's Node 24, scripts/node24.sh), at its own path
-      // and as the machine's `node` (bin/fleetd runs `node` from PATH; the rootfs has none).
-      `--bind-ro=${process.execPath}`,
-      ...(process.execPath === '/usr/bin/node'
+      ...(o.bindProject === false
         ? []
-        : [`--bind-ro=${process.execPath}:/usr/bin/node`]),
-      `--bind-ro=${o.projectDir}`,
-      // Where units/fleet.service expects fleet, as on a machine installed from the README.
-      `--bind-ro=${o.projectDir}:/opt/fleet`,
+        : [
+            // The Node the tests run under (the project's Node 24, scripts/node24.sh), at its own
+            // path and as the machine's `node` (bin/fleetd runs `node` from PATH; the rootfs has none).
+            `--bind-ro=${process.execPath}`,
+            ...(process.execPath === '/usr/bin/node'
+              ? []
+              : [`--bind-ro=${process.execPath}:/usr/bin/node`]),
+            `--bind-ro=${o.projectDir}`,
+            // Where units/fleet.service expects fleet, as on a machine installed from the README.
+            `--bind-ro=${o.projectDir}:/opt/fleet`,
+          ]),
       '--boot',
     ];
   }

@@ -17,6 +17,8 @@ export interface BootOptions {
   bootTimeoutMs?: number;
   /** A rootfs to use instead of `ensureRootfs()`. */
   rootfs?: string;
+  /** false: neither the project nor Node.js is bound into the machines (see MachineOptions). */
+  bindProject?: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export class Machines {
   ) {}
 
   /** @internal Use {@link bootMachines}. */
-  static async create(n: number, rootfs: string): Promise<Machines> {
+  static async create(n: number, rootfs: string, bindProject = true): Promise<Machines> {
     const runId = randomBytes(3).toString('hex');
     const dir = await mkdtemp(join(tmpdir(), `fleet-e2e-${runId}-`));
     // Removes the run's files even if the test process dies without tearing down.
@@ -59,6 +61,7 @@ export class Machines {
             rootfs,
             stateDir,
             projectDir: projectDir(),
+            bindProject,
             authorizedKeys: [sshKey.publicKey],
             runId,
           }),
@@ -122,7 +125,7 @@ export class Machines {
 export async function bootMachines(n: number, opts: BootOptions = {}): Promise<Machines> {
   await preflight();
   const rootfs = opts.rootfs ?? (await ensureRootfs());
-  const machines = await Machines.create(n, rootfs);
+  const machines = await Machines.create(n, rootfs, opts.bindProject ?? true);
   const booted = await Promise.allSettled(
     machines.list.map(async (m) => {
       await m.boot();

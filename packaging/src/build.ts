@@ -1,0 +1,251 @@
+// `npm run package`: dist-package/ with the `fleet` executable, the .deb, the tarball and
+// SHA256SUMS over the three. Needs Node 24 (scripts/node24.sh fetches the pinned one), dpkg-deb
+// and tar; `strip` (binutils) when present takes the runtime's debug symbols out (~18 MB).
+//   npm run package            # or: tsx packaging/src/build.ts [--out DIR]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bundleFleet, type Bundles } from './bundle.js';
+import {
+  CONFFILES,
+  control,
+  debianVersion,
+  FLEET_CONF,
+  installText,
+  packagedUnit,
+  POSTINST,
+  POSTRM,
+  PRERM,
+  UNIT_FILES,
+} from './deb.js';
+import { assetFilename, ASSETS, cacheKey, scriptKey, wrapSource } from './sea-asset.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** postject's sentinel: the fuse a Node single-executable application is built with. */
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+export interface PackageResult {
+  readonly version: string;
+  readonly executable: string;
+  readonly deb: string;
+  readonly tarball: string;
+  readonly sums: string;
+  /** Seconds spent in each step. */
+  readonly seconds: Readonly<Record<string, number>>;
+}
+
+/** Runs a program; its output is shown only when it fails, in the error. */
+function run(file: string, args: readonly string[], opts: { cwd?: string } = {}): string {
+  const res = spawnSync(file, args, { cwd: opts.cwd, encoding: 'utf8' });
+  if (res.error !== undefined || res.status !== 0) {
+    const why = res.error?.message ?? `exit ${res.status ?? res.signal}`;
+    throw new Error(
+      `package: ${basename(file)} ${args.join(' ')}: ${why}\n${res.stdout ?? ''}${res.stderr ?? ''}`,
+    );
+  }
+  return res.stdout;
+}
+
+const has = (program: string): boolean =>
+  spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
+
+/** The pinned Node 24 (scripts/node24.sh), the runtime inside the executable. */
+export function node24(root: string): string {
+  const bin = run('bash', [join(root, 'scripts/node24.sh')]).trim();
+  return join(bin, 'node');
+}
+
+/**
+ * V8's code cache of each asset bundle, made by the runtime that will read it (a cache from
+ * another V8 is rejected and the bundle compiled from source), for the source as it is run.
+ */
+function writeCodeCaches(node: string, bundles: Bundles): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of ASSETS) {
+    const script = bundles.assets[name];
+    const cache = `${script}.cache`;
+    const make =
+      `const { readFileSync, writeFileSync } = require('node:fs');` +
+      `const { Script } = require('node:vm');` +
+      `const wrap = ${wrapSource.toString()};` +
+      `const s = new Script(wrap(readFileSync(${JSON.stringify(script)}, 'utf8')),` +
+      ` { filename: ${JSON.stringify(assetFilename(name))} });` +
+      `writeFileSync(${JSON.stringify(cache)}, s.createCachedData());`;
+    run(node, ['-e', make]);
+    files[scriptKey(name)] = script;
+    files[cacheKey(name)] = cache;
+  }
+  return files;
+}
+
+/** Builds the executable at `file` from `bundles`, with `node` as the runtime. */
+function buildExecutable(root: string, node: string, bundles: Bundles, file: string): void {
+  const work = dirname(bundles.main);
+  const blob = join(work, 'fleet.blob');
+  const config = join(work, 'sea-config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: bundles.main,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      assets: writeCodeCaches(node, bundles),
+    }),
+  );
+  run(node, ['--experimental-sea-config', config], { cwd: work });
+  copyFileSync(node, file);
+  chmodSync(file, 0o755);
+  if (has('strip')) run('strip', [file]);
+  else console.error('package: no `strip` (binutils): the executable keeps debug symbols');
+  const postject = join(root, 'node_modules/postject/dist/cli.js');
+  run(process.execPath, [postject, file, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+}
+
+/** The size of a directory tree in KiB, as dpkg counts Installed-Size (rounded up per file). */
+function treeKiB(dir: string): number {
+  const out = run('du', ['-s', '--apparent-size', '--block-size=1024', dir]);
+  return Number(out.split('\t')[0]);
+}
+
+function writeUnits(root: string, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const name of UNIT_FILES) {
+    const text = readFileSync(join(root, 'units', name), 'utf8');
+    writeFileSync(join(dir, name), packagedUnit(name, text), { mode: 0o644 });
+  }
+}
+
+function buildDeb(root: string, work: string, exe: string, version: string, out: string): string {
+  const tree = join(work, 'deb');
+  mkdirSync(join(tree, 'DEBIAN'), { recursive: true });
+  mkdirSync(join(tree, 'usr/bin'), { recursive: true });
+  copyFileSync(exe, join(tree, 'usr/bin/fleet'));
+  chmodSync(join(tree, 'usr/bin/fleet'), 0o755);
+  symlinkSync('fleet', join(tree, 'usr/bin/fleetd'));
+  symlinkSync('fleet', join(tree, 'usr/bin/fleetctl'));
+  writeUnits(root, join(tree, 'usr/lib/systemd/system'));
+  mkdirSync(join(tree, 'etc/fleet'), { recursive: true });
+  writeFileSync(join(tree, 'etc/fleet/fleet.conf'), FLEET_CONF, { mode: 0o644 });
+  const size = treeKiB(tree);
+  writeFileSync(join(tree, 'DEBIAN/control'), control({ version, installedSizeKiB: size }));
+  writeFileSync(join(tree, 'DEBIAN/conffiles'), CONFFILES);
+  for (const [name, text] of [
+    ['postinst', POSTINST],
+    ['prerm', PRERM],
+    ['postrm', POSTRM],
+  ] as const) {
+    writeFileSync(join(tree, 'DEBIAN', name), text, { mode: 0o755 });
+  }
+  const deb = join(out, `fleet_${debianVersion(version)}_amd64.deb`);
+  // xz -1: a third of xz -6's time (about a minute for this executable), 15 % larger.
+  run('dpkg-deb', ['--build', '--root-owner-group', '-Zxz', '-z1', tree, deb]);
+  return deb;
+}
+
+function buildTarball(root: string, work: string, exe: string, version: string, out: string) {
+  const name = `fleet-${version}-linux-x64`;
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(exe, join(dir, 'fleet'));
+  chmodSync(join(dir, 'fleet'), 0o755);
+  writeUnits(root, join(dir, 'units'));
+  writeFileSync(join(dir, 'fleet.conf'), FLEET_CONF);
+  writeFileSync(join(dir, 'INSTALL'), installText(version));
+  const tarball = join(out, `${name}.tar.gz`);
+  run('tar', [
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '--sort=name',
+    '-czf',
+    tarball,
+    '-C',
+    work,
+    name,
+  ]);
+  return tarball;
+}
+
+/** `sha256sum` lines for `files` (names only: run `sha256sum -c` in their directory). */
+export function sha256Sums(files: readonly string[]): string {
+  return files
+    .map((f) => `${createHash('sha256').update(readFileSync(f)).digest('hex')}  ${basename(f)}\n`)
+    .join('');
+}
+
+/** Builds everything into `out` (emptied first). */
+export async function buildPackage(
+  opts: { root?: string; out?: string } = {},
+): Promise<PackageResult> {
+  const root = opts.root ?? ROOT;
+  const out = resolve(opts.out ?? join(root, 'dist-package'));
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const version = pkg.version;
+  debianVersion(version);
+  rmSync(out, { recursive: true, force: true });
+  const work = join(out, '.work');
+  mkdirSync(work, { recursive: true });
+  const seconds: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (step: string) => {
+    const now = performance.now();
+    seconds[step] = Math.round(now - t) / 1000;
+    t = now;
+  };
+  try {
+    const bundles = await bundleFleet(root, work);
+    lap('bundle');
+    const node = node24(root);
+    lap('node24');
+    const exe = join(out, 'fleet');
+    buildExecutable(root, node, bundles, exe);
+    const said = execFileSync(exe, ['fleetctl', 'version'], { encoding: 'utf8' });
+    if (said !== `fleetctl version ${version}\n`) {
+      throw new Error(`package: the executable said ${JSON.stringify(said)} to fleetctl version`);
+    }
+    lap('executable');
+    const deb = buildDeb(root, work, exe, version, out);
+    lap('deb');
+    const tarball = buildTarball(root, work, exe, version, out);
+    lap('tarball');
+    const sums = join(out, 'SHA256SUMS');
+    writeFileSync(sums, sha256Sums([exe, deb, tarball]));
+    lap('sums');
+    return { version, executable: exe, deb, tarball, sums, seconds };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const mib = (file: string) => `${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const started = performance.now();
+  const r = await buildPackage(values.out === undefined ? {} : { out: values.out });
+  const total = ((performance.now() - started) / 1000).toFixed(1);
+  for (const f of [r.executable, r.deb, r.tarball]) console.log(`${mib(f).padStart(10)}  ${f}`);
+  console.log(`            ${r.sums}`);
+  const steps = Object.entries(r.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`);
+  console.log(`built in ${total} s (${steps.join(', ')})`);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
+}
