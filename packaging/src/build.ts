@@ -2,7 +2,7 @@
 // SHA256SUMS over the three. Needs Node 24 (scripts/node24.sh fetches the pinned one), dpkg-deb
 // and tar; `strip` (binutils) when present takes the runtime's debug symbols out (~18 MB).
 //   npm run package            # or: tsx packaging/src/build.ts [--out DIR]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -14,10 +14,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundleFleet, type Bundles } from './bundle.js';
+import { bundleFleet } from './bundle.js';
 import {
   CONFFILES,
   control,
@@ -30,11 +30,9 @@ import {
   PRERM,
   UNIT_FILES,
 } from './deb.js';
-import { assetFilename, ASSETS, cacheKey, scriptKey, wrapSource } from './sea-asset.js';
+import { buildExecutable, node24, run } from './sea-build.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** postject's sentinel: the fuse a Node single-executable application is built with. */
-const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 export interface PackageResult {
   readonly version: string;
@@ -44,74 +42,6 @@ export interface PackageResult {
   readonly sums: string;
   /** Seconds spent in each step. */
   readonly seconds: Readonly<Record<string, number>>;
-}
-
-/** Runs a program; its output is shown only when it fails, in the error. */
-function run(file: string, args: readonly string[], opts: { cwd?: string } = {}): string {
-  const res = spawnSync(file, args, { cwd: opts.cwd, encoding: 'utf8' });
-  if (res.error !== undefined || res.status !== 0) {
-    const why = res.error?.message ?? `exit ${res.status ?? res.signal}`;
-    throw new Error(
-      `package: ${basename(file)} ${args.join(' ')}: ${why}\n${res.stdout ?? ''}${res.stderr ?? ''}`,
-    );
-  }
-  return res.stdout;
-}
-
-const has = (program: string): boolean =>
-  spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
-
-/** The pinned Node 24 (scripts/node24.sh), the runtime inside the executable. */
-export function node24(root: string): string {
-  const bin = run('bash', [join(root, 'scripts/node24.sh')]).trim();
-  return join(bin, 'node');
-}
-
-/**
- * V8's code cache of each asset bundle, made by the runtime that will read it (a cache from
- * another V8 is rejected and the bundle compiled from source), for the source as it is run.
- */
-function writeCodeCaches(node: string, bundles: Bundles): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const name of ASSETS) {
-    const script = bundles.assets[name];
-    const cache = `${script}.cache`;
-    const make =
-      `const { readFileSync, writeFileSync } = require('node:fs');` +
-      `const { Script } = require('node:vm');` +
-      `const wrap = ${wrapSource.toString()};` +
-      `const s = new Script(wrap(readFileSync(${JSON.stringify(script)}, 'utf8')),` +
-      ` { filename: ${JSON.stringify(assetFilename(name))} });` +
-      `writeFileSync(${JSON.stringify(cache)}, s.createCachedData());`;
-    run(node, ['-e', make]);
-    files[scriptKey(name)] = script;
-    files[cacheKey(name)] = cache;
-  }
-  return files;
-}
-
-/** Builds the executable at `file` from `bundles`, with `node` as the runtime. */
-function buildExecutable(root: string, node: string, bundles: Bundles, file: string): void {
-  const work = dirname(bundles.main);
-  const blob = join(work, 'fleet.blob');
-  const config = join(work, 'sea-config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      main: bundles.main,
-      output: blob,
-      disableExperimentalSEAWarning: true,
-      useCodeCache: true,
-      assets: writeCodeCaches(node, bundles),
-    }),
-  );
-  run(node, ['--experimental-sea-config', config], { cwd: work });
-  copyFileSync(node, file);
-  chmodSync(file, 0o755);
-  if (has('strip')) run('strip', [file]);
-  else console.error('package: no `strip` (binutils): the executable keeps debug symbols');
-  const postject = join(root, 'node_modules/postject/dist/cli.js');
-  run(process.execPath, [postject, file, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
 }
 
 /** The size of a directory tree in KiB, as dpkg counts Installed-Size (rounded up per file). */
@@ -211,7 +141,7 @@ export async function buildPackage(
     const node = node24(root);
     lap('node24');
     const exe = join(out, 'fleet');
-    buildExecutable(root, node, bundles, exe);
+    await buildExecutable(root, node, bundles, exe);
     const said = execFileSync(exe, ['fleetctl', 'version'], { encoding: 'utf8' });
     if (said !== `fleetctl version ${version}\n`) {
       throw new Error(`package: the executable said ${JSON.stringify(said)} to fleetctl version`);

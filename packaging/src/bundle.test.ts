@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { applyRewrite, etcdProtoJson, REWRITES, type Rewrite } from './bundle.js';
+import { applyRewrite, REWRITES, type Rewrite } from './bundle.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -13,13 +12,7 @@ function target(rw: Rewrite): string {
     'packages/fleetctl/src/version.ts',
     'packages/fleetctl/src/cli/parser.ts',
     'packages/fleetctl/src/cli/flag-parser.ts',
-    join(
-      dirname(
-        createRequire(join(ROOT, 'packages/registry/package.json')).resolve('etcd3/package.json'),
-      ),
-      'lib/connection-pool.js',
-    ),
-  ].map((f) => (f.startsWith('/') ? f : join(ROOT, f)));
+  ].map((f) => join(ROOT, f));
   const file = files.find((f) => rw.file.test(f));
   if (file === undefined) throw new Error(`no file for ${String(rw.file)}`);
   return file;
@@ -41,18 +34,6 @@ describe("the bundle's source rewrites", () => {
     expect(applyRewrite('xABy', rw, ROOT, 'f')).toBe('xCy');
     expect(() => applyRewrite('xy', rw, ROOT, 'f')).toThrow('f: expected "AB" exactly once');
     expect(() => applyRewrite('ABAB', rw, ROOT, 'f')).toThrow('exactly once');
-  });
-
-  it("inlines etcd3's services with their field names as written (keepCase)", () => {
-    const json = JSON.parse(etcdProtoJson(ROOT)) as {
-      nested: { etcdserverpb: { nested: Record<string, { fields?: object; methods?: object }> } };
-    };
-    const pb = json.nested.etcdserverpb.nested;
-    expect(Object.keys(pb.KV?.methods ?? {})).toEqual(
-      expect.arrayContaining(['Range', 'Put', 'Txn']),
-    );
-    expect(Object.keys(pb.RangeRequest?.fields ?? {})).toContain('range_end');
-    expect(Object.keys(pb.LeaseGrantRequest?.fields ?? {})).toContain('TTL');
   });
 
   it("the fleetctl version it inlines is fleetctl's package.json", () => {

@@ -1,9 +1,9 @@
 // The one CommonJS file that the `fleet` executable runs (a Node single-executable application
 // runs one CommonJS script and can require() nothing but node's built-in modules): fleetd and
 // fleetctl from their TypeScript sources (the `source` condition), every dependency bundled in.
-// What would be read from node_modules at run time is put into the bundle here:
-// - etcd3 loads its gRPC service definitions from .proto files when it is first required: they
-//   are parsed now and the bundle holds them as protobuf.js JSON (proto-loader's fromJSON);
+// fleetd is bundled as bin/fleetd's is (packages/fleetd/scripts/bundle.mjs: the same esbuild
+// options, etcd3's gRPC definitions parsed at build time, minified, ASCII only), from its sources.
+// What fleetctl would read from node_modules at run time is put into the bundle here:
 // - fleetctl reads its version from its package.json, requires yargs' CommonJS build and imports
 //   the copy of yargs-parser that yargs uses through createRequire: each becomes a plain import;
 // - ssh2's optional native parts (cpu-features, its crypto binding) and dbus-next's optional
@@ -11,8 +11,9 @@
 //   JavaScript paths are taken, as in a checkout where they were never built.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { writeFleetdScript } from '../../packages/fleetd/scripts/bundle.mjs';
 
 /**
  * The executable's main script: which program by its name, then that program. It holds fleetctl's
@@ -36,11 +37,21 @@ if (d.kind === 'run') {
 }
 `;
 
-/** The programs stored as assets: their entries. */
+/** fleetd's entry (a test may give another, such as its fixture with systemd faked). */
+export const FLEETD_ENTRY = 'packages/fleetd/src/main.ts';
+
+/** The programs stored as assets: their entries (fleetd's is FLEETD_ENTRY or the caller's). */
 export const ASSET_ENTRIES = {
-  fleetd: "import './packages/fleetd/src/main.ts';\n",
   fleetctl: "export { runProcess } from './packages/fleetctl/src/cli/process.ts';\n",
 } as const;
+
+/** esbuild options for fleetd's asset beside bin/fleetd's FLEETD_BUNDLE_OPTIONS. */
+export const fleetdAssetOptions = (root: string) => ({
+  absWorkingDir: root,
+  conditions: ['source'],
+  target: 'node24',
+  legalComments: 'none',
+});
 
 /** Modules required inside try/catch that a checkout does not have either. */
 export const ABSENT_OPTIONAL = ['cpu-features', 'usocket', 'x11', '*.node'];
@@ -52,29 +63,7 @@ export interface Rewrite {
   readonly to: (root: string) => string;
 }
 
-/** The .proto files etcd3 loads, as protobuf.js JSON (with etcd3's keepCase), ready to inline. */
-export function etcdProtoJson(root: string): string {
-  const etcd3 = createRequire(join(root, 'packages/registry/package.json')).resolve(
-    'etcd3/package.json',
-  );
-  // protobuf.js as etcd3's proto-loader has it, so that its fromJSON reads what this wrote.
-  const loader = createRequire(etcd3).resolve('@grpc/proto-loader');
-  const protobuf = createRequire(loader)('protobufjs') as ProtobufJs;
-  const rpc = join(dirname(etcd3), 'proto', 'rpc.proto');
-  return JSON.stringify(new protobuf.Root().loadSync(rpc, { keepCase: true }).toJSON());
-}
-
-/** The little of protobuf.js used here. */
-interface ProtobufJs {
-  Root: new () => { loadSync(file: string, opts: { keepCase: boolean }): { toJSON(): object } };
-}
-
 export const REWRITES: readonly Rewrite[] = [
-  {
-    file: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/,
-    from: '(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {',
-    to: (root) => `(0, proto_loader_1.fromJSON)(${etcdProtoJson(root)}, {`,
-  },
   {
     file: /[\\/]packages[\\/]fleetctl[\\/]src[\\/]version\.ts$/,
     from: "readFileSync(new URL('../package.json', import.meta.url), 'utf8')",
@@ -160,11 +149,15 @@ function rewritePlugin(root: string, seen: Set<Rewrite>): Plugin {
 /** The bundles of the executable, written to a directory. */
 export interface Bundles {
   readonly main: string;
-  readonly assets: Readonly<Record<keyof typeof ASSET_ENTRIES, string>>;
+  readonly assets: Readonly<Record<'fleetd' | keyof typeof ASSET_ENTRIES, string>>;
 }
 
-/** Writes main.cjs, fleetd.cjs and fleetctl.cjs to `outdir`. */
-export async function bundleFleet(root: string, outdir: string): Promise<Bundles> {
+/** Writes main.cjs, fleetd.cjs and fleetctl.cjs to `outdir`; fleetd from `fleetdEntry`. */
+export async function bundleFleet(
+  root: string,
+  outdir: string,
+  fleetdEntry: string = FLEETD_ENTRY,
+): Promise<Bundles> {
   const seen = new Set<Rewrite>();
   const one = async (name: string, contents: string, plugins: Plugin[] = []) => {
     const outfile = join(outdir, `${name}.cjs`);
@@ -190,7 +183,12 @@ export async function bundleFleet(root: string, outdir: string): Promise<Bundles
     return outfile;
   };
   const main = await one('main', MAIN_ENTRY, [fleetctlAssetPlugin(root)]);
-  const fleetd = await one('fleetd', ASSET_ENTRIES.fleetd);
+  const fleetd = join(outdir, 'fleetd.cjs');
+  await writeFleetdScript({
+    entry: join(root, fleetdEntry),
+    outfile: fleetd,
+    options: fleetdAssetOptions(root),
+  });
   const fleetctl = await one('fleetctl', ASSET_ENTRIES.fleetctl);
   const missing = REWRITES.filter((rw) => !seen.has(rw));
   if (missing.length > 0) {

@@ -18,3 +18,23 @@ export function bundleFleetd(opts?: {
   readonly node?: string;
   readonly codeCache?: boolean;
 }): Promise<string[]>;
+
+/**
+ * Bundles `entry` into the one script `outfile` with FLEETD_BUNDLE_OPTIONS (and `options`),
+ * ASCII only. @returns the source files the bundle holds
+ */
+export function writeFleetdScript(opts: {
+  readonly entry: string;
+  readonly outfile: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+}): Promise<string[]>;
+
+/**
+ * Writes `<script>.cache`: V8's code cache of `script` as Module.wrap() wraps it, made by `node`
+ * under `flags` after running it as `<program> --version`.
+ */
+export function writeCodeCache(opts: {
+  readonly script: string;
+  readonly node?: string;
+  readonly flags: readonly string[];
+}): Promise<void>;

@@ -7,12 +7,14 @@
 // - etcd3 reads its gRPC definitions (`proto/*.proto`) from its own directory when it loads; here
 //   they are parsed once, at build time, and the bundle carries them as JSON (no files to find
 //   beside the bundle, and no parse at each start);
-// - dbus-next's optional parts for X11 and abstract sockets (not installed) stay out.
+// - dbus-next's optional parts for X11 and abstract sockets (not installed) stay out, and so do
+//   zod's translations of its messages (zodLocales).
 // - dist/fleetd.cjs, the file to run, is a loader: it compiles the bundle (dist/fleetd-bundle.cjs)
 //   with V8's code cache of it (dist/fleetd-bundle.cjs.cache), made here by this node under
 //   bin/fleetd's node flags.
 // `bundleFleetd({ entry, outdir, name })` is also what the memory benchmark and a test call for the
-// test fixture with systemd faked, and what a packager can call for the single executable.
+// test fixture with systemd faked. The single executable (packaging/src/bundle.ts, sea-build.ts)
+// makes its fleetd the same way: writeFleetdScript (these options), writeCodeCache (these flags).
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -56,7 +58,27 @@ const etcd3Protos = {
   },
 };
 
-/** Options a packager may reuse (entryPoints and outfile are the caller's). */
+/**
+ * zod's translations of its messages (45 languages, 260 KB of the bundle, which V8 would hold for
+ * fleetd's life) stay out: fleet never switches zod's language (`z.config(z.locales.xx())`), and
+ * English, the default, is imported by zod on its own. `z.locales` is an empty namespace.
+ */
+const zodLocales = {
+  name: 'zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]v4[\\/]/.test(args.importer)
+        ? { path: 'zod-locales', namespace: 'fleetd-empty' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'fleetd-empty' }, () => ({
+      contents: 'export {};',
+      loader: 'js',
+    }));
+  },
+};
+
+/** Options a packager may reuse (entryPoints and outfile are the caller's): see writeFleetdScript. */
 export const FLEETD_BUNDLE_OPTIONS = {
   absWorkingDir: ROOT,
   bundle: true,
@@ -64,12 +86,12 @@ export const FLEETD_BUNDLE_OPTIONS = {
   format: 'cjs',
   target: 'node20',
   minify: true,
-  // Class and function names stay: error names and log fields carry them.
+  // Class names stay: error names and log fields carry them (see classNamesOnly).
   keepNames: true,
   external: ['x11', 'usocket', 'abstract-socket'],
   define: { 'import.meta': '__fleetdImportMeta' },
   banner: { js: META },
-  plugins: [etcd3Protos],
+  plugins: [etcd3Protos, zodLocales],
   // import() would need the ES module loader in the vm.Script that runs the bundle.
   supported: { 'dynamic-import': false },
   metafile: true,
@@ -112,7 +134,7 @@ const Module = require('node:module');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 const file = process.argv[1];
-const script = new Script(Module.wrap(readFileSync(file, 'latin1')), { filename: file });
+const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
 process.once('exit', () => writeFileSync(file + '.cache', script.createCachedData()));
 process.argv = [process.argv[0], file, '--version'];
 const m = new Module(file, module);
@@ -127,11 +149,78 @@ export async function fleetdNodeFlags() {
   return m[1].split(/\s+/).filter((f) => f !== '');
 }
 
+/** esbuild's keepNames helper, minified: `var N=(t,e)=>D(t,"name",{value:e,configurable:!0});`. */
+const NAME_HELPER =
+  /var ([\w$]+)=\(([\w$]+),([\w$]+)\)=>([\w$]+)\(\2,"name",\{value:\3,configurable:!0\}\);/g;
+
+/**
+ * keepNames gives every renamed function its name back (an own `name` property: ~2,300 calls, and
+ * each function so named carries a property array in V8's heap, about 0.8 MB for fleetd). Only
+ * names that do not start with a lower-case letter are given back: classes and constructors (error
+ * types: `this.name = new.target.name`, log fields), zod's `$Zod…`; other functions keep their
+ * minified names (stack frames of a minified bundle point at line 1 anyway).
+ */
+export function classNamesOnly(text) {
+  const found = text.match(NAME_HELPER) ?? [];
+  if (found.length !== 1)
+    throw new Error(
+      `fleetd bundle: esbuild's keepNames helper found ${found.length} times, not once`,
+    );
+  return text.replace(
+    NAME_HELPER,
+    (_, name, fn, value, def) =>
+      `var ${name}=(${fn},${value})=>/^[a-z]/.test(${value})?${fn}:${def}(${fn},"name",{value:${value},configurable:!0});`,
+  );
+}
+
+/**
+ * Bundles `entry` into the one script `outfile` with FLEETD_BUNDLE_OPTIONS (and `options`, e.g.
+ * the single executable's `conditions`), ASCII only.
+ * @returns the source files the bundle holds (paths relative to the repository root)
+ */
+export async function writeFleetdScript({ entry, outfile, options = {} }) {
+  await mkdir(dirname(outfile), { recursive: true });
+  const result = await build({
+    ...FLEETD_BUNDLE_OPTIONS,
+    ...options,
+    entryPoints: [entry],
+    outfile,
+    write: false,
+  });
+  for (const file of result.outputFiles) {
+    // esbuild leaves non-ASCII characters in regular expressions (a `µs` unit): one such
+    // character makes V8 hold the whole script as a two-byte string, twice the bundle's size.
+    // main.ts's `#!` line is no JavaScript inside the loader's function wrapper.
+    const text = file.text
+      .replace(/^#!/, '//')
+      .replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const minified = options.minify ?? FLEETD_BUNDLE_OPTIONS.minify;
+    const keepNames = options.keepNames ?? FLEETD_BUNDLE_OPTIONS.keepNames;
+    await writeFile(file.path, minified && keepNames ? classNamesOnly(text) : text, {
+      mode: 0o644,
+    });
+  }
+  return Object.keys(result.metafile.inputs);
+}
+
+/**
+ * Writes `<script>.cache`, V8's code cache of `script` as node's Module.wrap() wraps it, made by
+ * `node` under `flags` (V8 takes a cache only from its own version and flags) after running it as
+ * `<program> --version` (read as UTF-8, as the single executable reads its assets).
+ */
+export async function writeCodeCache({ script, node = process.execPath, flags }) {
+  await rm(`${script}.cache`, { force: true });
+  const run = spawnSync(node, [...flags, '-e', TRAIN, script], { encoding: 'utf8' });
+  // Node 20's V8 says that --lite-mode turns WebAssembly off (bin/fleetd tells it so).
+  const said = (run.stderr ?? '').replace(/^Warning: disabling flag --expose_wasm .*\n/m, '');
+  if (run.status !== 0 || said !== '')
+    throw new Error(`the code cache of ${script} was not made: ${said || String(run.error)}`);
+}
+
 /**
  * Bundles `entry` (a compiled fleetd entry point) into `<outdir>/<name>-bundle.cjs`, writes its
  * code cache (unless `codeCache` is false; made by `node`, this one by default, under `flags`,
- * bin/fleetd's by default: V8 takes a cache only from its own version and flags) and the loader
- * `<outdir>/<name>.cjs` that runs them.
+ * bin/fleetd's by default) and the loader `<outdir>/<name>.cjs` that runs them.
  * @returns the source files the bundle holds (paths relative to the repository root)
  */
 export async function bundleFleetd({
@@ -143,36 +232,16 @@ export async function bundleFleetd({
   codeCache = true,
 } = {}) {
   const bundle = join(outdir, `${name}-bundle.cjs`);
-  await mkdir(outdir, { recursive: true });
-  const result = await build({
-    ...FLEETD_BUNDLE_OPTIONS,
-    entryPoints: [entry],
-    outfile: bundle,
-    write: false,
-  });
-  for (const file of result.outputFiles) {
-    // esbuild leaves non-ASCII characters in regular expressions (a `µs` unit): one such
-    // character makes V8 hold the whole script as a two-byte string, twice the bundle's size.
-    // main.ts's `#!` line is no JavaScript inside the loader's function wrapper.
-    const text = file.text
-      .replace(/^#!/, '//')
-      .replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    await writeFile(file.path, text, { mode: 0o644 });
-  }
+  const inputs = await writeFleetdScript({ entry, outfile: bundle });
   await rm(`${bundle}.cache`, { force: true });
   if (codeCache) {
-    const nodeFlags = flags ?? (await fleetdNodeFlags());
-    const run = spawnSync(node, [...nodeFlags, '-e', TRAIN, bundle], { encoding: 'utf8' });
-    // Node 20's V8 says that --lite-mode turns WebAssembly off (bin/fleetd tells it so).
-    const said = (run.stderr ?? '').replace(/^Warning: disabling flag --expose_wasm .*\n/m, '');
-    if (run.status !== 0 || said !== '')
-      throw new Error(`the code cache of ${bundle} was not made: ${said || String(run.error)}`);
+    await writeCodeCache({ script: bundle, node, flags: flags ?? (await fleetdNodeFlags()) });
   }
   const loader = join(outdir, `${name}.cjs`);
   await writeFile(loader, LOADER.replace('BUNDLE', JSON.stringify(`${name}-bundle.cjs`)), {
     mode: 0o644,
   });
-  return Object.keys(result.metafile.inputs);
+  return inputs;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
