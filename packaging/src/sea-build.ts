@@ -3,18 +3,28 @@
 // young generation, V8's lite mode; `npm run bench:memory` measures them), set by the SEA config's
 // execArgv, so the packaged fleetd takes the memory bin/fleetd does. V8 takes a code cache only
 // from its own version and flags: the main script's cache (useCodeCache) and each asset's are made
-// by the same Node 24 under the same flags.
+// by the same Node 24 under the same flags. fleetd and fleetctl follow the ELF image, where they
+// are read rather than mapped (sea-asset.ts).
 //   tsx packaging/src/sea-build.ts --out FILE [--fleetd-entry packages/fleetd/src/testing/…]
 // builds the executable alone (the memory benchmark's, with fleetd's test fixture inside).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fleetdNodeFlags, writeCodeCache } from '../../packages/fleetd/scripts/bundle.mjs';
 import { bundleFleet, FLEETD_ENTRY, type Bundles } from './bundle.js';
-import { ASSETS, cacheKey, scriptKey } from './sea-asset.js';
+import { ASSETS, assetTrailer, cacheKey, scriptKey } from './sea-asset.js';
 
 /** postject's sentinel: the fuse a Node single-executable application is built with. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -40,11 +50,13 @@ export function node24(root: string): string {
   return join(bin, 'node');
 }
 
-/** The SEA config: main script, blob, assets (key → file) and the node flags it runs under. */
+/**
+ * The SEA config: the main script, the blob, and the node flags it runs under. The programs are
+ * no SEA assets: they follow the ELF image (sea-asset.ts).
+ */
 export function seaConfig(opts: {
   readonly main: string;
   readonly blob: string;
-  readonly assets: Readonly<Record<string, string>>;
   readonly flags: readonly string[];
 }): Record<string, unknown> {
   return {
@@ -53,7 +65,6 @@ export function seaConfig(opts: {
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
     execArgv: [...opts.flags],
-    assets: opts.assets,
   };
 }
 
@@ -72,17 +83,14 @@ export async function buildExecutable(
   const work = dirname(bundles.main);
   const blob = join(work, 'fleet.blob');
   const config = join(work, 'sea-config.json');
-  const assets: Record<string, string> = {};
+  const assets = new Map<string, Buffer>();
   for (const name of ASSETS) {
     const script = bundles.assets[name];
     await writeCodeCache({ script, node, flags: nodeFlags });
-    assets[scriptKey(name)] = script;
-    assets[cacheKey(name)] = `${script}.cache`;
+    assets.set(scriptKey(name), readFileSync(script));
+    assets.set(cacheKey(name), readFileSync(`${script}.cache`));
   }
-  writeFileSync(
-    config,
-    JSON.stringify(seaConfig({ main: bundles.main, blob, assets, flags: nodeFlags })),
-  );
+  writeFileSync(config, JSON.stringify(seaConfig({ main: bundles.main, blob, flags: nodeFlags })));
   // The main script's code cache is made here: by this node, under the flags it will run with.
   run(node, [...nodeFlags, '--experimental-sea-config', config], { cwd: work });
   const made = join(work, 'fleet');
@@ -91,6 +99,7 @@ export async function buildExecutable(
   else console.error('package: no `strip` (binutils): the executable keeps debug symbols');
   const postject = join(root, 'node_modules/postject/dist/cli.js');
   run(process.execPath, [postject, made, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+  appendFileSync(made, assetTrailer(statSync(made).size, assets));
   // Copied, not moved: postject writes the file in one piece, and while the page cache holds it
   // so (Linux 6.18, ext4) every fleetd started from it mapped ~18 MiB more of the executable
   // (88 MiB RSS idle, 70 MiB from any copy of the same file: cp, cat, this, dpkg's, tar's).
