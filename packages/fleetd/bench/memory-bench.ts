@@ -3,21 +3,24 @@
 // once it runs 1,000 units, under the machine's Node (20) and under the project's Node 24
 // (scripts/node24.sh), beside a Node process that does nothing (the floor). Not a test: figures.
 //   npm run bench:memory -- [--rev a9637ca] [--settle 20] [--samples 5] [--units 1000]
-//                           [--try '<node flags>']...
+//                           [--node 20,24] [--no-sea] [--try '[NAME=value]... <node flags>']...
 // Every fleetd is the real process, command line, configuration, etcd (one real etcd on loopback,
 // started here) and signals, with systemd faked: the test fixture fleetd-fake-systemd (this host
 // has no system bus to give a real fleetd), which loads everything the real entry point loads
 // (DbusSystemd included) and uses FakeSystemd instead. The baseline runs as `bin/fleetd` ran it at
 // `--rev`: the compiled ES modules, no node flags, built in a temp `git worktree` (removed at the
 // end). This checkout runs as bin/fleetd runs it now: the fixture bundled as dist/fleetd.cjs is
-// (scripts/bundle.mjs: one file, loaded with V8's code cache) under bin/fleetd's node flags; the
-// bundle without the cache and without flags shows what each step buys, and each `--try` adds
-// the bundle under other flags. All fleetds run at once, each on its own key prefix, so that load from elsewhere weighs
-// on all alike. Memory is sampled after `--settle` seconds (V8 shrinks an idle heap after a few
-// seconds), once a second, `--samples` times: medians of VmRSS (/proc/PID/status), Pss and private
-// memory (/proc/PID/smaps_rollup; shared pages of the node binary are counted in RSS, not in
-// private). CPU is the process's user+system time to start (exec → machine registered) and to
-// take the units (written → all published active).
+// (scripts/bundle.mjs: one file, loaded with V8's code cache) under bin/fleetd's node flags and
+// environment; the bundle without the cache, without flags, under the previous flags and without
+// the environment shows what each step buys, and each `--try` adds the bundle under other flags
+// and environment. Under Node 24, the `fleet` executable too (packaging/src/sea-build.ts, the
+// fixture as its fleetd), with the environment fleet.service gives it and without. All fleetds
+// run at once, each on its own key prefix, so that load from elsewhere weighs on all alike.
+// Memory is sampled after `--settle` seconds (V8 shrinks an idle heap after a few seconds), once a
+// second, `--samples` times: medians of VmRSS (/proc/PID/status), Pss and private memory
+// (/proc/PID/smaps_rollup; shared pages of the node binary are counted in RSS, not in private).
+// CPU is the process's user+system time to start (exec → machine registered) and to take the
+// units (written → all published active).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -31,6 +34,9 @@ import { bundleFleetd, fleetdNodeFlags } from '../scripts/bundle.mjs';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURE = 'packages/fleetd/dist/testing/fleetd-fake-systemd.js';
+const FIXTURE_SOURCE = 'packages/fleetd/src/testing/fleetd-fake-systemd.ts';
+/** bin/fleetd's node flags before this round (the previous figures). */
+const PREVIOUS_FLAGS = ['--max-semi-space-size=1', '--lite-mode'];
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +46,7 @@ const { values } = parseArgs({
     units: { type: 'string', default: '1000' },
     try: { type: 'string', multiple: true, default: [] },
     node: { type: 'string', default: '20,24' },
+    sea: { type: 'boolean', default: true },
   },
 });
 const SETTLE_MS = Number(values.settle) * 1000;
@@ -94,6 +101,39 @@ interface Variant {
   readonly args: readonly string[];
   /** A fleetd (else the floor: a node process that does nothing). */
   readonly fleetd: boolean;
+  /** Environment beside PATH. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** `export NAME="${NAME:-value}"` lines of bin/fleetd: the environment it gives node. */
+async function binFleetdEnv(): Promise<Record<string, string>> {
+  const text = await readFile(join(ROOT, 'bin/fleetd'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/^export (\w+)="\$\{\1:-([^}]*)\}"$/gm))
+    env[m[1] ?? ''] = m[2] ?? '';
+  return env;
+}
+
+/** units/fleet.service's Environment= lines but PATH: what the packaged fleetd runs with. */
+async function unitEnv(): Promise<Record<string, string>> {
+  const text = await readFile(join(ROOT, 'units/fleet.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/^Environment=(\w+)=(.*)$/gm)) {
+    if (m[1] !== 'PATH') env[m[1] ?? ''] = m[2] ?? '';
+  }
+  return env;
+}
+
+/** The `fleet` executable (packaging/src/sea-build.ts) with the fixture as its fleetd. */
+function seaExecutable(work: string): string {
+  const exe = join(work, 'fleet');
+  console.log('building the fleet executable with the fixture as its fleetd …');
+  sh(
+    join(ROOT, 'node_modules/.bin/tsx'),
+    ['packaging/src/sea-build.ts', '--out', exe, '--fleetd-entry', FIXTURE_SOURCE],
+    ROOT,
+  );
+  return exe;
 }
 
 interface Sample {
@@ -151,6 +191,8 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'fleetd-memory-'));
   undo.push(() => rm(work, { recursive: true, force: true }));
   const flags = await fleetdNodeFlags();
+  const env = await binFleetdEnv();
+  const envWords = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const nodes = (
     [
       ['Node 20', process.execPath],
@@ -175,17 +217,50 @@ async function main(): Promise<void> {
   };
   for (const [n, node] of nodes) {
     const floor = ['-e', 'setInterval(() => {}, 1000)'];
-    const add = (name: string, args: readonly string[], fleetd = true) =>
-      variants.push({ name: `${name}, ${n}`, node, args, fleetd });
+    const add = (name: string, args: readonly string[], fleetd = true, e = {}) =>
+      variants.push({ name: `${name}, ${n}`, node, args, fleetd, env: e });
     add('floor: node doing nothing', floor, false);
     add(`baseline ${values.rev} (ES modules)`, [join(base, FIXTURE)]);
     add('bundle, no code cache, no flags', await bundled(node, [], false));
     add('bundle, code cache, no flags', await bundled(node, [], true));
-    add(`this checkout: bundle, code cache, ${flags.join(' ')}`, await bundled(node, flags, true));
+    add(
+      `previous: bundle, code cache, ${PREVIOUS_FLAGS.join(' ')}`,
+      await bundled(node, PREVIOUS_FLAGS, true),
+    );
+    add(`bundle, code cache, ${flags.join(' ')}`, await bundled(node, flags, true));
+    add(
+      `this checkout (bin/fleetd): ${[...envWords, ...flags].join(' ')}`,
+      await bundled(node, flags, true),
+      true,
+      env,
+    );
     for (const t of values.try) {
-      const f = t.split(/\s+/).filter((x) => x !== '');
-      add(`bundle, code cache, ${t}`, await bundled(node, f, true));
+      // `NAME=value` words are the environment, the others node flags.
+      const words = t.split(/\s+/).filter((x) => x !== '');
+      const f = words.filter((w) => !/^\w+=/.test(w));
+      const e = Object.fromEntries(
+        words.filter((w) => /^\w+=/.test(w)).map((w) => w.split('=', 2)),
+      );
+      add(`bundle, code cache, ${t}`, await bundled(node, f, true), true, e);
     }
+  }
+  if (values.sea && nodes.some(([n]) => n === 'Node 24')) {
+    const exe = seaExecutable(work);
+    const uenv = await unitEnv();
+    const uwords = Object.entries(uenv).map(([k, v]) => `${k}=${v}`);
+    variants.push({
+      name: `fleet executable (SEA) as fleet.service runs it: ${uwords.join(' ')}, Node 24`,
+      node: exe,
+      args: ['fleetd'],
+      fleetd: true,
+      env: uenv,
+    });
+    variants.push({
+      name: 'fleet executable (SEA), no environment, Node 24',
+      node: exe,
+      args: ['fleetd'],
+      fleetd: true,
+    });
   }
   const versions = nodes.map(([n, node]) => `${n} = ${sh(node, ['--version'], ROOT).trim()}`);
   console.log(
@@ -215,7 +290,9 @@ async function main(): Promise<void> {
       public_ip: '127.0.0.1',
     }).map(([k, v]) => `--${k}=${v}`);
     const args = variant.fleetd ? [...variant.args, ...fleetdArgs] : variant.args;
-    const p = spawnTracked(`fleetd ${i}`, variant.node, args, { env: { PATH: process.env.PATH } });
+    const p = spawnTracked(`fleetd ${i}`, variant.node, args, {
+      env: { PATH: process.env.PATH, ...variant.env },
+    });
     runs.push({ variant, process: p, prefix, machineId });
   }
   await Promise.all(
@@ -278,20 +355,20 @@ function report(runs: readonly Run[]): void {
   const mib = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
   const secs = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
   console.log(
-    '\n| what | idle RSS | idle Pss | idle private | RSS, units | Pss, units | private, units | CPU s start | CPU s units | RSS vs baseline idle / units |',
+    '\n| what | idle RSS | idle Pss | idle private | RSS, units | Pss, units | private, units | CPU s start | CPU s units | RSS vs baseline idle / units | RSS vs previous idle / units |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of runs) {
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  /** `r`'s RSS against the run named `prefix…` under the same Node: idle / with units. */
+  const vs = (r: Run, prefix: string) => {
     const node = r.variant.name.includes('Node 24') ? 'Node 24' : 'Node 20';
-    const baseline = runs.find(
-      (b) => b.variant.name.startsWith('baseline') && b.variant.name.includes(node),
-    );
-    const ratio =
-      r.variant.fleetd && baseline && baseline !== r
-        ? `${((r.idle?.rss ?? 0) / (baseline.idle?.rss ?? 1)).toFixed(2)} / ${((r.loaded?.rss ?? 0) / (baseline.loaded?.rss ?? 1)).toFixed(2)}`
-        : '-';
+    const b = runs.find((x) => x.variant.name.startsWith(prefix) && x.variant.name.includes(node));
+    if (!r.variant.fleetd || b === undefined || b === r) return '-';
+    const idle = (r.idle?.rss ?? 0) / (b.idle?.rss ?? 1);
+    return `${idle.toFixed(2)} / ${((r.loaded?.rss ?? 0) / (b.loaded?.rss ?? 1)).toFixed(2)}`;
+  };
+  for (const r of runs) {
     console.log(
-      `| ${r.variant.name} | ${mib(r.idle?.rss)} | ${mib(r.idle?.pss)} | ${mib(r.idle?.priv)} | ${mib(r.loaded?.rss)} | ${mib(r.loaded?.pss)} | ${mib(r.loaded?.priv)} | ${secs(r.startCpu)} | ${secs(r.unitsCpu)} | ${ratio} |`,
+      `| ${r.variant.name} | ${mib(r.idle?.rss)} | ${mib(r.idle?.pss)} | ${mib(r.idle?.priv)} | ${mib(r.loaded?.rss)} | ${mib(r.loaded?.pss)} | ${mib(r.loaded?.priv)} | ${secs(r.startCpu)} | ${secs(r.unitsCpu)} | ${vs(r, 'baseline')} | ${vs(r, 'previous')} |`,
     );
   }
   console.log("MiB, medians; RSS counts the node binary's shared pages, private does not.");
