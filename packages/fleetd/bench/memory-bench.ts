@@ -2,14 +2,15 @@
 // resident set of a fleetd idle (registered, engine leader, nothing to run) and of the same fleetd
 // once it runs 1,000 units, under the machine's Node (20) and under the project's Node 24
 // (scripts/node24.sh), beside a Node process that does nothing (the floor). Not a test: figures.
-//   npm run bench:memory -- [--rev a9637ca] [--settle 20] [--samples 5] [--units 1000]
+//   npm run bench:memory -- [--rev a9637ca] [--previous f75b0de] [--settle 20] [--samples 5] [--units 1000]
 //                           [--node 20,24] [--no-sea] [--try '[NAME=value]... <node flags>']...
 // Every fleetd is the real process, command line, configuration, etcd (one real etcd on loopback,
 // started here) and signals, with systemd faked: the test fixture fleetd-fake-systemd (this host
 // has no system bus to give a real fleetd), which loads everything the real entry point loads
 // (DbusSystemd included) and uses FakeSystemd instead. The baseline runs as `bin/fleetd` ran it at
 // `--rev`: the compiled ES modules, no node flags, built in a temp `git worktree` (removed at the
-// end). This checkout runs as bin/fleetd runs it now: the fixture bundled as dist/fleetd.cjs is
+// end). The previous figure is fleetd as bin/fleetd ran it at `--previous` (that revision's bundler
+// and node flags, built the same way). This checkout runs as bin/fleetd runs it now: the fixture bundled as dist/fleetd.cjs is
 // (scripts/bundle.mjs: one file, loaded with V8's code cache) under bin/fleetd's node flags and
 // environment; the bundle without the cache, without flags, under the previous flags and without
 // the environment shows what each step buys, and each `--try` adds the bundle under other flags
@@ -35,12 +36,13 @@ import { bundleFleetd, fleetdNodeFlags } from '../scripts/bundle.mjs';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURE = 'packages/fleetd/dist/testing/fleetd-fake-systemd.js';
 const FIXTURE_SOURCE = 'packages/fleetd/src/testing/fleetd-fake-systemd.ts';
-/** bin/fleetd's node flags before this round (the previous figures). */
+/** bin/fleetd's node flags at --previous: this bundle under them shows what the bundle's changes bought. */
 const PREVIOUS_FLAGS = ['--max-semi-space-size=1', '--lite-mode'];
 
 const { values } = parseArgs({
   options: {
     rev: { type: 'string', default: 'a9637ca' },
+    previous: { type: 'string', default: 'f75b0de' },
     settle: { type: 'string', default: '20' },
     samples: { type: 'string', default: '5' },
     units: { type: 'string', default: '1000' },
@@ -90,7 +92,7 @@ async function baselineTree(rev: string): Promise<string> {
     const own = join(ROOT, 'packages', pkg, 'node_modules');
     if (existsSync(own)) await symlink(own, join(dir, 'packages', pkg, 'node_modules'));
   }
-  console.log(`building the baseline (${rev}) in ${dir} …`);
+  console.log(`building ${rev} in ${dir} …`);
   sh(join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'packages/fleetd'], dir);
   return dir;
 }
@@ -188,6 +190,12 @@ interface Run {
 async function main(): Promise<void> {
   const node24 = join(sh(join(ROOT, 'scripts/node24.sh'), [], ROOT).trim(), 'node');
   const base = await baselineTree(values.rev);
+  // The previous figure: fleetd as bin/fleetd ran it at --previous (its bundler, its flags).
+  const prev = values.previous === '' ? undefined : await baselineTree(values.previous);
+  const prevBundler = (
+    prev === undefined ? undefined : await import(join(prev, 'packages/fleetd/scripts/bundle.mjs'))
+  ) as { bundleFleetd: typeof bundleFleetd; fleetdNodeFlags: typeof fleetdNodeFlags } | undefined;
+  const prevFlags = prevBundler === undefined ? [] : await prevBundler.fleetdNodeFlags();
   const work = await mkdtemp(join(tmpdir(), 'fleetd-memory-'));
   undo.push(() => rm(work, { recursive: true, force: true }));
   const flags = await fleetdNodeFlags();
@@ -223,8 +231,17 @@ async function main(): Promise<void> {
     add(`baseline ${values.rev} (ES modules)`, [join(base, FIXTURE)]);
     add('bundle, no code cache, no flags', await bundled(node, [], false));
     add('bundle, code cache, no flags', await bundled(node, [], true));
+    if (prev !== undefined && prevBundler !== undefined) {
+      const outdir = join(work, `bundle-${++bundles}`);
+      const name = 'fleetd-fake-systemd';
+      await prevBundler.bundleFleetd({ entry: join(prev, FIXTURE), outdir, name, node });
+      add(`previous ${values.previous} (bin/fleetd): ${prevFlags.join(' ')}`, [
+        ...prevFlags,
+        join(outdir, `${name}.cjs`),
+      ]);
+    }
     add(
-      `previous: bundle, code cache, ${PREVIOUS_FLAGS.join(' ')}`,
+      `bundle, code cache, ${PREVIOUS_FLAGS.join(' ')}`,
       await bundled(node, PREVIOUS_FLAGS, true),
     );
     add(`bundle, code cache, ${flags.join(' ')}`, await bundled(node, flags, true));

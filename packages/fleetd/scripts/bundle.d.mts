@@ -38,3 +38,10 @@ export function writeCodeCache(opts: {
   readonly node?: string;
   readonly flags: readonly string[];
 }): Promise<void>;
+
+/**
+ * `text` (a minified bundle made with keepNames) with esbuild's name helper giving names back only
+ * to functions whose name does not start with a lower-case letter; throws unless the helper is
+ * found exactly once.
+ */
+export function classNamesOnly(text: string): string;

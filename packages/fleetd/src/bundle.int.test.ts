@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleFleetd, fleetdNodeFlags } from '../scripts/bundle.mjs';
+import { bundleFleetd, fleetdNodeFlags, writeFleetdScript } from '../scripts/bundle.mjs';
 import { FAKE_SYSTEMD_FLEETD } from './testing/index.js';
 import { VERSION } from './version.js';
 
@@ -48,6 +48,33 @@ describe('the bundled fleetd', () => {
     expect(text.match(/[^\0-\x7f]+/g) ?? []).toEqual([]);
     expect(inputs.some((f) => f.includes('node_modules/etcd3/lib/connection-pool.js'))).toBe(true);
     expect(text).not.toContain('rpc.proto');
+  });
+
+  it("leaves zod's translations out, English excepted", () => {
+    expect(inputs.filter((f) => /node_modules\/zod\/v4\/locales\//.test(f))).toEqual([
+      'node_modules/zod/v4/locales/en.js',
+    ]);
+  });
+
+  it('gives classes their names back (error types), not other functions', async () => {
+    const entry = join(dir, 'names.js');
+    await writeFile(
+      entry,
+      'class ConfigError extends Error { constructor(m) { super(m); this.name = new.target.name; } }\n' +
+        'function helperFunction() { return 1; }\n' +
+        'module.exports = { error: new ConfigError("x").name, fn: helperFunction.name };\n',
+    );
+    const outfile = join(dir, 'names.cjs');
+    await writeFleetdScript({ entry, outfile });
+    const run = spawnSync(
+      process.execPath,
+      ['-e', 'process.stdout.write(JSON.stringify(require(process.argv[1])))', outfile],
+      { encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const names = JSON.parse(run.stdout) as { error: string; fn: string };
+    expect(names.error).toBe('ConfigError');
+    expect(names.fn).not.toBe('helperFunction');
   });
 
   it("is compiled from its code cache under bin/fleetd's node flags", async () => {
