@@ -40,6 +40,7 @@ const FIXTURE_SOURCE = 'packages/fleetd/src/testing/fleetd-fake-systemd.ts';
 const PREVIOUS_FLAGS = ['--max-semi-space-size=1', '--lite-mode'];
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     rev: { type: 'string', default: 'a9637ca' },
     previous: { type: 'string', default: 'f75b0de' },
