@@ -69,9 +69,11 @@ describe('fleetd in a systemd-nspawn machine', () => {
     expect(pid).toBe(await unitProperty(m, 'fleet.service', 'MainPID'));
     // The .deb's executable, from the .deb's unit; nothing of the checkout or of Node.js here.
     expect((await sh(m, `readlink /proc/${pid}/exe`)).trim()).toBe('/usr/bin/fleet');
-    expect(await unitProperty(m, 'fleet.service', 'FragmentPath')).toBe(
-      '/usr/lib/systemd/system/fleet.service',
+    // (/lib is /usr/lib on Debian 12: systemd names the unit by the first, dpkg by the second.)
+    expect(await unitProperty(m, 'fleet.service', 'FragmentPath')).toMatch(
+      /^(\/usr)?\/lib\/systemd\/system\/fleet\.service$/,
     );
+    expect(await unitProperty(m, 'fleet.service', 'ExecStart')).toContain('path=/usr/bin/fleetd ');
     expect((await sh(m, "dpkg-query -W -f='${Status}' fleet")).trim()).toBe('install ok installed');
     const absent = await m.exec('sh', ['-c', 'command -v node nodejs; ls -d /opt/fleet']);
     expect(absent.code).not.toBe(0);
