@@ -14,6 +14,7 @@ import { runOk } from './run.js';
 const INPUTS = [
   'package.json',
   'package-lock.json',
+  'tsconfig.json',
   'tsconfig.base.json',
   'scripts/node24.sh',
   'units',
