@@ -49,6 +49,7 @@ export async function installPackage(m: NspawnMachine, deb?: string): Promise<vo
   await sh(
     m,
     [
+      'set -e',
       ...(binds.checkout
         ? []
         : ['if [ -e /opt/fleet ]; then echo "/opt/fleet exists" >&2; exit 1; fi']),
@@ -81,6 +82,7 @@ export async function installFleet(m: NspawnMachine, opts: FleetInstall): Promis
   await sh(
     m,
     [
+      'set -e',
       `cat > /etc/fleet/fleet.conf <<'CONF'\n${conf}\nCONF`,
       'systemctl enable --now fleet.socket fleet.service',
     ].join('\n'),
