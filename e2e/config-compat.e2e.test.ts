@@ -22,6 +22,8 @@ import {
 
 const MONITOR = 'Server monitor triggered: Monitor timed out before successful heartbeat';
 const DROPIN = '/etc/systemd/system/fleet.service.d/50-fleet-env.conf';
+/** A unit file of the operator's, which a fleetd refusing its units_directory must leave alone. */
+const OWN = 'e2e-operator.service';
 const HELLO = [
   {
     section: 'Service',
@@ -227,6 +229,8 @@ describe("fleet's configuration forms in a systemd-nspawn machine", () => {
     (await m.exec('systemctl', ['is-active', 'hello.service'])).stdout.trim() === 'active';
 
   it("refuses a units_directory of systemd's own in one line, exits 78 and is not restarted", async () => {
+    // A unit file of the operator's in the directory fleetd is told to use.
+    await sh(m, `printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/${OWN}`);
     const since = await restartWith(base(['units_directory=/etc/systemd/system']));
     const prop = async () =>
       (await sh(m, 'systemctl show -p ActiveState,ExecMainStatus,NRestarts fleet.service'))
@@ -243,8 +247,8 @@ describe("fleet's configuration forms in a systemd-nspawn machine", () => {
     const lines = (await journal(since)).split('\n').filter((l) => l.includes('units_directory'));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => !l.includes('\n') && !l.includes(' at '))).toBe(true);
-    // Nothing in the directory it refused was touched: fleet's own unit is still there.
-    expect((await m.exec('test', ['-f', '/etc/systemd/system/fleet.service'])).code).toBe(0);
+    // Nothing in the directory it refused was touched: the operator's unit is still there.
+    expect((await m.exec('test', ['-f', `/etc/systemd/system/${OWN}`])).code).toBe(0);
   });
 
   it('applies new metadata on `systemctl reload fleet`, restarting neither fleetd nor units', async () => {

@@ -1,9 +1,8 @@
 // fleet installed from its .deb, as a user would, in a machine without Node.js: `npm run package`
-// (the build is the test's own, into a temporary directory), `dpkg -i`, fleet.conf pointing at
+// (the e2e run's build of this checkout, `fleetDeb()`: made once, kept in the e2e cache), `dpkg -i`, fleet.conf pointing at
 // the test's etcd, `systemctl enable --now fleet.socket fleet.service`. fleetd registers and runs
 // a unit; `dpkg -r` stops it (its drain) and `dpkg --purge` removes /etc/fleet.
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EtcdCluster, waitFor } from '@fleet/testkit';
 import type { FleetClient } from '@fleet/client';
@@ -12,7 +11,7 @@ import { projectDir } from './src/project.js';
 import {
   bootMachines,
   fleetClient,
-  runOk,
+  fleetDeb,
   sh,
   unitProperty,
   type Machines,
@@ -26,7 +25,6 @@ const HELLO = [
 ];
 
 describe('fleet installed from its .deb in a machine without Node.js', () => {
-  let out: string;
   let version: string;
   let deb: string;
   let etcd: EtcdCluster;
@@ -35,15 +33,11 @@ describe('fleet installed from its .deb in a machine without Node.js', () => {
   let api: FleetClient;
 
   beforeAll(async () => {
-    out = await mkdtemp(join(tmpdir(), 'fleet-deb-e2e-'));
-    await runOk('npm', ['--prefix', projectDir(), 'run', 'package', '--', '--out', out], {
-      timeoutMs: 480_000,
-    });
+    deb = await fleetDeb();
     const pkg = join(projectDir(), 'package.json');
     version = (JSON.parse(await readFile(pkg, 'utf8')) as { version: string }).version;
-    deb = join(out, `fleet_${version}_amd64.deb`);
     etcd = await EtcdCluster.start();
-    machines = await bootMachines(1, { bindProject: false });
+    machines = await bootMachines(1);
     m = machines.get('node1');
     const init = m.initProcess?.pid;
     if (init === undefined) throw new Error('node1 has no init process');
@@ -56,7 +50,6 @@ describe('fleet installed from its .deb in a machine without Node.js', () => {
     api?.close();
     await machines?.teardown();
     await etcd?.stop();
-    if (out !== undefined) await rm(out, { recursive: true, force: true });
   });
 
   it('the machine has no Node.js', async () => {

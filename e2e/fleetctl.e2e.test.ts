@@ -365,10 +365,16 @@ describe('fleetctl on a 3-machine cluster', () => {
   });
 
   describe('on a machine of the cluster, as the README shows', () => {
-    it('runs bin/fleetctl on the local socket; status and journal of a local unit need no SSH', async () => {
-      const inside = (node: string, ...args: string[]) =>
-        c.node(node).exec('/opt/fleet/bin/fleetctl', args);
-      const start = await inside('node2', 'start', '/opt/fleet/units/examples/hello.service');
+    it("runs the package's fleetctl on the local socket; status and journal of a local unit need no SSH", async () => {
+      // fleetctl as the .deb installs it (/usr/bin/fleetctl, in PATH); the example unit copied in.
+      const inside = (node: string, ...args: string[]) => c.node(node).exec('fleetctl', args);
+      const init = c.node('node2').initProcess?.pid;
+      if (init === undefined) throw new Error('node2 is not running');
+      await writeFile(
+        `/proc/${init}/root/root/hello.service`,
+        await readFile(new URL('../units/examples/hello.service', import.meta.url), 'utf8'),
+      );
+      const start = await inside('node2', 'start', '/root/hello.service');
       expect(start.code, start.stderr).toBe(0);
       const on = nodeOfLine(start.stdout, 'hello.service');
       expect(await c.whereActive('hello.service')).toEqual([on]);

@@ -1,4 +1,4 @@
-// fleetd on one real machine: installed from units/, driven through its API socket, with real etcd
+// fleetd on one real machine: installed from fleet's .deb (no Node.js, no checkout), driven through its API socket, with real etcd
 // reached through a proxy that the test can cut. Covers the agent's and fleetd's acceptance
 // criteria: run a unit, survive SIGKILL without restarting the unit, survive losing etcd for longer
 // than the TTL without stopping or flapping anything, and drain on `systemctl stop fleet`.
@@ -58,7 +58,7 @@ describe('fleetd in a systemd-nspawn machine', () => {
   const helloActive = async () =>
     (await m.exec('systemctl', ['is-active', 'hello.service'])).stdout.trim() === 'active';
 
-  it('starts from units/fleet.service, shows as fleetd, and serves the API on its socket', async () => {
+  it('runs the packaged fleetd (no Node.js, no checkout), shows as fleetd, and serves the API on its socket', async () => {
     await waitFor(machineListed, {
       timeoutMs: 60_000,
       intervalMs: 250,
@@ -67,6 +67,17 @@ describe('fleetd in a systemd-nspawn machine', () => {
     expect(await unitProperty(m, 'fleet.service', 'ActiveState')).toBe('active');
     const pid = (await sh(m, 'pidof fleetd')).trim();
     expect(pid).toBe(await unitProperty(m, 'fleet.service', 'MainPID'));
+    // The .deb's executable, from the .deb's unit; nothing of the checkout or of Node.js here.
+    expect((await sh(m, `readlink /proc/${pid}/exe`)).trim()).toBe('/usr/bin/fleet');
+    // (/lib is /usr/lib on Debian 12: systemd names the unit by the first, dpkg by the second.)
+    expect(await unitProperty(m, 'fleet.service', 'FragmentPath')).toMatch(
+      /^(\/usr)?\/lib\/systemd\/system\/fleet\.service$/,
+    );
+    expect(await unitProperty(m, 'fleet.service', 'ExecStart')).toContain('path=/usr/bin/fleetd ');
+    expect((await sh(m, "dpkg-query -W -f='${Status}' fleet")).trim()).toBe('install ok installed');
+    const absent = await m.exec('sh', ['-c', 'command -v node nodejs; ls -d /opt/fleet']);
+    expect(absent.code).not.toBe(0);
+    expect(absent.stdout).toBe('');
     const [machine] = await api.listMachines();
     expect(machine).toMatchObject({ id: m.machineId, primaryIP: m.address });
   });

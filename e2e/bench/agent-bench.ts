@@ -1,7 +1,7 @@
 // The agent's reaction time and fleetd's memory, on a real machine (not a test).
 //   npx tsx e2e/bench/agent-bench.ts [--runs 20] [--bulk 100]
-// Boots one systemd-nspawn machine (the e2e harness), starts etcd, and installs fleetd from units/
-// with its engine disabled, so that this script plays the engine: it creates each unit in the
+// Boots one systemd-nspawn machine (the e2e harness), starts etcd, and installs fleet from its .deb
+// with fleetd's engine disabled, so that this script plays the engine: it creates each unit in the
 // registry, campaigns for leadership and writes the assignment itself. Measures, in one run:
 //   - latency: assignment written (just before applyAssignments) → the unit's state published with
 //     activeState `active` (polled every 5 ms), one new unit per run; BASELINE: the same unit
@@ -11,7 +11,7 @@
 //     BASELINE: as many unit files, one daemon-reload and one `systemctl start` of all of them;
 //   - fleetd's VmRSS idle (0 units) and with the bulk units running.
 // Needs root, `etcd`, systemd-nspawn and debootstrap (see e2e/README.md), and a built checkout
-// (`npm run build`: the machine runs packages/fleetd/dist/main.js). Leaves nothing behind.
+// (`npm run build`; the .deb is built from it when the e2e cache has none). Leaves nothing behind.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

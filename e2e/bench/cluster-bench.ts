@@ -119,7 +119,12 @@ async function main(): Promise<Results> {
   say(`booting etcd and ${MACHINES} machines (agent_ttl ${opts.agentTtl ?? "fleetd's default"})`);
   booting = true;
   try {
-    cluster = await Cluster.start({ machines: MACHINES, agentTtl: opts.agentTtl ?? null });
+    // The checkout bound in: the bench runs its fleetctl and `node -e` inside a machine.
+    cluster = await Cluster.start({
+      machines: MACHINES,
+      agentTtl: opts.agentTtl ?? null,
+      bindProject: true,
+    });
   } finally {
     booting = false;
   }

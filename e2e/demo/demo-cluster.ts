@@ -1,5 +1,5 @@
-// The demo's cluster: etcd on loopback and N systemd-nspawn machines running this checkout's fleetd,
-// installed as the README tells operators to, with the API on each machine's unix socket only. No
+// The demo's cluster: etcd on loopback and N systemd-nspawn machines running fleetd installed from
+// this checkout's .deb (`dpkg -i`, as the README tells users to; no Node.js in them), with the API on each machine's unix socket only. No
 // `listen_tcp`: unlike the e2e `Cluster` (whose tests read `<address>:49153`), nothing here serves
 // fleet's root API on a TCP port that every local user could reach. fleetctl reaches the socket
 // through SSH as root (`--tunnel`), with the run's client key and known_hosts, which live in the

@@ -1,8 +1,8 @@
 // `npm run demo` as a new user runs it: e2e/demo/demo.ts (what demo.sh runs after installing and
 // building) boots its cluster and holds it; the test then checks what the demo promises. fleetd in
-// every machine holds no listening TCP socket (the API is a unix socket, reached through SSH), the
-// commands it prints work when pasted into a shell, its SSH key is in a root-only directory, and
-// Ctrl-C (SIGTERM) leaves nothing behind.
+// every machine is the .deb's (no Node.js, no checkout there) and holds no listening TCP socket
+// (the API is a unix socket, reached through SSH), the commands it prints work when pasted into a
+// shell, its SSH key is in a root-only directory, and Ctrl-C (SIGTERM) leaves nothing behind.
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { existsSync, statSync } from 'node:fs';
@@ -55,7 +55,7 @@ async function fleetds(): Promise<number[]> {
   for (const pid of await descendants(demo.pid)) {
     // fleetd names itself (process.title), which replaces its command line.
     const cmd = await commandLine(pid);
-    if (cmd === 'fleetd' || cmd.includes('fleetd/dist/main.js')) out.push(pid);
+    if (cmd === 'fleetd') out.push(pid);
   }
   return out;
 }
@@ -128,6 +128,29 @@ describe('the demo (npm run demo)', () => {
   afterAll(async () => {
     await demo?.stop(120_000);
     if (home !== '') await rm(home, { recursive: true, force: true });
+  });
+
+  it("runs the .deb's fleetd, in machines with neither Node.js nor the checkout", async () => {
+    const pids = await fleetds();
+    expect(pids).toHaveLength(MACHINES);
+    for (const pid of pids) {
+      // The machine's files as the host sees them: the process' root.
+      const root = `/proc/${pid}/root`;
+      const exe = statSync(`/proc/${pid}/exe`);
+      const fleet = statSync(`${root}/usr/bin/fleet`);
+      expect([exe.dev, exe.ino], `fleetd (pid ${pid}) runs /usr/bin/fleet`).toEqual([
+        fleet.dev,
+        fleet.ino,
+      ]);
+      for (const path of [
+        '/usr/bin/node',
+        '/usr/local/bin/node',
+        '/usr/bin/nodejs',
+        '/opt/fleet',
+      ]) {
+        expect(existsSync(`${root}${path}`), `${path} in the machine of fleetd ${pid}`).toBe(false);
+      }
+    }
   });
 
   it('runs fleetd without any TCP listener: the API is only a unix socket in each machine', async () => {

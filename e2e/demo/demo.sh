@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `scripts/demo` or `npm run demo`: on a fresh Debian 12 machine, as root, installs what the demo
-# needs (scripts/test-env.sh), builds, and runs e2e/demo/demo.ts under the project's Node 24 (a
-# 3-machine fleet cluster with the example units; see that file).
+# needs (scripts/test-env.sh), builds, and runs e2e/demo/demo.ts under the project's Node 24 (fleet's
+# .deb, installed by dpkg in each of 3 machines of a fleet cluster with the example units; see that
+# file).
 #   bash e2e/demo/demo.sh [--once] [--machines N]
 # Without --once it holds the cluster until Ctrl-C; either way it leaves nothing behind.
 set -euo pipefail

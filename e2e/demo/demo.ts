@@ -1,6 +1,8 @@
 // The one-command demo (`npm run demo`, i.e. e2e/demo/demo.sh, which installs and builds first):
 //   node --import tsx e2e/demo/demo.ts [--once] [--machines 3]
-// Boots etcd and 3 systemd-nspawn machines running this checkout's fleetd (`DemoCluster`: fleet's
+// Builds fleet's .deb from this checkout (`npm run package`; cached while the sources stay the
+// same), boots etcd and 3 systemd-nspawn machines and installs the .deb in each with dpkg, as a
+// user would: no Node.js and no checkout in the machines (`DemoCluster`: fleet's
 // API on each machine's unix socket only, no TCP listener; etcd on TLS, for clients with a
 // certificate from its own CA only), starts the example units of units/examples/ with the compiled
 // fleetctl through an SSH tunnel to node1 (`--tunnel`, as root, with the run's key and known_hosts,
@@ -13,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { waitFor } from '@fleet/testkit';
-import { ensureRootfs, run } from '../src/index.js';
+import { ensureRootfs, fleetDeb, run } from '../src/index.js';
 import { projectDir } from '../src/project.js';
 import { DemoCluster, type TunnelSettings } from './demo-cluster.js';
 
@@ -53,12 +55,13 @@ for (const f of ['packages/fleetd/dist/main.js', 'packages/fleetctl/dist/main.js
   }
 }
 
-// Shutdown. While the rootfs is built nothing of ours runs but debootstrap, whose guard kills it
-// when we exit (its half-built tree is removed by the next build). While the cluster boots there
+// Shutdown. While the rootfs and the .deb are built nothing of ours runs but debootstrap or
+// `npm run package`, tracked processes killed when we exit (half-built results are removed by the
+// next build). While the cluster boots there
 // is no handle to tear down yet, so a signal then is acted on as soon as `Cluster.start` returns;
 // a second signal exits at once (the harness' guards still stop the machines and remove their
 // files; etcd, a tracked process, is killed on exit, but its data directory stays).
-let phase: 'rootfs' | 'boot' | 'up' = 'rootfs';
+let phase: 'prepare' | 'boot' | 'up' = 'prepare';
 let cluster: DemoCluster | undefined;
 let pendingSignal: NodeJS.Signals | undefined;
 let stopping: Promise<void> | undefined;
@@ -82,8 +85,8 @@ function shutdown(code: number): Promise<void> {
 function onSignal(signal: NodeJS.Signals): void {
   if (stopping !== undefined) {
     say(`${signal}: already tearing down, please wait`);
-  } else if (phase === 'rootfs') {
-    say(`${signal}: stopping the rootfs build`);
+  } else if (phase === 'prepare') {
+    say(`${signal}: stopping the build`);
     process.exit(130);
   } else if (phase === 'boot') {
     if (pendingSignal !== undefined) {
@@ -170,8 +173,10 @@ async function waitAllActive(c: DemoCluster, expected: Map<string, number>): Pro
 async function main(): Promise<void> {
   say('root filesystem for the machines (built once with debootstrap, about a minute; cached)');
   await ensureRootfs();
+  say("fleet's .deb from this checkout (npm run package, about half a minute; cached)");
+  const deb = await fleetDeb();
   phase = 'boot';
-  say(`booting etcd and ${machineCount} systemd-nspawn machines running fleetd`);
+  say(`booting etcd and ${machineCount} systemd-nspawn machines; dpkg -i ${deb} in each`);
   cluster = await DemoCluster.start(machineCount);
   phase = 'up';
   if (pendingSignal !== undefined) return shutdown(130);

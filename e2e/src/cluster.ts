@@ -1,6 +1,7 @@
 import type { FleetClient } from '@fleet/client';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { EtcdCluster, TcpProxy, waitFor, type EtcdMember } from '@fleet/testkit';
+import { fleetDeb } from './fleet-deb.js';
 import { installEtcdAccess, rootAccess, type EtcdLogin } from './etcd-access.js';
 import { fleetClient, installFleet, sh, unitProperty } from './fleet.js';
 import type { NspawnMachine } from './machine.js';
@@ -34,11 +35,17 @@ export interface ClusterOptions {
    * `registry` logs in as root.
    */
   readonly etcdLogin?: (index: number) => EtcdLogin;
+  /**
+   * Also bind the checkout and Node.js into the machines (default false). fleet is installed from
+   * its .deb all the same. Only for the cluster benchmark, which runs the checkout's fleetctl and
+   * `node -e ''` inside a machine.
+   */
+  readonly bindProject?: boolean;
 }
 
 /**
- * A real fleet cluster on this host: etcd on loopback, N systemd-nspawn machines each running the
- * working tree's fleetd from `units/fleet.service`, sshd on the machine's own address (also its
+ * A real fleet cluster on this host: etcd on loopback, N systemd-nspawn machines each running
+ * fleetd installed from the .deb of this checkout (`dpkg -i`; no checkout, no Node.js), sshd on the machine's own address (also its
  * `public_ip`), and the API on each machine's unix socket and on TCP `<address>:49153`. Each machine
  * reaches every etcd member through its own `TcpProxy`, so one machine's link can be cut. Every
  * process it starts is tracked and torn down, even after a failed test.
@@ -59,6 +66,8 @@ export class Cluster {
 
   static async start(opts: ClusterOptions): Promise<Cluster> {
     const prefix = `/fleet-e2e-${process.pid}-${Date.now()}/`;
+    // Built (or found in the cache) before anything starts, so that a failed build leaves nothing.
+    await fleetDeb();
     const secure = opts.etcdLogin !== undefined;
     const etcd = await EtcdCluster.start({
       members: opts.etcdMembers ?? 1,
@@ -74,7 +83,7 @@ export class Cluster {
     const proxies = new Map<string, TcpProxy[]>();
     let machines: Machines | undefined;
     try {
-      machines = await bootMachines(opts.machines);
+      machines = await bootMachines(opts.machines, { bindProject: opts.bindProject ?? false });
       const c = new Cluster(etcd, machines, proxies, registry, prefix, opts);
       await Promise.all(machines.list.map((m) => c.install(m)));
       await c.waitMachines(opts.machines);

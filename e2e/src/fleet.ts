@@ -1,4 +1,6 @@
+import { copyFile } from 'node:fs/promises';
 import { FleetClient } from '@fleet/client';
+import { fleetDeb } from './fleet-deb.js';
 import type { NspawnMachine } from './machine.js';
 
 /** How a machine's fleetd is configured for a test (written to /etc/fleet/fleet.conf). */
@@ -16,6 +18,8 @@ export interface FleetInstall {
   readonly extra?: readonly string[];
   /** Also listen on TCP `<machine address>:49153` (plain HTTP). */
   readonly tcp?: boolean;
+  /** The .deb to install (default: `fleetDeb()`, built from this checkout). */
+  readonly deb?: string;
 }
 
 /** Runs a shell command inside the machine; throws with its output if it fails. */
@@ -26,12 +30,46 @@ export async function sh(m: NspawnMachine, script: string, timeoutMs = 30_000): 
   return r.stdout;
 }
 
+/** Where `installPackage` puts the .deb inside the machine (removed once installed). */
+const DEB_INSIDE = '/root/fleet.deb';
+
 /**
- * Installs fleet on a machine as the README tells operators to: fleet.conf, then
- * `units/fleet.socket` and `units/fleet.service` (the project is bound at /opt/fleet) enabled and
- * started with systemctl.
+ * Installs fleet's .deb (`fleetDeb()`, or `deb`) on a machine as a user would: copied into the
+ * machine, `dpkg -i`. Nothing is enabled or started (the package starts nothing on a first
+ * install). Throws if the machine has the checkout at /opt/fleet or a Node.js it was not given
+ * on purpose (`bindNode`): the package must need neither.
+ */
+export async function installPackage(m: NspawnMachine, deb?: string): Promise<void> {
+  const file = deb ?? (await fleetDeb());
+  const init = m.initProcess;
+  if (init === undefined) throw new Error(`machine ${m.name} is not running`);
+  // Into the machine's own /root, through its root as the host sees it.
+  await copyFile(file, `/proc/${init.pid}/root${DEB_INSIDE}`);
+  const binds = m.binds;
+  await sh(
+    m,
+    [
+      'set -e',
+      ...(binds.checkout
+        ? []
+        : ['if [ -e /opt/fleet ]; then echo "/opt/fleet exists" >&2; exit 1; fi']),
+      ...(binds.node
+        ? []
+        : ['if command -v node nodejs; then echo "Node.js is installed" >&2; exit 1; fi']),
+      `dpkg -i ${DEB_INSIDE} >/dev/null`,
+      `rm ${DEB_INSIDE}`,
+    ].join('\n'),
+    120_000,
+  );
+}
+
+/**
+ * Installs fleet on a machine as the README tells users to: the .deb (`installPackage`), then
+ * /etc/fleet/fleet.conf, then `systemctl enable --now fleet.socket fleet.service`. fleetd runs
+ * as /usr/bin/fleetd (a link to the `fleet` executable) from the packaged units.
  */
 export async function installFleet(m: NspawnMachine, opts: FleetInstall): Promise<void> {
+  await installPackage(m, opts.deb);
   const conf = [
     `etcd_servers=${opts.etcdUrl}`,
     `etcd_key_prefix=${opts.prefix}`,
@@ -44,12 +82,9 @@ export async function installFleet(m: NspawnMachine, opts: FleetInstall): Promis
   await sh(
     m,
     [
-      'mkdir -p /etc/fleet',
+      'set -e',
       `cat > /etc/fleet/fleet.conf <<'CONF'\n${conf}\nCONF`,
-      'cp /opt/fleet/units/fleet.socket /opt/fleet/units/fleet.service /etc/systemd/system/',
-      'systemctl daemon-reload',
-      'systemctl enable --now fleet.socket',
-      'systemctl start fleet.service',
+      'systemctl enable --now fleet.socket fleet.service',
     ].join('\n'),
   );
 }

@@ -3,7 +3,15 @@ export { NspawnMachine, type MachineOptions, type BootedState } from './machine.
 export { bootMachines, Machines, type BootOptions } from './machines.js';
 export { isAlive, processId, type ProcessId } from './proc.js';
 export { run, runOk, type RunResult } from './run.js';
-export { installFleet, fleetClient, sh, unitProperty, type FleetInstall } from './fleet.js';
+export {
+  installFleet,
+  installPackage,
+  fleetClient,
+  sh,
+  unitProperty,
+  type FleetInstall,
+} from './fleet.js';
+export { fleetDeb, sourceHash } from './fleet-deb.js';
 export { Cluster, type ClusterOptions } from './cluster.js';
 export { loopUnit } from './faults.js';
 export {

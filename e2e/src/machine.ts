@@ -25,13 +25,19 @@ export interface MachineOptions {
   rootfs: string;
   /** An empty directory for this machine's own files. */
   stateDir: string;
-  /** Bound read-only at the same path inside, so that fleet can run from it. */
+  /** The checkout; bound into the machine only with `bindProject`. */
   projectDir: string;
   /**
-   * Bind the project (at its path and at /opt/fleet) and this Node.js into the machine (default
-   * true). false: a machine as a user's, with neither, e.g. to install fleet from its .deb.
+   * Bind the checkout (at its path and at /opt/fleet) and this Node.js into the machine (default
+   * false: a machine as a user's, with neither; fleet is installed from its .deb). Only for what
+   * must run the checkout's own programs inside a machine (the cluster benchmark).
    */
   bindProject?: boolean;
+  /**
+   * Bind this Node.js at /usr/bin/node (default false), without the checkout: for probes that run
+   * JavaScript of their own inside the machine (the sandbox test); fleet still comes from its .deb.
+   */
+  bindNode?: boolean;
   /** Public keys that may log in as root over SSH. */
   authorizedKeys: readonly string[];
   /** Unique per test run: keeps nspawn machine names and cgroups of concurrent runs apart. */
@@ -161,21 +167,35 @@ export class NspawnMachine {
       `--machine=${this.machineName}`,
       `--hostname=${o.name}`,
       ...this.files.binds.map((b) => `--bind-ro=${b}`),
-      ...(o.bindProject === false
-        ? []
-        : [
-            // The Node the tests run under (the project's Node 24, scripts/node24.sh), at its own
-            // path and as the machine's `node` (bin/fleetd runs `node` from PATH; the rootfs has none).
-            `--bind-ro=${process.execPath}`,
-            ...(process.execPath === '/usr/bin/node'
-              ? []
-              : [`--bind-ro=${process.execPath}:/usr/bin/node`]),
+      ...(o.bindNode === true || o.bindProject === true ? this.nodeBinds() : []),
+      ...(o.bindProject === true
+        ? [
             `--bind-ro=${o.projectDir}`,
-            // Where units/fleet.service expects fleet, as on a machine installed from the README.
+            // Where units/fleet.service expects fleet, as on a machine installed from a checkout.
             `--bind-ro=${o.projectDir}:/opt/fleet`,
-          ]),
+          ]
+        : []),
       '--boot',
     ];
+  }
+
+  /**
+   * The Node the tests run under (the project's Node 24, scripts/node24.sh), at its own path and as
+   * the machine's `node` (the rootfs has none).
+   */
+  private nodeBinds(): string[] {
+    return [
+      `--bind-ro=${process.execPath}`,
+      ...(process.execPath === '/usr/bin/node'
+        ? []
+        : [`--bind-ro=${process.execPath}:/usr/bin/node`]),
+    ];
+  }
+
+  /** What of the host is bound into the machine besides its own files (see MachineOptions). */
+  get binds(): { readonly node: boolean; readonly checkout: boolean } {
+    const checkout = this.opts.bindProject === true;
+    return { node: checkout || this.opts.bindNode === true, checkout };
   }
 
   /** Runs a command inside the machine (`nsenter -t INIT -a`), as root, with a clean environment. */

@@ -17,8 +17,10 @@ export interface BootOptions {
   bootTimeoutMs?: number;
   /** A rootfs to use instead of `ensureRootfs()`. */
   rootfs?: string;
-  /** false: neither the project nor Node.js is bound into the machines (see MachineOptions). */
+  /** Bind the checkout and Node.js into the machines (default false; see MachineOptions). */
   bindProject?: boolean;
+  /** Bind Node.js alone into the machines (default false; see MachineOptions). */
+  bindNode?: boolean;
 }
 
 /**
@@ -40,7 +42,11 @@ export class Machines {
   ) {}
 
   /** @internal Use {@link bootMachines}. */
-  static async create(n: number, rootfs: string, bindProject = true): Promise<Machines> {
+  static async create(
+    n: number,
+    rootfs: string,
+    binds: Pick<BootOptions, 'bindProject' | 'bindNode'> = {},
+  ): Promise<Machines> {
     const runId = randomBytes(3).toString('hex');
     const dir = await mkdtemp(join(tmpdir(), `fleet-e2e-${runId}-`));
     // Removes the run's files even if the test process dies without tearing down.
@@ -61,7 +67,8 @@ export class Machines {
             rootfs,
             stateDir,
             projectDir: projectDir(),
-            bindProject,
+            bindProject: binds.bindProject ?? false,
+            bindNode: binds.bindNode ?? false,
             authorizedKeys: [sshKey.publicKey],
             runId,
           }),
@@ -125,7 +132,7 @@ export class Machines {
 export async function bootMachines(n: number, opts: BootOptions = {}): Promise<Machines> {
   await preflight();
   const rootfs = opts.rootfs ?? (await ensureRootfs());
-  const machines = await Machines.create(n, rootfs, opts.bindProject ?? true);
+  const machines = await Machines.create(n, rootfs, opts);
   const booted = await Promise.allSettled(
     machines.list.map(async (m) => {
       await m.boot();
