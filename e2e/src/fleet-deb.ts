@@ -17,6 +17,8 @@ const INPUTS = [
   'tsconfig.json',
   'tsconfig.base.json',
   'scripts/node24.sh',
+  // bin/fleetd's `flags=` line: the executable's node flags (packaging/src/sea-build.ts).
+  'bin/fleetd',
   'units',
   'packages',
   'packaging',
