@@ -67,6 +67,17 @@ async function installed(m: NspawnMachine) {
   };
 }
 
+/** Runs `assertions`; if they fail, prints the machine's fleetd log first. */
+async function check(m: NspawnMachine, assertions: () => Promise<void>): Promise<void> {
+  try {
+    await assertions();
+  } catch (err) {
+    const log = await m.exec('journalctl', ['-u', 'fleet.service', '--no-pager', '-n', '60']);
+    console.log(`${m.name}'s fleetd log:\n${log.stdout}`);
+    throw err;
+  }
+}
+
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 describe('upgrading a 3-machine cluster from one .deb build to another under 20 units', () => {
@@ -190,19 +201,29 @@ describe('upgrading a 3-machine cluster from one .deb build to another under 20 
       })();
       let lastAnswer = performance.now();
       let gap = 0;
+      let answers = 0;
+      let failures = 0;
+      const errors = new Set<string>();
       const probeApi = (async () => {
         while (sampling) {
           const ok = await api(m)
             .listMachines()
             .then(
               () => true,
-              () => false,
+              (err: unknown) => {
+                errors.add(err instanceof Error ? err.message : String(err));
+                return false;
+              },
             );
           const now = performance.now();
           if (ok) {
+            answers += 1;
             gap = Math.max(gap, now - lastAnswer);
             lastAnswer = now;
-          } else await new Promise((r) => setTimeout(r, 10));
+          } else {
+            failures += 1;
+            await new Promise((r) => setTimeout(r, 10));
+          }
         }
       })();
       const t0 = performance.now();
@@ -220,28 +241,32 @@ describe('upgrading a 3-machine cluster from one .deb build to another under 20 
       sampling = false;
       await Promise.all([sampleRecords, probeApi]);
       gaps.push(gap);
+      if (errors.size > 0) console.log(`${m.name}: failed requests: ${[...errors].join('; ')}`);
       figures.push(
-        `${m.name}: dpkg -i ${Math.round(dpkgMs)} ms; API's longest silence ${Math.round(gap)} ms; ` +
+        `${m.name}: dpkg -i ${Math.round(dpkgMs)} ms; API's longest silence ${Math.round(gap)} ms ` +
+          `(${answers} answers, ${failures} failed requests); ` +
           `${counts.length} samples of the machine records, fewest machines ${Math.min(...counts)}; ` +
           `${[...before.values()].filter((w) => w.startsWith(`${m.name}:`)).length} units here`,
       );
-      const now = await installed(m);
-      expect(now).toMatchObject({
-        dpkg: versionB(versionA).replace('-', '~'),
-        fleetctl: `fleetctl version ${versionB(versionA)}`,
-        fleetd: `fleetd version ${versionB(versionA)}`,
-        exe: '/usr/bin/fleet',
+      await check(m, async () => {
+        const now = await installed(m);
+        expect(now).toMatchObject({
+          dpkg: versionB(versionA).replace('-', '~'),
+          fleetctl: `fleetctl version ${versionB(versionA)}`,
+          fleetd: `fleetd version ${versionB(versionA)}`,
+          exe: '/usr/bin/fleet',
+        });
+        expect(now.pid).not.toBe(was.pid);
+        expect(await unitProperty(m, 'fleet.service', 'ActiveState')).toBe('active');
+        // the daemon's name as `pidof` sees it is still fleetd
+        expect((await sh(m, 'pidof fleetd')).trim()).toBe(now.pid);
+        const record = (await registry.listMachines()).items.find((r) => r.id === m.machineId);
+        expect(record?.version).toBe(versionB(versionA));
+        expect(await running(nodes)).toEqual(before);
+        expect(await placements()).toEqual(assigned);
+        expect(new Set(counts)).toEqual(new Set([3]));
+        expect(left).toEqual([]);
       });
-      expect(now.pid).not.toBe(was.pid);
-      expect(await unitProperty(m, 'fleet.service', 'ActiveState')).toBe('active');
-      // the daemon's name as `pidof` sees it is still fleetd
-      expect((await sh(m, 'pidof fleetd')).trim()).toBe(now.pid);
-      const record = (await registry.listMachines()).items.find((r) => r.id === m.machineId);
-      expect(record?.version).toBe(versionB(versionA));
-      expect(await running(nodes)).toEqual(before);
-      expect(await placements()).toEqual(assigned);
-      expect(new Set(counts)).toEqual(new Set([3]));
-      expect(left).toEqual([]);
     }
     figures.push(`median longest API silence: ${Math.round(median(gaps) ?? 0)} ms`);
     console.log(figures.join('\n'));
