@@ -26,7 +26,6 @@ import { ConfigError, EtcdTlsError, ListenError, MachineIdError, NoDbusError } f
 import { createMetrics } from './metrics.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
 import { ResourceStack } from './resources.js';
-import { listenAfterTakeOver } from './take-over.js';
 import type { ShutdownPlan } from './shutdown-plan.js';
 import {
   checkRealUnitsDirectory,
@@ -132,8 +131,6 @@ export class Fleetd {
         })),
       (s) => s.close(),
     );
-    // Beside the units directory (/run/fleet by default: a tmpfs, forgotten at reboot).
-    const sessions = new SessionFile(sessionFilePath(config.unitsDirectory));
     const agent = new Agent({
       // fleet's "Server monitor triggered" line when the machine's heartbeat fails.
       registry: watchHeartbeats(registry, clock, logMonitorTriggered(log)),
@@ -148,7 +145,8 @@ export class Fleetd {
       ttlSeconds: config.agentTtl,
       clock,
       logger: log,
-      sessionStore: sessions,
+      // Beside the units directory (/run/fleet by default: a tmpfs, forgotten at reboot).
+      sessionStore: new SessionFile(sessionFilePath(config.unitsDirectory)),
       launchedStore: new LaunchedFile(launchedFilePath(config.unitsDirectory)),
       selfFence: config.agentSelfFence,
       // The agent reads no files itself: load, memory and disk come from /proc and statfs here.
@@ -178,26 +176,25 @@ export class Fleetd {
       logger: log.child({ component: 'api' }),
     });
     const server = await resources.use(
-      () =>
-        listenAfterTakeOver(agent, sessions, machineId, async () => {
-          try {
-            return await FleetServer.listen(handler, {
-              // The default path is created only when systemd did not pass sockets (fleet.socket).
-              ...(config.listenUnix === DEFAULT_SOCKET_PATH
-                ? {}
-                : { unixSocket: config.listenUnix === '' ? null : config.listenUnix }),
-              ...(await apiListenOptions(config, log.child({ component: 'api' }), clock)),
-            });
-          } catch (err) {
-            if (err instanceof ConfigError) throw err;
-            if (err instanceof InsecureListenerError)
-              throw new ConfigError(
-                `${err.message}: set tls_cert_file, tls_key_file and tls_ca_file, or insecure_listen_tcp=true`,
-                { cause: err },
-              );
-            throw new ListenError(`cannot serve the API: ${oneLine(err)}`, { cause: err });
-          }
-        }),
+      async () => {
+        try {
+          return await FleetServer.listen(handler, {
+            // The default path is created only when systemd did not pass sockets (fleet.socket).
+            ...(config.listenUnix === DEFAULT_SOCKET_PATH
+              ? {}
+              : { unixSocket: config.listenUnix === '' ? null : config.listenUnix }),
+            ...(await apiListenOptions(config, log.child({ component: 'api' }), clock)),
+          });
+        } catch (err) {
+          if (err instanceof ConfigError) throw err;
+          if (err instanceof InsecureListenerError)
+            throw new ConfigError(
+              `${err.message}: set tls_cert_file, tls_key_file and tls_ca_file, or insecure_listen_tcp=true`,
+              { cause: err },
+            );
+          throw new ListenError(`cannot serve the API: ${oneLine(err)}`, { cause: err });
+        }
+      },
       (s) => s.close(),
     );
     const d = new Fleetd(config, log, machineId, resources, agent, engine, server, systemd);
