@@ -1,7 +1,9 @@
 // `npm run package`: dist-package/ with the `fleet` executable, the .deb, the tarball and
 // SHA256SUMS over the three. Needs Node 24 (scripts/node24.sh fetches the pinned one), dpkg-deb
 // and tar; `strip` (binutils) when present takes the runtime's debug symbols out (~18 MB).
-//   npm run package            # or: tsx packaging/src/build.ts [--out DIR]
+//   npm run package            # or: tsx packaging/src/build.ts [--out DIR] [--version X.Y.Z]
+// --version builds under another version than package.json's (version-stamp.ts), e.g. the second
+// build of an upgrade test.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -17,7 +19,7 @@ import {
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundleFleet } from './bundle.js';
+import { bundleFleet, type Bundles } from './bundle.js';
 import {
   CONFFILES,
   control,
@@ -31,6 +33,7 @@ import {
   UNIT_FILES,
 } from './deb.js';
 import { buildExecutable, node24, run } from './sea-build.js';
+import { stampVersion } from './version-stamp.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -116,15 +119,49 @@ export function sha256Sums(files: readonly string[]): string {
     .join('');
 }
 
-/** Builds everything into `out` (emptied first). */
+/** Rewrites the bundles' files so that both programs report `to` instead of `from`. */
+function stampBundles(bundles: Bundles, from: string, to: string): void {
+  const files = [bundles.main, ...Object.values(bundles.assets)];
+  const stamped = stampVersion(
+    Object.fromEntries(files.map((f) => [f, readFileSync(f, 'utf8')])),
+    from,
+    to,
+  );
+  for (const [file, text] of Object.entries(stamped)) writeFileSync(file, text);
+}
+
+/** Checks that the executable reports `version` as fleetctl and as fleetd. */
+function checkVersion(exe: string, version: string): void {
+  for (const [args, want] of [
+    [['fleetctl', 'version'], `fleetctl version ${version}\n`],
+    [['fleetd', '--version'], `fleetd version ${version}\n`],
+  ] as const) {
+    const said = execFileSync(exe, args, { encoding: 'utf8' });
+    if (said !== want) {
+      throw new Error(`package: the executable said ${JSON.stringify(said)} to ${args.join(' ')}`);
+    }
+  }
+}
+
+/**
+ * Builds everything into `out` (emptied first), as package.json's version or as `version`
+ * (npm's form, x.y.z[-pre]).
+ */
 export async function buildPackage(
-  opts: { root?: string; out?: string } = {},
+  opts: { root?: string; out?: string; version?: string } = {},
 ): Promise<PackageResult> {
   const root = opts.root ?? ROOT;
   const out = resolve(opts.out ?? join(root, 'dist-package'));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  const version = pkg.version;
-  debianVersion(version);
+  const version = opts.version ?? pkg.version;
+  try {
+    debianVersion(version);
+  } catch (err) {
+    if (opts.version === undefined) throw err;
+    throw new Error(`package: --version ${JSON.stringify(version)} is not x.y.z[-pre]`, {
+      cause: err,
+    });
+  }
   rmSync(out, { recursive: true, force: true });
   const work = join(out, '.work');
   mkdirSync(work, { recursive: true });
@@ -137,15 +174,13 @@ export async function buildPackage(
   };
   try {
     const bundles = await bundleFleet(root, work);
+    if (version !== pkg.version) stampBundles(bundles, pkg.version, version);
     lap('bundle');
     const node = node24(root);
     lap('node24');
     const exe = join(out, 'fleet');
     await buildExecutable(root, node, bundles, exe);
-    const said = execFileSync(exe, ['fleetctl', 'version'], { encoding: 'utf8' });
-    if (said !== `fleetctl version ${version}\n`) {
-      throw new Error(`package: the executable said ${JSON.stringify(said)} to fleetctl version`);
-    }
+    checkVersion(exe, version);
     lap('executable');
     const deb = buildDeb(root, work, exe, version, out);
     lap('deb');
@@ -163,9 +198,14 @@ export async function buildPackage(
 const mib = (file: string) => `${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, version: { type: 'string' } },
+  });
   const started = performance.now();
-  const r = await buildPackage(values.out === undefined ? {} : { out: values.out });
+  const r = await buildPackage({
+    ...(values.out === undefined ? {} : { out: values.out }),
+    ...(values.version === undefined ? {} : { version: values.version }),
+  });
   const total = ((performance.now() - started) / 1000).toFixed(1);
   for (const f of [r.executable, r.deb, r.tarball]) console.log(`${mib(f).padStart(10)}  ${f}`);
   console.log(`            ${r.sums}`);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { applyRewrite, REWRITES, type Rewrite } from './bundle.js';
@@ -8,11 +9,18 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The file each rewrite is for, in this checkout. */
 function target(rw: Rewrite): string {
+  const ssh2 = dirname(
+    createRequire(join(ROOT, 'packages/fleetctl/package.json')).resolve('ssh2/package.json'),
+  );
   const files = [
-    'packages/fleetctl/src/version.ts',
-    'packages/fleetctl/src/cli/parser.ts',
-    'packages/fleetctl/src/cli/flag-parser.ts',
-  ].map((f) => join(ROOT, f));
+    ...[
+      'packages/fleetctl/src/version.ts',
+      'packages/fleetctl/src/cli/parser.ts',
+      'packages/fleetctl/src/cli/flag-parser.ts',
+    ].map((f) => join(ROOT, f)),
+    join(ssh2, 'lib/protocol/crypto.js'),
+    join(ssh2, 'lib/protocol/constants.js'),
+  ];
   const file = files.find((f) => rw.file.test(f));
   if (file === undefined) throw new Error(`no file for ${String(rw.file)}`);
   return file;

@@ -63,7 +63,30 @@ export interface Rewrite {
   readonly to: (root: string) => string;
 }
 
+/** ssh2's cipher preferring chacha20-poly1305, whose MAC (poly1305) is WebAssembly. */
+const CHACHA = "'chacha20-poly1305@openssh.com'";
+
 export const REWRITES: readonly Rewrite[] = [
+  // The executable runs under bin/fleetd's node flags (sea-build.ts), and --lite-mode leaves
+  // WebAssembly out. ssh2 compiles its poly1305 from WebAssembly when it is first required, and
+  // without WebAssembly that throws where nothing catches it: fleetctl's --tunnel, ssh, status and
+  // journal died. Here ssh2 skips it when there is no WebAssembly, and then does not offer
+  // chacha20-poly1305 (the only cipher needing it; AES-GCM comes first in its list anyway).
+  {
+    file: /[\\/]ssh2[\\/]lib[\\/]protocol[\\/]crypto\.js$/,
+    from: "POLY1305_WASM_MODULE = await require('./crypto/poly1305.js')();",
+    to: () =>
+      "if (typeof WebAssembly === 'undefined') return resolve();\n" +
+      // (the require in parentheses: the same call for esbuild, and no longer the text replaced)
+      "        POLY1305_WASM_MODULE = await (require('./crypto/poly1305.js'))();",
+  },
+  {
+    file: /[\\/]ssh2[\\/]lib[\\/]protocol[\\/]constants\.js$/,
+    from: 'DEFAULT_CIPHER = DEFAULT_CIPHER.filter(canUseCipher);',
+    to: () =>
+      'DEFAULT_CIPHER = DEFAULT_CIPHER.filter((c) => canUseCipher(c) && ' +
+      `(typeof WebAssembly !== 'undefined' || c !== ${CHACHA}));`,
+  },
   {
     file: /[\\/]packages[\\/]fleetctl[\\/]src[\\/]version\.ts$/,
     from: "readFileSync(new URL('../package.json', import.meta.url), 'utf8')",

@@ -89,6 +89,19 @@ describe('npm run package', () => {
     expect(bad.stderr).toBe(`fleet: unknown program "fleetdd": fleetd or fleetctl\n${USAGE}`);
   });
 
+  it("loads ssh2 under the executable's node flags (no WebAssembly there): --tunnel fails in one line", () => {
+    // Port 1 on loopback refuses: ssh2 is loaded, its crypto initialised, then the connect fails.
+    // Without packaging's ssh2 rewrites this died with "WebAssembly is not defined" (a stack).
+    const r = exec(pkg.executable, ['fleetctl', '--tunnel', '127.0.0.1:1', 'list-machines']);
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'Unable to initialize client: failed initializing SSH tunnel: cannot connect to ' +
+        '127.0.0.1:1 over SSH: connect ECONNREFUSED 127.0.0.1:1\n',
+    });
+  });
+
   it('runs fleetd as far as a host without systemd lets it: etcd3 loaded, then no D-Bus', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-exe-fleetd-'));
     try {

@@ -248,6 +248,8 @@ export class Fleetd {
    * and connections. Never takes longer than a minute, even when etcd is unreachable.
    */
   async stop(plan?: ShutdownPlan): Promise<void> {
+    // A restart accepts no more API connections: they wait in fleet.socket for the next fleetd.
+    if (plan?.kind === 'hand-over') void this.server.close();
     const work = (async () => {
       await this.engine
         ?.stop()

@@ -21,6 +21,7 @@ import {
 import { DEFAULT_LIMITS, FailureLog, TLS_FAILURE_LOG_MS, type ApiLimits } from './limits.js';
 import { rolesConfigured, type Role } from './roles.js';
 import { removeStaleSocket } from './unix-socket.js';
+import { endKeepAlive } from './keep-alive-end.js';
 
 export type { ListenOptions, ListenerAddress } from './listen-options.js';
 export {
@@ -51,8 +52,12 @@ interface Listener {
 
 function closeServer(l: Listener): Promise<void> {
   return new Promise((resolve) => {
-    l.server.close(() => resolve());
-    l.http.closeIdleConnections();
+    let stopSweep = () => {};
+    l.server.close(() => {
+      stopSweep();
+      resolve();
+    });
+    stopSweep = endKeepAlive(l.http);
   });
 }
 
