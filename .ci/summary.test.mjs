@@ -6,16 +6,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import config from '../vitest.config.ts';
 
 const root = join(import.meta.dirname, '..');
-const dir = mkdtempSync(join(tmpdir(), 'fleet-summary-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 const MINIMUMS = { unit: 2, integration: 1, e2e: 1 };
-const minimumsFile = join(dir, 'minimums.json');
-writeFileSync(minimumsFile, JSON.stringify(MINIMUMS));
+// Made when the tests run, not when the file is read (`vitest list` reads it and runs no afterAll).
+let dir;
+let minimumsFile;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fleet-summary-'));
+  minimumsFile = join(dir, 'minimums.json');
+  writeFileSync(minimumsFile, JSON.stringify(MINIMUMS));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A vitest JSON report of files, each a path and the status of each of its tests. */
 function report(files) {

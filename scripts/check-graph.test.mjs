@@ -5,11 +5,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGraph } from './check-graph.mjs';
 import { checkParts } from './parts.mjs';
 
-const tmp = mkdtempSync(join(tmpdir(), 'fleet-graph-'));
+// Made when the tests run, not when the file is read (`vitest list` reads it and runs no afterAll).
+let tmp;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'fleet-graph-'));
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const PARTS = {
