@@ -71,6 +71,14 @@ function forgetAuthToken(client: Etcd3): void {
 /** Transient failures of a call are retried after 100 ms, doubling up to 1 s, each ±20 %. */
 const CALL_RETRY: BackoffPolicy = { initialMs: 100, maxMs: 1_000, jitter: 0.2 };
 
+/** The pause before a read any member may answer tries again after finding a member down. */
+const QUICK_RETRY_MS = 20;
+
+/** Whether the attempt failed because its member refused the connection (it is down). */
+function isMemberDown(err: unknown): boolean {
+  return err instanceof Error && /ECONNREFUSED/.test(err.message);
+}
+
 /** The Kv port on etcd v3. */
 export class EtcdKv implements Kv {
   readonly clock: Clock;
@@ -115,11 +123,16 @@ export class EtcdKv implements Kv {
   private async call<T>(
     fn: (attempt: number) => Promise<T>,
     ctx: Omit<ErrorContext, 'endpoints'> = {},
+    { anyMember = false }: { anyMember?: boolean } = {},
   ): Promise<{ value: T; retried: boolean }> {
     if (this.closed) throw new ClosedError('the registry is closed');
     // Real time, as the sleeps between attempts are (the injected clock may be a manual one).
     const started = performance.now();
     let retried = false;
+    // etcd3 sends each attempt to one member picked at random. A read any member may answer
+    // (`anyMember`) that found a member down tries again at once, so that the members still up
+    // are reached within the budget; a few times per endpoint, not counted as attempts.
+    let quickRetries = 3 * this.endpoints.length;
     for (let attempt = 1; ; attempt++) {
       try {
         return { value: await fn(attempt), retried };
@@ -130,6 +143,12 @@ export class EtcdKv implements Kv {
           throw out;
         }
         retried = true;
+        if (anyMember && attempt > 1 && quickRetries > 0 && isMemberDown(err)) {
+          quickRetries--;
+          attempt--;
+          await sleep(systemClock, QUICK_RETRY_MS);
+          continue;
+        }
         await sleep(systemClock, backoff(attempt, CALL_RETRY, this.random));
       }
     }
@@ -142,6 +161,7 @@ export class EtcdKv implements Kv {
     const { value: res, retried } = await this.call(
       (attempt) => this.client.kv.txn(local !== undefined && attempt > 1 ? local : req),
       lease === undefined ? {} : { leaseId: lease },
+      { anyMember: local !== undefined },
     );
     return {
       succeeded: res.succeeded,
@@ -162,6 +182,7 @@ export class EtcdKv implements Kv {
           ...(req.limit === undefined ? {} : { limit: req.limit }),
         }),
       req.revision === undefined ? {} : { revision: req.revision },
+      { anyMember: req.staleOk === true },
     );
     return {
       kvs: res.kvs.map(fromKeyValue),
