@@ -29,6 +29,7 @@ export type { UnitOption } from './option.js';
 export { parseUnitFile } from './parse.js';
 export { fleetRequirements } from './requirements.js';
 export type { FleetRequirements } from './requirements.js';
+export { HEALTH_CHECK_KEYS, ROLLOUT_KEYS, isDeployKey } from './x-fleet-keys.js';
 export { isKnownSection, SYSTEMD_SECTIONS, X_FLEET_SECTION } from './sections.js';
 export { serializeUnitOptions } from './serialize.js';
 export {

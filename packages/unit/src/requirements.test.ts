@@ -182,3 +182,16 @@ describe('fleetRequirements', () => {
     });
   });
 });
+
+describe('deploy keys in [X-Fleet]', () => {
+  it('passes over rollout and health-check keys without a warning, and still warns of others', () => {
+    const r = fleetRequirements('web@1.service', [
+      { section: 'X-Fleet', name: 'UpdateMaxParallel', value: '2' },
+      { section: 'X-Fleet', name: 'HealthCheckURL', value: 'http://127.0.0.1:8080/' },
+      { section: 'X-Fleet', name: 'UpdateMaxParalel', value: '2' },
+    ]);
+    expect(r.warnings).toEqual([
+      'unrecognized requirement in [X-Fleet] section: "UpdateMaxParalel"',
+    ]);
+  });
+});

@@ -5,6 +5,7 @@ import { splitMultiValue } from './multivalue.js';
 import { splitUnitName } from './name.js';
 import type { UnitOption } from './option.js';
 import { X_FLEET_SECTION } from './sections.js';
+import { isDeployKey } from './x-fleet-keys.js';
 import { substituteSpecifiers } from './specifiers.js';
 
 /** A unit's scheduling requirements, read from its `[X-Fleet]` section. */
@@ -122,6 +123,7 @@ export function fleetRequirements(
     if (option.section !== X_FLEET_SECTION) continue;
     const info = KEYS.get(option.name);
     if (info === undefined) {
+      if (isDeployKey(option.name)) continue;
       if (!warned.has(option.name)) {
         warned.add(option.name);
         warnings.push(
