@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectDir } from './src/project.js';
 import {
   bootMachines,
+  configureFleet,
   fleetClient,
   fleetDeb,
   sh,
@@ -74,19 +75,7 @@ describe('fleet installed from its .deb in a machine without Node.js', () => {
   });
 
   it('with fleet.conf set and the units enabled, fleetd registers and runs a unit', async () => {
-    const conf = [
-      `etcd_servers=${etcd.endpoints.join(',')}`,
-      `etcd_key_prefix=${PREFIX}`,
-      `public_ip=${m.address}`,
-      'agent_ttl=5s',
-    ].join('\n');
-    await sh(
-      m,
-      [
-        `cat > /etc/fleet/fleet.conf <<'CONF'\n${conf}\nCONF`,
-        'systemctl enable --now fleet.socket fleet.service',
-      ].join('\n'),
-    );
+    await configureFleet(m, { etcdUrl: etcd.endpoints.join(','), prefix: PREFIX });
     await waitFor(
       async () => (await sh(m, 'fleetctl list-machines --no-legend --full')).includes(m.machineId),
       { timeoutMs: 60_000, intervalMs: 250, what: 'fleetctl list-machines to list the machine' },

@@ -5,7 +5,7 @@
 // rescheduled. `systemctl stop fleet` still drains: the machine's units move away.
 import { waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, sh, unitProperty, type NspawnMachine } from './src/index.js';
+import { activeCopies, Cluster, sh, unitProperty, type NspawnMachine } from './src/index.js';
 
 const UNITS = Array.from({ length: 20 }, (_, i) => `inplace-${String(i).padStart(2, '0')}.service`);
 const options = (name: string) => [
@@ -14,21 +14,7 @@ const options = (name: string) => [
 ];
 
 /** Where each active unit runs and its main PID, as `node:pid`, read from every machine's systemd. */
-async function running(c: Cluster): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const m of c.nodes) {
-    if (!m.running) continue;
-    const text = await sh(m, `systemctl show -p Id -p ActiveState -p MainPID ${UNITS.join(' ')}`);
-    for (const block of text.trim().split(/\n\s*\n/)) {
-      const p = new Map(block.split('\n').map((l) => l.split('=', 2) as [string, string]));
-      if (p.get('ActiveState') !== 'active') continue;
-      const unit = p.get('Id') ?? '';
-      if (out.has(unit)) throw new Error(`${unit} is active on two machines`);
-      out.set(unit, `${m.name}:${p.get('MainPID') ?? ''}`);
-    }
-  }
-  return out;
-}
+const running = (c: Cluster): Promise<Map<string, string>> => activeCopies(c.nodes, UNITS);
 
 describe('in-place restart of fleetd: a 3-machine cluster under 20 running units', () => {
   let c: Cluster;

@@ -14,8 +14,10 @@ import { EtcdCluster, waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectDir } from './src/project.js';
 import {
+  activeCopies,
   bootMachines,
   fleetClient,
+  installFleet,
   runOk,
   sh,
   unitProperty,
@@ -39,20 +41,8 @@ async function buildDeb(out: string, version?: string): Promise<void> {
 }
 
 /** Where each active unit runs and its main PID (`node:pid`), from every machine's systemd. */
-async function running(machines: readonly NspawnMachine[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const m of machines) {
-    const text = await sh(m, `systemctl show -p Id -p ActiveState -p MainPID ${UNITS.join(' ')}`);
-    for (const block of text.trim().split(/\n\s*\n/)) {
-      const p = new Map(block.split('\n').map((l) => l.split('=', 2) as [string, string]));
-      if (p.get('ActiveState') !== 'active') continue;
-      const unit = p.get('Id') ?? '';
-      if (out.has(unit)) throw new Error(`${unit} is active on two machines`);
-      out.set(unit, `${m.name}:${p.get('MainPID') ?? ''}`);
-    }
-  }
-  return out;
-}
+const running = (machines: readonly NspawnMachine[]): Promise<Map<string, string>> =>
+  activeCopies(machines, UNITS);
 
 /** The installed package's version and what its programs and fleetd's process report. */
 async function installed(m: NspawnMachine) {
@@ -118,30 +108,29 @@ describe('upgrading a 3-machine cluster from one .deb build to another under 20 
     for (const m of nodes) {
       const init = m.initProcess?.pid;
       if (init === undefined) throw new Error(`${m.name} has no init process`);
-      await copyFile(debA, `/proc/${init}/root/root/fleet-a.deb`);
       await copyFile(debB, `/proc/${init}/root/root/fleet-b.deb`);
     }
     await Promise.all(
-      nodes.map(async (m) => {
-        const conf = [
-          `etcd_servers=${etcd.endpoints.join(',')}`,
-          `etcd_key_prefix=${PREFIX}`,
-          `public_ip=${m.address}`,
-          'agent_ttl=5s',
-        ].join('\n');
-        await sh(m, 'dpkg -i /root/fleet-a.deb', 120_000);
-        await sh(
-          m,
-          `cat > /etc/fleet/fleet.conf <<'CONF'\n${conf}\nCONF\n` +
-            'systemctl enable --now fleet.socket fleet.service',
-        );
-      }),
+      nodes.map((m) =>
+        installFleet(m, { etcdUrl: etcd.endpoints.join(','), prefix: PREFIX, deb: debA }),
+      ),
     );
-    await waitFor(async () => (await registry.listMachines()).items.length === 3, {
-      timeoutMs: 60_000,
-      intervalMs: 250,
-      what: 'the three machines to register',
-    });
+    // Registered, and every machine's API serves (a registered fleetd may still be connecting).
+    await waitFor(
+      async () =>
+        (await registry.listMachines()).items.length === 3 &&
+        (
+          await Promise.all(
+            nodes.map((m) =>
+              api(m)
+                .listMachines()
+                .then((ms) => ms.length === 3)
+                .catch(() => false),
+            ),
+          )
+        ).every(Boolean),
+      { timeoutMs: 60_000, intervalMs: 250, what: 'the three machines to register and serve' },
+    );
     for (const name of UNITS)
       await api(nodes[0] as NspawnMachine).createUnit({
         name,

@@ -65,11 +65,22 @@ export async function installPackage(m: NspawnMachine, deb?: string): Promise<vo
 
 /**
  * Installs fleet on a machine as the README tells users to: the .deb (`installPackage`), then
- * /etc/fleet/fleet.conf, then `systemctl enable --now fleet.socket fleet.service`. fleetd runs
- * as /usr/bin/fleetd (a link to the `fleet` executable) from the packaged units.
+ * /etc/fleet/fleet.conf and the units enabled (`configureFleet`). fleetd runs as /usr/bin/fleetd
+ * (a link to the `fleet` executable) from the packaged units.
  */
 export async function installFleet(m: NspawnMachine, opts: FleetInstall): Promise<void> {
   await installPackage(m, opts.deb);
+  await configureFleet(m, opts);
+}
+
+/**
+ * Writes /etc/fleet/fleet.conf for an installed package, then
+ * `systemctl enable --now fleet.socket fleet.service`.
+ */
+export async function configureFleet(
+  m: NspawnMachine,
+  opts: Omit<FleetInstall, 'deb'>,
+): Promise<void> {
   const conf = [
     `etcd_servers=${opts.etcdUrl}`,
     `etcd_key_prefix=${opts.prefix}`,
@@ -103,4 +114,37 @@ export function fleetClient(m: NspawnMachine): FleetClient {
 /** `systemctl show -p PROP --value UNIT` inside the machine. */
 export async function unitProperty(m: NspawnMachine, unit: string, prop: string): Promise<string> {
   return (await sh(m, `systemctl show -p ${prop} --value ${unit}`)).trim();
+}
+
+/**
+ * Where each of `units` is active, read from every machine's systemd (not from fleet's state):
+ * unit -> `machine-name:MainPID`. Throws if a unit is active on two machines.
+ */
+export async function activeCopies(
+  machines: readonly NspawnMachine[],
+  units: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const m of machines) {
+    if (!m.running) continue;
+    for (const [unit, pid] of await activeOn(m, units)) {
+      if (out.has(unit)) throw new Error(`${unit} is active on two machines`);
+      out.set(unit, `${m.name}:${pid}`);
+    }
+  }
+  return out;
+}
+
+/** The units of `units` active in the machine's systemd, with their MainPID. */
+export async function activeOn(
+  m: NspawnMachine,
+  units: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const text = await sh(m, `systemctl show -p Id -p ActiveState -p MainPID ${units.join(' ')}`);
+  for (const block of text.trim().split(/\n\s*\n/)) {
+    const p = new Map(block.split('\n').map((l) => l.split('=', 2) as [string, string]));
+    if (p.get('ActiveState') === 'active') out.set(p.get('Id') ?? '', p.get('MainPID') ?? '');
+  }
+  return out;
 }

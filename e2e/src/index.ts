@@ -4,6 +4,9 @@ export { bootMachines, Machines, type BootOptions } from './machines.js';
 export { isAlive, processId, type ProcessId } from './proc.js';
 export { run, runOk, type RunResult } from './run.js';
 export {
+  activeCopies,
+  activeOn,
+  configureFleet,
   installFleet,
   installPackage,
   fleetClient,

@@ -8,7 +8,7 @@
 // node reads NODE_EXTRA_CA_CERTS at startup, before any script; when it is set, every case also
 // runs without it (node's share of the time is then smaller).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { createApi, FleetServer } from '@fleet/api';
 import { InMemoryRegistry } from '@fleet/registry';
 import { oneLine } from '@fleet/runtime';
+import { baselineWorktree } from '@fleet/testkit';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -30,26 +31,6 @@ const RUNS = Number(values.runs);
 
 function sh(cmd: string, args: readonly string[], cwd: string): void {
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-/**
- * A worktree of `rev` whose node_modules is this checkout's, except the workspace links, which
- * point at the worktree's own packages.
- */
-async function baselineTree(rev: string): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'fleetctl-bench-')), 'tree');
-  sh('git', ['worktree', 'add', '--detach', '--quiet', dir, rev], ROOT);
-  await mkdir(join(dir, 'node_modules', '@fleet'), { recursive: true });
-  for (const name of await readdir(join(ROOT, 'node_modules'))) {
-    if (name === '@fleet') continue;
-    await symlink(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
-  }
-  for (const pkg of await readdir(join(dir, 'packages'))) {
-    await symlink(join(dir, 'packages', pkg), join(dir, 'node_modules', '@fleet', pkg));
-    const own = join(ROOT, 'packages', pkg, 'node_modules');
-    if (existsSync(own)) await symlink(own, join(dir, 'packages', pkg, 'node_modules'));
-  }
-  return dir;
 }
 
 /** Runs a process to its end (asynchronously: the API is served from this process). */
@@ -85,7 +66,8 @@ async function main(): Promise<void> {
   console.log(`building this checkout and the baseline ${values.rev} ...`);
   sh('npx', ['tsc', '-b', 'packages/fleetctl'], ROOT);
   sh(process.execPath, ['packages/fleetctl/scripts/bundle.mjs'], ROOT);
-  const base = await baselineTree(values.rev);
+  const baseline = await baselineWorktree(ROOT, values.rev);
+  const base = baseline.dir;
   const dir = await mkdtemp(join(tmpdir(), 'fleetctl-bench-api-'));
   const registry = new InMemoryRegistry();
   const socket = join(dir, 'fleet.sock');
@@ -171,8 +153,7 @@ async function main(): Promise<void> {
     await server?.close();
     await registry.close();
     await rm(dir, { recursive: true, force: true });
-    sh('git', ['worktree', 'remove', '--force', base], ROOT);
-    await rm(join(base, '..'), { recursive: true, force: true });
+    await baseline.remove();
   }
 }
 

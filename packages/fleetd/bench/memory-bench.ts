@@ -23,14 +23,19 @@
 // CPU is the process's user+system time to start (exec → machine registered) and to take the
 // units (written → all published active).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EtcdRegistry } from '@fleet/registry/etcd';
-import { EtcdCluster, spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
+import {
+  baselineWorktree,
+  EtcdCluster,
+  spawnTracked,
+  waitFor,
+  type TrackedProcess,
+} from '@fleet/testkit';
 import { bundleFleetd, fleetdNodeFlags } from '../scripts/bundle.mjs';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -77,25 +82,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A worktree of `rev` sharing this checkout's node_modules except the workspace links; built. */
 async function baselineTree(rev: string): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'fleetd-memory-bench-')), 'tree');
-  sh('git', ['worktree', 'add', '--detach', '--quiet', dir, rev], ROOT);
-  undo.push(async () => {
-    sh('git', ['worktree', 'remove', '--force', dir], ROOT);
-    await rm(join(dir, '..'), { recursive: true, force: true });
-  });
-  await mkdir(join(dir, 'node_modules', '@fleet'), { recursive: true });
-  for (const name of await readdir(join(ROOT, 'node_modules'))) {
-    if (name === '@fleet') continue;
-    await symlink(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
-  }
-  for (const pkg of await readdir(join(dir, 'packages'))) {
-    await symlink(join(dir, 'packages', pkg), join(dir, 'node_modules', '@fleet', pkg));
-    const own = join(ROOT, 'packages', pkg, 'node_modules');
-    if (existsSync(own)) await symlink(own, join(dir, 'packages', pkg, 'node_modules'));
-  }
-  console.log(`building ${rev} in ${dir} …`);
-  sh(join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'packages/fleetd'], dir);
-  return dir;
+  const tree = await baselineWorktree(ROOT, rev);
+  undo.push(() => tree.remove());
+  console.log(`building ${rev} in ${tree.dir} …`);
+  sh(join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'packages/fleetd'], tree.dir);
+  return tree.dir;
 }
 
 interface Variant {

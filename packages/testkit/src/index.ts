@@ -21,3 +21,4 @@ export { FLEET_USER, prefixRangeEnd, type EtcdAuth, type EtcdAuthOptions } from 
 export { TcpProxy } from './proxy.js';
 export { overriding } from './override.js';
 export * from './chaos/index.js';
+export { baselineWorktree, type BaselineWorktree } from './worktree.js';
