@@ -1,7 +1,7 @@
 // `POST /fleet/x/plan` and `POST /fleet/x/apply` (docs/deploys.md): the difference between the
 // given units and the cluster's, computed at the unit epoch, and the apply that writes it in one
 // registry call guarded by that epoch (or the caller's checkRevision).
-import { StaleRevisionError } from '@fleet/registry';
+import { ConflictError, StaleRevisionError } from '@fleet/registry';
 import { HttpError } from '../errors.js';
 import { readJson, requireContentType } from '../http/body.js';
 import { jsonReply, type Reply } from '../http/reply.js';
@@ -62,6 +62,8 @@ export function deployRoutes(deps: RouteDeps): DeployRoutes {
           );
           return jsonReply(200, planOf(res.revision, changes));
         } catch (err) {
+          // Batches cut short by a concurrent change: say how many were written.
+          if (err instanceof ConflictError) throw new HttpError(409, err.message, { cause: err });
           if (!(err instanceof StaleRevisionError)) throw err;
           if (check !== undefined && BigInt(err.currentRevision) > BigInt(check)) {
             throw new HttpError(409, staleMessage(check, err.currentRevision), { cause: err });
