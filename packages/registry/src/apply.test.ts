@@ -59,4 +59,22 @@ describe('applyUnits in batches', () => {
     expect(res.revision).toBe(await r.unitEpoch());
     expect((await r.listUnits()).items.map((u) => u.name)).toEqual(names);
   });
+
+  it('packs batches up to the op limit, counting a shared content once', async () => {
+    const r = (registry = new InMemoryRegistry());
+    const sizes: number[] = [];
+    wrapTxn(r, async (t, res) => {
+      sizes.push(t.success.length);
+      return res;
+    });
+    // 90 instances of one template: 2 ops each, plus the content once and the epoch per batch.
+    const res = await r.applyUnits({
+      create: names
+        .concat(names.map((n) => `x${n}`))
+        .slice(0, 90)
+        .map((n) => unit(n, 'same')),
+    });
+    expect(res.batches).toBe(2);
+    expect(sizes).toEqual([100, 2 * 41 + 2]);
+  });
 });

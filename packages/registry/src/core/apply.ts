@@ -166,27 +166,37 @@ function changesOf(core: Core, c: Checked, recs: ReadonlyMap<string, KvRecord>):
   return out;
 }
 
-/** Changes in batches within the op and byte limits (a change's contents ops counted as 2). */
+/**
+ * Changes in batches within the op and byte limits, counting ops as txnOps writes them: a
+ * contents op once per hash of the batch, the epoch's put once.
+ */
 function batchesOf(core: Core, changes: readonly Change[]): Change[][] {
   const maxOps = core.limits.maxOpsPerTxn - 1; // the epoch's put
   const out: Change[][] = [];
   let batch: Change[] = [];
   let ops = 0;
   let bytes = 0;
+  let hashes = new Set<string>();
+  const costOf = (ch: Change): number =>
+    ch.ops.length +
+    (ch.adds === undefined || hashes.has(`+${ch.adds.hash}`) ? 0 : 1) +
+    (ch.drops === undefined || hashes.has(`-${ch.drops.hash}`) ? 0 : 1);
   for (const ch of changes) {
-    const cost = ch.ops.length + 2;
     if (
       batch.length > 0 &&
-      (ops + cost > maxOps || bytes + ch.bytes > core.limits.maxRequestBytes)
+      (ops + costOf(ch) > maxOps || bytes + ch.bytes > core.limits.maxRequestBytes)
     ) {
       out.push(batch);
       batch = [];
       ops = 0;
       bytes = 0;
+      hashes = new Set();
     }
-    batch.push(ch);
-    ops += cost;
+    ops += costOf(ch);
     bytes += ch.bytes;
+    if (ch.adds !== undefined) hashes.add(`+${ch.adds.hash}`);
+    if (ch.drops !== undefined) hashes.add(`-${ch.drops.hash}`);
+    batch.push(ch);
   }
   if (batch.length > 0) out.push(batch);
   return out;
