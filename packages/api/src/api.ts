@@ -14,6 +14,7 @@ import { DEFAULT_TOKEN_LIMIT, MAX_UINT16 } from './pagination.js';
 import type { RouteDeps } from './route.js';
 import { resolveRoute, wrongMethodMessage, type Resource, type Routes } from './router.js';
 import { machineRoutes } from './routes/machines.js';
+import { deployRoutes } from './routes/deploys.js';
 import { discoveryRoute, healthRoute, metricsRoute, readiness } from './routes/ops.js';
 import { stateRoutes } from './routes/state.js';
 import { unitPutRoute } from './routes/unit-put.js';
@@ -98,6 +99,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
     discovery: discoveryRoute,
     metrics: metricsRoute(promRegistry),
     health: healthRoute(deps, isReady),
+    deploys: deployRoutes(deps),
   };
   const serverHeader = `fleetd/${opts.version}`;
 

@@ -10,6 +10,13 @@ import type {
   WireUnitOption,
   WireUnitState,
 } from './wire.js';
+import {
+  planSchema,
+  rolloutHistorySchema,
+  type Plan,
+  type PlanRequest,
+  type RolloutHistory,
+} from './deploys.js';
 import { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 import { ApiError, BadResponseError } from './errors.js';
 import { byCodeUnits, namesQueries } from './names.js';
@@ -46,6 +53,8 @@ export interface UnitSpec {
 }
 
 const PREFIX = '/fleet/v1';
+/** The API beside fleet's (docs/deploys.md). */
+const X_PREFIX = '/fleet/x';
 
 /** A typed client of one fleetd's API. */
 export class FleetClient {
@@ -176,6 +185,25 @@ export class FleetClient {
     await this.call('PATCH', '/machines', ops);
   }
 
+  /** `POST /fleet/x/plan`: what an apply of these units would change. */
+  async plan(req: PlanRequest): Promise<Plan> {
+    const res = await this.call('POST', '/plan', req, [], X_PREFIX);
+    return this.decode(res, planSchema, 'POST /fleet/x/plan');
+  }
+
+  /** `POST /fleet/x/apply`: makes the cluster match; an ApiError 409 if `checkRevision` is stale. */
+  async apply(req: PlanRequest): Promise<Plan> {
+    const res = await this.call('POST', '/apply', req, [], X_PREFIX);
+    return this.decode(res, planSchema, 'POST /fleet/x/apply');
+  }
+
+  /** `GET /fleet/x/rollouts/{group}`, or `undefined` if the group never had a rollout (404). */
+  async getRollout(group: string): Promise<RolloutHistory | undefined> {
+    const path = `/rollouts/${encodeURIComponent(group)}`;
+    const res = await this.call('GET', path, undefined, [404], X_PREFIX);
+    return res.status === 404 ? undefined : this.decode(res, rolloutHistorySchema, `GET ${path}`);
+  }
+
   /** Closes idle connections (lets a CLI exit at once). */
   close(): void {
     this.transport.close();
@@ -186,8 +214,9 @@ export class FleetClient {
     path: string,
     body?: unknown,
     expected: readonly number[] = [],
+    prefix = PREFIX,
   ): Promise<RawResponse> {
-    const res = await this.transport.request(method, `${PREFIX}${path}`, body);
+    const res = await this.transport.request(method, `${prefix}${path}`, body);
     if ((res.status >= 200 && res.status < 300) || expected.includes(res.status)) return res;
     let message = '';
     try {
@@ -196,7 +225,7 @@ export class FleetClient {
       // not fleet's error JSON: fall back to the status text
     }
     if (message === '') message = `${res.status} ${STATUS_CODES[res.status] ?? 'error'}`;
-    throw new ApiError(res.status, message, method, `${PREFIX}${path}`);
+    throw new ApiError(res.status, message, method, `${prefix}${path}`);
   }
 
   private decode<T>(res: RawResponse, schema: Schema<T>, what: string): T {

@@ -3,6 +3,8 @@
 // no etcd, and no validation library.
 export { FleetClient } from './client.js';
 export type { FleetClientOptions, UnitSpec } from './client.js';
+export { planSchema, rolloutHistorySchema } from './deploys.js';
+export type { Plan, PlanChange, PlanRequest, RolloutHistory, RolloutRecord } from './deploys.js';
 export { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 export type { Endpoint } from './endpoint.js';
 export {

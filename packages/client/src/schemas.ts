@@ -198,3 +198,7 @@ export const errorSchema: Schema<{ readonly error: { readonly message?: string }
     return { error: message === undefined ? {} : { message } };
   },
 );
+
+// The building blocks, for the schemas of the /fleet/x answers (deploys.ts and others).
+export { at, desiredState, expected, list, object, optional, option, schema, string };
+export type { Check };

@@ -13,6 +13,7 @@ import {
   MachineExistsError,
   NotLeaderError,
   SessionLostError,
+  StaleRevisionError,
   StoreRejectedError,
   UnavailableError,
   UnitExistsError,
@@ -37,6 +38,7 @@ describe('registry errors', () => {
       [new LeaseExpiredError(5n), 'REGISTRY_LEASE_EXPIRED', false],
       [new CompactedError(5n), 'REGISTRY_COMPACTED', true],
       [new ClosedError('closed'), 'REGISTRY_CLOSED', false],
+      [new StaleRevisionError('5', '7'), 'REGISTRY_STALE_REVISION', false],
     ];
     for (const [err, code, retryable] of cases) {
       expect(err).toBeInstanceOf(FleetError);

@@ -25,7 +25,8 @@ export type RegistryErrorCode =
   | 'REGISTRY_STORE_REJECTED'
   | 'REGISTRY_LEASE_EXPIRED'
   | 'REGISTRY_COMPACTED'
-  | 'REGISTRY_CLOSED';
+  | 'REGISTRY_CLOSED'
+  | 'REGISTRY_STALE_REVISION';
 
 /** Base class: a stable `code`, whether retrying the same call can succeed, and the `cause`. */
 export abstract class RegistryError extends FleetError {
@@ -177,6 +178,22 @@ export class CompactedError extends RegistryError {
     options?: CauseOptions,
   ) {
     super(`revision ${revision} has been compacted`, options);
+  }
+}
+
+/**
+ * An apply's `checkRevision` is stale: a unit changed after it (the unit epoch is now
+ * `currentRevision`). Nothing was written; plan again.
+ */
+export class StaleRevisionError extends RegistryError {
+  readonly code = 'REGISTRY_STALE_REVISION';
+  constructor(
+    readonly checkRevision: string,
+    readonly currentRevision: string,
+  ) {
+    super(
+      `units changed since revision ${checkRevision}: the last change is at revision ${currentRevision}`,
+    );
   }
 }
 

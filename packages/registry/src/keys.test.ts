@@ -17,6 +17,7 @@ describe('Keys', () => {
       [keys.metadata('m1', 'disk'), { kind: 'metadata', machineId: 'm1', key: 'disk' }],
       [keys.state('a.service', 'm1'), { kind: 'state', name: 'a.service', machineId: 'm1' }],
       [keys.leader(), { kind: 'leader' }],
+      [keys.unitEpoch(), { kind: 'unit-epoch' }],
       [keys.placement('a.service', 'm1'), { kind: 'placed', name: 'a.service', machineId: 'm1' }],
       [keys.placementsReady(), { kind: 'placed-ready' }],
     ] as const;
@@ -54,6 +55,22 @@ describe('Keys', () => {
     expect(covers(keys.ref(h, 'b.service.x.service'))).toBe(true);
     expect(covers(keys.ref(h, 'c.service'))).toBe(true);
     expect(covers(keys.ref('b'.repeat(40), 'a.service'))).toBe(false);
+  });
+
+  it('splits the references of a hash around several own ones (an apply)', () => {
+    const h = 'a'.repeat(40);
+    const ranges = keys.refsExcept(h, ['c.service', 'a.service', 'c.service']);
+    const covers = (k: string) => ranges.some((r) => k >= r.start && k < r.end);
+    expect(ranges).toHaveLength(3);
+    expect(covers(keys.ref(h, 'a.service'))).toBe(false);
+    expect(covers(keys.ref(h, 'c.service'))).toBe(false);
+    for (const other of ['0.service', 'a.service.x.service', 'b.service', 'd.service']) {
+      expect(covers(keys.ref(h, other))).toBe(true);
+    }
+    expect(covers(keys.ref('b'.repeat(40), 'b.service'))).toBe(false);
+    // The epoch is no unit key: a listing or watch of units never sees it.
+    const units = keys.units();
+    expect(keys.unitEpoch() >= units.start && keys.unitEpoch() < units.end).toBe(false);
   });
 
   it('takes a custom prefix and refuses a malformed one', () => {

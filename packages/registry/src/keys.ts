@@ -1,6 +1,8 @@
 // Every etcd key the registry uses is built and parsed here, and nowhere else.
 // The layout (documented in README.md) under the prefix, default fleet's `/_coreos.com/fleet/`:
 //   unit/<name>                      unit record {name, hash, desiredState}       API
+//   unit-epoch                       '' or an apply's mark; written by every unit change,
+//                                    so its mod revision is the last change to any unit  API
 //   reason/<name>                    {reason}                                      engine, fenced
 //   content/<hash>                   {options}                                     API, GC'd
 //   ref/<hash>/<name>                '' (unit <name> uses content <hash>)          API
@@ -33,7 +35,8 @@ export type ParsedKey =
   | { readonly kind: 'machine'; readonly machineId: string }
   | { readonly kind: 'metadata'; readonly machineId: string; readonly key: string }
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
-  | { readonly kind: 'leader' };
+  | { readonly kind: 'leader' }
+  | { readonly kind: 'unit-epoch' };
 
 /**
  * The first key after every key that starts with `prefix` (etcd's prefix range end).
@@ -92,6 +95,10 @@ export class Keys {
   units(): KeyRange {
     return prefixRange(`${this.prefix}unit/`);
   }
+  /** Rewritten by every unit change (create, replace, desired state, destroy): the unit epoch. */
+  unitEpoch(): string {
+    return `${this.prefix}unit-epoch`;
+  }
   reason(name: string): string {
     return `${this.prefix}reason/${name}`;
   }
@@ -115,6 +122,22 @@ export class Keys {
       { start: all.start, end: own },
       { start: `${own}\u0000`, end: all.end },
     ];
+  }
+  /**
+   * The refs of `hash` other than those of `names`, as the ranges between them: all empty means
+   * `names` hold every reference to the contents.
+   */
+  refsExcept(hash: string, names: readonly string[]): KeyRange[] {
+    const all = prefixRange(`${this.prefix}ref/${hash}/`);
+    const own = [...new Set(names)].map((n) => this.ref(hash, n)).sort();
+    const out: KeyRange[] = [];
+    let start = all.start;
+    for (const key of own) {
+      out.push({ start, end: key });
+      start = `${key}\u0000`;
+    }
+    out.push({ start, end: all.end });
+    return out;
   }
   assignment(machineId: string, name: string): string {
     return `${this.prefix}assign/${machineId}/${name}`;
@@ -168,6 +191,7 @@ export class Keys {
     const ok = (n: number) => parts.length === n && parts.every((p) => p.length > 0);
     if (kind === 'leader' && ok(1)) return { kind: 'leader' };
     if (kind === 'placed-ready' && ok(1)) return { kind: 'placed-ready' };
+    if (kind === 'unit-epoch' && ok(1)) return { kind: 'unit-epoch' };
     if (a === undefined) return undefined;
     switch (kind) {
       case 'unit':

@@ -17,6 +17,8 @@ import {
   replaceUnit,
   setDesiredState,
 } from './core/units.js';
+import { applyUnits } from './core/apply.js';
+import { unitEpoch } from './core/epoch.js';
 import { watchAssignments, watchLeader, watchMachines, watchUnits } from './core/watches.js';
 import { ClosedError } from './errors.js';
 import { Keys } from './keys.js';
@@ -40,6 +42,8 @@ import type {
   ResyncEvent,
   Unit,
   UnitEvent,
+  UnitApply,
+  UnitApplyResult,
   UnitHead,
   UnitInput,
   UnitState,
@@ -120,6 +124,12 @@ export class KvRegistry implements Registry {
   }
   async destroyUnit(name: string): Promise<boolean> {
     return destroyUnit(this.open(), name);
+  }
+  async unitEpoch(): Promise<string> {
+    return unitEpoch(this.open());
+  }
+  async applyUnits(req: UnitApply): Promise<UnitApplyResult> {
+    return applyUnits(this.open(), req);
   }
   async getUnit(name: string): Promise<Unit | undefined> {
     return getUnit(this.open(), name);

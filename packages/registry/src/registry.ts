@@ -9,6 +9,7 @@ import type {
   LeaderEvent,
   LeaderInfo,
   ResyncEvent,
+  Revision,
   Listing,
   Machine,
   MachineEvent,
@@ -17,6 +18,8 @@ import type {
   Unit,
   UnitEvent,
   UnitHead,
+  UnitApply,
+  UnitApplyResult,
   UnitInput,
   UnitState,
   UnitStateInput,
@@ -66,6 +69,16 @@ export interface Registry {
    * @returns whether the unit existed.
    */
   destroyUnit(name: string): Promise<boolean>;
+
+  /** The revision of the last change to any unit (`"0"` before the first): read before listUnits. */
+  unitEpoch(): Promise<Revision>;
+
+  /**
+   * Writes many unit changes together, contents kept as the single-unit methods keep them; one
+   * transaction if it fits, else batches (see core/apply.ts). Everything is checked first.
+   * @throws StaleRevisionError if a unit changed after `checkRevision` (nothing written).
+   */
+  applyUnits(req: UnitApply): Promise<UnitApplyResult>;
 
   /** One unit with its contents, or `undefined` if it does not exist. */
   getUnit(name: string): Promise<Unit | undefined>;

@@ -11,6 +11,8 @@ export type UnitStore = Pick<
   | 'replaceUnit'
   | 'setDesiredState'
   | 'destroyUnit'
+  | 'unitEpoch'
+  | 'applyUnits'
   | 'getUnit'
   | 'listUnits'
   | 'listAssignments'

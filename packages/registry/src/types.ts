@@ -200,3 +200,25 @@ export type RegistryIssue =
   | { readonly kind: 'corrupt-record'; readonly key: string; readonly detail: string }
   | { readonly kind: 'listener-threw'; readonly error: unknown }
   | { readonly kind: 'watch-restarted'; readonly key: string; readonly error: unknown };
+
+/** What {@link Registry.applyUnits} writes: every name at most once across the lists. */
+export interface UnitApply {
+  /** Units that must not exist yet. */
+  readonly create?: readonly UnitInput[];
+  /** Units that must exist: new contents and desired state (no-op if both are the same). */
+  readonly replace?: readonly UnitInput[];
+  /** Units that must exist: a new desired state only (no-op if it is the same). */
+  readonly setState?: readonly { readonly name: string; readonly desiredState: DesiredState }[];
+  /** Units to destroy; one that does not exist is skipped. */
+  readonly destroy?: readonly string[];
+  /** Refuse (StaleRevisionError, nothing written) if the unit epoch moved past this revision. */
+  readonly checkRevision?: Revision;
+}
+
+/** What {@link Registry.applyUnits} did. */
+export interface UnitApplyResult {
+  /** The unit epoch after the apply (the current one if nothing needed writing). */
+  readonly revision: Revision;
+  /** Transactions written: 0 if nothing changed, more than 1 for an apply too large for one. */
+  readonly batches: number;
+}

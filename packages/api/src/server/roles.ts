@@ -113,12 +113,15 @@ export function resourceOf(url: string): string {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const parts = path.split('/').filter((p) => p !== '');
-  const name = parts[0] === 'fleet' && parts[1] === 'v1' ? parts[2] : parts[0];
+  const name =
+    parts[0] === 'fleet' && (parts[1] === 'v1' || parts[1] === 'x') ? parts[2] : parts[0];
   return name === undefined || !/^[A-Za-z0-9._-]{1,64}$/.test(name) ? '/' : name;
 }
 
 /** The methods `read` may use. */
 const READ_METHODS = new Set(['GET', 'HEAD']);
+/** POSTs that only read (a plan changes nothing), for `read` too. */
+const READ_POSTS = new Set(['/fleet/x/plan']);
 
 /**
  * Why `role` may not make this request (one line for the caller), or undefined when it may.
@@ -132,6 +135,7 @@ export function permissionProblem(
   if (role === 'admin') return undefined;
   if (role === 'read') {
     if (READ_METHODS.has(method)) return undefined;
+    if (method === 'POST' && READ_POSTS.has(url.split('?', 1)[0] ?? '')) return undefined;
     const shown = /^[A-Z]{1,16}$/.test(method) ? method : 'use this method on';
     return `permission denied: role read cannot ${shown} ${resourceOf(url)}`;
   }

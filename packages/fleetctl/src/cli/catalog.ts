@@ -10,6 +10,7 @@ export interface CatalogEntry {
 
 /** fleetctl's commands, sorted by name. */
 export const CATALOG = [
+  { name: 'apply', summary: 'Make the units in the cluster match the given unit files' },
   { name: 'cat', summary: 'Output the contents of a submitted unit' },
   { name: 'destroy', summary: 'Destroy one or more units in the cluster' },
   { name: 'fd-forward', summary: 'Proxy stdin and stdout to a unix domain socket' },
@@ -21,6 +22,10 @@ export const CATALOG = [
   {
     name: 'load',
     summary: 'Schedule one or more units in the cluster, first submitting them if necessary',
+  },
+  {
+    name: 'plan',
+    summary: 'Show what apply would change in the cluster (exit 0: nothing, 2: changes)',
   },
   { name: 'restart', summary: 'Instruct systemd to restart one or more units in the cluster' },
   {

@@ -5,6 +5,7 @@ import type { CommandSpec } from './command.js';
 
 /** The loader of every command but `help`. */
 export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promise<CommandSpec>>> = {
+  apply: async () => (await import('../commands/apply.js')).applyCommand,
   cat: async () => (await import('../commands/cat.js')).catCommand,
   destroy: async () => (await import('../commands/destroy.js')).destroyCommand,
   'fd-forward': async () => (await import('../commands/fd-forward.js')).fdForwardCommand,
@@ -14,6 +15,7 @@ export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promis
     (await import('../commands/list-unit-files.js')).listUnitFilesCommand,
   'list-units': async () => (await import('../commands/list-units.js')).listUnitsCommand,
   load: async () => (await import('../commands/load.js')).loadCommand,
+  plan: async () => (await import('../commands/plan.js')).planCommand,
   restart: async () => (await import('../commands/restart.js')).restartCommand,
   ssh: async () => (await import('../commands/ssh.js')).sshCommand,
   start: async () => (await import('../commands/start.js')).startCommand,

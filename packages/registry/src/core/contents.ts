@@ -22,18 +22,26 @@ export function putContentIfAbsent(core: Core, hash: string, contentJson: string
 }
 
 /**
- * A nested transaction that deletes the contents if `name` holds the only reference. Its
- * compares see the state before the enclosing transaction, hence "no ref but `name`'s".
+ * A nested transaction that deletes the contents if `names` hold the only references (one name
+ * for a single unit's write, several for an apply). Its compares see the state before the
+ * enclosing transaction, hence "no ref but theirs".
  */
-export function dropContentIfUnused(core: Core, hash: string, name: string): KvOp {
-  const [before, after] = core.keys.otherRefs(hash, name);
+export function dropContentIfUnused(
+  core: Core,
+  hash: string,
+  names: string | readonly string[],
+): KvOp {
+  const others = core.keys.refsExcept(hash, typeof names === 'string' ? [names] : names);
   return {
     type: 'txn',
     txn: {
-      compare: [
-        { key: before.start, rangeEnd: before.end, target: 'create', op: '==', value: 0n },
-        { key: after.start, rangeEnd: after.end, target: 'create', op: '==', value: 0n },
-      ],
+      compare: others.map((r) => ({
+        key: r.start,
+        rangeEnd: r.end,
+        target: 'create' as const,
+        op: '==' as const,
+        value: 0n,
+      })),
       success: [{ type: 'delete', key: core.keys.content(hash) }],
       failure: [],
     },

@@ -22,6 +22,8 @@ export interface PreparedUnit {
   readonly options: readonly UnitOption[];
   readonly unitJson: string;
   readonly contentJson: string;
+  /** Its transaction's size in bytes, as checked against the request limit. */
+  readonly bytes: number;
 }
 
 /** Room for keys, compares and framing in a unit's transaction. */
@@ -48,7 +50,7 @@ export function prepareUnit(core: Core, input: UnitInput): PreparedUnit {
   if (bytes > core.limits.maxRequestBytes) {
     throw new UnitTooLargeError(name, bytes, core.limits.maxRequestBytes);
   }
-  return { name, hash, desiredState, options, unitJson, contentJson };
+  return { name, hash, desiredState, options, unitJson, contentJson, bytes };
 }
 
 /** Decodes a unit record and checks it belongs to `name`; reports and skips corrupt ones. */

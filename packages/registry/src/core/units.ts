@@ -14,6 +14,7 @@ import type { KvOp, KvRecord } from '../kv/kv.js';
 import type { Listing, Unit, UnitHead, UnitInput } from '../types.js';
 import { dropContentIfUnused, fetchContents, putContentIfAbsent } from './contents.js';
 import type { Core } from './core.js';
+import { epochPut } from './epoch.js';
 import { rangeAll, snapshot } from './read.js';
 import {
   decodeReason,
@@ -44,6 +45,7 @@ export async function createUnit(core: Core, input: UnitInput): Promise<UnitHead
       { type: 'put', key, value: p.unitJson },
       { type: 'put', key: core.keys.ref(p.hash, p.name), value: '' },
       putContentIfAbsent(core, p.hash, p.contentJson),
+      epochPut(core),
     ],
     failure: [{ type: 'range', key }],
   });
@@ -71,7 +73,7 @@ export async function replaceUnit(core: Core, input: UnitInput): Promise<UnitHea
     if (old?.hash === p.hash && old.desiredState === p.desiredState) {
       return toHead(old, rec.modRevision);
     }
-    const ops: KvOp[] = [{ type: 'put', key, value: p.unitJson }];
+    const ops: KvOp[] = [{ type: 'put', key, value: p.unitJson }, epochPut(core)];
     if (old?.hash !== p.hash) {
       // A corrupt old record's reference cannot be found; overwriting it repairs the unit.
       if (old !== undefined) {
@@ -110,7 +112,7 @@ export async function setDesiredState(
     if (cur.desiredState === state) return toHead(cur, rec.modRevision);
     const res = await core.kv.txn({
       compare: [{ key, target: 'mod', op: '==', value: rec.modRevision }],
-      success: [{ type: 'put', key, value: encodeUnit(name, cur.hash, state) }],
+      success: [{ type: 'put', key, value: encodeUnit(name, cur.hash, state) }, epochPut(core)],
       failure: [],
     });
     if (res.succeeded) return toHead({ ...cur, desiredState: state }, res.revision);
@@ -130,6 +132,7 @@ export async function destroyUnit(core: Core, nameIn: string): Promise<boolean> 
     const ops: KvOp[] = [
       { type: 'delete', key },
       { type: 'delete', key: core.keys.reason(name) },
+      epochPut(core),
     ];
     if (cur !== undefined) {
       ops.push({ type: 'delete', key: core.keys.ref(cur.hash, name) });

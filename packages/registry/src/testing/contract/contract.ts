@@ -1,6 +1,7 @@
 // The Registry contract: one suite, run against every implementation (InMemoryRegistry in
 // the unit project, EtcdRegistry against a real etcd in the integration project).
 import { afterEach, beforeEach, describe } from 'vitest';
+import { applyContract } from './apply.contract.js';
 import { engineContract } from './engine.contract.js';
 import { handOverContract } from './handover.contract.js';
 import type { ContractHarness, HarnessFactory } from './harness.js';
@@ -27,6 +28,7 @@ export function registryContract(name: string, factory: HarnessFactory): void {
       harness = undefined;
     });
     describe('units', () => unitContract(h));
+    describe('apply', () => applyContract(h));
     describe('engine', () => engineContract(h));
     describe('machines', () => machineContract(h));
     describe('hand-over', () => handOverContract(h));
