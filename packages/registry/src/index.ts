@@ -23,6 +23,7 @@ export type {
   Unit,
   UnitEvent,
   UnitHead,
+  UnitHealth,
   UnitInput,
   UnitState,
   UnitStateInput,
