@@ -24,6 +24,7 @@ export type {
   WireDesiredState,
   WireMachine,
   WireUnit,
+  WireUnitHealth,
   WireUnitOption,
   WireUnitState,
 } from './wire.js';
