@@ -128,6 +128,27 @@ describe('Agent: health checks of active units', () => {
     expect(runsIn(count)).toBe(runs);
   });
 
+  it('stops checking a unit unassigned from the machine', async () => {
+    const count = join(dir, 'runs');
+    bench.agent({ systemd: sd });
+    await bench.assignOptions(
+      UNIT,
+      withCheck({
+        HealthCheckCommand: `/bin/sh -c "echo run >> ${count}"`,
+        HealthCheckIntervalSec: '1',
+        HealthCheckTimeoutSec: '600',
+      }),
+    );
+    await until(async () => (await stateOf())?.health?.status === 'passing', 'passing');
+    await bench.unschedule(UNIT);
+    await until(async () => (await stateOf()) === undefined, 'the state removed');
+    await until(async () => (await activeState(sd, UNIT)) !== 'active', 'the unit stopped');
+    const runs = runsIn(count);
+    await bench.advance(10_000, 100);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a check wrongly started would write
+    expect(runsIn(count)).toBe(runs);
+  });
+
   it('GETs a URL: 2xx/3xx pass, others fail, with the status line as output', async () => {
     let code = 503;
     const server: Server = createServer((_req, res) => {
