@@ -11,6 +11,7 @@ import { newAgentMetrics, type AgentMetrics, type AgentOptions } from './agent-o
 import { AssignmentView } from './assignments.js';
 import { RetryBackoff } from './backoff.js';
 import { SelfFence } from './fence.js';
+import { HealthChecks } from './health-checks.js';
 import { LaunchedRecord } from './launched-record.js';
 import { LocalUnits } from './local.js';
 import { StatePublisher } from './publisher.js';
@@ -43,6 +44,7 @@ export class Agent {
   private readonly publisher: StatePublisher;
   private readonly registration: Registration;
   private readonly local: LocalUnits;
+  private readonly healthChecks: HealthChecks;
   private readonly unsubscribe: () => void;
   /** A pass is wanted (a change, or the periodic check of systemd against assignments). */
   private dirty = true;
@@ -92,7 +94,14 @@ export class Agent {
       random,
     });
     const { systemd, registry: store } = opts;
+    this.healthChecks = new HealthChecks({
+      clock: this.clock,
+      log: this.log,
+      store,
+      onHealth: (unit, hash, health) => this.publisher.setHealth(unit, hash, health),
+    });
     this.local = new LocalUnits({
+      healthChecks: this.healthChecks,
       systemd,
       store,
       clock: this.clock,
@@ -155,6 +164,7 @@ export class Agent {
   }: { drain?: boolean; handOverSeconds?: number } = {}): Promise<void> {
     this.abort.abort();
     this.trigger.fire();
+    await this.healthChecks.close();
     await this.running;
     this.trigger.cancel();
     this.unsubscribe();

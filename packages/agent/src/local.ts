@@ -8,6 +8,7 @@ import type { Systemd, SystemdUnitStatus, UnitStatusChange } from '@fleet/system
 import type { UnitOption } from '@fleet/unit';
 import type { RetryBackoff } from './backoff.js';
 import { executeTasks, type TaskOutcome } from './executor.js';
+import type { HealthChecks } from './health-checks.js';
 import type { PhaseTimer } from './phases.js';
 import { GlobalUnits, unitsToFence } from './fence.js';
 import type { LaunchedRecord } from './launched-record.js';
@@ -24,6 +25,8 @@ export interface LocalDeps {
   readonly launchedRecord: LaunchedRecord;
   /** Per-unit retry backoff of loads and starts systemd refused. */
   readonly backoff: RetryBackoff;
+  /** The health checks of active units: told every state published (and every unit dropped). */
+  readonly healthChecks?: HealthChecks;
 }
 
 export class LocalUnits {
@@ -123,10 +126,13 @@ export class LocalUnits {
     this.watching = new Set(owned);
     for (const [name, s] of states) if (owned.has(name)) this.publish(name, s);
     for (const unit of publisher.units()) if (!owned.has(unit)) publisher.drop(unit);
+    for (const unit of this.deps.healthChecks?.units() ?? [])
+      if (!owned.has(unit)) this.deps.healthChecks?.forget(unit);
   }
 
   private publish(unit: string, state: SystemdUnitStatus): void {
     this.refused.note(unit, state);
+    this.deps.healthChecks?.observe(unit, state); // first: a unit no longer active loses its health
     if (state.hash === undefined) {
       this.deps.publisher.drop(unit);
       return;

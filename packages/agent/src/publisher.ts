@@ -1,4 +1,4 @@
-import type { MachineSession, UnitStateInput } from '@fleet/registry';
+import type { MachineSession, UnitHealth, UnitStateInput } from '@fleet/registry';
 import { systemClock, Trigger, type Clock } from '@fleet/runtime';
 import type { SystemdUnitStatus } from '@fleet/systemd';
 
@@ -24,6 +24,11 @@ export class StatePublisher {
   /** The flush that runs or ran last: flushes run one at a time, in order. */
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Each unit's health-check result, for the hash it checked (health-checks.ts). */
+  private readonly health = new Map<
+    string,
+    { readonly hash: string; readonly health: UnitHealth }
+  >();
 
   /**
    * A unit on its way somewhere (a job queued or running, or `activating`, `deactivating`,
@@ -55,14 +60,14 @@ export class StatePublisher {
   /** The state of an owned unit; `launched` is the agent's job state. */
   set(unit: string, state: SystemdUnitStatus, launched: boolean): void {
     if (state.hash === undefined) return; // not our file (yet): nothing trustworthy to publish
-    const input: UnitStateInput = {
+    const input = this.withHealth({
       unit,
       hash: state.hash,
       loadState: state.load,
       activeState: state.active,
       subState: state.sub,
       state: launched ? 'launched' : 'loaded',
-    };
+    });
     this.wanted.set(unit, { input, key: JSON.stringify(input) });
     const now = settled(state) && !(launched && state.active === 'inactive');
     if (now) this.underWaySince.delete(unit);
@@ -70,8 +75,25 @@ export class StatePublisher {
     this.kick(now);
   }
 
+  /**
+   * The unit's health-check result for `hash` (`undefined`: none): published with its state,
+   * at once, while the unit is active with that hash.
+   */
+  setHealth(unit: string, hash: string, health: UnitHealth | undefined): void {
+    if (health === undefined) this.health.delete(unit);
+    else this.health.set(unit, { hash, health });
+    const w = this.wanted.get(unit);
+    if (w === undefined) return;
+    const input = this.withHealth(w.input);
+    const key = JSON.stringify(input);
+    if (key === w.key) return;
+    this.wanted.set(unit, { input, key });
+    this.kick(true);
+  }
+
   /** The unit is no longer owned here: its state is removed. */
   drop(unit: string): void {
+    this.health.delete(unit);
     this.underWaySince.delete(unit);
     if (!this.wanted.delete(unit) && !this.published.has(unit)) return;
     this.kick();
@@ -160,6 +182,15 @@ export class StatePublisher {
       );
     }
     await Promise.all(work);
+  }
+
+  /** `s` with its unit's health if it is active with the hash checked, else without health. */
+  private withHealth(s: UnitStateInput): UnitStateInput {
+    const { health: _old, ...rest } = s;
+    const h = this.health.get(s.unit);
+    return h !== undefined && h.hash === s.hash && s.activeState === 'active'
+      ? { ...rest, health: h.health }
+      : rest;
   }
 }
 

@@ -88,6 +88,10 @@ export const DISCOVERY_DOCUMENT = {
         systemdActiveState: str,
         systemdSubState: str,
         state: str,
+        health: {
+          type: 'object',
+          description: 'the unit health check result: status (passing|failing), output, checkedAt',
+        },
       },
     },
     UnitStatePage: page('UnitStatePage', 'states', 'UnitState'),

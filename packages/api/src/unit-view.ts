@@ -60,6 +60,7 @@ export function toWireUnitState(s: UnitState): WireUnitState {
     ...(s.activeState === '' ? {} : { systemdActiveState: s.activeState }),
     ...(s.subState === '' ? {} : { systemdSubState: s.subState }),
     ...(s.state === undefined ? {} : { state: s.state }),
+    ...(s.health === undefined ? {} : { health: s.health }),
   };
 }
 

@@ -26,6 +26,7 @@ export type {
   WireDesiredState,
   WireMachine,
   WireUnit,
+  WireUnitHealth,
   WireUnitOption,
   WireUnitState,
 } from './wire.js';

@@ -70,6 +70,19 @@ describe('unitSchema and unitStateSchema', () => {
     });
   });
 
+  it("keep a unit state's health, and drop one that is not a health result", () => {
+    const base = { name: 'a.service', hash: 'h', machineID: 'm' };
+    const at = '2026-12-04T17:00:00.000Z';
+    expect(
+      unitStateSchema.parse({ ...base, health: { status: 'failing', output: 'x', checkedAt: at } }),
+    ).toEqual({ ...base, health: { status: 'failing', output: 'x', checkedAt: at } });
+    expect(
+      unitStateSchema.parse({ ...base, health: { status: 'passing', checkedAt: at, more: 1 } }),
+    ).toEqual({ ...base, health: { status: 'passing', checkedAt: at } });
+    for (const health of ['passing', { status: 'ok', checkedAt: at }, { status: 'passing' }])
+      expect(unitStateSchema.parse({ ...base, health })).toEqual(base);
+  });
+
   it.each([
     [
       { name: 'a', desiredState: 'running' },

@@ -7,6 +7,7 @@ import type {
   WireDesiredState,
   WireMachine,
   WireUnit,
+  WireUnitHealth,
   WireUnitOption,
   WireUnitState,
 } from './wire.js';
@@ -129,8 +130,19 @@ const unitState: Check<WireUnitState> = (v, p) => {
     ...opt('systemdSubState'),
     // Newer fleetds only; anything else (an older or foreign server) is as if it were absent.
     ...(s.state === 'loaded' || s.state === 'launched' ? { state: s.state } : {}),
+    ...unitHealth(s.health),
   };
 };
+
+/** A unit state's `health` (newer fleetds only): anything else is as if it were absent. */
+function unitHealth(v: unknown): { health?: WireUnitHealth } {
+  if (typeof v !== 'object' || v === null) return {};
+  const h = v as Record<string, unknown>;
+  if ((h.status !== 'passing' && h.status !== 'failing') || typeof h.checkedAt !== 'string')
+    return {};
+  const output = typeof h.output === 'string' ? { output: h.output } : {};
+  return { health: { status: h.status, ...output, checkedAt: h.checkedAt } };
+}
 
 /**
  * A JSON object of strings, every key kept as an own property (`__proto__` and `constructor`

@@ -38,6 +38,20 @@ export interface WireUnitState {
    * clients ignore fields they do not know.
    */
   readonly state?: 'loaded' | 'launched';
+  /**
+   * Not in fleet: the unit's health check on that machine, while the unit is active and once the
+   * check has a result (docs/deploys.md, "Health").
+   */
+  readonly health?: WireUnitHealth;
+}
+
+/** The last result of a unit's health check (its status changed then). */
+export interface WireUnitHealth {
+  readonly status: 'passing' | 'failing';
+  /** The check's first output or the HTTP status line, for humans. */
+  readonly output?: string;
+  /** ISO time of the check. */
+  readonly checkedAt: string;
 }
 
 /** A live machine. */

@@ -4,7 +4,7 @@ import { oneLine } from '@fleet/runtime';
 import { z } from 'zod';
 import type { UnitOption } from '@fleet/unit';
 import type { DesiredState } from '@fleet/unit';
-import type { JsonValue, MachineRecord, UnitStateInput } from './types.js';
+import type { JsonValue, MachineRecord, UnitHealth, UnitStateInput } from './types.js';
 
 const desiredState = z.enum(['inactive', 'loaded', 'launched']);
 const hash = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-hex SHA-1');
@@ -49,6 +49,13 @@ export const unitStateSchema = z.object({
   activeState: z.string(),
   subState: z.string(),
   state: z.enum(['loaded', 'launched']).optional(),
+  health: z
+    .object({
+      status: z.enum(['passing', 'failing']),
+      output: z.string().optional(),
+      checkedAt: z.string(),
+    })
+    .optional(),
 });
 
 /** `placed-ready`: the revision of the assignment table the placement index was completed from. */
@@ -110,6 +117,17 @@ export const encodeMachine = (m: MachineRecord, ttlSeconds: number): string =>
 
 export const encodeMetadata = (value: string | null): string => JSON.stringify({ value });
 
+/** The fields of a unit's health, and only those (an absent output stays absent). */
+export const healthFields = (h: {
+  status: UnitHealth['status'];
+  output?: string | undefined;
+  checkedAt: string;
+}): UnitHealth => ({
+  status: h.status,
+  ...(h.output === undefined ? {} : { output: h.output }),
+  checkedAt: h.checkedAt,
+});
+
 export const encodeUnitState = (machineId: string, s: UnitStateInput): string =>
   JSON.stringify({
     unit: s.unit,
@@ -119,6 +137,7 @@ export const encodeUnitState = (machineId: string, s: UnitStateInput): string =>
     activeState: s.activeState,
     subState: s.subState,
     ...(s.state === undefined ? {} : { state: s.state }),
+    ...(s.health === undefined ? {} : { health: healthFields(s.health) }),
   });
 
 export const encodeLeader = (candidateId: string): string => JSON.stringify({ candidateId });

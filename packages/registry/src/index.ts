@@ -25,6 +25,7 @@ export type {
   UnitApplyResult,
   UnitEvent,
   UnitHead,
+  UnitHealth,
   UnitInput,
   UnitState,
   UnitStateInput,

@@ -125,6 +125,15 @@ export interface MetadataChange {
   readonly value: string | null;
 }
 
+/** The last result of a unit's health check on its machine (docs/deploys.md, "Health"). */
+export interface UnitHealth {
+  readonly status: 'passing' | 'failing';
+  /** The first 256 characters of the check's output or the HTTP status line; for humans. */
+  readonly output?: string;
+  /** ISO time of the check, on the agent's clock. */
+  readonly checkedAt: string;
+}
+
 /** What an agent publishes about one unit on its machine. */
 export interface UnitStateInput {
   readonly unit: string;
@@ -137,6 +146,8 @@ export interface UnitStateInput {
    * `launched` (started by the agent). Absent when the publisher does not say.
    */
   readonly state?: 'loaded' | 'launched';
+  /** The unit's health check, while it is active: absent without a check or before its first result. */
+  readonly health?: UnitHealth;
 }
 
 /** systemd's view of unit U on machine M. */

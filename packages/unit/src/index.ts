@@ -27,6 +27,16 @@ export {
 export type { UnitNameInfo } from './name.js';
 export type { UnitOption } from './option.js';
 export { parseUnitFile } from './parse.js';
+export {
+  DEFAULT_HEALTH_CHECK_INTERVAL_SEC,
+  DEFAULT_HEALTH_CHECK_TIMEOUT_SEC,
+  healthCheckOf,
+  healthCheckProblem,
+  MAX_HEALTH_CHECK_SEC,
+} from './health-check.js';
+export type { HealthCheck, HealthProbe } from './health-check.js';
+export { splitExecWords } from './exec-words.js';
+export type { ExecWords } from './exec-words.js';
 export { fleetRequirements } from './requirements.js';
 export type { FleetRequirements } from './requirements.js';
 export { HEALTH_CHECK_KEYS, ROLLOUT_KEYS, isDeployKey } from './x-fleet-keys.js';

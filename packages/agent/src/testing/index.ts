@@ -121,6 +121,20 @@ export class AgentBench {
     ]);
   }
 
+  /** Creates or replaces `unit` with `options` and assigns that content to M1 as `desiredState`. */
+  async assignOptions(
+    unit: string,
+    options: readonly UnitOption[],
+    desiredState: DesiredState = 'launched',
+  ): Promise<void> {
+    const input = { name: unit, options, desiredState };
+    if ((await this.registry.getUnit(unit)) === undefined) await this.registry.createUnit(input);
+    else await this.registry.replaceUnit(input);
+    await this.registry.applyAssignments(this.token, [
+      { kind: 'schedule', machineId: M1, unit, hash: unitHash(options), desiredState },
+    ]);
+  }
+
   async unschedule(unit: string): Promise<void> {
     await this.registry.applyAssignments(this.token, [{ kind: 'unschedule', machineId: M1, unit }]);
   }

@@ -4,7 +4,7 @@ import { value } from '../output/fields.js';
 import { machineLegend } from '../output/legend.js';
 import { listCommand } from './list-command.js';
 
-const FIELDS = ['active', 'hash', 'load', 'machine', 'sub', 'unit'];
+const FIELDS = ['active', 'hash', 'health', 'load', 'machine', 'sub', 'unit'];
 
 /** The list-units command. */
 export const listUnitsCommand = listCommand<WireUnitState>({
@@ -28,5 +28,6 @@ export const listUnitsCommand = listCommand<WireUnitState>({
     sub: value(s.systemdSubState),
     load: value(s.systemdLoadState),
     hash: value(full ? s.hash : s.hash.slice(0, 7), s.hash),
+    health: value(s.health?.status),
   }),
 });

@@ -2,6 +2,7 @@
 import { compareStrings } from '@fleet/unit';
 import {
   encodeMetadata,
+  healthFields,
   machineFields,
   machineSchema,
   metadataSchema,
@@ -133,10 +134,11 @@ export async function listUnitStates(
         core.corrupt(rec.key, `record is about ${s.unit} on ${s.machineId}`);
         continue;
       }
-      const { state, ...rest } = s;
+      const { state, health, ...rest } = s;
       items.push({
         ...rest,
         ...(state === undefined ? {} : { state }),
+        ...(health === undefined ? {} : { health: healthFields(health) }),
         revision: rec.modRevision.toString(),
       });
     }

@@ -14,6 +14,7 @@ import type {
   JsonValue,
   MachineRecord,
   MetadataChange,
+  UnitHealth,
   UnitStateInput,
 } from '../types.js';
 
@@ -160,7 +161,21 @@ export function checkUnitState(s: UnitStateInput): UnitStateInput {
   if (s.state !== undefined && s.state !== 'loaded' && s.state !== 'launched') {
     throw bad('state must be "loaded" or "launched" when given');
   }
+  if (s.health !== undefined) checkUnitHealth(s.health);
   return s;
+}
+
+/** A unit's health as published: a known status, an ISO time, an output of at most 256 characters. */
+function checkUnitHealth(h: UnitHealth): void {
+  if (h.status !== 'passing' && h.status !== 'failing') {
+    throw bad('health.status must be "passing" or "failing"');
+  }
+  if (typeof h.checkedAt !== 'string' || Number.isNaN(Date.parse(h.checkedAt))) {
+    throw bad('health.checkedAt must be an ISO time');
+  }
+  if (h.output !== undefined && (typeof h.output !== 'string' || h.output.length > 256)) {
+    throw bad('health.output must be a string of at most 256 characters when given');
+  }
 }
 
 export function checkAssignmentOp(op: AssignmentOp): AssignmentOp {

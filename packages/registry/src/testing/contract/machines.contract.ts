@@ -143,6 +143,49 @@ export function machineContract(h: () => ContractHarness): void {
     );
   });
 
+  it("keeps a unit's health when given; a malformed one is a corrupt record", async () => {
+    const { registry } = h();
+    const s = await registry.registerMachine(machine('m1'), 10);
+    const at = '2026-12-04T17:00:00.000Z';
+    const health = { status: 'failing', output: 'exit 1: nope', checkedAt: at } as const;
+    await s.publishUnitStates([
+      { ...state('a.service'), health },
+      { ...state('b.service'), health: { status: 'passing', checkedAt: at } },
+      state('c.service'),
+    ]);
+    await h().putRaw(
+      'state/old.service/m1',
+      JSON.stringify({ ...state('old.service'), machineId: 'm1' }),
+    );
+    await h().putRaw(
+      'state/odd.service/m1',
+      JSON.stringify({ ...state('odd.service'), machineId: 'm1', health: { status: 'fine' } }),
+    );
+    const items = (await registry.listUnitStates()).items;
+    expect(items.map((i) => [i.unit, i.health])).toEqual([
+      ['a.service', health],
+      ['b.service', { status: 'passing', checkedAt: at }],
+      ['c.service', undefined],
+      ['old.service', undefined],
+    ]);
+    expect(items.filter((i) => 'health' in i).map((i) => i.unit)).toEqual([
+      'a.service',
+      'b.service',
+    ]);
+    const corrupt = h().issues.flatMap((i) => (i.kind === 'corrupt-record' ? [i.key] : []));
+    expect(corrupt.some((k) => k.endsWith('state/odd.service/m1'))).toBe(true);
+    for (const bad of [
+      { status: 'ok' as 'passing', checkedAt: at },
+      { status: 'passing' as const, checkedAt: 'yesterday' },
+      { status: 'passing' as const, checkedAt: at, output: 'x'.repeat(257) },
+    ]) {
+      await rejectsWith(
+        s.publishUnitState({ ...state('d.service'), health: bad }),
+        'REGISTRY_INVALID_INPUT',
+      );
+    }
+  });
+
   it('removes the machine and its unit states together when the session closes', async () => {
     const { registry } = h();
     const s = await registry.registerMachine(machine('m1'), 10);
