@@ -16,6 +16,7 @@ import { resolveRoute, wrongMethodMessage, type Resource, type Routes } from './
 import { machineRoutes } from './routes/machines.js';
 import { deployRoutes } from './routes/deploys.js';
 import { discoveryRoute, healthRoute, metricsRoute, readiness } from './routes/ops.js';
+import { rolloutRoutes } from './routes/rollouts.js';
 import { stateRoutes } from './routes/state.js';
 import { unitPutRoute } from './routes/unit-put.js';
 import { unitReadRoutes } from './routes/units.js';
@@ -100,6 +101,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
     metrics: metricsRoute(promRegistry),
     health: healthRoute(deps, isReady),
     deploys: deployRoutes(deps),
+    rollouts: rolloutRoutes(deps),
   };
   const serverHeader = `fleetd/${opts.version}`;
 

@@ -4,6 +4,7 @@ import { HttpError } from './errors.js';
 import type { RouteHandler } from './route.js';
 import type { DeployRoutes } from './routes/deploys.js';
 import type { MachineRoutes } from './routes/machines.js';
+import { resolveRollouts, type RolloutRoutes } from './routes/rollouts.js';
 import type { StateRoutes } from './routes/state.js';
 import type { UnitReadRoutes } from './routes/units.js';
 
@@ -19,6 +20,7 @@ export interface Routes {
   readonly metrics: RouteHandler;
   readonly health: RouteHandler;
   readonly deploys: DeployRoutes;
+  readonly rollouts: RolloutRoutes;
 }
 
 /** A matched path: its handlers by method, and what to answer for other methods. */
@@ -116,6 +118,8 @@ export function resolveRoute(pathname: string, routes: Routes): Resource {
   if (pathname === '/health') return resource('/health', { GET: routes.health }, { gated: false });
   if (pathname === '/fleet/x/plan') return resource(pathname, { POST: routes.deploys.plan });
   if (pathname === '/fleet/x/apply') return resource(pathname, { POST: routes.deploys.apply });
+  const rollouts = resolveRollouts(pathname, routes.rollouts);
+  if (rollouts !== undefined) return rollouts;
   for (const prefix of API_PREFIXES) {
     if (pathname === prefix) {
       throw new HttpError(405, `${showPath(pathname)} is not a resource: ${RESOURCES_HINT}`);

@@ -10,13 +10,7 @@ import type {
   WireUnitOption,
   WireUnitState,
 } from './wire.js';
-import {
-  planSchema,
-  rolloutHistorySchema,
-  type Plan,
-  type PlanRequest,
-  type RolloutHistory,
-} from './deploys.js';
+import { planSchema, type Plan, type PlanRequest } from './deploys.js';
 import { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 import { ApiError, BadResponseError } from './errors.js';
 import { byCodeUnits, namesQueries } from './names.js';
@@ -29,6 +23,13 @@ import {
   unitStatePageSchema,
   unitStateSchema,
 } from './schemas.js';
+import type { WireRollout, WireRolloutRecords, WireRolloutUndo } from './rollout-wire.js';
+import {
+  rolloutListSchema,
+  rolloutRecordsSchema,
+  rolloutSchema,
+  rolloutUndoSchema,
+} from './rollout-schemas.js';
 import { Transport, type CreateConnection, type RawResponse, type TlsFiles } from './transport.js';
 
 /** Options of {@link FleetClient}. */
@@ -53,7 +54,7 @@ export interface UnitSpec {
 }
 
 const PREFIX = '/fleet/v1';
-/** The API beside fleet's (docs/deploys.md). */
+/** fleet-ts's own resources, beside fleet's v1 (docs/deploys.md). */
 const X_PREFIX = '/fleet/x';
 
 /** A typed client of one fleetd's API. */
@@ -186,22 +187,48 @@ export class FleetClient {
   }
 
   /** `POST /fleet/x/plan`: what an apply of these units would change. */
-  async plan(req: PlanRequest): Promise<Plan> {
-    const res = await this.call('POST', '/plan', req, [], X_PREFIX);
-    return this.decode(res, planSchema, 'POST /fleet/x/plan');
+  plan(req: PlanRequest): Promise<Plan> {
+    return this.x('POST', '/plan', planSchema, req);
   }
 
   /** `POST /fleet/x/apply`: makes the cluster match; an ApiError 409 if `checkRevision` is stale. */
-  async apply(req: PlanRequest): Promise<Plan> {
-    const res = await this.call('POST', '/apply', req, [], X_PREFIX);
-    return this.decode(res, planSchema, 'POST /fleet/x/apply');
+  apply(req: PlanRequest): Promise<Plan> {
+    return this.x('POST', '/apply', planSchema, req);
   }
 
-  /** `GET /fleet/x/rollouts/{group}`, or `undefined` if the group never had a rollout (404). */
-  async getRollout(group: string): Promise<RolloutHistory | undefined> {
-    const path = `/rollouts/${encodeURIComponent(group)}`;
+  /** The current rollout of every group that has one. */
+  async listRollouts(): Promise<WireRollout[]> {
+    return (await this.x('GET', '/rollouts', rolloutListSchema)).rollouts;
+  }
+
+  /** A group's rollouts (`name`: the group or any unit of it), or `undefined` if it never had one. */
+  async getRollout(name: string): Promise<WireRolloutRecords | undefined> {
+    const path = `/rollouts/${encodeURIComponent(name)}`;
     const res = await this.call('GET', path, undefined, [404], X_PREFIX);
-    return res.status === 404 ? undefined : this.decode(res, rolloutHistorySchema, `GET ${path}`);
+    return res.status === 404
+      ? undefined
+      : this.decode(res, rolloutRecordsSchema, `GET ${X_PREFIX}${path}`);
+  }
+
+  /** Pauses a running rollout (ApiError 409 otherwise). */
+  pauseRollout(name: string): Promise<WireRollout> {
+    return this.x('POST', `/rollouts/${encodeURIComponent(name)}/pause`, rolloutSchema);
+  }
+
+  /** Resumes a paused rollout (ApiError 409 otherwise). */
+  resumeRollout(name: string): Promise<WireRollout> {
+    return this.x('POST', `/rollouts/${encodeURIComponent(name)}/resume`, rolloutSchema);
+  }
+
+  /** Puts the group back on the version before its current one (ApiError 409 if there is none). */
+  undoRollout(name: string): Promise<WireRolloutUndo> {
+    return this.x('POST', `/rollouts/${encodeURIComponent(name)}/undo`, rolloutUndoSchema);
+  }
+
+  /** A call to the /fleet/x API, its answer decoded. */
+  private async x<T>(method: string, path: string, schema: Schema<T>, body?: unknown): Promise<T> {
+    const res = await this.call(method, path, body, [], X_PREFIX);
+    return this.decode(res, schema, `${method} ${X_PREFIX}${path}`);
   }
 
   /** Closes idle connections (lets a CLI exit at once). */

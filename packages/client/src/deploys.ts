@@ -6,7 +6,6 @@ import {
   expected,
   list,
   object,
-  optional,
   schema,
   string,
   type Check,
@@ -52,23 +51,6 @@ export interface Plan {
   readonly changes: readonly PlanChange[];
 }
 
-/** The fields of a rollout record that `apply --wait` reads. */
-export interface RolloutRecord {
-  readonly group: string;
-  readonly id: number;
-  /** `running | paused | succeeded | failed | rolling-back | rolled-back` */
-  readonly state: string;
-  readonly toHash: string;
-  readonly units: readonly string[];
-  readonly reason?: string;
-}
-
-/** `GET /fleet/x/rollouts/{group}`. */
-export interface RolloutHistory {
-  readonly current: RolloutRecord | null;
-  readonly history: readonly RolloutRecord[];
-}
-
 const change: Check<PlanChange> = (v, p) => {
   const c = object(v, p);
   const name = string(c.name, at(p, 'name'));
@@ -111,29 +93,5 @@ export const planSchema: Schema<Plan> = schema((v, p) => {
     revision: string(o.revision, at(p, 'revision')),
     changed: o.changed,
     changes: list(change)(o.changes, at(p, 'changes')),
-  };
-});
-
-const rollout: Check<RolloutRecord> = (v, p) => {
-  const r = object(v, p);
-  if (typeof r.id !== 'number') expected('a number', r.id, at(p, 'id'));
-  const reason = optional(string)(r.reason, at(p, 'reason'));
-  return {
-    group: string(r.group, at(p, 'group')),
-    id: r.id,
-    state: string(r.state, at(p, 'state')),
-    toHash: string(r.toHash, at(p, 'toHash')),
-    units: list(string)(r.units, at(p, 'units')),
-    ...(reason === undefined ? {} : { reason }),
-  };
-};
-
-/** A group's rollouts. */
-export const rolloutHistorySchema: Schema<RolloutHistory> = schema((v, p) => {
-  const o = object(v, p);
-  return {
-    current:
-      o.current === null || o.current === undefined ? null : rollout(o.current, at(p, 'current')),
-    history: list(rollout)(o.history, at(p, 'history')),
   };
 });

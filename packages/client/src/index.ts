@@ -3,8 +3,8 @@
 // no etcd, and no validation library.
 export { FleetClient } from './client.js';
 export type { FleetClientOptions, UnitSpec } from './client.js';
-export { planSchema, rolloutHistorySchema } from './deploys.js';
-export type { Plan, PlanChange, PlanRequest, RolloutHistory, RolloutRecord } from './deploys.js';
+export { planSchema } from './deploys.js';
+export type { Plan, PlanChange, PlanRequest } from './deploys.js';
 export { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 export type { Endpoint } from './endpoint.js';
 export {
@@ -30,3 +30,12 @@ export type {
   WireUnitOption,
   WireUnitState,
 } from './wire.js';
+export type {
+  WireCopyPhase,
+  WireRollout,
+  WireRolloutCopy,
+  WireRolloutPolicy,
+  WireRolloutRecords,
+  WireRolloutState,
+  WireRolloutUndo,
+} from './rollout-wire.js';

@@ -30,6 +30,17 @@ export type {
   UnitState,
   UnitStateInput,
 } from './types.js';
+export type {
+  CopyPhase,
+  Rollout,
+  RolloutCopy,
+  RolloutEvent,
+  RolloutInput,
+  RolloutPolicy,
+  RolloutRecords,
+  RolloutState,
+  UnitRevert,
+} from './rollout-types.js';
 export {
   AccessDeniedError,
   ClosedError,
@@ -42,6 +53,8 @@ export {
   MachineExistsError,
   NotLeaderError,
   RegistryError,
+  RolloutNotFoundError,
+  RolloutStateError,
   SessionLostError,
   StaleRevisionError,
   StoreRejectedError,
@@ -73,3 +86,4 @@ export type { RegistryOptions } from './kv-registry.js';
 export { InMemoryRegistry } from './inmemory-registry.js';
 export type { InMemoryRegistryOptions } from './inmemory-registry.js';
 export type { FailableKvCall, KvCallName, KvCalls, KvFaults } from './kv/memory-faults.js';
+export type { RolloutRegistry } from './rollout-registry.js';

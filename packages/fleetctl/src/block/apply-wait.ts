@@ -3,8 +3,8 @@
 // until it succeeded, failed or was rolled back; every launched unit it created, replaced or
 // started must then report every copy active with its new hash in /fleet/v1/state. A server
 // without rollouts (404) is judged on the states alone: a copy `failed` with the new hash fails.
-import type { FleetClient, RolloutRecord } from '@fleet/client';
-import { splitUnitName } from '@fleet/unit';
+import type { FleetClient, WireRollout } from '@fleet/client';
+import { groupOf } from '@fleet/unit';
 import type { Context } from '../cli/context.js';
 
 /** A unit the apply changed, and the hash it must run with. */
@@ -18,16 +18,10 @@ export interface WaitTarget {
 /** Rollout states that end in failure. */
 const FAILED = new Set(['failed', 'rolled-back', 'rolling-back']);
 
-/** A unit's rollout group: a template's instances share their template's (docs/deploys.md). */
-export function groupOf(name: string): string {
-  const info = splitUnitName(name);
-  return info.isInstance && info.template !== undefined ? info.template : name;
-}
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Why a rollout failed, in one line. */
-function failure(group: string, r: RolloutRecord): string {
+function failure(group: string, r: WireRollout): string {
   const why = r.reason === undefined || r.reason === '' ? '' : `: ${r.reason}`;
   return `rollout ${r.id} of ${group} ${r.state}${why}`;
 }

@@ -17,6 +17,7 @@ export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promis
   load: async () => (await import('../commands/load.js')).loadCommand,
   plan: async () => (await import('../commands/plan.js')).planCommand,
   restart: async () => (await import('../commands/restart.js')).restartCommand,
+  rollout: async () => (await import('../commands/rollout.js')).rolloutCommand,
   ssh: async () => (await import('../commands/ssh.js')).sshCommand,
   start: async () => (await import('../commands/start.js')).startCommand,
   status: async () => (await import('../commands/status.js')).statusCommand,

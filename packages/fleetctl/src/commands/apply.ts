@@ -4,7 +4,8 @@ import { unitHash } from '@fleet/unit';
 import type { CommandSpec } from '../cli/command.js';
 import { parseDuration } from '../cli/duration.js';
 import { UsageError } from '../cli/errors.js';
-import { groupOf, rolloutsBefore, waitApplied, type WaitTarget } from '../block/apply-wait.js';
+import { groupOf } from '@fleet/unit';
+import { rolloutsBefore, waitApplied, type WaitTarget } from '../block/apply-wait.js';
 import { readUnitSet } from '../units/unit-set.js';
 import { DEPLOY_OPTIONS, deployCall, jsonOutput, planRequest, printPlan } from './plan.js';
 

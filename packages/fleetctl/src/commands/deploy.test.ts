@@ -4,7 +4,16 @@
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiHandler } from '@fleet/api';
-import type { Plan, RolloutHistory } from '@fleet/client';
+import type { Plan, WireRolloutRecords as RolloutHistory, WireRolloutState } from '@fleet/client';
+
+/** What a rollout record carries besides the fields a test sets. */
+const RECORD_REST = {
+  policy: { maxParallel: 1, minHealthySec: 10, healthyDeadlineSec: 300, autoRevert: true },
+  copies: [],
+  startedAt: '2026-12-04T00:00:00.000Z',
+  updatedAt: '2026-12-04T00:00:00.000Z',
+  revision: '1',
+};
 import { waitFor } from '@fleet/testkit';
 import { parseUnitFile, unitHash } from '@fleet/unit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -265,7 +274,8 @@ describe('fleetctl apply --wait', () => {
     expect((await h.fleetctl(['apply', 'u'])).code).toBe(0);
     const v1 = hashOf('/bin/web --v1');
     const v2 = hashOf('/bin/web --v2');
-    const record = (id: number, state: string, toHash: string, reason?: string) => ({
+    const record = (id: number, state: WireRolloutState, toHash: string, reason?: string) => ({
+      ...RECORD_REST,
       group: 'web@.service',
       id,
       state,
@@ -302,7 +312,14 @@ describe('fleetctl apply --wait', () => {
     expect((await h.fleetctl(['apply', 'web.service'])).code).toBe(0);
     const v2 = hashOf('/bin/web --v2');
     await h.file('web.service', unitText('/bin/web --v2'));
-    const rec = { group: 'web.service', id: 1, fromHash: '', toHash: v2, units: ['web.service'] };
+    const rec = {
+      ...RECORD_REST,
+      group: 'web.service',
+      id: 1,
+      fromHash: '',
+      toHash: v2,
+      units: ['web.service'],
+    };
     let stderr = '';
     const run = h.fleetctl(['apply', '--wait', 'web.service'], {
       onStderr: (text) => (stderr += text),
