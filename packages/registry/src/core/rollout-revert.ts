@@ -7,6 +7,7 @@ import type { UnitRevert } from '../rollout-types.js';
 import type { UnitHead } from '../types.js';
 import { dropContentIfUnused, putContentIfAbsent } from './contents.js';
 import type { Core } from './core.js';
+import { epochPut } from './epoch.js';
 import { fenceCompare, leaderFromResult } from './fence.js';
 import { decodeUnit, prepareUnit, toHead } from './unit-records.js';
 import { checkToken, checkUnitName } from './validate.js';
@@ -55,6 +56,8 @@ async function revertOne(
       dropContentIfUnused(core, old.hash, p.name),
       { type: 'put', key: core.keys.ref(p.hash, p.name), value: '' },
       putContentIfAbsent(core, p.hash, p.contentJson),
+      // A rollback is a unit change like any other: a plan made before it is stale.
+      epochPut(core),
     ];
     const res = await core.kv.txn({
       compare: [

@@ -200,6 +200,8 @@ export function rolloutContract(h: () => ContractHarness): void {
     ]);
     expect(heads).toHaveLength(1);
     expect(heads[0]).toMatchObject({ name: 'web@1.service', hash: A, desiredState: 'launched' });
+    // A plan made before the rollback is stale: the unit epoch moved with it.
+    expect(await registry.unitEpoch()).toBe(heads[0]?.revision);
     expect(await registry.getUnit('web@1.service')).toMatchObject({
       hash: A,
       options: options('a'),
