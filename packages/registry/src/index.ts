@@ -27,6 +27,16 @@ export type {
   UnitState,
   UnitStateInput,
 } from './types.js';
+export { EVENT_KINDS, MAX_EVENT_MESSAGE_BYTES } from './event-types.js';
+export type {
+  ClusterEvent,
+  EventInput,
+  EventKind,
+  EventLog,
+  EventRetention,
+  EventWatchEvent,
+  ListEventsOptions,
+} from './event-types.js';
 export {
   AccessDeniedError,
   ClosedError,

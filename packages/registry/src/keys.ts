@@ -11,6 +11,9 @@
 //   machine/<machineId>/metadata/<k> {value: string | null}                        API
 //   state/<name>/<machineId>         unit state                                    agent, leased
 //   leader                           {candidateId}                                 engine, leased
+//   event/<writeId>/<index>          one cluster event; id = its mod revision       anyone; trimmed
+//                                    (<writeId>: <13-digit ms>-<16 hex>, one per append; <index>:
+//                                    6 digits, the event's place in that append)
 
 /** fleet's default key prefix. */
 export const DEFAULT_PREFIX = '/_coreos.com/fleet/';
@@ -33,7 +36,8 @@ export type ParsedKey =
   | { readonly kind: 'machine'; readonly machineId: string }
   | { readonly kind: 'metadata'; readonly machineId: string; readonly key: string }
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
-  | { readonly kind: 'leader' };
+  | { readonly kind: 'leader' }
+  | { readonly kind: 'event'; readonly writeId: string; readonly index: number };
 
 /**
  * The first key after every key that starts with `prefix` (etcd's prefix range end).
@@ -159,6 +163,14 @@ export class Keys {
   leader(): string {
     return `${this.prefix}leader`;
   }
+  /** One event: the `index`-th (0-based) of the append `writeId`. */
+  event(writeId: string, index: number): string {
+    return `${this.prefix}event/${writeId}/${index.toString().padStart(6, '0')}`;
+  }
+  /** The whole event log. */
+  events(): KeyRange {
+    return prefixRange(`${this.prefix}event/`);
+  }
 
   /** What a full key refers to, or `undefined` for a key outside this layout. */
   parse(key: string): ParsedKey | undefined {
@@ -182,6 +194,10 @@ export class Keys {
         return ok(3) && b !== undefined ? { kind: 'assign', machineId: a, name: b } : undefined;
       case 'state':
         return ok(3) && b !== undefined ? { kind: 'state', name: a, machineId: b } : undefined;
+      case 'event':
+        return ok(3) && b !== undefined && /^[0-9]{6}$/.test(b)
+          ? { kind: 'event', writeId: a, index: Number(b) }
+          : undefined;
       case 'placed':
         return ok(3) && b !== undefined ? { kind: 'placed', name: a, machineId: b } : undefined;
       case 'machine':

@@ -18,7 +18,15 @@ import {
   setDesiredState,
 } from './core/units.js';
 import { watchAssignments, watchLeader, watchMachines, watchUnits } from './core/watches.js';
+import { appendEvents, listEvents, trimEvents, watchEvents } from './core/events.js';
 import { ClosedError } from './errors.js';
+import type {
+  ClusterEvent,
+  EventInput,
+  EventRetention,
+  EventWatchEvent,
+  ListEventsOptions,
+} from './event-types.js';
 import { Keys } from './keys.js';
 import { holdUntilClosed, holdWhileLive } from './tracked.js';
 import type { Kv } from './kv/kv.js';
@@ -188,6 +196,18 @@ export class KvRegistry implements Registry {
   }
   watchMachines(afterRevision: string, onEvent: (e: MachineEvent) => void): Watch {
     return this.trackWatch(watchMachines(this.open(), afterRevision, onEvent));
+  }
+  async appendEvents(events: readonly EventInput[]): Promise<void> {
+    return appendEvents(this.open(), events);
+  }
+  async listEvents(opts?: ListEventsOptions): Promise<Listing<ClusterEvent>> {
+    return listEvents(this.open(), opts);
+  }
+  watchEvents(afterRevision: string, onEvent: (e: EventWatchEvent) => void): Watch {
+    return this.trackWatch(watchEvents(this.open(), afterRevision, onEvent));
+  }
+  async trimEvents(retention: EventRetention): Promise<number> {
+    return trimEvents(this.open(), retention);
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,9 @@ export type UnitStore = Pick<
   | 'listUnitStates'
   | 'setMachineMetadata'
   | 'getLeader'
+  | 'appendEvents'
+  | 'listEvents'
+  | 'watchEvents'
 >;
 
 /** What the elected engine may do: read desired state and machines, campaign, write fenced. */
@@ -36,10 +39,12 @@ export type EngineStore = Pick<
   | 'getContentsMany'
   | 'applyAssignments'
   | 'setUnitReason'
+  | 'appendEvents'
+  | 'trimEvents'
 >;
 
 /** What a machine's agent may do: register itself and read what is assigned to it. */
 export type AgentStore = Pick<
   Registry,
-  'registerMachine' | 'listAssignments' | 'watchAssignments' | 'getContentsMany'
+  'registerMachine' | 'listAssignments' | 'watchAssignments' | 'getContentsMany' | 'appendEvents'
 >;

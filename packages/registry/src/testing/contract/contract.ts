@@ -2,6 +2,7 @@
 // the unit project, EtcdRegistry against a real etcd in the integration project).
 import { afterEach, beforeEach, describe } from 'vitest';
 import { engineContract } from './engine.contract.js';
+import { eventContract } from './events.contract.js';
 import { handOverContract } from './handover.contract.js';
 import type { ContractHarness, HarnessFactory } from './harness.js';
 import { machineContract } from './machines.contract.js';
@@ -32,5 +33,6 @@ export function registryContract(name: string, factory: HarnessFactory): void {
     describe('hand-over', () => handOverContract(h));
     describe('placement', () => placementContract(h));
     describe('watches', () => watchContract(h));
+    describe('events', () => eventContract(h));
   });
 }
