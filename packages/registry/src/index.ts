@@ -28,6 +28,8 @@ export type {
   UnitStateInput,
 } from './types.js';
 export { EVENT_KINDS, MAX_EVENT_MESSAGE_BYTES } from './event-types.js';
+export { BufferedEventSink, fitEventMessage, noEvents } from './event-sink.js';
+export type { BufferedEventSinkOptions, EventSink } from './event-sink.js';
 export type {
   ClusterEvent,
   EventInput,

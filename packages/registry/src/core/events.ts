@@ -43,7 +43,8 @@ function bad(message: string): InvalidInputError {
   return new InvalidInputError(message);
 }
 
-function checkEvent(e: EventInput, now: () => number): StoredEvent {
+/** An event as it will be stored, or InvalidInputError saying what is wrong with it. */
+export function checkEvent(e: EventInput, now: () => number): StoredEvent {
   if (typeof e !== 'object' || e === null) throw bad('an event must be an object');
   if (typeof e.kind !== 'string' || !KINDS.has(e.kind)) {
     throw bad(
