@@ -13,6 +13,7 @@ import { GlobalUnits, unitsToFence } from './fence.js';
 import type { LaunchedRecord } from './launched-record.js';
 import type { StatePublisher } from './publisher.js';
 import { RefusedUnits } from './refused.js';
+import type { UnitEvents } from './events.js';
 
 /** What {@link LocalUnits} acts through. */
 export interface LocalDeps {
@@ -24,6 +25,8 @@ export interface LocalDeps {
   readonly launchedRecord: LaunchedRecord;
   /** Per-unit retry backoff of loads and starts systemd refused. */
   readonly backoff: RetryBackoff;
+  /** Turns observed state changes into cluster events (absent: none). */
+  readonly events?: UnitEvents;
 }
 
 export class LocalUnits {
@@ -123,6 +126,7 @@ export class LocalUnits {
     this.watching = new Set(owned);
     for (const [name, s] of states) if (owned.has(name)) this.publish(name, s);
     for (const unit of publisher.units()) if (!owned.has(unit)) publisher.drop(unit);
+    this.deps.events?.keepOnly(owned);
   }
 
   private publish(unit: string, state: SystemdUnitStatus): void {
@@ -131,6 +135,7 @@ export class LocalUnits {
       this.deps.publisher.drop(unit);
       return;
     }
+    this.deps.events?.observe(unit, state);
     let launched = this.launched.has(unit);
     if (launched && this.startPending.has(unit)) {
       if (state.job === 'start') launched = false;
@@ -184,6 +189,7 @@ export class LocalUnits {
           log.warn({ unit, err: o.error }, 'could not unload unit while draining');
         else {
           if (o.skipped !== true && unit !== undefined) this.launched.delete(unit);
+          if (unit !== undefined) this.deps.events?.unloaded(unit, 'fleetd is stopping');
           log.info({ task: o.task.kind, unit }, 'drained');
         }
       }
