@@ -9,6 +9,15 @@ import type { UnitReadRoutes } from './routes/units.js';
 /** The prefixes the API is mounted under. */
 export const API_PREFIXES: readonly string[] = ['/fleet/v1', '/v1-alpha'];
 
+/** The prefix of fleet-ts's own resources beside fleet's v1 (docs/deploys.md "API"). */
+export const X_PREFIX = '/fleet/x';
+
+/**
+ * A `/fleet/x/<name>` resource: given the path segments after `<name>` and the label so far
+ * (`/fleet/x/<name>`), the resource, or undefined (404).
+ */
+export type XResolver = (rest: readonly string[], label: string) => Resource | undefined;
+
 /** Every handler the router can dispatch to. */
 export interface Routes {
   readonly units: UnitReadRoutes & { readonly put: RouteHandler };
@@ -17,6 +26,8 @@ export interface Routes {
   readonly discovery: RouteHandler;
   readonly metrics: RouteHandler;
   readonly health: RouteHandler;
+  /** `/fleet/x/<name>` resources by name: add one entry per resource. */
+  readonly x: Readonly<Record<string, XResolver>>;
 }
 
 /** A matched path: its handlers by method, and what to answer for other methods. */
@@ -40,7 +51,7 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function resource(
+export function resource(
   label: string,
   methods: Readonly<Record<string, RouteHandler>>,
   opts: { gated?: boolean; name?: string; wrongMethodStatus?: 400 | 405 } = {},
@@ -112,6 +123,13 @@ export function resolveRoute(pathname: string, routes: Routes): Resource {
   if (pathname === '/metrics')
     return resource('/metrics', { GET: routes.metrics }, { gated: false });
   if (pathname === '/health') return resource('/health', { GET: routes.health }, { gated: false });
+  if (pathname.startsWith(`${X_PREFIX}/`)) {
+    const [name = '', ...rest] = pathname.slice(X_PREFIX.length + 1).split('/');
+    const found = Object.hasOwn(routes.x, name)
+      ? routes.x[name]?.(rest, `${X_PREFIX}/${name}`)
+      : undefined;
+    if (found !== undefined) return found;
+  }
   for (const prefix of API_PREFIXES) {
     if (pathname === prefix) {
       throw new HttpError(405, `${showPath(pathname)} is not a resource: ${RESOURCES_HINT}`);

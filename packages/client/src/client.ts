@@ -12,6 +12,14 @@ import type {
 } from './wire.js';
 import { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 import { ApiError, BadResponseError } from './errors.js';
+import {
+  eventsQuery,
+  parseEventPage,
+  readEventStream,
+  type EventPage,
+  type EventsOptions,
+  type WireEvent,
+} from './events.js';
 import { byCodeUnits, namesQueries } from './names.js';
 import {
   errorSchema,
@@ -46,6 +54,8 @@ export interface UnitSpec {
 }
 
 const PREFIX = '/fleet/v1';
+/** fleet-ts's own resources beside fleet's v1 (docs/deploys.md "API"). */
+const X_PREFIX = '/fleet/x';
 
 /** A typed client of one fleetd's API. */
 export class FleetClient {
@@ -176,6 +186,37 @@ export class FleetClient {
     await this.call('PATCH', '/machines', ops);
   }
 
+  /** A page of the cluster event log, oldest first (`GET /fleet/x/events`). */
+  async listEvents(opts: EventsOptions = {}): Promise<EventPage> {
+    const res = await this.call('GET', `/events${eventsQuery(opts)}`, undefined, [], X_PREFIX);
+    return parseEventPage(res.body);
+  }
+
+  /**
+   * The events after `opts.after` (all, if absent), then each new one as it is appended, until
+   * `signal` is aborted (the iteration then ends quietly) or the server ends the stream.
+   * @throws ApiError for an error answer (e.g. 400 for a bad `after`)
+   */
+  async *followEvents(
+    opts: Omit<EventsOptions, 'limit'> & { readonly signal?: AbortSignal } = {},
+  ): AsyncGenerator<WireEvent> {
+    const signal = opts.signal ?? new AbortController().signal;
+    const path = `${X_PREFIX}/events${eventsQuery({ ...opts, follow: true })}`;
+    let res;
+    try {
+      res = await this.transport.open(path, signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
+    if (res.statusCode !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(Buffer.from(c as Buffer));
+      throw this.apiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), 'GET', path);
+    }
+    yield* readEventStream(res, signal);
+  }
+
   /** Closes idle connections (lets a CLI exit at once). */
   close(): void {
     this.transport.close();
@@ -186,17 +227,22 @@ export class FleetClient {
     path: string,
     body?: unknown,
     expected: readonly number[] = [],
+    prefix = PREFIX,
   ): Promise<RawResponse> {
-    const res = await this.transport.request(method, `${PREFIX}${path}`, body);
+    const res = await this.transport.request(method, `${prefix}${path}`, body);
     if ((res.status >= 200 && res.status < 300) || expected.includes(res.status)) return res;
+    throw this.apiError(res.status, res.body, method, `${prefix}${path}`);
+  }
+
+  private apiError(status: number, body: string, method: string, path: string): ApiError {
     let message = '';
     try {
-      message = errorSchema.parse(JSON.parse(res.body)).error.message ?? '';
+      message = errorSchema.parse(JSON.parse(body)).error.message ?? '';
     } catch {
       // not fleet's error JSON: fall back to the status text
     }
-    if (message === '') message = `${res.status} ${STATUS_CODES[res.status] ?? 'error'}`;
-    throw new ApiError(res.status, message, method, `${PREFIX}${path}`);
+    if (message === '') message = `${status} ${STATUS_CODES[status] ?? 'error'}`;
+    return new ApiError(status, message, method, path);
   }
 
   private decode<T>(res: RawResponse, schema: Schema<T>, what: string): T {

@@ -15,6 +15,7 @@ export {
 } from './errors.js';
 export type { FleetClientErrorCode } from './errors.js';
 export type { CreateConnection, TlsFiles } from './transport.js';
+export type { EventPage, EventsOptions, WireEvent } from './events.js';
 export type {
   MachineMetadataOp,
   MachinePage,
