@@ -12,6 +12,10 @@ export interface CatalogEntry {
 export const CATALOG = [
   { name: 'cat', summary: 'Output the contents of a submitted unit' },
   { name: 'destroy', summary: 'Destroy one or more units in the cluster' },
+  {
+    name: 'events',
+    summary: 'Print the cluster event log (placements, starts, failures, machines, rollouts)',
+  },
   { name: 'fd-forward', summary: 'Proxy stdin and stdout to a unix domain socket' },
   { name: 'help', summary: 'Show a list of commands or help for one command' },
   { name: 'journal', summary: 'Print the journal of a unit in the cluster to stdout' },

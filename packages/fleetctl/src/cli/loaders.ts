@@ -7,6 +7,7 @@ import type { CommandSpec } from './command.js';
 export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promise<CommandSpec>>> = {
   cat: async () => (await import('../commands/cat.js')).catCommand,
   destroy: async () => (await import('../commands/destroy.js')).destroyCommand,
+  events: async () => (await import('../commands/events.js')).eventsCommand,
   'fd-forward': async () => (await import('../commands/fd-forward.js')).fdForwardCommand,
   journal: async () => (await import('../commands/journal.js')).journalCommand,
   'list-machines': async () => (await import('../commands/list-machines.js')).listMachinesCommand,
