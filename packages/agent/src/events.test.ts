@@ -79,4 +79,19 @@ describe('the agent emits unit events', () => {
     await b.until(async () => (await summary()).length >= 1);
     expect((await summary())[0]).toBe('unit.stopped web.service');
   });
+
+  it('for the units a drain stops, and the drain', async () => {
+    const sd = b.systemd();
+    const a = b.agent({ systemd: sd, events: sink });
+    await b.assign('web.service');
+    await b.until(async () => (await summary()).length === 1);
+    const stopped = a.stop({ drain: true });
+    await b.advance(1_000, 10);
+    await stopped;
+    expect(await summary()).toEqual([
+      'unit.started web.service',
+      'unit.stopped web.service',
+      'machine.drained ',
+    ]);
+  });
 });

@@ -60,6 +60,12 @@ export class UnitEvents {
     this.last.set(unit, 'inactive');
   }
 
+  /** The agent drained the machine (fleet's SIGTERM): every unit stopped and unloaded. */
+  drained(): void {
+    const message = `machine ${this.machineId} drained: fleetd stopped and unloaded its units`;
+    this.sink.emit({ kind: 'machine.drained', machineId: this.machineId, message });
+  }
+
   /** Forgets the units the machine no longer holds. */
   keepOnly(owned: ReadonlySet<string>): void {
     for (const unit of this.last.keys()) if (!owned.has(unit)) this.last.delete(unit);

@@ -197,6 +197,7 @@ export class LocalUnits {
       log.warn({ err }, 'draining failed');
     }
     await this.record();
+    this.deps.events?.drained();
     for (const u of publisher.units()) publisher.drop(u);
     await publisher.settled();
   }
