@@ -59,7 +59,10 @@ describe('BufferedEventSink', () => {
     sink.emit(started('c.service'));
     expect(sink.pending).toBe(2);
     expect(sink.dropped).toBe(1);
-    expect(logger.records.filter((r) => r.level === 'warn')).toHaveLength(1);
+    expect(logger.records.filter((r) => r.level === 'warn').map((r) => r.msg)).toEqual([
+      'could not append events; retrying',
+      'event queue full: dropping the oldest events',
+    ]);
     registry.faults.setUnavailable(false);
     clock.advance(999);
     await Promise.resolve();

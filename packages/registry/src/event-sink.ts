@@ -64,6 +64,8 @@ export class BufferedEventSink implements EventSink {
   private running: Promise<void> | undefined;
   private cancelRetry: (() => void) | undefined;
   private failing = false;
+  /** The queue overflowed since it was last empty (logged once). */
+  private overflowed = false;
   private closed = false;
   /** Events dropped so far: refused as invalid, or pushed out of a full queue. */
   dropped = 0;
@@ -92,6 +94,13 @@ export class BufferedEventSink implements EventSink {
     if (this.queue.length > this.maxQueued) {
       this.dropped += this.queue.length - this.maxQueued;
       this.queue.splice(0, this.queue.length - this.maxQueued);
+      if (!this.overflowed) {
+        this.log.warn(
+          { maxQueued: this.maxQueued },
+          'event queue full: dropping the oldest events',
+        );
+      }
+      this.overflowed = true;
     }
     if (this.cancelRetry === undefined) void this.kick();
   }
@@ -159,5 +168,6 @@ export class BufferedEventSink implements EventSink {
         return;
       }
     }
+    this.overflowed = false; // all appended: a later overflow is news again
   }
 }
