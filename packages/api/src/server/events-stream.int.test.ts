@@ -123,4 +123,32 @@ describe('following the event log', () => {
     req.destroy();
     await waitFor(() => ended, { timeoutMs: 5_000, what: 'the stream to end' });
   });
+
+  it('lists what a compacted history lost, then follows again', async () => {
+    const stale = await registry.listEvents();
+    await registry.appendEvents([started('a.service')]);
+    await registry.appendEvents([started('b.service')]);
+    await registry.compact((await registry.listEvents()).revision);
+    const path = join(dir, 'compacted.sock');
+    const raw = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      startEventStream({ reads: registry, registry }, req, res, stale, {
+        log: { debug: () => undefined } as never,
+      });
+    });
+    await new Promise<void>((r) => raw.listen(path, r));
+    cleanup.push(() => new Promise<void>((r) => raw.close(() => r())));
+    let text = '';
+    const req = http.get({ socketPath: path, path: '/' }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+    });
+    req.on('error', () => undefined);
+    cleanup.push(() => void req.destroy());
+    const units = () => [...text.matchAll(/"unit":"([^"]+)"/g)].map((m) => m[1]);
+    await waitFor(() => units().length === 2, { timeoutMs: 5_000, what: 'the lost events' });
+    await registry.appendEvents([started('c.service')]);
+    await waitFor(() => units().length === 3, { timeoutMs: 5_000, what: 'the next event' });
+    expect(units()).toEqual(['a.service', 'b.service', 'c.service']);
+  });
 });
