@@ -3,6 +3,7 @@
 import type { EventInput } from '@fleet/registry';
 import { waitFor } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServerResponse } from 'node:http';
 import { Harness, M1 } from '../testing/harness.js';
 
 const placed = (unit: string): EventInput => ({
@@ -74,5 +75,25 @@ describe('fleetctl events', () => {
     const r = await running;
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('says so and exits 1 when fleetd ends the stream', async () => {
+    const responses: ServerResponse[] = [];
+    const own = await Harness.start((api) => (req, res) => {
+      responses.push(res);
+      api(req, res);
+    });
+    try {
+      await own.registry.appendEvents([placed('a.service')]);
+      let out = '';
+      const running = own.fleetctl(['events', '-f'], { onStdout: (t) => (out += t) });
+      await waitFor(() => out.includes('a.service'), { timeoutMs: 5_000, what: 'the event' });
+      responses.at(-1)?.end();
+      const r = await running;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/fleetd ended the event stream/);
+    } finally {
+      await own.close();
+    }
   });
 });
