@@ -1,5 +1,5 @@
 // What an Agent is built from, and the counters it keeps.
-import type { AgentStore, MachineRecord } from '@fleet/registry';
+import type { AgentStore, EventSink, MachineRecord } from '@fleet/registry';
 import type { BackoffPolicy, Clock, Logger } from '@fleet/runtime';
 import type { Systemd } from '@fleet/systemd';
 import type { LaunchedStore } from './launched-store.js';
@@ -76,6 +76,11 @@ export interface AgentOptions {
    * Global units keep running. After registering again the agent follows its assignments.
    */
   readonly selfFence?: boolean;
+  /**
+   * Where the agent emits `unit.started|failed|stopped` as its units' active states change on
+   * this machine (absent: no events). Never waited for.
+   */
+  readonly events?: EventSink;
 }
 
 /** Counters of the agent. */

@@ -13,6 +13,7 @@ import { RetryBackoff } from './backoff.js';
 import { SelfFence } from './fence.js';
 import { HealthChecks } from './health-checks.js';
 import { LaunchedRecord } from './launched-record.js';
+import { UnitEvents } from './events.js';
 import { LocalUnits } from './local.js';
 import { StatePublisher } from './publisher.js';
 import { reconcileOnce } from './reconcile.js';
@@ -109,6 +110,7 @@ export class Agent {
       publisher: this.publisher,
       launchedRecord: new LaunchedRecord(opts.launchedStore, this.log),
       backoff: new RetryBackoff(opts.retryBackoff, random),
+      ...(opts.events && { events: new UnitEvents(opts.events, opts.machine.id) }),
     });
     this.unsubscribe = systemd.onChange((changes) => this.local.onSystemdChange(changes));
   }

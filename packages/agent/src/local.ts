@@ -14,6 +14,7 @@ import { GlobalUnits, unitsToFence } from './fence.js';
 import type { LaunchedRecord } from './launched-record.js';
 import type { StatePublisher } from './publisher.js';
 import { RefusedUnits } from './refused.js';
+import type { UnitEvents } from './events.js';
 
 /** What {@link LocalUnits} acts through. */
 export interface LocalDeps {
@@ -27,6 +28,8 @@ export interface LocalDeps {
   readonly backoff: RetryBackoff;
   /** The health checks of active units: told every state published (and every unit dropped). */
   readonly healthChecks?: HealthChecks;
+  /** Turns observed state changes into cluster events (absent: none). */
+  readonly events?: UnitEvents;
 }
 
 export class LocalUnits {
@@ -128,6 +131,7 @@ export class LocalUnits {
     for (const unit of publisher.units()) if (!owned.has(unit)) publisher.drop(unit);
     for (const unit of this.deps.healthChecks?.units() ?? [])
       if (!owned.has(unit)) this.deps.healthChecks?.forget(unit);
+    this.deps.events?.keepOnly(owned);
   }
 
   private publish(unit: string, state: SystemdUnitStatus): void {
@@ -137,6 +141,7 @@ export class LocalUnits {
       this.deps.publisher.drop(unit);
       return;
     }
+    this.deps.events?.observe(unit, state);
     let launched = this.launched.has(unit);
     if (launched && this.startPending.has(unit)) {
       if (state.job === 'start') launched = false;
@@ -190,6 +195,7 @@ export class LocalUnits {
           log.warn({ unit, err: o.error }, 'could not unload unit while draining');
         else {
           if (o.skipped !== true && unit !== undefined) this.launched.delete(unit);
+          if (unit !== undefined) this.deps.events?.unloaded(unit, 'fleetd is stopping');
           log.info({ task: o.task.kind, unit }, 'drained');
         }
       }
@@ -197,6 +203,7 @@ export class LocalUnits {
       log.warn({ err }, 'draining failed');
     }
     await this.record();
+    this.deps.events?.drained();
     for (const u of publisher.units()) publisher.drop(u);
     await publisher.settled();
   }

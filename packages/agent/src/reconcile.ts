@@ -62,6 +62,7 @@ export async function reconcileOnce(
     local.launched = adoptLaunched(snapshot);
     for (const u of local.startPending) if (!local.launched.has(u)) local.startPending.delete(u);
     timer.add('read', clock.monotonic() - readStarted);
+    local.deps.events?.planned(tasks);
     outcomes = await local.runPlan(tasks, timer);
     for (const o of outcomes) {
       const t = o.task;
@@ -104,6 +105,7 @@ export async function reconcileOnce(
         local.startPending.add(t.unit);
         backoff.succeeded(t.unit);
       }
+      if (t.kind === 'unload') local.deps.events?.unloaded(t.unit, t.reason);
       if (t.kind === 'stop' || t.kind === 'unload') {
         local.launched.delete(t.unit);
         local.startPending.delete(t.unit);

@@ -13,6 +13,7 @@ import { apiMetrics } from './metrics.js';
 import { DEFAULT_TOKEN_LIMIT, MAX_UINT16 } from './pagination.js';
 import type { RouteDeps } from './route.js';
 import { resolveRoute, wrongMethodMessage, type Resource, type Routes } from './router.js';
+import { eventsResolver } from './routes/events.js';
 import { machineRoutes } from './routes/machines.js';
 import { deployRoutes } from './routes/deploys.js';
 import { discoveryRoute, healthRoute, metricsRoute, readiness } from './routes/ops.js';
@@ -102,6 +103,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
     health: healthRoute(deps, isReady),
     deploys: deployRoutes(deps),
     rollouts: rolloutRoutes(deps),
+    x: { events: eventsResolver(deps) },
   };
   const serverHeader = `fleetd/${opts.version}`;
 

@@ -11,6 +11,15 @@ import type { UnitReadRoutes } from './routes/units.js';
 /** The prefixes the API is mounted under. */
 export const API_PREFIXES: readonly string[] = ['/fleet/v1', '/v1-alpha'];
 
+/** The prefix of fleet-ts's own resources beside fleet's v1 (docs/deploys.md "API"). */
+export const X_PREFIX = '/fleet/x';
+
+/**
+ * A `/fleet/x/<name>` resource: given the path segments after `<name>` and the label so far
+ * (`/fleet/x/<name>`), the resource, or undefined (404).
+ */
+export type XResolver = (rest: readonly string[], label: string) => Resource | undefined;
+
 /** Every handler the router can dispatch to. */
 export interface Routes {
   readonly units: UnitReadRoutes & { readonly put: RouteHandler };
@@ -21,6 +30,8 @@ export interface Routes {
   readonly health: RouteHandler;
   readonly deploys: DeployRoutes;
   readonly rollouts: RolloutRoutes;
+  /** `/fleet/x/<name>` resources by name: add one entry per resource. */
+  readonly x: Readonly<Record<string, XResolver>>;
 }
 
 /** A matched path: its handlers by method, and what to answer for other methods. */
@@ -44,7 +55,7 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function resource(
+export function resource(
   label: string,
   methods: Readonly<Record<string, RouteHandler>>,
   opts: { gated?: boolean; name?: string; wrongMethodStatus?: 400 | 405 } = {},
@@ -120,6 +131,13 @@ export function resolveRoute(pathname: string, routes: Routes): Resource {
   if (pathname === '/fleet/x/apply') return resource(pathname, { POST: routes.deploys.apply });
   const rollouts = resolveRollouts(pathname, routes.rollouts);
   if (rollouts !== undefined) return rollouts;
+  if (pathname.startsWith(`${X_PREFIX}/`)) {
+    const [name = '', ...rest] = pathname.slice(X_PREFIX.length + 1).split('/');
+    const found = Object.hasOwn(routes.x, name)
+      ? routes.x[name]?.(rest, `${X_PREFIX}/${name}`)
+      : undefined;
+    if (found !== undefined) return found;
+  }
   for (const prefix of API_PREFIXES) {
     if (pathname === prefix) {
       throw new HttpError(405, `${showPath(pathname)} is not a resource: ${RESOURCES_HINT}`);

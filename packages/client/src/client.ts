@@ -10,7 +10,6 @@ import type {
   WireUnitOption,
   WireUnitState,
 } from './wire.js';
-import { planSchema, type Plan, type PlanRequest } from './deploys.js';
 import { DEFAULT_ENDPOINT, parseEndpoint } from './endpoint.js';
 import { ApiError, BadResponseError } from './errors.js';
 import { byCodeUnits, namesQueries } from './names.js';
@@ -23,13 +22,6 @@ import {
   unitStatePageSchema,
   unitStateSchema,
 } from './schemas.js';
-import type { WireRollout, WireRolloutRecords, WireRolloutUndo } from './rollout-wire.js';
-import {
-  rolloutListSchema,
-  rolloutRecordsSchema,
-  rolloutSchema,
-  rolloutUndoSchema,
-} from './rollout-schemas.js';
 import { Transport, type CreateConnection, type RawResponse, type TlsFiles } from './transport.js';
 
 /** Options of {@link FleetClient}. */
@@ -54,14 +46,12 @@ export interface UnitSpec {
 }
 
 const PREFIX = '/fleet/v1';
-/** fleet-ts's own resources, beside fleet's v1 (docs/deploys.md). */
-const X_PREFIX = '/fleet/x';
 
-/** A typed client of one fleetd's API. */
-export class FleetClient {
+/** A typed client of one fleetd's API v1 ({@link FleetClient} adds fleet-ts's own resources). */
+export class FleetV1Client {
   /** The endpoint, as given. */
   readonly endpoint: string;
-  private readonly transport: Transport;
+  protected readonly transport: Transport;
 
   /** @throws EndpointError for a malformed endpoint or an unreadable TLS file */
   constructor(opts: FleetClientOptions = {}) {
@@ -186,57 +176,12 @@ export class FleetClient {
     await this.call('PATCH', '/machines', ops);
   }
 
-  /** `POST /fleet/x/plan`: what an apply of these units would change. */
-  plan(req: PlanRequest): Promise<Plan> {
-    return this.x('POST', '/plan', planSchema, req);
-  }
-
-  /** `POST /fleet/x/apply`: makes the cluster match; an ApiError 409 if `checkRevision` is stale. */
-  apply(req: PlanRequest): Promise<Plan> {
-    return this.x('POST', '/apply', planSchema, req);
-  }
-
-  /** The current rollout of every group that has one. */
-  async listRollouts(): Promise<WireRollout[]> {
-    return (await this.x('GET', '/rollouts', rolloutListSchema)).rollouts;
-  }
-
-  /** A group's rollouts (`name`: the group or any unit of it), or `undefined` if it never had one. */
-  async getRollout(name: string): Promise<WireRolloutRecords | undefined> {
-    const path = `/rollouts/${encodeURIComponent(name)}`;
-    const res = await this.call('GET', path, undefined, [404], X_PREFIX);
-    return res.status === 404
-      ? undefined
-      : this.decode(res, rolloutRecordsSchema, `GET ${X_PREFIX}${path}`);
-  }
-
-  /** Pauses a running rollout (ApiError 409 otherwise). */
-  pauseRollout(name: string): Promise<WireRollout> {
-    return this.x('POST', `/rollouts/${encodeURIComponent(name)}/pause`, rolloutSchema);
-  }
-
-  /** Resumes a paused rollout (ApiError 409 otherwise). */
-  resumeRollout(name: string): Promise<WireRollout> {
-    return this.x('POST', `/rollouts/${encodeURIComponent(name)}/resume`, rolloutSchema);
-  }
-
-  /** Puts the group back on the version before its current one (ApiError 409 if there is none). */
-  undoRollout(name: string): Promise<WireRolloutUndo> {
-    return this.x('POST', `/rollouts/${encodeURIComponent(name)}/undo`, rolloutUndoSchema);
-  }
-
-  /** A call to the /fleet/x API, its answer decoded. */
-  private async x<T>(method: string, path: string, schema: Schema<T>, body?: unknown): Promise<T> {
-    const res = await this.call(method, path, body, [], X_PREFIX);
-    return this.decode(res, schema, `${method} ${X_PREFIX}${path}`);
-  }
-
   /** Closes idle connections (lets a CLI exit at once). */
   close(): void {
     this.transport.close();
   }
 
-  private async call(
+  protected async call(
     method: string,
     path: string,
     body?: unknown,
@@ -245,17 +190,21 @@ export class FleetClient {
   ): Promise<RawResponse> {
     const res = await this.transport.request(method, `${prefix}${path}`, body);
     if ((res.status >= 200 && res.status < 300) || expected.includes(res.status)) return res;
+    throw this.apiError(res.status, res.body, method, `${prefix}${path}`);
+  }
+
+  protected apiError(status: number, body: string, method: string, path: string): ApiError {
     let message = '';
     try {
-      message = errorSchema.parse(JSON.parse(res.body)).error.message ?? '';
+      message = errorSchema.parse(JSON.parse(body)).error.message ?? '';
     } catch {
       // not fleet's error JSON: fall back to the status text
     }
-    if (message === '') message = `${res.status} ${STATUS_CODES[res.status] ?? 'error'}`;
-    throw new ApiError(res.status, message, method, `${prefix}${path}`);
+    if (message === '') message = `${status} ${STATUS_CODES[status] ?? 'error'}`;
+    return new ApiError(status, message, method, path);
   }
 
-  private decode<T>(res: RawResponse, schema: Schema<T>, what: string): T {
+  protected decode<T>(res: RawResponse, schema: Schema<T>, what: string): T {
     let json: unknown;
     try {
       json = JSON.parse(res.body);

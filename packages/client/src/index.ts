@@ -1,7 +1,8 @@
 // @fleet/client: fleet's HTTP API v1 client and the wire types. It imports node built-ins and
 // @fleet/runtime only, so a CLI or a test that talks to fleetd loads no server code, no registry,
 // no etcd, and no validation library.
-export { FleetClient } from './client.js';
+export { FleetClient } from './fleet-client.js';
+export { FleetV1Client } from './client.js';
 export type { FleetClientOptions, UnitSpec } from './client.js';
 export { planSchema } from './deploys.js';
 export type { Plan, PlanChange, PlanRequest } from './deploys.js';
@@ -17,6 +18,7 @@ export {
 } from './errors.js';
 export type { FleetClientErrorCode } from './errors.js';
 export type { CreateConnection, TlsFiles } from './transport.js';
+export type { EventPage, EventsOptions, WireEvent } from './events.js';
 export type {
   MachineMetadataOp,
   MachinePage,

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FleetClient } from './client.js';
+import { FleetClient } from './fleet-client.js';
 import { namesQueries, NAMES_PER_REQUEST_CHARS } from './names.js';
 
 describe('namesQueries', () => {

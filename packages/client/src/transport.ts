@@ -136,6 +136,39 @@ export class Transport {
     }
   }
 
+  /**
+   * Opens a GET whose answer is read as it comes (an event stream): resolves with the response
+   * once its head arrived (within the timeout), rejects with ConnectionError or TimeoutError. The
+   * request is aborted when `signal` is; the caller reads or destroys the response.
+   */
+  open(path: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+    const opts = { ...this.options('GET', path, { Accept: 'text/event-stream' }), signal };
+    const send =
+      this.endpoint.kind === 'https' && this.createConnection === undefined
+        ? lazyHttps().request
+        : http.request;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new TimeoutError(this.endpoint.text, this.timeoutMs);
+        reject(err);
+        req.destroy(err);
+      }, this.timeoutMs);
+      const req = send(opts, (res) => {
+        clearTimeout(timer);
+        resolve(res);
+      });
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(
+          err instanceof TimeoutError
+            ? err
+            : new ConnectionError(this.endpoint.text, { cause: err }),
+        );
+      });
+      req.end();
+    });
+  }
+
   private attempt(method: string, path: string, body?: unknown): Promise<RawResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
     const headers: http.OutgoingHttpHeaders = {

@@ -1,6 +1,7 @@
 // What an Engine is built from: the store role it may use, its clock and logger, and its timings.
-import type { EngineStore } from '@fleet/registry';
+import type { EngineStore, EventSink } from '@fleet/registry';
 import type { Clock, Logger } from '@fleet/runtime';
+import type { EventTrimOptions } from './events.js';
 
 export interface EngineOptions {
   readonly registry: EngineStore;
@@ -45,4 +46,12 @@ export interface EngineOptions {
   readonly followerRecheckMs?: number;
   /** Randomness for the jitter, in [0, 1) (default Math.random). */
   readonly random?: () => number;
+  /**
+   * Where the engine emits cluster events: `unit.placed|moved|unscheduled` for the tasks a leader
+   * applies, `machine.joined|lost` as its view of the machines changes. Code inside the engine
+   * (the rollout controller) emits through the same sink. Absent: no events, and no trimming.
+   */
+  readonly events?: EventSink;
+  /** How the leader bounds the event log (default 5,000 events, 2 MiB, every 60 s); null: never. */
+  readonly eventTrim?: EventTrimOptions | null;
 }

@@ -1,4 +1,4 @@
-import { NotLeaderError, type EngineStore, type Leadership } from '@fleet/registry';
+import { NotLeaderError, type Leadership } from '@fleet/registry';
 import {
   backoff,
   silentLogger,
@@ -12,6 +12,7 @@ import {
 import { GlobCache, Planner } from '@fleet/scheduler';
 import { ClusterCache } from './cluster-cache.js';
 import type { EngineOptions } from './engine-options.js';
+import { EventfulEngineStore } from './events.js';
 import { followLeader } from './follow.js';
 import { MachineHistory } from './machine-history.js';
 import { newMetrics, type EngineMetrics } from './metrics.js';
@@ -34,7 +35,7 @@ const TINY_PASS = 32;
  */
 export class Engine {
   readonly metrics: EngineMetrics = newMetrics();
-  private readonly registry: EngineStore;
+  private readonly registry: EventfulEngineStore;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly intervalMs: number;
@@ -59,9 +60,9 @@ export class Engine {
   private lastLeader: string | undefined;
 
   constructor(private readonly opts: EngineOptions) {
-    this.registry = opts.registry;
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ component: 'engine' });
+    this.registry = EventfulEngineStore.of(opts, this.clock, this.log);
     this.intervalMs = opts.reconcileIntervalMs ?? 600;
     this.debounceMs = opts.debounceMs ?? 25;
     this.resyncMs = opts.resyncIntervalMs ?? 60_000;
@@ -283,6 +284,7 @@ export class Engine {
         ghosts,
         awayMs: this.awayMs,
         planner: this.planner,
+        onApplied: (tasks) => this.registry.applied(tasks),
       });
       this.metrics.reconciles++;
       if (r.tasks.length > 0)

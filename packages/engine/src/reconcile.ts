@@ -42,7 +42,15 @@ export async function reconcileOnce(
     awayMs = 0,
     globs,
     planner,
-  }: { ghosts?: boolean; awayMs?: number; globs?: GlobCache; planner?: Planner } = {},
+    onApplied,
+  }: {
+    ghosts?: boolean;
+    awayMs?: number;
+    globs?: GlobCache;
+    planner?: Planner;
+    /** Told the tasks written (the event log's hook); must not throw. */
+    onApplied?: (tasks: readonly Task[]) => void;
+  } = {},
 ): Promise<PassResult> {
   const phases = metrics.lastPass;
   phases.snapshot = phases.plan = 0;
@@ -95,6 +103,7 @@ export async function reconcileOnce(
       );
     }
     metrics.tasks += applied.length;
+    onApplied?.(applied);
     phases.write = lap();
   }
   // Every task written: the planner's state is the cluster's (else the next pass is a full one).

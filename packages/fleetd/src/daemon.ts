@@ -22,6 +22,7 @@ import { DbusSystemd, type Systemd } from '@fleet/systemd';
 import { apiListenOptions, apiTls } from './api-listen.js';
 import { RESTART_OPTIONS, type FleetdConfig } from './config.js';
 import { engineTimings } from './engine-timings.js';
+import { eventSink } from './events.js';
 import { ConfigError, EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
@@ -44,7 +45,6 @@ export interface FleetdParts {
 
 /** How long a graceful stop may take before fleetd gives up waiting (fleet: 1 min). */
 export const SHUTDOWN_TIMEOUT_MS = 60_000;
-
 /** Background trouble of the systemd connection is logged at most this often. */
 export const SYSTEMD_TROUBLE_LOG_MS = 60_000;
 
@@ -131,6 +131,7 @@ export class Fleetd {
         })),
       (s) => s.close(),
     );
+    const events = await eventSink(resources, registry, clock, log);
     const agent = new Agent({
       // fleet's "Server monitor triggered" line when the machine's heartbeat fails.
       registry: watchHeartbeats(registry, clock, logMonitorTriggered(log)),
@@ -145,6 +146,7 @@ export class Fleetd {
       ttlSeconds: config.agentTtl,
       clock,
       logger: log,
+      events,
       // Beside the units directory (/run/fleet by default: a tmpfs, forgotten at reboot).
       sessionStore: new SessionFile(sessionFilePath(config.unitsDirectory)),
       launchedStore: new LaunchedFile(launchedFilePath(config.unitsDirectory)),
@@ -157,6 +159,7 @@ export class Fleetd {
       : new Engine({
           registry,
           candidateId: machineId,
+          events,
           clock,
           logger: log,
           ...engineTimings(config),

@@ -41,6 +41,18 @@ export type {
   RolloutState,
   UnitRevert,
 } from './rollout-types.js';
+export { EVENT_KINDS, MAX_EVENT_MESSAGE_BYTES } from './event-types.js';
+export { BufferedEventSink, fitEventMessage, noEvents } from './event-sink.js';
+export type { BufferedEventSinkOptions, EventSink } from './event-sink.js';
+export type {
+  ClusterEvent,
+  EventInput,
+  EventKind,
+  EventLog,
+  EventRetention,
+  EventWatchEvent,
+  ListEventsOptions,
+} from './event-types.js';
 export {
   AccessDeniedError,
   ClosedError,

@@ -16,6 +16,9 @@
 //   leader                           {candidateId}                                 engine, leased
 //   rollout/<group>                  current rollout record of a group              engine, fenced
 //   rollout-history/<group>/<id>     a finished rollout (id zero-padded to 10), last 10 kept
+//   event/<writeId>/<index>          one cluster event; id = its mod revision       anyone; trimmed
+//                                    (<writeId>: <13-digit ms>-<16 hex>, one per append; <index>:
+//                                    6 digits, the event's place in that append)
 
 /** fleet's default key prefix. */
 export const DEFAULT_PREFIX = '/_coreos.com/fleet/';
@@ -41,7 +44,8 @@ export type ParsedKey =
   | { readonly kind: 'leader' }
   | { readonly kind: 'unit-epoch' }
   | { readonly kind: 'rollout'; readonly group: string }
-  | { readonly kind: 'rollout-history'; readonly group: string; readonly id: number };
+  | { readonly kind: 'rollout-history'; readonly group: string; readonly id: number }
+  | { readonly kind: 'event'; readonly writeId: string; readonly index: number };
 
 /**
  * The first key after every key that starts with `prefix` (etcd's prefix range end).
@@ -210,6 +214,14 @@ export class Keys {
   rolloutPin(hash: string, group: string, id: number): string {
     return this.ref(hash, `rollout=${group}=${id}`);
   }
+  /** One event: the `index`-th (0-based) of the append `writeId`. */
+  event(writeId: string, index: number): string {
+    return `${this.prefix}event/${writeId}/${index.toString().padStart(6, '0')}`;
+  }
+  /** The whole event log. */
+  events(): KeyRange {
+    return prefixRange(`${this.prefix}event/`);
+  }
 
   /** What a full key refers to, or `undefined` for a key outside this layout. */
   parse(key: string): ParsedKey | undefined {
@@ -234,6 +246,10 @@ export class Keys {
         return ok(3) && b !== undefined ? { kind: 'assign', machineId: a, name: b } : undefined;
       case 'state':
         return ok(3) && b !== undefined ? { kind: 'state', name: a, machineId: b } : undefined;
+      case 'event':
+        return ok(3) && b !== undefined && /^[0-9]{6}$/.test(b)
+          ? { kind: 'event', writeId: a, index: Number(b) }
+          : undefined;
       case 'placed':
         return ok(3) && b !== undefined ? { kind: 'placed', name: a, machineId: b } : undefined;
       case 'rollout':

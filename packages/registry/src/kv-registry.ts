@@ -29,7 +29,15 @@ import {
   putRollout,
   setRolloutState,
 } from './core/rollouts.js';
+import { appendEvents, listEvents, trimEvents, watchEvents } from './core/events.js';
 import { ClosedError } from './errors.js';
+import type {
+  ClusterEvent,
+  EventInput,
+  EventRetention,
+  EventWatchEvent,
+  ListEventsOptions,
+} from './event-types.js';
 import { Keys } from './keys.js';
 import { holdUntilClosed, holdWhileLive } from './tracked.js';
 import type { Kv } from './kv/kv.js';
@@ -239,6 +247,18 @@ export class KvRegistry implements Registry {
   }
   watchRollouts(afterRevision: string, onEvent: (e: RolloutEvent) => void): Watch {
     return this.trackWatch(watchRollouts(this.open(), afterRevision, onEvent));
+  }
+  async appendEvents(events: readonly EventInput[]): Promise<void> {
+    return appendEvents(this.open(), events);
+  }
+  async listEvents(opts?: ListEventsOptions): Promise<Listing<ClusterEvent>> {
+    return listEvents(this.open(), opts);
+  }
+  watchEvents(afterRevision: string, onEvent: (e: EventWatchEvent) => void): Watch {
+    return this.trackWatch(watchEvents(this.open(), afterRevision, onEvent));
+  }
+  async trimEvents(retention: EventRetention): Promise<number> {
+    return trimEvents(this.open(), retention);
   }
 
   async close(): Promise<void> {

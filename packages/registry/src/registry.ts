@@ -25,6 +25,7 @@ import type {
   UnitStateInput,
 } from './types.js';
 import type { RolloutRegistry } from './rollout-registry.js';
+import type { EventLog } from './event-types.js';
 
 /**
  * fleet's cluster state: units and their contents, assignments, machines, unit states and
@@ -40,7 +41,7 @@ import type { RolloutRegistry } from './rollout-registry.js';
  *   endpoints) when the store cannot be reached, `REGISTRY_INVALID_INPUT` for malformed
  *   arguments (nothing written), plus the per-method errors below.
  */
-export interface Registry extends RolloutRegistry {
+export interface Registry extends RolloutRegistry, EventLog {
   /**
    * Creates a unit: stores its record and (once per hash) its contents.
    * @returns the stored record.

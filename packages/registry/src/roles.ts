@@ -25,6 +25,9 @@ export type UnitStore = Pick<
   | 'getRollout'
   | 'setRolloutState'
   | 'getContents'
+  | 'appendEvents'
+  | 'listEvents'
+  | 'watchEvents'
 >;
 
 /** What the elected engine may do: read desired state and machines, campaign, write fenced. */
@@ -48,10 +51,12 @@ export type EngineStore = Pick<
   | 'putRollout'
   | 'finishRollout'
   | 'revertUnits'
+  | 'appendEvents'
+  | 'trimEvents'
 >;
 
 /** What a machine's agent may do: register itself and read what is assigned to it. */
 export type AgentStore = Pick<
   Registry,
-  'registerMachine' | 'listAssignments' | 'watchAssignments' | 'getContentsMany'
+  'registerMachine' | 'listAssignments' | 'watchAssignments' | 'getContentsMany' | 'appendEvents'
 >;

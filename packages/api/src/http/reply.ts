@@ -20,6 +20,13 @@ export type Reply =
       readonly status: number;
       readonly contentType: string;
       readonly body: string;
+    }
+  | {
+      /** A body written over time (a server-sent event stream): `start` owns the response. */
+      readonly kind: 'stream';
+      readonly status: number;
+      readonly contentType: string;
+      readonly start: (res: ServerResponse) => void;
     };
 
 /** A JSON reply (serialised compactly, as Go's encoding/json does). */
@@ -40,6 +47,13 @@ export function emptyReply(status: number): Reply {
 
 /** Writes `reply` to `res` and ends it. Sets Content-Length so no chunked encoding is used. */
 export function writeReply(res: ServerResponse, reply: Reply): void {
+  if (reply.kind === 'stream') {
+    res.setHeader('Content-Type', reply.contentType);
+    res.setHeader('Cache-Control', 'no-store');
+    res.writeHead(reply.status);
+    reply.start(res);
+    return;
+  }
   if (reply.kind === 'empty') {
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     if (reply.status !== 204 && reply.status !== 304) res.setHeader('Content-Length', '0');

@@ -13,6 +13,10 @@ export const CATALOG = [
   { name: 'apply', summary: 'Make the units in the cluster match the given unit files' },
   { name: 'cat', summary: 'Output the contents of a submitted unit' },
   { name: 'destroy', summary: 'Destroy one or more units in the cluster' },
+  {
+    name: 'events',
+    summary: 'Print the cluster event log (placements, starts, failures, machines, rollouts)',
+  },
   { name: 'fd-forward', summary: 'Proxy stdin and stdout to a unix domain socket' },
   { name: 'help', summary: 'Show a list of commands or help for one command' },
   { name: 'journal', summary: 'Print the journal of a unit in the cluster to stdout' },

@@ -8,6 +8,7 @@ export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promis
   apply: async () => (await import('../commands/apply.js')).applyCommand,
   cat: async () => (await import('../commands/cat.js')).catCommand,
   destroy: async () => (await import('../commands/destroy.js')).destroyCommand,
+  events: async () => (await import('../commands/events.js')).eventsCommand,
   'fd-forward': async () => (await import('../commands/fd-forward.js')).fdForwardCommand,
   journal: async () => (await import('../commands/journal.js')).journalCommand,
   'list-machines': async () => (await import('../commands/list-machines.js')).listMachinesCommand,

@@ -329,9 +329,11 @@ describe('fleetctl apply --wait', () => {
       intervalMs: 5,
       what: 'the unit to be replaced',
     });
-    // Every copy is already new, but the rollout runs until it has seen them healthy long enough.
-    await h.publish('web.service', M1.id, { activeState: 'active' });
+    // The engine opens the rollout before any copy runs the new version (it holds them until it
+    // releases them). Every copy is then new, but the rollout runs until it has seen them healthy
+    // long enough.
     set({ current: { ...rec, state: 'running' }, history: [] });
+    await h.publish('web.service', M1.id, { activeState: 'active' });
     await waitFor(() => stderr.includes('rollout 1 running'), {
       timeoutMs: 10_000,
       intervalMs: 5,

@@ -32,6 +32,8 @@ export interface FleetctlOptions {
   readonly tty?: boolean;
   /** Whether to add `--endpoint` for this harness (default true). */
   readonly endpoint?: boolean;
+  /** Called with each write to stdout, as it happens. */
+  readonly onStdout?: (text: string) => void;
   /** Called with each write to stderr, as it happens. */
   readonly onStderr?: (text: string) => void;
   /** The controlling terminal (default: none, as in CI: fleetctl cannot ask anything). */
@@ -76,7 +78,7 @@ export class Harness {
 
   /** Runs fleetctl in-process against this API (cwd: the temp dir; HOME: `<tmp>/home`). */
   async fleetctl(args: readonly string[], opts: FleetctlOptions = {}): Promise<RunResult> {
-    const stdout = new Capture();
+    const stdout = new Capture(false, opts.onStdout);
     const stderr = new Capture(opts.tty === true, opts.onStderr);
     const stdin = typeof opts.stdin === 'object' ? opts.stdin : input(opts.stdin ?? '');
     const argv = opts.endpoint === false ? args : ['--endpoint', this.endpoint, ...args];

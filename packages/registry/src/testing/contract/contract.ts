@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { applyContract } from './apply.contract.js';
 import { engineContract } from './engine.contract.js';
+import { eventContract } from './events.contract.js';
 import { handOverContract } from './handover.contract.js';
 import type { ContractHarness, HarnessFactory } from './harness.js';
 import { machineContract } from './machines.contract.js';
@@ -36,5 +37,6 @@ export function registryContract(name: string, factory: HarnessFactory): void {
     describe('placement', () => placementContract(h));
     describe('watches', () => watchContract(h));
     describe('rollouts', () => rolloutContract(h));
+    describe('events', () => eventContract(h));
   });
 }
