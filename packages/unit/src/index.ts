@@ -29,6 +29,15 @@ export type { UnitOption } from './option.js';
 export { parseUnitFile } from './parse.js';
 export { fleetRequirements } from './requirements.js';
 export type { FleetRequirements } from './requirements.js';
+export {
+  DEFAULT_ROLLOUT_POLICY,
+  groupOf,
+  MAX_UPDATE_PARALLEL,
+  MAX_UPDATE_SECONDS,
+  rolloutPolicy,
+  rolloutProblem,
+} from './rollout-policy.js';
+export type { RolloutPolicy } from './rollout-policy.js';
 export { HEALTH_CHECK_KEYS, ROLLOUT_KEYS, isDeployKey } from './x-fleet-keys.js';
 export { isKnownSection, SYSTEMD_SECTIONS, X_FLEET_SECTION } from './sections.js';
 export { serializeUnitOptions } from './serialize.js';

@@ -5,6 +5,7 @@ import type { UnitOption } from './option.js';
 import { checkOptionsWritable, checkReadBack } from './option-check.js';
 import { parseUnitFile } from './parse.js';
 import { fleetRequirements } from './requirements.js';
+import { rolloutProblem } from './rollout-policy.js';
 import type { FleetRequirements } from './requirements.js';
 import { serializeUnitOptions } from './serialize.js';
 
@@ -92,7 +93,7 @@ export function requirementsProblem(req: FleetRequirements): string | undefined 
  * whose file would read back differently are refused (a line break in a section, name or value, a
  * value ending in `\`, whitespace in a name; see `checkOptionsWritable`), and so are more than
  * {@link MAX_REQUIREMENT_ENTRIES} `Conflicts=`/`Replaces=`/`MachineOf=` entries or one longer than
- * {@link MAX_GLOB_LENGTH} characters.
+ * {@link MAX_GLOB_LENGTH} characters, and bad `Update*` rollout values (`rolloutProblem`).
  *
  * @throws {@link UnitError} `UNIT_OPTIONS_INVALID` with fleet's message, or a parse code.
  */
@@ -103,7 +104,8 @@ export function validateUnitOptions(
   checkOptionsWritable(options);
   if (options.length > 0) checkReadBack(options, parseUnitFile(serializeUnitOptions(options)));
   const requirements = fleetRequirements(unitName, options);
-  const problem = sizeProblem(requirements) ?? requirementsProblem(requirements);
+  const problem =
+    sizeProblem(requirements) ?? requirementsProblem(requirements) ?? rolloutProblem(options);
   if (problem !== undefined) throw new UnitError('UNIT_OPTIONS_INVALID', problem);
   return requirements;
 }
