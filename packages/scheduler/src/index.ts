@@ -48,10 +48,10 @@ export {
   type RolloutEvent,
   type RolloutEventKind,
   type RolloutInput,
-  type RolloutPolicy,
   type RolloutRecord,
   type RolloutState,
   type RolloutStep,
   type RolloutUnit,
   type RolloutUnitState,
 } from './rollout-types.js';
+export { gatedHash, ungated, type ContentGate } from './content-gate.js';

@@ -1,7 +1,9 @@
 // The rollout record (docs/deploys.md, "The rollout record") as plain data, and what one step of
 // a rollout reads and decides. The registry stores the record; the scheduler imports no registry,
 // so the record is described here in the same shape (a registry rollout is one of these).
-import type { DesiredState } from '@fleet/unit';
+import type { DesiredState, RolloutPolicy } from '@fleet/unit';
+
+export type { RolloutPolicy };
 
 export type RolloutState =
   'running' | 'paused' | 'succeeded' | 'failed' | 'rolling-back' | 'rolled-back';
@@ -11,14 +13,6 @@ export type RolloutState =
  * `done`, `failed`, `reverted` (put back to the old version).
  */
 export type CopyPhase = 'pending' | 'replacing' | 'done' | 'failed' | 'reverted';
-
-/** A unit's `Update*` settings (`[X-Fleet]`), defaults filled in. */
-export interface RolloutPolicy {
-  readonly maxParallel: number;
-  readonly minHealthySec: number;
-  readonly healthyDeadlineSec: number;
-  readonly autoRevert: boolean;
-}
 
 /** One copy of the group: a unit on a machine. Times are ISO strings. */
 export interface RolloutCopy {
