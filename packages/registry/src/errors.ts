@@ -25,7 +25,9 @@ export type RegistryErrorCode =
   | 'REGISTRY_STORE_REJECTED'
   | 'REGISTRY_LEASE_EXPIRED'
   | 'REGISTRY_COMPACTED'
-  | 'REGISTRY_CLOSED';
+  | 'REGISTRY_CLOSED'
+  | 'REGISTRY_ROLLOUT_NOT_FOUND'
+  | 'REGISTRY_ROLLOUT_STATE';
 
 /** Base class: a stable `code`, whether retrying the same call can succeed, and the `cause`. */
 export abstract class RegistryError extends FleetError {
@@ -53,6 +55,26 @@ export class UnitNotFoundError extends RegistryError {
   readonly code = 'REGISTRY_UNIT_NOT_FOUND';
   constructor(readonly unitName: string) {
     super(`unit ${unitName} does not exist`);
+  }
+}
+
+/** The group has no current rollout. */
+export class RolloutNotFoundError extends RegistryError {
+  readonly code = 'REGISTRY_ROLLOUT_NOT_FOUND';
+  constructor(readonly group: string) {
+    super(`${group} has no rollout in progress`);
+  }
+}
+
+/** The rollout's state does not allow the change (pause only a running one, resume a paused one). */
+export class RolloutStateError extends RegistryError {
+  readonly code = 'REGISTRY_ROLLOUT_STATE';
+  constructor(
+    readonly group: string,
+    readonly state: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 

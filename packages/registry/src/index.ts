@@ -27,6 +27,17 @@ export type {
   UnitState,
   UnitStateInput,
 } from './types.js';
+export type {
+  CopyPhase,
+  Rollout,
+  RolloutCopy,
+  RolloutEvent,
+  RolloutInput,
+  RolloutPolicy,
+  RolloutRecords,
+  RolloutState,
+  UnitRevert,
+} from './rollout-types.js';
 export {
   AccessDeniedError,
   ClosedError,
@@ -39,6 +50,8 @@ export {
   MachineExistsError,
   NotLeaderError,
   RegistryError,
+  RolloutNotFoundError,
+  RolloutStateError,
   SessionLostError,
   StoreRejectedError,
   UnavailableError,
@@ -69,3 +82,4 @@ export type { RegistryOptions } from './kv-registry.js';
 export { InMemoryRegistry } from './inmemory-registry.js';
 export type { InMemoryRegistryOptions } from './inmemory-registry.js';
 export type { FailableKvCall, KvCallName, KvCalls, KvFaults } from './kv/memory-faults.js';
+export type { RolloutRegistry } from './rollout-registry.js';

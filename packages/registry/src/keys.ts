@@ -4,6 +4,7 @@
 //   reason/<name>                    {reason}                                      engine, fenced
 //   content/<hash>                   {options}                                     API, GC'd
 //   ref/<hash>/<name>                '' (unit <name> uses content <hash>)          API
+//   ref/<hash>/rollout=<group>=<id>  '' (pin: rollout <id> of <group> names <hash>) engine, fenced
 //   assign/<machineId>/<name>        {unit, hash, desiredState}                    engine, fenced
 //   placed/<name>/<machineId>        '' (index: <name> is assigned to <machineId>)  engine, fenced
 //   placed-ready                     {revision} (the index covers older assignments) backfill
@@ -11,6 +12,8 @@
 //   machine/<machineId>/metadata/<k> {value: string | null}                        API
 //   state/<name>/<machineId>         unit state                                    agent, leased
 //   leader                           {candidateId}                                 engine, leased
+//   rollout/<group>                  current rollout record of a group              engine, fenced
+//   rollout-history/<group>/<id>     a finished rollout (id zero-padded to 10), last 10 kept
 
 /** fleet's default key prefix. */
 export const DEFAULT_PREFIX = '/_coreos.com/fleet/';
@@ -33,7 +36,9 @@ export type ParsedKey =
   | { readonly kind: 'machine'; readonly machineId: string }
   | { readonly kind: 'metadata'; readonly machineId: string; readonly key: string }
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
-  | { readonly kind: 'leader' };
+  | { readonly kind: 'leader' }
+  | { readonly kind: 'rollout'; readonly group: string }
+  | { readonly kind: 'rollout-history'; readonly group: string; readonly id: number };
 
 /**
  * The first key after every key that starts with `prefix` (etcd's prefix range end).
@@ -159,6 +164,29 @@ export class Keys {
   leader(): string {
     return `${this.prefix}leader`;
   }
+  /** The current rollout record of a group (`web@.service`). */
+  rollout(group: string): string {
+    return `${this.prefix}rollout/${group}`;
+  }
+  /** Every group's current rollout record. */
+  rollouts(): KeyRange {
+    return prefixRange(`${this.prefix}rollout/`);
+  }
+  /** A finished rollout of a group; ids are zero-padded so key order is id order. */
+  rolloutHistory(group: string, id: number): string {
+    return `${this.prefix}rollout-history/${group}/${String(id).padStart(10, '0')}`;
+  }
+  /** The finished rollouts of one group, oldest first. */
+  rolloutHistories(group: string): KeyRange {
+    return prefixRange(`${this.prefix}rollout-history/${group}/`);
+  }
+  /**
+   * The pin that keeps content `hash` while rollout `id` of `group` (current or in history) names
+   * it: a ref whose name no unit can take (`=`), so content GC sees it as another user.
+   */
+  rolloutPin(hash: string, group: string, id: number): string {
+    return this.ref(hash, `rollout=${group}=${id}`);
+  }
 
   /** What a full key refers to, or `undefined` for a key outside this layout. */
   parse(key: string): ParsedKey | undefined {
@@ -184,6 +212,12 @@ export class Keys {
         return ok(3) && b !== undefined ? { kind: 'state', name: a, machineId: b } : undefined;
       case 'placed':
         return ok(3) && b !== undefined ? { kind: 'placed', name: a, machineId: b } : undefined;
+      case 'rollout':
+        return ok(2) ? { kind: 'rollout', group: a } : undefined;
+      case 'rollout-history':
+        return ok(3) && b !== undefined && /^[0-9]{10}$/.test(b)
+          ? { kind: 'rollout-history', group: a, id: Number(b) }
+          : undefined;
       case 'machine':
         if (ok(3) && b === 'object') return { kind: 'machine', machineId: a };
         if (ok(4) && b === 'metadata' && c !== undefined) {

@@ -18,6 +18,15 @@ import {
   setDesiredState,
 } from './core/units.js';
 import { watchAssignments, watchLeader, watchMachines, watchUnits } from './core/watches.js';
+import { revertUnits } from './core/rollout-revert.js';
+import { watchRollouts } from './core/rollout-watch.js';
+import {
+  finishRollout,
+  getRollout,
+  listRollouts,
+  putRollout,
+  setRolloutState,
+} from './core/rollouts.js';
 import { ClosedError } from './errors.js';
 import { Keys } from './keys.js';
 import { holdUntilClosed, holdWhileLive } from './tracked.js';
@@ -44,6 +53,13 @@ import type {
   UnitInput,
   UnitState,
 } from './types.js';
+import type {
+  Rollout,
+  RolloutEvent,
+  RolloutInput,
+  RolloutRecords,
+  UnitRevert,
+} from './rollout-types.js';
 
 /** Options shared by both registries. */
 export interface RegistryOptions {
@@ -188,6 +204,31 @@ export class KvRegistry implements Registry {
   }
   watchMachines(afterRevision: string, onEvent: (e: MachineEvent) => void): Watch {
     return this.trackWatch(watchMachines(this.open(), afterRevision, onEvent));
+  }
+  async listRollouts(): Promise<Listing<Rollout>> {
+    return listRollouts(this.open());
+  }
+  async getRollout(group: string): Promise<RolloutRecords> {
+    return getRollout(this.open(), group);
+  }
+  async putRollout(token: string, record: RolloutInput, expectRevision?: string): Promise<Rollout> {
+    return putRollout(this.open(), token, record, expectRevision);
+  }
+  async finishRollout(token: string, group: string): Promise<Rollout | undefined> {
+    return finishRollout(this.open(), token, group);
+  }
+  async revertUnits(token: string, changes: readonly UnitRevert[]): Promise<UnitHead[]> {
+    return revertUnits(this.open(), token, changes);
+  }
+  async setRolloutState(
+    group: string,
+    state: 'paused' | 'running',
+    reason?: string,
+  ): Promise<Rollout> {
+    return setRolloutState(this.open(), group, state, reason);
+  }
+  watchRollouts(afterRevision: string, onEvent: (e: RolloutEvent) => void): Watch {
+    return this.trackWatch(watchRollouts(this.open(), afterRevision, onEvent));
   }
 
   async close(): Promise<void> {

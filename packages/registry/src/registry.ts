@@ -21,6 +21,7 @@ import type {
   UnitState,
   UnitStateInput,
 } from './types.js';
+import type { RolloutRegistry } from './rollout-registry.js';
 
 /**
  * fleet's cluster state: units and their contents, assignments, machines, unit states and
@@ -36,7 +37,7 @@ import type {
  *   endpoints) when the store cannot be reached, `REGISTRY_INVALID_INPUT` for malformed
  *   arguments (nothing written), plus the per-method errors below.
  */
-export interface Registry {
+export interface Registry extends RolloutRegistry {
   /**
    * Creates a unit: stores its record and (once per hash) its contents.
    * @returns the stored record.

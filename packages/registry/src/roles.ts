@@ -19,6 +19,9 @@ export type UnitStore = Pick<
   | 'listUnitStates'
   | 'setMachineMetadata'
   | 'getLeader'
+  | 'listRollouts'
+  | 'getRollout'
+  | 'setRolloutState'
 >;
 
 /** What the elected engine may do: read desired state and machines, campaign, write fenced. */
@@ -36,6 +39,12 @@ export type EngineStore = Pick<
   | 'getContentsMany'
   | 'applyAssignments'
   | 'setUnitReason'
+  | 'listRollouts'
+  | 'getRollout'
+  | 'watchRollouts'
+  | 'putRollout'
+  | 'finishRollout'
+  | 'revertUnits'
 >;
 
 /** What a machine's agent may do: register itself and read what is assigned to it. */

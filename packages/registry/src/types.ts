@@ -200,3 +200,15 @@ export type RegistryIssue =
   | { readonly kind: 'corrupt-record'; readonly key: string; readonly detail: string }
   | { readonly kind: 'listener-threw'; readonly error: unknown }
   | { readonly kind: 'watch-restarted'; readonly key: string; readonly error: unknown };
+
+export type {
+  CopyPhase,
+  Rollout,
+  RolloutCopy,
+  RolloutEvent,
+  RolloutInput,
+  RolloutPolicy,
+  RolloutRecords,
+  RolloutState,
+  UnitRevert,
+} from './rollout-types.js';

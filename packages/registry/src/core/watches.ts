@@ -26,7 +26,8 @@ function checkRevision(rev: unknown): bigint {
   return BigInt(rev);
 }
 
-function watchRange<E extends { type: string }>(
+/** A typed watch of one key range (exported for the rollout watch). */
+export function watchRange<E extends { type: string }>(
   core: Core,
   range: KeyRange,
   afterRevision: string,
@@ -55,9 +56,9 @@ function watchRange<E extends { type: string }>(
 }
 
 type Put = Extract<KvEvent, { type: 'put' }>;
-const revOf = (ev: KvEvent): string =>
+export const revOf = (ev: KvEvent): string =>
   (ev.type === 'put' ? ev.kv.modRevision : ev.modRevision).toString();
-const keyOf = (ev: KvEvent): string => (ev.type === 'put' ? ev.kv.key : ev.key);
+export const keyOf = (ev: KvEvent): string => (ev.type === 'put' ? ev.kv.key : ev.key);
 
 /** See {@link Registry.watchUnits}. */
 export function watchUnits(

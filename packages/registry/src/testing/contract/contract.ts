@@ -6,6 +6,7 @@ import { handOverContract } from './handover.contract.js';
 import type { ContractHarness, HarnessFactory } from './harness.js';
 import { machineContract } from './machines.contract.js';
 import { placementContract } from './placement.contract.js';
+import { rolloutContract } from './rollouts.contract.js';
 import { unitContract } from './units.contract.js';
 import { watchContract } from './watches.contract.js';
 
@@ -32,5 +33,6 @@ export function registryContract(name: string, factory: HarnessFactory): void {
     describe('hand-over', () => handOverContract(h));
     describe('placement', () => placementContract(h));
     describe('watches', () => watchContract(h));
+    describe('rollouts', () => rolloutContract(h));
   });
 }
