@@ -147,6 +147,11 @@ export class CachedUnits {
     return units;
   }
 
+  /** Every unit's head by name (read-only: the rollouts read their groups from it). */
+  heads(): ReadonlyMap<string, Readonly<CachedUnit>> {
+    return this.units;
+  }
+
   /** The reason last recorded for a unit (`undefined` if none or unknown). */
   reasonOf(unit: string): string | undefined {
     return this.units.get(unit)?.reason;

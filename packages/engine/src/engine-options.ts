@@ -1,6 +1,7 @@
 // What an Engine is built from: the store role it may use, its clock and logger, and its timings.
 import type { EngineStore } from '@fleet/registry';
 import type { Clock, Logger } from '@fleet/runtime';
+import type { RolloutController } from './rollouts.js';
 
 export interface EngineOptions {
   readonly registry: EngineStore;
@@ -45,4 +46,10 @@ export interface EngineOptions {
   readonly followerRecheckMs?: number;
   /** Randomness for the jitter, in [0, 1) (default Math.random). */
   readonly random?: () => number;
+  /**
+   * Rolling updates (docs/deploys.md): a changed unit reaches its group's copies in waves with
+   * health gates and rollback, driven by this controller (built over the same registry) while
+   * the engine leads. Without it every copy gets new contents at once, as before.
+   */
+  readonly rollouts?: RolloutController;
 }

@@ -9,7 +9,7 @@ import {
   type Clock,
   type Logger,
 } from '@fleet/runtime';
-import { GlobCache, Planner } from '@fleet/scheduler';
+import { GlobCache, Planner, ungated } from '@fleet/scheduler';
 import { ClusterCache } from './cluster-cache.js';
 import type { EngineOptions } from './engine-options.js';
 import { followLeader } from './follow.js';
@@ -52,7 +52,7 @@ export class Engine {
   /** Compiled globs and match answers, kept across passes (a unit's globs are weighed once). */
   private readonly globs = new GlobCache();
   /** Plans pass after pass; a pass over a few changed units plans only those (see Planner). */
-  private readonly planner = new Planner({ globs: this.globs });
+  private readonly planner: Planner;
   private leadership: Leadership | undefined;
   private running: Promise<void> | undefined;
   /** The leader this engine last saw while following (its machine is suspect if it vanished). */
@@ -72,6 +72,7 @@ export class Engine {
     this.random = opts.random ?? Math.random;
     const maxMs = Math.max(this.intervalMs, RETRY_MAX_MS);
     this.retry = { initialMs: this.intervalMs, maxMs, jitter: 0.2 };
+    this.planner = new Planner({ globs: this.globs, gate: opts.rollouts?.gate ?? ungated });
   }
 
   /** Lease TTL in seconds: five reconcile intervals, as in fleet (3 s by default; fleet's 10 s). */
@@ -136,6 +137,7 @@ export class Engine {
     stop.addEventListener('abort', () => trigger.fire(), { once: true });
     l.onChange(() => trigger.fire());
     let cache: ClusterCache | undefined;
+    const rolling = this.opts.rollouts?.during(l, () => cache, stop);
     let resyncAt = 0;
     let needLoad = true;
     let dirty = true;
@@ -263,7 +265,7 @@ export class Engine {
       else this.log.error({ err }, 'Engine term ended by an error that retrying cannot help');
     } finally {
       trigger.cancel();
-      await cache?.close();
+      await Promise.all([rolling?.end(), cache?.close()]);
       this.leadership = undefined;
       this.metrics.leaderSince = undefined;
       if (!this.abort.signal.aborted) {

@@ -39,6 +39,7 @@ export type EngineStore = Pick<
   | 'getContentsMany'
   | 'applyAssignments'
   | 'setUnitReason'
+  | 'listUnitStates'
   | 'listRollouts'
   | 'getRollout'
   | 'watchRollouts'

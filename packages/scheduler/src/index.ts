@@ -45,7 +45,7 @@ export {
   type CopyRef,
   type RolloutAssignment,
   type RolloutCopy,
-  type RolloutEvent,
+  type RolloutLogEvent,
   type RolloutEventKind,
   type RolloutInput,
   type RolloutRecord,

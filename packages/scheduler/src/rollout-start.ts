@@ -5,7 +5,7 @@ import type {
   CopyRef,
   RolloutAssignment,
   RolloutCopy,
-  RolloutEvent,
+  RolloutLogEvent,
   RolloutInput,
   RolloutRecord,
   RolloutUnit,
@@ -24,7 +24,7 @@ export interface Step {
   readonly units: ReadonlyMap<string, RolloutUnit>;
   readonly assigned: ReadonlyMap<string, RolloutAssignment>;
   readonly states: ReadonlyMap<string, RolloutUnitState>;
-  readonly events: RolloutEvent[];
+  readonly events: RolloutLogEvent[];
   readonly release: CopyRef[];
   readonly revert: CopyRef[];
 }

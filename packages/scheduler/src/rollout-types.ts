@@ -94,7 +94,7 @@ export type RolloutEventKind =
   | 'rollout.rolled-back';
 
 /** An event to append to the cluster log (docs/deploys.md, "Events"), without id and time. */
-export interface RolloutEvent {
+export interface RolloutLogEvent {
   readonly kind: RolloutEventKind;
   readonly group: string;
   readonly unit?: string;
@@ -124,7 +124,7 @@ export interface RolloutStep {
   readonly revert: readonly CopyRef[];
   /** Units whose contents must be written back to `record.fromHash` (fenced). */
   readonly revertUnits: readonly string[];
-  readonly events: readonly RolloutEvent[];
+  readonly events: readonly RolloutLogEvent[];
 }
 
 /** States in which a record is still the group's current one (it has not ended). */
