@@ -15,6 +15,7 @@ import type { RouteDeps } from './route.js';
 import { resolveRoute, wrongMethodMessage, type Resource, type Routes } from './router.js';
 import { machineRoutes } from './routes/machines.js';
 import { discoveryRoute, healthRoute, metricsRoute, readiness } from './routes/ops.js';
+import { rolloutRoutes } from './routes/rollouts.js';
 import { stateRoutes } from './routes/state.js';
 import { unitPutRoute } from './routes/unit-put.js';
 import { unitReadRoutes } from './routes/units.js';
@@ -98,6 +99,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
     discovery: discoveryRoute,
     metrics: metricsRoute(promRegistry),
     health: healthRoute(deps, isReady),
+    rollouts: rolloutRoutes(deps),
   };
   const serverHeader = `fleetd/${opts.version}`;
 

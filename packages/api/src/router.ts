@@ -3,6 +3,7 @@
 import { HttpError } from './errors.js';
 import type { RouteHandler } from './route.js';
 import type { MachineRoutes } from './routes/machines.js';
+import { resolveRollouts, type RolloutRoutes } from './routes/rollouts.js';
 import type { StateRoutes } from './routes/state.js';
 import type { UnitReadRoutes } from './routes/units.js';
 
@@ -17,6 +18,7 @@ export interface Routes {
   readonly discovery: RouteHandler;
   readonly metrics: RouteHandler;
   readonly health: RouteHandler;
+  readonly rollouts: RolloutRoutes;
 }
 
 /** A matched path: its handlers by method, and what to answer for other methods. */
@@ -112,6 +114,8 @@ export function resolveRoute(pathname: string, routes: Routes): Resource {
   if (pathname === '/metrics')
     return resource('/metrics', { GET: routes.metrics }, { gated: false });
   if (pathname === '/health') return resource('/health', { GET: routes.health }, { gated: false });
+  const rollouts = resolveRollouts(pathname, routes.rollouts);
+  if (rollouts !== undefined) return rollouts;
   for (const prefix of API_PREFIXES) {
     if (pathname === prefix) {
       throw new HttpError(405, `${showPath(pathname)} is not a resource: ${RESOURCES_HINT}`);

@@ -22,6 +22,13 @@ import {
   unitStatePageSchema,
   unitStateSchema,
 } from './schemas.js';
+import type { WireRollout, WireRolloutRecords, WireRolloutUndo } from './rollout-wire.js';
+import {
+  rolloutListSchema,
+  rolloutRecordsSchema,
+  rolloutSchema,
+  rolloutUndoSchema,
+} from './rollout-schemas.js';
 import { Transport, type CreateConnection, type RawResponse, type TlsFiles } from './transport.js';
 
 /** Options of {@link FleetClient}. */
@@ -46,6 +53,8 @@ export interface UnitSpec {
 }
 
 const PREFIX = '/fleet/v1';
+/** fleet-ts's own resources, beside fleet's v1 (docs/deploys.md). */
+const X_PREFIX = '/fleet/x';
 
 /** A typed client of one fleetd's API. */
 export class FleetClient {
@@ -176,6 +185,47 @@ export class FleetClient {
     await this.call('PATCH', '/machines', ops);
   }
 
+  /** The current rollout of every group that has one. */
+  async listRollouts(): Promise<WireRollout[]> {
+    const res = await this.call('GET', '/rollouts', undefined, [], X_PREFIX);
+    return this.decode(res, rolloutListSchema, 'GET /fleet/x/rollouts').rollouts;
+  }
+
+  /** A group's rollouts (`name`: the group or any unit of it), or `undefined` if it never had one. */
+  async getRollout(name: string): Promise<WireRolloutRecords | undefined> {
+    const res = await this.call(
+      'GET',
+      `/rollouts/${encodeURIComponent(name)}`,
+      undefined,
+      [404],
+      X_PREFIX,
+    );
+    return res.status === 404
+      ? undefined
+      : this.decode(res, rolloutRecordsSchema, 'GET /fleet/x/rollouts/<group>');
+  }
+
+  /** Pauses a running rollout (ApiError 409 otherwise). */
+  pauseRollout(name: string): Promise<WireRollout> {
+    return this.rolloutAction(name, 'pause', rolloutSchema);
+  }
+
+  /** Resumes a paused rollout (ApiError 409 otherwise). */
+  resumeRollout(name: string): Promise<WireRollout> {
+    return this.rolloutAction(name, 'resume', rolloutSchema);
+  }
+
+  /** Puts the group back on the version before its current one (ApiError 409 if there is none). */
+  undoRollout(name: string): Promise<WireRolloutUndo> {
+    return this.rolloutAction(name, 'undo', rolloutUndoSchema);
+  }
+
+  private async rolloutAction<T>(name: string, action: string, schema: Schema<T>): Promise<T> {
+    const path = `/rollouts/${encodeURIComponent(name)}/${action}`;
+    const res = await this.call('POST', path, undefined, [], X_PREFIX);
+    return this.decode(res, schema, `POST /fleet/x/rollouts/<group>/${action}`);
+  }
+
   /** Closes idle connections (lets a CLI exit at once). */
   close(): void {
     this.transport.close();
@@ -186,8 +236,9 @@ export class FleetClient {
     path: string,
     body?: unknown,
     expected: readonly number[] = [],
+    prefix = PREFIX,
   ): Promise<RawResponse> {
-    const res = await this.transport.request(method, `${PREFIX}${path}`, body);
+    const res = await this.transport.request(method, `${prefix}${path}`, body);
     if ((res.status >= 200 && res.status < 300) || expected.includes(res.status)) return res;
     let message = '';
     try {
@@ -196,7 +247,7 @@ export class FleetClient {
       // not fleet's error JSON: fall back to the status text
     }
     if (message === '') message = `${res.status} ${STATUS_CODES[res.status] ?? 'error'}`;
-    throw new ApiError(res.status, message, method, `${PREFIX}${path}`);
+    throw new ApiError(res.status, message, method, `${prefix}${path}`);
   }
 
   private decode<T>(res: RawResponse, schema: Schema<T>, what: string): T {

@@ -27,3 +27,12 @@ export type {
   WireUnitOption,
   WireUnitState,
 } from './wire.js';
+export type {
+  WireCopyPhase,
+  WireRollout,
+  WireRolloutCopy,
+  WireRolloutPolicy,
+  WireRolloutRecords,
+  WireRolloutState,
+  WireRolloutUndo,
+} from './rollout-wire.js';

@@ -34,9 +34,11 @@ export interface Schema<T> {
     | { readonly success: false; readonly error: SchemaError };
 }
 
-type Check<T> = (value: unknown, path: string) => T;
+/** A check of one JSON value at a path (the building block of every schema). */
+export type Check<T> = (value: unknown, path: string) => T;
 
-function schema<T>(check: Check<T>): Schema<T> {
+/** A Schema from a check. */
+export function schema<T>(check: Check<T>): Schema<T> {
   return {
     parse: (value) => check(value, ''),
     safeParse: (value) => {
@@ -54,27 +56,28 @@ function kind(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }
 
-const at = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
+export const at = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
 
-function expected(what: string, v: unknown, path: string): never {
+export function expected(what: string, v: unknown, path: string): never {
   throw new SchemaError(path, `expected ${what}, got ${kind(v)}`);
 }
 
-const string: Check<string> = (v, p) => (typeof v === 'string' ? v : expected('a string', v, p));
+export const string: Check<string> = (v, p) =>
+  typeof v === 'string' ? v : expected('a string', v, p);
 
-const optional =
+export const optional =
   <T>(check: Check<T>): Check<T | undefined> =>
   (v, p) =>
     v === undefined ? undefined : check(v, p);
 
-function object(v: unknown, path: string): Readonly<Record<string, unknown>> {
+export function object(v: unknown, path: string): Readonly<Record<string, unknown>> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
     ? (v as Record<string, unknown>)
     : expected('an object', v, path);
 }
 
 /** An array of `item`s; absent is empty (Go's omitempty). */
-const list =
+export const list =
   <T>(item: Check<T>): Check<T[]> =>
   (v, p) => {
     if (v === undefined) return [];

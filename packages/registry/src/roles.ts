@@ -22,6 +22,7 @@ export type UnitStore = Pick<
   | 'listRollouts'
   | 'getRollout'
   | 'setRolloutState'
+  | 'getContents'
 >;
 
 /** What the elected engine may do: read desired state and machines, campaign, write fenced. */

@@ -24,6 +24,10 @@ export const CATALOG = [
   },
   { name: 'restart', summary: 'Instruct systemd to restart one or more units in the cluster' },
   {
+    name: 'rollout',
+    summary: 'Show, pause, resume or undo the rolling update of a unit or template',
+  },
+  {
     name: 'ssh',
     summary: 'Open an interactive shell (or run a command) on a machine in the cluster',
   },

@@ -15,6 +15,7 @@ export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promis
   'list-units': async () => (await import('../commands/list-units.js')).listUnitsCommand,
   load: async () => (await import('../commands/load.js')).loadCommand,
   restart: async () => (await import('../commands/restart.js')).restartCommand,
+  rollout: async () => (await import('../commands/rollout.js')).rolloutCommand,
   ssh: async () => (await import('../commands/ssh.js')).sshCommand,
   start: async () => (await import('../commands/start.js')).startCommand,
   status: async () => (await import('../commands/status.js')).statusCommand,
