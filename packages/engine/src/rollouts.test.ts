@@ -90,10 +90,12 @@ describe('rolling updates driven by the engine', () => {
   it('rolls a 6-instance template 2 at a time, never with fewer than 4 copies active', async () => {
     const policy = ['UpdateMaxParallel=2', 'UpdateMinHealthySec=5'];
     const v1 = await submit(WEB, version('1', policy));
-    engine();
+    const e = engine();
     await runUntil('web@', async () => (await world.healthy('web@')) === 6, 'v1 running');
     const v2 = await submit(WEB, version('2', policy));
     const fewest = await runUntil('web@', finished(GROUP, 'succeeded'), 'the rollout');
+    // A wave's updates were planned in a pass over the group's units, not over the cluster.
+    expect(e.metrics.lastTaskPass.kind).toBe('changes');
     expect(fewest).toBeGreaterThanOrEqual(4);
     expect(await hashes('web@')).toEqual([v2]);
     const record = (await registry.getRollout(GROUP)).history[0];
@@ -173,6 +175,31 @@ describe('rolling updates driven by the engine', () => {
     // The copies done under the first leader were kept as they were.
     for (const c of before?.copies.filter((x) => x.phase === 'done') ?? [])
       expect(r.history[0]?.copies).toContainEqual(c);
+  });
+
+  it('holds new waves while paused, and goes on once resumed', async () => {
+    const policy = ['UpdateMaxParallel=2', 'UpdateMinHealthySec=5'];
+    await submit(WEB, version('1', policy));
+    engine();
+    await runUntil('web@', async () => (await world.healthy('web@')) === 6, 'v1 running');
+    const v2 = await submit(WEB, version('2', policy));
+    const inPhase = async (phase: string) =>
+      (await registry.getRollout(GROUP)).current?.copies.filter((c) => c.phase === phase).length ??
+      0;
+    await runUntil('web@', async () => (await inPhase('replacing')) === 2, 'the first wave');
+    await registry.setRolloutState(GROUP, 'paused', 'looking at the logs');
+    await runUntil('web@', async () => (await inPhase('done')) === 2, 'the first wave done');
+    const until = bench.clock.now() + 20_000;
+    await runUntil('web@', async () => bench.clock.now() >= until, '20 s paused');
+    expect((await registry.getRollout(GROUP)).current).toMatchObject({
+      state: 'paused',
+      reason: 'looking at the logs',
+    });
+    expect(await inPhase('done')).toBe(2);
+    expect(world.given.get(v2)?.size).toBe(2);
+    await registry.setRolloutState(GROUP, 'running');
+    await runUntil('web@', finished(GROUP, 'succeeded'), 'the rollout once resumed');
+    expect(await hashes('web@')).toEqual([v2]);
   });
 
   it('rolls a global unit machine by machine', async () => {

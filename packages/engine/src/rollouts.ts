@@ -123,6 +123,8 @@ export class RolloutController {
     cache: () => ClusterCache | undefined,
     stop: AbortSignal,
   ): Promise<void> {
+    // Records of an earlier term may be stale: the gate holds changed copies until the first tick.
+    this.records = new Map();
     const wake = (this.wake = new Trigger(this.clock, 0));
     const onStop = () => wake.fire();
     stop.addEventListener('abort', onStop, { once: true });
