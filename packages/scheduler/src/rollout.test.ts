@@ -310,6 +310,26 @@ describe('stepRollout: records', () => {
     ]);
   });
 
+  it('takes in the units of the group given the new contents after it started', () => {
+    const g = Group.template(3, { maxParallel: 1 });
+    g.units = g.units.map((u) => (u.name === 'web@1.service' ? u : { ...u, hash: OLD }));
+    const r = stepper(g);
+    expect(r.step(T0).record?.units).toEqual(['web@1.service']);
+    g.setUnitHash(NEW); // web@2 and web@3 written a moment later
+    const s = r.step(T0 + S);
+    expect(s.superseded).toBeUndefined();
+    expect(s.record?.units).toEqual(['web@1.service', 'web@2.service', 'web@3.service']);
+    expect(phases(s.record)).toEqual(['m1:replacing', 'm2:pending', 'm3:pending']);
+    // A rollback writes them all back.
+    g.publish('web@1.service', 'm1', { hash: NEW, activeState: 'failed' });
+    g.assign('web@1.service', 'm1', NEW);
+    expect(r.step(T0 + 2 * S).revertUnits).toEqual([
+      'web@1.service',
+      'web@2.service',
+      'web@3.service',
+    ]);
+  });
+
   it('adds copies placed during the rollout and drops copies gone', () => {
     const g = Group.global(2, { maxParallel: 1 });
     const r = stepper(g);

@@ -76,6 +76,19 @@ export function stepRollout(input: RolloutInput): RolloutStep {
   };
 }
 
+/**
+ * Units of the group given the rollout's new contents after it started (units are written one
+ * by one unless applied together) join it: their copies are rolled in the same waves, and a
+ * rollback writes them back too.
+ */
+function join(s: Step, record: RolloutRecord): RolloutRecord {
+  const names = new Set(record.units);
+  for (const a of s.assigned.values())
+    if (s.units.get(a.unit)?.hash === record.toHash) names.add(a.unit);
+  if (names.size === record.units.length) return record;
+  return { ...record, units: [...names].sort(compareStrings) };
+}
+
 /** Brings the record's copies up to the assignments: copies gone are dropped, new ones added. */
 function syncCopies(s: Step, record: RolloutRecord): RolloutCopy[] {
   const members = new Set(record.units);
@@ -98,6 +111,7 @@ function syncCopies(s: Step, record: RolloutRecord): RolloutCopy[] {
 /** One step of an open record: judge the released copies, then fail, finish or release more. */
 function advance(s: Step, record: RolloutRecord): RolloutRecord {
   if (record.state === 'failed') return record; // the operator decides (undo or a new apply)
+  record = join(s, record);
   let copies = syncCopies(s, record);
   if (record.state === 'rolling-back') return { ...record, copies };
   const { policy, toHash } = record;

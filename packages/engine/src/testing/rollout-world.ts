@@ -2,8 +2,8 @@
 // started when its contents change (activating for `startMs`), then runs as its contents say
 // (active, or failed for a bad version), and its state is published through the machine's
 // session, as an agent does. Driven by `sync()` from the test's clock loop.
-import type { InMemoryRegistry, MachineSession, UnitStateInput } from '@fleet/registry';
-import type { ManualClock } from '@fleet/runtime';
+import type { MachineSession, Registry, UnitStateInput } from '@fleet/registry';
+import type { Clock } from '@fleet/runtime';
 
 /** How a version behaves once started. */
 export type Behaviour = 'ok' | 'fails';
@@ -22,8 +22,8 @@ export class RolloutWorld {
   readonly given = new Map<string, Set<string>>();
 
   constructor(
-    private readonly registry: Pick<InMemoryRegistry, 'listAssignments' | 'listUnitStates'>,
-    private readonly clock: ManualClock,
+    private readonly registry: Pick<Registry, 'listAssignments' | 'listUnitStates'>,
+    private readonly clock: Pick<Clock, 'now'>,
     private readonly sessions: readonly MachineSession[],
     private readonly startMs = 2_000,
   ) {}
