@@ -57,6 +57,8 @@ export interface RolloutOptions {
 export class RolloutController {
   /** Open records by group, as last read or written. */
   private records = new Map<string, RolloutRecord>();
+  /** Unit name -> group, for the gate (asked for every copy in a full pass during a rollout). */
+  private groupOf = new Map<string, string>();
   /** Groups the gate held a copy of while they had no open record: a rollout should start. */
   private readonly wanted = new Set<string>();
   private readonly groups: RolloutGroups;
@@ -104,7 +106,8 @@ export class RolloutController {
    */
   readonly gate: ContentGate = (a, u) => {
     if (a.hash === u.hash && this.records.size === 0) return u.hash;
-    const group = groupOf(u.name);
+    let group = this.groupOf.get(u.name);
+    if (group === undefined) this.groupOf.set(u.name, (group = groupOf(u.name)));
     const record = this.records.get(group);
     if (a.hash !== u.hash && !isOpen(record)) {
       this.wanted.add(group);
@@ -169,6 +172,7 @@ export class RolloutController {
     this.wanted.clear();
     if (names.size === 0) {
       this.groups.forget();
+      this.groupOf = new Map();
       return;
     }
     const views = await this.groups.views(cache, names);

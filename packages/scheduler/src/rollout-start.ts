@@ -49,7 +49,8 @@ export function supersede(s: Step, record: RolloutRecord, hash: string): Rollout
   const state = record.state === 'rolling-back' ? 'rolled-back' : 'failed';
   const kind = state === 'failed' ? 'rollout.failed' : 'rollout.rolled-back';
   const message = `rollout ${record.id} of ${record.group} ended: ${reason}`;
-  s.events.push({ kind, group: record.group, message });
+  // A rollout that had failed already said so.
+  if (record.state !== 'failed') s.events.push({ kind, group: record.group, message });
   const keep = record.state === 'failed' && record.reason !== undefined;
   return {
     ...record,

@@ -274,6 +274,8 @@ describe('stepRollout: failure and rollback', () => {
       'web@1.service on m1: unit failed; superseded: the group changed to ccccccc',
     );
     expect(s.record).toMatchObject({ id: 2, state: 'running', fromHash: OLD, toHash: NEWER });
+    // Its failure was told once, when it failed.
+    expect(s.events.map((e) => e.kind)).toEqual(['rollout.started', 'rollout.step']);
   });
 });
 
