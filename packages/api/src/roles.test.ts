@@ -18,6 +18,10 @@ export function routesCannot(deps: RouteDeps): void {
   void deps.registry.registerMachine({}, 10);
   // @ts-expect-error the engine's and agents' change streams
   deps.registry.watchAssignments(undefined, '0', () => {});
+  // @ts-expect-error the engine's fenced rollout writes
+  void deps.registry.putRollout('1', {} as never);
+  // @ts-expect-error the engine's fenced rollback
+  void deps.registry.revertUnits('1', []);
 }
 
 describe('the API role of the registry', () => {

@@ -19,6 +19,15 @@ describe('Keys', () => {
       [keys.leader(), { kind: 'leader' }],
       [keys.placement('a.service', 'm1'), { kind: 'placed', name: 'a.service', machineId: 'm1' }],
       [keys.placementsReady(), { kind: 'placed-ready' }],
+      [keys.rollout('web@.service'), { kind: 'rollout', group: 'web@.service' }],
+      [
+        keys.rolloutHistory('web@.service', 12),
+        { kind: 'rollout-history', group: 'web@.service', id: 12 },
+      ],
+      [
+        keys.rolloutPin(h, 'web@.service', 3),
+        { kind: 'ref', hash: h, name: 'rollout=web@.service=3' },
+      ],
     ] as const;
     for (const [key, parsed] of cases) expect(keys.parse(key)).toEqual(parsed);
     expect(keys.unit('a.service')).toBe('/_coreos.com/fleet/unit/a.service');
@@ -31,9 +40,20 @@ describe('Keys', () => {
       `${DEFAULT_PREFIX}unit/a/b`,
       `${DEFAULT_PREFIX}machine/m1/x`,
       `${DEFAULT_PREFIX}zzz/a`,
+      `${DEFAULT_PREFIX}rollout-history/web@.service/12`,
     ]) {
       expect(keys.parse(k)).toBeUndefined();
     }
+  });
+
+  it('keeps rollout history in id order, apart from the current records', () => {
+    expect(keys.rolloutHistory('a.service', 2) < keys.rolloutHistory('a.service', 10)).toBe(true);
+    expect(keys.rolloutHistory('a.service', 1)).toBe(
+      '/_coreos.com/fleet/rollout-history/a.service/0000000001',
+    );
+    const current = keys.rollouts();
+    const history = keys.rolloutHistory('a.service', 1);
+    expect(history >= current.start && history < current.end).toBe(false);
   });
 
   it('keeps per-machine assignment ranges apart (m1 does not cover m10)', () => {

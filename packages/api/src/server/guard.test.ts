@@ -83,6 +83,19 @@ describe('roles at the guard', () => {
       'permission denied: role read cannot PUT units',
     );
   });
+
+  it('lets read see rollouts and refuses it pause, resume and undo', () => {
+    const r: ListenerPolicy = { plain: true, role: 'read' };
+    const at = (method: string, url: string): GuardedRequest => ({ method, url, headers: {} });
+    expect(guardProblem(at('GET', '/fleet/x/rollouts/web@.service'), r, 'read', none)).toBe(
+      undefined,
+    );
+    for (const action of ['pause', 'resume', 'undo']) {
+      expect(
+        guardProblem(at('POST', `/fleet/x/rollouts/web@.service/${action}`), r, 'read', none),
+      ).toBe('permission denied: role read cannot POST rollouts');
+    }
+  });
 });
 
 describe('loopback listening addresses', () => {

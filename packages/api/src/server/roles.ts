@@ -113,7 +113,8 @@ export function resourceOf(url: string): string {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const parts = path.split('/').filter((p) => p !== '');
-  const name = parts[0] === 'fleet' && parts[1] === 'v1' ? parts[2] : parts[0];
+  const name =
+    parts[0] === 'fleet' && (parts[1] === 'v1' || parts[1] === 'x') ? parts[2] : parts[0];
   return name === undefined || !/^[A-Za-z0-9._-]{1,64}$/.test(name) ? '/' : name;
 }
 

@@ -98,12 +98,11 @@ export const rolloutCommand: CommandSpec = {
   description:
     'NAME is a rollout group (a template such as web@.service, or a unit) or any unit of it\n' +
     '(web@3.service means web@.service).\n' +
-    '  status   the current rollout (or the last one): state, versions, progress, each copy\n' +
-    '           (--watch: follow it until it finishes; exit 1 unless it succeeded)\n' +
-    '  history  the current and the last 10 finished rollouts, newest first\n' +
-    '  pause    hold new waves of a running rollout (copies in flight finish)\n' +
-    '  resume   continue a paused rollout\n' +
-    '  undo     roll back to the version before the current one',
+    'status: the current rollout (or the last one): state, versions, progress and each copy;\n' +
+    'with --watch it follows the rollout until it finishes and exits 1 unless it succeeded.\n' +
+    'history: the current and the last 10 finished rollouts, newest first.\n' +
+    'pause: hold new waves of a running rollout (copies in flight finish). resume: continue it.\n' +
+    'undo: roll back to the version before the current one.',
   positional: '[words..]',
   options: {
     watch: {

@@ -82,9 +82,11 @@ export function pinOps(core: Core, before: readonly Pinned[], after: readonly Pi
 }
 
 /**
- * Ops that put back the contents of `hashes` that are gone: a rollout starts after its units were
- * replaced, and the replace may have collected the old version's contents. They are found in this
- * registry's cache, or in the store as it was just before one of `units` was last written.
+ * Ops that make sure the contents of `hashes` (newly pinned) exist when the pins are written. A
+ * rollout starts after its units were replaced, and the replace may have collected the old
+ * version's contents: they are put back from this registry's cache, or from the store as it was
+ * just before one of `units` was last written. Contents present now are written again if absent
+ * at commit, so a concurrent collection between this read and the commit loses nothing.
  */
 export async function restoreContentOps(
   core: Core,
@@ -93,10 +95,11 @@ export async function restoreContentOps(
 ): Promise<KvOp[]> {
   const ops: KvOp[] = [];
   for (const h of hashes) {
-    const now = await core.kv.range({ key: core.keys.content(h) });
-    if (now.kvs.length > 0) continue;
+    const now = (await core.kv.range({ key: core.keys.content(h) })).kvs[0];
     const cached = core.contents.get(h);
-    const json = cached === undefined ? await findOlder(core, h, units) : encodeContent(cached);
+    const json =
+      now?.value ??
+      (cached === undefined ? await findOlder(core, h, units) : encodeContent(cached));
     if (json !== undefined) ops.push(putContentIfAbsent(core, h, json));
   }
   return ops;
