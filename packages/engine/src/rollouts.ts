@@ -141,6 +141,7 @@ export class RolloutController {
             await this.tick(l.token, c);
             failures = 0;
             if (this.records.size === 0 && this.wanted.size === 0) waitMs = this.idleMs;
+            else waitMs = Math.min(waitMs, this.nextDoneIn());
           } catch (err) {
             if (err instanceof NotLeaderError) {
               this.log.warn({ err }, 'rollouts stopped: a fenced write was refused');
@@ -161,6 +162,20 @@ export class RolloutController {
       wake.cancel();
       if (this.wake === wake) this.wake = undefined;
     }
+  }
+
+  /** Time until the first copy in flight has been healthy long enough to be done (ms, >= 0). */
+  private nextDoneIn(): number {
+    const now = this.clock.now();
+    let next = Infinity;
+    for (const r of this.records.values()) {
+      for (const c of r.copies) {
+        if (c.phase !== 'replacing' || c.healthySince === undefined) continue;
+        const at = Date.parse(c.healthySince) + r.policy.minHealthySec * 1000;
+        if (at < next) next = at;
+      }
+    }
+    return Math.max(0, next - now);
   }
 
   /** One look at every open rollout and every group the gate asked for. */
