@@ -81,7 +81,7 @@ export class RolloutController {
   }
 
   /**
-   * Starts the rollouts of a leadership term in the background (see {@link run}); `end()` stops
+   * Starts the rollouts of a leadership term in the background (see `run`); `end()` stops
    * them and waits (the term calls it as it ends).
    */
   during(
@@ -121,7 +121,7 @@ export class RolloutController {
    * holds, until `stop`. A refused fenced write ends it (the term ends too); other errors are
    * logged and retried after a backoff (the gate holds the group's copies meanwhile).
    */
-  async run(
+  private async run(
     l: Leadership,
     cache: () => ClusterCache | undefined,
     stop: AbortSignal,
