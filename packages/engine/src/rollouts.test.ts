@@ -138,6 +138,32 @@ describe('rolling updates driven by the engine', () => {
     ]);
   });
 
+  it('without UpdateAutoRevert holds a failed rollout until a fixed version is applied', async () => {
+    const policy = ['UpdateMaxParallel=2', 'UpdateMinHealthySec=5', 'UpdateAutoRevert=false'];
+    const v1 = await submit(WEB, version('1', policy));
+    engine();
+    await runUntil('web@', async () => (await world.healthy('web@')) === 6, 'v1 running');
+    const bad = unitHash(version('2', policy));
+    world.behaviour.set(bad, 'fails');
+    await submit(WEB, version('2', policy));
+    const failed = async () => (await registry.getRollout(GROUP)).current?.state === 'failed';
+    await runUntil('web@', failed, 'the failure');
+    const until = bench.clock.now() + 30_000;
+    await runUntil('web@', async () => bench.clock.now() >= until, '30 s failed');
+    // Nothing more was released, nothing put back: the operator decides.
+    expect(world.given.get(bad)?.size).toBe(2);
+    expect((await hashes('web@')).sort()).toEqual([v1, bad].sort());
+    const fixed = await submit(WEB, version('3', policy));
+    await runUntil('web@', finished(GROUP, 'succeeded'), 'the fixed version');
+    expect(await hashes('web@')).toEqual([fixed]);
+    const history = (await registry.getRollout(GROUP)).history;
+    expect(history.map((h) => [h.id, h.state, h.fromHash])).toEqual([
+      [2, 'succeeded', v1],
+      [1, 'failed', v1],
+    ]);
+    expect(history[1]?.reason).toMatch(/: unit failed; superseded: the group changed to /);
+  });
+
   it('continues a rollout after the leader dies mid-way, from the record', async () => {
     const policy = ['UpdateMaxParallel=2', 'UpdateMinHealthySec=5'];
     await submit(WEB, version('1', policy));

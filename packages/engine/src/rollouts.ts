@@ -109,7 +109,8 @@ export class RolloutController {
     let group = this.groupOf.get(u.name);
     if (group === undefined) this.groupOf.set(u.name, (group = groupOf(u.name)));
     const record = this.records.get(group);
-    if (a.hash !== u.hash && !isOpen(record)) {
+    // No open rollout, or a failed one the group moved on from: look at the group at once.
+    if (a.hash !== u.hash && (!isOpen(record) || record.state === 'failed')) {
       this.wanted.add(group);
       this.wake?.fire();
     }
@@ -140,7 +141,9 @@ export class RolloutController {
           try {
             await this.tick(l.token, c);
             failures = 0;
-            if (this.records.size === 0 && this.wanted.size === 0) waitMs = this.idleMs;
+            // A failed rollout waits for the operator: the gate wakes the loop when the group changes.
+            const busy = [...this.records.values()].some((r) => r.state !== 'failed');
+            if (!busy && this.wanted.size === 0) waitMs = this.idleMs;
             else waitMs = Math.min(waitMs, this.nextDoneIn());
           } catch (err) {
             if (err instanceof NotLeaderError) {
@@ -220,7 +223,7 @@ export class RolloutController {
     }
     const lastId =
       record === undefined ? ((await this.registry.getRollout(group)).history[0]?.id ?? 0) : 0;
-    const states = await this.groups.states(view);
+    const states = record?.state === 'failed' ? [] : await this.groups.states(view);
     const step = stepRollout({
       group,
       record,
