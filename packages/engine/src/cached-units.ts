@@ -50,6 +50,12 @@ class UnitRequirements {
     }
   }
 
+  /** Whether a unit's requirements are not known for its hash (a read is due). */
+  stale(units: Iterable<readonly [string, CachedUnit]>): boolean {
+    for (const [name, u] of units) if (this.byName.get(name)?.hash !== u.hash) return true;
+    return false;
+  }
+
   /** The unit as the planner sees it, or undefined if its contents are not known (yet). */
   unit(name: string, u: CachedUnit): SnapshotUnit | undefined {
     const r = this.byName.get(name);
@@ -103,7 +109,10 @@ export class CachedUnits {
   /** Every unit whose contents are known (read first for units seen first). */
   async all(registry: Pick<EngineStore, 'getContentsMany'>): Promise<SnapshotUnit[]> {
     this.delta.clear();
-    await this.requirements.read(registry, this.units);
+    // A unit given new contents while a read was out is read again (up to three reads in all):
+    // left out of the snapshot it would look destroyed, and its copies would be unscheduled.
+    for (let reads = 0; reads < 3 && this.requirements.stale(this.units); reads++)
+      await this.requirements.read(registry, this.units);
     const units: SnapshotUnit[] = [];
     for (const [name, u] of this.units) {
       // Contents not found: destroyed or replaced meanwhile; the watch has said so and another
@@ -145,6 +154,11 @@ export class CachedUnits {
       units.push(unit);
     }
     return units;
+  }
+
+  /** Every unit's head by name (read-only: the rollouts read their groups from it). */
+  heads(): ReadonlyMap<string, Readonly<CachedUnit>> {
+    return this.units;
   }
 
   /** The reason last recorded for a unit (`undefined` if none or unknown). */

@@ -11,7 +11,7 @@ import type {
 import type { Clock } from '@fleet/runtime';
 import type { Snapshot, SnapshotMachine, SnapshotUnit } from '@fleet/scheduler';
 import { AssignmentCache } from './assignment-cache.js';
-import { CachedUnits } from './cached-units.js';
+import { CachedUnits, type CachedUnit } from './cached-units.js';
 import { ListingGate } from './listing-gate.js';
 import { MachineHistory } from './machine-history.js';
 import { passMachines } from './pass-machines.js';
@@ -192,6 +192,16 @@ export class ClusterCache {
   markUnsure(): void {
     this.writeFailed = true;
     this.units.delta.all();
+  }
+
+  /** Unit heads by name, and every assignment held: what the rollouts read their groups from. */
+  rolloutView(): { units: ReadonlyMap<string, Readonly<CachedUnit>>; assignments: Assignment[] } {
+    return { units: this.units.heads(), assignments: this.assignments.all() };
+  }
+  /** Plans these units again next pass, as if changed: a rollout released or put back copies. */
+  touchUnits(names: Iterable<string>): void {
+    for (const n of names) this.units.delta.unit(n);
+    this.changed('units');
   }
 
   /** The reason last recorded for a unit (`undefined` if none or unknown). */

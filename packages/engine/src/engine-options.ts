@@ -2,6 +2,7 @@
 import type { EngineStore, EventSink } from '@fleet/registry';
 import type { Clock, Logger } from '@fleet/runtime';
 import type { EventTrimOptions } from './events.js';
+import type { RolloutController } from './rollouts.js';
 
 export interface EngineOptions {
   readonly registry: EngineStore;
@@ -54,4 +55,10 @@ export interface EngineOptions {
   readonly events?: EventSink;
   /** How the leader bounds the event log (default 5,000 events, 2 MiB, every 60 s); null: never. */
   readonly eventTrim?: EventTrimOptions | null;
+  /**
+   * Rolling updates (docs/deploys.md): a changed unit reaches its group's copies in waves with
+   * health gates and rollback, driven by this controller (built over the same registry) while
+   * the engine leads. Without it every copy gets new contents at once, as before.
+   */
+  readonly rollouts?: RolloutController;
 }

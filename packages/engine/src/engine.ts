@@ -9,7 +9,7 @@ import {
   type Clock,
   type Logger,
 } from '@fleet/runtime';
-import { GlobCache, Planner } from '@fleet/scheduler';
+import { GlobCache, Planner, ungated } from '@fleet/scheduler';
 import { ClusterCache } from './cluster-cache.js';
 import type { EngineOptions } from './engine-options.js';
 import { EventfulEngineStore } from './events.js';
@@ -20,8 +20,6 @@ import { reconcileOnce } from './reconcile.js';
 import { SuspectMachines } from './suspects.js';
 import { whileSuspended } from './suspended.js';
 import { verdictOf } from './verdict.js';
-
-export type { EngineOptions } from './engine-options.js';
 
 /** A leader's retries after a retryable error: ±20 % jitter, from one interval up to this. */
 const RETRY_MAX_MS = 30_000;
@@ -53,7 +51,7 @@ export class Engine {
   /** Compiled globs and match answers, kept across passes (a unit's globs are weighed once). */
   private readonly globs = new GlobCache();
   /** Plans pass after pass; a pass over a few changed units plans only those (see Planner). */
-  private readonly planner = new Planner({ globs: this.globs });
+  private readonly planner: Planner;
   private leadership: Leadership | undefined;
   private running: Promise<void> | undefined;
   /** The leader this engine last saw while following (its machine is suspect if it vanished). */
@@ -73,6 +71,7 @@ export class Engine {
     this.random = opts.random ?? Math.random;
     const maxMs = Math.max(this.intervalMs, RETRY_MAX_MS);
     this.retry = { initialMs: this.intervalMs, maxMs, jitter: 0.2 };
+    this.planner = new Planner({ globs: this.globs, gate: opts.rollouts?.gate ?? ungated });
   }
 
   /** Lease TTL in seconds: five reconcile intervals, as in fleet (3 s by default; fleet's 10 s). */
@@ -137,6 +136,7 @@ export class Engine {
     stop.addEventListener('abort', () => trigger.fire(), { once: true });
     l.onChange(() => trigger.fire());
     let cache: ClusterCache | undefined;
+    const rolling = this.opts.rollouts?.during(l, () => cache, stop);
     let resyncAt = 0;
     let needLoad = true;
     let dirty = true;
@@ -264,7 +264,7 @@ export class Engine {
       else this.log.error({ err }, 'Engine term ended by an error that retrying cannot help');
     } finally {
       trigger.cancel();
-      await cache?.close();
+      await Promise.all([rolling?.end(), cache?.close()]);
       this.leadership = undefined;
       this.metrics.leaderSince = undefined;
       if (!this.abort.signal.aborted) {

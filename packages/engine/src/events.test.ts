@@ -4,7 +4,7 @@ import { BufferedEventSink, type ClusterEvent, type EventInput } from '@fleet/re
 import { RecordingLogger } from '@fleet/runtime';
 import type { Task } from '@fleet/scheduler';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EngineOptions } from './engine.js';
+import type { EngineOptions } from './engine-options.js';
 import { taskEvents } from './events.js';
 import { EngineBench, M1, M2, unitInput } from './testing/index.js';
 

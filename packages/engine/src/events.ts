@@ -223,4 +223,5 @@ export class EventfulEngineStore implements EngineStore {
   putRollout: EngineStore['putRollout'] = (t, r, e) => this.inner.putRollout(t, r, e);
   finishRollout: EngineStore['finishRollout'] = (t, g) => this.inner.finishRollout(t, g);
   revertUnits: EngineStore['revertUnits'] = (t, c) => this.inner.revertUnits(t, c);
+  listUnitStates: EngineStore['listUnitStates'] = (f) => this.inner.listUnitStates(f);
 }

@@ -1,4 +1,5 @@
-export { Engine, type EngineOptions } from './engine.js';
+export { Engine } from './engine.js';
+export type { EngineOptions } from './engine-options.js';
 export { ClusterCache, type ChangeKind } from './cluster-cache.js';
 export { reconcileOnce, type PassResult } from './reconcile.js';
 export { newMetrics, noPassPhases, type EngineMetrics, type PassPhases } from './metrics.js';
@@ -9,3 +10,4 @@ export {
   taskEvents,
   type EventTrimOptions,
 } from './events.js';
+export { RolloutController, type RolloutOptions } from './rollouts.js';

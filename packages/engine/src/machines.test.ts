@@ -8,7 +8,8 @@ import { advanceUntil, settle as flush } from '@fleet/runtime/testing';
 import { overriding } from '@fleet/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from './cluster-cache.js';
-import type { Engine, EngineOptions } from './engine.js';
+import type { Engine } from './engine.js';
+import type { EngineOptions } from './engine-options.js';
 import { MachineHistory } from './machine-history.js';
 import { EngineBench, M1, M2, M3, machineRecord, placement, unitInput } from './testing/index.js';
 

@@ -14,14 +14,14 @@ import {
   InsecureListenerError,
   UNAVAILABLE_MESSAGE,
 } from '@fleet/api';
-import { Engine } from '@fleet/engine';
+import type { Engine } from '@fleet/engine';
 import { KvRegistry, type Registry } from '@fleet/registry';
 import { EtcdRegistry } from '@fleet/registry/etcd';
 import { oneLine, rateLimited, systemClock, type Clock, type Logger } from '@fleet/runtime';
 import { DbusSystemd, type Systemd } from '@fleet/systemd';
 import { apiListenOptions, apiTls } from './api-listen.js';
 import { RESTART_OPTIONS, type FleetdConfig } from './config.js';
-import { engineTimings } from './engine-timings.js';
+import { buildEngine } from './engine-build.js';
 import { eventSink } from './events.js';
 import { ConfigError, EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
@@ -154,16 +154,7 @@ export class Fleetd {
       // The agent reads no files itself: load, memory and disk come from /proc and statfs here.
       collectHealth,
     });
-    const engine = config.disableEngine
-      ? undefined
-      : new Engine({
-          registry,
-          candidateId: machineId,
-          events,
-          clock,
-          logger: log,
-          ...engineTimings(config),
-        });
+    const engine = buildEngine(config, { registry, machineId, events, clock, log });
     const metrics = createMetrics(() => ({
       agent: agent.metrics,
       ...(engine ? { engine: engine.metrics } : {}),

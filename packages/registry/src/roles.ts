@@ -45,6 +45,7 @@ export type EngineStore = Pick<
   | 'getContentsMany'
   | 'applyAssignments'
   | 'setUnitReason'
+  | 'listUnitStates'
   | 'listRollouts'
   | 'getRollout'
   | 'watchRollouts'

@@ -36,3 +36,22 @@ export {
   type UnitTask,
 } from './agent-plan.js';
 export { Planner } from './planner.js';
+export { stepRollout } from './rollout.js';
+export { RolloutReason } from './rollout-health.js';
+export {
+  isOpen,
+  OPEN_STATES,
+  type CopyPhase,
+  type CopyRef,
+  type RolloutAssignment,
+  type RolloutCopy,
+  type RolloutLogEvent,
+  type RolloutEventKind,
+  type RolloutInput,
+  type RolloutRecord,
+  type RolloutState,
+  type RolloutStep,
+  type RolloutUnit,
+  type RolloutUnitState,
+} from './rollout-types.js';
+export { gatedHash, ungated, type ContentGate } from './content-gate.js';

@@ -1,4 +1,5 @@
 import { compareStrings } from '@fleet/unit';
+import { ungated, type ContentGate } from './content-gate.js';
 import type { Plan, SnapshotAssignment, SnapshotUnit, Task, Waiting } from './types.js';
 import { Reason } from './reasons.js';
 
@@ -28,7 +29,11 @@ export class TaskBook {
   /** Assignments unscheduled so far this pass, by {@link assignmentKey}: a later schedule there keeps them. */
   private readonly dropped = new Map<string, SnapshotAssignment>();
 
-  constructor(kept = new Map<string, Map<string, SnapshotAssignment>>()) {
+  constructor(
+    kept = new Map<string, Map<string, SnapshotAssignment>>(),
+    /** Which contents a kept assignment gets (see ContentGate; by default its unit's). */
+    private readonly gate: ContentGate = ungated,
+  ) {
     this.kept = kept;
   }
 
@@ -48,11 +53,15 @@ export class TaskBook {
 
   /** Brings a kept assignment to the unit's current contents and target state, if they changed. */
   refresh(assignment: SnapshotAssignment, unit: SnapshotUnit): void {
-    if (assignment.hash !== unit.hash) this.update(assignment, unit, Reason.contentChanged);
-    else if (assignment.desiredState !== unit.desiredState) {
+    const hash = this.gate(assignment, unit);
+    if (assignment.hash !== hash) {
+      const reason = hash === unit.hash ? Reason.contentChanged : Reason.contentReverted;
+      this.update(assignment, unit, hash, reason);
+    } else if (assignment.desiredState !== unit.desiredState) {
       this.update(
         assignment,
         unit,
+        hash,
         Reason.stateChanged(assignment.desiredState, unit.desiredState),
       );
     }
@@ -67,12 +76,17 @@ export class TaskBook {
     if (index >= 0) this.updates.splice(index, 1);
   }
 
-  private update(assignment: SnapshotAssignment, unit: SnapshotUnit, reason: string): void {
+  private update(
+    assignment: SnapshotAssignment,
+    unit: SnapshotUnit,
+    hash: string,
+    reason: string,
+  ): void {
     this.updates.push({
       kind: 'update',
       unit: assignment.unit,
       machineId: assignment.machineId,
-      hash: unit.hash,
+      hash,
       desiredState: unit.desiredState,
       reason,
     });

@@ -8,6 +8,7 @@ import { keepValid } from './plan-keep.js';
 import { placeGlobal, placeUnits } from './plan-place.js';
 import { TaskBook } from './plan-tasks.js';
 import type { Plan, Snapshot, SnapshotUnit } from './types.js';
+import type { ContentGate } from './content-gate.js';
 
 /** Options of {@link planCluster}. */
 export interface PlanOptions {
@@ -24,6 +25,11 @@ export interface PlanOptions {
    * `Infinity` (never index) to check just that.
    */
   readonly indexGlobsAfter?: number;
+  /**
+   * Which contents each kept assignment gets (default: its unit's). The engine's rollouts hold
+   * copies not released yet on what they run (see ContentGate).
+   */
+  readonly gate?: ContentGate;
 }
 
 /**
@@ -45,7 +51,12 @@ export function fullPass(snapshot: Snapshot, options: PlanOptions = {}): FullPas
     options.globs,
     options.indexGlobsAfter ?? units.size,
   );
-  const ctx: FullPass = { state, units, book: new TaskBook(), match: state.match };
+  const ctx: FullPass = {
+    state,
+    units,
+    book: new TaskBook(undefined, options.gate),
+    match: state.match,
+  };
   keepValid(ctx, snapshot.assignments);
   placeGlobal(ctx);
   placeUnits(ctx);

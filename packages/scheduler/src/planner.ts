@@ -99,7 +99,7 @@ export class Planner {
       s.units.set(u.name, u);
       if (u.requirements.global) s.globals.add(u.name);
     }
-    const book = new TaskBook(s.assignments);
+    const book = new TaskBook(s.assignments, this.options.gate);
     const ctx: PlanContext = { state: s.state, units: s.units, book, match: s.state.match };
     // Phase 1 keeps everything; it updates what changed (in unit, then machine order).
     for (const u of changed) {

@@ -20,6 +20,7 @@ export const Reason = {
   global: (state: string) => `global unit with target state ${state}`,
   stateChanged: (from: string, to: string) => `target state changed from ${from} to ${to}`,
   contentChanged: 'unit content changed',
+  contentReverted: 'unit content rolled back',
   peerMissing: (peer: string) => `waiting for peer ${peer}, which does not exist`,
   peerUnscheduled: (peer: string) => `waiting for peer ${peer} to be scheduled`,
   peerHostRefuses: (machineId: string, why: string) =>

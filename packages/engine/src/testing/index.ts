@@ -10,7 +10,8 @@ import {
 import { ManualClock, RecordingLogger } from '@fleet/runtime';
 import { advanceBy, advanceUntil, type AdvanceUntilOptions } from '@fleet/runtime/testing';
 import { xfleetOptions } from '@fleet/scheduler/testing';
-import { Engine, type EngineOptions } from '../engine.js';
+import { Engine } from '../engine.js';
+import type { EngineOptions } from '../engine-options.js';
 
 export const M1 = 'a1000000000000000000000000000001';
 export const M2 = 'b2000000000000000000000000000002';
