@@ -167,14 +167,21 @@ export class RolloutController {
     }
   }
 
-  /** Time until the first copy in flight has been healthy long enough to be done (ms, >= 0). */
+  /**
+   * Time until the next step may change something (ms, >= 0): the first copy in flight to have
+   * been healthy long enough, or a quarter tick while a replaced copy has not been seen healthy
+   * yet (its agent publishes that it runs at any moment; the states are not watched).
+   */
   private nextDoneIn(): number {
     const now = this.clock.now();
     let next = Infinity;
     for (const r of this.records.values()) {
       for (const c of r.copies) {
-        if (c.phase !== 'replacing' || c.healthySince === undefined) continue;
-        const at = Date.parse(c.healthySince) + r.policy.minHealthySec * 1000;
+        if (c.phase !== 'replacing') continue;
+        const at =
+          c.healthySince === undefined
+            ? now + this.tickMs / 4
+            : Date.parse(c.healthySince) + r.policy.minHealthySec * 1000;
         if (at < next) next = at;
       }
     }
