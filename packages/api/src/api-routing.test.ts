@@ -33,7 +33,8 @@ describe('routing', () => {
       ['GET', '/fleet/v1/units/../machines', 404],
     ] as const) {
       const res = await fx.request(method, url);
-      const hint = 'resources are /fleet/v1/units, /fleet/v1/state and /fleet/v1/machines';
+      const hint =
+        'resources are /fleet/v1/units, /fleet/v1/state, /fleet/v1/machines and /fleet/x/ (plan, apply, rollouts, events)';
       const message =
         code === 404
           ? `no resource at ${JSON.stringify(url)}: ${hint}`

@@ -112,7 +112,8 @@ function showPath(pathname: string): string {
 }
 
 /** What to try instead, for a path that is not a resource. */
-const RESOURCES_HINT = 'resources are /fleet/v1/units, /fleet/v1/state and /fleet/v1/machines';
+const RESOURCES_HINT =
+  'resources are /fleet/v1/units, /fleet/v1/state, /fleet/v1/machines and /fleet/x/ (plan, apply, rollouts, events)';
 
 /**
  * Finds the resource for a (still percent-encoded) path.
