@@ -233,14 +233,3 @@ export interface UnitApplyResult {
   /** Transactions written: 0 if nothing changed, more than 1 for an apply too large for one. */
   readonly batches: number;
 }
-export type {
-  CopyPhase,
-  Rollout,
-  RolloutCopy,
-  RolloutEvent,
-  RolloutInput,
-  RolloutPolicy,
-  RolloutRecords,
-  RolloutState,
-  UnitRevert,
-} from './rollout-types.js';

@@ -1,42 +1,12 @@
-// The rollout record (docs/deploys.md, "The rollout record") as plain data, and what one step of
-// a rollout reads and decides. The registry stores the record; the scheduler imports no registry,
-// so the record is described here in the same shape (a registry rollout is one of these).
-import type { DesiredState, RolloutPolicy } from '@fleet/unit';
+// What one step of a rollout reads and decides. The record itself (docs/deploys.md, "The rollout
+// record") is `@fleet/unit`'s RolloutData, which the registry stores; the scheduler imports no
+// registry.
+import type { DesiredState, RolloutData, RolloutPolicy, RolloutState } from '@fleet/unit';
 
-export type { RolloutPolicy };
+export type { CopyPhase, RolloutCopy, RolloutPolicy, RolloutState } from '@fleet/unit';
 
-export type RolloutState =
-  'running' | 'paused' | 'succeeded' | 'failed' | 'rolling-back' | 'rolled-back';
-
-/**
- * A copy's phase: `pending` (old version), `replacing` (released: new version, not done yet),
- * `done`, `failed`, `reverted` (put back to the old version).
- */
-export type CopyPhase = 'pending' | 'replacing' | 'done' | 'failed' | 'reverted';
-
-/** One copy of the group: a unit on a machine. Times are ISO strings. */
-export interface RolloutCopy {
-  readonly unit: string;
-  readonly machineId: string;
-  readonly phase: CopyPhase;
-  readonly replacedAt?: string;
-  readonly healthySince?: string;
-}
-
-export interface RolloutRecord {
-  readonly group: string;
-  readonly id: number;
-  readonly state: RolloutState;
-  readonly fromHash: string;
-  readonly toHash: string;
-  readonly units: readonly string[];
-  readonly policy: RolloutPolicy;
-  readonly copies: readonly RolloutCopy[];
-  readonly reason?: string;
-  readonly startedAt: string;
-  readonly updatedAt: string;
-  readonly finishedAt?: string;
-  /** The store's revision of the record, when read from it. */
+/** A rollout record; `revision` is the store's, when read from it. */
+export interface RolloutRecord extends RolloutData {
   readonly revision?: string;
 }
 

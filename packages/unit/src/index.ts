@@ -48,6 +48,7 @@ export {
   rolloutProblem,
 } from './rollout-policy.js';
 export type { RolloutPolicy } from './rollout-policy.js';
+export type { CopyPhase, RolloutCopy, RolloutData, RolloutState } from './rollout-record.js';
 export { HEALTH_CHECK_KEYS, ROLLOUT_KEYS, isDeployKey } from './x-fleet-keys.js';
 export { isKnownSection, SYSTEMD_SECTIONS, X_FLEET_SECTION } from './sections.js';
 export { serializeUnitOptions } from './serialize.js';
