@@ -46,6 +46,32 @@ describe('POST /fleet/x/plan', () => {
     expect(await fx.registry.unitEpoch()).toBe('0');
   });
 
+  it('carries a given template to its instances in the cluster; --prune keeps them', async () => {
+    fx = new Fixture();
+    await fx.unit('web@.service', 'inactive', web('/bin/web --v1'));
+    await fx.unit('web@1.service', 'launched', web('/bin/web --v1'));
+    await fx.unit('web@2.service', 'loaded', web('/bin/web --v1'));
+    await fx.unit('other.service', 'launched', web('/bin/other'));
+    const got = await plan({
+      units: [{ name: 'web@.service', options: web('/bin/web --v2') }],
+      prune: true,
+    });
+    const v2 = unitHash(web('/bin/web --v2'));
+    expect(got.changes.map((c) => [c.action, c.name, 'toHash' in c ? c.toHash : ''])).toEqual([
+      ['destroy', 'other.service', ''],
+      ['replace', 'web@.service', v2],
+      ['replace', 'web@1.service', v2],
+      ['replace', 'web@2.service', v2],
+    ]);
+    const res = await post('apply', {
+      units: [{ name: 'web@.service', options: web('/bin/web --v2') }],
+    });
+    expect(res.status, res.body).toBe(200);
+    // Each instance keeps its desired state.
+    expect((await fx.registry.getUnit('web@2.service'))?.desiredState).toBe('loaded');
+    expect((await fx.registry.getUnit('web@1.service'))?.hash).toBe(v2);
+  });
+
   it('shows replace with a unified diff, start, destroy with prune, and unchanged', async () => {
     fx = new Fixture();
     await fx.unit('web.service', 'launched', web('/bin/web --v1'));

@@ -107,8 +107,22 @@ export function computePlan(req: PlanRequestIn, cluster: readonly Unit[]): Compu
   const replace: UnitInput[] = [];
   const setState: { name: string; desiredState: DesiredState }[] = [];
   const destroy: string[] = [];
-  for (const { name, options } of req.units) {
-    const desiredState = targetState(name);
+  // A given template carries its instances in the cluster that are not given themselves: they
+  // get its contents (and keep their desired state), and --prune keeps them.
+  const templates = new Map(
+    req.units.filter((u) => splitUnitName(u.name).isTemplate).map((u) => [u.name, u.options]),
+  );
+  const units: { name: string; options: readonly UnitOption[]; desiredState?: DesiredState }[] = [
+    ...req.units,
+  ];
+  for (const u of cluster) {
+    const template = splitUnitName(u.name).template;
+    const options = template === undefined ? undefined : templates.get(template);
+    if (options === undefined || given.has(u.name)) continue;
+    given.add(u.name);
+    units.push({ name: u.name, options, desiredState: u.desiredState });
+  }
+  for (const { name, options, desiredState = targetState(name) } of units) {
     const cur = stored.get(name);
     const toHash = unitHash(options);
     if (cur === undefined) {
