@@ -15,9 +15,9 @@ import type { RouteDeps } from './route.js';
 import { resolveRoute, wrongMethodMessage, type Resource, type Routes } from './router.js';
 import { eventsResolver } from './routes/events.js';
 import { machineRoutes } from './routes/machines.js';
-import { deployRoutes } from './routes/deploys.js';
+import { deployResolvers, deployRoutes } from './routes/deploys.js';
 import { discoveryRoute, healthRoute, metricsRoute, readiness } from './routes/ops.js';
-import { rolloutRoutes } from './routes/rollouts.js';
+import { rolloutRoutes, rolloutsResolver } from './routes/rollouts.js';
 import { stateRoutes } from './routes/state.js';
 import { unitPutRoute } from './routes/unit-put.js';
 import { unitReadRoutes } from './routes/units.js';
@@ -101,9 +101,11 @@ export function createApi(opts: ApiOptions): ApiHandler {
     discovery: discoveryRoute,
     metrics: metricsRoute(promRegistry),
     health: healthRoute(deps, isReady),
-    deploys: deployRoutes(deps),
-    rollouts: rolloutRoutes(deps),
-    x: { events: eventsResolver(deps) },
+    x: {
+      events: eventsResolver(deps),
+      rollouts: rolloutsResolver(rolloutRoutes(deps)),
+      ...deployResolvers(deployRoutes(deps)),
+    },
   };
   const serverHeader = `fleetd/${opts.version}`;
 

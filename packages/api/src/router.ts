@@ -2,9 +2,7 @@
 // /health sit at the root. `/` and the bare prefixes answer 405, anything else unknown 404.
 import { HttpError } from './errors.js';
 import type { RouteHandler } from './route.js';
-import type { DeployRoutes } from './routes/deploys.js';
 import type { MachineRoutes } from './routes/machines.js';
-import { resolveRollouts, type RolloutRoutes } from './routes/rollouts.js';
 import type { StateRoutes } from './routes/state.js';
 import type { UnitReadRoutes } from './routes/units.js';
 
@@ -28,8 +26,6 @@ export interface Routes {
   readonly discovery: RouteHandler;
   readonly metrics: RouteHandler;
   readonly health: RouteHandler;
-  readonly deploys: DeployRoutes;
-  readonly rollouts: RolloutRoutes;
   /** `/fleet/x/<name>` resources by name: add one entry per resource. */
   readonly x: Readonly<Record<string, XResolver>>;
 }
@@ -47,7 +43,7 @@ export interface Resource {
   readonly wrongMethodStatus: 400 | 405;
 }
 
-function decodeSegment(segment: string): string {
+export function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -128,10 +124,6 @@ export function resolveRoute(pathname: string, routes: Routes): Resource {
   if (pathname === '/metrics')
     return resource('/metrics', { GET: routes.metrics }, { gated: false });
   if (pathname === '/health') return resource('/health', { GET: routes.health }, { gated: false });
-  if (pathname === '/fleet/x/plan') return resource(pathname, { POST: routes.deploys.plan });
-  if (pathname === '/fleet/x/apply') return resource(pathname, { POST: routes.deploys.apply });
-  const rollouts = resolveRollouts(pathname, routes.rollouts);
-  if (rollouts !== undefined) return rollouts;
   if (pathname.startsWith(`${X_PREFIX}/`)) {
     const [name = '', ...rest] = pathname.slice(X_PREFIX.length + 1).split('/');
     const found = Object.hasOwn(routes.x, name)

@@ -7,6 +7,7 @@ import { readJson, requireContentType } from '../http/body.js';
 import { jsonReply, type Reply } from '../http/reply.js';
 import { computePlan, parsePlanRequest, planOf, type Computed } from '../plan.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
+import { resource, type XResolver } from '../router.js';
 
 /** The plan and apply routes. */
 export interface DeployRoutes {
@@ -76,5 +77,14 @@ export function deployRoutes(deps: RouteDeps): DeployRoutes {
         }
       }
     },
+  };
+}
+
+/** `/fleet/x/plan` and `/fleet/x/apply`. */
+export function deployResolvers(routes: DeployRoutes): Readonly<Record<string, XResolver>> {
+  return {
+    plan: (rest, label) => (rest.length === 0 ? resource(label, { POST: routes.plan }) : undefined),
+    apply: (rest, label) =>
+      rest.length === 0 ? resource(label, { POST: routes.apply }) : undefined,
   };
 }

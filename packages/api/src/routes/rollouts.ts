@@ -10,12 +10,9 @@ import { groupOf } from '@fleet/unit';
 import { HttpError } from '../errors.js';
 import { jsonReply } from '../http/reply.js';
 import type { RouteDeps, RouteHandler } from '../route.js';
-import type { Resource } from '../router.js';
+import { decodeSegment, resource, type XResolver } from '../router.js';
 import { checkStoredUnitName } from '../validation.js';
 import { undoRollout } from './rollout-undo.js';
-
-/** The prefix of fleet-ts's own resources, beside fleet's v1. */
-export const X_PREFIX = '/fleet/x';
 
 /** Handlers of the rollout resources. */
 export interface RolloutRoutes {
@@ -99,37 +96,23 @@ export function rolloutRoutes(deps: RouteDeps): RolloutRoutes {
   };
 }
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new HttpError(400, `invalid percent-encoding in path segment ${JSON.stringify(segment)}`);
-  }
-}
-
-const resource = (
-  label: string,
-  methods: Readonly<Record<string, RouteHandler>>,
-  name = '',
-): Resource => ({ label, methods, gated: true, name, wrongMethodStatus: 405 });
-
-/** The rollout resource at a (still percent-encoded) path, or `undefined` if it is none. */
-export function resolveRollouts(pathname: string, routes: RolloutRoutes): Resource | undefined {
-  const base = `${X_PREFIX}/rollouts`;
-  if (pathname === base) return resource(base, { GET: routes.list });
-  if (!pathname.startsWith(`${base}/`)) return undefined;
-  const [item = '', action, ...extra] = pathname.slice(base.length + 1).split('/');
-  if (item === '' || extra.length > 0) return undefined;
-  const name = decodeSegment(item);
-  if (action === undefined) return resource(`${base}/:group`, { GET: routes.get }, name);
-  const handler =
-    action === 'pause'
-      ? routes.pause
-      : action === 'resume'
-        ? routes.resume
-        : action === 'undo'
-          ? routes.undo
-          : undefined;
-  if (handler === undefined) return undefined;
-  return resource(`${base}/:group/${action}`, { POST: handler }, name);
+/** The rollout resources under /fleet/x/rollouts: the list, a group, and a group's actions. */
+export function rolloutsResolver(routes: RolloutRoutes): XResolver {
+  return (rest, base) => {
+    if (rest.length === 0) return resource(base, { GET: routes.list });
+    const [item = '', action, ...extra] = rest;
+    if (item === '' || extra.length > 0) return undefined;
+    const name = decodeSegment(item);
+    if (action === undefined) return resource(`${base}/:group`, { GET: routes.get }, { name });
+    const handler =
+      action === 'pause'
+        ? routes.pause
+        : action === 'resume'
+          ? routes.resume
+          : action === 'undo'
+            ? routes.undo
+            : undefined;
+    if (handler === undefined) return undefined;
+    return resource(`${base}/:group/${action}`, { POST: handler }, { name });
+  };
 }
