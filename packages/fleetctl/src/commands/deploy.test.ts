@@ -330,15 +330,16 @@ describe('fleetctl apply --wait', () => {
       what: 'the unit to be replaced',
     });
     // The engine opens the rollout before any copy runs the new version (it holds them until it
-    // releases them). Every copy is then new, but the rollout runs until it has seen them healthy
-    // long enough.
+    // releases them): the copy is published only once apply has seen the rollout (a poll that
+    // read no rollout yet and then the new copy active would rightly end the wait). Every copy is
+    // then new, but the rollout runs until it has seen them healthy long enough.
     set({ current: { ...rec, state: 'running' }, history: [] });
-    await h.publish('web.service', M1.id, { activeState: 'active' });
     await waitFor(() => stderr.includes('rollout 1 running'), {
       timeoutMs: 10_000,
       intervalMs: 5,
       what: 'apply to see the rollout running',
     });
+    await h.publish('web.service', M1.id, { activeState: 'active' });
     set({ current: { ...rec, state: 'succeeded' }, history: [] });
     const r = await run;
     expect([r.code, r.stderr]).toEqual([
