@@ -4,7 +4,7 @@
 import type { EventInput, EventSink } from '@fleet/registry';
 import type { AgentTask } from '@fleet/scheduler';
 import type { SystemdUnitStatus } from '@fleet/systemd';
-import { splitUnitName } from '@fleet/unit';
+import { groupOf } from '@fleet/unit';
 
 /** The settled active states whose changes are events; states under way are passed over. */
 type Settled = 'active' | 'inactive' | 'failed';
@@ -72,7 +72,7 @@ export class UnitEvents {
   }
 
   private emit(kind: EventInput['kind'], unit: string, message: string): void {
-    const group = splitUnitName(unit).template ?? unit;
+    const group = groupOf(unit);
     this.sink.emit({ kind, unit, machineId: this.machineId, group, message });
   }
 }

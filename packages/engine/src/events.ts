@@ -17,7 +17,7 @@ import {
 import type { Clock, Logger } from '@fleet/runtime';
 import type { Task } from '@fleet/scheduler';
 import type { EngineOptions } from './engine-options.js';
-import { splitUnitName } from '@fleet/unit';
+import { groupOf } from '@fleet/unit';
 
 /** How the leader bounds the log, and how often it trims it. */
 export interface EventTrimOptions extends EventRetention {
@@ -31,17 +31,12 @@ export const DEFAULT_EVENT_TRIM: EventTrimOptions = {
   intervalMs: 60_000,
 };
 
-/** The rollout group of a unit: a template's instances form the template, any other unit itself. */
-export function groupOfUnit(name: string): string {
-  return splitUnitName(name).template ?? name;
-}
-
 const unitEvent = (
   kind: EventInput['kind'],
   unit: string,
   machineId: string,
   message: string,
-): EventInput => ({ kind, unit, machineId, group: groupOfUnit(unit), message });
+): EventInput => ({ kind, unit, machineId, group: groupOf(unit), message });
 
 /**
  * The events of a pass's applied tasks: a unit unscheduled from one machine and scheduled on

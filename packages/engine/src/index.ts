@@ -6,7 +6,6 @@ export { newMetrics, noPassPhases, type EngineMetrics, type PassPhases } from '.
 export {
   DEFAULT_EVENT_TRIM,
   EventfulEngineStore,
-  groupOfUnit,
   taskEvents,
   type EventTrimOptions,
 } from './events.js';
