@@ -49,10 +49,10 @@ describe('fleetd and the event log', () => {
     daemon = await Fleetd.start(config, new RecordingLogger(), { registry, systemd });
     client = new FleetClient({ endpoint: `unix://${join(dir, 'fleet.sock')}` });
     const api = client;
-    await waitFor(async () => (await registry.listMachines()).items.length === 1, {
-      timeoutMs: 10_000,
-      what: 'the agent to register',
-    });
+    // The API serves writes once the agent says it has registered, which is a moment after its
+    // machine record is in the registry: wait for the flag (the record alone raced a 503 under load).
+    const d = daemon;
+    await waitFor(() => d.agent.registered, { timeoutMs: 10_000, what: 'the agent to register' });
     const abort = new AbortController();
     const followed: WireEvent[] = [];
     const following = (async () => {
