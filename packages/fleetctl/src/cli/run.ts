@@ -24,6 +24,11 @@ function loadSpec(name: string): Promise<CommandSpec> {
 }
 
 async function dispatch(argv: string[], io: RunIo): Promise<number> {
+  if (argv[0] === '__complete') {
+    // The shell completion scripts' helper: words on stdout, never an error.
+    const { printCandidates } = await import('../completion/hook.js');
+    return printCandidates(argv.slice(1), io);
+  }
   const quick = quickAnswer(argv);
   if (quick !== undefined) {
     io.stdout.write(`${quick}\n`);
