@@ -168,7 +168,7 @@ describe('fleetctl on a 3-machine cluster', () => {
       expect(destroy.stdout).toBe('Destroyed hello.service\n');
       expect(ok(await tcp('list-unit-files', '--no-legend')).stdout).toBe('');
       const cat = await tcp('cat', 'hello.service');
-      expect(cat).toEqual({ code: 1, stdout: '', stderr: 'Unit hello.service not found\n' });
+      expect(cat).toEqual({ code: 1, stdout: '', stderr: 'Unit hello.service does not exist.\n' });
       // Destroying what does not exist is fine, as in fleet.
       expect(ok(await tcp('destroy', 'hello.service')).stdout).toBe('Destroyed hello.service\n');
     });

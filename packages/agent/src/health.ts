@@ -1,5 +1,5 @@
 import { readFile, statfs } from 'node:fs/promises';
-import { freemem, loadavg, totalmem, uptime } from 'node:os';
+import { freemem, hostname, loadavg, totalmem, uptime } from 'node:os';
 import type { JsonValue } from '@fleet/registry';
 
 /** Where health facts come from (real ones by default; tests pass their own). */
@@ -16,7 +16,7 @@ export interface HealthSources {
 
 /**
  * The machine's health as fleetctl list-machines shows it: load average, memory, disk of `/`,
- * systemd's state, the fleetd version and uptimes. A fact that cannot be read is left out.
+ * systemd's state, the fleetd version, the hostname and uptimes. A fact that cannot be read is left out.
  */
 export async function collectHealth(src: HealthSources): Promise<Record<string, JsonValue>> {
   const h: Record<string, JsonValue> = {};
@@ -37,6 +37,8 @@ export async function collectHealth(src: HealthSources): Promise<Record<string, 
     }
   }
   h.version = src.version;
+  // For `fleetctl ssh HOSTNAME`.
+  h.hostname = hostname();
   h.uptimeSeconds = Math.round(uptime());
   h.agentUptimeSeconds = Math.round((src.now() - src.startedAt) / 1000);
   return h;

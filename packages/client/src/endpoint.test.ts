@@ -38,8 +38,20 @@ describe('parseEndpoint', () => {
   it.each([
     ['unix://var/run/fleet.sock', 'unable to connect to host "var" with scheme "unix"'],
     ['file://tmp/fleet.sock', 'unable to connect to host "tmp" with scheme "file"'],
-    ['/var/run/fleet.sock', 'URL scheme undefined'],
-    ['127.0.0.1:49153', 'URL scheme undefined'],
+    [
+      '/var/run/fleet.sock',
+      'endpoint "/var/run/fleet.sock" has no scheme; did you mean unix:///var/run/fleet.sock?',
+    ],
+    [
+      '127.0.0.1:49153',
+      'endpoint "127.0.0.1:49153" has no scheme; did you mean http://127.0.0.1:49153?',
+    ],
+    [
+      'localhost:4001',
+      'endpoint "localhost:4001" has no scheme; did you mean http://localhost:4001?',
+    ],
+    ['[::1]:4001', 'endpoint "[::1]:4001" has no scheme; did you mean http://[::1]:4001?'],
+    ['fleet.sock', 'URL scheme undefined'],
     [
       'ftp://host/',
       'unsupported scheme "ftp" in endpoint "ftp://host/" (expected unix, file, http or https)',

@@ -16,12 +16,31 @@ export type Endpoint =
       readonly text: string;
     };
 
+const SCHEMES = new Set(['unix', 'file', 'http', 'https']);
+
+/**
+ * The endpoint meant by one written without a scheme: `host:port` (or `[v6]:port`, with an
+ * optional path) is `http://host:port`, an absolute path is `unix://PATH`; `undefined` for
+ * anything else.
+ */
+function schemeFix(text: string): string | undefined {
+  if (text.startsWith('/')) return `unix://${text}`;
+  const m = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})(\/.*)?$/.exec(text);
+  if (m === null || SCHEMES.has((m[1] ?? '').toLowerCase())) return undefined;
+  return `http://${text}`;
+}
+
 /**
  * Parses an endpoint.
- * @throws EndpointError with fleet's messages: `URL scheme undefined`, `unable to connect to
+ * @throws EndpointError naming the fix for an endpoint without a scheme (`endpoint "h:1" has no
+ * scheme; did you mean http://h:1?`), fleet's messages `URL scheme undefined`, `unable to connect to
  * host "var" with scheme "unix"` (for `unix://var/run/fleet.sock`), or an unsupported scheme
  */
 export function parseEndpoint(text: string): Endpoint {
+  const fix = schemeFix(text);
+  if (fix !== undefined) {
+    throw new EndpointError(`endpoint ${JSON.stringify(text)} has no scheme; did you mean ${fix}?`);
+  }
   let url: URL;
   try {
     url = new URL(text);

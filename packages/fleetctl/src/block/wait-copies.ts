@@ -3,6 +3,7 @@
 // all units from LIST_FROM units on).
 import { compareStrings } from '@fleet/unit';
 import type { Context } from '../cli/context.js';
+import { recordUnit } from '../output/results.js';
 import { judgeCopies, type CopiesGoal } from './copies.js';
 import { Progress } from './progress.js';
 import { LIST_FROM, Rounds, statesOf } from './rounds.js';
@@ -50,20 +51,25 @@ export async function waitForCopies(
   const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
   const rounds = new Rounds(() => api.listUnitStates({ names }));
   const results = await Promise.all(
-    names.map((name) => {
+    names.map(async (name) => {
       const stale = new Set(staleFailed.get(name));
-      return pollUnit(ctx, progress, name, attempts, goalText, async (poll) => {
+      let machines: string[] = [];
+      const ok = await pollUnit(ctx, progress, name, attempts, goalText, async (poll) => {
         const states =
           names.length >= LIST_FROM
             ? statesOf(await rounds.get(poll), name)
             : await api.listUnitStates({ unitName: name });
         for (const s of states) if (s.systemdActiveState !== 'failed') stale.delete(s.machineID);
         const sorted = [...states].sort((a, b) => compareStrings(a.machineID, b.machineID));
+        machines = sorted.map((s) => s.machineID);
         const copies = await Promise.all(
           sorted.map(async (state) => ({ state, legend: await legendOf(ctx, state.machineID) })),
         );
         return judgeCopies(name, goal, copies, stale);
       });
+      const state = goal === 'stopped' ? 'loaded' : 'launched';
+      if (ok) recordUnit(ctx, name, { state, machines, waited: true });
+      return ok;
     }),
   );
   progress.clear();

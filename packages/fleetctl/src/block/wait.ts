@@ -10,6 +10,7 @@ import type { FleetClient } from '@fleet/client';
 import { isRetryable, oneLine } from '@fleet/runtime';
 import type { Context } from '../cli/context.js';
 import { machineLegend } from '../output/legend.js';
+import { recordUnit } from '../output/results.js';
 import { judge, type Goal, type Observation, type Verdict } from './judge.js';
 import { Progress } from './progress.js';
 import { LIST_FROM, readCluster, Rounds, statesOf, type ClusterView } from './rounds.js';
@@ -67,6 +68,7 @@ export async function pollUnit(
   const fail = (message: string) => {
     progress.remove(name);
     progress.around(() => ctx.err(`Error waiting for units: ${message}`));
+    recordUnit(ctx, name, { ok: false, error: message, waited: true });
     return false;
   };
   for (let poll = 1; ; poll++) {
@@ -134,12 +136,20 @@ export async function waitForUnits(
   const withStates = goal.systemdActive === true || goal.systemdStopped === true;
   const rounds = new Rounds(() => readCluster(api, names, withStates));
   const results = await Promise.all(
-    names.map((name) =>
-      pollUnit(ctx, progress, name, attempts, goalText, async (poll) => {
+    names.map(async (name) => {
+      let seen: Observation | undefined;
+      const ok = await pollUnit(ctx, progress, name, attempts, goalText, async (poll) => {
         const view = names.length >= LIST_FROM ? await rounds.get(poll) : undefined;
-        return judge(name, goal, await observe(ctx, api, name, goal, view));
-      }),
-    ),
+        seen = await observe(ctx, api, name, goal, view);
+        return judge(name, goal, seen);
+      });
+      const machine = seen?.unit?.machineID;
+      if (ok) {
+        const machines = machine === undefined ? [] : [machine];
+        recordUnit(ctx, name, { state: goal.state, machines, waited: true });
+      }
+      return ok;
+    }),
   );
   progress.clear();
   return results.every(Boolean);
@@ -160,17 +170,26 @@ export async function waitForUnloaded(
   const progress = new Progress(ctx.io.stderr, ctx.interactive, goalText);
   const rounds = new Rounds(() => api.listUnitStates({ names }));
   const results = await Promise.all(
-    names.map((name) =>
-      pollUnit(ctx, progress, name, attempts, goalText, async (poll): Promise<Verdict> => {
-        const states =
-          names.length >= LIST_FROM
-            ? statesOf(await rounds.get(poll), name)
-            : await api.listUnitStates({ unitName: name });
-        if (states.length === 0) return { kind: 'done', line: '' };
-        const where = await Promise.all(states.map((s) => legendOf(ctx, s.machineID)));
-        return { kind: 'waiting', status: `still on ${where.join(', ')}` };
-      }),
-    ),
+    names.map(async (name) => {
+      const ok = await pollUnit(
+        ctx,
+        progress,
+        name,
+        attempts,
+        goalText,
+        async (poll): Promise<Verdict> => {
+          const states =
+            names.length >= LIST_FROM
+              ? statesOf(await rounds.get(poll), name)
+              : await api.listUnitStates({ unitName: name });
+          if (states.length === 0) return { kind: 'done', line: '' };
+          const where = await Promise.all(states.map((s) => legendOf(ctx, s.machineID)));
+          return { kind: 'waiting', status: `still on ${where.join(', ')}` };
+        },
+      );
+      if (ok) recordUnit(ctx, name, { machines: [], waited: true });
+      return ok;
+    }),
   );
   progress.clear();
   return results.every(Boolean);

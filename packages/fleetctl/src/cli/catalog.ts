@@ -12,6 +12,7 @@ export interface CatalogEntry {
 export const CATALOG = [
   { name: 'apply', summary: 'Make the units in the cluster match the given unit files' },
   { name: 'cat', summary: 'Output the contents of a submitted unit' },
+  { name: 'completion', summary: 'Print the shell completion script for bash or zsh' },
   { name: 'destroy', summary: 'Destroy one or more units in the cluster' },
   {
     name: 'events',

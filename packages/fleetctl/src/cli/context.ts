@@ -13,6 +13,7 @@ import type { TerminalOpener } from '../ssh/terminal.js';
 import { CliError, UsageError } from './errors.js';
 import type { GlobalOptions } from './globals.js';
 import { escapeLine } from '../output/escape.js';
+import type { UnitResults } from '../output/results.js';
 import { isTty, type CliIo, type RunIo } from './io.js';
 
 /** Run options with their defaults filled in. */
@@ -32,6 +33,8 @@ export class Context {
   private bastionConn: Promise<SshClient> | undefined;
   private readonly cleanups: (() => void | Promise<void>)[] = [];
   private readonly openTerminal: TerminalOpener | undefined;
+  /** With `-o json` (output/results.ts): each unit's result; text lines on stdout are left out. */
+  results: UnitResults | undefined;
 
   constructor(
     io: RunIo,
@@ -50,6 +53,7 @@ export class Context {
 
   /** Prints a line on stdout (control characters escaped: it may hold the cluster's text). */
   out(line: string): void {
+    if (this.results !== undefined) return;
     this.io.stdout.write(`${escapeLine(line)}\n`);
   }
 

@@ -7,6 +7,7 @@ import type { CommandSpec } from './command.js';
 export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promise<CommandSpec>>> = {
   apply: async () => (await import('../commands/apply.js')).applyCommand,
   cat: async () => (await import('../commands/cat.js')).catCommand,
+  completion: async () => (await import('../commands/completion.js')).completionCommand,
   destroy: async () => (await import('../commands/destroy.js')).destroyCommand,
   events: async () => (await import('../commands/events.js')).eventsCommand,
   'fd-forward': async () => (await import('../commands/fd-forward.js')).fdForwardCommand,

@@ -8,6 +8,7 @@ import type { CommandSpec } from './command.js';
 import { UsageError } from './errors.js';
 import { GLOBAL_FLAGS } from './globals.js';
 import { suggest } from './suggest.js';
+import { wrapHelp } from './wrap.js';
 import { VERSION } from '../version.js';
 
 /** What parsing produced: help text to print, or arguments to run with. */
@@ -51,10 +52,10 @@ const yargs = createRequire(import.meta.url)('yargs/yargs') as typeof yargsFacto
 
 const GLOBAL_NAMES = [...Object.keys(GLOBAL_FLAGS), 'version', 'help'];
 
-function commandOptions(y: Argv, spec: CommandSpec): Argv {
+function commandOptions(y: Argv, spec: CommandSpec, width: number): Argv {
   let out = y.usage(
     `fleetctl ${spec.name} ${spec.usage}\n\n${spec.summary}` +
-      (spec.description === undefined ? '' : `\n\n${spec.description}`),
+      (spec.description === undefined ? '' : `\n\n${wrapHelp(spec.description, width)}`),
   );
   const own = Object.entries(spec.options ?? {});
   for (const [name, opt] of own) {
@@ -150,7 +151,7 @@ export function parse(
     y = y.epilog(`${ENV_NOTE}\n\nfleetctl version ${VERSION}`);
   } else {
     const cmd = spec.positional === undefined ? spec.name : `${spec.name} ${spec.positional}`;
-    y = y.command(cmd, spec.summary, (sub: Argv) => commandOptions(sub, spec));
+    y = y.command(cmd, spec.summary, (sub: Argv) => commandOptions(sub, spec, width));
   }
   return new Promise((resolve, reject) => {
     void y.parse([...argv], {}, (err: Error | undefined, args: unknown, output: string) => {

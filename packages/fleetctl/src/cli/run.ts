@@ -24,6 +24,11 @@ function loadSpec(name: string): Promise<CommandSpec> {
 }
 
 async function dispatch(argv: string[], io: RunIo): Promise<number> {
+  if (argv[0] === '__complete') {
+    // The shell completion scripts' helper: words on stdout, never an error.
+    const { printCandidates } = await import('../completion/hook.js');
+    return printCandidates(argv.slice(1), io);
+  }
   const quick = quickAnswer(argv);
   if (quick !== undefined) {
     io.stdout.write(`${quick}\n`);
@@ -42,7 +47,8 @@ async function dispatch(argv: string[], io: RunIo): Promise<number> {
     argv = name === undefined ? ['--help'] : [name, '--help'];
   }
   const defaults = globalDefaults(io.env);
-  const width = Math.min(ttyColumns(io.stdout) ?? 100, 120);
+  // The terminal's width (at most 120: longer lines read badly), or 80 when not a terminal.
+  const width = Math.min(ttyColumns(io.stdout) ?? 80, 120);
   const spec = name === undefined ? undefined : await loadSpec(name);
   // yargs-parser first; full yargs only for help, errors and anything doubtful.
   const fast = spec === undefined ? undefined : await fastParse(argv, spec, defaults);

@@ -16,6 +16,7 @@ import { isGlobal, type Goal } from '../block/judge.js';
 import { waitForUnits } from '../block/wait.js';
 import { lazyCreate } from '../units/lazy-create.js';
 import { setTargetStates } from '../units/target-state.js';
+import { recordUnit } from '../output/results.js';
 import { blockAttempts, printTriggered, rejectSign } from './shared.js';
 
 /**
@@ -80,12 +81,19 @@ export async function activate(
   const known = new Map<string, { name: string; options: readonly UnitOption[] }>(created.written);
   for (const u of changed) known.set(u.name, u);
   const waitOn = created.names.filter((n, i) => known.has(n) && created.names.indexOf(n) === i);
+  // -o json: every unit in order; one not waited on was already in the state (submit: kept).
+  for (const n of created.names) {
+    recordUnit(ctx, n, known.has(n) || command === 'submit' ? {} : { state: desiredState });
+  }
   const { global, other } = splitGlobal(waitOn, known);
   if (command !== 'submit') {
-    for (const name of global) ctx.out(`Triggered global unit ${name} ${command}`);
+    for (const name of global) {
+      ctx.out(`Triggered global unit ${name} ${command}`);
+      recordUnit(ctx, name, { state: desiredState });
+    }
   }
   if (attempts < 0) {
-    printTriggered(ctx, other, command);
+    printTriggered(ctx, other, command, desiredState);
     return 0;
   }
   const ok = await waitForUnits(ctx, command === 'submit' ? waitOn : other, goal, attempts);

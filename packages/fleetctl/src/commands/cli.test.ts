@@ -182,7 +182,7 @@ describe('cat', () => {
     expect(await h.fleetctl(['cat', 'nope'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'Unit nope.service not found\n',
+      stderr: 'Unit nope.service does not exist.\n',
     });
   });
 });

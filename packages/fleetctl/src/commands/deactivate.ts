@@ -15,6 +15,7 @@ import {
   type Outcome,
 } from '../units/batch.js';
 import { requireUnits } from '../units/names.js';
+import { failUnit, recordUnit } from '../output/results.js';
 import { blockAttempts, printTriggered } from './shared.js';
 
 /** What one of stop/unload does. */
@@ -44,13 +45,14 @@ async function deactivateOne(
   if (read?.ok === false) throw read.err;
   const unit = read?.value;
   if (unit === undefined) {
-    ctx.err(`Unit ${name} does not exist.`);
+    failUnit(ctx, name, `Unit ${name} does not exist.`);
     return 'failed';
   }
   if (how.refuse.includes(unit.desiredState)) {
-    ctx.err(`Unable to ${how.refuseVerb} unit ${name} in state ${unit.desiredState}`);
+    failUnit(ctx, name, `Unable to ${how.refuseVerb} unit ${name} in state ${unit.desiredState}`);
     return 'failed';
   }
+  recordUnit(ctx, name, { state: how.state });
   if (unit.desiredState === how.state) {
     ctx.debug(`unit ${name} already ${how.state}, skipping`);
     return 'skipped';
@@ -68,6 +70,7 @@ export async function deactivate(ctx: Context, args: Args, how: Deactivation): P
   const api = await ctx.api();
   const held = names.map(() => new HeldLines(ctx));
   const units = await readUnits(api, names);
+  for (const name of names) recordUnit(ctx, name); // -o json: in the order given
   const done = await mapBounded(names, BATCH_LIMIT, (name, i) =>
     settle(deactivateOne(held[i]?.ctx ?? ctx, api, name, units[i], how)),
   );
@@ -80,7 +83,7 @@ export async function deactivate(ctx: Context, args: Args, how: Deactivation): P
     if (outcome.value === 'waiting') waiting.push(names[i] ?? '');
   }
   if (attempts < 0) {
-    printTriggered(ctx, waiting, how.verb);
+    printTriggered(ctx, waiting, how.verb, how.state);
     return failed ? 1 : 0;
   }
   const goal = { state: how.state, systemdStopped: how.machine === 'stopped' };

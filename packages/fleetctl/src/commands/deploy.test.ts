@@ -147,7 +147,10 @@ describe('fleetctl plan', () => {
     const cases: [string[], string][] = [
       [['plan', 'missing.service'], 'unit file missing.service not found\n'],
       [['plan'], 'No unit files or directories given\n'],
-      [['plan', '-o', 'yaml', 'bad.service'], '--output must be text or json, got "yaml"\n'],
+      [
+        ['plan', '-o', 'yaml', 'bad.service'],
+        'Invalid output format "yaml" (expected text or json)\n',
+      ],
       [
         ['plan', 'bad.service'],
         'Error planning: unit "bad.service": invalid unit options: MachineID cannot be used with Global\n',

@@ -4,11 +4,12 @@ import { oneLine } from '@fleet/runtime';
 import type { CommandSpec } from '../cli/command.js';
 import { waitForUnloaded } from '../block/wait.js';
 import { BATCH_LIMIT, HeldLines, mapBounded } from '../units/batch.js';
+import { failUnit, recordUnit, withResults } from '../output/results.js';
 import { requireUnits } from '../units/names.js';
 import { BLOCK_OPTIONS, blockAttempts } from './shared.js';
 
 /** The destroy command. */
-export const destroyCommand: CommandSpec = {
+export const destroyCommand: CommandSpec = withResults({
   name: 'destroy',
   usage: '[--no-block|--block-attempts=N] UNIT...',
   summary: 'Destroy one or more units in the cluster',
@@ -22,14 +23,16 @@ export const destroyCommand: CommandSpec = {
     const attempts = blockAttempts(args);
     const api = await ctx.api();
     const held = names.map(() => new HeldLines(ctx));
+    for (const name of names) recordUnit(ctx, name); // -o json: in the order given
     const done = await mapBounded(names, BATCH_LIMIT, async (name, i) => {
       const out = held[i]?.ctx ?? ctx;
       try {
         if (!(await api.destroyUnit(name))) out.debug(`unit ${name} did not exist`);
         out.out(`Destroyed ${name}`);
+        recordUnit(ctx, name, { state: 'destroyed' });
         return true;
       } catch (err) {
-        out.err(`Error destroying units: ${oneLine(err)}`);
+        failUnit(out, name, `Error destroying units: ${oneLine(err)}`, oneLine(err));
         return false;
       }
     });
@@ -39,4 +42,4 @@ export const destroyCommand: CommandSpec = {
     const ok = attempts < 0 || (await waitForUnloaded(ctx, destroyed, attempts));
     return failed || !ok ? 1 : 0;
   },
-};
+});

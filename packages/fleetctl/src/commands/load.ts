@@ -1,10 +1,11 @@
 // `fleetctl load UNIT...`: schedule units (submitting them first if needed) without starting them.
 import type { CommandSpec } from '../cli/command.js';
+import { withResults } from '../output/results.js';
 import { activate } from './activate.js';
 import { BLOCK_OPTIONS, REPLACE_OPTION, SIGN_OPTION } from './shared.js';
 
 /** The load command. */
-export const loadCommand: CommandSpec = {
+export const loadCommand: CommandSpec = withResults({
   name: 'load',
   usage: '[--no-block|--block-attempts=N] [--replace] UNIT...',
   summary: 'Schedule one or more units in the cluster, first submitting them if necessary',
@@ -15,4 +16,4 @@ export const loadCommand: CommandSpec = {
   positional: '[units..]',
   options: { ...BLOCK_OPTIONS, ...REPLACE_OPTION, ...SIGN_OPTION },
   run: (ctx, args) => activate(ctx, args, 'load'),
-};
+});

@@ -5,8 +5,9 @@ import type { FleetClient, Plan, PlanRequest } from '@fleet/client';
 import { oneLine } from '@fleet/runtime';
 import type { Args, CommandSpec } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
-import { CliError, UsageError } from '../cli/errors.js';
+import { CliError } from '../cli/errors.js';
 import { isTty } from '../cli/io.js';
+import { parseFormat } from '../output/format.js';
 import { renderPlan } from '../output/plan.js';
 import { readUnitSet, type FileUnit } from '../units/unit-set.js';
 
@@ -27,11 +28,7 @@ export const DEPLOY_OPTIONS: Readonly<Record<string, Options>> = {
 
 /** Whether `-o json` was asked for. @throws UsageError for another format than text or json */
 export function jsonOutput(args: Args): boolean {
-  const format = args.string('output');
-  if (format !== 'text' && format !== 'json') {
-    throw new UsageError(`--output must be text or json, got ${JSON.stringify(format)}`);
-  }
-  return format === 'json';
+  return parseFormat(args.string('output'), 'text') === 'json';
 }
 
 /** The request body for the given units. */

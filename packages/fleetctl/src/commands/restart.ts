@@ -8,11 +8,12 @@ import { isGlobal } from '../block/judge.js';
 import { failedCopies, waitForCopies } from '../block/wait-copies.js';
 import { waitForUnits } from '../block/wait.js';
 import { readUnits } from '../units/batch.js';
+import { failUnit, recordUnit, withResults } from '../output/results.js';
 import { lazyCreate } from '../units/lazy-create.js';
 import { setEach } from '../units/target-state.js';
 
 /** The restart command. */
-export const restartCommand: CommandSpec = {
+export const restartCommand: CommandSpec = withResults({
   name: 'restart',
   usage: '[--block-attempts=N] UNIT...',
   summary: 'Instruct systemd to restart one or more units in the cluster',
@@ -55,14 +56,15 @@ export const restartCommand: CommandSpec = {
       const read = units[i];
       if (read?.ok === false) throw read.err;
       const unit = read?.value;
+      recordUnit(ctx, name); // -o json: in the order given
       if (unit === undefined) {
-        ctx.err(`Unit ${name} does not exist.`);
+        failUnit(ctx, name, `Unit ${name} does not exist.`);
         ok = false;
       } else if (unit.desiredState === 'inactive') {
-        ctx.err(`Unable to restart unit ${name} in state inactive`);
+        failUnit(ctx, name, `Unable to restart unit ${name} in state inactive`);
         ok = false;
       } else if (isGlobal(unit) && (await api.listUnitStates({ unitName: name })).length === 0) {
-        ctx.err(`Unable to restart global unit ${name}: it is not on any machine`);
+        failUnit(ctx, name, `Unable to restart global unit ${name}: it is not on any machine`);
         ok = false;
       } else {
         if (isGlobal(unit)) global.add(name);
@@ -88,4 +90,4 @@ export const restartCommand: CommandSpec = {
     ]);
     return ok && stoppedUnits && stoppedCopies && startedUnits && startedCopies ? 0 : 1;
   },
-};
+});

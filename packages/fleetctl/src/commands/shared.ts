@@ -3,6 +3,7 @@ import type { Options } from 'yargs';
 import type { Args } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
+import { recordUnit } from '../output/results.js';
 
 /** `--block-attempts` and `--no-block`. */
 export const BLOCK_OPTIONS: Readonly<Record<string, Options>> = {
@@ -47,9 +48,17 @@ export function blockAttempts(args: Args): number {
   return args.bool('block') ? attempts : -1;
 }
 
-/** Prints `Triggered unit <u> <verb>` for units not waited on. */
-export function printTriggered(ctx: Context, names: readonly string[], verb: string): void {
-  for (const name of names) ctx.out(`Triggered unit ${name} ${verb}`);
+/** Prints `Triggered unit <u> <verb>` for units not waited on (set to `state`). */
+export function printTriggered(
+  ctx: Context,
+  names: readonly string[],
+  verb: string,
+  state: string,
+): void {
+  for (const name of names) {
+    ctx.out(`Triggered unit ${name} ${verb}`);
+    recordUnit(ctx, name, { state });
+  }
 }
 
 /** `--full` / `-l`, `--no-legend`, `--output`/`-o` of the list commands. */

@@ -1,5 +1,5 @@
 // `fleetctl ssh {MACHINE|UNIT} [-- command...]`: a shell, or a command, on a machine named by an
-// ID prefix or its IP, or on the machine of a unit (each machine of a global unit, for a command). The exit
+// ID prefix, its IP or its hostname, or on the machine of a unit (each machine of a global unit, for a command). The exit
 // status is the remote command's.
 import type { WireMachine } from '@fleet/client';
 import type { CommandSpec } from '../cli/command.js';
@@ -40,9 +40,10 @@ export const sshCommand: CommandSpec = {
   usage: '[-A|--forward-agent] [--ssh-port=N] [--machine|--unit] {MACHINE|UNIT} [-- command...]',
   summary: 'Open an interactive shell (or run a command) on a machine in the cluster',
   description:
-    'MACHINE is a machine ID, an unambiguous prefix of one, or its IP; UNIT is the unit whose\n' +
-    'machine to use. Arguments after the target (put them after "--" when they start with "-")\n' +
-    'are run as a command: one argument is a command line for the remote shell, several are\n' +
+    'MACHINE is a machine ID, an unambiguous prefix of one, its IP address, or its hostname (as\n' +
+    'the machine reports it, or resolved here); UNIT is the unit whose machine to use.\n' +
+    'Arguments after the target (put them after "--" when they start with "-") are run as a\n' +
+    'command: one argument is a command line for the remote shell, several are\n' +
     'quoted word for word. Without a command, an interactive shell (a pseudo-terminal when stdin\n' +
     'is one).\n' +
     'A command runs on every machine of a global unit, one after another.',

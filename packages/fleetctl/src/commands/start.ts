@@ -1,10 +1,11 @@
 // `fleetctl start UNIT...`: schedule and start units (submitting them first if needed).
 import type { CommandSpec } from '../cli/command.js';
+import { withResults } from '../output/results.js';
 import { activate } from './activate.js';
 import { BLOCK_OPTIONS, REPLACE_OPTION, SIGN_OPTION } from './shared.js';
 
 /** The start command. */
-export const startCommand: CommandSpec = {
+export const startCommand: CommandSpec = withResults({
   name: 'start',
   usage: '[--no-block|--block-attempts=N] [--replace] UNIT...',
   summary: 'Instruct systemd to start one or more units in the cluster',
@@ -17,4 +18,4 @@ export const startCommand: CommandSpec = {
   positional: '[units..]',
   options: { ...BLOCK_OPTIONS, ...REPLACE_OPTION, ...SIGN_OPTION },
   run: (ctx, args) => activate(ctx, args, 'start'),
-};
+});

@@ -1,10 +1,11 @@
 // `fleetctl stop UNIT...`: stop units, leaving them loaded on their machines.
 import type { CommandSpec } from '../cli/command.js';
+import { withResults } from '../output/results.js';
 import { deactivate } from './deactivate.js';
 import { BLOCK_OPTIONS } from './shared.js';
 
 /** The stop command. */
-export const stopCommand: CommandSpec = {
+export const stopCommand: CommandSpec = withResults({
   name: 'stop',
   usage: '[--no-block|--block-attempts=N] UNIT...',
   summary: 'Instruct systemd to stop one or more units in the cluster',
@@ -23,4 +24,4 @@ export const stopCommand: CommandSpec = {
       summary: 'Successfully stopped units',
       machine: 'stopped',
     }),
-};
+});

@@ -1,10 +1,11 @@
 // `fleetctl submit UNIT...`: upload units without scheduling them.
 import type { CommandSpec } from '../cli/command.js';
+import { withResults } from '../output/results.js';
 import { activate } from './activate.js';
 import { REPLACE_OPTION, SIGN_OPTION } from './shared.js';
 
 /** The submit command. */
-export const submitCommand: CommandSpec = {
+export const submitCommand: CommandSpec = withResults({
   name: 'submit',
   usage: '[--replace] UNIT...',
   summary: 'Upload one or more units to the cluster without starting them',
@@ -16,4 +17,4 @@ export const submitCommand: CommandSpec = {
   positional: '[units..]',
   options: { ...REPLACE_OPTION, ...SIGN_OPTION },
   run: (ctx, args) => activate(ctx, args, 'submit'),
-};
+});

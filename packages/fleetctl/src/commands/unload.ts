@@ -1,10 +1,11 @@
 // `fleetctl unload UNIT...`: unschedule units (stop them and unload them from their machines).
 import type { CommandSpec } from '../cli/command.js';
+import { withResults } from '../output/results.js';
 import { deactivate } from './deactivate.js';
 import { BLOCK_OPTIONS } from './shared.js';
 
 /** The unload command. */
-export const unloadCommand: CommandSpec = {
+export const unloadCommand: CommandSpec = withResults({
   name: 'unload',
   usage: '[--no-block|--block-attempts=N] UNIT...',
   summary: 'Unschedule one or more units in the cluster',
@@ -20,4 +21,4 @@ export const unloadCommand: CommandSpec = {
       summary: 'Successfully unloaded units',
       machine: 'unloaded',
     }),
-};
+});

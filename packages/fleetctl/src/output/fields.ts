@@ -1,5 +1,6 @@
 // `--fields` and `--output` of the list commands: which columns, in which format.
 import { UsageError } from '../cli/errors.js';
+import { parseFormat } from './format.js';
 
 /** `--output` formats of the list commands. */
 export type OutputFormat = 'table' | 'json';
@@ -24,8 +25,7 @@ export function parseFields(text: string, valid: readonly string[]): string[] {
 
 /** Parses `--output`. @throws UsageError for anything but `table` or `json` */
 export function parseOutputFormat(text: string): OutputFormat {
-  if (text === 'table' || text === 'json') return text;
-  throw new UsageError(`Invalid output format ${JSON.stringify(text)} (expected table or json)`);
+  return parseFormat(text, 'table');
 }
 
 /** One list row: for each field, the table cell and the JSON value. */
