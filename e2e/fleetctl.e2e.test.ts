@@ -475,6 +475,35 @@ describe('fleetctl on a 3-machine cluster', () => {
         ['nowhere.service', 'launched', 'inactive', '-', 'no machine has metadata region=nowhere'],
       ]);
     });
+
+    it('is listed by list-units and status with every missing key; --strict refuses a typo', async () => {
+      const md = 'MachineMetadata=region=eu\nMachineMetadata=disk=ssd';
+      await write('picky.service', `${HELLO}\n[X-Fleet]\n${md}\n`);
+      ok(await tcp('start', '--no-block', file('picky.service')));
+      const why = 'no machine has metadata disk=ssd or region=eu';
+      const row = await waitFor(
+        async () =>
+          tableCells(ok(await tcp('list-units', '--no-legend')).stdout).find(
+            (cells) => cells[0] === 'picky.service' && cells[4] === why,
+          ),
+        { timeoutMs: 20_000, intervalMs: 250, what: 'picky.service and its reason in list-units' },
+      );
+      expect(row).toEqual(['picky.service', '-', '-', '-', why]);
+      expect(await tcp('status', 'picky.service')).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: `Unit picky.service is not scheduled: ${why}\n`,
+      });
+      await write('typo.service', `${HELLO}\n[X-Fleet]\nMachineMetdata=region=eu\n`);
+      expect(await tcp('--strict', 'start', file('typo.service'))).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr:
+          'Error creating units: Unit typo.service: unknown [X-Fleet] key "MachineMetdata" ' +
+          '(did you mean "MachineMetadata"?); --strict refuses it\n',
+      });
+      expect((await c.api().listUnits()).map((u) => u.name)).toEqual(['picky.service']);
+    });
   });
 
   describe('ssh, status and journal through --tunnel', () => {

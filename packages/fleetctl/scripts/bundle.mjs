@@ -60,6 +60,18 @@ const ANSWERS = {
       },
     ],
   },
+  // list-units reads the units too, for those no machine has (here: none).
+  '/fleet/v1/units': {
+    units: [
+      {
+        name: 'code-cache.service',
+        options: [{ section: 'Service', name: 'ExecStart', value: '/bin/true' }],
+        desiredState: 'launched',
+        currentState: 'launched',
+        machineID: MACHINE,
+      },
+    ],
+  },
 };
 
 /**

@@ -1,5 +1,6 @@
 import { compareStrings } from '@fleet/unit';
 import { conflictsWith, replaceEachOther, replaces, type ClusterState } from './cluster.js';
+import { metadataFilter } from './filter-metadata.js';
 import type { SnapshotUnit } from './types.js';
 
 /**
@@ -57,24 +58,7 @@ export const machineIdFilter: Filter = (unit, machineId) => {
   };
 };
 
-/** `MachineMetadata=`: values of one key are OR-ed, keys are AND-ed. */
-export const metadataFilter: Filter = (unit, machineId, state) => {
-  const md = state.slots.get(machineId)?.machine.metadata ?? {};
-  for (const [key, values] of Object.entries(unit.requirements.machineMetadata)) {
-    const have = md[key];
-    if (have === undefined || !values.includes(have)) {
-      return lazy(() => {
-        const want = `${key}=${values.join('|')}`;
-        return {
-          one: `lacks metadata ${want}`,
-          many: `lack metadata ${want}`,
-          none: `no machine has metadata ${want}`,
-        };
-      });
-    }
-  }
-  return undefined;
-};
+export { metadataFilter } from './filter-metadata.js';
 
 /** `MachineOf=`: every peer must already be placed on the machine. */
 export const machineOfFilter: Filter = (unit, machineId, state) => {
@@ -153,18 +137,57 @@ export const GLOBAL_FILTERS: readonly Filter[] = [
   replacedByFilter,
 ];
 
-/** The first rejection of `machineId` by `filters`, or `undefined` when it passes all of them. */
+/**
+ * Whether `filters` reject `machineId`: `undefined` when it passes all of them, else a rejection
+ * naming every constraint it fails (fleet's first stops the check; the others are looked at only
+ * when the rejection is read, right away, while the state is the one it was checked against). A
+ * machine other than the one `MachineID=` names is rejected for that alone.
+ */
 export function check(
   filters: readonly Filter[],
   unit: SnapshotUnit,
   machineId: string,
   state: ClusterState,
 ): Rejection | undefined {
-  for (const f of filters) {
+  for (let i = 0; i < filters.length; i++) {
+    const f = filters[i] as Filter;
     const r = f(unit, machineId, state);
-    if (r !== undefined) return r;
+    if (r === undefined) continue;
+    if (i === filters.length - 1 || f === machineIdFilter) return r;
+    return lazy(() => joined(r, filters, i + 1, unit, machineId, state));
   }
   return undefined;
+}
+
+/** `first` and the rejections of the filters from `from` on, as one rejection. */
+function joined(
+  first: Rejection,
+  filters: readonly Filter[],
+  from: number,
+  unit: SnapshotUnit,
+  machineId: string,
+  state: ClusterState,
+): Rejection {
+  let parts: Rejection[] | undefined;
+  for (let i = from; i < filters.length; i++) {
+    const r = (filters[i] as Filter)(unit, machineId, state);
+    if (r !== undefined) (parts ??= [first]).push(r);
+  }
+  return parts === undefined ? first : new Joined(parts);
+}
+
+/** Several rejections of one machine: `many` is read for every machine, the rest for a few. */
+class Joined implements Rejection {
+  readonly many: string;
+  constructor(private readonly parts: readonly Rejection[]) {
+    this.many = parts.map((r) => r.many).join(' and ');
+  }
+  get one(): string {
+    return this.parts.map((r) => r.one).join(' and ');
+  }
+  get none(): string {
+    return `every machine ${this.one}`;
+  }
 }
 
 /**

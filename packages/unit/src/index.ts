@@ -37,7 +37,7 @@ export {
 export type { HealthCheck, HealthProbe } from './health-check.js';
 export { splitExecWords } from './exec-words.js';
 export type { ExecWords } from './exec-words.js';
-export { fleetRequirements } from './requirements.js';
+export { fleetRequirements, REQUIREMENT_KEYS } from './requirements.js';
 export type { FleetRequirements } from './requirements.js';
 export {
   DEFAULT_ROLLOUT_POLICY,

@@ -56,6 +56,9 @@ const KEYS: ReadonlyMap<string, KeyInfo> = new Map<string, KeyInfo>([
   ['X-Conflicts', { requirement: 'conflicts', replacement: 'Conflicts' }],
 ]);
 
+/** Every [X-Fleet] key read as a scheduling requirement (deprecated spellings too). */
+export const REQUIREMENT_KEYS: readonly string[] = [...KEYS.keys()];
+
 /** Keys that name a machine, most authoritative first (fleet's lookup order). */
 const MACHINE_ID_KEYS = [
   'MachineID',

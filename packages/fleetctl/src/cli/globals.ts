@@ -62,6 +62,11 @@ export const GLOBAL_FLAGS: Readonly<Record<string, GlobalFlag>> = {
   'cert-file': { type: 'string', default: '', describe: 'TLS client certificate file' },
   'key-file': { type: 'string', default: '', describe: 'TLS client key file' },
   debug: { type: 'boolean', default: false, describe: 'Print debug information to stderr' },
+  strict: {
+    type: 'boolean',
+    default: false,
+    describe: 'Refuse unit files with an unknown [X-Fleet] key (submit, load, start, plan, apply)',
+  },
   driver: {
     type: 'string',
     default: 'API',
@@ -151,6 +156,8 @@ export interface GlobalOptions {
   readonly certFile: string;
   readonly keyFile: string;
   readonly debug: boolean;
+  /** `--strict`: an unknown [X-Fleet] key is an error, not a warning. */
+  readonly strict?: boolean;
 }
 
 /** A flag given more than once counts once, with its last value. */
@@ -192,5 +199,6 @@ export function globalOptions(args: Readonly<Record<string, unknown>>): GlobalOp
     certFile: str(args['cert-file']) || str(args['etcd-certfile']),
     keyFile: str(args['key-file']) || str(args['etcd-keyfile']),
     debug: last(args.debug) === true,
+    strict: last(args.strict) === true,
   };
 }

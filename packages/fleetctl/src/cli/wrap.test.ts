@@ -50,8 +50,10 @@ describe('help at 80 columns (stdout not a terminal)', () => {
   it('list-units: the field list whole, its default on the next line', async () => {
     expect(await description('list-units')).toEqual([
       'One row per unit and machine, from the states machines publish.',
-      'Fields: active, hash, health, load, machine, sub, unit',
+      'Fields: active, hash, health, load, machine, reason, sub, unit',
       '(default unit,machine,active,sub).',
+      'A unit that should run and is on no machine has a row with machine "-" and',
+      '"reason", why no machine can take it; the default fields then add "reason".',
     ]);
   });
 

@@ -12,6 +12,7 @@ import { prefixLines } from '../remote/prefix-lines.js';
 import { runOnMachine, type MachineRun } from '../remote/run.js';
 import { machinesOfUnit } from '../remote/targets.js';
 import { oneUnitName } from '../units/names.js';
+import { notOnAnyMachine } from '../units/unscheduled.js';
 
 async function runCaught(
   ctx: Context,
@@ -73,7 +74,7 @@ export const journalCommand: CommandSpec = {
     const machines =
       !global && unit.currentState === 'inactive' ? [] : await machinesOfUnit(ctx, unit);
     if (machines.length === 0) {
-      ctx.err(`Unit ${name} does not appear to be running.`);
+      ctx.err(notOnAnyMachine(unit, `Unit ${name} does not appear to be running.`));
       return 1;
     }
     if (!global) return runCaught(ctx, machines[0] as WireMachine, argv, { sshPort });

@@ -39,6 +39,8 @@ export interface ListCommand<T> {
   readonly machinesForFields?: (fields: readonly string[]) => boolean;
   /** A warning to print for these fields (before anything is fetched). */
   readonly warning?: (fields: readonly string[]) => string | undefined;
+  /** Fields added to the default ones (not to a given --fields) for these items, e.g. `reason`. */
+  readonly autoFields?: (items: readonly T[]) => readonly string[];
   readonly row: (item: T, view: ListView) => Row;
 }
 
@@ -76,8 +78,20 @@ export function listCommand<T>(list: ListCommand<T>): CommandSpec {
             ? await ctx.machines()
             : new Map();
       const rows = items.map((item) => list.row(item, { full, machines }));
-      ctx.io.stdout.write(renderRows(rows, { fields, format, legend: args.bool('legend') }));
+      const shown = withAutoFields(list, fields, args.string('fields'), items);
+      ctx.io.stdout.write(renderRows(rows, { fields: shown, format, legend: args.bool('legend') }));
       return 0;
     },
   };
+}
+
+/** `fields`, and the list's automatic fields when `--fields` is the default one. */
+function withAutoFields<T>(
+  list: ListCommand<T>,
+  fields: readonly string[],
+  given: string,
+  items: readonly T[],
+): readonly string[] {
+  if (given !== list.defaultFields || list.autoFields === undefined) return fields;
+  return [...fields, ...list.autoFields(items).filter((f) => !fields.includes(f))];
 }

@@ -34,6 +34,8 @@ export const listUnitFilesCommand = listCommand<WireUnit>({
       ? 'WARNING: the "tmachine" field is deprecated; use "target" instead.'
       : undefined,
   fetch: (api) => api.listUnits(),
+  // The engine keeps a reason only for a unit it cannot place (everywhere, for a global unit).
+  autoFields: (units) => (units.some((u) => u.reason !== undefined) ? ['reason'] : []),
   needsMachines: (units) => units.some((u) => u.machineID !== undefined),
   row: (u, { full, machines }) => {
     const global = isGlobal(u);

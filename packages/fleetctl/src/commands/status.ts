@@ -8,6 +8,7 @@ import { legendOf } from '../block/wait.js';
 import { runOnMachine } from '../remote/run.js';
 import { machinesOfUnit } from '../remote/targets.js';
 import { requireUnits } from '../units/names.js';
+import { notOnAnyMachine } from '../units/unscheduled.js';
 
 /**
  * The command run on the unit's machine. `--` ends systemctl's options, so a unit named like an
@@ -51,7 +52,7 @@ export const statusCommand: CommandSpec = {
       const machines =
         !global && unit.currentState === 'inactive' ? [] : await machinesOfUnit(ctx, unit);
       if (machines.length === 0) {
-        ctx.err(`Unit ${name} does not appear to be loaded.`);
+        ctx.err(notOnAnyMachine(unit, `Unit ${name} does not appear to be loaded.`));
         note(1);
         continue;
       }

@@ -18,6 +18,7 @@ import { CliError } from '../cli/errors.js';
 import { findLocalUnit, type LocalUnit } from './local-file.js';
 import { BATCH_LIMIT, HeldLines, mapBounded, readUnits, settle, type Outcome } from './batch.js';
 import { unitFileArg, unitName } from './names.js';
+import { refuseUnknownXFleet } from './strict.js';
 
 /** Commands that lazily create units, and the desired states --replace may replace in. */
 const REPLACEABLE: Readonly<Record<string, readonly DesiredState[]>> = {
@@ -53,6 +54,7 @@ function validate(
   options: readonly UnitOption[],
   opts: LazyCreateOptions,
 ) {
+  refuseUnknownXFleet(ctx, name, options);
   try {
     const req = validateUnitOptions(name, options);
     for (const w of req.warnings) ctx.err(`WARNING: Unit ${name}: ${w}`);
@@ -204,6 +206,12 @@ export async function lazyCreate(
   );
   let firstBad = plans.findIndex((p) => !p.ok);
   if (firstBad < 0) firstBad = plans.length;
+  // --strict changes nothing when any unit is refused (else the units before it are written).
+  const bad = plans[firstBad];
+  if (ctx.globals.strict === true && bad?.ok === false) {
+    for (const h of held.slice(0, firstBad + 1)) h.flush();
+    throw new CliError(`Error creating units: ${oneLine(bad.err)}`, { cause: bad.err });
+  }
   const good = plans.slice(0, firstBad).map((p) => (p.ok ? p.value : ({ kind: 'kept' } as const)));
   const writes = await mapBounded(good, BATCH_LIMIT, (p, i) =>
     settle(write(held[i]?.ctx ?? ctx, api, p)),

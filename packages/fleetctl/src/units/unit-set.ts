@@ -12,6 +12,7 @@ import type { Context } from '../cli/context.js';
 import { CliError, UsageError } from '../cli/errors.js';
 import { findLocalUnit, readUnitFile } from './local-file.js';
 import { unitFileArg, unitName } from './names.js';
+import { checkXFleetKeys } from './strict.js';
 
 /** A unit read from disk. */
 export interface FileUnit {
@@ -79,5 +80,6 @@ export function readUnitSet(ctx: Context, args: readonly string[]): FileUnit[] {
     }
     seen.set(u.name, u.file);
   }
+  checkXFleetKeys(ctx, units);
   return units;
 }
