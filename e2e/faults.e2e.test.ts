@@ -116,9 +116,11 @@ describe('faults and rules on 3 machines and a 3-member etcd', () => {
         if (v === undefined) throw new Error(`${n} has no metric ${series}`);
         return v;
       };
-      engineTasks += get('fleet_engine_task_count_total');
-      agentTasks += get('fleet_agent_task_count_total');
-      registrations += get('fleet_agent_registration_count_total');
+      // By type: a machine whose engine never wrote a task has no sample.
+      for (const [series, v] of m)
+        if (series.startsWith('fleet_engine_tasks_total{')) engineTasks += v;
+      agentTasks += get('fleet_agent_tasks_total');
+      registrations += get('fleet_agent_registrations_total');
     }
     return { leader, engineTasks, agentTasks, registrations };
   };

@@ -97,6 +97,7 @@ export class Fleetd {
         {},
         'no public IP configured or found on a default route; fleetctl ssh will not reach this machine',
       );
+    const metrics = createMetrics(VERSION);
     const registry = await resources.use(
       async () =>
         parts.registry ??
@@ -111,6 +112,7 @@ export class Fleetd {
           })),
           clock,
           report: (issue) => log.warn({ issue }, 'registry issue'),
+          onRequest: metrics.onRequest,
         }),
       (r) => r.close(),
     );
@@ -155,10 +157,7 @@ export class Fleetd {
       collectHealth,
     });
     const engine = buildEngine(config, { registry, machineId, events, clock, log });
-    const metrics = createMetrics(() => ({
-      agent: agent.metrics,
-      ...(engine ? { engine: engine.metrics } : {}),
-    }));
+    metrics.attach({ agent: agent.metrics, ...(engine ? { engine: engine.metrics } : {}) });
     const handler = createApi({
       registry,
       // GETs stay answered while etcd elects a leader (from a member's own copy); writes wait.
@@ -166,7 +165,7 @@ export class Fleetd {
       version: VERSION,
       tokenLimit: config.tokenLimit,
       isReady: () => (agent.registered ? true : UNAVAILABLE_MESSAGE),
-      metrics,
+      metrics: metrics.registry,
       logger: log.child({ component: 'api' }),
     });
     const server = await resources.use(
