@@ -25,6 +25,7 @@ import { buildEngine } from './engine-build.js';
 import { eventSink } from './events.js';
 import { ConfigError, EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { listenMetrics } from './metrics-listen.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
 import { ResourceStack } from './resources.js';
 import type { ShutdownPlan } from './shutdown-plan.js';
@@ -190,6 +191,7 @@ export class Fleetd {
       },
       (s) => s.close(),
     );
+    const metricsAt = await listenMetrics(config.metricsListen, metrics.registry, log, resources);
     const d = new Fleetd(config, log, machineId, resources, agent, engine, server, systemd);
     agent.start();
     engine?.start();
@@ -199,6 +201,7 @@ export class Fleetd {
         publicIP,
         version: VERSION,
         listeners: server.addresses,
+        ...(metricsAt === undefined ? {} : { metrics: metricsAt }),
         engine: engine !== undefined,
       },
       'fleetd started',
