@@ -395,8 +395,8 @@ describe('a 3-machine cluster', () => {
     const first = c.nodes[0]?.name ?? 'node1';
     const rest = c.nodes.filter((m) => m.name !== first);
     const passes = async () => {
-      const n = (await c.metrics(first)).get('fleet_engine_reconcile_count_total');
-      if (n === undefined) throw new Error(`${first} has no fleet_engine_reconcile_count_total`);
+      const n = (await c.metrics(first)).get('fleet_engine_reconciles_total');
+      if (n === undefined) throw new Error(`${first} has no fleet_engine_reconciles_total`);
       return n;
     };
     const passesBefore = await passes(); // its API answers /metrics without etcd
@@ -424,7 +424,7 @@ describe('a 3-machine cluster', () => {
     for (const m of rest) c.restore(m.name);
     await c.waitMachines(3, 2 * SLACK * (AGENT_TTL_MS + LEADER_TTL_MS));
     const back = Date.now();
-    const startedAt = (await c.metrics(leader)).get('fleet_engine_leader_start_time') ?? 0;
+    const startedAt = (await c.metrics(leader)).get('fleet_engine_leader_start_time_seconds') ?? 0;
     expect(startedAt).toBeGreaterThan(0);
     console.log(
       `[e2e] after the outage, every machine registered ${back - startedAt * 1000} ms into the new leader's term (grace ${GRACE_MS} ms)`,

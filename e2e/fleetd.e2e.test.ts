@@ -134,7 +134,8 @@ describe('fleetd in a systemd-nspawn machine', () => {
     const since = (await sh(m, 'date "+%Y-%m-%d %H:%M:%S"')).trim();
     await sh(
       m,
-      "sed -i 's/^agent_ttl=.*/agent_ttl=5s\\nmetadata=reloaded=yes/' /etc/fleet/fleet.conf",
+      // token_limit takes effect at the next start: the reload warns about it.
+      "sed -i 's/^agent_ttl=.*/agent_ttl=5s\\nmetadata=reloaded=yes\\ntoken_limit=99/' /etc/fleet/fleet.conf",
     );
     await sh(m, 'systemctl reload fleet.service'); // ExecReload= sends SIGHUP
     await waitFor(async () => (await api.listMachines())[0]?.metadata?.reloaded === 'yes', {
@@ -143,6 +144,15 @@ describe('fleetd in a systemd-nspawn machine', () => {
     });
     const journal = await sh(m, `journalctl -u fleet.service --since "${since}" --no-pager -o cat`);
     expect(journal).toContain('Reloading configuration');
+    // Each line reaches journald at its own priority (the `<N>` prefix): the warning at warning.
+    const warnings = await sh(
+      m,
+      `journalctl -u fleet.service -p warning..warning --since "${since}" --no-pager -o cat`,
+    );
+    expect(warnings).toMatch(
+      /^\{"level":"warn",.*"these options take effect when fleetd restarts"/m,
+    );
+    expect(warnings).not.toContain('Reloading configuration');
     expect(await unitProperty(m, 'fleet.service', 'ActiveState')).toBe('active');
   });
 

@@ -184,8 +184,8 @@ describe('fleetctl from outside: routine commands and odd units on 3 machines', 
       Promise.all(
         c.nodes.map(async (n) => {
           const m = await c.metrics(n.name);
-          const passes = m.get('fleet_agent_pass_count_total') ?? 0;
-          return { passes, tasks: m.get('fleet_agent_task_count_total') ?? 0 };
+          const passes = m.get('fleet_agent_passes_total') ?? 0;
+          return { passes, tasks: m.get('fleet_agent_tasks_total') ?? 0 };
         }),
       );
     const before = await counters();

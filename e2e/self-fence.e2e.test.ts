@@ -180,11 +180,12 @@ describe('agent_self_fence and a cloned machine ID on 3 machines (agent_ttl 5s)'
       cutOff = undefined;
       // Back: registered, serving, and a full pass made after it (two more passes counted).
       await c.waitMachines(3);
-      const passes = await metric(victim, 'fleet_agent_pass_count_total');
-      await waitFor(
-        async () => (await metric(victim, 'fleet_agent_pass_count_total')) >= passes + 2,
-        { timeoutMs: 30_000, intervalMs: 250, what: `two agent passes on ${victim}` },
-      );
+      const passes = await metric(victim, 'fleet_agent_passes_total');
+      await waitFor(async () => (await metric(victim, 'fleet_agent_passes_total')) >= passes + 2, {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        what: `two agent passes on ${victim}`,
+      });
       const settledAt = nowUs();
       samples = await sampler.stop();
       return {
@@ -255,11 +256,11 @@ describe('agent_self_fence and a cloned machine ID on 3 machines (agent_ttl 5s)'
       // A window of node2 retrying (two more refusals, at least 1 s + 2 s apart) and of node1
       // making a full pass (two more): node2 would have acted on node1's assignments by now.
       const seen = await refusals();
-      const passes = await metric('node1', 'fleet_agent_pass_count_total');
+      const passes = await metric('node1', 'fleet_agent_passes_total');
       await waitFor(
         async () =>
           (await refusals()) >= seen + 2 &&
-          (await metric('node1', 'fleet_agent_pass_count_total')) >= passes + 2,
+          (await metric('node1', 'fleet_agent_passes_total')) >= passes + 2,
         {
           timeoutMs: 60_000,
           intervalMs: 500,
@@ -276,9 +277,9 @@ describe('agent_self_fence and a cloned machine ID on 3 machines (agent_ttl 5s)'
       expect(await c.whereActive('cloned-global.service')).toEqual(['node1', 'node3']);
       // node2's agent: no registration, no pass, no task (its metrics are served unregistered).
       const m = await c.metrics('node2');
-      expect(m.get('fleet_agent_registration_count_total')).toBe(0);
-      expect(m.get('fleet_agent_pass_count_total')).toBe(0);
-      expect(m.get('fleet_agent_task_count_total')).toBe(0);
+      expect(m.get('fleet_agent_registrations_total')).toBe(0);
+      expect(m.get('fleet_agent_passes_total')).toBe(0);
+      expect(m.get('fleet_agent_tasks_total')).toBe(0);
       // Its machine record and published states are node1's own, untouched by node2.
       const states = (await c.registry.listUnitStates({ machineId: original })).items;
       expect(states.map((s) => `${s.unit}:${s.activeState}`).sort()).toEqual([

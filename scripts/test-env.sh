@@ -9,7 +9,8 @@
 # - puts the project's Node 24 first in PATH (scripts/node24.sh: from the npm registry, pinned,
 #   cached in ~/.cache/fleet-node), and exports that PATH;
 # - runs `npm ci` (the machine's npm, under that Node) when node_modules was not installed from the
-#   current package-lock.json under this Node yet.
+#   current package-lock.json under this Node yet;
+# - exports FLEET_PROMTOOL, promtool taken out of Debian's prometheus package (scripts/promtool.sh).
 # Run again on a machine where all that is done, it only checks, in well under a second. It returns
 # non-zero with one message on stderr when a step fails.
 
@@ -86,6 +87,15 @@ _fleet_npm_ci() {
   printf '%s\n' "$want" >"$stamp"
 }
 
+# promtool for the test of /metrics (scripts/promtool.sh: extracted from Debian's prometheus package).
+_fleet_promtool() {
+  FLEET_PROMTOOL=$(scripts/promtool.sh) || {
+    echo "set-up: could not get promtool (scripts/promtool.sh)" >&2
+    return 1
+  }
+  export FLEET_PROMTOOL
+}
+
 fleet_setup() {
-  _fleet_apt && _fleet_node && _fleet_npm_ci
+  _fleet_apt && _fleet_node && _fleet_npm_ci && _fleet_promtool
 }

@@ -54,6 +54,7 @@ function checkout({ installed = PACKAGES, uid = 0, aptFails = false, nodeFails =
   );
   script(join(fake, 'node'), 'echo v20.0.0');
   script(join(node, 'node'), 'echo v24.0.0');
+  script(join(repo, 'scripts', 'promtool.sh'), 'echo /cache/promtool');
   script(
     join(repo, 'scripts', 'node24.sh'),
     nodeFails ? 'echo "no network" >&2; exit 1' : `echo ${node}`,
@@ -61,7 +62,10 @@ function checkout({ installed = PACKAGES, uid = 0, aptFails = false, nodeFails =
   const setup = () => {
     const r = spawnSync(
       'bash',
-      ['-c', '. scripts/test-env.sh && fleet_setup && echo "node=$(command -v node)"'],
+      [
+        '-c',
+        '. scripts/test-env.sh && fleet_setup && echo "node=$(command -v node) promtool=$FLEET_PROMTOOL"',
+      ],
       { cwd: repo, encoding: 'utf8', env: { PATH: `${fake}:/usr/bin:/bin`, HOME: dir } },
     );
     const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
@@ -76,7 +80,8 @@ describe('scripts/test-env.sh', () => {
     const { setup, repo, node } = checkout();
     const first = setup();
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain(`node=${node}/node`);
+    expect(first.stdout).toContain(`node=${node}/node `);
+    expect(first.stdout).toContain('promtool=/cache/promtool');
     expect(first.calls.filter((c) => c.startsWith('apt-get'))).toEqual([]);
     expect(first.calls).toContain('npm ci --no-audit --no-fund');
     const again = setup();

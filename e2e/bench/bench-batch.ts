@@ -33,7 +33,7 @@ export interface BatchRun {
 /** The series of /metrics that say where a batch's time went, by a short name. */
 const SPENT = [
   [/^fleet_agent_phase_seconds_total\{phase="(\w+)"\}$/, (m: RegExpExecArray) => `agent ${m[1]}`],
-  [/^fleet_api_request_duration_second_sum\{method="PUT",route="[^"]*"\}$/, () => 'api PUT'],
+  [/^fleet_api_request_duration_seconds_sum\{method="PUT",route="[^"]*"\}$/, () => 'api PUT'],
 ] as const;
 
 async function spentSoFar(c: Cluster): Promise<Map<string, number>> {

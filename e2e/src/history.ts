@@ -6,7 +6,7 @@
 //   - assignments and leader terms: every etcd event under the prefix (chaos-etcd.ts); an
 //     assignment write carries the token of the leader key at its revision (etcd fenced it, so a
 //     write outside any term shows as one with no token);
-//   - passes: a rise of the leader's `fleet_engine_reconcile_count_total`, sampled every second;
+//   - passes: a rise of the leader's `fleet_engine_reconciles_total`, sampled every second;
 //   - pending: launched or loaded units with no assignment, sampled every second;
 //   - final: the registry read once the run settled.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -131,7 +131,7 @@ export class ChaosRecording {
     if (res?.ok !== true) return;
     const line = (await res.text())
       .split('\n')
-      .find((l) => l.startsWith('fleet_engine_reconcile_count_total'));
+      .find((l) => l.startsWith('fleet_engine_reconciles_total'));
     const count = Number(line?.slice(line.lastIndexOf(' ') + 1));
     if (!Number.isFinite(count)) return;
     const key = `${holder} ${token}`;

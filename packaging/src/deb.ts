@@ -99,6 +99,9 @@ export const FLEET_CONF = `# fleetd's configuration (fleet's own fleet.conf form
 # etcd_cafile=/etc/fleet/etcd-ca.pem
 # etcd_certfile=/etc/fleet/etcd-client.pem
 # etcd_keyfile=/etc/fleet/etcd-client-key.pem
+#
+# Prometheus: GET /metrics alone on this address, without the API and without authentication:
+# metrics_listen=10.0.1.7:9479
 `;
 
 const SYSTEMD_RUNNING = '[ -d /run/systemd/system ]';

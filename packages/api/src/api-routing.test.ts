@@ -142,10 +142,10 @@ describe('GET /metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toContain(
-      'fleet_api_request_count_total{method="GET",route="/fleet/v1/units",code="200"} 1',
+      'fleet_api_requests_total{method="GET",route="/fleet/v1/units",code="200"} 1',
     );
     expect(res.body).toContain('route="unmatched",code="404"} 1');
-    expect(res.body).toContain('fleet_api_request_duration_second_bucket');
+    expect(res.body).toContain('fleet_api_request_duration_seconds_bucket');
   });
 
   it('can be created twice over one metrics registry (a reload)', async () => {

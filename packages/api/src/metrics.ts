@@ -1,5 +1,5 @@
-// The API's own Prometheus metrics, in fleet's naming style (namespace `fleet`). Creating the API
-// twice over one registry (a SIGHUP reload) reuses the metrics instead of failing.
+// The API's own Prometheus metrics (a counter, and a histogram in seconds; namespace `fleet`).
+// Creating the API twice over one registry (a SIGHUP reload) reuses them instead of failing.
 import { Counter, Histogram, type Registry as PromRegistry } from 'prom-client';
 
 /** Records one answered request. */
@@ -7,8 +7,8 @@ export interface ApiMetrics {
   observe(method: string, route: string, status: number, seconds: number): void;
 }
 
-const REQUESTS = 'fleet_api_request_count_total';
-const DURATION = 'fleet_api_request_duration_second';
+const REQUESTS = 'fleet_api_requests_total';
+const DURATION = 'fleet_api_request_duration_seconds';
 
 /** Registers (or finds) the API metrics in `registry`. */
 export function apiMetrics(registry: PromRegistry): ApiMetrics {

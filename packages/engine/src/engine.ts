@@ -15,7 +15,7 @@ import type { EngineOptions } from './engine-options.js';
 import { EventfulEngineStore } from './events.js';
 import { followLeader } from './follow.js';
 import { MachineHistory } from './machine-history.js';
-import { newMetrics, type EngineMetrics } from './metrics.js';
+import { newMetrics, passTimed, termEnded, type EngineMetrics } from './metrics.js';
 import { reconcileOnce } from './reconcile.js';
 import { SuspectMachines } from './suspects.js';
 import { whileSuspended } from './suspended.js';
@@ -266,7 +266,7 @@ export class Engine {
       trigger.cancel();
       await Promise.all([rolling?.end(), cache?.close()]);
       this.leadership = undefined;
-      this.metrics.leaderSince = undefined;
+      termEnded(this.metrics);
       if (!this.abort.signal.aborted) {
         // A term that ends while its lease still renews would hold the leader key for nobody:
         // give it up, so that another engine (or this one) campaigns at once.
@@ -294,7 +294,7 @@ export class Engine {
       this.metrics.reconcileFailures++;
       throw err; // the term decides (and logs)
     } finally {
-      this.metrics.lastReconcileMs = this.clock.monotonic() - started;
+      passTimed(this.metrics, this.clock.monotonic() - started);
     }
   }
 }

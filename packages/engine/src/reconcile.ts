@@ -10,7 +10,7 @@ import {
 import { applyTasks } from './apply.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { Logger } from '@fleet/runtime';
-import type { EngineMetrics, PassPhases } from './metrics.js';
+import { countBy, type EngineMetrics, type PassPhases } from './metrics.js';
 
 /** How many reason writes run at once. */
 const REASON_CONCURRENCY = 16;
@@ -74,6 +74,8 @@ export async function reconcileOnce(
     throw err;
   }
   if (!leadership.isLeader()) return { tasks: [], waiting: plan.waiting.length, refused: 0 };
+  metrics.waiting = plan.waiting.length;
+  metrics.unitStates = () => countBy(cache.rolloutView().units.values(), (u) => u.desiredState);
   // One unit's bad tasks must not stall the cluster: hold them back, write the rest.
   const guarded = oneTaskPerAssignment(plan.tasks);
   for (const t of guarded.held) {
@@ -103,6 +105,7 @@ export async function reconcileOnce(
       );
     }
     metrics.tasks += applied.length;
+    for (const t of applied) metrics.tasksByType[t.kind] = (metrics.tasksByType[t.kind] ?? 0) + 1;
     onApplied?.(applied);
     phases.write = lap();
   }

@@ -1,8 +1,13 @@
 // What a rollout step reads about its groups: the groups' units (with the Update* settings and
 // health check of their contents), assignments and published unit states, from the leader's cache
 // and the registry.
-import type { EngineStore, UnitState } from '@fleet/registry';
-import type { RolloutAssignment, RolloutUnit, RolloutUnitState } from '@fleet/scheduler';
+import type { EngineStore, RolloutInput, UnitState } from '@fleet/registry';
+import type {
+  RolloutAssignment,
+  RolloutRecord,
+  RolloutUnit,
+  RolloutUnitState,
+} from '@fleet/scheduler';
 import {
   groupOf,
   HEALTH_CHECK_KEYS,
@@ -97,4 +102,10 @@ function stateOf(s: UnitState): RolloutUnitState {
   const health = (s as { health?: RolloutUnitState['health'] }).health;
   const out = { unit, machineId, hash, activeState, subState };
   return health === undefined ? out : { ...out, health };
+}
+
+/** A record as the registry takes it (without the store's revision). */
+export function inputOf(r: RolloutRecord): RolloutInput {
+  const { revision: _revision, ...input } = r;
+  return input;
 }

@@ -9,7 +9,6 @@ import {
   type EngineStore,
   type Leadership,
   type Rollout,
-  type RolloutInput,
 } from '@fleet/registry';
 import {
   backoff,
@@ -30,7 +29,8 @@ import {
 } from '@fleet/scheduler';
 import { groupOf } from '@fleet/unit';
 import type { ClusterCache } from './cluster-cache.js';
-import { RolloutGroups, type GroupView } from './rollout-groups.js';
+import { countBy } from './metrics.js';
+import { inputOf, RolloutGroups, type GroupView } from './rollout-groups.js';
 import { verdictOf } from './verdict.js';
 
 /** What a {@link RolloutController} is built from. */
@@ -78,6 +78,11 @@ export class RolloutController {
     this.tickMs = opts.tickMs ?? 1000;
     this.idleMs = opts.idleMs ?? 60_000;
     this.emit = opts.onRolloutEvent ?? (() => undefined);
+  }
+
+  /** Open rollouts by state, as last read or written (while the engine leads). */
+  openByState(): Record<string, number> {
+    return countBy(this.records.values(), (r) => r.state);
   }
 
   /**
@@ -290,10 +295,4 @@ export class RolloutController {
       step.revertUnits.map((name) => ({ name, options })),
     );
   }
-}
-
-/** A record as the registry takes it (without the store's revision). */
-function inputOf(r: RolloutRecord): RolloutInput {
-  const { revision: _revision, ...input } = r;
-  return input;
 }

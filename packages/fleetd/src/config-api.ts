@@ -51,6 +51,8 @@ export interface ApiConfig {
   apiKeepAliveTimeout: number;
   /** Ours, seconds: a TLS handshake must finish within this. */
   apiTlsHandshakeTimeout: number;
+  /** Ours: `host:port` of a listener serving only GET /metrics, without auth (`''`: none). */
+  metricsListen: string;
 }
 
 const subjects: Parser = (raw, name) => {
@@ -115,6 +117,7 @@ export const API_OPTIONS = {
     parse: seconds(1, 3600),
     deflt: '10s',
   },
+  metrics_listen: { key: 'metricsListen', parse: str, deflt: '' },
 } as const satisfies Record<string, { key: keyof ApiConfig; parse: Parser; deflt: string }>;
 
 /** The host of a `listen_tcp` entry (`:49153` and `0.0.0.0:49153`: every interface). */
@@ -122,17 +125,21 @@ export function listenHost(hp: string): string {
   return hp.slice(0, hp.lastIndexOf(':')).replace(/^\[|\]$/g, '') || '0.0.0.0';
 }
 
+/** Checks one `host:port` of option `name`. */
+function checkHostPort(name: string, hp: string): void {
+  const m = /^(?:[^:\s[\]]*|\[[0-9a-fA-F:.]+\]):(\d{1,5})$/.exec(hp);
+  if (m === null)
+    throw new ConfigError(`invalid value for ${name}: ${show(hp)} (expected host:port)`);
+  if (Number(m[1]) > 65535)
+    throw new ConfigError(
+      `invalid value for ${name}: ${show(hp)} (the port must be from 0 to 65535)`,
+    );
+}
+
 /** Checks across the API's options. Throws ConfigError with one line naming what to set. */
 export function checkApiConfig(c: ApiConfig): void {
-  for (const hp of c.listenTcp) {
-    const m = /^(?:[^:\s[\]]*|\[[0-9a-fA-F:.]+\]):(\d{1,5})$/.exec(hp);
-    if (m === null)
-      throw new ConfigError(`invalid value for listen_tcp: ${show(hp)} (expected host:port)`);
-    if (Number(m[1]) > 65535)
-      throw new ConfigError(
-        `invalid value for listen_tcp: ${show(hp)} (the port must be from 0 to 65535)`,
-      );
-  }
+  for (const hp of c.listenTcp) checkHostPort('listen_tcp', hp);
+  if (c.metricsListen !== '') checkHostPort('metrics_listen', c.metricsListen);
   if (c.apiHeadersTimeout > c.apiRequestTimeout)
     throw new ConfigError(
       'api_headers_timeout must not be longer than api_request_timeout (the whole request)',

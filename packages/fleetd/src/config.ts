@@ -48,6 +48,7 @@ export const RESTART_OPTIONS = [
   'disableEngine',
   'listenUnix',
   'listenTcp',
+  'metricsListen',
   'listenUnixRead',
   'listenUnixReadGroup',
   'insecureListenTcp',

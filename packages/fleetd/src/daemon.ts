@@ -25,6 +25,7 @@ import { buildEngine } from './engine-build.js';
 import { eventSink } from './events.js';
 import { ConfigError, EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { listenMetrics } from './metrics-listen.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
 import { ResourceStack } from './resources.js';
 import type { ShutdownPlan } from './shutdown-plan.js';
@@ -97,6 +98,7 @@ export class Fleetd {
         {},
         'no public IP configured or found on a default route; fleetctl ssh will not reach this machine',
       );
+    const metrics = createMetrics(VERSION);
     const registry = await resources.use(
       async () =>
         parts.registry ??
@@ -111,6 +113,7 @@ export class Fleetd {
           })),
           clock,
           report: (issue) => log.warn({ issue }, 'registry issue'),
+          onRequest: metrics.onRequest,
         }),
       (r) => r.close(),
     );
@@ -155,10 +158,7 @@ export class Fleetd {
       collectHealth,
     });
     const engine = buildEngine(config, { registry, machineId, events, clock, log });
-    const metrics = createMetrics(() => ({
-      agent: agent.metrics,
-      ...(engine ? { engine: engine.metrics } : {}),
-    }));
+    metrics.attach({ agent: agent.metrics, ...(engine ? { engine: engine.metrics } : {}) });
     const handler = createApi({
       registry,
       // GETs stay answered while etcd elects a leader (from a member's own copy); writes wait.
@@ -166,7 +166,7 @@ export class Fleetd {
       version: VERSION,
       tokenLimit: config.tokenLimit,
       isReady: () => (agent.registered ? true : UNAVAILABLE_MESSAGE),
-      metrics,
+      metrics: metrics.registry,
       logger: log.child({ component: 'api' }),
     });
     const server = await resources.use(
@@ -191,6 +191,7 @@ export class Fleetd {
       },
       (s) => s.close(),
     );
+    const metricsAt = await listenMetrics(config.metricsListen, metrics.registry, log, resources);
     const d = new Fleetd(config, log, machineId, resources, agent, engine, server, systemd);
     agent.start();
     engine?.start();
@@ -200,6 +201,7 @@ export class Fleetd {
         publicIP,
         version: VERSION,
         listeners: server.addresses,
+        ...(metricsAt === undefined ? {} : { metrics: metricsAt }),
         engine: engine !== undefined,
       },
       'fleetd started',

@@ -20,18 +20,21 @@ export function buildEngine(
 ): Engine | undefined {
   if (config.disableEngine) return undefined;
   const { registry, events, clock, log } = deps;
-  return new Engine({
+  const rollouts = new RolloutController({
+    registry,
+    clock,
+    logger: log.child({ component: 'rollouts' }),
+    onRolloutEvent: (e) => events.emit(e),
+  });
+  const engine = new Engine({
     registry,
     candidateId: deps.machineId,
     events,
     clock,
     logger: log,
     ...engineTimings(config),
-    rollouts: new RolloutController({
-      registry,
-      clock,
-      logger: log.child({ component: 'rollouts' }),
-      onRolloutEvent: (e) => events.emit(e),
-    }),
+    rollouts,
   });
+  engine.metrics.rolloutStates = () => rollouts.openByState();
+  return engine;
 }

@@ -12,6 +12,7 @@ describe('runFleetd with a configuration it refuses', () => {
     [['--units_directory=/etc/systemd/system']],
     [['--no-such-option=1']],
     [['--agent_self_fence=maybe']],
+    [['--metrics_listen=9100']],
     [['-config', '/nonexistent/fleet.conf']],
   ])('%j exits with EX_CONFIG and one line', async (argv) => {
     const lines: string[] = [];

@@ -11,4 +11,12 @@ describe('units/fleet.service', () => {
     const text = await unit('fleet.service');
     expect(text).toMatch(/^\[Service\][^[]*^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
   });
+
+  it("keeps journald's priority prefix on and grpc-js's own stderr lines off", async () => {
+    const text = await unit('fleet.service');
+    expect(text).toMatch(/^\[Service\][^[]*^SyslogLevelPrefix=yes$/m);
+    expect(text).toMatch(/^\[Service\][^[]*^Environment=GRPC_VERBOSITY=NONE$/m);
+    // fleet.env (read after it) may override it.
+    expect(text.indexOf('GRPC_VERBOSITY')).toBeLessThan(text.indexOf('EnvironmentFile='));
+  });
 });

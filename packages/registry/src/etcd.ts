@@ -6,3 +6,4 @@ export { EtcdRegistry } from './etcd-registry.js';
 export type { EtcdRegistryOptions } from './etcd-registry.js';
 export { EtcdKv } from './kv/etcd-kv.js';
 export type { EtcdKvOptions } from './kv/etcd-kv.js';
+export type { KvRequestObserver, KvRequestOp } from './kv/etcd-requests.js';

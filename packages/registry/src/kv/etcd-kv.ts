@@ -1,6 +1,5 @@
-// EtcdKv: the Kv port on a real etcd v3 through etcd3 1.1.2. Unary calls are retried here
-// (transient errors only, with backoff, within a budget) so that a retried write is known
-// to be ambiguous; errors leave as RegistryErrors that name the endpoints.
+// EtcdKv: the Kv port on etcd v3 (etcd3 1.1.2). Unary calls retry transient errors (backoff,
+// within a budget), so a retried write is known to be ambiguous; errors are RegistryErrors.
 import { EtcdLeaseInvalidError, type Etcd3 } from 'etcd3';
 import { backoff, sleep, systemClock, type BackoffPolicy, type Clock } from '@fleet/runtime';
 import { ClosedError, type RegistryError } from '../errors.js';
@@ -11,6 +10,7 @@ import { KeepAliveStream } from './etcd-keepalive.js';
 import { EtcdLease, type LeaseRpc } from './etcd-lease.js';
 import { holdUntilClosed, holdWhileLive } from '../tracked.js';
 import { watchEtcd } from './etcd-watch.js';
+import { timedRequest, type KvRequestObserver, type KvRequestOp } from './etcd-requests.js';
 import { WatchStreamMonitor, type WatchStreamStats } from './etcd-watch-stream.js';
 import type {
   Kv,
@@ -42,6 +42,8 @@ export interface EtcdKvOptions extends EtcdConnectionOptions {
   readonly watchIdleMs?: number;
   /** How long a probe of the watch stream may go unanswered (default 10,000 ms). */
   readonly watchProbeTimeoutMs?: number;
+  /** Told each request to etcd (fleetd's registry metrics); must not throw. */
+  readonly onRequest?: KvRequestObserver;
 }
 
 function leaseOf(ops: readonly KvOp[]): bigint | undefined {
@@ -89,6 +91,7 @@ export class EtcdKv implements Kv {
   private readonly retryBudgetMs: number;
   private readonly requestTimeoutMs: number;
   private readonly random: () => number;
+  private readonly onRequest: KvRequestObserver | undefined;
   private readonly leaseRpc: LeaseRpc = {
     keepAlive: (id) => this.keepAliveOnce(id),
     revoke: (id) => this.revokeLease(id),
@@ -117,10 +120,17 @@ export class EtcdKv implements Kv {
     this.retryBudgetMs = opts.retryBudgetMs ?? 10_000;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
     this.random = opts.random ?? Math.random;
+    this.onRequest = opts.onRequest;
+  }
+
+  private timed<T>(op: KvRequestOp, fn: () => Promise<T>, ctx: Omit<ErrorContext, 'endpoints'>) {
+    const map = (err: unknown) => mapEtcdError(err, { ...ctx, endpoints: this.endpoints });
+    return timedRequest(this.onRequest, op, fn, map);
   }
 
   /** Runs `fn`, retrying transient failures. `retried` tells whether an attempt failed. */
   private async call<T>(
+    op: KvRequestOp,
     fn: (attempt: number) => Promise<T>,
     ctx: Omit<ErrorContext, 'endpoints'> = {},
     { anyMember = false }: { anyMember?: boolean } = {},
@@ -135,7 +145,7 @@ export class EtcdKv implements Kv {
     let quickRetries = 3 * this.endpoints.length;
     for (let attempt = 1; ; attempt++) {
       try {
-        return { value: await fn(attempt), retried };
+        return { value: await this.timed(op, () => fn(attempt), ctx), retried };
       } catch (err) {
         const out: RegistryError = mapEtcdError(err, { ...ctx, endpoints: this.endpoints });
         const budgetLeft = performance.now() - started < this.retryBudgetMs;
@@ -159,6 +169,7 @@ export class EtcdKv implements Kv {
     const local = txn.staleOk === true ? toSerializableTxn(req) : undefined;
     const lease = leaseOf(txn.success) ?? leaseOf(txn.failure);
     const { value: res, retried } = await this.call(
+      'txn',
       (attempt) => this.client.kv.txn(local !== undefined && attempt > 1 ? local : req),
       lease === undefined ? {} : { leaseId: lease },
       { anyMember: local !== undefined },
@@ -173,6 +184,7 @@ export class EtcdKv implements Kv {
 
   async range(req: KvRangeRequest): Promise<KvRangeResult> {
     const { value: res } = await this.call(
+      'range',
       (attempt) =>
         this.client.kv.range({
           ...(req.staleOk === true && attempt > 1 ? { serializable: true } : {}),
@@ -196,7 +208,7 @@ export class EtcdKv implements Kv {
       throw new RangeError(`a lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
     }
     const sentAt = this.clock.monotonic();
-    const { value: res } = await this.call(() =>
+    const { value: res } = await this.call('lease_grant', () =>
       this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }),
     );
     const deps = { rpc: this.leaseRpc, clock: this.clock, random: this.random };
@@ -225,7 +237,7 @@ export class EtcdKv implements Kv {
       this.keepAlives.set(id, stream);
     }
     try {
-      return await stream.keepAlive(id);
+      return await this.timed('lease_keepalive', () => stream.keepAlive(id), { leaseId: id });
     } catch (err) {
       throw mapEtcdError(err, { endpoints: this.endpoints, leaseId: id });
     }
@@ -242,7 +254,7 @@ export class EtcdKv implements Kv {
   }
 
   async revokeLease(id: bigint): Promise<void> {
-    await this.call(async () => {
+    await this.call('lease_revoke', async () => {
       try {
         await this.client.leaseClient.leaseRevoke({ ID: id.toString() });
       } catch (err) {
@@ -269,7 +281,7 @@ export class EtcdKv implements Kv {
   }
 
   async compact(revision: bigint): Promise<void> {
-    await this.call(() =>
+    await this.call('compact', () =>
       this.client.kv.compact({ revision: revision.toString(), physical: true }),
     );
   }
