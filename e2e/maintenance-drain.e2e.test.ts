@@ -2,6 +2,7 @@
 // inside a machine. What runs is read from systemd in the machines: a cordoned machine gets no
 // new unit; a drained machine's instances move away one at a time (UpdateMaxParallel=1), so at
 // least N - 1 of the N copies are active throughout; an uncordoned machine takes units again.
+import { waitFor } from '@fleet/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, sh, type NspawnMachine } from './src/index.js';
 
@@ -104,9 +105,18 @@ describe('machine maintenance: cordon, drain, uncordon', () => {
       }
     })();
     const r = await fleetctl(['machine', 'drain', drained, '--wait']);
+    expect(r.code, r.stderr).toBe(0);
+    // Drained means no unit is assigned there any more; the last moved copy may still be starting.
+    await waitFor(
+      () => samples.length > 0 && count(samples[samples.length - 1] ?? new Map()) === 4,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        what: 'the 4 copies active again after the drain',
+      },
+    );
     running = false;
     await loop;
-    expect(r.code, r.stderr).toBe(0);
     const after = await sample(c.nodes, INSTANCES);
     expect(after.get(drained)).toEqual([]);
     expect(count(after)).toBe(4);
