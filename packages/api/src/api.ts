@@ -18,6 +18,7 @@ import { machineRoutes } from './routes/machines.js';
 import { deployResolvers, deployRoutes } from './routes/deploys.js';
 import { discoveryRoute, healthRoute, metricsRoute, readiness } from './routes/ops.js';
 import { rolloutRoutes, rolloutsResolver } from './routes/rollouts.js';
+import { machineAdminResolver, machineAdminRoutes } from './routes/machine-admin.js';
 import { stateRoutes } from './routes/state.js';
 import { unitPutRoute } from './routes/unit-put.js';
 import { unitReadRoutes } from './routes/units.js';
@@ -104,6 +105,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
     x: {
       events: eventsResolver(deps),
       rollouts: rolloutsResolver(rolloutRoutes(deps)),
+      machines: machineAdminResolver(machineAdminRoutes(deps)),
       ...deployResolvers(deployRoutes(deps)),
     },
   };

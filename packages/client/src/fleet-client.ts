@@ -18,6 +18,11 @@ import {
   rolloutUndoSchema,
 } from './rollout-schemas.js';
 import type { Schema } from './schemas.js';
+import {
+  adminMachineListSchema,
+  adminMachineSchema,
+  type WireAdminMachine,
+} from './machine-admin.js';
 
 const X_PREFIX = '/fleet/x';
 
@@ -60,6 +65,22 @@ export class FleetClient extends FleetV1Client {
   /** Puts the group back on the version before its current one (ApiError 409 if there is none). */
   undoRollout(name: string): Promise<WireRolloutUndo> {
     return this.x('POST', `/rollouts/${encodeURIComponent(name)}/undo`, rolloutUndoSchema);
+  }
+
+  /** Machines with their administrative state (`GET /fleet/x/machines`). */
+  async listAdminMachines(): Promise<WireAdminMachine[]> {
+    return (await this.x('GET', '/machines', adminMachineListSchema)).machines;
+  }
+
+  /** Cordons, drains or uncordons a machine (full ID; ApiError 404 for an unknown one). */
+  async setMachineAdmin(
+    id: string,
+    action: 'cordon' | 'uncordon' | 'drain',
+    reason?: string,
+  ): Promise<WireAdminMachine> {
+    const path = `/machines/${encodeURIComponent(id)}/${action}`;
+    const body = reason === undefined ? undefined : { reason };
+    return (await this.x('POST', path, adminMachineSchema, body)).machine;
   }
 
   /** A call to the /fleet/x API, its answer decoded. */

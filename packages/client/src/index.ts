@@ -41,3 +41,5 @@ export type {
   WireRolloutState,
   WireRolloutUndo,
 } from './rollout-wire.js';
+export { machineStateWord } from './machine-admin.js';
+export type { MachineStateWord, WireAdminMachine, WireMachineAdmin } from './machine-admin.js';

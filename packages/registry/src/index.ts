@@ -99,3 +99,10 @@ export { InMemoryRegistry } from './inmemory-registry.js';
 export type { InMemoryRegistryOptions } from './inmemory-registry.js';
 export type { FailableKvCall, KvCallName, KvCalls, KvFaults } from './kv/memory-faults.js';
 export type { RolloutRegistry } from './rollout-registry.js';
+export type { MachineAdminRegistry } from './machine-admin-registry.js';
+export type {
+  MachineAdmin,
+  MachineAdminEvent,
+  MachineAdminInput,
+  MachineAdminState,
+} from './machine-admin-types.js';

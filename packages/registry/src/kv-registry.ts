@@ -30,7 +30,9 @@ import {
   setRolloutState,
 } from './core/rollouts.js';
 import { appendEvents, listEvents, trimEvents, watchEvents } from './core/events.js';
+import { listMachineAdmin, setMachineAdmin, watchMachineAdmin } from './core/machine-admin.js';
 import { ClosedError } from './errors.js';
+import type { MachineAdmin, MachineAdminEvent, MachineAdminInput } from './machine-admin-types.js';
 import type {
   ClusterEvent,
   EventInput,
@@ -247,6 +249,18 @@ export class KvRegistry implements Registry {
   }
   watchRollouts(afterRevision: string, onEvent: (e: RolloutEvent) => void): Watch {
     return this.trackWatch(watchRollouts(this.open(), afterRevision, onEvent));
+  }
+  async setMachineAdmin(
+    machineId: string,
+    record: MachineAdminInput | null,
+  ): Promise<MachineAdmin | undefined> {
+    return setMachineAdmin(this.open(), machineId, record);
+  }
+  async listMachineAdmin(): Promise<Listing<MachineAdmin>> {
+    return listMachineAdmin(this.open());
+  }
+  watchMachineAdmin(afterRevision: string, onEvent: (e: MachineAdminEvent) => void): Watch {
+    return this.trackWatch(watchMachineAdmin(this.open(), afterRevision, onEvent));
   }
   async appendEvents(events: readonly EventInput[]): Promise<void> {
     return appendEvents(this.open(), events);

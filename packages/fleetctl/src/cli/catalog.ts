@@ -29,6 +29,10 @@ export const CATALOG = [
     summary: 'Schedule one or more units in the cluster, first submitting them if necessary',
   },
   {
+    name: 'machine',
+    summary: 'Cordon, drain or uncordon a machine (take it out of scheduling for maintenance)',
+  },
+  {
     name: 'plan',
     summary: 'Show what apply would change in the cluster (exit 0: nothing, 2: changes)',
   },

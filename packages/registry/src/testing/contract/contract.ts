@@ -6,6 +6,7 @@ import { engineContract } from './engine.contract.js';
 import { eventContract } from './events.contract.js';
 import { handOverContract } from './handover.contract.js';
 import type { ContractHarness, HarnessFactory } from './harness.js';
+import { machineAdminContract } from './machine-admin.contract.js';
 import { machineContract } from './machines.contract.js';
 import { placementContract } from './placement.contract.js';
 import { rolloutContract } from './rollouts.contract.js';
@@ -38,5 +39,6 @@ export function registryContract(name: string, factory: HarnessFactory): void {
     describe('watches', () => watchContract(h));
     describe('rollouts', () => rolloutContract(h));
     describe('events', () => eventContract(h));
+    describe('machine-admin', () => machineAdminContract(h));
   });
 }
