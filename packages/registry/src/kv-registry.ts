@@ -30,6 +30,7 @@ import {
   setRolloutState,
 } from './core/rollouts.js';
 import { appendEvents, listEvents, trimEvents, watchEvents } from './core/events.js';
+import * as maintenance from './core/maintenance.js';
 import { ClosedError } from './errors.js';
 import type {
   ClusterEvent,
@@ -39,6 +40,7 @@ import type {
   ListEventsOptions,
 } from './event-types.js';
 import { Keys } from './keys.js';
+import type { Maintenance, MaintenanceEnterResult } from './maintenance-types.js';
 import { holdUntilClosed, holdWhileLive } from './tracked.js';
 import type { Kv } from './kv/kv.js';
 import { staleReadsOf } from './kv/stale-reads.js';
@@ -259,6 +261,19 @@ export class KvRegistry implements Registry {
   }
   async trimEvents(retention: EventRetention): Promise<number> {
     return trimEvents(this.open(), retention);
+  }
+
+  async getMaintenance(): Promise<Maintenance> {
+    return maintenance.getMaintenance(this.open());
+  }
+  async enterMaintenance(machineId: string, reason?: string): Promise<MaintenanceEnterResult> {
+    return maintenance.enterMaintenance(this.open(), machineId, reason);
+  }
+  async exitMaintenance(machineId: string): ReturnType<Registry['exitMaintenance']> {
+    return maintenance.exitMaintenance(this.open(), machineId);
+  }
+  async setMaintenanceLimit(limit: number): Promise<Maintenance> {
+    return maintenance.setMaintenanceLimit(this.open(), limit);
   }
 
   async close(): Promise<void> {

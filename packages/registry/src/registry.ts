@@ -26,6 +26,7 @@ import type {
 } from './types.js';
 import type { RolloutRegistry } from './rollout-registry.js';
 import type { EventLog } from './event-types.js';
+import type { MaintenanceRegistry } from './maintenance-types.js';
 
 /**
  * fleet's cluster state: units and their contents, assignments, machines, unit states and
@@ -41,7 +42,7 @@ import type { EventLog } from './event-types.js';
  *   endpoints) when the store cannot be reached, `REGISTRY_INVALID_INPUT` for malformed
  *   arguments (nothing written), plus the per-method errors below.
  */
-export interface Registry extends RolloutRegistry, EventLog {
+export interface Registry extends RolloutRegistry, EventLog, MaintenanceRegistry {
   /**
    * Creates a unit: stores its record and (once per hash) its contents.
    * @returns the stored record.
