@@ -41,3 +41,9 @@ export type {
   WireRolloutState,
   WireRolloutUndo,
 } from './rollout-wire.js';
+export type {
+  WireMaintenance,
+  WireMaintenanceEnter,
+  WireMaintenanceExit,
+  WireMaintenanceHolder,
+} from './maintenance.js';

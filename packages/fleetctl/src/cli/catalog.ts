@@ -28,6 +28,10 @@ export const CATALOG = [
     summary: 'Schedule one or more units in the cluster, first submitting them if necessary',
   },
   {
+    name: 'maintenance',
+    summary: 'Take a machine into or out of coordinated maintenance (OS updates, reboots)',
+  },
+  {
     name: 'plan',
     summary: 'Show what apply would change in the cluster (exit 0: nothing, 2: changes)',
   },
