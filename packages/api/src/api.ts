@@ -19,6 +19,7 @@ import { deployResolvers, deployRoutes } from './routes/deploys.js';
 import { discoveryRoute, healthRoute, metricsRoute, readiness } from './routes/ops.js';
 import { maintenanceResolver, maintenanceRoutes } from './routes/maintenance.js';
 import { rolloutRoutes, rolloutsResolver } from './routes/rollouts.js';
+import { machineAdminResolver, machineAdminRoutes } from './routes/machine-admin.js';
 import { stateRoutes } from './routes/state.js';
 import { unitPutRoute } from './routes/unit-put.js';
 import { unitReadRoutes } from './routes/units.js';
@@ -108,6 +109,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
       events: eventsResolver(deps),
       rollouts: rolloutsResolver(rolloutRoutes(deps)),
       maintenance: maintenanceResolver(maintenanceRoutes(deps, opts.registry, opts.machineId)),
+      machines: machineAdminResolver(machineAdminRoutes(deps)),
       ...deployResolvers(deployRoutes(deps)),
     },
   };

@@ -26,6 +26,11 @@ import {
   type WireMaintenanceEnter,
   type WireMaintenanceExit,
 } from './maintenance.js';
+import {
+  adminMachineListSchema,
+  adminMachineSchema,
+  type WireAdminMachine,
+} from './machine-admin.js';
 
 const X_PREFIX = '/fleet/x';
 
@@ -93,6 +98,22 @@ export class FleetClient extends FleetV1Client {
   /** How many machines may be in maintenance at once. */
   setMaintenanceLimit(limit: number): Promise<WireMaintenance> {
     return this.x('PUT', '/maintenance/limit', maintenanceSchema, { limit });
+  }
+
+  /** Machines with their administrative state (`GET /fleet/x/machines`). */
+  async listAdminMachines(): Promise<WireAdminMachine[]> {
+    return (await this.x('GET', '/machines', adminMachineListSchema)).machines;
+  }
+
+  /** Cordons, drains or uncordons a machine (full ID; ApiError 404 for an unknown one). */
+  async setMachineAdmin(
+    id: string,
+    action: 'cordon' | 'uncordon' | 'drain',
+    reason?: string,
+  ): Promise<WireAdminMachine> {
+    const path = `/machines/${encodeURIComponent(id)}/${action}`;
+    const body = reason === undefined ? undefined : { reason };
+    return (await this.x('POST', path, adminMachineSchema, body)).machine;
   }
 
   /** A call to the /fleet/x API, its answer decoded. */

@@ -47,3 +47,5 @@ export type {
   WireMaintenanceExit,
   WireMaintenanceHolder,
 } from './maintenance.js';
+export { machineStateWord } from './machine-admin.js';
+export type { MachineStateWord, WireAdminMachine, WireMachineAdmin } from './machine-admin.js';

@@ -215,4 +215,4 @@ export const errorSchema: Schema<{ readonly error: { readonly message?: string }
 );
 
 // The building blocks, for the schemas of the /fleet/x answers (deploys.ts and others).
-export { desiredState, option };
+export { desiredState, option, stringRecord };

@@ -219,4 +219,7 @@ export class EventfulEngineStore implements EngineStore {
   finishRollout: EngineStore['finishRollout'] = (t, g) => this.inner.finishRollout(t, g);
   revertUnits: EngineStore['revertUnits'] = (t, c) => this.inner.revertUnits(t, c);
   listUnitStates: EngineStore['listUnitStates'] = (f) => this.inner.listUnitStates(f);
+  listMachineAdmin: EngineStore['listMachineAdmin'] = () => this.inner.listMachineAdmin();
+  watchMachineAdmin: EngineStore['watchMachineAdmin'] = (rev, on) =>
+    this.inner.watchMachineAdmin(rev, on);
 }

@@ -105,3 +105,10 @@ export type {
   MaintenanceEnterResult,
   MaintenanceHolder,
 } from './maintenance-types.js';
+export type { MachineAdminRegistry } from './machine-admin-registry.js';
+export type {
+  MachineAdmin,
+  MachineAdminEvent,
+  MachineAdminInput,
+  MachineAdminState,
+} from './machine-admin-types.js';

@@ -13,6 +13,7 @@
 //   machine/<machineId>/object       machine record                                agent, leased
 //   machine/<machineId>/metadata/<k> {value: string | null}                        API
 //   state/<name>/<machineId>         unit state                                    agent, leased
+//   machine-admin/<machineId>        {state, reason?, since, by?} (cordon/drain)    API
 //   leader                           {candidateId}                                 engine, leased
 //   maintenance                      {limit, holders} (changed only by CAS)         API, fleetd
 //   rollout/<group>                  current rollout record of a group              engine, fenced
@@ -44,6 +45,7 @@ export type ParsedKey =
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
   | { readonly kind: 'leader' }
   | { readonly kind: 'maintenance' }
+  | { readonly kind: 'machine-admin'; readonly machineId: string }
   | { readonly kind: 'unit-epoch' }
   | { readonly kind: 'rollout'; readonly group: string }
   | { readonly kind: 'rollout-history'; readonly group: string; readonly id: number }
@@ -190,6 +192,14 @@ export class Keys {
       name === undefined ? `${this.prefix}state/` : `${this.prefix}state/${name}/`,
     );
   }
+  /** A machine's administrative state (cordoned, draining): not leased. */
+  machineAdmin(machineId: string): string {
+    return `${this.prefix}machine-admin/${machineId}`;
+  }
+  /** Every machine's administrative record. */
+  machineAdmins(): KeyRange {
+    return prefixRange(`${this.prefix}machine-admin/`);
+  }
   leader(): string {
     return `${this.prefix}leader`;
   }
@@ -259,6 +269,8 @@ export class Keys {
           : undefined;
       case 'placed':
         return ok(3) && b !== undefined ? { kind: 'placed', name: a, machineId: b } : undefined;
+      case 'machine-admin':
+        return ok(2) ? { kind: 'machine-admin', machineId: a } : undefined;
       case 'rollout':
         return ok(2) ? { kind: 'rollout', group: a } : undefined;
       case 'rollout-history':

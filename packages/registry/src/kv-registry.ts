@@ -31,7 +31,9 @@ import {
 } from './core/rollouts.js';
 import { appendEvents, listEvents, trimEvents, watchEvents } from './core/events.js';
 import * as maintenance from './core/maintenance.js';
+import { listMachineAdmin, setMachineAdmin, watchMachineAdmin } from './core/machine-admin.js';
 import { ClosedError } from './errors.js';
+import type { MachineAdmin, MachineAdminEvent, MachineAdminInput } from './machine-admin-types.js';
 import type {
   ClusterEvent,
   EventInput,
@@ -40,7 +42,6 @@ import type {
   ListEventsOptions,
 } from './event-types.js';
 import { Keys } from './keys.js';
-import type { Maintenance, MaintenanceEnterResult } from './maintenance-types.js';
 import { holdUntilClosed, holdWhileLive } from './tracked.js';
 import type { Kv } from './kv/kv.js';
 import { staleReadsOf } from './kv/stale-reads.js';
@@ -250,6 +251,18 @@ export class KvRegistry implements Registry {
   watchRollouts(afterRevision: string, onEvent: (e: RolloutEvent) => void): Watch {
     return this.trackWatch(watchRollouts(this.open(), afterRevision, onEvent));
   }
+  async setMachineAdmin(
+    machineId: string,
+    record: MachineAdminInput | null,
+  ): Promise<MachineAdmin | undefined> {
+    return setMachineAdmin(this.open(), machineId, record);
+  }
+  async listMachineAdmin(): Promise<Listing<MachineAdmin>> {
+    return listMachineAdmin(this.open());
+  }
+  watchMachineAdmin(afterRevision: string, onEvent: (e: MachineAdminEvent) => void): Watch {
+    return this.trackWatch(watchMachineAdmin(this.open(), afterRevision, onEvent));
+  }
   async appendEvents(events: readonly EventInput[]): Promise<void> {
     return appendEvents(this.open(), events);
   }
@@ -263,19 +276,18 @@ export class KvRegistry implements Registry {
     return trimEvents(this.open(), retention);
   }
 
-  async getMaintenance(): Promise<Maintenance> {
+  async getMaintenance(): ReturnType<Registry['getMaintenance']> {
     return maintenance.getMaintenance(this.open());
   }
-  async enterMaintenance(machineId: string, reason?: string): Promise<MaintenanceEnterResult> {
-    return maintenance.enterMaintenance(this.open(), machineId, reason);
+  async enterMaintenance(id: string, reason?: string): ReturnType<Registry['enterMaintenance']> {
+    return maintenance.enterMaintenance(this.open(), id, reason);
   }
   async exitMaintenance(machineId: string): ReturnType<Registry['exitMaintenance']> {
     return maintenance.exitMaintenance(this.open(), machineId);
   }
-  async setMaintenanceLimit(limit: number): Promise<Maintenance> {
+  async setMaintenanceLimit(limit: number): ReturnType<Registry['setMaintenanceLimit']> {
     return maintenance.setMaintenanceLimit(this.open(), limit);
   }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

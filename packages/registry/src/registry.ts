@@ -27,6 +27,7 @@ import type {
 import type { RolloutRegistry } from './rollout-registry.js';
 import type { EventLog } from './event-types.js';
 import type { MaintenanceRegistry } from './maintenance-types.js';
+import type { MachineAdminRegistry } from './machine-admin-registry.js';
 
 /**
  * fleet's cluster state: units and their contents, assignments, machines, unit states and
@@ -42,7 +43,8 @@ import type { MaintenanceRegistry } from './maintenance-types.js';
  *   endpoints) when the store cannot be reached, `REGISTRY_INVALID_INPUT` for malformed
  *   arguments (nothing written), plus the per-method errors below.
  */
-export interface Registry extends RolloutRegistry, EventLog, MaintenanceRegistry {
+export interface Registry
+  extends RolloutRegistry, EventLog, MaintenanceRegistry, MachineAdminRegistry {
   /**
    * Creates a unit: stores its record and (once per hash) its contents.
    * @returns the stored record.

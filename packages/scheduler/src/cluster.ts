@@ -39,7 +39,7 @@ export class ClusterState {
     this.match = globs.match;
     // Ghost and away machines keep what they have but never take anything: not in the buckets.
     const ids = machines
-      .filter((m) => m.ghost !== true && m.away !== true)
+      .filter((m) => m.ghost !== true && m.away !== true && m.admin === undefined)
       .map((m) => m.id)
       .sort();
     for (const m of machines) {
@@ -155,10 +155,16 @@ export class ClusterState {
     }
   }
 
-  /** Whether a machine may take new units (it is live, not a ghost nor away). */
+  /** Whether a machine may take new units (it is live, not a ghost nor away, nor cordoned). */
   accepting(machineId: string): boolean {
-    const slot = this.slots.get(machineId);
-    return slot !== undefined && slot.machine.ghost !== true && slot.machine.away !== true;
+    const m = this.slots.get(machineId)?.machine;
+    return m !== undefined && m.ghost !== true && m.away !== true && m.admin === undefined;
+  }
+
+  /** Whether a machine's record is unknown this pass (a ghost, or away). */
+  unseen(machineId: string): boolean {
+    const m = this.slots.get(machineId)?.machine;
+    return m?.ghost === true || m?.away === true;
   }
 
   /** Whether a machine's record vanished recently: it keeps only its global units. */

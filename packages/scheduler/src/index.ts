@@ -55,3 +55,11 @@ export {
   type RolloutUnitState,
 } from './rollout-types.js';
 export { gatedHash, ungated, type ContentGate } from './content-gate.js';
+export { DrainReason, noDrain, type DrainGate } from './plan-drain.js';
+export {
+  stepDrain,
+  type DrainInput,
+  type DrainMove,
+  type DrainStep,
+  type DrainUnit,
+} from './drain-step.js';

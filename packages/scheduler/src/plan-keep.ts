@@ -59,7 +59,7 @@ function survivors(
     } else if (!unit.requirements.global && seen.has(assignment.unit)) drop(Reason.duplicate);
     else {
       // A ghost's (or an away machine's) metadata is unknown: only its ID is checked.
-      const ghost = !state.accepting(machineId);
+      const ghost = state.unseen(machineId);
       const filters = ghost ? [machineIdFilter] : [machineIdFilter, metadataFilter];
       const rejection = check(filters, unit, machineId, state);
       if (rejection !== undefined) drop(Reason.cannotRun(machineId, rejection.one));

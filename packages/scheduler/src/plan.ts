@@ -9,6 +9,7 @@ import { placeGlobal, placeUnits } from './plan-place.js';
 import { TaskBook } from './plan-tasks.js';
 import type { Plan, Snapshot, SnapshotUnit } from './types.js';
 import type { ContentGate } from './content-gate.js';
+import { moveDrained, type DrainGate } from './plan-drain.js';
 
 /** Options of {@link planCluster}. */
 export interface PlanOptions {
@@ -30,6 +31,8 @@ export interface PlanOptions {
    * copies not released yet on what they run (see ContentGate).
    */
   readonly gate?: ContentGate;
+  /** Which copies may leave draining machines now (default: none; see plan-drain.ts). */
+  readonly drain?: DrainGate;
 }
 
 /**
@@ -58,6 +61,7 @@ export function fullPass(snapshot: Snapshot, options: PlanOptions = {}): FullPas
     match: state.match,
   };
   keepValid(ctx, snapshot.assignments);
+  if (options.drain !== undefined) moveDrained(ctx, options.drain);
   placeGlobal(ctx);
   placeUnits(ctx);
   return ctx;

@@ -85,6 +85,8 @@ export class Planner {
     const s = this.settled;
     this.pending = undefined;
     if (s === undefined || !sameMachines(s.machines, machines)) return undefined;
+    // While a machine drains, its copies move pass after pass: only a full pass says where.
+    if (machines.some((m) => m.admin === 'draining')) return undefined;
     for (const u of units) {
       const old = s.units.get(u.name);
       if (old !== undefined && (old.hash !== u.hash || (isActive(old) && !isActive(u))))
@@ -165,7 +167,7 @@ function sameMachines(a: readonly SnapshotMachine[], b: readonly SnapshotMachine
     if (x === undefined || y === undefined) return false;
     if (x === y) continue;
     if (x.id !== y.id || (x.ghost === true) !== (y.ghost === true)) return false;
-    if ((x.away === true) !== (y.away === true)) return false;
+    if ((x.away === true) !== (y.away === true) || x.admin !== y.admin) return false;
     const kx = Object.keys(x.metadata);
     if (kx.length !== Object.keys(y.metadata).length) return false;
     if (kx.some((k) => x.metadata[k] !== y.metadata[k])) return false;

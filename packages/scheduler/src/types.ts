@@ -23,6 +23,8 @@ export interface SnapshotMachine {
    * cut), its other units move at once, and nothing new is placed on it.
    */
   readonly away?: boolean;
+  /** An operator's cordon or drain (docs/operating.md): it takes no new unit. */
+  readonly admin?: 'cordoned' | 'draining';
 }
 
 /**

@@ -6,6 +6,7 @@ import { engineContract } from './engine.contract.js';
 import { eventContract } from './events.contract.js';
 import { handOverContract } from './handover.contract.js';
 import type { ContractHarness, HarnessFactory } from './harness.js';
+import { machineAdminContract } from './machine-admin.contract.js';
 import { machineContract } from './machines.contract.js';
 import { maintenanceContract } from './maintenance.contract.js';
 import { placementContract } from './placement.contract.js';
@@ -40,5 +41,6 @@ export function registryContract(name: string, factory: HarnessFactory): void {
     describe('rollouts', () => rolloutContract(h));
     describe('events', () => eventContract(h));
     describe('maintenance', () => maintenanceContract(h));
+    describe('machine-admin', () => machineAdminContract(h));
   });
 }
