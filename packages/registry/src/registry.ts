@@ -28,7 +28,6 @@ import type { RolloutRegistry } from './rollout-registry.js';
 import type { EventLog } from './event-types.js';
 import type { MaintenanceRegistry } from './maintenance-types.js';
 import type { MachineAdminRegistry } from './machine-admin-registry.js';
-
 /**
  * fleet's cluster state: units and their contents, assignments, machines, unit states and
  * engine leadership, with change streams.
