@@ -12,6 +12,7 @@ import type { Clock } from '@fleet/runtime';
 import type { Snapshot, SnapshotMachine, SnapshotUnit } from '@fleet/scheduler';
 import { AssignmentCache } from './assignment-cache.js';
 import { CachedUnits, type CachedUnit } from './cached-units.js';
+import { withAdmin, type AdminLookup } from './drain.js';
 import { ListingGate } from './listing-gate.js';
 import { MachineHistory } from './machine-history.js';
 import { passMachines } from './pass-machines.js';
@@ -61,6 +62,7 @@ export class ClusterCache {
     private readonly history: MachineHistory,
     /** Machines that take no new unit while they may be dead (shared by the term's caches). */
     private readonly suspects: SuspectMachines | undefined,
+    private readonly adminOf: AdminLookup, // cordoned and draining machines (drain.ts)
   ) {}
 
   /** Lists everything at one go and starts the watches. */
@@ -70,8 +72,9 @@ export class ClusterCache {
     onResync: (reason: string) => void,
     history: MachineHistory = new MachineHistory(),
     suspects?: SuspectMachines,
+    adminOf: AdminLookup = () => undefined,
   ): Promise<ClusterCache> {
-    const c = new ClusterCache(registry, onChange, onResync, history, suspects);
+    const c = new ClusterCache(registry, onChange, onResync, history, suspects, adminOf);
     const [units, machines, assignments] = await c.list();
     c.watches = [
       registry.watchUnits(units, (e) =>
@@ -129,8 +132,7 @@ export class ClusterCache {
     awayMs = 0,
   }: { ghosts?: boolean; awayMs?: number } = {}): Promise<Snapshot> {
     if (this.machinesStale) {
-      // Cleared before the listing, so that a change during it marks the machines stale again;
-      // set again if the listing fails, so that the change is not forgotten until the resync.
+      // Cleared first (a change during the listing marks them stale again), set again if it fails.
       this.machinesStale = false;
       let listed: readonly Machine[];
       try {
@@ -147,11 +149,7 @@ export class ClusterCache {
     return { units, machines, assignments: this.assignments.all() };
   }
 
-  /**
-   * Like {@link snapshot}, the machines and only the units that changed since the last snapshot,
-   * when nothing else changed (see UnitDelta); `undefined` otherwise (the owner then takes a full
-   * snapshot). Costs the change and the machines, not the cluster.
-   */
+  /** Like {@link snapshot}: the machines and the changed units only, if nothing else changed. */
   async changes({
     ghosts = false,
     awayMs = 0,
@@ -172,7 +170,7 @@ export class ClusterCache {
       awayMs,
     });
     this.history.prune((id) => this.machines.has(id) || this.assignments.holds(id));
-    return out;
+    return withAdmin(out, this.adminOf);
   }
 
   /** The clock of the term (its machine history's): what passes are timed on. */
@@ -180,10 +178,7 @@ export class ClusterCache {
     return this.history.clock;
   }
 
-  /**
-   * Set when an engine write failed: it may have committed all the same (a timeout after the
-   * commit), and this cache would not know. The owner plans from a fresh listing instead.
-   */
+  /** Set when an engine write failed (it may have committed): plan from a fresh listing. */
   get unsure(): boolean {
     return this.writeFailed;
   }
@@ -204,6 +199,12 @@ export class ClusterCache {
     this.changed('units');
   }
 
+  /** Plans all again next pass, machines read again: a cordon, or a drain's step. */
+  replan(): void {
+    this.machinesStale = true;
+    this.units.delta.all();
+    this.changed('machines');
+  }
   /** The reason last recorded for a unit (`undefined` if none or unknown). */
   reasonOf(unit: string): string | undefined {
     return this.units.reasonOf(unit);
@@ -220,9 +221,8 @@ export class ClusterCache {
   }
 
   /**
-   * Records an assignment: listed, watched, or the engine's own committed write with the
-   * revision its commit returned (so the next pass does not repeat it, and older echoes of the
-   * key are ignored).
+   * Records an assignment: listed, watched, or the engine's own committed write with the revision
+   * its commit returned (so the next pass does not repeat it; older echoes of the key are ignored).
    */
   putAssignment(a: Assignment): void {
     this.assignments.put(a);

@@ -11,6 +11,7 @@ import {
 } from '@fleet/runtime';
 import { GlobCache, Planner, ungated } from '@fleet/scheduler';
 import { ClusterCache } from './cluster-cache.js';
+import { DrainController } from './drain.js';
 import type { EngineOptions } from './engine-options.js';
 import { EventfulEngineStore } from './events.js';
 import { followLeader } from './follow.js';
@@ -26,11 +27,9 @@ const RETRY_MAX_MS = 30_000;
 /** Changed units a pass plans alone, without waiting for more events: it costs the change alone. */
 const TINY_PASS = 32;
 
-/**
- * The engine: runs in every fleetd, acts only while it holds leadership. A leader loads the
+/** The engine: runs in every fleetd, acts only while it holds leadership. A leader loads the
  * cluster once, then plans on every relevant change (debounced) and on a periodic full resync,
- * writing fenced assignments, so a deposed leader's writes are refused by the store.
- */
+ * writing fenced assignments, so a deposed leader's writes are refused by the store. */
 export class Engine {
   readonly metrics: EngineMetrics = newMetrics();
   private readonly registry: EventfulEngineStore;
@@ -52,6 +51,7 @@ export class Engine {
   private readonly globs = new GlobCache();
   /** Plans pass after pass; a pass over a few changed units plans only those (see Planner). */
   private readonly planner: Planner;
+  private readonly drain: DrainController; // cordons and drains (docs/operating.md)
   private leadership: Leadership | undefined;
   private running: Promise<void> | undefined;
   /** The leader this engine last saw while following (its machine is suspect if it vanished). */
@@ -71,7 +71,9 @@ export class Engine {
     this.random = opts.random ?? Math.random;
     const maxMs = Math.max(this.intervalMs, RETRY_MAX_MS);
     this.retry = { initialMs: this.intervalMs, maxMs, jitter: 0.2 };
-    this.planner = new Planner({ globs: this.globs, gate: opts.rollouts?.gate ?? ungated });
+    this.drain = DrainController.of(opts, this.registry, this.clock, this.log);
+    const gate = opts.rollouts?.gate ?? ungated;
+    this.planner = new Planner({ globs: this.globs, gate, drain: this.drain });
   }
 
   /** Lease TTL in seconds: five reconcile intervals, as in fleet (3 s by default; fleet's 10 s). */
@@ -137,6 +139,7 @@ export class Engine {
     l.onChange(() => trigger.fire());
     let cache: ClusterCache | undefined;
     const rolling = this.opts.rollouts?.during(l, () => cache, stop);
+    const draining = this.drain.during(l, () => cache, stop);
     let resyncAt = 0;
     let needLoad = true;
     let dirty = true;
@@ -182,8 +185,7 @@ export class Engine {
             await cache?.close();
             cache = undefined;
           }
-          // Cleared before the load: a resync from a watch the load has just opened may arrive
-          // before the load returns, and must not be overwritten by it.
+          // Cleared first: a resync from a watch this load opens may come before the load returns.
           needLoad = false;
           try {
             if (cache !== undefined) await cache.relist();
@@ -203,12 +205,12 @@ export class Engine {
                 },
                 history,
                 suspects,
+                this.drain.adminOf,
               );
             resyncAt = this.clock.monotonic() + this.resyncMs;
             dirty = true;
           } catch (err) {
-            // An etcd blip during the (re)load: the term goes on and loads again after a backoff.
-            // Ending it here left the lease renewing and nobody scheduling.
+            // An etcd blip during the (re)load: the term goes on (ending it left nobody scheduling).
             needLoad = true;
             failed(err, 'engine could not load the cluster');
           }
@@ -238,8 +240,7 @@ export class Engine {
             if (refused > 0) dirty = true; // plan the refused units again after the interval
           } catch (err) {
             dirty = true;
-            // A failed write may have committed: plan from a fresh listing, which holds every
-            // committed write, not from this cache, which may lack it (its echo may lag).
+            // A failed write may have committed: plan from a fresh listing (this cache may lack it).
             if (planned.unsure) needLoad = true;
             failed(err, 'reconcile failed');
           }
@@ -264,12 +265,11 @@ export class Engine {
       else this.log.error({ err }, 'Engine term ended by an error that retrying cannot help');
     } finally {
       trigger.cancel();
-      await Promise.all([rolling?.end(), cache?.close()]);
+      await Promise.all([rolling?.end(), draining.end(), cache?.close()]);
       this.leadership = undefined;
       this.metrics.leaderSince = undefined;
       if (!this.abort.signal.aborted) {
-        // A term that ends while its lease still renews would hold the leader key for nobody:
-        // give it up, so that another engine (or this one) campaigns at once.
+        // A lease still renewing would hold the leader key for nobody: give it up at once.
         if (!l.signal.aborted) await l.resign().catch(() => undefined);
         this.log.warn({}, 'Engine leadership lost');
       }

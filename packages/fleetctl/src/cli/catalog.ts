@@ -28,6 +28,10 @@ export const CATALOG = [
     summary: 'Schedule one or more units in the cluster, first submitting them if necessary',
   },
   {
+    name: 'machine',
+    summary: 'Cordon, drain or uncordon a machine (take it out of scheduling for maintenance)',
+  },
+  {
     name: 'maintenance',
     summary: 'Take a machine into or out of coordinated maintenance (OS updates, reboots)',
   },

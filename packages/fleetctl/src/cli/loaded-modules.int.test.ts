@@ -101,7 +101,7 @@ describe('the modules fleetctl loads', () => {
 
     it('talks to the API (list-machines) without loading server code', async () => {
       const r = await loaded(main(), ['--endpoint', h.endpoint, 'list-machines', '--no-legend']);
-      expect(r.out).toBe('c31e44e1...\t127.0.0.1\t-\n');
+      expect(r.out).toBe('c31e44e1...\t127.0.0.1\t-\tschedulable\n');
       expect(r.code).toBe(0);
       // The client was loaded (from its package, or inside the bundle), and nothing else.
       expect(r.modules.some((m) => /\/packages\/client\/|fleetctl-cli\.cjs$/.test(m))).toBe(true);

@@ -11,6 +11,7 @@ export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promis
   events: async () => (await import('../commands/events.js')).eventsCommand,
   'fd-forward': async () => (await import('../commands/fd-forward.js')).fdForwardCommand,
   journal: async () => (await import('../commands/journal.js')).journalCommand,
+  machine: async () => (await import('../commands/machine.js')).machineCommand,
   'list-machines': async () => (await import('../commands/list-machines.js')).listMachinesCommand,
   'list-unit-files': async () =>
     (await import('../commands/list-unit-files.js')).listUnitFilesCommand,

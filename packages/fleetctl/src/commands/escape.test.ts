@@ -56,7 +56,9 @@ describe('terminal escapes', () => {
 
   it('shows the escaped text in place of the value', async () => {
     const machines = await h.fleetctl(['list-machines', '--no-legend', '--full']);
-    expect(machines.stdout).toBe(`${M1.id}\t127.0.0.1\\x1b[2J\\x1b[1;1H\tnote=${SHOWN}\n`);
+    expect(machines.stdout).toBe(
+      `${M1.id}\t127.0.0.1\\x1b[2J\\x1b[1;1H\tnote=${SHOWN}\tschedulable\n`,
+    );
     const cat = await h.fleetctl(['cat', 'nasty.service']);
     expect(cat.stdout).toBe(
       `[Unit]\nDescription=${SHOWN}\n\n[Service]\nExecStart=/bin/echo \\x1b]52;c;ZWNobyBwd25lZA==\\x07\n`,

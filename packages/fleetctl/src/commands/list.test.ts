@@ -152,9 +152,9 @@ describe('list-machines', () => {
       code: 0,
       stderr: '',
       stdout:
-        'MACHINE\t\tIP\t\tMETADATA\n' +
-        'c31e44e1...\t127.0.0.1\tdisk=ssd,region=us\n' +
-        'd4f0a2b3...\t127.0.0.2\t-\n',
+        'MACHINE\t\tIP\t\tMETADATA\t\tSTATE\n' +
+        'c31e44e1...\t127.0.0.1\tdisk=ssd,region=us\tschedulable\n' +
+        'd4f0a2b3...\t127.0.0.2\t-\t\t\tschedulable\n',
     });
     const full = await h.fleetctl(['list-m', '-l', '--no-legend', '--fields', 'machine']);
     expect(full.stdout).toBe(`${M1.id}\n${M2.id}\n`);
