@@ -41,6 +41,11 @@ export interface ClusterOptions {
    * `node -e ''` inside a machine.
    */
   readonly bindProject?: boolean;
+  /**
+   * Machines keep their files across reboots, and a `systemctl reboot` inside one boots it again
+   * (fleet stays installed; systemd starts fleetd at boot). Default false.
+   */
+  readonly persistent?: boolean;
 }
 
 /**
@@ -83,7 +88,10 @@ export class Cluster {
     const proxies = new Map<string, TcpProxy[]>();
     let machines: Machines | undefined;
     try {
-      machines = await bootMachines(opts.machines, { bindProject: opts.bindProject ?? false });
+      machines = await bootMachines(opts.machines, {
+        bindProject: opts.bindProject ?? false,
+        persistent: opts.persistent ?? false,
+      });
       const c = new Cluster(etcd, machines, proxies, registry, prefix, opts);
       await Promise.all(machines.list.map((m) => c.install(m)));
       await c.waitMachines(opts.machines);
@@ -108,8 +116,10 @@ export class Cluster {
 
   /** The API of a machine (default node1) through its unix socket. */
   api(name = 'node1'): FleetClient {
-    let c = this.clients.get(name);
-    if (c === undefined) this.clients.set(name, (c = fleetClient(this.node(name))));
+    // Per boot: the socket is reached through the machine's PID 1, which a reboot changes.
+    const key = `${name}:${this.node(name).initProcess?.pid ?? ''}`;
+    let c = this.clients.get(key);
+    if (c === undefined) this.clients.set(key, (c = fleetClient(this.node(name))));
     return c;
   }
 
@@ -209,8 +219,12 @@ export class Cluster {
 
   /** Power cut: the machine and everything in it dies at once. */
   async powerOff(name: string): Promise<void> {
-    this.clients.get(name)?.close();
-    this.clients.delete(name);
+    for (const [key, c] of this.clients) {
+      if (key.startsWith(`${name}:`)) {
+        c.close();
+        this.clients.delete(key);
+      }
+    }
     await this.node(name).kill();
   }
 

@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { spawnTracked, waitFor, type TrackedProcess } from '@fleet/testkit';
 import {
   createMachineCgroup,
@@ -38,6 +40,13 @@ export interface MachineOptions {
    * JavaScript of their own inside the machine (the sandbox test); fleet still comes from its .deb.
    */
   bindNode?: boolean;
+  /**
+   * Keep what is written inside across reboots (default false: a fresh tmpfs overlay per boot).
+   * The overlay's upper layer is then `<stateDir>/upper` on the host, and a `systemctl reboot`
+   * inside (systemd-nspawn exits 133) boots the machine again at once: same machine ID, same
+   * files, fleetd started by systemd at boot as on a real host.
+   */
+  persistent?: boolean;
   /** Public keys that may log in as root over SSH. */
   authorizedKeys: readonly string[];
   /** Unique per test run: keeps nspawn machine names and cgroups of concurrent runs apart. */
@@ -66,6 +75,10 @@ export class NspawnMachine {
   private nspawn: ProcessId | undefined;
   private guard: CleanupGuard | undefined;
   private cgroup: MachineCgroup | undefined;
+  /** Set by stop()/kill(), cleared by boot(): an exit then is no reboot to follow. */
+  private down = false;
+  private rebooting: Promise<void> | undefined;
+  private bootCount = 0;
   /** The nspawn machine name: `name-runId`, unique on this host. */
   readonly machineName: string;
   /** The machine's own loopback address, its "public IP" (sshd listens there). */
@@ -85,6 +98,7 @@ export class NspawnMachine {
       throw new Error(`machine index must be 1..99, not ${opts.index}`);
     }
     const files = await writeMachineFiles(opts.stateDir, opts);
+    if (opts.persistent === true) await mkdir(join(opts.stateDir, 'upper'), { recursive: true });
     return new NspawnMachine(opts, files);
   }
 
@@ -116,9 +130,46 @@ export class NspawnMachine {
     return consoleTail(this.proc?.log() ?? '', lines);
   }
 
+  /** How many times the machine has booted (a reboot from inside counts). */
+  get boots(): number {
+    return this.bootCount;
+  }
+
   /** Starts systemd-nspawn and waits until the container's systemd runs (not until booted). */
   async boot(timeoutMs = 15_000): Promise<void> {
     if (this.running) throw new Error(`machine ${this.name} is already running`);
+    this.down = false;
+    await this.start(timeoutMs);
+  }
+
+  /**
+   * A persistent machine's `systemctl reboot`: systemd-nspawn exits 133 (as systemd-nspawn@.service
+   * restarts on, RestartForceExitStatus=133); boot it again on the same overlay.
+   */
+  private followReboot(proc: TrackedProcess): void {
+    if (this.opts.persistent !== true) return;
+    void proc.exited.then(({ code }) => {
+      if (code !== 133 || this.down || this.proc !== proc) return;
+      this.rebooting = (async () => {
+        await this.cleanUp();
+        if (!this.down) await this.start(15_000);
+      })().catch((err: unknown) => {
+        process.stderr.write(`machine ${this.name} did not come back: ${String(err)}\n`);
+      });
+    });
+  }
+
+  /** Waits until the machine has booted `count` times in all and finished booting. */
+  async waitBoots(count: number, timeoutMs = 60_000): Promise<void> {
+    await waitFor(() => this.bootCount >= count && this.running, {
+      timeoutMs,
+      intervalMs: 100,
+      what: `machine ${this.name} to boot ${count} times`,
+    });
+    await this.waitBooted(timeoutMs);
+  }
+
+  private async start(timeoutMs: number): Promise<void> {
     this.init = undefined;
     this.nspawn = undefined;
     const cg = await createMachineCgroup(`fleet-e2e-${this.machineName}`);
@@ -142,6 +193,8 @@ export class NspawnMachine {
         ...this.nspawnArgs(),
       ]);
       this.proc = proc;
+      this.bootCount++;
+      this.followReboot(proc);
       this.nspawn = await processId(proc.pid);
       const init = await waitFor(
         async () => (proc.running ? await findContainerInit(proc.pid) : 'exited'),
@@ -160,7 +213,9 @@ export class NspawnMachine {
     const o = this.opts;
     return [
       `--directory=${o.rootfs}`,
-      '--volatile=overlay',
+      ...(o.persistent === true
+        ? [`--overlay=${o.rootfs}:${o.stateDir}/upper:/`]
+        : ['--volatile=overlay']),
       '--register=no',
       '--keep-unit',
       '--console=read-only',
@@ -244,12 +299,16 @@ export class NspawnMachine {
    * `graceMs`; then every process left in the machine's cgroup is killed and the cgroup removed.
    */
   async stop(graceMs = 10_000): Promise<void> {
+    this.down = true;
+    await this.rebooting;
     await this.proc?.stop(graceMs);
     await this.cleanUp();
   }
 
   /** Power cut: SIGKILL to the container's PID 1, which takes every process inside with it. */
   async kill(): Promise<void> {
+    this.down = true;
+    await this.rebooting;
     const init = this.init;
     if (init !== undefined && (await isAlive(init))) process.kill(init.pid, 'SIGKILL');
     const proc = this.proc;

@@ -21,6 +21,8 @@ export interface BootOptions {
   bindProject?: boolean;
   /** Bind Node.js alone into the machines (default false; see MachineOptions). */
   bindNode?: boolean;
+  /** Keep files across reboots and follow `systemctl reboot` (default false; see MachineOptions). */
+  persistent?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export class Machines {
   static async create(
     n: number,
     rootfs: string,
-    binds: Pick<BootOptions, 'bindProject' | 'bindNode'> = {},
+    binds: Pick<BootOptions, 'bindProject' | 'bindNode' | 'persistent'> = {},
   ): Promise<Machines> {
     const runId = randomBytes(3).toString('hex');
     const dir = await mkdtemp(join(tmpdir(), `fleet-e2e-${runId}-`));
@@ -69,6 +71,7 @@ export class Machines {
             projectDir: projectDir(),
             bindProject: binds.bindProject ?? false,
             bindNode: binds.bindNode ?? false,
+            persistent: binds.persistent ?? false,
             authorizedKeys: [sshKey.publicKey],
             runId,
           }),

@@ -17,6 +17,7 @@ import { eventsResolver } from './routes/events.js';
 import { machineRoutes } from './routes/machines.js';
 import { deployResolvers, deployRoutes } from './routes/deploys.js';
 import { discoveryRoute, healthRoute, metricsRoute, readiness } from './routes/ops.js';
+import { maintenanceResolver, maintenanceRoutes } from './routes/maintenance.js';
 import { rolloutRoutes, rolloutsResolver } from './routes/rollouts.js';
 import { machineAdminResolver, machineAdminRoutes } from './routes/machine-admin.js';
 import { stateRoutes } from './routes/state.js';
@@ -57,6 +58,8 @@ export interface ApiOptions {
    * reads afresh; writes through this API drop every kept listing. See the README, "Pagination".
    */
   readonly listingMaxAgeMs?: number;
+  /** The machine of the fleetd serving the API: what `maintenance/enter` acts on by default. */
+  readonly machineId?: string;
   /** Time for the listing cache (default: the system clock). */
   readonly clock?: Clock;
 }
@@ -105,6 +108,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
     x: {
       events: eventsResolver(deps),
       rollouts: rolloutsResolver(rolloutRoutes(deps)),
+      maintenance: maintenanceResolver(maintenanceRoutes(deps, opts.registry, opts.machineId)),
       machines: machineAdminResolver(machineAdminRoutes(deps)),
       ...deployResolvers(deployRoutes(deps)),
     },

@@ -40,3 +40,5 @@ export type { Role, RoleSubjects, Subject, SubjectKind } from './server/roles.js
 export { activationFds, LISTEN_FDS_START } from './server/activation.js';
 export type { ActivationOptions } from './server/activation.js';
 export { removeStaleSocket } from './server/unix-socket.js';
+export { exitMaintenance } from './routes/maintenance.js';
+export type { MachineAdminPort, MaintenanceStore } from './routes/maintenance.js';

@@ -19,6 +19,14 @@ import {
 } from './rollout-schemas.js';
 import type { Schema } from './schemas.js';
 import {
+  maintenanceEnterSchema,
+  maintenanceExitSchema,
+  maintenanceSchema,
+  type WireMaintenance,
+  type WireMaintenanceEnter,
+  type WireMaintenanceExit,
+} from './maintenance.js';
+import {
   adminMachineListSchema,
   adminMachineSchema,
   type WireAdminMachine,
@@ -65,6 +73,31 @@ export class FleetClient extends FleetV1Client {
   /** Puts the group back on the version before its current one (ApiError 409 if there is none). */
   undoRollout(name: string): Promise<WireRolloutUndo> {
     return this.x('POST', `/rollouts/${encodeURIComponent(name)}/undo`, rolloutUndoSchema);
+  }
+
+  /** The maintenance semaphore: its limit and holders. */
+  getMaintenance(): Promise<WireMaintenance> {
+    return this.x('GET', '/maintenance', maintenanceSchema);
+  }
+
+  /**
+   * A maintenance slot for `machine` (default: the machine of the fleetd answering), which then
+   * drains. An ApiError 409 when every slot is taken (its message names the holders).
+   */
+  enterMaintenance(machine?: string, reason?: string): Promise<WireMaintenanceEnter> {
+    const body = { ...(machine === undefined ? {} : { machine }), ...(reason ? { reason } : {}) };
+    return this.x('POST', '/maintenance/enter', maintenanceEnterSchema, body);
+  }
+
+  /** Uncordons `machine` (default: the answering fleetd's) and releases its slot. */
+  exitMaintenance(machine?: string): Promise<WireMaintenanceExit> {
+    const body = machine === undefined ? {} : { machine };
+    return this.x('POST', '/maintenance/exit', maintenanceExitSchema, body);
+  }
+
+  /** How many machines may be in maintenance at once. */
+  setMaintenanceLimit(limit: number): Promise<WireMaintenance> {
+    return this.x('PUT', '/maintenance/limit', maintenanceSchema, { limit });
   }
 
   /** Machines with their administrative state (`GET /fleet/x/machines`). */

@@ -41,5 +41,11 @@ export type {
   WireRolloutState,
   WireRolloutUndo,
 } from './rollout-wire.js';
+export type {
+  WireMaintenance,
+  WireMaintenanceEnter,
+  WireMaintenanceExit,
+  WireMaintenanceHolder,
+} from './maintenance.js';
 export { machineStateWord } from './machine-admin.js';
 export type { MachineStateWord, WireAdminMachine, WireMachineAdmin } from './machine-admin.js';

@@ -25,6 +25,7 @@ import { buildEngine } from './engine-build.js';
 import { eventSink } from './events.js';
 import { ConfigError, EtcdTlsError, ListenError, MachineIdError, NoDbusError } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { releaseAfterReboot } from './maintenance-release.js';
 import { listenMetrics } from './metrics-listen.js';
 import { logMonitorTriggered, watchHeartbeats } from './monitor.js';
 import { ResourceStack } from './resources.js';
@@ -164,6 +165,7 @@ export class Fleetd {
       // GETs stay answered while etcd elects a leader (from a member's own copy); writes wait.
       ...(registry instanceof KvRegistry ? { reads: registry.withStaleReads() } : {}),
       version: VERSION,
+      machineId,
       tokenLimit: config.tokenLimit,
       isReady: () => (agent.registered ? true : UNAVAILABLE_MESSAGE),
       metrics: metrics.registry,
@@ -195,6 +197,7 @@ export class Fleetd {
     const d = new Fleetd(config, log, machineId, resources, agent, engine, server, systemd);
     agent.start();
     engine?.start();
+    resources.push(releaseAfterReboot({ registry, machineId, agent, clock, log }));
     log.info(
       {
         machineId,

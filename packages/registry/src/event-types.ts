@@ -24,6 +24,8 @@ export const EVENT_KINDS = [
   'rollout.succeeded',
   'rollout.failed',
   'rollout.rolled-back',
+  'maintenance.entered',
+  'maintenance.exited',
 ] as const;
 
 /** One of {@link EVENT_KINDS}. */

@@ -99,6 +99,12 @@ export { InMemoryRegistry } from './inmemory-registry.js';
 export type { InMemoryRegistryOptions } from './inmemory-registry.js';
 export type { FailableKvCall, KvCallName, KvCalls, KvFaults } from './kv/memory-faults.js';
 export type { RolloutRegistry } from './rollout-registry.js';
+export type { MaintenanceRegistry } from './maintenance-types.js';
+export type {
+  Maintenance,
+  MaintenanceEnterResult,
+  MaintenanceHolder,
+} from './maintenance-types.js';
 export type { MachineAdminRegistry } from './machine-admin-registry.js';
 export type {
   MachineAdmin,

@@ -15,6 +15,7 @@
 //   state/<name>/<machineId>         unit state                                    agent, leased
 //   machine-admin/<machineId>        {state, reason?, since, by?} (cordon/drain)    API
 //   leader                           {candidateId}                                 engine, leased
+//   maintenance                      {limit, holders} (changed only by CAS)         API, fleetd
 //   rollout/<group>                  current rollout record of a group              engine, fenced
 //   rollout-history/<group>/<id>     a finished rollout (id zero-padded to 10), last 10 kept
 //   event/<writeId>/<index>          one cluster event; id = its mod revision       anyone; trimmed
@@ -43,6 +44,7 @@ export type ParsedKey =
   | { readonly kind: 'metadata'; readonly machineId: string; readonly key: string }
   | { readonly kind: 'state'; readonly name: string; readonly machineId: string }
   | { readonly kind: 'leader' }
+  | { readonly kind: 'maintenance' }
   | { readonly kind: 'machine-admin'; readonly machineId: string }
   | { readonly kind: 'unit-epoch' }
   | { readonly kind: 'rollout'; readonly group: string }
@@ -201,6 +203,10 @@ export class Keys {
   leader(): string {
     return `${this.prefix}leader`;
   }
+  /** The cluster's maintenance semaphore (docs/operating.md). */
+  maintenance(): string {
+    return `${this.prefix}maintenance`;
+  }
   /** The current rollout record of a group (`web@.service`). */
   rollout(group: string): string {
     return `${this.prefix}rollout/${group}`;
@@ -240,6 +246,7 @@ export class Keys {
     const [kind, a, b, c] = parts;
     const ok = (n: number) => parts.length === n && parts.every((p) => p.length > 0);
     if (kind === 'leader' && ok(1)) return { kind: 'leader' };
+    if (kind === 'maintenance' && ok(1)) return { kind: 'maintenance' };
     if (kind === 'placed-ready' && ok(1)) return { kind: 'placed-ready' };
     if (kind === 'unit-epoch' && ok(1)) return { kind: 'unit-epoch' };
     if (a === undefined) return undefined;

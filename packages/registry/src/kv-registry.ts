@@ -30,6 +30,7 @@ import {
   setRolloutState,
 } from './core/rollouts.js';
 import { appendEvents, listEvents, trimEvents, watchEvents } from './core/events.js';
+import * as maintenance from './core/maintenance.js';
 import { listMachineAdmin, setMachineAdmin, watchMachineAdmin } from './core/machine-admin.js';
 import { ClosedError } from './errors.js';
 import type { MachineAdmin, MachineAdminEvent, MachineAdminInput } from './machine-admin-types.js';
@@ -275,6 +276,18 @@ export class KvRegistry implements Registry {
     return trimEvents(this.open(), retention);
   }
 
+  async getMaintenance(): ReturnType<Registry['getMaintenance']> {
+    return maintenance.getMaintenance(this.open());
+  }
+  async enterMaintenance(id: string, reason?: string): ReturnType<Registry['enterMaintenance']> {
+    return maintenance.enterMaintenance(this.open(), id, reason);
+  }
+  async exitMaintenance(machineId: string): ReturnType<Registry['exitMaintenance']> {
+    return maintenance.exitMaintenance(this.open(), machineId);
+  }
+  async setMaintenanceLimit(limit: number): ReturnType<Registry['setMaintenanceLimit']> {
+    return maintenance.setMaintenanceLimit(this.open(), limit);
+  }
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -26,8 +26,8 @@ import type {
 } from './types.js';
 import type { RolloutRegistry } from './rollout-registry.js';
 import type { EventLog } from './event-types.js';
+import type { MaintenanceRegistry } from './maintenance-types.js';
 import type { MachineAdminRegistry } from './machine-admin-registry.js';
-
 /**
  * fleet's cluster state: units and their contents, assignments, machines, unit states and
  * engine leadership, with change streams.
@@ -42,7 +42,8 @@ import type { MachineAdminRegistry } from './machine-admin-registry.js';
  *   endpoints) when the store cannot be reached, `REGISTRY_INVALID_INPUT` for malformed
  *   arguments (nothing written), plus the per-method errors below.
  */
-export interface Registry extends RolloutRegistry, EventLog, MachineAdminRegistry {
+export interface Registry
+  extends RolloutRegistry, EventLog, MaintenanceRegistry, MachineAdminRegistry {
   /**
    * Creates a unit: stores its record and (once per hash) its contents.
    * @returns the stored record.

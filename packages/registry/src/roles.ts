@@ -30,6 +30,10 @@ export type UnitStore = Pick<
   | 'appendEvents'
   | 'listEvents'
   | 'watchEvents'
+  | 'getMaintenance'
+  | 'enterMaintenance'
+  | 'exitMaintenance'
+  | 'setMaintenanceLimit'
 >;
 
 /** What the elected engine may do: read desired state and machines, campaign, write fenced. */

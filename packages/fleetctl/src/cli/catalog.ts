@@ -33,6 +33,10 @@ export const CATALOG = [
     summary: 'Cordon, drain or uncordon a machine (take it out of scheduling for maintenance)',
   },
   {
+    name: 'maintenance',
+    summary: 'Take a machine into or out of coordinated maintenance (OS updates, reboots)',
+  },
+  {
     name: 'plan',
     summary: 'Show what apply would change in the cluster (exit 0: nothing, 2: changes)',
   },

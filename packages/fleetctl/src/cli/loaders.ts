@@ -17,6 +17,7 @@ export const LOADERS: Readonly<Record<Exclude<CommandName, 'help'>, () => Promis
   'list-unit-files': async () =>
     (await import('../commands/list-unit-files.js')).listUnitFilesCommand,
   'list-units': async () => (await import('../commands/list-units.js')).listUnitsCommand,
+  maintenance: async () => (await import('../commands/maintenance.js')).maintenanceCommand,
   load: async () => (await import('../commands/load.js')).loadCommand,
   plan: async () => (await import('../commands/plan.js')).planCommand,
   restart: async () => (await import('../commands/restart.js')).restartCommand,

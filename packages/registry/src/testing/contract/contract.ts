@@ -8,6 +8,7 @@ import { handOverContract } from './handover.contract.js';
 import type { ContractHarness, HarnessFactory } from './harness.js';
 import { machineAdminContract } from './machine-admin.contract.js';
 import { machineContract } from './machines.contract.js';
+import { maintenanceContract } from './maintenance.contract.js';
 import { placementContract } from './placement.contract.js';
 import { rolloutContract } from './rollouts.contract.js';
 import { unitContract } from './units.contract.js';
@@ -39,6 +40,7 @@ export function registryContract(name: string, factory: HarnessFactory): void {
     describe('watches', () => watchContract(h));
     describe('rollouts', () => rolloutContract(h));
     describe('events', () => eventContract(h));
+    describe('maintenance', () => maintenanceContract(h));
     describe('machine-admin', () => machineAdminContract(h));
   });
 }
