@@ -16,6 +16,7 @@ const PACKAGES = [
   'debootstrap',
   'openssh-server',
   'util-linux',
+  'chromium',
 ];
 
 let dir;
