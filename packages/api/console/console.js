@@ -49,13 +49,19 @@ async function getAll(path, field) {
   return out;
 }
 
-/** /fleet/x/machines (administrative state) where this fleetd has it; undefined where not. */
+/**
+ * /fleet/x/machines (administrative state) where this fleetd has it; undefined where not (a
+ * fleetd without it is asked again a minute later).
+ */
+let noAdminUntil = 0;
 async function adminMachines() {
+  if (Date.now() < noAdminUntil) return undefined;
   try {
     return (await getJson('/fleet/x/machines')).machines;
   } catch (err) {
-    if (err.status === 404) return undefined;
-    throw err;
+    if (err.status !== 404) throw err;
+    noAdminUntil = Date.now() + 60_000;
+    return undefined;
   }
 }
 
@@ -94,10 +100,9 @@ async function refresh() {
     Object.assign(view, { units, states, rollouts });
     await Promise.all(
       [...view.openGroups].map(async (g) => {
-        view.histories.set(
-          g,
-          (await getJson(`/fleet/x/rollouts/${encodeURIComponent(g)}`)).history,
-        );
+        const r = await getJson(`/fleet/x/rollouts/${encodeURIComponent(g)}`);
+        const past = r.history.filter((h) => h.id !== r.current?.id);
+        view.histories.set(g, r.current ? [r.current, ...past] : past);
       }),
     );
     draw();
@@ -185,5 +190,6 @@ function follow() {
 }
 
 void refresh();
+renderEvents($('events-list'), view.events);
 follow();
 setInterval(() => void refresh(), REFRESH_MS);

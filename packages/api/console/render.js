@@ -163,7 +163,7 @@ function historyList(records) {
   );
 }
 
-/** Each group's current rollout with its progress; its history under a toggle (`onOpen`). */
+/** Each group's current rollout with its progress; its records under a toggle (`onToggle`). */
 export function renderRollouts(list, rollouts, histories, openGroups, onToggle) {
   if (rollouts.length === 0) {
     list.replaceChildren(el('p', { class: 'muted' }, 'no rollout yet'));
@@ -220,6 +220,10 @@ export function renderRollouts(list, rollouts, histories, openGroups, onToggle) 
 
 /** The event list, newest first. */
 export function renderEvents(list, events) {
+  if (events.length === 0) {
+    list.replaceChildren(el('li', { class: 'muted' }, 'no event yet'));
+    return;
+  }
   list.replaceChildren(
     ...[...events]
       .reverse()
