@@ -119,7 +119,24 @@ describe('the web console at /console/', () => {
     expect(guardProblem(get({ host: 'evil.example' }), plainRead, 'read', none)).toMatch(
       /^forbidden: Host/,
     );
+    // The console's own module scripts come with its Origin: the same host and port only.
+    const own = { 'sec-fetch-site': 'same-origin', origin: 'http://127.0.0.11:49153' };
+    expect(guardProblem(get(own), plainRead, 'read', none)).toBeUndefined();
+    for (const origin of [
+      'http://127.0.0.11:8080',
+      'http://127.0.0.1:49153',
+      'https://127.0.0.11:49153',
+      'http://127.0.0.11:49153/x',
+      'null',
+    ]) {
+      expect(guardProblem(get({ origin }), plainRead, 'read', none), origin).toMatch(
+        /^forbidden: requests from web pages/,
+      );
+    }
     const cert = { plain: false, role: 'certificate' } as const;
     expect(guardProblem(get(), cert, undefined, none)).toMatch(/^permission denied/);
+    expect(guardProblem(get(own), cert, 'read', none)).toMatch(/^forbidden: requests from web/);
+    const ownTls = { origin: 'https://127.0.0.11:49153' };
+    expect(guardProblem(get(ownTls), cert, 'read', none)).toBeUndefined();
   });
 });
