@@ -96,8 +96,9 @@ describe('the web console in a browser', () => {
     const row = page.locator('tr[data-unit="hello.service"][data-current="launched"]');
     await row.waitFor({ timeout: SHOWN_MS });
     console.log(`console: hello.service shown launched ${Date.now() - started} ms after fleetctl`);
-    const [where] = await c.whereActive('hello.service');
-    const ip = c.node(where ?? '').address;
+    await expect.poll(() => c.whereActive('hello.service'), { timeout: SHOWN_MS }).toHaveLength(1);
+    const [where = ''] = await c.whereActive('hello.service');
+    const ip = c.node(where).address;
     await expect
       .poll(() => row.locator('td[data-label="Machine"]').textContent(), { timeout: SHOWN_MS })
       .toBe(ip);
