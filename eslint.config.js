@@ -67,6 +67,22 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', structuredClone: 'readonly' },
     },
   },
+  {
+    // The web console's scripts run in the browser (packages/api/console, served by fleetd).
+    files: ['packages/api/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+      },
+    },
+  },
   // Last, so that for a part's files these carry the whole no-restricted-syntax list.
   ...partsConfig(parts, { extraSyntax: focusOrSkip() }),
 );

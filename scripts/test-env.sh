@@ -14,7 +14,7 @@
 # Run again on a machine where all that is done, it only checks, in well under a second. It returns
 # non-zero with one message on stderr when a step fails.
 
-FLEET_APT_PACKAGES=(etcd-server systemd-container debootstrap openssh-server util-linux zsh)
+FLEET_APT_PACKAGES=(etcd-server systemd-container debootstrap openssh-server util-linux zsh chromium)
 
 _fleet_step() { printf '==> %s\n' "$*" >&2; }
 

@@ -17,6 +17,7 @@ const PACKAGES = [
   'openssh-server',
   'util-linux',
   'zsh',
+  'chromium',
 ];
 
 let dir;

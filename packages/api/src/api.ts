@@ -13,6 +13,7 @@ import { apiMetrics } from './metrics.js';
 import { DEFAULT_TOKEN_LIMIT, MAX_UINT16 } from './pagination.js';
 import type { RouteDeps } from './route.js';
 import { resolveRoute, wrongMethodMessage, type Resource, type Routes } from './router.js';
+import { consoleResource } from './console/serve.js';
 import { eventsResolver } from './routes/events.js';
 import { machineRoutes } from './routes/machines.js';
 import { deployResolvers, deployRoutes } from './routes/deploys.js';
@@ -105,6 +106,7 @@ export function createApi(opts: ApiOptions): ApiHandler {
     discovery: discoveryRoute,
     metrics: metricsRoute(promRegistry),
     health: healthRoute(deps, isReady),
+    console: consoleResource,
     x: {
       events: eventsResolver(deps),
       rollouts: rolloutsResolver(rolloutRoutes(deps)),

@@ -26,6 +26,8 @@ export interface Routes {
   readonly discovery: RouteHandler;
   readonly metrics: RouteHandler;
   readonly health: RouteHandler;
+  /** The web console's files: a path at or under `/console` (console/serve.ts). */
+  readonly console: (pathname: string) => Resource;
   /** `/fleet/x/<name>` resources by name: add one entry per resource. */
   readonly x: Readonly<Record<string, XResolver>>;
 }
@@ -124,6 +126,7 @@ export function resolveRoute(pathname: string, routes: Routes): Resource {
   if (pathname === '/metrics')
     return resource('/metrics', { GET: routes.metrics }, { gated: false });
   if (pathname === '/health') return resource('/health', { GET: routes.health }, { gated: false });
+  if (pathname === '/console' || pathname.startsWith('/console/')) return routes.console(pathname);
   if (pathname.startsWith(`${X_PREFIX}/`)) {
     const [name = '', ...rest] = pathname.slice(X_PREFIX.length + 1).split('/');
     const found = Object.hasOwn(routes.x, name)

@@ -20,6 +20,7 @@ export type Reply =
       readonly status: number;
       readonly contentType: string;
       readonly body: string;
+      readonly headers?: Readonly<Record<string, string>>;
     }
   | {
       /** A body written over time (a server-sent event stream): `start` owns the response. */
@@ -63,9 +64,7 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
   }
   const text = reply.kind === 'json' ? JSON.stringify(reply.body) : reply.body;
   const payload = Buffer.from(text, 'utf8');
-  if (reply.kind === 'json') {
-    for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-  }
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   res.setHeader('Content-Type', reply.kind === 'json' ? 'application/json' : reply.contentType);
   res.setHeader('Content-Length', String(payload.length));
   res.writeHead(reply.status);

@@ -56,15 +56,40 @@ function quoted(v: string): string {
 }
 
 /**
+ * Whether `origin` is the origin the request was sent to (its scheme, its Host and port): a page fleetd
+ * served itself, the web console, whose module scripts are fetched with an Origin. (A page of
+ * another origin cannot send this Origin; a DNS-rebinding page names its own host, which a plain
+ * listener's Host check refuses.)
+ */
+function sameOrigin(origin: string, host: string | undefined, tls: boolean): boolean {
+  if (host === undefined) return false;
+  const scheme = tls ? 'https:' : 'http:';
+  try {
+    const o = new URL(origin);
+    return (
+      o.protocol === scheme &&
+      o.origin === origin &&
+      o.host === new URL(`${scheme}//${host.trim()}`).host
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Whether a web page sent the request: an `Origin` whose host is not in `allowed`, or a
  * `Sec-Fetch-Site` saying another site did. fleetctl and curl send neither.
  */
-function browserProblem(req: GuardedRequest, allowed: ReadonlySet<string>): string | undefined {
+function browserProblem(
+  req: GuardedRequest,
+  allowed: ReadonlySet<string>,
+  tls: boolean,
+): string | undefined {
   const site = header(req, 'sec-fetch-site');
   if (site === 'cross-site' || site === 'same-site')
     return `forbidden: requests from web pages are not accepted (Sec-Fetch-Site: ${site})`;
   const origin = header(req, 'origin');
-  if (origin === undefined) return undefined;
+  if (origin === undefined || sameOrigin(origin, header(req, 'host'), tls)) return undefined;
   let host: string | undefined;
   try {
     host = normalizeHostName(new URL(origin).hostname.replace(/^\[|\]$/g, ''));
@@ -92,5 +117,7 @@ export function guardProblem(
     if (!hostAllowed(host, allowed))
       return `forbidden: Host ${quoted(host ?? '')} is not this machine (allowed: loopback, IP addresses, localhost and the configured host names)`;
   }
-  return browserProblem(req, allowed) ?? permissionProblem(role, req.method, req.url);
+  return (
+    browserProblem(req, allowed, !policy.plain) ?? permissionProblem(role, req.method, req.url)
+  );
 }
