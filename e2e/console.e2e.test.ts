@@ -2,8 +2,9 @@
 // Debian's chromium driven by playwright-core, on one 3-machine cluster, from the host's loopback
 // to node1's TCP API. What the page shows is read from its DOM (the rows' data-* attributes, the
 // same values the cells show): a unit started with fleetctl appears without a reload, a machine
-// whose fleet stops is shown gone, a rolling update's progress is shown as it goes. It writes the
-// README's screenshots (docs/screenshots/console-*.png), desktop and phone sized.
+// whose fleet stops is shown gone, a rolling update's progress is shown as it goes, and how it
+// ended once it is over. It takes screenshots, desktop and phone sized, into
+// test-results/screenshots/; with FLEET_UPDATE_SCREENSHOTS=1, into docs/screenshots/, the README's.
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -11,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, sh, type NspawnMachine } from './src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(
+  new URL(
+    process.env.FLEET_UPDATE_SCREENSHOTS === '1'
+      ? '../docs/screenshots/'
+      : '../test-results/screenshots/',
+    import.meta.url,
+  ),
+);
 const INSTANCES = [1, 2, 3, 4].map((i) => `web@${i}.service`);
 /** How long the page may take to show a change before the test fails (not a measurement). */
 const SHOWN_MS = 15_000;

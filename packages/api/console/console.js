@@ -12,7 +12,12 @@ const view = {
   machines: new Map(),
   units: [],
   states: [],
+  /** Rollouts shown: each group's current record, then finished ones (the API lists only current). */
   rollouts: [],
+  /** Group → its last finished record, for groups with no current rollout. */
+  finished: new Map(),
+  /** Groups whose last record must be read (a rollout event, or a current record that went away). */
+  toRead: new Set(),
   histories: new Map(),
   openGroups: new Set(),
   events: [],
@@ -78,6 +83,45 @@ function mergeMachines(listed, admin) {
   }
 }
 
+const FINISHED_SHOWN = 20;
+
+/**
+ * A finished rollout leaves the API's list of current ones: read the last record of each group
+ * whose current record went away or that an event named, so the console shows how it ended.
+ */
+async function readFinished(current) {
+  const now = new Set(current.map((r) => r.group));
+  for (const r of view.rollouts) if (!now.has(r.group)) view.toRead.add(r.group);
+  for (const g of now) {
+    view.toRead.delete(g);
+    view.finished.delete(g);
+  }
+  const groups = [...view.toRead];
+  await Promise.all(
+    groups.map(async (g) => {
+      try {
+        const r = await getJson(`/fleet/x/rollouts/${encodeURIComponent(g)}`);
+        const last = r.current ?? r.history[0];
+        if (last !== undefined && r.current === null) view.finished.set(g, last);
+      } catch (err) {
+        if (err.status !== 404) throw err; // kept in toRead: read again next time
+        view.finished.delete(g); // 404: the group is gone
+      }
+      view.toRead.delete(g);
+    }),
+  );
+}
+
+/** Current rollouts first, then the most recently finished ones. */
+function shownRollouts(current) {
+  const now = new Set(current.map((r) => r.group));
+  const done = [...view.finished.values()]
+    .filter((r) => !now.has(r.group))
+    .sort((a, b) => (b.finishedAt ?? b.updatedAt).localeCompare(a.finishedAt ?? a.updatedAt))
+    .slice(0, FINISHED_SHOWN);
+  return [...current, ...done];
+}
+
 let reading = false;
 let again = false;
 
@@ -97,7 +141,8 @@ async function refresh() {
       getJson('/fleet/x/rollouts').then((r) => r.rollouts),
     ]);
     mergeMachines(machines, admin);
-    Object.assign(view, { units, states, rollouts });
+    await readFinished(rollouts);
+    Object.assign(view, { units, states, rollouts: shownRollouts(rollouts) });
     await Promise.all(
       [...view.openGroups].map(async (g) => {
         const r = await getJson(`/fleet/x/rollouts/${encodeURIComponent(g)}`);
@@ -179,6 +224,7 @@ function follow() {
     if (!after(e.id, view.lastEventId)) return;
     view.lastEventId = e.id;
     view.events.push(e);
+    if (e.kind.startsWith('rollout.') && e.group !== undefined) view.toRead.add(e.group);
     if (view.events.length > EVENTS_KEPT) view.events.splice(0, view.events.length - EVENTS_KEPT);
     refreshSoon();
   };
