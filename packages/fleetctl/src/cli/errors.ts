@@ -1,6 +1,6 @@
 // fleetctl's errors. Every failure reaches the user as one clear line on stderr and an exit
 // code, never as a stack trace. Both classes are fleet's FleetErrors (code, cause).
-import { FleetError } from '@fleet/runtime';
+import { FleetError, oneLine } from '@fleet/runtime';
 
 /** Stable codes of fleetctl's own errors. */
 export type CliErrorCode = 'CLI_FAILED' | 'CLI_USAGE';
@@ -28,4 +28,13 @@ export class CliError extends FleetError {
 /** The command line is wrong: unknown command or flag, bad value, missing argument. */
 export class UsageError extends CliError {
   override readonly code = 'CLI_USAGE';
+}
+
+/** Runs `fn`; a failure becomes one CliError line `<what>: <reason>`. */
+export async function explained<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new CliError(`${what}: ${oneLine(err)}`, { cause: err });
+  }
 }

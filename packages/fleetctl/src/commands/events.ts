@@ -5,6 +5,7 @@ import { oneLine } from '@fleet/runtime';
 import type { CommandSpec } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { CliError, UsageError } from '../cli/errors.js';
+import { TABLE_OUTPUT_OPTION } from '../output/format.js';
 import { parseOutputFormat, type OutputFormat } from '../output/fields.js';
 import { machineIdLegend } from '../output/legend.js';
 
@@ -64,12 +65,7 @@ export const eventsCommand: CommandSpec = {
   options: {
     follow: { type: 'boolean', default: false, alias: 'f', describe: 'Keep printing new events' },
     after: { type: 'string', describe: 'Only events after this event ID' },
-    output: {
-      type: 'string',
-      default: 'table',
-      alias: 'o',
-      describe: 'Output format: table or json',
-    },
+    output: TABLE_OUTPUT_OPTION,
   },
   async run(ctx, args) {
     const format = parseOutputFormat(args.string('output'));

@@ -2,10 +2,10 @@
 // "Machine administrative state"). MACHINE is a machine ID, an unambiguous prefix of one, or its
 // IP; a machine that is down but cordoned can still be named (to uncordon it).
 import { machineStateWord, type FleetClient, type WireAdminMachine } from '@fleet/client';
-import { oneLine } from '@fleet/runtime';
 import type { Args, CommandSpec } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
-import { CliError, UsageError } from '../cli/errors.js';
+import { CliError, explained, UsageError } from '../cli/errors.js';
+import { TABLE_OUTPUT_OPTION } from '../output/format.js';
 import { parseOutputFormat, type OutputFormat } from '../output/fields.js';
 
 const ACTIONS = ['cordon', 'uncordon', 'drain'] as const;
@@ -41,14 +41,6 @@ function parseRequest(args: Args): Request {
   return { action: action as Action, machine, reason: reason || undefined, wait, format };
 }
 
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw new CliError(`${what}: ${oneLine(err)}`, { cause: err });
-  }
-}
-
 /** The one machine (live, or down with a record) whose IP is `arg`, or else whose ID starts with it. */
 export function pickMachine(all: readonly WireAdminMachine[], arg: string): WireAdminMachine {
   const byIp = all.filter((m) => m.primaryIP !== '' && m.primaryIP === arg);
@@ -80,13 +72,13 @@ async function stuckOn(api: FleetClient, id: string): Promise<string[]> {
 /** Polls until the machine is drained (0), or some unit cannot leave it (1, named). */
 async function waitDrained(ctx: Context, api: FleetClient, id: string): Promise<number> {
   for (;;) {
-    const m = (await call('Error reading machines', () => api.listAdminMachines())).find(
+    const m = (await explained('Error reading machines', () => api.listAdminMachines())).find(
       (x) => x.id === id,
     );
     const state = machineStateWord(m);
     if (state === 'drained') return 0;
     if (state !== 'draining') throw new CliError(`machine ${id} is ${state}, no longer draining`);
-    const stuck = await call('Error reading units', () => stuckOn(api, id));
+    const stuck = await explained('Error reading units', () => stuckOn(api, id));
     if (stuck.length > 0) {
       ctx.err(`machine ${id} cannot be drained; these units fit on no other machine:`);
       for (const s of stuck) ctx.err(`  ${s}`);
@@ -118,19 +110,14 @@ export const machineCommand: CommandSpec = {
   options: {
     reason: { type: 'string', default: '', describe: 'Why (shown in list-machines -o json)' },
     wait: { type: 'boolean', default: false, describe: 'With drain: wait until drained' },
-    output: {
-      type: 'string',
-      default: 'table',
-      alias: 'o',
-      describe: 'Output format: table or json',
-    },
+    output: TABLE_OUTPUT_OPTION,
   },
   async run(ctx, args) {
     const req = parseRequest(args);
     const api = await ctx.api();
-    const all = await call('Error reading machines', () => api.listAdminMachines());
+    const all = await explained('Error reading machines', () => api.listAdminMachines());
     const { id } = pickMachine(all, req.machine);
-    const m = await call(`Error trying to ${req.action} machine ${id}`, () =>
+    const m = await explained(`Error trying to ${req.action} machine ${id}`, () =>
       api.setMachineAdmin(id, req.action, req.reason),
     );
     if (req.format === 'json') ctx.io.stdout.write(`${JSON.stringify(m, null, 2)}\n`);

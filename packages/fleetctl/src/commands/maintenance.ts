@@ -6,7 +6,8 @@ import { ApiError } from '@fleet/client';
 import { oneLine } from '@fleet/runtime';
 import type { Args, CommandSpec } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
-import { CliError, UsageError } from '../cli/errors.js';
+import { CliError, explained, UsageError } from '../cli/errors.js';
+import { parseFormat, TABLE_OUTPUT_OPTION } from '../output/format.js';
 import { machineByPrefix } from '../remote/targets.js';
 import { drainState, renderStatus } from './maintenance-view.js';
 
@@ -40,10 +41,7 @@ function parseRequest(args: Args): Request {
   if (args.bool('wait') && action !== 'enter') {
     throw new UsageError('--wait only goes with maintenance enter');
   }
-  const output = args.string('output') || 'table';
-  if (output !== 'table' && output !== 'json') {
-    throw new UsageError(`unknown output format ${JSON.stringify(output)} (table or json)`);
-  }
+  const output = parseFormat(args.string('output'), 'table');
   return {
     action: action as Action,
     operand,
@@ -51,14 +49,6 @@ function parseRequest(args: Args): Request {
     reason: args.string('reason'),
     json: output === 'json',
   };
-}
-
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw new CliError(`${what}: ${oneLine(err)}`, { cause: err });
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -103,7 +93,7 @@ async function enter(ctx: Context, api: FleetClient, req: Request): Promise<numb
 async function waitDrained(ctx: Context, api: FleetClient, id: string): Promise<number> {
   const interval = Math.max(ctx.settings.pollIntervalMs * 4, 100);
   for (;;) {
-    const units = await call('Error retrieving units', () => api.listUnits());
+    const units = await explained('Error retrieving units', () => api.listUnits());
     const s = drainState(units, id);
     if (s.drained) {
       ctx.out(`${id} is drained: safe to reboot`);
@@ -120,14 +110,16 @@ async function waitDrained(ctx: Context, api: FleetClient, id: string): Promise<
 
 async function exit(ctx: Context, api: FleetClient, req: Request): Promise<number> {
   const machine = await machineOf(ctx, req.operand);
-  const res = await call('Error exiting maintenance', () => api.exitMaintenance(machine));
+  const res = await explained('Error exiting maintenance', () => api.exitMaintenance(machine));
   if (req.json) json(ctx, res);
   else ctx.out(res.exited ? 'Left maintenance' : 'Was not in maintenance (uncordoned)');
   return 0;
 }
 
 async function status(ctx: Context, api: FleetClient, req: Request): Promise<number> {
-  const m: WireMaintenance = await call('Error retrieving maintenance', () => api.getMaintenance());
+  const m: WireMaintenance = await explained('Error retrieving maintenance', () =>
+    api.getMaintenance(),
+  );
   if (req.json) json(ctx, m);
   else ctx.io.stdout.write(renderStatus(m, [...(await ctx.machines()).values()]));
   return 0;
@@ -138,7 +130,9 @@ async function limit(ctx: Context, api: FleetClient, req: Request): Promise<numb
   if (!Number.isSafeInteger(n) || n < 1 || !/^[0-9]+$/.test(req.operand ?? '')) {
     throw new UsageError(`maintenance limit N: N must be an integer of at least 1`);
   }
-  const m = await call('Error setting the maintenance limit', () => api.setMaintenanceLimit(n));
+  const m = await explained('Error setting the maintenance limit', () =>
+    api.setMaintenanceLimit(n),
+  );
   if (req.json) json(ctx, m);
   else ctx.out(`Maintenance limit is ${m.limit}`);
   return 0;
@@ -165,7 +159,7 @@ export const maintenanceCommand: CommandSpec = {
       describe: 'With enter: wait for a slot and the drain',
     },
     reason: { type: 'string', default: '', describe: 'With enter: why (shown in status)' },
-    output: { type: 'string', default: 'table', alias: 'o', describe: 'Output: table or json' },
+    output: TABLE_OUTPUT_OPTION,
   },
   async run(ctx, args) {
     const req = parseRequest(args);

@@ -1,11 +1,11 @@
 // `fleetctl rollout status|history|undo|pause|resume NAME`: a group's rolling updates
 // (docs/deploys.md). NAME is the group (`web@.service`) or any unit of it (`web@3.service`).
 import type { FleetClient, WireRollout } from '@fleet/client';
-import { oneLine } from '@fleet/runtime';
 import { shortHash } from '@fleet/unit';
 import type { Args, CommandSpec } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
-import { CliError, UsageError } from '../cli/errors.js';
+import { CliError, explained, UsageError } from '../cli/errors.js';
+import { TABLE_OUTPUT_OPTION } from '../output/format.js';
 import { parseOutputFormat, type OutputFormat } from '../output/fields.js';
 import { jsonText, renderHistory, renderStatus } from '../output/rollout-view.js';
 import { latestOf, watchRollout } from './rollout-watch.js';
@@ -40,16 +40,8 @@ function parseRequest(args: Args): Request {
 }
 
 /** Runs an API call; a refusal is one line naming what failed. */
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw new CliError(`${what}: ${oneLine(err)}`, { cause: err });
-  }
-}
-
 async function records(api: FleetClient, name: string): Promise<readonly WireRollout[]> {
-  const got = await call(`Error retrieving rollouts of ${name}`, () => api.getRollout(name));
+  const got = await explained(`Error retrieving rollouts of ${name}`, () => api.getRollout(name));
   if (got === undefined) throw new CliError(`${name} has never been rolled out`);
   return [...(got.current === null ? [] : [got.current]), ...got.history];
 }
@@ -68,8 +60,9 @@ async function history(ctx: Context, api: FleetClient, req: Request): Promise<nu
 
 async function setState(ctx: Context, api: FleetClient, req: Request): Promise<number> {
   const pause = req.action === 'pause';
-  const r = await call(`Error ${pause ? 'pausing' : 'resuming'} the rollout of ${req.name}`, () =>
-    pause ? api.pauseRollout(req.name) : api.resumeRollout(req.name),
+  const r = await explained(
+    `Error ${pause ? 'pausing' : 'resuming'} the rollout of ${req.name}`,
+    () => (pause ? api.pauseRollout(req.name) : api.resumeRollout(req.name)),
   );
   if (req.format === 'json') ctx.io.stdout.write(jsonText(r));
   else ctx.out(`${pause ? 'Paused' : 'Resumed'} rollout ${r.id} of ${r.group}`);
@@ -77,7 +70,9 @@ async function setState(ctx: Context, api: FleetClient, req: Request): Promise<n
 }
 
 async function undo(ctx: Context, api: FleetClient, req: Request): Promise<number> {
-  const u = await call(`Error undoing the rollout of ${req.name}`, () => api.undoRollout(req.name));
+  const u = await explained(`Error undoing the rollout of ${req.name}`, () =>
+    api.undoRollout(req.name),
+  );
   if (req.format === 'json') {
     ctx.io.stdout.write(jsonText(u));
   } else {
@@ -117,12 +112,7 @@ export const rolloutCommand: CommandSpec = {
       alias: 'l',
       describe: 'Do not ellipsize fields (full machine IDs and hashes)',
     },
-    output: {
-      type: 'string',
-      default: 'table',
-      alias: 'o',
-      describe: 'Output format: table or json',
-    },
+    output: TABLE_OUTPUT_OPTION,
   },
   async run(ctx, args) {
     const req = parseRequest(args);

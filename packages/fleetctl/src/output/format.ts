@@ -11,6 +11,14 @@ export const OUTPUT_OPTION: Options = {
   describe: 'Output format: text or json',
 };
 
+/** `-o`/`--output` of a command whose human format is a table. */
+export const TABLE_OUTPUT_OPTION: Options = {
+  type: 'string',
+  default: 'table',
+  alias: 'o',
+  describe: 'Output format: table or json',
+};
+
 /**
  * Parses an `--output` value.
  * @param human - the command's human format
