@@ -101,11 +101,11 @@ export const machineCommand: CommandSpec = {
   summary: 'Cordon, drain or uncordon a machine (take it out of scheduling for maintenance)',
   description:
     'MACHINE is a machine ID, an unambiguous prefix of one, or its IP.\n' +
-    'cordon: no new unit goes to the machine; its units stay.\n' +
-    'drain: cordon, and move its units (not global ones) away, one copy of a group at a time\n' +
+    '- cordon: no new unit goes to the machine; its units stay.\n' +
+    '- drain: cordon, and move its units (not global ones) away, one copy of a group at a time\n' +
     "within the group's Update* limits; with --wait, wait until it is drained (exit 0) or\n" +
     'name the units that fit on no other machine (exit 1).\n' +
-    'uncordon: the machine takes new units again; nothing moves back.',
+    '- uncordon: the machine takes new units again; nothing moves back.',
   positional: '[words..]',
   options: {
     reason: { type: 'string', default: '', describe: 'Why (shown in list-machines -o json)' },

@@ -144,13 +144,15 @@ export const maintenanceCommand: CommandSpec = {
   usage: 'enter [MACHINE] [--wait] [--reason R] | exit [MACHINE] | status | limit N',
   summary: 'Take a machine into or out of coordinated maintenance (OS updates, reboots)',
   description:
-    'enter: take one of the cluster-wide maintenance slots for MACHINE (default: the machine of\n' +
-    'the fleetd answering) and drain it. With --wait, wait for a slot while others hold them,\n' +
-    'then until the machine is drained: exit 0 means "safe to reboot now". An OS updater runs\n' +
-    '`fleetctl maintenance enter --wait && systemctl reboot`; after the reboot fleetd releases\n' +
-    'the slot itself once its units are back and healthy.\n' +
-    'exit: uncordon MACHINE and release its slot. status: the limit and the holders.\n' +
-    'limit N: how many machines may be in maintenance at once (default 1).',
+    '- enter: take one of the cluster-wide maintenance slots for MACHINE (default: the machine\n' +
+    'of the fleetd answering) and drain it. With --wait, wait for a slot while others hold them,\n' +
+    'then until the machine is drained: exit 0 means "safe to reboot now".\n' +
+    '- exit: uncordon MACHINE and release its slot.\n' +
+    '- status: the limit and the holders.\n' +
+    '- limit N: how many machines may be in maintenance at once (default 1).\n' +
+    '\n' +
+    'An OS updater runs `fleetctl maintenance enter --wait && systemctl reboot`; after the\n' +
+    'reboot fleetd releases the slot itself once its units are back and healthy.',
   positional: '[words..]',
   options: {
     wait: {
