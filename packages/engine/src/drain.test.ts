@@ -37,6 +37,26 @@ describe('cordoned and draining machines', () => {
     await bench.until(async () => (await bench.placement())['e.service']?.[0] === M1);
   });
 
+  it('plans nothing in a term until it has read which machines are cordoned', async () => {
+    await bench.registry.setMachineAdmin(M1, { state: 'cordoned', since });
+    for (const n of ['a', 'b', 'c', 'd', 'e', 'f'])
+      await bench.registry.createUnit(unitInput(`${n}.service`));
+    // The term's first read of the records is slow (etcd busy): the cache loads before it.
+    const list = bench.registry.listMachineAdmin.bind(bench.registry);
+    let release = (): void => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    bench.registry.listMachineAdmin = async () => {
+      await slow;
+      return list();
+    };
+    bench.engine();
+    await bench.run(3_000);
+    expect(await bench.placement()).toEqual({});
+    release();
+    await bench.until(async () => Object.keys(await bench.placement()).length === 6);
+    expect(Object.values(await bench.placement()).flat()).not.toContain(M1);
+  });
+
   it('moves a draining machine’s units within the rollout limits; global ones stay', async () => {
     bench.engine({ events: { emit: (e) => events.push(e) } });
     // Six copies of web, two per machine; and a global unit on every machine.

@@ -77,6 +77,15 @@ export class DrainController implements DrainGate {
   /** The administrative state of a machine, as last read. */
   readonly adminOf: AdminLookup = (id) => this.admins.get(id);
 
+  /**
+   * Whether this term has read the records yet. Until it has, the engine plans nothing: a pass
+   * before it would see no machine cordoned and could place units on one.
+   */
+  get ready(): boolean {
+    return this.readThisTerm;
+  }
+  private readThisTerm = false;
+
   released(unit: string, machineId: string): boolean {
     return this.moves.get(unit)?.from === machineId;
   }
@@ -103,6 +112,7 @@ export class DrainController implements DrainGate {
     stop: AbortSignal,
   ): Promise<void> {
     this.moves = new Map();
+    this.readThisTerm = false;
     let watch: Watch | undefined;
     let lost = true;
     try {
@@ -113,6 +123,7 @@ export class DrainController implements DrainGate {
             const listed = await this.opts.registry.listMachineAdmin();
             this.admins = new Map(listed.items.map((a) => [a.machineId, a.state]));
             lost = false;
+            this.readThisTerm = true;
             watch = this.opts.registry.watchMachineAdmin(listed.revision, (e) => {
               if (e.type === 'resync') lost = true;
               else if (e.type === 'put') this.admins.set(e.admin.machineId, e.admin.state);

@@ -179,8 +179,7 @@ export class Engine {
         if (stop.aborted) break;
         const backingOff = this.clock.monotonic() < retryAt;
         if (!backingOff && (needLoad || this.clock.monotonic() >= resyncAt)) {
-          // The periodic resync re-lists under the open watches; a watch's resync (compacted
-          // history), a failed write or a failed load opens them anew.
+          // A periodic resync re-lists under the open watches; a watch's resync opens them anew.
           if (needLoad) {
             await cache?.close();
             cache = undefined;
@@ -231,7 +230,8 @@ export class Engine {
           awayPlanned = awayEnds; // once: a pass that cannot drop them retries on its own
           dirty = true;
         }
-        if (dirty && !stop.aborted && cache !== undefined && this.clock.monotonic() >= retryAt) {
+        const due = dirty && !stop.aborted && this.drain.ready; // ready: cordons read (drain.ts)
+        if (due && cache !== undefined && this.clock.monotonic() >= retryAt) {
           dirty = false;
           const planned = cache;
           try {
