@@ -288,11 +288,12 @@ describe('fleetctl on a 3-machine cluster', () => {
       const order = sortedNodes();
       const table = ok(await tcp('list-machines'));
       expect(tableCells(table.stdout)).toEqual([
-        ['MACHINE', 'IP', 'METADATA'],
+        ['MACHINE', 'IP', 'METADATA', 'STATE'],
         ...order.map((n) => [
           `${c.node(n).machineId.slice(0, 8)}...`,
           c.node(n).address,
           `hostname=${n}`,
+          'schedulable',
         ]),
       ]);
       expectAligned(table.stdout);
@@ -307,6 +308,7 @@ describe('fleetctl on a 3-machine cluster', () => {
           machine: c.node(n).machineId,
           ip: c.node(n).address,
           metadata: { hostname: n },
+          state: 'schedulable',
         })),
       );
 

@@ -126,8 +126,8 @@ describe('npm run package', () => {
       const log = r.stdout
         .split('\n')
         .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as { level: number; code?: string });
-      expect(log.filter((l) => l.level === 60)).toEqual([
+        .map((l) => JSON.parse(l) as { level: string; code?: string });
+      expect(log.filter((l) => l.level === 'fatal')).toEqual([
         expect.objectContaining({ code: 'FLEETD_NO_DBUS' }),
       ]);
     } finally {

@@ -56,7 +56,7 @@ describe('fleetd that cannot start', () => {
     const res = await run({ DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${join(dir, 'no-bus')}` });
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^fleetd: cannot reach systemd over D-Bus: [^\n]+\n$/);
-    const fatal = res.log.filter((l) => l.level === 60);
+    const fatal = res.log.filter((l) => l.level === 'fatal');
     expect(fatal).toHaveLength(1);
     expect(fatal[0]).toMatchObject({ code: 'FLEETD_NO_DBUS' });
     expect(`fleetd: ${String(fatal[0]?.msg)}\n`).toBe(res.stderr);
